@@ -1,0 +1,311 @@
+//! The document framework and its first kind, the debt adjustment.
+//!
+//! Every kind shares the `documents` header: a number unique per kind and
+//! year, a date, author, responsible employee and counterparty, and the state
+//! draft → posted → cancelled. Drafts may be edited; posting writes ledger
+//! entries; a posted document is never edited — cancelling writes reversing
+//! entries dated like the originals, so history keeps both.
+
+use crate::input::{lenient, Check};
+use crate::people::check_ref;
+use crate::{today, Actor, App, AppError, Result};
+use chrono::Datelike;
+use kupets_domain::document::{doc_number, TransitionError};
+use kupets_domain::role::Right;
+use kupets_domain::{DocKind, DocState, Money};
+use kupets_store::model::Document;
+use kupets_store::page::Page;
+use kupets_store::queries::{self, audit, next_doc_seq, P};
+use kupets_store::{now, Tx};
+use serde::Deserialize;
+use sqlx::Row;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct AdjustmentInput {
+    #[serde(default, deserialize_with = "lenient")]
+    pub counterparty_id: Option<String>,
+    /// `YYYY-MM-DD`; today by default.
+    #[serde(default, deserialize_with = "lenient")]
+    pub date: Option<String>,
+    /// Signed: positive raises the counterparty's debt to us, negative lowers it.
+    #[serde(default, deserialize_with = "lenient")]
+    pub amount: Option<String>,
+    /// The reason, required.
+    #[serde(default, deserialize_with = "lenient")]
+    pub comment: Option<String>,
+    /// Responsible employee; the author by default.
+    #[serde(default, deserialize_with = "lenient")]
+    pub responsible_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CancelInput {
+    #[serde(default, deserialize_with = "lenient")]
+    pub reason: Option<String>,
+}
+
+/// Filters of a document list.
+#[derive(Debug, Clone, Default)]
+pub struct DocFilter {
+    pub counterparty_id: Option<i64>,
+    pub state: Option<String>,
+    pub limit: i64,
+    /// Id of the last document of the previous page (lists go newest first).
+    pub before_id: Option<i64>,
+}
+
+fn transition_error(e: TransitionError) -> AppError {
+    match e {
+        TransitionError::NotDraft(s) => AppError::conflict(
+            "document_not_draft",
+            format!("Документ в состоянии «{}»: проведённый или отменённый документ не редактируется", s.label(true)),
+            format!("The document is {}: posted or cancelled documents cannot be changed", s.code()),
+        ),
+        TransitionError::NotPosted(s) => AppError::conflict(
+            "document_not_posted",
+            format!("Отменить можно только проведённый документ (сейчас «{}»)", s.label(true)),
+            format!("Only a posted document can be cancelled (it is {})", s.code()),
+        ),
+    }
+}
+
+impl App {
+    async fn load_doc(&self, tx: &mut Tx, kind: DocKind, id: i64, lock: bool) -> Result<Document> {
+        let sql = format!("SELECT {} FROM documents WHERE id = $1 AND kind = $2{}", Document::COLS, if lock { self.store.for_update() } else { "" });
+        let row = sqlx::query(&sql).bind(id).bind(kind.code()).fetch_optional(&mut **tx).await?;
+        row.as_ref().map(Document::from_row).ok_or(AppError::NotFound { entity: "document" })
+    }
+
+    pub async fn get_document(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<Document> {
+        let sql = format!("SELECT {} FROM documents WHERE id = $1 AND kind = $2", Document::COLS);
+        let row = sqlx::query(&sql).bind(id).bind(kind.code()).fetch_optional(self.store.reader()).await?;
+        row.as_ref().map(Document::from_row).ok_or(AppError::NotFound { entity: "document" })
+    }
+
+    pub async fn list_documents(&self, _actor: &Actor, kind: DocKind, f: &DocFilter) -> Result<Page<Document>> {
+        let mut sql = format!("SELECT {} FROM documents WHERE kind = $1", Document::COLS);
+        let mut params = vec![P::from(kind.code())];
+        if let Some(cp) = f.counterparty_id {
+            params.push(P::from(cp));
+            sql += &format!(" AND counterparty_id = ${}", params.len());
+        }
+        if let Some(s) = &f.state {
+            params.push(P::from(s.as_str()));
+            sql += &format!(" AND state = ${}", params.len());
+        }
+        if let Some(b) = f.before_id {
+            params.push(P::from(b));
+            sql += &format!(" AND id < ${}", params.len());
+        }
+        params.push(P::from(f.limit + 1));
+        sql += &format!(" ORDER BY id DESC LIMIT ${}", params.len());
+        let rows = queries::bind_all(sqlx::query(&sql), &params).fetch_all(self.store.reader()).await?;
+        let mut items: Vec<Document> = rows.iter().map(Document::from_row).collect();
+        let next_cursor = if items.len() as i64 > f.limit {
+            items.truncate(f.limit as usize);
+            items.last().map(|d| d.id.to_string())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+
+    async fn adjustment_cols(&self, tx: &mut Tx, actor: &Actor, input: &AdjustmentInput) -> Result<(chrono::NaiveDate, Vec<(&'static str, P)>)> {
+        let mut c = Check::new();
+        let cp = c.id("counterparty_id", &input.counterparty_id);
+        if cp != 0 {
+            check_ref(&mut c, tx, "counterparty_id", "counterparties", Some(cp)).await?;
+        }
+        let date = c.date("date", &input.date, today());
+        let amount = c.money("amount", &input.amount);
+        if amount == 0 && c.errors.iter().all(|e| e.field != "amount") {
+            c.err("amount", "zero", "Сумма корректировки не может быть нулевой", "An adjustment amount cannot be zero");
+        }
+        let comment = c.text("comment", &input.comment, 1000);
+        let responsible = c.opt_id("responsible_id", &input.responsible_id).unwrap_or(actor.id());
+        check_ref(&mut c, tx, "responsible_id", "employees", Some(responsible)).await?;
+        c.done()?;
+        Ok((
+            date,
+            vec![
+                ("counterparty_id", P::from(Some(cp))),
+                ("doc_date", P::from(date.to_string())),
+                ("amount", P::from(amount)),
+                ("comment", P::from(comment)),
+                ("responsible_id", P::from(responsible)),
+            ],
+        ))
+    }
+
+    pub async fn create_adjustment(&self, actor: &Actor, input: &AdjustmentInput) -> Result<Document> {
+        actor.require(Right::PostSettlements)?;
+        let mut tx = self.store.begin().await?;
+        let (date, mut cols) = self.adjustment_cols(&mut tx, actor, input).await?;
+        let kind = DocKind::Adjustment;
+        let seq = next_doc_seq(&mut tx, kind.code(), date.year()).await?;
+        cols.extend([
+            ("kind", P::from(kind.code())),
+            ("year", P::from(date.year() as i64)),
+            ("seq", P::from(seq)),
+            ("number", P::from(doc_number(kind, date.year(), seq))),
+            ("state", P::from(DocState::Draft.code())),
+            ("author_id", P::from(actor.id())),
+            ("created_at", P::from(now())),
+        ]);
+        let id = queries::insert(&mut tx, "documents", &cols).await?;
+        audit(&mut tx, Some(actor.id()), "create", kind.code(), id, "").await?;
+        let d = self.load_doc(&mut tx, kind, id, false).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// Edits a draft. The number keeps its year even if the date moves.
+    pub async fn update_adjustment(&self, actor: &Actor, id: i64, input: &AdjustmentInput) -> Result<Document> {
+        actor.require(Right::PostSettlements)?;
+        let mut tx = self.store.begin().await?;
+        let kind = DocKind::Adjustment;
+        let doc = self.load_doc(&mut tx, kind, id, true).await?;
+        state_of(&doc)?.check_edit().map_err(transition_error)?;
+        let (_, cols) = self.adjustment_cols(&mut tx, actor, input).await?;
+        queries::update(&mut tx, "documents", id, &cols).await?;
+        audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+        let d = self.load_doc(&mut tx, kind, id, false).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    pub async fn post_adjustment(&self, actor: &Actor, id: i64) -> Result<Document> {
+        actor.require(Right::PostSettlements)?;
+        let mut tx = self.store.begin().await?;
+        let kind = DocKind::Adjustment;
+        let doc = self.load_doc(&mut tx, kind, id, true).await?;
+        let next = state_of(&doc)?.post().map_err(transition_error)?;
+        let cp = doc.counterparty_id.ok_or_else(|| AppError::Internal("adjustment without counterparty".into()))?;
+        write_entry(&mut tx, cp, None, doc.id, &doc.date, Money(doc.amount)).await?;
+        set_state(&mut tx, id, next, "posted_at", None).await?;
+        audit(&mut tx, Some(actor.id()), "post", kind.code(), id, &format!("amount={}", Money(doc.amount))).await?;
+        let d = self.load_doc(&mut tx, kind, id, false).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// Cancels a posted document by appending the negation of each of its
+    /// ledger entries.
+    pub async fn cancel_document(&self, actor: &Actor, kind: DocKind, id: i64, input: &CancelInput) -> Result<Document> {
+        actor.require(Right::CancelDocuments)?;
+        let mut c = Check::new();
+        let reason = c.text("reason", &input.reason, 1000);
+        c.done()?;
+        let mut tx = self.store.begin().await?;
+        let doc = self.load_doc(&mut tx, kind, id, true).await?;
+        let next = state_of(&doc)?.cancel().map_err(transition_error)?;
+        let entries = sqlx::query("SELECT counterparty_id, order_id, entry_date, amount FROM settlement_entries WHERE document_id = $1 ORDER BY id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+        for e in entries {
+            write_entry(&mut tx, e.get("counterparty_id"), e.get("order_id"), id, &e.get::<String, _>("entry_date"), Money(-e.get::<i64, _>("amount"))).await?;
+        }
+        set_state(&mut tx, id, next, "cancelled_at", Some(&reason)).await?;
+        audit(&mut tx, Some(actor.id()), "cancel", kind.code(), id, &reason).await?;
+        let d = self.load_doc(&mut tx, kind, id, false).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// A counterparty's balance on a date: the sum of its entries up to it.
+    pub async fn balance_on(&self, counterparty_id: i64, date: &str) -> Result<Money> {
+        let v: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1 AND entry_date <= $2")
+            .bind(counterparty_id)
+            .bind(date)
+            .fetch_one(self.store.reader())
+            .await?;
+        Ok(Money(v))
+    }
+}
+
+fn state_of(doc: &Document) -> Result<DocState> {
+    DocState::parse(&doc.state).ok_or_else(|| AppError::Internal(format!("bad state {}", doc.state)))
+}
+
+async fn set_state(tx: &mut Tx, id: i64, state: DocState, at_col: &'static str, reason: Option<&str>) -> Result<()> {
+    let mut cols = vec![("state", P::from(state.code())), (at_col, P::from(now()))];
+    if let Some(r) = reason {
+        cols.push(("cancel_reason", P::from(r)));
+    }
+    queries::update(tx, "documents", id, &cols).await?;
+    Ok(())
+}
+
+/// Appends one settlement ledger entry.
+pub async fn write_entry(tx: &mut Tx, counterparty_id: i64, order_id: Option<i64>, document_id: i64, date: &str, amount: Money) -> Result<()> {
+    sqlx::query("INSERT INTO settlement_entries (counterparty_id, order_id, document_id, entry_date, amount, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(counterparty_id)
+        .bind(order_id)
+        .bind(document_id)
+        .bind(date)
+        .bind(amount.0)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Audit log filters.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub employee_id: Option<i64>,
+    pub entity: Option<String>,
+    pub action: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub limit: i64,
+    pub before_id: Option<i64>,
+}
+
+impl App {
+    /// The audit log, newest first; admins only.
+    pub async fn audit_log(&self, actor: &Actor, f: &AuditFilter) -> Result<Page<kupets_store::model::AuditEntry>> {
+        actor.require(Right::ReadAudit)?;
+        let mut sql = String::from("SELECT a.id, a.at, a.employee_id, e.name AS employee_name, a.action, a.entity, a.entity_id, a.details FROM audit_log a LEFT JOIN employees e ON e.id = a.employee_id WHERE 1 = 1");
+        let mut params = Vec::new();
+        if let Some(v) = f.employee_id {
+            params.push(P::from(v));
+            sql += &format!(" AND a.employee_id = ${}", params.len());
+        }
+        if let Some(v) = &f.entity {
+            params.push(P::from(v.as_str()));
+            sql += &format!(" AND a.entity = ${}", params.len());
+        }
+        if let Some(v) = &f.action {
+            params.push(P::from(v.as_str()));
+            sql += &format!(" AND a.action = ${}", params.len());
+        }
+        if let Some(v) = &f.from {
+            params.push(P::from(v.as_str()));
+            sql += &format!(" AND a.at >= ${}", params.len());
+        }
+        if let Some(v) = &f.to {
+            // `to` is a date: include that whole day.
+            let next = crate::input::parse_date(v).and_then(|d| d.succ_opt()).map(|d| d.to_string()).unwrap_or_else(|| v.clone());
+            params.push(P::from(next));
+            sql += &format!(" AND a.at < ${}", params.len());
+        }
+        if let Some(v) = f.before_id {
+            params.push(P::from(v));
+            sql += &format!(" AND a.id < ${}", params.len());
+        }
+        params.push(P::from(f.limit + 1));
+        sql += &format!(" ORDER BY a.id DESC LIMIT ${}", params.len());
+        let rows = queries::bind_all(sqlx::query(&sql), &params).fetch_all(self.store.reader()).await?;
+        let mut items: Vec<_> = rows.iter().map(kupets_store::model::AuditEntry::from_row).collect();
+        let next_cursor = if items.len() as i64 > f.limit {
+            items.truncate(f.limit as usize);
+            items.last().map(|d| d.id.to_string())
+        } else {
+            None
+        };
+        Ok(Page { items, next_cursor })
+    }
+}

@@ -1,0 +1,89 @@
+//! Error policy: every refusal a person can act on is an `AppError` variant
+//! with a stable code and a message in Russian and English; the web layer maps
+//! it to problem+json or an HTML page. Database failures are logged and shown
+//! only as "internal error" — never their text. Unique-constraint races that
+//! slip past a pre-check become 409 conflicts, not 500s.
+
+use kupets_domain::FieldError;
+use kupets_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("{entity} not found")]
+    NotFound { entity: &'static str },
+    #[error("not authenticated")]
+    Unauthorized,
+    #[error("role {role} may not do this")]
+    Forbidden { role: String },
+    #[error("{en}")]
+    Conflict { code: &'static str, ru: String, en: String },
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn field(field: &str, code: &'static str, ru: impl Into<String>, en: impl Into<String>) -> AppError {
+        AppError::Validation(vec![FieldError::new(field, code, ru, en)])
+    }
+    pub fn conflict(code: &'static str, ru: impl Into<String>, en: impl Into<String>) -> AppError {
+        AppError::Conflict { code, ru: ru.into(), en: en.into() }
+    }
+    /// Stable machine-readable code, part of the API contract.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation",
+            AppError::NotFound { .. } => "not_found",
+            AppError::Unauthorized => "unauthorized",
+            AppError::Forbidden { .. } => "forbidden",
+            AppError::Conflict { code, .. } => code,
+            AppError::Internal(_) => "internal",
+        }
+    }
+    pub fn message(&self, ru: bool) -> String {
+        match (self, ru) {
+            (AppError::Validation(errs), true) => {
+                format!("Проверьте поля: {}", errs.iter().map(|e| format!("{} — {}", e.field, e.message_ru)).collect::<Vec<_>>().join("; "))
+            }
+            (AppError::Validation(errs), false) => {
+                format!("Check the fields: {}", errs.iter().map(|e| format!("{} — {}", e.field, e.message_en)).collect::<Vec<_>>().join("; "))
+            }
+            (AppError::NotFound { entity }, true) => format!("Не найдено: {entity}"),
+            (AppError::NotFound { entity }, false) => format!("Not found: {entity}"),
+            (AppError::Unauthorized, true) => "Требуется вход в систему".into(),
+            (AppError::Unauthorized, false) => "Login required".into(),
+            (AppError::Forbidden { role }, true) => format!("Недостаточно прав для роли «{role}»"),
+            (AppError::Forbidden { role }, false) => format!("The role '{role}' may not do this"),
+            (AppError::Conflict { ru, .. }, true) => ru.clone(),
+            (AppError::Conflict { en, .. }, false) => en.clone(),
+            (AppError::Internal(_), true) => "Внутренняя ошибка; подробности в журнале сервера".into(),
+            (AppError::Internal(_), false) => "Internal error; details are in the server log".into(),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> AppError {
+        if let StoreError::Db(sqlx::Error::Database(db)) = &e {
+            if db.is_unique_violation() {
+                return AppError::conflict(
+                    "duplicate",
+                    "Такая запись уже существует (нарушена уникальность)",
+                    "Such a record already exists (uniqueness violated)",
+                );
+            }
+            if db.is_foreign_key_violation() {
+                return AppError::conflict("reference", "Ссылка на несуществующую запись", "Reference to a missing record");
+            }
+        }
+        tracing::error!(error = %e, "store error");
+        AppError::Internal(e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> AppError {
+        AppError::from(StoreError::Db(e))
+    }
+}

@@ -1,0 +1,61 @@
+//! Use cases of kupets. Each public function is one transaction: load, let
+//! the domain decide, write, append to the audit log. Rights are checked here,
+//! so every page and endpoint gets the same refusals.
+
+pub mod auth;
+pub mod catalog;
+pub mod counterparty;
+pub mod document;
+pub mod error;
+pub mod input;
+pub mod people;
+
+pub use error::AppError;
+use kupets_domain::role::Right;
+use kupets_domain::Role;
+pub use kupets_store as store;
+use kupets_store::model::Employee;
+use kupets_store::Store;
+
+pub type Result<T, E = AppError> = std::result::Result<T, E>;
+
+/// The application: a store plus installation settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub store: Store,
+}
+
+/// Who is acting: the logged-in employee and their role.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub employee: Employee,
+    pub role: Role,
+}
+
+impl Actor {
+    pub fn id(&self) -> i64 {
+        self.employee.id
+    }
+    /// Refuses with 403 unless the role has the right.
+    pub fn require(&self, right: Right) -> Result<()> {
+        if self.role.can(right) {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden { role: self.role.code().to_string() })
+        }
+    }
+    pub fn can(&self, right: Right) -> bool {
+        self.role.can(right)
+    }
+}
+
+impl App {
+    pub fn new(store: Store) -> App {
+        App { store }
+    }
+}
+
+/// Today in the installation's calendar (server local date).
+pub fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}

@@ -1,0 +1,108 @@
+//! The life cycle every business document shares: draft → posted → cancelled.
+//! Only posting moves stock and settlements; a posted document is never edited,
+//! it is cancelled by reversing entries so history keeps both.
+
+/// Document kinds. Each has its own numbering per year.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocKind {
+    Adjustment,
+}
+
+impl DocKind {
+    pub const ALL: [DocKind; 1] = [DocKind::Adjustment];
+    pub fn code(self) -> &'static str {
+        match self {
+            DocKind::Adjustment => "adjustment",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DocKind> {
+        Self::ALL.into_iter().find(|k| k.code() == s)
+    }
+    /// Number prefix, as printed: `КОР-2026-000001`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            DocKind::Adjustment => "КОР",
+        }
+    }
+    pub fn label(self, ru: bool) -> &'static str {
+        match (self, ru) {
+            (DocKind::Adjustment, true) => "Корректировка долга",
+            (DocKind::Adjustment, false) => "Debt adjustment",
+        }
+    }
+}
+
+/// Formats a document number from its kind, year and sequence.
+pub fn doc_number(kind: DocKind, year: i32, seq: i64) -> String {
+    format!("{}-{}-{:06}", kind.prefix(), year, seq)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocState {
+    Draft,
+    Posted,
+    Cancelled,
+}
+
+/// Why a state change is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransitionError {
+    NotDraft(DocState),
+    NotPosted(DocState),
+}
+
+impl DocState {
+    pub fn code(self) -> &'static str {
+        match self {
+            DocState::Draft => "draft",
+            DocState::Posted => "posted",
+            DocState::Cancelled => "cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DocState> {
+        [DocState::Draft, DocState::Posted, DocState::Cancelled].into_iter().find(|k| k.code() == s)
+    }
+    pub fn label(self, ru: bool) -> &'static str {
+        match (self, ru) {
+            (DocState::Draft, true) => "Черновик",
+            (DocState::Draft, false) => "Draft",
+            (DocState::Posted, true) => "Проведён",
+            (DocState::Posted, false) => "Posted",
+            (DocState::Cancelled, true) => "Отменён",
+            (DocState::Cancelled, false) => "Cancelled",
+        }
+    }
+    /// Only drafts may be edited.
+    pub fn check_edit(self) -> Result<(), TransitionError> {
+        match self {
+            DocState::Draft => Ok(()),
+            s => Err(TransitionError::NotDraft(s)),
+        }
+    }
+    pub fn post(self) -> Result<DocState, TransitionError> {
+        self.check_edit().map(|_| DocState::Posted)
+    }
+    pub fn cancel(self) -> Result<DocState, TransitionError> {
+        match self {
+            DocState::Posted => Ok(DocState::Cancelled),
+            s => Err(TransitionError::NotPosted(s)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn life_cycle() {
+        assert_eq!(DocState::Draft.post(), Ok(DocState::Posted));
+        assert_eq!(DocState::Posted.cancel(), Ok(DocState::Cancelled));
+        assert!(DocState::Posted.check_edit().is_err());
+        assert!(DocState::Posted.post().is_err());
+        assert!(DocState::Draft.cancel().is_err());
+        assert!(DocState::Cancelled.cancel().is_err());
+        assert_eq!(doc_number(DocKind::Adjustment, 2026, 7), "КОР-2026-000007");
+    }
+}

@@ -1,0 +1,16 @@
+//! Business rules of kupets: numbers, identifiers and document life cycle.
+//! No SQL, no HTTP, no async — everything here is a pure function of its input,
+//! so most tests live here.
+
+pub mod document;
+pub mod error;
+pub mod inn;
+pub mod money;
+pub mod role;
+pub mod vat;
+
+pub use document::{DocKind, DocState};
+pub use error::FieldError;
+pub use money::{Money, Percent, Qty};
+pub use role::Role;
+pub use vat::VatRate;

@@ -1,0 +1,210 @@
+//! Persistence for kupets: one `Store` over SQLite or PostgreSQL.
+//!
+//! Queries are written once in the SQL both engines accept (`$1` placeholders,
+//! `RETURNING`, row values, `CAST(SUM(..) AS BIGINT)`), and run through sqlx's
+//! `Any` driver. Where an engine needs its own text, the twin sits next to it
+//! and branches on [`Engine`].
+
+pub mod model;
+pub mod page;
+pub mod queries;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyConnection, AnyPool, Connection, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use sqlx::{AnyConnection as Conn, Transaction};
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("unsupported database URL {0:?}: use sqlite://FILE or postgres://…")]
+    BadUrl(String),
+    #[error("migration {0}: {1}")]
+    Migration(String, sqlx::Error),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The database behind the app. Cheap to clone.
+///
+/// On SQLite, writes go through a pool of exactly one connection: SQLite allows
+/// one writer at a time anyway, and a single in-process writer never meets
+/// `SQLITE_BUSY` on a lock upgrade. Reads use the other pool and see WAL
+/// snapshots. On PostgreSQL both handles are the same pool and concurrency is
+/// kept with transactions and row locks.
+#[derive(Clone)]
+pub struct Store {
+    read: AnyPool,
+    write: AnyPool,
+    engine: Engine,
+}
+
+/// Turns `kupets.db`, `sqlite:kupets.db` or `postgres://…` into a URL sqlx takes.
+pub fn normalize_url(url: &str) -> Result<(String, Engine)> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        return Ok((url.to_string(), Engine::Postgres));
+    }
+    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    if path.contains("://") {
+        return Err(StoreError::BadUrl(url.to_string()));
+    }
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let query = if query.is_empty() { "mode=rwc".to_string() } else { query.to_string() };
+    Ok((format!("sqlite://{path}?{query}"), Engine::Sqlite))
+}
+
+impl Store {
+    /// Opens (creating the SQLite file if needed) and migrates.
+    pub async fn open(url: &str) -> Result<Store> {
+        Self::open_in_schema(url, None).await
+    }
+
+    /// Like [`Store::open`], with every PostgreSQL connection confined to one
+    /// schema: tests get a fresh, isolated database this way in milliseconds.
+    pub async fn open_in_schema(url: &str, schema: Option<String>) -> Result<Store> {
+        sqlx::any::install_default_drivers();
+        let (url, engine) = normalize_url(url)?;
+        let opts = AnyConnectOptions::from_str(&url)?;
+        let schema2 = schema.clone();
+        let setup = move |engine: Engine, schema: Option<String>| {
+            AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30)).after_connect(move |conn, _| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    match engine {
+                        Engine::Sqlite => {
+                            // WAL for concurrent readers; synchronous=FULL makes every
+                            // commit durable; busy_timeout covers backups and CLI tools.
+                            conn.execute("PRAGMA journal_mode=WAL").await?;
+                            conn.execute("PRAGMA synchronous=FULL").await?;
+                            conn.execute("PRAGMA foreign_keys=ON").await?;
+                            conn.execute("PRAGMA busy_timeout=10000").await?;
+                        }
+                        Engine::Postgres => {
+                            if let Some(s) = schema {
+                                conn.execute(format!("SET search_path TO \"{s}\"").as_str()).await?;
+                            }
+                        }
+                    }
+                    Ok(())
+                })
+            })
+        };
+        let (read, write) = match engine {
+            Engine::Sqlite => {
+                let write = setup(engine, None).max_connections(1).connect_with(opts.clone()).await?;
+                let read = setup(engine, None).max_connections(8).connect_with(opts).await?;
+                (read, write)
+            }
+            Engine::Postgres => {
+                let pool = setup(engine, schema2).max_connections(16).connect_with(opts).await?;
+                (pool.clone(), pool)
+            }
+        };
+        let store = Store { read, write, engine };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// Pool for reads that need no transaction.
+    pub fn reader(&self) -> &AnyPool {
+        &self.read
+    }
+
+    /// Starts the one transaction of a use case.
+    pub async fn begin(&self) -> Result<Tx> {
+        Ok(self.write.begin().await?)
+    }
+
+    /// `FOR UPDATE` where the engine has row locks; SQLite's single writer
+    /// already serialises write transactions.
+    pub fn for_update(&self) -> &'static str {
+        match self.engine {
+            Engine::Sqlite => "",
+            Engine::Postgres => " FOR UPDATE",
+        }
+    }
+
+    pub async fn close(&self) {
+        self.read.close().await;
+        self.write.close().await;
+    }
+
+    async fn migrate(&self) -> Result<()> {
+        let mut conn = self.write.acquire().await?;
+        conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .await?;
+        for (name, sql) in MIGRATIONS {
+            let done: Option<String> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                .bind(*name)
+                .fetch_optional(&mut *conn)
+                .await?;
+            if done.is_some() {
+                continue;
+            }
+            let sql = self.dialect(sql);
+            let mut tx = conn.begin().await?;
+            for stmt in split_sql(&sql) {
+                tx.execute(stmt).await.map_err(|e| StoreError::Migration(name.to_string(), e))?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*name)
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(migration = name, "applied");
+        }
+        Ok(())
+    }
+
+    fn dialect(&self, sql: &str) -> String {
+        match self.engine {
+            Engine::Sqlite => sql.replace("ID_PK", "INTEGER PRIMARY KEY"),
+            Engine::Postgres => sql.replace("ID_PK", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+        }
+    }
+
+    /// An online, consistent copy of an SQLite database into `dest`
+    /// (`VACUUM INTO` reads one snapshot while writers go on).
+    pub async fn backup_sqlite(&self, dest: &str) -> Result<()> {
+        let mut conn = self.read.acquire().await?;
+        sqlx::query("VACUUM INTO $1").bind(dest).execute(&mut *conn).await?;
+        Ok(())
+    }
+}
+
+/// Migrations in order; names are shared by both engines.
+const MIGRATIONS: &[(&str, &str)] = &[("0001_foundation", include_str!("../migrations/0001_foundation.sql"))];
+
+fn split_sql(sql: &str) -> impl Iterator<Item = &str> {
+    sql.split(';').map(str::trim).filter(|s| {
+        let code: String = s.lines().filter(|l| !l.trim_start().starts_with("--")).collect();
+        !code.trim().is_empty()
+    })
+}
+
+/// Current time as stored: RFC 3339 in UTC with milliseconds.
+pub fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Opens one plain connection (no pool, no migrations), e.g. to create a schema.
+pub async fn raw_connect(url: &str) -> Result<AnyConnection> {
+    sqlx::any::install_default_drivers();
+    let (url, _) = normalize_url(url)?;
+    Ok(AnyConnection::connect(&url).await?)
+}

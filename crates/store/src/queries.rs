@@ -1,0 +1,229 @@
+//! Query helpers shared by every module: typed parameters, generic insert and
+//! update, name-ordered searchable lists, document numbering, the audit log,
+//! idempotency records and settings.
+
+use crate::page::{finish, like_pattern, Page};
+use crate::{now, Result};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+/// A value bound to a `$n` placeholder.
+#[derive(Debug, Clone)]
+pub enum P {
+    I(i64),
+    OptI(Option<i64>),
+    S(String),
+    OptS(Option<String>),
+}
+
+impl From<i64> for P {
+    fn from(v: i64) -> P {
+        P::I(v)
+    }
+}
+impl From<Option<i64>> for P {
+    fn from(v: Option<i64>) -> P {
+        P::OptI(v)
+    }
+}
+impl From<bool> for P {
+    fn from(v: bool) -> P {
+        P::I(v as i64)
+    }
+}
+impl From<String> for P {
+    fn from(v: String) -> P {
+        P::S(v)
+    }
+}
+impl From<&str> for P {
+    fn from(v: &str) -> P {
+        P::S(v.to_string())
+    }
+}
+impl From<Option<String>> for P {
+    fn from(v: Option<String>) -> P {
+        P::OptS(v)
+    }
+}
+
+type Q<'a> = sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>;
+
+pub fn bind_all<'a>(mut q: Q<'a>, params: &[P]) -> Q<'a> {
+    for p in params {
+        q = match p.clone() {
+            P::I(v) => q.bind(v),
+            P::OptI(v) => q.bind(v),
+            P::S(v) => q.bind(v),
+            P::OptS(v) => q.bind(v),
+        };
+    }
+    q
+}
+
+/// Inserts one row and returns its id. Column names come from code, never
+/// from input.
+pub async fn insert(conn: &mut AnyConnection, table: &str, cols: &[(&str, P)]) -> Result<i64> {
+    let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
+    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
+    let sql = format!("INSERT INTO {table} ({}) VALUES ({}) RETURNING id", names.join(", "), marks.join(", "));
+    let params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
+    let row = bind_all(sqlx::query(&sql), &params).fetch_one(conn).await?;
+    Ok(row.get::<i64, _>(0))
+}
+
+/// Updates columns of one row; returns whether it existed.
+pub async fn update(conn: &mut AnyConnection, table: &str, id: i64, cols: &[(&str, P)]) -> Result<bool> {
+    let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{} = ${}", c.0, i + 1)).collect();
+    let sql = format!("UPDATE {table} SET {} WHERE id = ${}", sets.join(", "), cols.len() + 1);
+    let mut params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
+    params.push(P::I(id));
+    let res = bind_all(sqlx::query(&sql), &params).execute(conn).await?;
+    Ok(res.rows_affected() > 0)
+}
+
+pub async fn get_by_id<T>(
+    conn: &mut AnyConnection,
+    table: &str,
+    cols: &str,
+    id: i64,
+    from_row: fn(&AnyRow) -> T,
+) -> Result<Option<T>> {
+    let sql = format!("SELECT {cols} FROM {table} WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+    Ok(row.as_ref().map(from_row))
+}
+
+/// Filters of a name-ordered list.
+#[derive(Debug, Clone, Default)]
+pub struct ListSpec {
+    /// Substring searched in the table's `search` column (or `name`).
+    pub q: Option<String>,
+    /// `Some(false)`: active only (the default in the UI); `None`: all.
+    pub archived: Option<bool>,
+    /// Exact-match filters on integer or text columns.
+    pub eq: Vec<(&'static str, P)>,
+    pub limit: i64,
+    pub after: Option<(String, i64)>,
+}
+
+/// A page of rows ordered by `(name, id)`, using the `(name, id)` index.
+pub async fn list_by_name<T>(
+    conn: &mut AnyConnection,
+    table: &str,
+    cols: &str,
+    search_col: &str,
+    spec: &ListSpec,
+    from_row: fn(&AnyRow) -> T,
+    key: fn(&T) -> (String, i64),
+) -> Result<Page<T>> {
+    let mut sql = format!("SELECT {cols} FROM {table} WHERE 1 = 1");
+    let mut params: Vec<P> = Vec::new();
+    if let Some(q) = spec.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        params.push(P::S(like_pattern(q)));
+        sql += &format!(" AND {search_col} LIKE ${} ESCAPE '\\'", params.len());
+    }
+    if let Some(a) = spec.archived {
+        params.push(P::I(a as i64));
+        sql += &format!(" AND archived = ${}", params.len());
+    }
+    for (col, v) in &spec.eq {
+        params.push(v.clone());
+        sql += &format!(" AND {col} = ${}", params.len());
+    }
+    if let Some((name, id)) = &spec.after {
+        params.push(P::S(name.clone()));
+        params.push(P::I(*id));
+        sql += &format!(" AND (name, id) > (${}, ${})", params.len() - 1, params.len());
+    }
+    params.push(P::I(spec.limit + 1));
+    sql += &format!(" ORDER BY name, id LIMIT ${}", params.len());
+    let rows = bind_all(sqlx::query(&sql), &params).fetch_all(conn).await?;
+    let items: Vec<T> = rows.iter().map(from_row).collect();
+    Ok(finish(items, spec.limit, key))
+}
+
+/// Takes the next number of a document kind in a year. Runs inside the
+/// document's own transaction, so a rolled-back create leaves no gap-causing
+/// increment behind and two creates never share a number.
+pub async fn next_doc_seq(conn: &mut AnyConnection, kind: &str, year: i32) -> Result<i64> {
+    let row = sqlx::query(
+        "INSERT INTO doc_counters (kind, year, last) VALUES ($1, $2, 1) \
+         ON CONFLICT (kind, year) DO UPDATE SET last = doc_counters.last + 1 RETURNING last",
+    )
+    .bind(kind)
+    .bind(year as i64)
+    .fetch_one(conn)
+    .await?;
+    Ok(row.get::<i64, _>(0))
+}
+
+/// Appends to the audit log. Nothing ever updates or deletes these rows.
+pub async fn audit(
+    conn: &mut AnyConnection,
+    employee_id: Option<i64>,
+    action: &str,
+    entity: &str,
+    entity_id: impl ToString,
+    details: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, employee_id, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now())
+    .bind(employee_id)
+    .bind(action)
+    .bind(entity)
+    .bind(entity_id.to_string())
+    .bind(details)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
+    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(conn).await?)
+}
+
+pub async fn set_setting(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
+    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        .bind(key)
+        .bind(value)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A stored answer to an earlier create with the same `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct IdemRecord {
+    pub request_hash: String,
+    pub status: i64,
+    pub body: String,
+}
+
+pub async fn get_idem(conn: &mut AnyConnection, employee_id: i64, key: &str) -> Result<Option<IdemRecord>> {
+    let row = sqlx::query("SELECT request_hash, status, body FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
+        .bind(employee_id)
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.map(|r| IdemRecord { request_hash: r.get(0), status: r.get(1), body: r.get(2) }))
+}
+
+/// Records the answer; returns false when another request took the key first.
+pub async fn put_idem(conn: &mut AnyConnection, employee_id: i64, key: &str, rec: &IdemRecord) -> Result<bool> {
+    let res = sqlx::query(
+        "INSERT INTO idempotency_keys (employee_id, key, request_hash, status, body, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (employee_id, key) DO NOTHING",
+    )
+    .bind(employee_id)
+    .bind(key)
+    .bind(&rec.request_hash)
+    .bind(rec.status)
+    .bind(&rec.body)
+    .bind(now())
+    .execute(conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
