@@ -178,13 +178,18 @@ impl App {
 
     // ---- product groups ----
     pub async fn group_tree(&self, _actor: &Actor, include_archived: bool) -> Result<Vec<GroupNode>> {
-        let rows = sqlx::query(&format!("SELECT {} FROM product_groups", ProductGroup::COLS)).fetch_all(self.store.reader()).await?;
-        let all: Vec<ProductGroup> = rows.iter().map(ProductGroup::from_row).collect();
-        let mut tree = tree_order(all);
+        let mut tree = self.group_tree_unchecked().await?;
         if !include_archived {
             tree.retain(|n| !n.group.archived);
         }
         Ok(tree)
+    }
+
+    /// The whole tree including archived groups, for name look-ups.
+    pub async fn group_tree_unchecked(&self) -> Result<Vec<GroupNode>> {
+        let rows = sqlx::query(&format!("SELECT {} FROM product_groups", ProductGroup::COLS)).fetch_all(self.store.reader()).await?;
+        let all: Vec<ProductGroup> = rows.iter().map(ProductGroup::from_row).collect();
+        Ok(tree_order(all))
     }
     pub async fn get_group(&self, _actor: &Actor, id: i64) -> Result<ProductGroup> {
         let mut conn = self.store.reader().acquire().await?;

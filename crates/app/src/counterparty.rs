@@ -182,3 +182,13 @@ impl App {
         Ok(cp)
     }
 }
+
+impl App {
+    /// Create (`id` None) or update, in the shape the API's generic handlers use.
+    pub async fn save_counterparty(&self, actor: &Actor, id: Option<i64>, input: &CounterpartyInput) -> Result<Counterparty> {
+        match id {
+            None => self.create_counterparty(actor, input).await,
+            Some(id) => self.update_counterparty(actor, id, input).await,
+        }
+    }
+}

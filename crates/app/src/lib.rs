@@ -5,6 +5,7 @@
 pub mod auth;
 pub mod catalog;
 pub mod counterparty;
+pub mod demo;
 pub mod document;
 pub mod error;
 pub mod input;

@@ -39,7 +39,7 @@ pub struct EmployeeInput {
     pub email: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub phone: Option<String>,
-    /// Required on create; ignored on update (use the password endpoint).
+    /// Required on create; on update, a non-empty value sets a new password.
     #[serde(default, deserialize_with = "lenient")]
     pub password: Option<String>,
 }
@@ -149,10 +149,19 @@ impl App {
         actor.require(Right::ManagePeople)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
-        let cols = employee_cols(&mut c, &mut tx, input, Some(id)).await?;
+        let mut cols = employee_cols(&mut c, &mut tx, input, Some(id)).await?;
+        let pw = input.password.clone().unwrap_or_default();
+        if !pw.is_empty() {
+            check_new_password(&mut c, "password", &pw);
+            cols.push(("password_hash", P::from(hash_password(&pw))));
+        }
         c.done()?;
         if !queries::update(&mut tx, "employees", id, &cols).await? {
             return Err(AppError::NotFound { entity: "employee" });
+        }
+        if !pw.is_empty() {
+            sqlx::query("DELETE FROM sessions WHERE employee_id = $1").bind(id).execute(&mut *tx).await?;
+            audit(&mut tx, Some(actor.id()), "set_password", "employee", id, "").await?;
         }
         audit(&mut tx, Some(actor.id()), "update", "employee", id, "").await?;
         let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row).await?.ok_or(AppError::NotFound { entity: "employee" })?;
@@ -253,5 +262,15 @@ impl App {
             return Err(AppError::conflict("self_archive", "Нельзя архивировать самого себя", "You cannot archive yourself"));
         }
         set_archived(self, actor, right, table, name, id, archived).await
+    }
+}
+
+impl App {
+    /// Create (`id` None) or update, in the shape the API's generic handlers use.
+    pub async fn save_employee(&self, actor: &Actor, id: Option<i64>, input: &EmployeeInput) -> Result<Employee> {
+        match id {
+            None => self.create_employee(actor, input).await,
+            Some(id) => self.update_employee(actor, id, input).await,
+        }
     }
 }

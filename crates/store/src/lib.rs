@@ -158,7 +158,7 @@ impl Store {
             let sql = self.dialect(sql);
             let mut tx = conn.begin().await?;
             for stmt in split_sql(&sql) {
-                tx.execute(stmt).await.map_err(|e| StoreError::Migration(name.to_string(), e))?;
+                tx.execute(stmt.as_str()).await.map_err(|e| StoreError::Migration(name.to_string(), e))?;
             }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(*name)
@@ -190,11 +190,11 @@ impl Store {
 /// Migrations in order; names are shared by both engines.
 const MIGRATIONS: &[(&str, &str)] = &[("0001_foundation", include_str!("../migrations/0001_foundation.sql"))];
 
-fn split_sql(sql: &str) -> impl Iterator<Item = &str> {
-    sql.split(';').map(str::trim).filter(|s| {
-        let code: String = s.lines().filter(|l| !l.trim_start().starts_with("--")).collect();
-        !code.trim().is_empty()
-    })
+/// Splits a migration into statements: comment lines dropped first (they may
+/// contain semicolons), then split on `;`.
+fn split_sql(sql: &str) -> Vec<String> {
+    let code: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).map(|l| format!("{l}\n")).collect();
+    code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
 }
 
 /// Current time as stored: RFC 3339 in UTC with milliseconds.

@@ -1,0 +1,505 @@
+//! The JSON API under `/api/v1`, with its OpenAPI 3.1 document generated from
+//! these handlers' annotations.
+
+pub mod idempotency;
+
+use crate::auth::ApiActor;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::http::StatusCode;
+use axum::Json;
+use kupets_app::catalog::{CurrentPrice, GroupNode, PriceInput, PriceTypeInput, ProductGroupInput, ProductInput, WarehouseInput};
+use kupets_app::counterparty::{CounterpartyCard, CounterpartyInput};
+use kupets_app::document::{AdjustmentInput, AuditFilter, CancelInput, DocFilter};
+use kupets_app::people::{DepartmentInput, EmployeeInput};
+use kupets_app::{App, AppError};
+use kupets_domain::DocKind;
+use kupets_store::model::*;
+use kupets_store::page::{decode_cursor, Page, DEFAULT_LIMIT, MAX_LIMIT};
+use kupets_store::queries::{ListSpec, P};
+use serde::{Deserialize, Serialize};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// JSON body extractor whose rejections are problem+json.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// Query extractor whose rejections are problem+json.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// Path extractor whose rejections are problem+json.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// Parses an id from the path; anything else is simply not found.
+fn id_of(s: &str, entity: &'static str) -> Result<i64, ApiError> {
+    s.parse::<i64>().map_err(|_| AppError::NotFound { entity }.into())
+}
+
+/// Common list parameters. Filters that do not apply to a resource are refused.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Substring of the name (and INN or SKU where the resource has one).
+    pub q: Option<String>,
+    /// `false` (default): active records; `true`: archived; `all`: both.
+    pub archived: Option<String>,
+    /// Page size, 1–500, default 50.
+    pub limit: Option<String>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Counterparties: `customer`, `supplier`, `both`.
+    pub kind: Option<String>,
+    /// Counterparties: responsible manager id.
+    pub manager_id: Option<String>,
+    /// Products: group id (this group only).
+    pub group_id: Option<String>,
+    /// Employees: department id.
+    pub department_id: Option<String>,
+    /// Employees: role.
+    pub role: Option<String>,
+}
+
+pub fn parse_limit(v: &Option<String>) -> Result<i64, AppError> {
+    match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(DEFAULT_LIMIT),
+        Some(s) => match s.parse::<i64>() {
+            Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+            _ => Err(AppError::field("limit", "out_of_range", format!("limit: от 1 до {MAX_LIMIT}"), format!("limit: 1 to {MAX_LIMIT}"))),
+        },
+    }
+}
+
+impl ListParams {
+    /// Builds the store's list spec, allowing only the named extra filters.
+    pub fn spec(&self, allowed: &[&'static str]) -> Result<ListSpec, AppError> {
+        let limit = parse_limit(&self.limit)?;
+        let archived = match self.archived.as_deref().map(str::trim) {
+            None | Some("") | Some("false") | Some("0") => Some(false),
+            Some("true") | Some("1") => Some(true),
+            Some("all") => None,
+            Some(_) => return Err(AppError::field("archived", "invalid", "archived: true, false или all", "archived: true, false or all")),
+        };
+        let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
+            None => None,
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::field("cursor", "invalid_cursor", "Неверный курсор страницы", "Invalid page cursor"))?),
+        };
+        let mut eq = Vec::new();
+        let filters: [(&'static str, &Option<String>, bool); 5] = [
+            ("kind", &self.kind, false),
+            ("manager_id", &self.manager_id, true),
+            ("group_id", &self.group_id, true),
+            ("department_id", &self.department_id, true),
+            ("role", &self.role, false),
+        ];
+        for (name, value, numeric) in filters {
+            let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { continue };
+            if !allowed.contains(&name) {
+                return Err(AppError::field(name, "unknown_filter", "Этот фильтр здесь не применяется", "This filter does not apply here"));
+            }
+            if numeric {
+                let n = v.parse::<i64>().map_err(|_| AppError::field(name, "invalid_id", "Неверный идентификатор", "Invalid id"))?;
+                eq.push((name, P::from(n)));
+            } else {
+                eq.push((name, P::from(v)));
+            }
+        }
+        Ok(ListSpec { q: self.q.clone(), archived, eq, limit, after })
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// Liveness; answers without login.
+#[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
+pub async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, ApiError> {
+    sqlx::query("SELECT 1").execute(s.app.store.reader()).await.map_err(AppError::from)?;
+    Ok(Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LoginResponse {
+    /// Send as `Authorization: Bearer <token>`.
+    pub token: String,
+    pub expires_at: String,
+    pub employee: Employee,
+}
+
+/// Exchanges login and password for a bearer token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
+    responses((status = 200, body = LoginResponse), (status = 409, description = "wrong login or password")))]
+pub async fn login(State(s): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
+    let sess = s.app.login(&req.login, &req.password, "api").await.map_err(|e| match e {
+        AppError::Conflict { code: "bad_credentials", ru, en } => AppError::Conflict { code: "bad_credentials", ru, en },
+        e => e,
+    })?;
+    Ok(Json(LoginResponse { token: sess.token, expires_at: sess.expires_at, employee: sess.employee }))
+}
+
+/// Ends the session of the token used.
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)), security(("bearer" = [])))]
+pub async fn logout(ApiActor(_a): ApiActor, State(s): State<AppState>, headers: axum::http::HeaderMap) -> ApiResult<StatusCode> {
+    if let Some(t) = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
+        s.app.logout(t.trim()).await?;
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The caller.
+#[utoipa::path(get, path = "/api/v1/me", tag = "auth", responses((status = 200, body = Employee)), security(("bearer" = [])))]
+pub async fn me(ApiActor(a): ApiActor) -> Json<Employee> {
+    Json(a.employee)
+}
+
+/// Generates list / create / get / update handlers of a master-data resource.
+macro_rules! master_api {
+    ($m:ident, $path:literal, $path_id:literal, $tag:literal, $model:ty, $card:ty, $input:ty, $entity:literal,
+     filters = [$($f:literal),*], list = $list:path, get = $get:path, save = $save:path,
+     resource = $res:literal, archive = $arch:literal, unarchive = $unarch:literal) => {
+        pub mod $m {
+            use super::*;
+
+            #[utoipa::path(get, path = $path, tag = $tag, params(ListParams), responses((status = 200, body = Page<$model>)), security(("bearer" = [])))]
+            pub async fn list(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<Page<$model>>> {
+                let spec = p.spec(&[$($f),*])?;
+                Ok(Json($list(&s.app, &a, &spec).await?))
+            }
+
+            #[utoipa::path(post, path = $path, tag = $tag, request_body = $input,
+                params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+                responses((status = 201, body = $model), (status = 422, description = "invalid fields"), (status = 403, description = "no right")), security(("bearer" = [])))]
+            pub async fn create(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<$input>) -> ApiResult<(StatusCode, Json<$model>)> {
+                Ok((StatusCode::CREATED, Json($save(&s.app, &a, None, &input).await?)))
+            }
+
+            #[utoipa::path(get, path = $path_id, tag = $tag, params(("id" = String, Path)), responses((status = 200, body = $card), (status = 404)), security(("bearer" = [])))]
+            pub async fn get(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<$card>> {
+                Ok(Json($get(&s.app, &a, id_of(&id, $entity)?).await?))
+            }
+
+            #[utoipa::path(put, path = $path_id, tag = $tag, params(("id" = String, Path)), request_body = $input,
+                responses((status = 200, body = $model), (status = 404), (status = 422)), security(("bearer" = [])))]
+            pub async fn update(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<$input>) -> ApiResult<Json<$model>> {
+                Ok(Json($save(&s.app, &a, Some(id_of(&id, $entity)?), &input).await?))
+            }
+
+            /// Archives the record (master data is archived, never deleted).
+            #[utoipa::path(post, path = $arch, tag = $tag, params(("id" = String, Path)), responses((status = 204), (status = 404), (status = 403)), security(("bearer" = [])))]
+            pub async fn archive(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+                s.app.set_archived(&a, $res, id_of(&id, $entity)?, true).await?;
+                Ok(StatusCode::NO_CONTENT)
+            }
+
+            /// Restores an archived record.
+            #[utoipa::path(post, path = $unarch, tag = $tag, params(("id" = String, Path)), responses((status = 204), (status = 404), (status = 403)), security(("bearer" = [])))]
+            pub async fn unarchive(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+                s.app.set_archived(&a, $res, id_of(&id, $entity)?, false).await?;
+                Ok(StatusCode::NO_CONTENT)
+            }
+        }
+    };
+}
+
+master_api!(counterparties, "/api/v1/counterparties", "/api/v1/counterparties/{id}", "counterparties", Counterparty, CounterpartyCard, CounterpartyInput, "counterparty",
+    filters = ["kind", "manager_id"], list = App::list_counterparties, get = App::get_counterparty, save = App::save_counterparty,
+    resource = "counterparties", archive = "/api/v1/counterparties/{id}/archive", unarchive = "/api/v1/counterparties/{id}/unarchive");
+master_api!(products, "/api/v1/products", "/api/v1/products/{id}", "products", Product, Product, ProductInput, "product",
+    filters = ["group_id"], list = App::list_products, get = App::get_product, save = App::save_product,
+    resource = "products", archive = "/api/v1/products/{id}/archive", unarchive = "/api/v1/products/{id}/unarchive");
+master_api!(price_types, "/api/v1/price-types", "/api/v1/price-types/{id}", "price types", PriceType, PriceType, PriceTypeInput, "price type",
+    filters = [], list = App::list_price_types, get = App::get_price_type, save = App::save_price_type,
+    resource = "price-types", archive = "/api/v1/price-types/{id}/archive", unarchive = "/api/v1/price-types/{id}/unarchive");
+master_api!(warehouses, "/api/v1/warehouses", "/api/v1/warehouses/{id}", "warehouses", Warehouse, Warehouse, WarehouseInput, "warehouse",
+    filters = [], list = App::list_warehouses, get = App::get_warehouse, save = App::save_warehouse,
+    resource = "warehouses", archive = "/api/v1/warehouses/{id}/archive", unarchive = "/api/v1/warehouses/{id}/unarchive");
+master_api!(departments, "/api/v1/departments", "/api/v1/departments/{id}", "people", Department, Department, DepartmentInput, "department",
+    filters = [], list = App::list_departments, get = App::get_department, save = App::save_department,
+    resource = "departments", archive = "/api/v1/departments/{id}/archive", unarchive = "/api/v1/departments/{id}/unarchive");
+master_api!(employees, "/api/v1/employees", "/api/v1/employees/{id}", "people", Employee, Employee, EmployeeInput, "employee",
+    filters = ["department_id", "role"], list = App::list_employees, get = App::get_employee, save = App::save_employee,
+    resource = "employees", archive = "/api/v1/employees/{id}/archive", unarchive = "/api/v1/employees/{id}/unarchive");
+
+/// Archives a product group.
+#[utoipa::path(post, path = "/api/v1/product-groups/{id}/archive", tag = "products", params(("id" = String, Path)), responses((status = 204), (status = 404), (status = 403)), security(("bearer" = [])))]
+pub async fn group_archive(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+    s.app.set_archived(&a, "product-groups", id_of(&id, "product group")?, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Restores an archived product group.
+#[utoipa::path(post, path = "/api/v1/product-groups/{id}/unarchive", tag = "products", params(("id" = String, Path)), responses((status = 204), (status = 404), (status = 403)), security(("bearer" = [])))]
+pub async fn group_unarchive(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
+    s.app.set_archived(&a, "product-groups", id_of(&id, "product group")?, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The product group tree, parents before children.
+#[utoipa::path(get, path = "/api/v1/product-groups", tag = "products",
+    params(("archived" = Option<String>, Query, description = "`all` includes archived groups")),
+    responses((status = 200, body = Page<GroupNode>)), security(("bearer" = [])))]
+pub async fn group_tree(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<Page<GroupNode>>> {
+    let items = s.app.group_tree(&a, p.archived.as_deref() == Some("all")).await?;
+    Ok(Json(Page { items, next_cursor: None }))
+}
+
+#[utoipa::path(post, path = "/api/v1/product-groups", tag = "products", request_body = ProductGroupInput,
+    responses((status = 201, body = ProductGroup), (status = 422)), security(("bearer" = [])))]
+pub async fn group_create(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<ProductGroupInput>) -> ApiResult<(StatusCode, Json<ProductGroup>)> {
+    Ok((StatusCode::CREATED, Json(s.app.save_group(&a, None, &input).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/product-groups/{id}", tag = "products", params(("id" = String, Path)), responses((status = 200, body = ProductGroup)), security(("bearer" = [])))]
+pub async fn group_get(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ProductGroup>> {
+    Ok(Json(s.app.get_group(&a, id_of(&id, "product group")?).await?))
+}
+
+#[utoipa::path(put, path = "/api/v1/product-groups/{id}", tag = "products", params(("id" = String, Path)), request_body = ProductGroupInput,
+    responses((status = 200, body = ProductGroup), (status = 422)), security(("bearer" = [])))]
+pub async fn group_update(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<ProductGroupInput>) -> ApiResult<Json<ProductGroup>> {
+    Ok(Json(s.app.save_group(&a, Some(id_of(&id, "product group")?), &input).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PriceParams {
+    /// Only prices in force on this date (`YYYY-MM-DD`); the whole history otherwise.
+    pub date: Option<String>,
+}
+
+/// Prices of a product: the history, or those in force on a date.
+#[utoipa::path(get, path = "/api/v1/products/{id}/prices", tag = "products", params(("id" = String, Path), PriceParams),
+    responses((status = 200, body = Vec<CurrentPrice>)), security(("bearer" = [])))]
+pub async fn prices(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiQuery(p): ApiQuery<PriceParams>) -> ApiResult<Json<Vec<CurrentPrice>>> {
+    let id = id_of(&id, "product")?;
+    s.app.get_product(&a, id).await?;
+    Ok(Json(match p.date {
+        Some(d) => {
+            let d = kupets_app::input::parse_date(&d).ok_or_else(|| AppError::field("date", "invalid_date", "Дата в формате ГГГГ-ММ-ДД", "A date as YYYY-MM-DD"))?;
+            s.app.prices_on(&a, id, &d.to_string()).await?
+        }
+        None => s.app.price_history(&a, id).await?,
+    }))
+}
+
+/// Sets a price from an effective date; earlier prices stay in the history.
+#[utoipa::path(post, path = "/api/v1/products/{id}/prices", tag = "products", params(("id" = String, Path)), request_body = PriceInput,
+    responses((status = 201, body = Price), (status = 422)), security(("bearer" = [])))]
+pub async fn price_add(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<PriceInput>) -> ApiResult<(StatusCode, Json<Price>)> {
+    Ok((StatusCode::CREATED, Json(s.app.add_price(&a, id_of(&id, "product")?, &input).await?)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DocListParams {
+    pub counterparty_id: Option<String>,
+    /// `draft`, `posted` or `cancelled`.
+    pub state: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl DocListParams {
+    pub fn filter(&self) -> Result<DocFilter, AppError> {
+        let bad_id = |f: &str| AppError::field(f, "invalid_id", "Неверный идентификатор", "Invalid id");
+        let state = self.state.clone().filter(|s| !s.is_empty());
+        if let Some(s) = &state {
+            if kupets_domain::DocState::parse(s).is_none() {
+                return Err(AppError::field("state", "invalid_state", "Состояние: draft, posted или cancelled", "State: draft, posted or cancelled"));
+            }
+        }
+        Ok(DocFilter {
+            counterparty_id: match self.counterparty_id.as_deref().filter(|s| !s.is_empty()) {
+                Some(v) => Some(v.parse().map_err(|_| bad_id("counterparty_id"))?),
+                None => None,
+            },
+            state,
+            limit: parse_limit(&self.limit)?,
+            before_id: match self.cursor.as_deref().filter(|s| !s.is_empty()) {
+                Some(v) => Some(v.parse().map_err(|_| AppError::field("cursor", "invalid_cursor", "Неверный курсор страницы", "Invalid page cursor"))?),
+                None => None,
+            },
+        })
+    }
+}
+
+/// Debt adjustments, newest first.
+#[utoipa::path(get, path = "/api/v1/adjustments", tag = "documents", params(DocListParams), responses((status = 200, body = Page<Document>)), security(("bearer" = [])))]
+pub async fn adj_list(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<DocListParams>) -> ApiResult<Json<Page<Document>>> {
+    Ok(Json(s.app.list_documents(&a, DocKind::Adjustment, &p.filter()?).await?))
+}
+
+/// Creates a draft adjustment.
+#[utoipa::path(post, path = "/api/v1/adjustments", tag = "documents", request_body = AdjustmentInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
+    responses((status = 201, body = Document), (status = 422), (status = 403)), security(("bearer" = [])))]
+pub async fn adj_create(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<AdjustmentInput>) -> ApiResult<(StatusCode, Json<Document>)> {
+    Ok((StatusCode::CREATED, Json(s.app.create_adjustment(&a, &input).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/adjustments/{id}", tag = "documents", params(("id" = String, Path)), responses((status = 200, body = Document), (status = 404)), security(("bearer" = [])))]
+pub async fn adj_get(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Document>> {
+    Ok(Json(s.app.get_document(&a, DocKind::Adjustment, id_of(&id, "document")?).await?))
+}
+
+/// Edits a draft; a posted or cancelled document is refused with 409.
+#[utoipa::path(put, path = "/api/v1/adjustments/{id}", tag = "documents", params(("id" = String, Path)), request_body = AdjustmentInput,
+    responses((status = 200, body = Document), (status = 409, description = "not a draft")), security(("bearer" = [])))]
+pub async fn adj_update(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<AdjustmentInput>) -> ApiResult<Json<Document>> {
+    Ok(Json(s.app.update_adjustment(&a, id_of(&id, "document")?, &input).await?))
+}
+
+/// Posts a draft: writes its settlement entry.
+#[utoipa::path(post, path = "/api/v1/adjustments/{id}/post", tag = "documents", params(("id" = String, Path)),
+    responses((status = 200, body = Document), (status = 409)), security(("bearer" = [])))]
+pub async fn adj_post(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Document>> {
+    Ok(Json(s.app.post_adjustment(&a, id_of(&id, "document")?).await?))
+}
+
+/// Cancels a posted document with a reason, by reversing entries.
+#[utoipa::path(post, path = "/api/v1/adjustments/{id}/cancel", tag = "documents", params(("id" = String, Path)), request_body = CancelInput,
+    responses((status = 200, body = Document), (status = 409), (status = 422)), security(("bearer" = [])))]
+pub async fn adj_cancel(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<CancelInput>) -> ApiResult<Json<Document>> {
+    Ok(Json(s.app.cancel_document(&a, DocKind::Adjustment, id_of(&id, "document")?, &input).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditParams {
+    pub employee_id: Option<String>,
+    /// e.g. `counterparty`, `adjustment`, `employee`.
+    pub entity: Option<String>,
+    /// e.g. `create`, `update`, `post`, `cancel`, `login`.
+    pub action: Option<String>,
+    /// From this date (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Up to and including this date.
+    pub to: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+}
+
+impl AuditParams {
+    pub fn filter(&self) -> Result<AuditFilter, AppError> {
+        let nonempty = |v: &Option<String>| v.clone().filter(|s| !s.trim().is_empty());
+        let date = |f: &str, v: &Option<String>| -> Result<Option<String>, AppError> {
+            match nonempty(v) {
+                None => Ok(None),
+                Some(s) => kupets_app::input::parse_date(&s)
+                    .map(|d| Some(d.to_string()))
+                    .ok_or_else(|| AppError::field(f, "invalid_date", "Дата в формате ГГГГ-ММ-ДД", "A date as YYYY-MM-DD")),
+            }
+        };
+        Ok(AuditFilter {
+            employee_id: match nonempty(&self.employee_id) {
+                Some(v) => Some(v.parse().map_err(|_| AppError::field("employee_id", "invalid_id", "Неверный идентификатор", "Invalid id"))?),
+                None => None,
+            },
+            entity: nonempty(&self.entity),
+            action: nonempty(&self.action),
+            from: date("from", &self.from)?,
+            to: date("to", &self.to)?,
+            limit: parse_limit(&self.limit)?,
+            before_id: match nonempty(&self.cursor) {
+                Some(v) => Some(v.parse().map_err(|_| AppError::field("cursor", "invalid_cursor", "Неверный курсор страницы", "Invalid page cursor"))?),
+                None => None,
+            },
+        })
+    }
+}
+
+/// The append-only audit log (admins).
+#[utoipa::path(get, path = "/api/v1/audit-log", tag = "system", params(AuditParams), responses((status = 200, body = Page<AuditEntry>), (status = 403)), security(("bearer" = [])))]
+pub async fn audit_log(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<AuditParams>) -> ApiResult<Json<Page<AuditEntry>>> {
+    Ok(Json(s.app.audit_log(&a, &p.filter()?).await?))
+}
+
+struct Security;
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let comps = openapi.components.get_or_insert_with(Default::default);
+        comps.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "kupets API", version = "1", description = "Customer side of an ERP for small businesses. Money, quantities and percentages travel as strings (`\"8202.60\"`); ids are opaque strings; errors are application/problem+json."),
+    modifiers(&Security)
+)]
+struct ApiDoc;
+
+/// The API routes and the OpenAPI document describing them.
+pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(healthz))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(me))
+        .routes(routes!(counterparties::list, counterparties::create))
+        .routes(routes!(counterparties::get, counterparties::update))
+        .routes(routes!(products::list, products::create))
+        .routes(routes!(products::get, products::update))
+        .routes(routes!(prices, price_add))
+        .routes(routes!(group_tree, group_create))
+        .routes(routes!(group_get, group_update))
+        .routes(routes!(price_types::list, price_types::create))
+        .routes(routes!(price_types::get, price_types::update))
+        .routes(routes!(warehouses::list, warehouses::create))
+        .routes(routes!(warehouses::get, warehouses::update))
+        .routes(routes!(departments::list, departments::create))
+        .routes(routes!(departments::get, departments::update))
+        .routes(routes!(employees::list, employees::create))
+        .routes(routes!(employees::get, employees::update))
+        .routes(routes!(employee_password))
+        .routes(routes!(counterparties::archive))
+        .routes(routes!(counterparties::unarchive))
+        .routes(routes!(products::archive))
+        .routes(routes!(products::unarchive))
+        .routes(routes!(price_types::archive))
+        .routes(routes!(price_types::unarchive))
+        .routes(routes!(warehouses::archive))
+        .routes(routes!(warehouses::unarchive))
+        .routes(routes!(departments::archive))
+        .routes(routes!(departments::unarchive))
+        .routes(routes!(employees::archive))
+        .routes(routes!(employees::unarchive))
+        .routes(routes!(group_archive))
+        .routes(routes!(group_unarchive))
+        .routes(routes!(adj_list, adj_create))
+        .routes(routes!(adj_get, adj_update))
+        .routes(routes!(adj_post))
+        .routes(routes!(adj_cancel))
+        .routes(routes!(audit_log))
+        .split_for_parts()
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordRequest {
+    pub password: String,
+}
+
+/// Sets an employee's password (admins; anyone for themselves). Ends their sessions.
+#[utoipa::path(post, path = "/api/v1/employees/{id}/password", tag = "people", params(("id" = String, Path)), request_body = PasswordRequest,
+    responses((status = 204), (status = 422), (status = 403)), security(("bearer" = [])))]
+pub async fn employee_password(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(req): ApiJson<PasswordRequest>) -> ApiResult<StatusCode> {
+    s.app.set_password(&a, id_of(&id, "employee")?, &req.password).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

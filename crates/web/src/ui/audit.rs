@@ -1,0 +1,51 @@
+//! The audit log page (admins): who did what and when, with filters.
+
+use super::forms::query;
+use super::layout::{error_page, page};
+use crate::api::AuditParams;
+use crate::auth::UiActor;
+use crate::error::current_lang;
+use crate::AppState;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use maud::html;
+
+pub async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<AuditParams>) -> Response {
+    let lang = current_lang();
+    let res = async {
+        let f = p.filter()?;
+        let pg = s.app.audit_log(&ui.actor, &f).await?;
+        let emps = s.app.all_employees().await?;
+        Ok::<_, kupets_app::AppError>((pg, emps))
+    };
+    let (pg, emps) = match res.await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, &e),
+    };
+    let v = |o: &Option<String>| o.clone().unwrap_or_default();
+    let (emp, entity, action, from, to) = (v(&p.employee_id), v(&p.entity), v(&p.action), v(&p.from), v(&p.to));
+    let body = html! {
+        h1 { (lang.t("Журнал действий", "Audit log")) }
+        div.toolbar {
+            form method="get" action="/audit" {
+                select name="employee_id" {
+                    option value="" { (lang.t("Все сотрудники", "All employees")) }
+                    @for e in &emps { option value=(e.id) selected[emp == e.id.to_string()] { (e.name) } }
+                }
+                input type="text" name="entity" value=(entity) placeholder=(lang.t("Объект (counterparty…)", "Entity (counterparty…)")) size="16";
+                input type="text" name="action" value=(action) placeholder=(lang.t("Действие (create…)", "Action (create…)")) size="14";
+                input type="date" name="from" value=(from);
+                input type="date" name="to" value=(to);
+                button.btn.light type="submit" { (lang.t("Показать", "Show")) }
+            }
+        }
+        table.list {
+            tr { th { (lang.t("Когда", "When")) } th { (lang.t("Кто", "Who")) } th { (lang.t("Действие", "Action")) } th { (lang.t("Объект", "Entity")) } th { "id" } th { (lang.t("Подробности", "Details")) } }
+            @for a in &pg.items {
+                tr { td { (a.at.replace('T', " ").get(..19).unwrap_or(&a.at)) } td { (a.employee_name.clone().unwrap_or_default()) } td { code { (a.action) } } td { (a.entity) } td { (a.entity_id) } td { (a.details) } }
+            }
+        }
+        div.pager { @if let Some(c) = &pg.next_cursor { a.btn.light href=(format!("/audit{}", query(&[("employee_id", &emp), ("entity", &entity), ("action", &action), ("from", &from), ("to", &to), ("cursor", c)]))) { (lang.t("Дальше ⟶", "Next ⟶")) } } }
+    };
+    page(lang, &ui.actor, &ui.csrf, lang.t("Журнал действий", "Audit log"), "/audit", body)
+}
