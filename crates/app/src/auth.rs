@@ -9,8 +9,8 @@ use argon2::Argon2;
 use base64::Engine as _;
 use kupets_domain::Role;
 use kupets_store::model::Employee;
-use kupets_store::queries::audit;
 use kupets_store::now;
+use kupets_store::queries::audit;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -20,11 +20,20 @@ pub const SESSION_DAYS: i64 = 14;
 
 pub fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut rand::rngs::OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).expect("argon2 hashing with default params").to_string()
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .expect("argon2 hashing with default params")
+        .to_string()
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
 }
 
 pub fn random_token() -> String {
@@ -50,7 +59,12 @@ pub struct Session {
 /// Checks a new password's strength; returns a field error otherwise.
 pub fn check_new_password(c: &mut Check, field: &str, pw: &str) {
     if pw.chars().count() < 8 {
-        c.err(field, "weak_password", "Пароль не короче 8 символов", "The password needs at least 8 characters");
+        c.err(
+            field,
+            "weak_password",
+            "Пароль не короче 8 символов",
+            "The password needs at least 8 characters",
+        );
     }
 }
 
@@ -58,21 +72,41 @@ impl App {
     /// Logs in by login and password; `kind` is `web` or `api`.
     pub async fn login(&self, login: &str, password: &str, kind: &str) -> Result<Session> {
         let mut tx = self.store.begin().await?;
-        let row = sqlx::query(&format!("SELECT {}, password_hash FROM employees WHERE login = $1", Employee::COLS))
-            .bind(login.trim())
-            .fetch_optional(&mut *tx)
-            .await?;
-        let bad = || AppError::conflict("bad_credentials", "Неверный логин или пароль", "Wrong login or password");
+        let row = sqlx::query(&format!(
+            "SELECT {}, password_hash FROM employees WHERE login = $1",
+            Employee::COLS
+        ))
+        .bind(login.trim())
+        .fetch_optional(&mut *tx)
+        .await?;
+        let bad = || {
+            AppError::conflict(
+                "bad_credentials",
+                "Неверный логин или пароль",
+                "Wrong login or password",
+            )
+        };
         let Some(row) = row else {
             // Spend the same time as a real check, so logins cannot be probed.
             static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            verify_password(password, DUMMY.get_or_init(|| hash_password("not a password")));
+            verify_password(
+                password,
+                DUMMY.get_or_init(|| hash_password("not a password")),
+            );
             return Err(bad());
         };
         let employee = Employee::from_row(&row);
         let hash: String = row.get("password_hash");
         if employee.archived || !verify_password(password, &hash) {
-            audit(&mut tx, Some(employee.id), "login_failed", "employee", employee.id, "").await?;
+            audit(
+                &mut tx,
+                Some(employee.id),
+                "login_failed",
+                "employee",
+                employee.id,
+                "",
+            )
+            .await?;
             tx.commit().await?;
             return Err(bad());
         }
@@ -80,7 +114,10 @@ impl App {
         let csrf = random_token();
         let expires_at = (chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1").bind(now()).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+            .bind(now())
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("INSERT INTO sessions (token_hash, employee_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(token_hash(&token))
             .bind(employee.id)
@@ -90,15 +127,29 @@ impl App {
             .bind(&expires_at)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, Some(employee.id), "login", "employee", employee.id, kind).await?;
+        audit(
+            &mut tx,
+            Some(employee.id),
+            "login",
+            "employee",
+            employee.id,
+            kind,
+        )
+        .await?;
         tx.commit().await?;
-        Ok(Session { token, csrf, employee, expires_at })
+        Ok(Session {
+            token,
+            csrf,
+            employee,
+            expires_at,
+        })
     }
 
     /// Resolves a session cookie or bearer token to the acting employee and
     /// the session's CSRF token.
     pub async fn authenticate(&self, token: &str) -> Result<(Actor, String)> {
-        let sql = format!(
+        let sql =
+            format!(
             "SELECT {}, s.csrf AS csrf FROM sessions s JOIN employees e ON e.id = s.employee_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND e.archived = 0",
             Employee::COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
@@ -110,26 +161,38 @@ impl App {
             .await?
             .ok_or(AppError::Unauthorized)?;
         let employee = Employee::from_row(&row);
-        let role = Role::parse(&employee.role).ok_or_else(|| AppError::Internal(format!("bad role {}", employee.role)))?;
+        let role = Role::parse(&employee.role)
+            .ok_or_else(|| AppError::Internal(format!("bad role {}", employee.role)))?;
         Ok((Actor { employee, role }, row.get("csrf")))
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
         let mut tx = self.store.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash(token)).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+            .bind(token_hash(token))
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Whether the database has no employees yet (first start).
     pub async fn has_no_employees(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees").fetch_one(self.store.reader()).await?;
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
+            .fetch_one(self.store.reader())
+            .await?;
         Ok(n == 0)
     }
 
     /// `kupets user add`: creates an employee from the command line. The first
     /// one on an empty database must be an admin.
-    pub async fn cli_add_user(&self, login: &str, name: &str, role: &str, password: &str) -> Result<Employee> {
+    pub async fn cli_add_user(
+        &self,
+        login: &str,
+        name: &str,
+        role: &str,
+        password: &str,
+    ) -> Result<Employee> {
         let mut c = Check::new();
         let role = Role::parse(role).unwrap_or_else(|| {
             c.err("role", "invalid_role", "Неизвестная роль", "Unknown role");
@@ -137,7 +200,12 @@ impl App {
         });
         check_new_password(&mut c, "password", password);
         if self.has_no_employees().await? && role != Role::Admin {
-            c.err("role", "first_admin", "Первым пользователем должен быть администратор", "The first user must be an admin");
+            c.err(
+                "role",
+                "first_admin",
+                "Первым пользователем должен быть администратор",
+                "The first user must be an admin",
+            );
         }
         c.done()?;
         let input = crate::people::EmployeeInput {

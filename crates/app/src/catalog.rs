@@ -95,10 +95,24 @@ pub struct GroupNode {
 pub fn tree_order(mut groups: Vec<ProductGroup>) -> Vec<GroupNode> {
     groups.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
     let mut out = Vec::with_capacity(groups.len());
-    fn walk(all: &[ProductGroup], parent: Option<i64>, depth: usize, prefix: &str, out: &mut Vec<GroupNode>) {
+    fn walk(
+        all: &[ProductGroup],
+        parent: Option<i64>,
+        depth: usize,
+        prefix: &str,
+        out: &mut Vec<GroupNode>,
+    ) {
         for g in all.iter().filter(|g| g.parent_id == parent) {
-            let path = if prefix.is_empty() { g.name.clone() } else { format!("{prefix} / {}", g.name) };
-            out.push(GroupNode { group: g.clone(), depth, path: path.clone() });
+            let path = if prefix.is_empty() {
+                g.name.clone()
+            } else {
+                format!("{prefix} / {}", g.name)
+            };
+            out.push(GroupNode {
+                group: g.clone(),
+                depth,
+                path: path.clone(),
+            });
             if depth < 64 {
                 walk(all, Some(g.id), depth + 1, &path, out);
             }
@@ -134,50 +148,123 @@ async fn save<T>(
             id
         }
     };
-    get_by_id(tx, table, get_cols, id, get).await?.ok_or(AppError::NotFound { entity })
+    get_by_id(tx, table, get_cols, id, get)
+        .await?
+        .ok_or(AppError::NotFound { entity })
 }
 
-async fn unique_taken(conn: &mut Conn, table: &str, col: &str, value: &str, id: Option<i64>) -> Result<bool> {
+async fn unique_taken(
+    conn: &mut Conn,
+    table: &str,
+    col: &str,
+    value: &str,
+    id: Option<i64>,
+) -> Result<bool> {
     let sql = format!("SELECT id FROM {table} WHERE {col} = $1");
-    let other: Option<i64> = sqlx::query_scalar(&sql).bind(value).fetch_optional(conn).await?;
+    let other: Option<i64> = sqlx::query_scalar(&sql)
+        .bind(value)
+        .fetch_optional(conn)
+        .await?;
     Ok(other.is_some() && other != id)
 }
 
 impl App {
     // ---- price types ----
-    pub async fn list_price_types(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<PriceType>> {
+    pub async fn list_price_types(
+        &self,
+        _actor: &Actor,
+        spec: &ListSpec,
+    ) -> Result<Page<PriceType>> {
         let mut conn = self.store.reader().acquire().await?;
-        Ok(queries::list_by_name(&mut conn, "price_types", PriceType::COLS, "LOWER(name || ' ' || code)", spec, PriceType::from_row, |p| (p.name.clone(), p.id)).await?)
+        Ok(queries::list_by_name(
+            &mut conn,
+            "price_types",
+            PriceType::COLS,
+            "LOWER(name || ' ' || code)",
+            spec,
+            PriceType::from_row,
+            |p| (p.name.clone(), p.id),
+        )
+        .await?)
     }
     pub async fn all_price_types(&self) -> Result<Vec<PriceType>> {
-        let rows = sqlx::query(&format!("SELECT {} FROM price_types WHERE archived = 0 ORDER BY name, id", PriceType::COLS)).fetch_all(self.store.reader()).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM price_types WHERE archived = 0 ORDER BY name, id",
+            PriceType::COLS
+        ))
+        .fetch_all(self.store.reader())
+        .await?;
         Ok(rows.iter().map(PriceType::from_row).collect())
     }
     pub async fn get_price_type(&self, _actor: &Actor, id: i64) -> Result<PriceType> {
         let mut conn = self.store.reader().acquire().await?;
-        get_by_id(&mut conn, "price_types", PriceType::COLS, id, PriceType::from_row).await?.ok_or(AppError::NotFound { entity: "price type" })
+        get_by_id(
+            &mut conn,
+            "price_types",
+            PriceType::COLS,
+            id,
+            PriceType::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "price type",
+        })
     }
-    pub async fn save_price_type(&self, actor: &Actor, id: Option<i64>, input: &PriceTypeInput) -> Result<PriceType> {
+    pub async fn save_price_type(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: &PriceTypeInput,
+    ) -> Result<PriceType> {
         actor.require(Right::EditCatalog)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
         let code = c.text("code", &input.code, 50).to_lowercase();
-        if !code.is_empty() && !code.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-') {
-            c.err("code", "invalid_code", "Код: латинские буквы, цифры, _ и -", "Code: Latin letters, digits, _ and -");
+        if !code.is_empty()
+            && !code
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+        {
+            c.err(
+                "code",
+                "invalid_code",
+                "Код: латинские буквы, цифры, _ и -",
+                "Code: Latin letters, digits, _ and -",
+            );
         }
         if !code.is_empty() && unique_taken(&mut tx, "price_types", "code", &code, id).await? {
-            c.err("code", "duplicate", format!("Код «{code}» уже занят"), format!("Code '{code}' is taken"));
+            c.err(
+                "code",
+                "duplicate",
+                format!("Код «{code}» уже занят"),
+                format!("Code '{code}' is taken"),
+            );
         }
         let name = c.text("name", &input.name, 200);
         c.done()?;
         let cols = vec![("code", P::from(code)), ("name", P::from(name))];
-        let pt = save(actor, Right::EditCatalog, "price_types", "price type", id, cols, PriceType::from_row, PriceType::COLS, &mut tx).await?;
+        let pt = save(
+            actor,
+            Right::EditCatalog,
+            "price_types",
+            "price type",
+            id,
+            cols,
+            PriceType::from_row,
+            PriceType::COLS,
+            &mut tx,
+        )
+        .await?;
         tx.commit().await?;
         Ok(pt)
     }
 
     // ---- product groups ----
-    pub async fn group_tree(&self, _actor: &Actor, include_archived: bool) -> Result<Vec<GroupNode>> {
+    pub async fn group_tree(
+        &self,
+        _actor: &Actor,
+        include_archived: bool,
+    ) -> Result<Vec<GroupNode>> {
         let mut tree = self.group_tree_unchecked().await?;
         if !include_archived {
             tree.retain(|n| !n.group.archived);
@@ -187,15 +274,35 @@ impl App {
 
     /// The whole tree including archived groups, for name look-ups.
     pub async fn group_tree_unchecked(&self) -> Result<Vec<GroupNode>> {
-        let rows = sqlx::query(&format!("SELECT {} FROM product_groups", ProductGroup::COLS)).fetch_all(self.store.reader()).await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM product_groups",
+            ProductGroup::COLS
+        ))
+        .fetch_all(self.store.reader())
+        .await?;
         let all: Vec<ProductGroup> = rows.iter().map(ProductGroup::from_row).collect();
         Ok(tree_order(all))
     }
     pub async fn get_group(&self, _actor: &Actor, id: i64) -> Result<ProductGroup> {
         let mut conn = self.store.reader().acquire().await?;
-        get_by_id(&mut conn, "product_groups", ProductGroup::COLS, id, ProductGroup::from_row).await?.ok_or(AppError::NotFound { entity: "product group" })
+        get_by_id(
+            &mut conn,
+            "product_groups",
+            ProductGroup::COLS,
+            id,
+            ProductGroup::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "product group",
+        })
     }
-    pub async fn save_group(&self, actor: &Actor, id: Option<i64>, input: &ProductGroupInput) -> Result<ProductGroup> {
+    pub async fn save_group(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: &ProductGroupInput,
+    ) -> Result<ProductGroup> {
         actor.require(Right::EditCatalog)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
@@ -208,10 +315,21 @@ impl App {
             let mut steps = 0;
             while let Some(g) = cur {
                 if g == id {
-                    c.err("parent_id", "cycle", "Группа не может быть вложена сама в себя", "A group cannot be placed inside itself");
+                    c.err(
+                        "parent_id",
+                        "cycle",
+                        "Группа не может быть вложена сама в себя",
+                        "A group cannot be placed inside itself",
+                    );
                     break;
                 }
-                cur = sqlx::query_scalar::<_, Option<i64>>("SELECT parent_id FROM product_groups WHERE id = $1").bind(g).fetch_optional(&mut *tx).await?.flatten();
+                cur = sqlx::query_scalar::<_, Option<i64>>(
+                    "SELECT parent_id FROM product_groups WHERE id = $1",
+                )
+                .bind(g)
+                .fetch_optional(&mut *tx)
+                .await?
+                .flatten();
                 steps += 1;
                 if steps > 1000 {
                     break;
@@ -220,7 +338,18 @@ impl App {
         }
         c.done()?;
         let cols = vec![("name", P::from(name)), ("parent_id", P::from(parent_id))];
-        let g = save(actor, Right::EditCatalog, "product_groups", "product group", id, cols, ProductGroup::from_row, ProductGroup::COLS, &mut tx).await?;
+        let g = save(
+            actor,
+            Right::EditCatalog,
+            "product_groups",
+            "product group",
+            id,
+            cols,
+            ProductGroup::from_row,
+            ProductGroup::COLS,
+            &mut tx,
+        )
+        .await?;
         tx.commit().await?;
         Ok(g)
     }
@@ -228,26 +357,61 @@ impl App {
     // ---- products ----
     pub async fn list_products(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Product>> {
         let mut conn = self.store.reader().acquire().await?;
-        Ok(queries::list_by_name(&mut conn, "products", Product::COLS, "search", spec, Product::from_row, |p| (p.name.clone(), p.id)).await?)
+        Ok(queries::list_by_name(
+            &mut conn,
+            "products",
+            Product::COLS,
+            "search",
+            spec,
+            Product::from_row,
+            |p| (p.name.clone(), p.id),
+        )
+        .await?)
     }
     pub async fn get_product(&self, _actor: &Actor, id: i64) -> Result<Product> {
         let mut conn = self.store.reader().acquire().await?;
-        get_by_id(&mut conn, "products", Product::COLS, id, Product::from_row).await?.ok_or(AppError::NotFound { entity: "product" })
+        get_by_id(&mut conn, "products", Product::COLS, id, Product::from_row)
+            .await?
+            .ok_or(AppError::NotFound { entity: "product" })
     }
-    pub async fn save_product(&self, actor: &Actor, id: Option<i64>, input: &ProductInput) -> Result<Product> {
+    pub async fn save_product(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: &ProductInput,
+    ) -> Result<Product> {
         actor.require(Right::EditCatalog)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
         let sku = c.text("sku", &input.sku, 100);
         if !sku.is_empty() && unique_taken(&mut tx, "products", "sku", &sku, id).await? {
-            c.err("sku", "duplicate_sku", format!("Артикул «{sku}» уже есть у другого товара"), format!("SKU '{sku}' belongs to another product"));
+            c.err(
+                "sku",
+                "duplicate_sku",
+                format!("Артикул «{sku}» уже есть у другого товара"),
+                format!("SKU '{sku}' belongs to another product"),
+            );
         }
         let name = c.text("name", &input.name, 300);
         let unit = c.opt_text("unit", &input.unit, 20);
-        let unit = if unit.is_empty() { "шт".to_string() } else { unit };
-        let vat = input.vat_rate.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("22");
+        let unit = if unit.is_empty() {
+            "шт".to_string()
+        } else {
+            unit
+        };
+        let vat = input
+            .vat_rate
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("22");
         if VatRate::parse(vat).is_none() {
-            c.err("vat_rate", "invalid_vat", "Ставка НДС: 22, 10, 0 или none", "VAT rate: 22, 10, 0 or none");
+            c.err(
+                "vat_rate",
+                "invalid_vat",
+                "Ставка НДС: 22, 10, 0 или none",
+                "VAT rate: 22, 10, 0 or none",
+            );
         }
         let group_id = c.opt_id("group_id", &input.group_id);
         check_ref(&mut c, &mut tx, "group_id", "product_groups", group_id).await?;
@@ -268,14 +432,29 @@ impl App {
         if id.is_none() {
             cols.push(("created_at", P::from(now())));
         }
-        let p = save(actor, Right::EditCatalog, "products", "product", id, cols, Product::from_row, Product::COLS, &mut tx).await?;
+        let p = save(
+            actor,
+            Right::EditCatalog,
+            "products",
+            "product",
+            id,
+            cols,
+            Product::from_row,
+            Product::COLS,
+            &mut tx,
+        )
+        .await?;
         tx.commit().await?;
         Ok(p)
     }
 
     // ---- prices ----
     /// Every price of a product, newest effective date first: its history.
-    pub async fn price_history(&self, _actor: &Actor, product_id: i64) -> Result<Vec<CurrentPrice>> {
+    pub async fn price_history(
+        &self,
+        _actor: &Actor,
+        product_id: i64,
+    ) -> Result<Vec<CurrentPrice>> {
         let rows = sqlx::query(
             "SELECT p.id, p.product_id, p.price_type_id, p.effective_date, p.price, p.created_at, t.code, t.name \
              FROM prices p JOIN price_types t ON t.id = p.price_type_id WHERE p.product_id = $1 \
@@ -284,18 +463,40 @@ impl App {
         .bind(product_id)
         .fetch_all(self.store.reader())
         .await?;
-        Ok(rows.iter().map(|r| CurrentPrice { price_type_code: r.get("code"), price_type_name: r.get("name"), price: Price::from_row(r) }).collect())
+        Ok(rows
+            .iter()
+            .map(|r| CurrentPrice {
+                price_type_code: r.get("code"),
+                price_type_name: r.get("name"),
+                price: Price::from_row(r),
+            })
+            .collect())
     }
 
     /// Prices in force on `date`, one per price type (latest effective date on
     /// or before it; a later entry for the same date replaces an earlier one).
-    pub async fn prices_on(&self, actor: &Actor, product_id: i64, date: &str) -> Result<Vec<CurrentPrice>> {
+    pub async fn prices_on(
+        &self,
+        actor: &Actor,
+        product_id: i64,
+        date: &str,
+    ) -> Result<Vec<CurrentPrice>> {
         let mut seen = std::collections::HashSet::new();
         let all = self.price_history(actor, product_id).await?;
-        Ok(all.into_iter().filter(|p| p.price.effective_date.as_str() <= date && seen.insert(p.price.price_type_id)).collect())
+        Ok(all
+            .into_iter()
+            .filter(|p| {
+                p.price.effective_date.as_str() <= date && seen.insert(p.price.price_type_id)
+            })
+            .collect())
     }
 
-    pub async fn add_price(&self, actor: &Actor, product_id: i64, input: &PriceInput) -> Result<Price> {
+    pub async fn add_price(
+        &self,
+        actor: &Actor,
+        product_id: i64,
+        input: &PriceInput,
+    ) -> Result<Price> {
         actor.require(Right::EditCatalog)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
@@ -309,7 +510,12 @@ impl App {
         let date = c.date("effective_date", &input.effective_date, today());
         let price = c.money("price", &input.price);
         if price < 0 {
-            c.err("price", "negative", "Цена не может быть отрицательной", "A price cannot be negative");
+            c.err(
+                "price",
+                "negative",
+                "Цена не может быть отрицательной",
+                "A price cannot be negative",
+            );
         }
         c.done()?;
         let id = queries::insert(
@@ -325,29 +531,81 @@ impl App {
             ],
         )
         .await?;
-        audit(&mut tx, Some(actor.id()), "create", "price", id, &format!("product={product_id} type={pt} date={date} price={}", kupets_domain::Money(price))).await?;
-        let p = get_by_id(&mut tx, "prices", Price::COLS, id, Price::from_row).await?.ok_or(AppError::NotFound { entity: "price" })?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "create",
+            "price",
+            id,
+            &format!(
+                "product={product_id} type={pt} date={date} price={}",
+                kupets_domain::Money(price)
+            ),
+        )
+        .await?;
+        let p = get_by_id(&mut tx, "prices", Price::COLS, id, Price::from_row)
+            .await?
+            .ok_or(AppError::NotFound { entity: "price" })?;
         tx.commit().await?;
         Ok(p)
     }
 
     // ---- warehouses ----
-    pub async fn list_warehouses(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Warehouse>> {
+    pub async fn list_warehouses(
+        &self,
+        _actor: &Actor,
+        spec: &ListSpec,
+    ) -> Result<Page<Warehouse>> {
         let mut conn = self.store.reader().acquire().await?;
-        Ok(queries::list_by_name(&mut conn, "warehouses", Warehouse::COLS, "LOWER(name)", spec, Warehouse::from_row, |w| (w.name.clone(), w.id)).await?)
+        Ok(queries::list_by_name(
+            &mut conn,
+            "warehouses",
+            Warehouse::COLS,
+            "LOWER(name)",
+            spec,
+            Warehouse::from_row,
+            |w| (w.name.clone(), w.id),
+        )
+        .await?)
     }
     pub async fn get_warehouse(&self, _actor: &Actor, id: i64) -> Result<Warehouse> {
         let mut conn = self.store.reader().acquire().await?;
-        get_by_id(&mut conn, "warehouses", Warehouse::COLS, id, Warehouse::from_row).await?.ok_or(AppError::NotFound { entity: "warehouse" })
+        get_by_id(
+            &mut conn,
+            "warehouses",
+            Warehouse::COLS,
+            id,
+            Warehouse::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "warehouse",
+        })
     }
-    pub async fn save_warehouse(&self, actor: &Actor, id: Option<i64>, input: &WarehouseInput) -> Result<Warehouse> {
+    pub async fn save_warehouse(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: &WarehouseInput,
+    ) -> Result<Warehouse> {
         actor.require(Right::EditCatalog)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
         let name = c.text("name", &input.name, 200);
         let address = c.opt_text("address", &input.address, 500);
         c.done()?;
-        let w = save(actor, Right::EditCatalog, "warehouses", "warehouse", id, vec![("name", P::from(name)), ("address", P::from(address))], Warehouse::from_row, Warehouse::COLS, &mut tx).await?;
+        let w = save(
+            actor,
+            Right::EditCatalog,
+            "warehouses",
+            "warehouse",
+            id,
+            vec![("name", P::from(name)), ("address", P::from(address))],
+            Warehouse::from_row,
+            Warehouse::COLS,
+            &mut tx,
+        )
+        .await?;
         tx.commit().await?;
         Ok(w)
     }
@@ -357,13 +615,32 @@ impl App {
 mod tests {
     use super::*;
     fn g(id: i64, parent: Option<i64>, name: &str) -> ProductGroup {
-        ProductGroup { id, parent_id: parent, name: name.into(), archived: false }
+        ProductGroup {
+            id,
+            parent_id: parent,
+            name: name.into(),
+            archived: false,
+        }
     }
     #[test]
     fn tree_puts_children_under_parents() {
-        let t = tree_order(vec![g(3, Some(1), "Дрели"), g(1, None, "Электроинструмент"), g(2, None, "Абразивы"), g(4, Some(3), "Ударные")]);
-        let names: Vec<(&str, usize)> = t.iter().map(|n| (n.group.name.as_str(), n.depth)).collect();
-        assert_eq!(names, vec![("Абразивы", 0), ("Электроинструмент", 0), ("Дрели", 1), ("Ударные", 2)]);
+        let t = tree_order(vec![
+            g(3, Some(1), "Дрели"),
+            g(1, None, "Электроинструмент"),
+            g(2, None, "Абразивы"),
+            g(4, Some(3), "Ударные"),
+        ]);
+        let names: Vec<(&str, usize)> =
+            t.iter().map(|n| (n.group.name.as_str(), n.depth)).collect();
+        assert_eq!(
+            names,
+            vec![
+                ("Абразивы", 0),
+                ("Электроинструмент", 0),
+                ("Дрели", 1),
+                ("Ударные", 2)
+            ]
+        );
         assert_eq!(t[3].path, "Электроинструмент / Дрели / Ударные");
     }
 }

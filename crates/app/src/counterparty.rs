@@ -73,11 +73,26 @@ pub struct CounterpartyCard {
     pub balance: String,
 }
 
-async fn cols(c: &mut Check, conn: &mut Conn, input: &CounterpartyInput, id: Option<i64>) -> Result<Vec<(&'static str, P)>> {
+async fn cols(
+    c: &mut Check,
+    conn: &mut Conn,
+    input: &CounterpartyInput,
+    id: Option<i64>,
+) -> Result<Vec<(&'static str, P)>> {
     let name = c.text("name", &input.name, 300);
-    let kind = input.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("customer");
+    let kind = input
+        .kind
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .unwrap_or("customer");
     if !KINDS.contains(&kind) {
-        c.err("kind", "invalid_kind", "Вид: customer, supplier или both", "Kind: customer, supplier or both");
+        c.err(
+            "kind",
+            "invalid_kind",
+            "Вид: customer, supplier или both",
+            "Kind: customer, supplier or both",
+        );
     }
     let inn = c.opt_text("inn", &input.inn, 12);
     if !inn.is_empty() {
@@ -90,17 +105,29 @@ async fn cols(c: &mut Check, conn: &mut Conn, input: &CounterpartyInput, id: Opt
         if let Err(e) = check_kpp(&kpp) {
             c.add(e);
         } else if inn.len() != 10 {
-            c.err("kpp", "kpp_without_org_inn", "КПП указывается только для организации (ИНН из 10 цифр)", "KPP goes only with an organisation's 10-digit INN");
+            c.err(
+                "kpp",
+                "kpp_without_org_inn",
+                "КПП указывается только для организации (ИНН из 10 цифр)",
+                "KPP goes only with an organisation's 10-digit INN",
+            );
         }
     }
     if !inn.is_empty() && c.errors.iter().all(|e| e.field != "inn") {
-        let other: Option<i64> = sqlx::query_scalar("SELECT id FROM counterparties WHERE inn = $1 AND kpp = $2 AND archived = 0")
-            .bind(&inn)
-            .bind(&kpp)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let other: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM counterparties WHERE inn = $1 AND kpp = $2 AND archived = 0",
+        )
+        .bind(&inn)
+        .bind(&kpp)
+        .fetch_optional(&mut *conn)
+        .await?;
         if let Some(o) = other.filter(|o| Some(*o) != id) {
-            c.err("inn", "duplicate_inn", format!("Контрагент с таким ИНН/КПП уже есть (№ {o})"), format!("A counterparty with this INN/KPP exists (id {o})"));
+            c.err(
+                "inn",
+                "duplicate_inn",
+                format!("Контрагент с таким ИНН/КПП уже есть (№ {o})"),
+                format!("A counterparty with this INN/KPP exists (id {o})"),
+            );
         }
     }
     let price_type_id = c.opt_id("price_type_id", &input.price_type_id);
@@ -109,11 +136,21 @@ async fn cols(c: &mut Check, conn: &mut Conn, input: &CounterpartyInput, id: Opt
     check_ref(c, conn, "manager_id", "employees", manager_id).await?;
     let credit_limit = c.opt_money("credit_limit", &input.credit_limit);
     if credit_limit.is_some_and(|l| l < 0) {
-        c.err("credit_limit", "negative", "Кредитный лимит не может быть отрицательным", "Credit limit cannot be negative");
+        c.err(
+            "credit_limit",
+            "negative",
+            "Кредитный лимит не может быть отрицательным",
+            "Credit limit cannot be negative",
+        );
     }
     let email = c.opt_text("email", &input.email, 200);
     if !email.is_empty() && !email.contains('@') {
-        c.err("email", "invalid_email", "Неверный адрес почты", "Invalid e-mail address");
+        c.err(
+            "email",
+            "invalid_email",
+            "Неверный адрес почты",
+            "Invalid e-mail address",
+        );
     }
     Ok(vec![
         ("search", P::from(search_text(&name, &inn))),
@@ -126,58 +163,132 @@ async fn cols(c: &mut Check, conn: &mut Conn, input: &CounterpartyInput, id: Opt
         ("credit_limit", P::from(credit_limit)),
         ("phone", P::from(c.opt_text("phone", &input.phone, 100))),
         ("email", P::from(email)),
-        ("address", P::from(c.opt_text("address", &input.address, 500))),
-        ("contact_person", P::from(c.opt_text("contact_person", &input.contact_person, 200))),
+        (
+            "address",
+            P::from(c.opt_text("address", &input.address, 500)),
+        ),
+        (
+            "contact_person",
+            P::from(c.opt_text("contact_person", &input.contact_person, 200)),
+        ),
         ("notes", P::from(c.opt_text("notes", &input.notes, 4000))),
     ])
 }
 
 impl App {
-    pub async fn list_counterparties(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Counterparty>> {
+    pub async fn list_counterparties(
+        &self,
+        _actor: &Actor,
+        spec: &ListSpec,
+    ) -> Result<Page<Counterparty>> {
         let mut conn = self.store.reader().acquire().await?;
-        Ok(queries::list_by_name(&mut conn, "counterparties", Counterparty::COLS, "search", spec, Counterparty::from_row, |c| (c.name.clone(), c.id)).await?)
+        Ok(queries::list_by_name(
+            &mut conn,
+            "counterparties",
+            Counterparty::COLS,
+            "search",
+            spec,
+            Counterparty::from_row,
+            |c| (c.name.clone(), c.id),
+        )
+        .await?)
     }
 
     pub async fn get_counterparty(&self, _actor: &Actor, id: i64) -> Result<CounterpartyCard> {
         let mut conn = self.store.reader().acquire().await?;
-        let cp = get_by_id(&mut conn, "counterparties", Counterparty::COLS, id, Counterparty::from_row).await?.ok_or(AppError::NotFound { entity: "counterparty" })?;
+        let cp = get_by_id(
+            &mut conn,
+            "counterparties",
+            Counterparty::COLS,
+            id,
+            Counterparty::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "counterparty",
+        })?;
         let balance: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
-        Ok(CounterpartyCard { counterparty: cp, balance: kupets_domain::Money(balance).to_api() })
+        Ok(CounterpartyCard {
+            counterparty: cp,
+            balance: kupets_domain::Money(balance).to_api(),
+        })
     }
 
-    pub async fn create_counterparty(&self, actor: &Actor, input: &CounterpartyInput) -> Result<Counterparty> {
+    pub async fn create_counterparty(
+        &self,
+        actor: &Actor,
+        input: &CounterpartyInput,
+    ) -> Result<Counterparty> {
         actor.require(Right::EditCounterparties)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
         let mut cols = cols(&mut c, &mut tx, input, None).await?;
         c.done()?;
-        if !cols.iter().any(|(k, v)| *k == "manager_id" && matches!(v, P::OptI(Some(_)))) {
+        if !cols
+            .iter()
+            .any(|(k, v)| *k == "manager_id" && matches!(v, P::OptI(Some(_))))
+        {
             // Who creates a client looks after it unless told otherwise.
             cols.retain(|(k, _)| *k != "manager_id");
             cols.push(("manager_id", P::from(Some(actor.id()))));
         }
         cols.push(("created_at", P::from(now())));
         let id = queries::insert(&mut tx, "counterparties", &cols).await?;
-        audit(&mut tx, Some(actor.id()), "create", "counterparty", id, input.name.as_deref().unwrap_or("").trim()).await?;
-        let cp = get_by_id(&mut tx, "counterparties", Counterparty::COLS, id, Counterparty::from_row).await?.ok_or(AppError::NotFound { entity: "counterparty" })?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "create",
+            "counterparty",
+            id,
+            input.name.as_deref().unwrap_or("").trim(),
+        )
+        .await?;
+        let cp = get_by_id(
+            &mut tx,
+            "counterparties",
+            Counterparty::COLS,
+            id,
+            Counterparty::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "counterparty",
+        })?;
         tx.commit().await?;
         Ok(cp)
     }
 
-    pub async fn update_counterparty(&self, actor: &Actor, id: i64, input: &CounterpartyInput) -> Result<Counterparty> {
+    pub async fn update_counterparty(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &CounterpartyInput,
+    ) -> Result<Counterparty> {
         actor.require(Right::EditCounterparties)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
         let cols = cols(&mut c, &mut tx, input, Some(id)).await?;
         c.done()?;
         if !queries::update(&mut tx, "counterparties", id, &cols).await? {
-            return Err(AppError::NotFound { entity: "counterparty" });
+            return Err(AppError::NotFound {
+                entity: "counterparty",
+            });
         }
         audit(&mut tx, Some(actor.id()), "update", "counterparty", id, "").await?;
-        let cp = get_by_id(&mut tx, "counterparties", Counterparty::COLS, id, Counterparty::from_row).await?.ok_or(AppError::NotFound { entity: "counterparty" })?;
+        let cp = get_by_id(
+            &mut tx,
+            "counterparties",
+            Counterparty::COLS,
+            id,
+            Counterparty::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "counterparty",
+        })?;
         tx.commit().await?;
         Ok(cp)
     }
@@ -185,7 +296,12 @@ impl App {
 
 impl App {
     /// Create (`id` None) or update, in the shape the API's generic handlers use.
-    pub async fn save_counterparty(&self, actor: &Actor, id: Option<i64>, input: &CounterpartyInput) -> Result<Counterparty> {
+    pub async fn save_counterparty(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: &CounterpartyInput,
+    ) -> Result<Counterparty> {
         match id {
             None => self.create_counterparty(actor, input).await,
             Some(id) => self.update_counterparty(actor, id, input).await,

@@ -11,70 +11,231 @@ use kupets_store::queries::{audit, insert, P};
 /// Demo logins as (login, password, role, name), printed and in the README.
 pub const LOGINS: &[(&str, &str, &str, &str)] = &[
     ("admin", "admin", "admin", "Администратор"),
-    ("petrov", "demo", "department_head", "Петров Сергей Иванович"),
+    (
+        "petrov",
+        "demo",
+        "department_head",
+        "Петров Сергей Иванович",
+    ),
     ("ivanova", "demo", "manager", "Иванова Анна Викторовна"),
     ("sidorov", "demo", "manager", "Сидоров Павел Андреевич"),
-    ("kuznetsova", "demo", "department_head", "Кузнецова Ольга Николаевна"),
+    (
+        "kuznetsova",
+        "demo",
+        "department_head",
+        "Кузнецова Ольга Николаевна",
+    ),
     ("smirnov", "demo", "manager", "Смирнов Дмитрий Олегович"),
     ("volkova", "demo", "accountant", "Волкова Елена Петровна"),
     ("morozov", "demo", "storekeeper", "Морозов Игорь Степанович"),
-    ("lebedev", "demo", "service_engineer", "Лебедев Артём Юрьевич"),
+    (
+        "lebedev",
+        "demo",
+        "service_engineer",
+        "Лебедев Артём Юрьевич",
+    ),
 ];
 
 /// Small deterministic generator: the same demo on every machine.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % n
     }
 }
 
 const NAMES: &[&str] = &[
-    "Стройторг", "Техснаб", "Уралинструмент", "Мастер-Дом", "СтройМаркет", "Вектор", "Прогресс", "Альянс", "Гранит", "Северный ветер",
-    "Домострой", "ТехноПарк", "Электросила", "Ремонт-Сервис", "Волга-Инструмент", "Сибирский мастер", "Профи", "Кровля и фасад", "Город мастеров", "Инструмент-Центр",
-    "БауЦентр", "Сад и огород", "Металлист", "Энергия", "Форвард", "Восток-Снаб", "Оптима", "Лидер", "Монолит", "Стройка",
+    "Стройторг",
+    "Техснаб",
+    "Уралинструмент",
+    "Мастер-Дом",
+    "СтройМаркет",
+    "Вектор",
+    "Прогресс",
+    "Альянс",
+    "Гранит",
+    "Северный ветер",
+    "Домострой",
+    "ТехноПарк",
+    "Электросила",
+    "Ремонт-Сервис",
+    "Волга-Инструмент",
+    "Сибирский мастер",
+    "Профи",
+    "Кровля и фасад",
+    "Город мастеров",
+    "Инструмент-Центр",
+    "БауЦентр",
+    "Сад и огород",
+    "Металлист",
+    "Энергия",
+    "Форвард",
+    "Восток-Снаб",
+    "Оптима",
+    "Лидер",
+    "Монолит",
+    "Стройка",
 ];
-const CITIES: &[&str] = &["Москва", "Санкт-Петербург", "Екатеринбург", "Казань", "Нижний Новгород", "Самара", "Новосибирск", "Пермь", "Тула", "Ярославль"];
-const PEOPLE: &[&str] = &["Алексеев А.А.", "Борисова Е.В.", "Васильев И.П.", "Григорьева Н.С.", "Дмитриев К.О.", "Егорова Т.М.", "Жуков Р.Л.", "Захарова М.И."];
+const CITIES: &[&str] = &[
+    "Москва",
+    "Санкт-Петербург",
+    "Екатеринбург",
+    "Казань",
+    "Нижний Новгород",
+    "Самара",
+    "Новосибирск",
+    "Пермь",
+    "Тула",
+    "Ярославль",
+];
+const PEOPLE: &[&str] = &[
+    "Алексеев А.А.",
+    "Борисова Е.В.",
+    "Васильев И.П.",
+    "Григорьева Н.С.",
+    "Дмитриев К.О.",
+    "Егорова Т.М.",
+    "Жуков Р.Л.",
+    "Захарова М.И.",
+];
 
 /// (group, parent, serial-tracked, warranty months, product stems)
 const GROUPS: &[(&str, Option<&str>, bool, i64, &[&str])] = &[
     ("Электроинструмент", None, false, 0, &[]),
-    ("Дрели", Some("Электроинструмент"), true, 24, &["Дрель ударная", "Дрель безударная", "Дрель-миксер"]),
-    ("Шуруповёрты", Some("Электроинструмент"), true, 24, &["Шуруповёрт аккумуляторный", "Шуруповёрт сетевой"]),
-    ("Перфораторы", Some("Электроинструмент"), true, 12, &["Перфоратор SDS-plus", "Перфоратор SDS-max"]),
-    ("Шлифмашины", Some("Электроинструмент"), true, 12, &["УШМ", "Шлифмашина эксцентриковая", "Шлифмашина ленточная"]),
+    (
+        "Дрели",
+        Some("Электроинструмент"),
+        true,
+        24,
+        &["Дрель ударная", "Дрель безударная", "Дрель-миксер"],
+    ),
+    (
+        "Шуруповёрты",
+        Some("Электроинструмент"),
+        true,
+        24,
+        &["Шуруповёрт аккумуляторный", "Шуруповёрт сетевой"],
+    ),
+    (
+        "Перфораторы",
+        Some("Электроинструмент"),
+        true,
+        12,
+        &["Перфоратор SDS-plus", "Перфоратор SDS-max"],
+    ),
+    (
+        "Шлифмашины",
+        Some("Электроинструмент"),
+        true,
+        12,
+        &["УШМ", "Шлифмашина эксцентриковая", "Шлифмашина ленточная"],
+    ),
     ("Ручной инструмент", None, false, 0, &[]),
-    ("Молотки", Some("Ручной инструмент"), false, 0, &["Молоток слесарный", "Молоток-гвоздодёр", "Кувалда"]),
-    ("Ключи", Some("Ручной инструмент"), false, 0, &["Ключ рожковый", "Ключ накидной", "Набор ключей"]),
-    ("Отвёртки", Some("Ручной инструмент"), false, 0, &["Отвёртка крестовая", "Отвёртка шлицевая", "Набор отвёрток"]),
+    (
+        "Молотки",
+        Some("Ручной инструмент"),
+        false,
+        0,
+        &["Молоток слесарный", "Молоток-гвоздодёр", "Кувалда"],
+    ),
+    (
+        "Ключи",
+        Some("Ручной инструмент"),
+        false,
+        0,
+        &["Ключ рожковый", "Ключ накидной", "Набор ключей"],
+    ),
+    (
+        "Отвёртки",
+        Some("Ручной инструмент"),
+        false,
+        0,
+        &["Отвёртка крестовая", "Отвёртка шлицевая", "Набор отвёрток"],
+    ),
     ("Расходные материалы", None, false, 0, &[]),
-    ("Свёрла", Some("Расходные материалы"), false, 0, &["Сверло по металлу", "Сверло по бетону", "Сверло по дереву"]),
-    ("Диски", Some("Расходные материалы"), false, 0, &["Диск отрезной", "Диск алмазный", "Круг лепестковый"]),
-    ("Биты", Some("Расходные материалы"), false, 0, &["Бита PH2", "Бита PZ2", "Набор бит"]),
+    (
+        "Свёрла",
+        Some("Расходные материалы"),
+        false,
+        0,
+        &["Сверло по металлу", "Сверло по бетону", "Сверло по дереву"],
+    ),
+    (
+        "Диски",
+        Some("Расходные материалы"),
+        false,
+        0,
+        &["Диск отрезной", "Диск алмазный", "Круг лепестковый"],
+    ),
+    (
+        "Биты",
+        Some("Расходные материалы"),
+        false,
+        0,
+        &["Бита PH2", "Бита PZ2", "Набор бит"],
+    ),
     ("Садовая техника", None, false, 0, &[]),
-    ("Триммеры", Some("Садовая техника"), true, 12, &["Триммер электрический", "Триммер бензиновый"]),
-    ("Газонокосилки", Some("Садовая техника"), true, 24, &["Газонокосилка электрическая", "Газонокосилка бензиновая"]),
+    (
+        "Триммеры",
+        Some("Садовая техника"),
+        true,
+        12,
+        &["Триммер электрический", "Триммер бензиновый"],
+    ),
+    (
+        "Газонокосилки",
+        Some("Садовая техника"),
+        true,
+        24,
+        &["Газонокосилка электрическая", "Газонокосилка бензиновая"],
+    ),
 ];
 
 impl App {
     /// Whether the database already holds data (then the demo is not loaded).
     pub async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM employees) + (SELECT COUNT(*) FROM counterparties)").fetch_one(self.store.reader()).await?;
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM employees) + (SELECT COUNT(*) FROM counterparties)",
+        )
+        .fetch_one(self.store.reader())
+        .await?;
         Ok(n == 0)
     }
 
     /// Fills an empty database with the demo company.
     pub async fn load_demo(&self) -> Result<DemoSummary> {
         if !self.is_empty().await? {
-            return Err(AppError::conflict("not_empty", "База не пуста: демо-данные загружаются только в пустую базу", "The database is not empty: demo data goes into an empty database only"));
+            return Err(AppError::conflict(
+                "not_empty",
+                "База не пуста: демо-данные загружаются только в пустую базу",
+                "The database is not empty: demo data goes into an empty database only",
+            ));
         }
         let mut rng = Lcg(2026);
         let mut tx = self.store.begin().await?;
         let t = now();
-        let dept1 = insert(&mut tx, "departments", &[("name", P::from("Отдел продаж (Москва)")), ("created_at", P::from(t.as_str()))]).await?;
-        let dept2 = insert(&mut tx, "departments", &[("name", P::from("Отдел продаж (регионы)")), ("created_at", P::from(t.as_str()))]).await?;
+        let dept1 = insert(
+            &mut tx,
+            "departments",
+            &[
+                ("name", P::from("Отдел продаж (Москва)")),
+                ("created_at", P::from(t.as_str())),
+            ],
+        )
+        .await?;
+        let dept2 = insert(
+            &mut tx,
+            "departments",
+            &[
+                ("name", P::from("Отдел продаж (регионы)")),
+                ("created_at", P::from(t.as_str())),
+            ],
+        )
+        .await?;
         let mut emp = std::collections::HashMap::new();
         for (login, pw, role, name) in LOGINS {
             let dept = match *login {
@@ -105,18 +266,52 @@ impl App {
             .await?;
             emp.insert(*login, id);
         }
-        sqlx::query("UPDATE departments SET head_id = $1 WHERE id = $2").bind(emp["petrov"]).bind(dept1).execute(&mut *tx).await?;
-        sqlx::query("UPDATE departments SET head_id = $1 WHERE id = $2").bind(emp["kuznetsova"]).bind(dept2).execute(&mut *tx).await?;
+        sqlx::query("UPDATE departments SET head_id = $1 WHERE id = $2")
+            .bind(emp["petrov"])
+            .bind(dept1)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE departments SET head_id = $1 WHERE id = $2")
+            .bind(emp["kuznetsova"])
+            .bind(dept2)
+            .execute(&mut *tx)
+            .await?;
 
         let mut pt = std::collections::HashMap::new();
-        for (code, name) in [("retail", "Розничная"), ("wholesale", "Оптовая"), ("dealer", "Дилерская")] {
-            pt.insert(code, insert(&mut tx, "price_types", &[("code", P::from(code)), ("name", P::from(name))]).await?);
+        for (code, name) in [
+            ("retail", "Розничная"),
+            ("wholesale", "Оптовая"),
+            ("dealer", "Дилерская"),
+        ] {
+            pt.insert(
+                code,
+                insert(
+                    &mut tx,
+                    "price_types",
+                    &[("code", P::from(code)), ("name", P::from(name))],
+                )
+                .await?,
+            );
         }
-        for (name, addr) in [("Основной склад", "г. Москва, ул. Складская, 12"), ("Склад Екатеринбург", "г. Екатеринбург, ул. Монтажников, 4")] {
-            insert(&mut tx, "warehouses", &[("name", P::from(name)), ("address", P::from(addr))]).await?;
+        for (name, addr) in [
+            ("Основной склад", "г. Москва, ул. Складская, 12"),
+            ("Склад Екатеринбург", "г. Екатеринбург, ул. Монтажников, 4"),
+        ] {
+            insert(
+                &mut tx,
+                "warehouses",
+                &[("name", P::from(name)), ("address", P::from(addr))],
+            )
+            .await?;
         }
 
-        let managers = [emp["ivanova"], emp["sidorov"], emp["smirnov"], emp["petrov"], emp["kuznetsova"]];
+        let managers = [
+            emp["ivanova"],
+            emp["sidorov"],
+            emp["smirnov"],
+            emp["petrov"],
+            emp["kuznetsova"],
+        ];
         let mut counterparties = 0;
         // The worked example's customer first.
         let stroy_inn = complete_inn10("772801234");
@@ -148,7 +343,17 @@ impl App {
                 0 => (format!("АО «{base}»"), "supplier"),
                 3 => (format!("ИП {}", PEOPLE[i % PEOPLE.len()]), "customer"),
                 5 => (format!("ООО «{base}-{city}»"), "both"),
-                _ => (format!("ООО «{base}»{}", if i >= NAMES.len() { format!(" ({city})") } else { String::new() }), "customer"),
+                _ => (
+                    format!(
+                        "ООО «{base}»{}",
+                        if i >= NAMES.len() {
+                            format!(" ({city})")
+                        } else {
+                            String::new()
+                        }
+                    ),
+                    "customer",
+                ),
             };
             let individual = name.starts_with("ИП");
             let (inn, kpp) = if individual {
@@ -156,14 +361,21 @@ impl App {
             } else {
                 let region = 10 + rng.next(80);
                 let first9 = format!("{region:02}{:07}", rng.next(10_000_000));
-                (complete_inn10(&first9), format!("{region:02}{:02}01001", 1 + rng.next(40)))
+                (
+                    complete_inn10(&first9),
+                    format!("{region:02}{:02}01001", 1 + rng.next(40)),
+                )
             };
             let price_type = match i % 4 {
                 0 => None,
                 1 | 2 => Some(pt["wholesale"]),
                 _ => Some(pt["dealer"]),
             };
-            let limit = if kind == "supplier" { None } else { Some(((1 + rng.next(20)) * 50_000 * 100) as i64) };
+            let limit = if kind == "supplier" {
+                None
+            } else {
+                Some(((1 + rng.next(20)) * 50_000 * 100) as i64)
+            };
             insert(
                 &mut tx,
                 "counterparties",
@@ -176,10 +388,28 @@ impl App {
                     ("price_type_id", P::from(price_type)),
                     ("manager_id", P::from(Some(managers[i % managers.len()]))),
                     ("credit_limit", P::from(limit)),
-                    ("phone", P::from(format!("+7 {} {:03}-{:02}-{:02}", 900 + rng.next(99), rng.next(1000), rng.next(100), rng.next(100)))),
+                    (
+                        "phone",
+                        P::from(format!(
+                            "+7 {} {:03}-{:02}-{:02}",
+                            900 + rng.next(99),
+                            rng.next(1000),
+                            rng.next(100),
+                            rng.next(100)
+                        )),
+                    ),
                     ("email", P::from(format!("info{i}@client-demo.ru"))),
-                    ("address", P::from(format!("г. {city}, ул. Промышленная, {}", 1 + rng.next(120)))),
-                    ("contact_person", P::from(PEOPLE[rng.next(PEOPLE.len() as u64) as usize])),
+                    (
+                        "address",
+                        P::from(format!(
+                            "г. {city}, ул. Промышленная, {}",
+                            1 + rng.next(120)
+                        )),
+                    ),
+                    (
+                        "contact_person",
+                        P::from(PEOPLE[rng.next(PEOPLE.len() as u64) as usize]),
+                    ),
                     ("created_at", P::from(t.as_str())),
                 ],
             )
@@ -190,7 +420,15 @@ impl App {
         let mut group_ids = std::collections::HashMap::new();
         for (name, parent, ..) in GROUPS {
             let parent_id = parent.map(|p| group_ids[p]);
-            group_ids.insert(*name, insert(&mut tx, "product_groups", &[("name", P::from(*name)), ("parent_id", P::from(parent_id))]).await?);
+            group_ids.insert(
+                *name,
+                insert(
+                    &mut tx,
+                    "product_groups",
+                    &[("name", P::from(*name)), ("parent_id", P::from(parent_id))],
+                )
+                .await?,
+            );
         }
         let leaves: Vec<_> = GROUPS.iter().filter(|g| !g.4.is_empty()).collect();
         let mut products = 0usize;
@@ -211,16 +449,39 @@ impl App {
             ],
         )
         .await?;
-        for (code, price) in [("retail", 1_000_000i64), ("wholesale", 900_000), ("dealer", 850_000)] {
-            insert(&mut tx, "prices", &[("product_id", P::from(dr1)), ("price_type_id", P::from(pt[code])), ("effective_date", P::from("2026-01-01")), ("price", P::from(price)), ("created_at", P::from(t.as_str()))]).await?;
+        for (code, price) in [
+            ("retail", 1_000_000i64),
+            ("wholesale", 900_000),
+            ("dealer", 850_000),
+        ] {
+            insert(
+                &mut tx,
+                "prices",
+                &[
+                    ("product_id", P::from(dr1)),
+                    ("price_type_id", P::from(pt[code])),
+                    ("effective_date", P::from("2026-01-01")),
+                    ("price", P::from(price)),
+                    ("created_at", P::from(t.as_str())),
+                ],
+            )
+            .await?;
         }
         products += 1;
         while products < 200 {
             let g = leaves[products % leaves.len()];
             let stem = g.4[rng.next(g.4.len() as u64) as usize];
-            let model = format!("{}-{}", ["KP", "MX", "TR", "SV", "PR"][rng.next(5) as usize], 100 + products);
+            let model = format!(
+                "{}-{}",
+                ["KP", "MX", "TR", "SV", "PR"][rng.next(5) as usize],
+                100 + products
+            );
             let name = format!("{stem} {model}");
-            let vat = if g.0 == "Свёрла" && products % 5 == 0 { "10" } else { "22" };
+            let vat = if g.0 == "Свёрла" && products % 5 == 0 {
+                "10"
+            } else {
+                "22"
+            };
             let pid = insert(
                 &mut tx,
                 "products",
@@ -237,22 +498,52 @@ impl App {
                 ],
             )
             .await?;
-            let base = if g.2 { 300_000 + rng.next(3_000_000) as i64 } else { 5_000 + rng.next(300_000) as i64 };
+            let base = if g.2 {
+                300_000 + rng.next(3_000_000) as i64
+            } else {
+                5_000 + rng.next(300_000) as i64
+            };
             let retail = base / 100 * 100;
             for (code, pct) in [("retail", 100), ("wholesale", 90), ("dealer", 85)] {
                 let price = kupets_domain::money::div_round(retail as i128 * pct, 100) as i64;
-                insert(&mut tx, "prices", &[("product_id", P::from(pid)), ("price_type_id", P::from(pt[code])), ("effective_date", P::from("2026-01-01")), ("price", P::from(price)), ("created_at", P::from(t.as_str()))]).await?;
+                insert(
+                    &mut tx,
+                    "prices",
+                    &[
+                        ("product_id", P::from(pid)),
+                        ("price_type_id", P::from(pt[code])),
+                        ("effective_date", P::from("2026-01-01")),
+                        ("price", P::from(price)),
+                        ("created_at", P::from(t.as_str())),
+                    ],
+                )
+                .await?;
             }
             if products % 10 == 0 {
                 // A later price rise, so price history shows something.
                 let price = kupets_domain::money::div_round(retail as i128 * 105, 100) as i64;
-                insert(&mut tx, "prices", &[("product_id", P::from(pid)), ("price_type_id", P::from(pt["retail"])), ("effective_date", P::from("2026-06-01")), ("price", P::from(price)), ("created_at", P::from(t.as_str()))]).await?;
+                insert(
+                    &mut tx,
+                    "prices",
+                    &[
+                        ("product_id", P::from(pid)),
+                        ("price_type_id", P::from(pt["retail"])),
+                        ("effective_date", P::from("2026-06-01")),
+                        ("price", P::from(price)),
+                        ("created_at", P::from(t.as_str())),
+                    ],
+                )
+                .await?;
             }
             products += 1;
         }
         audit(&mut tx, None, "demo", "database", "", "demo company loaded").await?;
         tx.commit().await?;
-        Ok(DemoSummary { employees: LOGINS.len(), counterparties, products })
+        Ok(DemoSummary {
+            employees: LOGINS.len(),
+            counterparties,
+            products,
+        })
     }
 }
 
@@ -265,7 +556,9 @@ fn individual_inn(rng: &mut Lcg) -> String {
     d.push(c11);
     let c12 = c(&d, &[3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8]);
     d.push(c12);
-    d.iter().map(|x| char::from_digit(*x, 10).unwrap_or('0')).collect()
+    d.iter()
+        .map(|x| char::from_digit(*x, 10).unwrap_or('0'))
+        .collect()
 }
 
 #[derive(Debug, Clone)]

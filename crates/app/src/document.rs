@@ -59,31 +59,67 @@ fn transition_error(e: TransitionError) -> AppError {
     match e {
         TransitionError::NotDraft(s) => AppError::conflict(
             "document_not_draft",
-            format!("Документ в состоянии «{}»: проведённый или отменённый документ не редактируется", s.label(true)),
-            format!("The document is {}: posted or cancelled documents cannot be changed", s.code()),
+            format!(
+                "Документ в состоянии «{}»: проведённый или отменённый документ не редактируется",
+                s.label(true)
+            ),
+            format!(
+                "The document is {}: posted or cancelled documents cannot be changed",
+                s.code()
+            ),
         ),
         TransitionError::NotPosted(s) => AppError::conflict(
             "document_not_posted",
-            format!("Отменить можно только проведённый документ (сейчас «{}»)", s.label(true)),
-            format!("Only a posted document can be cancelled (it is {})", s.code()),
+            format!(
+                "Отменить можно только проведённый документ (сейчас «{}»)",
+                s.label(true)
+            ),
+            format!(
+                "Only a posted document can be cancelled (it is {})",
+                s.code()
+            ),
         ),
     }
 }
 
 impl App {
     async fn load_doc(&self, tx: &mut Tx, kind: DocKind, id: i64, lock: bool) -> Result<Document> {
-        let sql = format!("SELECT {} FROM documents WHERE id = $1 AND kind = $2{}", Document::COLS, if lock { self.store.for_update() } else { "" });
-        let row = sqlx::query(&sql).bind(id).bind(kind.code()).fetch_optional(&mut **tx).await?;
-        row.as_ref().map(Document::from_row).ok_or(AppError::NotFound { entity: "document" })
+        let sql = format!(
+            "SELECT {} FROM documents WHERE id = $1 AND kind = $2{}",
+            Document::COLS,
+            if lock { self.store.for_update() } else { "" }
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(kind.code())
+            .fetch_optional(&mut **tx)
+            .await?;
+        row.as_ref()
+            .map(Document::from_row)
+            .ok_or(AppError::NotFound { entity: "document" })
     }
 
     pub async fn get_document(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<Document> {
-        let sql = format!("SELECT {} FROM documents WHERE id = $1 AND kind = $2", Document::COLS);
-        let row = sqlx::query(&sql).bind(id).bind(kind.code()).fetch_optional(self.store.reader()).await?;
-        row.as_ref().map(Document::from_row).ok_or(AppError::NotFound { entity: "document" })
+        let sql = format!(
+            "SELECT {} FROM documents WHERE id = $1 AND kind = $2",
+            Document::COLS
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(kind.code())
+            .fetch_optional(self.store.reader())
+            .await?;
+        row.as_ref()
+            .map(Document::from_row)
+            .ok_or(AppError::NotFound { entity: "document" })
     }
 
-    pub async fn list_documents(&self, _actor: &Actor, kind: DocKind, f: &DocFilter) -> Result<Page<Document>> {
+    pub async fn list_documents(
+        &self,
+        _actor: &Actor,
+        kind: DocKind,
+        f: &DocFilter,
+    ) -> Result<Page<Document>> {
         let mut sql = format!("SELECT {} FROM documents WHERE kind = $1", Document::COLS);
         let mut params = vec![P::from(kind.code())];
         if let Some(cp) = f.counterparty_id {
@@ -100,7 +136,9 @@ impl App {
         }
         params.push(P::from(f.limit + 1));
         sql += &format!(" ORDER BY id DESC LIMIT ${}", params.len());
-        let rows = queries::bind_all(sqlx::query(&sql), &params).fetch_all(self.store.reader()).await?;
+        let rows = queries::bind_all(sqlx::query(&sql), &params)
+            .fetch_all(self.store.reader())
+            .await?;
         let mut items: Vec<Document> = rows.iter().map(Document::from_row).collect();
         let next_cursor = if items.len() as i64 > f.limit {
             items.truncate(f.limit as usize);
@@ -111,7 +149,12 @@ impl App {
         Ok(Page { items, next_cursor })
     }
 
-    async fn adjustment_cols(&self, tx: &mut Tx, actor: &Actor, input: &AdjustmentInput) -> Result<(chrono::NaiveDate, Vec<(&'static str, P)>)> {
+    async fn adjustment_cols(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        input: &AdjustmentInput,
+    ) -> Result<(chrono::NaiveDate, Vec<(&'static str, P)>)> {
         let mut c = Check::new();
         let cp = c.id("counterparty_id", &input.counterparty_id);
         if cp != 0 {
@@ -120,10 +163,17 @@ impl App {
         let date = c.date("date", &input.date, today());
         let amount = c.money("amount", &input.amount);
         if amount == 0 && c.errors.iter().all(|e| e.field != "amount") {
-            c.err("amount", "zero", "Сумма корректировки не может быть нулевой", "An adjustment amount cannot be zero");
+            c.err(
+                "amount",
+                "zero",
+                "Сумма корректировки не может быть нулевой",
+                "An adjustment amount cannot be zero",
+            );
         }
         let comment = c.text("comment", &input.comment, 1000);
-        let responsible = c.opt_id("responsible_id", &input.responsible_id).unwrap_or(actor.id());
+        let responsible = c
+            .opt_id("responsible_id", &input.responsible_id)
+            .unwrap_or(actor.id());
         check_ref(&mut c, tx, "responsible_id", "employees", Some(responsible)).await?;
         c.done()?;
         Ok((
@@ -138,7 +188,11 @@ impl App {
         ))
     }
 
-    pub async fn create_adjustment(&self, actor: &Actor, input: &AdjustmentInput) -> Result<Document> {
+    pub async fn create_adjustment(
+        &self,
+        actor: &Actor,
+        input: &AdjustmentInput,
+    ) -> Result<Document> {
         actor.require(Right::PostSettlements)?;
         let mut tx = self.store.begin().await?;
         let (date, mut cols) = self.adjustment_cols(&mut tx, actor, input).await?;
@@ -161,7 +215,12 @@ impl App {
     }
 
     /// Edits a draft. The number keeps its year even if the date moves.
-    pub async fn update_adjustment(&self, actor: &Actor, id: i64, input: &AdjustmentInput) -> Result<Document> {
+    pub async fn update_adjustment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &AdjustmentInput,
+    ) -> Result<Document> {
         actor.require(Right::PostSettlements)?;
         let mut tx = self.store.begin().await?;
         let kind = DocKind::Adjustment;
@@ -181,10 +240,20 @@ impl App {
         let kind = DocKind::Adjustment;
         let doc = self.load_doc(&mut tx, kind, id, true).await?;
         let next = state_of(&doc)?.post().map_err(transition_error)?;
-        let cp = doc.counterparty_id.ok_or_else(|| AppError::Internal("adjustment without counterparty".into()))?;
+        let cp = doc
+            .counterparty_id
+            .ok_or_else(|| AppError::Internal("adjustment without counterparty".into()))?;
         write_entry(&mut tx, cp, None, doc.id, &doc.date, Money(doc.amount)).await?;
         set_state(&mut tx, id, next, "posted_at", None).await?;
-        audit(&mut tx, Some(actor.id()), "post", kind.code(), id, &format!("amount={}", Money(doc.amount))).await?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "post",
+            kind.code(),
+            id,
+            &format!("amount={}", Money(doc.amount)),
+        )
+        .await?;
         let d = self.load_doc(&mut tx, kind, id, false).await?;
         tx.commit().await?;
         Ok(d)
@@ -192,7 +261,13 @@ impl App {
 
     /// Cancels a posted document by appending the negation of each of its
     /// ledger entries.
-    pub async fn cancel_document(&self, actor: &Actor, kind: DocKind, id: i64, input: &CancelInput) -> Result<Document> {
+    pub async fn cancel_document(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        id: i64,
+        input: &CancelInput,
+    ) -> Result<Document> {
         actor.require(Right::CancelDocuments)?;
         let mut c = Check::new();
         let reason = c.text("reason", &input.reason, 1000);
@@ -205,10 +280,26 @@ impl App {
             .fetch_all(&mut *tx)
             .await?;
         for e in entries {
-            write_entry(&mut tx, e.get("counterparty_id"), e.get("order_id"), id, &e.get::<String, _>("entry_date"), Money(-e.get::<i64, _>("amount"))).await?;
+            write_entry(
+                &mut tx,
+                e.get("counterparty_id"),
+                e.get("order_id"),
+                id,
+                &e.get::<String, _>("entry_date"),
+                Money(-e.get::<i64, _>("amount")),
+            )
+            .await?;
         }
         set_state(&mut tx, id, next, "cancelled_at", Some(&reason)).await?;
-        audit(&mut tx, Some(actor.id()), "cancel", kind.code(), id, &reason).await?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "cancel",
+            kind.code(),
+            id,
+            &reason,
+        )
+        .await?;
         let d = self.load_doc(&mut tx, kind, id, false).await?;
         tx.commit().await?;
         Ok(d)
@@ -226,10 +317,17 @@ impl App {
 }
 
 fn state_of(doc: &Document) -> Result<DocState> {
-    DocState::parse(&doc.state).ok_or_else(|| AppError::Internal(format!("bad state {}", doc.state)))
+    DocState::parse(&doc.state)
+        .ok_or_else(|| AppError::Internal(format!("bad state {}", doc.state)))
 }
 
-async fn set_state(tx: &mut Tx, id: i64, state: DocState, at_col: &'static str, reason: Option<&str>) -> Result<()> {
+async fn set_state(
+    tx: &mut Tx,
+    id: i64,
+    state: DocState,
+    at_col: &'static str,
+    reason: Option<&str>,
+) -> Result<()> {
     let mut cols = vec![("state", P::from(state.code())), (at_col, P::from(now()))];
     if let Some(r) = reason {
         cols.push(("cancel_reason", P::from(r)));
@@ -239,7 +337,14 @@ async fn set_state(tx: &mut Tx, id: i64, state: DocState, at_col: &'static str, 
 }
 
 /// Appends one settlement ledger entry.
-pub async fn write_entry(tx: &mut Tx, counterparty_id: i64, order_id: Option<i64>, document_id: i64, date: &str, amount: Money) -> Result<()> {
+pub async fn write_entry(
+    tx: &mut Tx,
+    counterparty_id: i64,
+    order_id: Option<i64>,
+    document_id: i64,
+    date: &str,
+    amount: Money,
+) -> Result<()> {
     sqlx::query("INSERT INTO settlement_entries (counterparty_id, order_id, document_id, entry_date, amount, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(counterparty_id)
         .bind(order_id)
@@ -266,7 +371,11 @@ pub struct AuditFilter {
 
 impl App {
     /// The audit log, newest first; admins only.
-    pub async fn audit_log(&self, actor: &Actor, f: &AuditFilter) -> Result<Page<kupets_store::model::AuditEntry>> {
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        f: &AuditFilter,
+    ) -> Result<Page<kupets_store::model::AuditEntry>> {
         actor.require(Right::ReadAudit)?;
         let mut sql = String::from("SELECT a.id, a.at, a.employee_id, e.name AS employee_name, a.action, a.entity, a.entity_id, a.details FROM audit_log a LEFT JOIN employees e ON e.id = a.employee_id WHERE 1 = 1");
         let mut params = Vec::new();
@@ -288,7 +397,10 @@ impl App {
         }
         if let Some(v) = &f.to {
             // `to` is a date: include that whole day.
-            let next = crate::input::parse_date(v).and_then(|d| d.succ_opt()).map(|d| d.to_string()).unwrap_or_else(|| v.clone());
+            let next = crate::input::parse_date(v)
+                .and_then(|d| d.succ_opt())
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| v.clone());
             params.push(P::from(next));
             sql += &format!(" AND a.at < ${}", params.len());
         }
@@ -298,8 +410,13 @@ impl App {
         }
         params.push(P::from(f.limit + 1));
         sql += &format!(" ORDER BY a.id DESC LIMIT ${}", params.len());
-        let rows = queries::bind_all(sqlx::query(&sql), &params).fetch_all(self.store.reader()).await?;
-        let mut items: Vec<_> = rows.iter().map(kupets_store::model::AuditEntry::from_row).collect();
+        let rows = queries::bind_all(sqlx::query(&sql), &params)
+            .fetch_all(self.store.reader())
+            .await?;
+        let mut items: Vec<_> = rows
+            .iter()
+            .map(kupets_store::model::AuditEntry::from_row)
+            .collect();
         let next_cursor = if items.len() as i64 > f.limit {
             items.truncate(f.limit as usize);
             items.last().map(|d| d.id.to_string())

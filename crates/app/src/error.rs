@@ -18,17 +18,30 @@ pub enum AppError {
     #[error("role {role} may not do this")]
     Forbidden { role: String },
     #[error("{en}")]
-    Conflict { code: &'static str, ru: String, en: String },
+    Conflict {
+        code: &'static str,
+        ru: String,
+        en: String,
+    },
     #[error("internal: {0}")]
     Internal(String),
 }
 
 impl AppError {
-    pub fn field(field: &str, code: &'static str, ru: impl Into<String>, en: impl Into<String>) -> AppError {
+    pub fn field(
+        field: &str,
+        code: &'static str,
+        ru: impl Into<String>,
+        en: impl Into<String>,
+    ) -> AppError {
         AppError::Validation(vec![FieldError::new(field, code, ru, en)])
     }
     pub fn conflict(code: &'static str, ru: impl Into<String>, en: impl Into<String>) -> AppError {
-        AppError::Conflict { code, ru: ru.into(), en: en.into() }
+        AppError::Conflict {
+            code,
+            ru: ru.into(),
+            en: en.into(),
+        }
     }
     /// Stable machine-readable code, part of the API contract.
     pub fn code(&self) -> &'static str {
@@ -44,10 +57,22 @@ impl AppError {
     pub fn message(&self, ru: bool) -> String {
         match (self, ru) {
             (AppError::Validation(errs), true) => {
-                format!("Проверьте поля: {}", errs.iter().map(|e| format!("{} — {}", e.field, e.message_ru)).collect::<Vec<_>>().join("; "))
+                format!(
+                    "Проверьте поля: {}",
+                    errs.iter()
+                        .map(|e| format!("{} — {}", e.field, e.message_ru))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
             }
             (AppError::Validation(errs), false) => {
-                format!("Check the fields: {}", errs.iter().map(|e| format!("{} — {}", e.field, e.message_en)).collect::<Vec<_>>().join("; "))
+                format!(
+                    "Check the fields: {}",
+                    errs.iter()
+                        .map(|e| format!("{} — {}", e.field, e.message_en))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                )
             }
             (AppError::NotFound { entity }, true) => format!("Не найдено: {entity}"),
             (AppError::NotFound { entity }, false) => format!("Not found: {entity}"),
@@ -57,8 +82,12 @@ impl AppError {
             (AppError::Forbidden { role }, false) => format!("The role '{role}' may not do this"),
             (AppError::Conflict { ru, .. }, true) => ru.clone(),
             (AppError::Conflict { en, .. }, false) => en.clone(),
-            (AppError::Internal(_), true) => "Внутренняя ошибка; подробности в журнале сервера".into(),
-            (AppError::Internal(_), false) => "Internal error; details are in the server log".into(),
+            (AppError::Internal(_), true) => {
+                "Внутренняя ошибка; подробности в журнале сервера".into()
+            }
+            (AppError::Internal(_), false) => {
+                "Internal error; details are in the server log".into()
+            }
         }
     }
 }
@@ -74,7 +103,11 @@ impl From<StoreError> for AppError {
                 );
             }
             if db.is_foreign_key_violation() {
-                return AppError::conflict("reference", "Ссылка на несуществующую запись", "Reference to a missing record");
+                return AppError::conflict(
+                    "reference",
+                    "Ссылка на несуществующую запись",
+                    "Reference to a missing record",
+                );
             }
         }
         tracing::error!(error = %e, "store error");

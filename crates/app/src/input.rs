@@ -21,7 +21,13 @@ impl Check {
     pub fn add(&mut self, e: FieldError) {
         self.errors.push(e);
     }
-    pub fn err(&mut self, field: &str, code: &'static str, ru: impl Into<String>, en: impl Into<String>) {
+    pub fn err(
+        &mut self,
+        field: &str,
+        code: &'static str,
+        ru: impl Into<String>,
+        en: impl Into<String>,
+    ) {
         self.errors.push(FieldError::new(field, code, ru, en));
     }
     /// A required text of at most `max` characters.
@@ -37,7 +43,12 @@ impl Check {
     pub fn opt_text(&mut self, field: &str, v: &Option<String>, max: usize) -> String {
         let s = trimmed(v).unwrap_or("").to_string();
         if s.chars().count() > max {
-            self.err(field, "too_long", format!("Не длиннее {max} символов"), format!("At most {max} characters"));
+            self.err(
+                field,
+                "too_long",
+                format!("Не длиннее {max} символов"),
+                format!("At most {max} characters"),
+            );
         }
         s
     }
@@ -63,7 +74,12 @@ impl Check {
         match Money::parse(s) {
             Ok(m) => Some(m.0),
             Err(e) => {
-                self.err(field, "invalid_amount", format!("Неверная сумма «{s}»: не более двух знаков после запятой"), format!("Invalid amount '{s}': {e}"));
+                self.err(
+                    field,
+                    "invalid_amount",
+                    format!("Неверная сумма «{s}»: не более двух знаков после запятой"),
+                    format!("Invalid amount '{s}': {e}"),
+                );
                 None
             }
         }
@@ -80,7 +96,12 @@ impl Check {
         match Percent::parse(s) {
             Ok(p) => p.0,
             Err(_) => {
-                self.err(field, "invalid_percent", "Процент от 0 до 100, не более двух знаков после запятой", "A percentage from 0 to 100 with at most 2 decimals");
+                self.err(
+                    field,
+                    "invalid_percent",
+                    "Процент от 0 до 100, не более двух знаков после запятой",
+                    "A percentage from 0 to 100 with at most 2 decimals",
+                );
                 0
             }
         }
@@ -88,7 +109,12 @@ impl Check {
     pub fn date(&mut self, field: &str, v: &Option<String>, default: NaiveDate) -> NaiveDate {
         let Some(s) = trimmed(v) else { return default };
         parse_date(s).unwrap_or_else(|| {
-            self.err(field, "invalid_date", "Дата в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ", "A date as YYYY-MM-DD or DD.MM.YYYY");
+            self.err(
+                field,
+                "invalid_date",
+                "Дата в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
+                "A date as YYYY-MM-DD or DD.MM.YYYY",
+            );
             default
         })
     }
@@ -97,7 +123,12 @@ impl Check {
         match s.parse::<i64>() {
             Ok(n) if (min..=max).contains(&n) => n,
             _ => {
-                self.err(field, "out_of_range", format!("Целое число от {min} до {max}"), format!("A whole number from {min} to {max}"));
+                self.err(
+                    field,
+                    "out_of_range",
+                    format!("Целое число от {min} до {max}"),
+                    format!("A whole number from {min} to {max}"),
+                );
                 0
             }
         }
@@ -113,7 +144,9 @@ impl Check {
 
 /// Accepts `2026-03-10` and the Russian `10.03.2026`.
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok().or_else(|| NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y").ok())
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .ok()
+        .or_else(|| NaiveDate::parse_from_str(s.trim(), "%d.%m.%Y").ok())
 }
 
 /// Reads a checkbox or JSON boolean sent as text.

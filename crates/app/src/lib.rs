@@ -42,7 +42,9 @@ impl Actor {
         if self.role.can(right) {
             Ok(())
         } else {
-            Err(AppError::Forbidden { role: self.role.code().to_string() })
+            Err(AppError::Forbidden {
+                role: self.role.code().to_string(),
+            })
         }
     }
     pub fn can(&self, right: Right) -> bool {

@@ -51,27 +51,66 @@ pub(crate) async fn exists(conn: &mut Conn, table: &str, id: i64) -> Result<bool
 }
 
 /// Adds a "no such record" error for a referenced id that does not exist.
-pub(crate) async fn check_ref(c: &mut Check, conn: &mut Conn, field: &str, table: &str, id: Option<i64>) -> Result<()> {
+pub(crate) async fn check_ref(
+    c: &mut Check,
+    conn: &mut Conn,
+    field: &str,
+    table: &str,
+    id: Option<i64>,
+) -> Result<()> {
     if let Some(id) = id {
         if !exists(conn, table, id).await? {
-            c.err(field, "not_found", format!("Запись {id} не найдена"), format!("No record {id}"));
+            c.err(
+                field,
+                "not_found",
+                format!("Запись {id} не найдена"),
+                format!("No record {id}"),
+            );
         }
     }
     Ok(())
 }
 
 impl App {
-    pub async fn list_departments(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Department>> {
+    pub async fn list_departments(
+        &self,
+        _actor: &Actor,
+        spec: &ListSpec,
+    ) -> Result<Page<Department>> {
         let mut conn = self.store.reader().acquire().await?;
-        Ok(queries::list_by_name(&mut conn, "departments", Department::COLS, "LOWER(name)", spec, Department::from_row, |d| (d.name.clone(), d.id)).await?)
+        Ok(queries::list_by_name(
+            &mut conn,
+            "departments",
+            Department::COLS,
+            "LOWER(name)",
+            spec,
+            Department::from_row,
+            |d| (d.name.clone(), d.id),
+        )
+        .await?)
     }
 
     pub async fn get_department(&self, _actor: &Actor, id: i64) -> Result<Department> {
         let mut conn = self.store.reader().acquire().await?;
-        get_by_id(&mut conn, "departments", Department::COLS, id, Department::from_row).await?.ok_or(AppError::NotFound { entity: "department" })
+        get_by_id(
+            &mut conn,
+            "departments",
+            Department::COLS,
+            id,
+            Department::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "department",
+        })
     }
 
-    pub async fn save_department(&self, actor: &Actor, id: Option<i64>, input: &DepartmentInput) -> Result<Department> {
+    pub async fn save_department(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: &DepartmentInput,
+    ) -> Result<Department> {
         actor.require(Right::ManagePeople)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
@@ -83,7 +122,9 @@ impl App {
         let id = match id {
             Some(id) => {
                 if !queries::update(&mut tx, "departments", id, &cols).await? {
-                    return Err(AppError::NotFound { entity: "department" });
+                    return Err(AppError::NotFound {
+                        entity: "department",
+                    });
                 }
                 audit(&mut tx, Some(actor.id()), "update", "department", id, "").await?;
                 id
@@ -96,35 +137,70 @@ impl App {
                 id
             }
         };
-        let d = get_by_id(&mut tx, "departments", Department::COLS, id, Department::from_row).await?.ok_or(AppError::NotFound { entity: "department" })?;
+        let d = get_by_id(
+            &mut tx,
+            "departments",
+            Department::COLS,
+            id,
+            Department::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "department",
+        })?;
         tx.commit().await?;
         Ok(d)
     }
 
     pub async fn list_employees(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Employee>> {
         let mut conn = self.store.reader().acquire().await?;
-        Ok(queries::list_by_name(&mut conn, "employees", Employee::COLS, "LOWER(name || ' ' || login)", spec, Employee::from_row, |e| (e.name.clone(), e.id)).await?)
+        Ok(queries::list_by_name(
+            &mut conn,
+            "employees",
+            Employee::COLS,
+            "LOWER(name || ' ' || login)",
+            spec,
+            Employee::from_row,
+            |e| (e.name.clone(), e.id),
+        )
+        .await?)
     }
 
     pub async fn get_employee(&self, _actor: &Actor, id: i64) -> Result<Employee> {
         let mut conn = self.store.reader().acquire().await?;
-        get_by_id(&mut conn, "employees", Employee::COLS, id, Employee::from_row).await?.ok_or(AppError::NotFound { entity: "employee" })
+        get_by_id(
+            &mut conn,
+            "employees",
+            Employee::COLS,
+            id,
+            Employee::from_row,
+        )
+        .await?
+        .ok_or(AppError::NotFound { entity: "employee" })
     }
 
     /// Every employee, for pickers (a small business has tens, not thousands).
     pub async fn all_employees(&self) -> Result<Vec<Employee>> {
-        let rows = sqlx::query(&format!("SELECT {} FROM employees WHERE archived = 0 ORDER BY name, id", Employee::COLS))
-            .fetch_all(self.store.reader())
-            .await?;
+        let rows = sqlx::query(&format!(
+            "SELECT {} FROM employees WHERE archived = 0 ORDER BY name, id",
+            Employee::COLS
+        ))
+        .fetch_all(self.store.reader())
+        .await?;
         Ok(rows.iter().map(Employee::from_row).collect())
     }
 
     pub async fn create_employee(&self, actor: &Actor, input: &EmployeeInput) -> Result<Employee> {
         actor.require(Right::ManagePeople)?;
-        self.create_employee_unchecked(Some(actor.id()), input).await
+        self.create_employee_unchecked(Some(actor.id()), input)
+            .await
     }
 
-    pub(crate) async fn create_employee_unchecked(&self, by: Option<i64>, input: &EmployeeInput) -> Result<Employee> {
+    pub(crate) async fn create_employee_unchecked(
+        &self,
+        by: Option<i64>,
+        input: &EmployeeInput,
+    ) -> Result<Employee> {
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
         let cols = employee_cols(&mut c, &mut tx, input, None).await?;
@@ -139,13 +215,28 @@ impl App {
         cols.push(("password_hash", P::from(hash_password(&pw))));
         cols.push(("created_at", P::from(now())));
         let id = queries::insert(&mut tx, "employees", &cols).await?;
-        audit(&mut tx, by, "create", "employee", id, &format!("login={}", input.login.as_deref().unwrap_or("").trim())).await?;
-        let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row).await?.ok_or(AppError::NotFound { entity: "employee" })?;
+        audit(
+            &mut tx,
+            by,
+            "create",
+            "employee",
+            id,
+            &format!("login={}", input.login.as_deref().unwrap_or("").trim()),
+        )
+        .await?;
+        let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row)
+            .await?
+            .ok_or(AppError::NotFound { entity: "employee" })?;
         tx.commit().await?;
         Ok(e)
     }
 
-    pub async fn update_employee(&self, actor: &Actor, id: i64, input: &EmployeeInput) -> Result<Employee> {
+    pub async fn update_employee(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &EmployeeInput,
+    ) -> Result<Employee> {
         actor.require(Right::ManagePeople)?;
         let mut tx = self.store.begin().await?;
         let mut c = Check::new();
@@ -160,11 +251,24 @@ impl App {
             return Err(AppError::NotFound { entity: "employee" });
         }
         if !pw.is_empty() {
-            sqlx::query("DELETE FROM sessions WHERE employee_id = $1").bind(id).execute(&mut *tx).await?;
-            audit(&mut tx, Some(actor.id()), "set_password", "employee", id, "").await?;
+            sqlx::query("DELETE FROM sessions WHERE employee_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "set_password",
+                "employee",
+                id,
+                "",
+            )
+            .await?;
         }
         audit(&mut tx, Some(actor.id()), "update", "employee", id, "").await?;
-        let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row).await?.ok_or(AppError::NotFound { entity: "employee" })?;
+        let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row)
+            .await?
+            .ok_or(AppError::NotFound { entity: "employee" })?;
         tx.commit().await?;
         Ok(e)
     }
@@ -178,26 +282,66 @@ impl App {
         check_new_password(&mut c, "password", password);
         c.done()?;
         let mut tx = self.store.begin().await?;
-        if !queries::update(&mut tx, "employees", id, &[("password_hash", P::from(hash_password(password)))]).await? {
+        if !queries::update(
+            &mut tx,
+            "employees",
+            id,
+            &[("password_hash", P::from(hash_password(password)))],
+        )
+        .await?
+        {
             return Err(AppError::NotFound { entity: "employee" });
         }
         // A new password ends every other session of that employee.
-        sqlx::query("DELETE FROM sessions WHERE employee_id = $1").bind(id).execute(&mut *tx).await?;
-        audit(&mut tx, Some(actor.id()), "set_password", "employee", id, "").await?;
+        sqlx::query("DELETE FROM sessions WHERE employee_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "set_password",
+            "employee",
+            id,
+            "",
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 }
 
-async fn employee_cols(c: &mut Check, conn: &mut Conn, input: &EmployeeInput, id: Option<i64>) -> Result<Vec<(&'static str, P)>> {
+async fn employee_cols(
+    c: &mut Check,
+    conn: &mut Conn,
+    input: &EmployeeInput,
+    id: Option<i64>,
+) -> Result<Vec<(&'static str, P)>> {
     let login = c.text("login", &input.login, 50).to_lowercase();
-    if !login.is_empty() && !login.chars().all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-')) {
-        c.err("login", "invalid_login", "Логин: латинские буквы, цифры, точка, дефис, подчёркивание", "Login: Latin letters, digits, dot, dash, underscore");
+    if !login.is_empty()
+        && !login
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '.' | '_' | '-'))
+    {
+        c.err(
+            "login",
+            "invalid_login",
+            "Логин: латинские буквы, цифры, точка, дефис, подчёркивание",
+            "Login: Latin letters, digits, dot, dash, underscore",
+        );
     }
     if !login.is_empty() {
-        let other: Option<i64> = sqlx::query_scalar("SELECT id FROM employees WHERE login = $1").bind(&login).fetch_optional(&mut *conn).await?;
+        let other: Option<i64> = sqlx::query_scalar("SELECT id FROM employees WHERE login = $1")
+            .bind(&login)
+            .fetch_optional(&mut *conn)
+            .await?;
         if other.is_some() && other != id {
-            c.err("login", "duplicate", format!("Логин «{login}» уже занят"), format!("Login '{login}' is taken"));
+            c.err(
+                "login",
+                "duplicate",
+                format!("Логин «{login}» уже занят"),
+                format!("Login '{login}' is taken"),
+            );
         }
     }
     let name = c.text("name", &input.name, 200);
@@ -214,7 +358,12 @@ async fn employee_cols(c: &mut Check, conn: &mut Conn, input: &EmployeeInput, id
     let discount_limit = c.percent("discount_limit", &input.discount_limit);
     let email = c.opt_text("email", &input.email, 200);
     if !email.is_empty() && !email.contains('@') {
-        c.err("email", "invalid_email", "Неверный адрес почты", "Invalid e-mail address");
+        c.err(
+            "email",
+            "invalid_email",
+            "Неверный адрес почты",
+            "Invalid e-mail address",
+        );
     }
     let phone = c.opt_text("phone", &input.phone, 50);
     Ok(vec![
@@ -230,7 +379,15 @@ async fn employee_cols(c: &mut Check, conn: &mut Conn, input: &EmployeeInput, id
 
 /// Archives or restores a record of a master-data table (never deletes:
 /// documents keep pointing at it).
-pub(crate) async fn set_archived(app: &App, actor: &Actor, right: Right, table: &str, entity: &'static str, id: i64, archived: bool) -> Result<()> {
+pub(crate) async fn set_archived(
+    app: &App,
+    actor: &Actor,
+    right: Right,
+    table: &str,
+    entity: &'static str,
+    id: i64,
+    archived: bool,
+) -> Result<()> {
     actor.require(right)?;
     let mut tx = app.store.begin().await?;
     if !queries::update(&mut tx, table, id, &[("archived", P::from(archived))]).await? {
@@ -238,16 +395,33 @@ pub(crate) async fn set_archived(app: &App, actor: &Actor, right: Right, table: 
     }
     if table == "employees" && archived {
         // An archived employee is logged out everywhere at once.
-        sqlx::query("DELETE FROM sessions WHERE employee_id = $1").bind(id).execute(&mut *tx).await?;
+        sqlx::query("DELETE FROM sessions WHERE employee_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     }
-    audit(&mut tx, Some(actor.id()), if archived { "archive" } else { "unarchive" }, entity, id, "").await?;
+    audit(
+        &mut tx,
+        Some(actor.id()),
+        if archived { "archive" } else { "unarchive" },
+        entity,
+        id,
+        "",
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 impl App {
     /// Archives (`true`) or restores a record; `entity` is the API resource.
-    pub async fn set_archived(&self, actor: &Actor, entity: &str, id: i64, archived: bool) -> Result<()> {
+    pub async fn set_archived(
+        &self,
+        actor: &Actor,
+        entity: &str,
+        id: i64,
+        archived: bool,
+    ) -> Result<()> {
         let (table, right, name): (&str, Right, &'static str) = match entity {
             "counterparties" => ("counterparties", Right::EditCounterparties, "counterparty"),
             "products" => ("products", Right::EditCatalog, "product"),
@@ -259,7 +433,11 @@ impl App {
             _ => return Err(AppError::NotFound { entity: "resource" }),
         };
         if entity == "employees" && id == actor.id() && archived {
-            return Err(AppError::conflict("self_archive", "Нельзя архивировать самого себя", "You cannot archive yourself"));
+            return Err(AppError::conflict(
+                "self_archive",
+                "Нельзя архивировать самого себя",
+                "You cannot archive yourself",
+            ));
         }
         set_archived(self, actor, right, table, name, id, archived).await
     }
@@ -267,7 +445,12 @@ impl App {
 
 impl App {
     /// Create (`id` None) or update, in the shape the API's generic handlers use.
-    pub async fn save_employee(&self, actor: &Actor, id: Option<i64>, input: &EmployeeInput) -> Result<Employee> {
+    pub async fn save_employee(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: &EmployeeInput,
+    ) -> Result<Employee> {
         match id {
             None => self.create_employee(actor, input).await,
             Some(id) => self.update_employee(actor, id, input).await,

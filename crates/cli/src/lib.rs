@@ -10,7 +10,11 @@ use std::net::SocketAddr;
 pub const DEFAULT_DB: &str = "kupets.db";
 
 #[derive(Parser)]
-#[command(name = "kupets", version, about = "kupets — CRM-часть ERP для малого бизнеса / the customer side of a small-business ERP")]
+#[command(
+    name = "kupets",
+    version,
+    about = "kupets — CRM-часть ERP для малого бизнеса / the customer side of a small-business ERP"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -83,15 +87,23 @@ fn print_demo_logins() {
 }
 
 pub async fn load_demo(app: &App) -> anyhow::Result<()> {
-    let s = app.load_demo().await.map_err(|e| anyhow::anyhow!(e.message(true)))?;
-    println!("Демо-данные загружены / demo data loaded: {} сотрудников, {} контрагентов, {} товаров", s.employees, s.counterparties, s.products);
+    let s = app
+        .load_demo()
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(true)))?;
+    println!(
+        "Демо-данные загружены / demo data loaded: {} сотрудников, {} контрагентов, {} товаров",
+        s.employees, s.counterparties, s.products
+    );
     print_demo_logins();
     Ok(())
 }
 
 /// Opens the store, binds and serves until Ctrl-C.
 pub async fn serve(database: &str, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
-    let store = Store::open(database).await.with_context(|| format!("opening database {database}"))?;
+    let store = Store::open(database)
+        .await
+        .with_context(|| format!("opening database {database}"))?;
     let app = App::new(store.clone());
     if demo {
         if app.is_empty().await? {
@@ -104,7 +116,9 @@ pub async fn serve(database: &str, listen: SocketAddr, demo: bool) -> anyhow::Re
         println!("В базе нет пользователей. Создайте администратора: kupets user add --login admin --name \"Администратор\"");
         println!("No users yet. Create an admin: kupets user add --login admin --name Admin   (or run: kupets serve --demo)");
     }
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
     println!("kupets слушает / listening on http://{addr}  (база / database: {database})");
     axum::serve(listener, kupets_web::router(app))
@@ -127,12 +141,25 @@ fn sqlite_path(database: &str) -> anyhow::Result<String> {
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { database, listen, demo } => serve(&database, listen, demo).await,
+        Command::Serve {
+            database,
+            listen,
+            demo,
+        } => serve(&database, listen, demo).await,
         Command::Demo { database } => {
             let app = App::new(Store::open(&database).await?);
             load_demo(&app).await
         }
-        Command::User { command: UserCommand::Add { login, name, role, password, database } } => {
+        Command::User {
+            command:
+                UserCommand::Add {
+                    login,
+                    name,
+                    role,
+                    password,
+                    database,
+                },
+        } => {
             let password = match password {
                 Some(p) => p,
                 None => {
@@ -145,7 +172,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = App::new(Store::open(&database).await?);
             match app.cli_add_user(&login, &name, &role, &password).await {
                 Ok(e) => {
-                    println!("Создан сотрудник / employee created: {} ({}), id {}", e.login, e.role, e.id);
+                    println!(
+                        "Создан сотрудник / employee created: {} ({}), id {}",
+                        e.login, e.role, e.id
+                    );
                     Ok(())
                 }
                 Err(e) => bail!("{}\n{}", e.message(true), e.message(false)),
@@ -162,15 +192,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let store = Store::open(&database).await?;
             store.backup_sqlite(&file).await?;
             store.close().await;
-            println!("Копия записана / backup written: {file} ({} bytes)", std::fs::metadata(&file)?.len());
+            println!(
+                "Копия записана / backup written: {file} ({} bytes)",
+                std::fs::metadata(&file)?.len()
+            );
             Ok(())
         }
-        Command::Restore { file, database, force } => {
+        Command::Restore {
+            file,
+            database,
+            force,
+        } => {
             let path = sqlite_path(&database)?;
             // Check the copy is a kupets database before touching anything.
             {
-                let mut conn = kupets_store::raw_connect(&format!("sqlite://{file}?mode=ro")).await.with_context(|| format!("opening {file}"))?;
-                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations").fetch_one(&mut conn).await.with_context(|| format!("{file} is not a kupets database"))?;
+                let mut conn = kupets_store::raw_connect(&format!("sqlite://{file}?mode=ro"))
+                    .await
+                    .with_context(|| format!("opening {file}"))?;
+                let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM schema_migrations")
+                    .fetch_one(&mut conn)
+                    .await
+                    .with_context(|| format!("{file} is not a kupets database"))?;
                 if n == 0 {
                     bail!("{file} is not a kupets database");
                 }

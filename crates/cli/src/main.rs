@@ -2,7 +2,12 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::try_from_env("KUPETS_LOG").unwrap_or_else(|_| "warn".into())).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("KUPETS_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .init();
     let cli = kupets_cli::Cli::parse();
     if let Err(e) = kupets_cli::run(cli).await {
         eprintln!("Ошибка / error: {e:#}");

@@ -62,7 +62,9 @@ impl DocState {
         }
     }
     pub fn parse(s: &str) -> Option<DocState> {
-        [DocState::Draft, DocState::Posted, DocState::Cancelled].into_iter().find(|k| k.code() == s)
+        [DocState::Draft, DocState::Posted, DocState::Cancelled]
+            .into_iter()
+            .find(|k| k.code() == s)
     }
     pub fn label(self, ru: bool) -> &'static str {
         match (self, ru) {

@@ -9,12 +9,27 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: &str, code: &'static str, ru: impl Into<String>, en: impl Into<String>) -> Self {
-        Self { field: field.to_string(), code, message_ru: ru.into(), message_en: en.into() }
+    pub fn new(
+        field: &str,
+        code: &'static str,
+        ru: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self {
+            field: field.to_string(),
+            code,
+            message_ru: ru.into(),
+            message_en: en.into(),
+        }
     }
 
     pub fn required(field: &str) -> Self {
-        Self::new(field, "required", "Обязательное поле", "This field is required")
+        Self::new(
+            field,
+            "required",
+            "Обязательное поле",
+            "This field is required",
+        )
     }
 }
 

@@ -8,7 +8,11 @@ use std::fmt;
 /// count of 10^-scale units. Accepts `,` as the decimal separator (Russian
 /// habit), an optional leading minus, and spaces as thousands separators.
 fn parse_fixed(s: &str, scale: u32) -> Result<i64, String> {
-    let t: String = s.trim().chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').collect();
+    let t: String = s
+        .trim()
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
+        .collect();
     let t = t.replace(',', ".");
     if t.is_empty() {
         return Err("empty".into());
@@ -32,14 +36,24 @@ fn parse_fixed(s: &str, scale: u32) -> Result<i64, String> {
     }
     let mut v: i64 = 0;
     for c in int.chars() {
-        v = v.checked_mul(10).and_then(|v| v.checked_add((c as u8 - b'0') as i64)).ok_or("too large")?;
+        v = v
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((c as u8 - b'0') as i64))
+            .ok_or("too large")?;
     }
     let mut f: i64 = 0;
     for i in 0..scale as usize {
-        let d = frac.as_bytes().get(i).map(|b| (b - b'0') as i64).unwrap_or(0);
+        let d = frac
+            .as_bytes()
+            .get(i)
+            .map(|b| (b - b'0') as i64)
+            .unwrap_or(0);
         f = f * 10 + d;
     }
-    let v = v.checked_mul(10i64.pow(scale)).and_then(|v| v.checked_add(f)).ok_or("too large")?;
+    let v = v
+        .checked_mul(10i64.pow(scale))
+        .and_then(|v| v.checked_add(f))
+        .ok_or("too large")?;
     Ok(if neg { -v } else { v })
 }
 

@@ -31,8 +31,14 @@ pub enum Right {
 }
 
 impl Role {
-    pub const ALL: [Role; 6] =
-        [Role::Admin, Role::DepartmentHead, Role::Manager, Role::Accountant, Role::Storekeeper, Role::ServiceEngineer];
+    pub const ALL: [Role; 6] = [
+        Role::Admin,
+        Role::DepartmentHead,
+        Role::Manager,
+        Role::Accountant,
+        Role::Storekeeper,
+        Role::ServiceEngineer,
+    ];
 
     pub fn code(self) -> &'static str {
         match self {

@@ -54,12 +54,19 @@ pub fn normalize_url(url: &str) -> Result<(String, Engine)> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return Ok((url.to_string(), Engine::Postgres));
     }
-    let path = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
+    let path = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
     if path.contains("://") {
         return Err(StoreError::BadUrl(url.to_string()));
     }
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let query = if query.is_empty() { "mode=rwc".to_string() } else { query.to_string() };
+    let query = if query.is_empty() {
+        "mode=rwc".to_string()
+    } else {
+        query.to_string()
+    };
     Ok((format!("sqlite://{path}?{query}"), Engine::Sqlite))
 }
 
@@ -77,40 +84,56 @@ impl Store {
         let opts = AnyConnectOptions::from_str(&url)?;
         let schema2 = schema.clone();
         let setup = move |engine: Engine, schema: Option<String>| {
-            AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30)).after_connect(move |conn, _| {
-                let schema = schema.clone();
-                Box::pin(async move {
-                    match engine {
-                        Engine::Sqlite => {
-                            // WAL for concurrent readers; synchronous=FULL makes every
-                            // commit durable; busy_timeout covers backups and CLI tools.
-                            conn.execute("PRAGMA journal_mode=WAL").await?;
-                            conn.execute("PRAGMA synchronous=FULL").await?;
-                            conn.execute("PRAGMA foreign_keys=ON").await?;
-                            conn.execute("PRAGMA busy_timeout=10000").await?;
-                        }
-                        Engine::Postgres => {
-                            if let Some(s) = schema {
-                                conn.execute(format!("SET search_path TO \"{s}\"").as_str()).await?;
+            AnyPoolOptions::new()
+                .acquire_timeout(Duration::from_secs(30))
+                .after_connect(move |conn, _| {
+                    let schema = schema.clone();
+                    Box::pin(async move {
+                        match engine {
+                            Engine::Sqlite => {
+                                // WAL for concurrent readers; synchronous=FULL makes every
+                                // commit durable; busy_timeout covers backups and CLI tools.
+                                conn.execute("PRAGMA journal_mode=WAL").await?;
+                                conn.execute("PRAGMA synchronous=FULL").await?;
+                                conn.execute("PRAGMA foreign_keys=ON").await?;
+                                conn.execute("PRAGMA busy_timeout=10000").await?;
+                            }
+                            Engine::Postgres => {
+                                if let Some(s) = schema {
+                                    conn.execute(format!("SET search_path TO \"{s}\"").as_str())
+                                        .await?;
+                                }
                             }
                         }
-                    }
-                    Ok(())
+                        Ok(())
+                    })
                 })
-            })
         };
         let (read, write) = match engine {
             Engine::Sqlite => {
-                let write = setup(engine, None).max_connections(1).connect_with(opts.clone()).await?;
-                let read = setup(engine, None).max_connections(8).connect_with(opts).await?;
+                let write = setup(engine, None)
+                    .max_connections(1)
+                    .connect_with(opts.clone())
+                    .await?;
+                let read = setup(engine, None)
+                    .max_connections(8)
+                    .connect_with(opts)
+                    .await?;
                 (read, write)
             }
             Engine::Postgres => {
-                let pool = setup(engine, schema2).max_connections(16).connect_with(opts).await?;
+                let pool = setup(engine, schema2)
+                    .max_connections(16)
+                    .connect_with(opts)
+                    .await?;
                 (pool.clone(), pool)
             }
         };
-        let store = Store { read, write, engine };
+        let store = Store {
+            read,
+            write,
+            engine,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -148,17 +171,20 @@ impl Store {
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
             .await?;
         for (name, sql) in MIGRATIONS {
-            let done: Option<String> = sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
-                .bind(*name)
-                .fetch_optional(&mut *conn)
-                .await?;
+            let done: Option<String> =
+                sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
+                    .bind(*name)
+                    .fetch_optional(&mut *conn)
+                    .await?;
             if done.is_some() {
                 continue;
             }
             let sql = self.dialect(sql);
             let mut tx = conn.begin().await?;
             for stmt in split_sql(&sql) {
-                tx.execute(stmt.as_str()).await.map_err(|e| StoreError::Migration(name.to_string(), e))?;
+                tx.execute(stmt.as_str())
+                    .await
+                    .map_err(|e| StoreError::Migration(name.to_string(), e))?;
             }
             sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
                 .bind(*name)
@@ -174,7 +200,10 @@ impl Store {
     fn dialect(&self, sql: &str) -> String {
         match self.engine {
             Engine::Sqlite => sql.replace("ID_PK", "INTEGER PRIMARY KEY"),
-            Engine::Postgres => sql.replace("ID_PK", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"),
+            Engine::Postgres => sql.replace(
+                "ID_PK",
+                "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY",
+            ),
         }
     }
 
@@ -182,19 +211,33 @@ impl Store {
     /// (`VACUUM INTO` reads one snapshot while writers go on).
     pub async fn backup_sqlite(&self, dest: &str) -> Result<()> {
         let mut conn = self.read.acquire().await?;
-        sqlx::query("VACUUM INTO $1").bind(dest).execute(&mut *conn).await?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(dest)
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     }
 }
 
 /// Migrations in order; names are shared by both engines.
-const MIGRATIONS: &[(&str, &str)] = &[("0001_foundation", include_str!("../migrations/0001_foundation.sql"))];
+const MIGRATIONS: &[(&str, &str)] = &[(
+    "0001_foundation",
+    include_str!("../migrations/0001_foundation.sql"),
+)];
 
 /// Splits a migration into statements: comment lines dropped first (they may
 /// contain semicolons), then split on `;`.
 fn split_sql(sql: &str) -> Vec<String> {
-    let code: String = sql.lines().filter(|l| !l.trim_start().starts_with("--")).map(|l| format!("{l}\n")).collect();
-    code.split(';').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+    let code: String = sql
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    code.split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
 }
 
 /// Current time as stored: RFC 3339 in UTC with milliseconds.

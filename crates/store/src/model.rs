@@ -92,7 +92,12 @@ pub struct Department {
 impl Department {
     pub const COLS: &'static str = "id, name, head_id, archived";
     pub fn from_row(r: &AnyRow) -> Self {
-        Self { id: r.get("id"), name: r.get("name"), head_id: r.get("head_id"), archived: flag(r, "archived") }
+        Self {
+            id: r.get("id"),
+            name: r.get("name"),
+            head_id: r.get("head_id"),
+            archived: flag(r, "archived"),
+        }
     }
 }
 
@@ -110,7 +115,12 @@ pub struct PriceType {
 impl PriceType {
     pub const COLS: &'static str = "id, code, name, archived";
     pub fn from_row(r: &AnyRow) -> Self {
-        Self { id: r.get("id"), code: r.get("code"), name: r.get("name"), archived: flag(r, "archived") }
+        Self {
+            id: r.get("id"),
+            code: r.get("code"),
+            name: r.get("name"),
+            archived: flag(r, "archived"),
+        }
     }
 }
 
@@ -129,7 +139,12 @@ pub struct ProductGroup {
 impl ProductGroup {
     pub const COLS: &'static str = "id, parent_id, name, archived";
     pub fn from_row(r: &AnyRow) -> Self {
-        Self { id: r.get("id"), parent_id: r.get("parent_id"), name: r.get("name"), archived: flag(r, "archived") }
+        Self {
+            id: r.get("id"),
+            parent_id: r.get("parent_id"),
+            name: r.get("name"),
+            archived: flag(r, "archived"),
+        }
     }
 }
 
@@ -152,7 +167,8 @@ pub struct Product {
 }
 
 impl Product {
-    pub const COLS: &'static str = "id, sku, name, unit, vat_rate, group_id, serial_tracked, warranty_months, archived";
+    pub const COLS: &'static str =
+        "id, sku, name, unit, vat_rate, group_id, serial_tracked, warranty_months, archived";
     pub fn from_row(r: &AnyRow) -> Self {
         Self {
             id: r.get("id"),
@@ -187,7 +203,8 @@ pub struct Price {
 }
 
 impl Price {
-    pub const COLS: &'static str = "id, product_id, price_type_id, effective_date, price, created_at";
+    pub const COLS: &'static str =
+        "id, product_id, price_type_id, effective_date, price, created_at";
     pub fn from_row(r: &AnyRow) -> Self {
         Self {
             id: r.get("id"),
@@ -213,7 +230,12 @@ pub struct Warehouse {
 impl Warehouse {
     pub const COLS: &'static str = "id, name, address, archived";
     pub fn from_row(r: &AnyRow) -> Self {
-        Self { id: r.get("id"), name: r.get("name"), address: r.get("address"), archived: flag(r, "archived") }
+        Self {
+            id: r.get("id"),
+            name: r.get("name"),
+            address: r.get("address"),
+            archived: flag(r, "archived"),
+        }
     }
 }
 

@@ -21,7 +21,9 @@ pub fn encode_cursor(key: &str, id: i64) -> String {
 
 /// Decodes a cursor made by [`encode_cursor`]; `None` for anything else.
 pub fn decode_cursor(c: &str) -> Option<(String, i64)> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(c)
+        .ok()?;
     let s = String::from_utf8(raw).ok()?;
     let (id, key) = s.split_once('\u{1f}')?;
     Some((key.to_string(), id.parse().ok()?))
@@ -51,7 +53,10 @@ pub fn finish<T>(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> (String, i64)
     } else {
         None
     };
-    Page { items: rows, next_cursor }
+    Page {
+        items: rows,
+        next_cursor,
+    }
 }
 
 #[cfg(test)]

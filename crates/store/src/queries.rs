@@ -66,16 +66,33 @@ pub fn bind_all<'a>(mut q: Q<'a>, params: &[P]) -> Q<'a> {
 pub async fn insert(conn: &mut AnyConnection, table: &str, cols: &[(&str, P)]) -> Result<i64> {
     let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
     let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
-    let sql = format!("INSERT INTO {table} ({}) VALUES ({}) RETURNING id", names.join(", "), marks.join(", "));
+    let sql = format!(
+        "INSERT INTO {table} ({}) VALUES ({}) RETURNING id",
+        names.join(", "),
+        marks.join(", ")
+    );
     let params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
     let row = bind_all(sqlx::query(&sql), &params).fetch_one(conn).await?;
     Ok(row.get::<i64, _>(0))
 }
 
 /// Updates columns of one row; returns whether it existed.
-pub async fn update(conn: &mut AnyConnection, table: &str, id: i64, cols: &[(&str, P)]) -> Result<bool> {
-    let sets: Vec<String> = cols.iter().enumerate().map(|(i, c)| format!("{} = ${}", c.0, i + 1)).collect();
-    let sql = format!("UPDATE {table} SET {} WHERE id = ${}", sets.join(", "), cols.len() + 1);
+pub async fn update(
+    conn: &mut AnyConnection,
+    table: &str,
+    id: i64,
+    cols: &[(&str, P)],
+) -> Result<bool> {
+    let sets: Vec<String> = cols
+        .iter()
+        .enumerate()
+        .map(|(i, c)| format!("{} = ${}", c.0, i + 1))
+        .collect();
+    let sql = format!(
+        "UPDATE {table} SET {} WHERE id = ${}",
+        sets.join(", "),
+        cols.len() + 1
+    );
     let mut params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
     params.push(P::I(id));
     let res = bind_all(sqlx::query(&sql), &params).execute(conn).await?;
@@ -134,7 +151,11 @@ pub async fn list_by_name<T>(
     if let Some((name, id)) = &spec.after {
         params.push(P::S(name.clone()));
         params.push(P::I(*id));
-        sql += &format!(" AND (name, id) > (${}, ${})", params.len() - 1, params.len());
+        sql += &format!(
+            " AND (name, id) > (${}, ${})",
+            params.len() - 1,
+            params.len()
+        );
     }
     params.push(P::I(spec.limit + 1));
     sql += &format!(" ORDER BY name, id LIMIT ${}", params.len());
@@ -182,7 +203,12 @@ pub async fn audit(
 }
 
 pub async fn get_setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM settings WHERE key = $1").bind(key).fetch_optional(conn).await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
+            .bind(key)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 pub async fn set_setting(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
@@ -202,17 +228,30 @@ pub struct IdemRecord {
     pub body: String,
 }
 
-pub async fn get_idem(conn: &mut AnyConnection, employee_id: i64, key: &str) -> Result<Option<IdemRecord>> {
+pub async fn get_idem(
+    conn: &mut AnyConnection,
+    employee_id: i64,
+    key: &str,
+) -> Result<Option<IdemRecord>> {
     let row = sqlx::query("SELECT request_hash, status, body FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
         .bind(employee_id)
         .bind(key)
         .fetch_optional(conn)
         .await?;
-    Ok(row.map(|r| IdemRecord { request_hash: r.get(0), status: r.get(1), body: r.get(2) }))
+    Ok(row.map(|r| IdemRecord {
+        request_hash: r.get(0),
+        status: r.get(1),
+        body: r.get(2),
+    }))
 }
 
 /// Records the answer; returns false when another request took the key first.
-pub async fn put_idem(conn: &mut AnyConnection, employee_id: i64, key: &str, rec: &IdemRecord) -> Result<bool> {
+pub async fn put_idem(
+    conn: &mut AnyConnection,
+    employee_id: i64,
+    key: &str,
+    rec: &IdemRecord,
+) -> Result<bool> {
     let res = sqlx::query(
         "INSERT INTO idempotency_keys (employee_id, key, request_hash, status, body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (employee_id, key) DO NOTHING",

@@ -14,15 +14,27 @@ use kupets_app::{Actor, AppError};
 pub const SESSION_COOKIE: &str = "kupets_session";
 
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts.headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
-    let v = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-    v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")).map(str::trim)
+    let v = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    v.strip_prefix("Bearer ")
+        .or_else(|| v.strip_prefix("bearer "))
+        .map(str::trim)
 }
 
 /// The authenticated caller of an API endpoint.
@@ -30,7 +42,10 @@ pub struct ApiActor(pub Actor);
 
 impl FromRequestParts<AppState> for ApiActor {
     type Rejection = ApiError;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         if let Some(actor) = parts.extensions.get::<Actor>() {
             return Ok(ApiActor(actor.clone()));
         }
@@ -49,7 +64,11 @@ pub async fn resolve_api_actor(parts: &Parts, state: &AppState) -> Result<Actor,
         let (actor, csrf) = state.app.authenticate(token).await?;
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if !safe {
-            let sent = parts.headers.get("x-csrf-token").and_then(|v| v.to_str().ok()).unwrap_or("");
+            let sent = parts
+                .headers
+                .get("x-csrf-token")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
             if !constant_eq(sent, &csrf) {
                 return Err(csrf_error().into());
             }
@@ -69,7 +88,11 @@ pub fn csrf_error() -> AppError {
 
 /// Compares secrets in time independent of where they differ.
 pub fn constant_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The logged-in user of a page, with their session's CSRF token.
@@ -80,16 +103,28 @@ pub struct UiActor {
 
 impl FromRequestParts<AppState> for UiActor {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let to_login = || {
-            let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
             Redirect::to(&format!("/login?next={}", urlencode(next))).into_response()
         };
-        let Some(token) = cookie(parts, SESSION_COOKIE) else { return Err(to_login()) };
+        let Some(token) = cookie(parts, SESSION_COOKIE) else {
+            return Err(to_login());
+        };
         match state.app.authenticate(token).await {
             Ok((actor, csrf)) => Ok(UiActor { actor, csrf }),
             Err(AppError::Unauthorized) => Err(to_login()),
-            Err(e) => Err(crate::ui::layout::error_page(crate::error::current_lang(), &e)),
+            Err(e) => Err(crate::ui::layout::error_page(
+                crate::error::current_lang(),
+                &e,
+            )),
         }
     }
 }

@@ -44,24 +44,38 @@ pub struct ApiError {
 
 impl From<AppError> for ApiError {
     fn from(error: AppError) -> Self {
-        ApiError { error, lang: Lang::Ru, bad_request: None }
+        ApiError {
+            error,
+            lang: Lang::Ru,
+            bad_request: None,
+        }
     }
 }
 
 impl ApiError {
     pub fn bad_request(detail: String) -> ApiError {
-        ApiError { error: AppError::Internal(String::new()), lang: Lang::Ru, bad_request: Some(detail) }
+        ApiError {
+            error: AppError::Internal(String::new()),
+            lang: Lang::Ru,
+            bad_request: Some(detail),
+        }
     }
 }
 
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
-        ApiError::bad_request(format!("Тело запроса не разобрано / request body rejected: {}", r.body_text()))
+        ApiError::bad_request(format!(
+            "Тело запроса не разобрано / request body rejected: {}",
+            r.body_text()
+        ))
     }
 }
 impl From<QueryRejection> for ApiError {
     fn from(r: QueryRejection) -> Self {
-        ApiError::bad_request(format!("Параметры запроса не разобраны / query rejected: {}", r.body_text()))
+        ApiError::bad_request(format!(
+            "Параметры запроса не разобраны / query rejected: {}",
+            r.body_text()
+        ))
     }
 }
 impl From<PathRejection> for ApiError {
@@ -76,12 +90,22 @@ pub fn status_of(e: &AppError) -> StatusCode {
         AppError::NotFound { .. } => StatusCode::NOT_FOUND,
         AppError::Unauthorized => StatusCode::UNAUTHORIZED,
         AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
+        AppError::Conflict {
+            code: "bad_credentials",
+            ..
+        } => StatusCode::UNAUTHORIZED,
+        AppError::Conflict { code: "csrf", .. } => StatusCode::FORBIDDEN,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
 
-pub fn problem(status: StatusCode, code: &str, detail: &str, errors: serde_json::Value) -> Response {
+pub fn problem(
+    status: StatusCode,
+    code: &str,
+    detail: &str,
+    errors: serde_json::Value,
+) -> Response {
     let body = json!({
         "type": format!("https://kupets.local/problems/{code}"),
         "title": status.canonical_reason().unwrap_or(""),
@@ -91,9 +115,15 @@ pub fn problem(status: StatusCode, code: &str, detail: &str, errors: serde_json:
         "errors": errors,
     });
     let mut resp = (status, body.to_string()).into_response();
-    resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/problem+json"));
+    resp.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/problem+json"),
+    );
     if status == StatusCode::UNAUTHORIZED {
-        resp.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        resp.headers_mut().insert(
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::HeaderValue::from_static("Bearer"),
+        );
     }
     resp
 }
@@ -129,7 +159,12 @@ impl IntoResponse for ApiError {
                 .collect::<Vec<_>>()),
             _ => json!([]),
         };
-        problem(status_of(&self.error), self.error.code(), &self.error.message(ru), errors)
+        problem(
+            status_of(&self.error),
+            self.error.code(),
+            &self.error.message(ru),
+            errors,
+        )
     }
 }
 

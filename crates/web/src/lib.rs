@@ -22,8 +22,9 @@ pub struct AppState {
     pub openapi: Arc<utoipa::openapi::OpenApi>,
 }
 
-/// Picks the language: the `lang` cookie (the page switch), else
-/// `Accept-Language`, else Russian.
+/// Picks the language: the `lang` cookie (the page switch); for the API,
+/// `Accept-Language`; otherwise Russian — the pages are Russian by default
+/// whatever the browser's locale.
 async fn lang_scope(req: Request, next: Next) -> Response {
     let cookie_lang = req
         .headers()
@@ -35,7 +36,12 @@ async fn lang_scope(req: Request, next: Next) -> Response {
     let lang = match cookie_lang.as_deref() {
         Some("en") => Lang::En,
         Some("ru") => Lang::Ru,
-        _ => Lang::from_accept(req.headers().get(axum::http::header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok())),
+        _ if req.uri().path().starts_with("/api/") => Lang::from_accept(
+            req.headers()
+                .get(axum::http::header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ),
+        _ => Lang::Ru,
     };
     LANG.scope(lang, next.run(req)).await
 }
@@ -43,8 +49,15 @@ async fn lang_scope(req: Request, next: Next) -> Response {
 /// The whole application as one router.
 pub fn router(app: App) -> Router {
     let (api, openapi) = api::routes();
-    let state = AppState { app, openapi_json: Arc::new(openapi.to_pretty_json().unwrap_or_default()), openapi: Arc::new(openapi) };
-    let api = api.layer(middleware::from_fn_with_state(state.clone(), api::idempotency::layer));
+    let state = AppState {
+        app,
+        openapi_json: Arc::new(openapi.to_pretty_json().unwrap_or_default()),
+        openapi: Arc::new(openapi),
+    };
+    let api = api.layer(middleware::from_fn_with_state(
+        state.clone(),
+        api::idempotency::layer,
+    ));
     Router::new()
         .merge(api)
         .merge(ui::routes())

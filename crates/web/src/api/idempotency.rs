@@ -17,13 +17,24 @@ use sha2::{Digest, Sha256};
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string());
-    let Some(key) = key.filter(|k| !k.is_empty()) else { return next.run(req).await };
+    let key = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.trim().to_string());
+    let Some(key) = key.filter(|k| !k.is_empty()) else {
+        return next.run(req).await;
+    };
     if req.method() != Method::POST {
         return next.run(req).await;
     }
     if key.len() > 200 {
-        return problem(StatusCode::BAD_REQUEST, "bad_idempotency_key", "Idempotency-Key: не длиннее 200 символов / at most 200 characters", serde_json::json!([]));
+        return problem(
+            StatusCode::BAD_REQUEST,
+            "bad_idempotency_key",
+            "Idempotency-Key: не длиннее 200 символов / at most 200 characters",
+            serde_json::json!([]),
+        );
     }
     let (mut parts, body) = req.into_parts();
     let actor = match resolve_api_actor(&parts, &state).await {
@@ -32,7 +43,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     parts.extensions.insert(actor.clone());
     let Ok(bytes) = to_bytes(body, MAX_BODY).await else {
-        return problem(StatusCode::PAYLOAD_TOO_LARGE, "too_large", "Тело запроса слишком велико / body too large", serde_json::json!([]));
+        return problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            "Тело запроса слишком велико / body too large",
+            serde_json::json!([]),
+        );
     };
     let mut h = Sha256::new();
     h.update(parts.uri.path().as_bytes());
@@ -46,7 +62,17 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         let mut tx = store.begin().await?;
         let existing = get_idem(&mut tx, emp, &key).await?;
         if existing.is_none() {
-            put_idem(&mut tx, emp, &key, &IdemRecord { request_hash: hash.clone(), status: 0, body: String::new() }).await?;
+            put_idem(
+                &mut tx,
+                emp,
+                &key,
+                &IdemRecord {
+                    request_hash: hash.clone(),
+                    status: 0,
+                    body: String::new(),
+                },
+            )
+            .await?;
         }
         tx.commit().await?;
         Ok::<_, kupets_store::StoreError>(existing)
@@ -60,15 +86,27 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             if rec.status == 0 {
                 return problem(StatusCode::CONFLICT, "idempotency_in_progress", "Запрос с этим ключом ещё выполняется / a request with this key is still running", serde_json::json!([]));
             }
-            let mut resp = (StatusCode::from_u16(rec.status as u16).unwrap_or(StatusCode::OK), rec.body).into_response();
-            resp.headers_mut().insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
-            resp.headers_mut().insert("idempotent-replayed", axum::http::HeaderValue::from_static("true"));
+            let mut resp = (
+                StatusCode::from_u16(rec.status as u16).unwrap_or(StatusCode::OK),
+                rec.body,
+            )
+                .into_response();
+            resp.headers_mut().insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            resp.headers_mut().insert(
+                "idempotent-replayed",
+                axum::http::HeaderValue::from_static("true"),
+            );
             return resp;
         }
         Ok(None) => {}
     }
 
-    let resp = next.run(Request::from_parts(parts, Body::from(bytes))).await;
+    let resp = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
     let status = resp.status();
     let (rparts, rbody) = resp.into_parts();
     let rbytes = to_bytes(rbody, MAX_BODY).await.unwrap_or_default();
@@ -85,7 +123,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
                 .map_err(kupets_store::StoreError::from)?;
         } else {
             // A refused request created nothing: let the client retry the key.
-            sqlx::query("DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2").bind(emp).bind(&key).execute(&mut *tx).await.map_err(kupets_store::StoreError::from)?;
+            sqlx::query("DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
+                .bind(emp)
+                .bind(&key)
+                .execute(&mut *tx)
+                .await
+                .map_err(kupets_store::StoreError::from)?;
         }
         tx.commit().await.map_err(kupets_store::StoreError::from)?;
         Ok::<_, kupets_store::StoreError>(())

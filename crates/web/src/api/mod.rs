@@ -9,7 +9,10 @@ use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::Json;
-use kupets_app::catalog::{CurrentPrice, GroupNode, PriceInput, PriceTypeInput, ProductGroupInput, ProductInput, WarehouseInput};
+use kupets_app::catalog::{
+    CurrentPrice, GroupNode, PriceInput, PriceTypeInput, ProductGroupInput, ProductInput,
+    WarehouseInput,
+};
 use kupets_app::counterparty::{CounterpartyCard, CounterpartyInput};
 use kupets_app::document::{AdjustmentInput, AuditFilter, CancelInput, DocFilter};
 use kupets_app::people::{DepartmentInput, EmployeeInput};
@@ -41,7 +44,8 @@ pub struct ApiPath<T>(pub T);
 
 /// Parses an id from the path; anything else is simply not found.
 fn id_of(s: &str, entity: &'static str) -> Result<i64, ApiError> {
-    s.parse::<i64>().map_err(|_| AppError::NotFound { entity }.into())
+    s.parse::<i64>()
+        .map_err(|_| AppError::NotFound { entity }.into())
 }
 
 /// Common list parameters. Filters that do not apply to a resource are refused.
@@ -73,7 +77,12 @@ pub fn parse_limit(v: &Option<String>) -> Result<i64, AppError> {
         None => Ok(DEFAULT_LIMIT),
         Some(s) => match s.parse::<i64>() {
             Ok(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
-            _ => Err(AppError::field("limit", "out_of_range", format!("limit: от 1 до {MAX_LIMIT}"), format!("limit: 1 to {MAX_LIMIT}"))),
+            _ => Err(AppError::field(
+                "limit",
+                "out_of_range",
+                format!("limit: от 1 до {MAX_LIMIT}"),
+                format!("limit: 1 to {MAX_LIMIT}"),
+            )),
         },
     }
 }
@@ -86,11 +95,25 @@ impl ListParams {
             None | Some("") | Some("false") | Some("0") => Some(false),
             Some("true") | Some("1") => Some(true),
             Some("all") => None,
-            Some(_) => return Err(AppError::field("archived", "invalid", "archived: true, false или all", "archived: true, false or all")),
+            Some(_) => {
+                return Err(AppError::field(
+                    "archived",
+                    "invalid",
+                    "archived: true, false или all",
+                    "archived: true, false or all",
+                ))
+            }
         };
         let after = match self.cursor.as_deref().filter(|c| !c.is_empty()) {
             None => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| AppError::field("cursor", "invalid_cursor", "Неверный курсор страницы", "Invalid page cursor"))?),
+            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
+                AppError::field(
+                    "cursor",
+                    "invalid_cursor",
+                    "Неверный курсор страницы",
+                    "Invalid page cursor",
+                )
+            })?),
         };
         let mut eq = Vec::new();
         let filters: [(&'static str, &Option<String>, bool); 5] = [
@@ -101,18 +124,33 @@ impl ListParams {
             ("role", &self.role, false),
         ];
         for (name, value, numeric) in filters {
-            let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else { continue };
+            let Some(v) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) else {
+                continue;
+            };
             if !allowed.contains(&name) {
-                return Err(AppError::field(name, "unknown_filter", "Этот фильтр здесь не применяется", "This filter does not apply here"));
+                return Err(AppError::field(
+                    name,
+                    "unknown_filter",
+                    "Этот фильтр здесь не применяется",
+                    "This filter does not apply here",
+                ));
             }
             if numeric {
-                let n = v.parse::<i64>().map_err(|_| AppError::field(name, "invalid_id", "Неверный идентификатор", "Invalid id"))?;
+                let n = v.parse::<i64>().map_err(|_| {
+                    AppError::field(name, "invalid_id", "Неверный идентификатор", "Invalid id")
+                })?;
                 eq.push((name, P::from(n)));
             } else {
                 eq.push((name, P::from(v)));
             }
         }
-        Ok(ListSpec { q: self.q.clone(), archived, eq, limit, after })
+        Ok(ListSpec {
+            q: self.q.clone(),
+            archived,
+            eq,
+            limit,
+            after,
+        })
     }
 }
 
@@ -125,8 +163,14 @@ pub struct Health {
 /// Liveness; answers without login.
 #[utoipa::path(get, path = "/healthz", tag = "system", responses((status = 200, body = Health)))]
 pub async fn healthz(State(s): State<AppState>) -> Result<Json<Health>, ApiError> {
-    sqlx::query("SELECT 1").execute(s.app.store.reader()).await.map_err(AppError::from)?;
-    Ok(Json(Health { status: "ok".into(), version: env!("CARGO_PKG_VERSION").into() }))
+    sqlx::query("SELECT 1")
+        .execute(s.app.store.reader())
+        .await
+        .map_err(AppError::from)?;
+    Ok(Json(Health {
+        status: "ok".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -145,19 +189,31 @@ pub struct LoginResponse {
 
 /// Exchanges login and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 409, description = "wrong login or password")))]
-pub async fn login(State(s): State<AppState>, ApiJson(req): ApiJson<LoginRequest>) -> ApiResult<Json<LoginResponse>> {
-    let sess = s.app.login(&req.login, &req.password, "api").await.map_err(|e| match e {
-        AppError::Conflict { code: "bad_credentials", ru, en } => AppError::Conflict { code: "bad_credentials", ru, en },
-        e => e,
-    })?;
-    Ok(Json(LoginResponse { token: sess.token, expires_at: sess.expires_at, employee: sess.employee }))
+    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong login or password")))]
+pub async fn login(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<LoginRequest>,
+) -> ApiResult<Json<LoginResponse>> {
+    let sess = s.app.login(&req.login, &req.password, "api").await?;
+    Ok(Json(LoginResponse {
+        token: sess.token,
+        expires_at: sess.expires_at,
+        employee: sess.employee,
+    }))
 }
 
 /// Ends the session of the token used.
 #[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204)), security(("bearer" = [])))]
-pub async fn logout(ApiActor(_a): ApiActor, State(s): State<AppState>, headers: axum::http::HeaderMap) -> ApiResult<StatusCode> {
-    if let Some(t) = headers.get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer ")) {
+pub async fn logout(
+    ApiActor(_a): ApiActor,
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> ApiResult<StatusCode> {
+    if let Some(t) = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
         s.app.logout(t.trim()).await?;
     }
     Ok(StatusCode::NO_CONTENT)
@@ -218,36 +274,132 @@ macro_rules! master_api {
     };
 }
 
-master_api!(counterparties, "/api/v1/counterparties", "/api/v1/counterparties/{id}", "counterparties", Counterparty, CounterpartyCard, CounterpartyInput, "counterparty",
-    filters = ["kind", "manager_id"], list = App::list_counterparties, get = App::get_counterparty, save = App::save_counterparty,
-    resource = "counterparties", archive = "/api/v1/counterparties/{id}/archive", unarchive = "/api/v1/counterparties/{id}/unarchive");
-master_api!(products, "/api/v1/products", "/api/v1/products/{id}", "products", Product, Product, ProductInput, "product",
-    filters = ["group_id"], list = App::list_products, get = App::get_product, save = App::save_product,
-    resource = "products", archive = "/api/v1/products/{id}/archive", unarchive = "/api/v1/products/{id}/unarchive");
-master_api!(price_types, "/api/v1/price-types", "/api/v1/price-types/{id}", "price types", PriceType, PriceType, PriceTypeInput, "price type",
-    filters = [], list = App::list_price_types, get = App::get_price_type, save = App::save_price_type,
-    resource = "price-types", archive = "/api/v1/price-types/{id}/archive", unarchive = "/api/v1/price-types/{id}/unarchive");
-master_api!(warehouses, "/api/v1/warehouses", "/api/v1/warehouses/{id}", "warehouses", Warehouse, Warehouse, WarehouseInput, "warehouse",
-    filters = [], list = App::list_warehouses, get = App::get_warehouse, save = App::save_warehouse,
-    resource = "warehouses", archive = "/api/v1/warehouses/{id}/archive", unarchive = "/api/v1/warehouses/{id}/unarchive");
-master_api!(departments, "/api/v1/departments", "/api/v1/departments/{id}", "people", Department, Department, DepartmentInput, "department",
-    filters = [], list = App::list_departments, get = App::get_department, save = App::save_department,
-    resource = "departments", archive = "/api/v1/departments/{id}/archive", unarchive = "/api/v1/departments/{id}/unarchive");
-master_api!(employees, "/api/v1/employees", "/api/v1/employees/{id}", "people", Employee, Employee, EmployeeInput, "employee",
-    filters = ["department_id", "role"], list = App::list_employees, get = App::get_employee, save = App::save_employee,
-    resource = "employees", archive = "/api/v1/employees/{id}/archive", unarchive = "/api/v1/employees/{id}/unarchive");
+master_api!(
+    counterparties,
+    "/api/v1/counterparties",
+    "/api/v1/counterparties/{id}",
+    "counterparties",
+    Counterparty,
+    CounterpartyCard,
+    CounterpartyInput,
+    "counterparty",
+    filters = ["kind", "manager_id"],
+    list = App::list_counterparties,
+    get = App::get_counterparty,
+    save = App::save_counterparty,
+    resource = "counterparties",
+    archive = "/api/v1/counterparties/{id}/archive",
+    unarchive = "/api/v1/counterparties/{id}/unarchive"
+);
+master_api!(
+    products,
+    "/api/v1/products",
+    "/api/v1/products/{id}",
+    "products",
+    Product,
+    Product,
+    ProductInput,
+    "product",
+    filters = ["group_id"],
+    list = App::list_products,
+    get = App::get_product,
+    save = App::save_product,
+    resource = "products",
+    archive = "/api/v1/products/{id}/archive",
+    unarchive = "/api/v1/products/{id}/unarchive"
+);
+master_api!(
+    price_types,
+    "/api/v1/price-types",
+    "/api/v1/price-types/{id}",
+    "price types",
+    PriceType,
+    PriceType,
+    PriceTypeInput,
+    "price type",
+    filters = [],
+    list = App::list_price_types,
+    get = App::get_price_type,
+    save = App::save_price_type,
+    resource = "price-types",
+    archive = "/api/v1/price-types/{id}/archive",
+    unarchive = "/api/v1/price-types/{id}/unarchive"
+);
+master_api!(
+    warehouses,
+    "/api/v1/warehouses",
+    "/api/v1/warehouses/{id}",
+    "warehouses",
+    Warehouse,
+    Warehouse,
+    WarehouseInput,
+    "warehouse",
+    filters = [],
+    list = App::list_warehouses,
+    get = App::get_warehouse,
+    save = App::save_warehouse,
+    resource = "warehouses",
+    archive = "/api/v1/warehouses/{id}/archive",
+    unarchive = "/api/v1/warehouses/{id}/unarchive"
+);
+master_api!(
+    departments,
+    "/api/v1/departments",
+    "/api/v1/departments/{id}",
+    "people",
+    Department,
+    Department,
+    DepartmentInput,
+    "department",
+    filters = [],
+    list = App::list_departments,
+    get = App::get_department,
+    save = App::save_department,
+    resource = "departments",
+    archive = "/api/v1/departments/{id}/archive",
+    unarchive = "/api/v1/departments/{id}/unarchive"
+);
+master_api!(
+    employees,
+    "/api/v1/employees",
+    "/api/v1/employees/{id}",
+    "people",
+    Employee,
+    Employee,
+    EmployeeInput,
+    "employee",
+    filters = ["department_id", "role"],
+    list = App::list_employees,
+    get = App::get_employee,
+    save = App::save_employee,
+    resource = "employees",
+    archive = "/api/v1/employees/{id}/archive",
+    unarchive = "/api/v1/employees/{id}/unarchive"
+);
 
 /// Archives a product group.
 #[utoipa::path(post, path = "/api/v1/product-groups/{id}/archive", tag = "products", params(("id" = String, Path)), responses((status = 204), (status = 404), (status = 403)), security(("bearer" = [])))]
-pub async fn group_archive(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    s.app.set_archived(&a, "product-groups", id_of(&id, "product group")?, true).await?;
+pub async fn group_archive(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_archived(&a, "product-groups", id_of(&id, "product group")?, true)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Restores an archived product group.
 #[utoipa::path(post, path = "/api/v1/product-groups/{id}/unarchive", tag = "products", params(("id" = String, Path)), responses((status = 204), (status = 404), (status = 403)), security(("bearer" = [])))]
-pub async fn group_unarchive(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<StatusCode> {
-    s.app.set_archived(&a, "product-groups", id_of(&id, "product group")?, false).await?;
+pub async fn group_unarchive(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_archived(&a, "product-groups", id_of(&id, "product group")?, false)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -255,26 +407,58 @@ pub async fn group_unarchive(ApiActor(a): ApiActor, State(s): State<AppState>, A
 #[utoipa::path(get, path = "/api/v1/product-groups", tag = "products",
     params(("archived" = Option<String>, Query, description = "`all` includes archived groups")),
     responses((status = 200, body = Page<GroupNode>)), security(("bearer" = [])))]
-pub async fn group_tree(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<ListParams>) -> ApiResult<Json<Page<GroupNode>>> {
-    let items = s.app.group_tree(&a, p.archived.as_deref() == Some("all")).await?;
-    Ok(Json(Page { items, next_cursor: None }))
+pub async fn group_tree(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiQuery(p): ApiQuery<ListParams>,
+) -> ApiResult<Json<Page<GroupNode>>> {
+    let items = s
+        .app
+        .group_tree(&a, p.archived.as_deref() == Some("all"))
+        .await?;
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/v1/product-groups", tag = "products", request_body = ProductGroupInput,
     responses((status = 201, body = ProductGroup), (status = 422)), security(("bearer" = [])))]
-pub async fn group_create(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<ProductGroupInput>) -> ApiResult<(StatusCode, Json<ProductGroup>)> {
-    Ok((StatusCode::CREATED, Json(s.app.save_group(&a, None, &input).await?)))
+pub async fn group_create(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<ProductGroupInput>,
+) -> ApiResult<(StatusCode, Json<ProductGroup>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.save_group(&a, None, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/product-groups/{id}", tag = "products", params(("id" = String, Path)), responses((status = 200, body = ProductGroup)), security(("bearer" = [])))]
-pub async fn group_get(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<ProductGroup>> {
-    Ok(Json(s.app.get_group(&a, id_of(&id, "product group")?).await?))
+pub async fn group_get(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<ProductGroup>> {
+    Ok(Json(
+        s.app.get_group(&a, id_of(&id, "product group")?).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/v1/product-groups/{id}", tag = "products", params(("id" = String, Path)), request_body = ProductGroupInput,
     responses((status = 200, body = ProductGroup), (status = 422)), security(("bearer" = [])))]
-pub async fn group_update(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<ProductGroupInput>) -> ApiResult<Json<ProductGroup>> {
-    Ok(Json(s.app.save_group(&a, Some(id_of(&id, "product group")?), &input).await?))
+pub async fn group_update(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<ProductGroupInput>,
+) -> ApiResult<Json<ProductGroup>> {
+    Ok(Json(
+        s.app
+            .save_group(&a, Some(id_of(&id, "product group")?), &input)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -287,12 +471,24 @@ pub struct PriceParams {
 /// Prices of a product: the history, or those in force on a date.
 #[utoipa::path(get, path = "/api/v1/products/{id}/prices", tag = "products", params(("id" = String, Path), PriceParams),
     responses((status = 200, body = Vec<CurrentPrice>)), security(("bearer" = [])))]
-pub async fn prices(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiQuery(p): ApiQuery<PriceParams>) -> ApiResult<Json<Vec<CurrentPrice>>> {
+pub async fn prices(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<PriceParams>,
+) -> ApiResult<Json<Vec<CurrentPrice>>> {
     let id = id_of(&id, "product")?;
     s.app.get_product(&a, id).await?;
     Ok(Json(match p.date {
         Some(d) => {
-            let d = kupets_app::input::parse_date(&d).ok_or_else(|| AppError::field("date", "invalid_date", "Дата в формате ГГГГ-ММ-ДД", "A date as YYYY-MM-DD"))?;
+            let d = kupets_app::input::parse_date(&d).ok_or_else(|| {
+                AppError::field(
+                    "date",
+                    "invalid_date",
+                    "Дата в формате ГГГГ-ММ-ДД",
+                    "A date as YYYY-MM-DD",
+                )
+            })?;
             s.app.prices_on(&a, id, &d.to_string()).await?
         }
         None => s.app.price_history(&a, id).await?,
@@ -302,8 +498,16 @@ pub async fn prices(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id
 /// Sets a price from an effective date; earlier prices stay in the history.
 #[utoipa::path(post, path = "/api/v1/products/{id}/prices", tag = "products", params(("id" = String, Path)), request_body = PriceInput,
     responses((status = 201, body = Price), (status = 422)), security(("bearer" = [])))]
-pub async fn price_add(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<PriceInput>) -> ApiResult<(StatusCode, Json<Price>)> {
-    Ok((StatusCode::CREATED, Json(s.app.add_price(&a, id_of(&id, "product")?, &input).await?)))
+pub async fn price_add(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<PriceInput>,
+) -> ApiResult<(StatusCode, Json<Price>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.add_price(&a, id_of(&id, "product")?, &input).await?),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -318,11 +522,17 @@ pub struct DocListParams {
 
 impl DocListParams {
     pub fn filter(&self) -> Result<DocFilter, AppError> {
-        let bad_id = |f: &str| AppError::field(f, "invalid_id", "Неверный идентификатор", "Invalid id");
+        let bad_id =
+            |f: &str| AppError::field(f, "invalid_id", "Неверный идентификатор", "Invalid id");
         let state = self.state.clone().filter(|s| !s.is_empty());
         if let Some(s) = &state {
             if kupets_domain::DocState::parse(s).is_none() {
-                return Err(AppError::field("state", "invalid_state", "Состояние: draft, posted или cancelled", "State: draft, posted or cancelled"));
+                return Err(AppError::field(
+                    "state",
+                    "invalid_state",
+                    "Состояние: draft, posted или cancelled",
+                    "State: draft, posted or cancelled",
+                ));
             }
         }
         Ok(DocFilter {
@@ -333,7 +543,14 @@ impl DocListParams {
             state,
             limit: parse_limit(&self.limit)?,
             before_id: match self.cursor.as_deref().filter(|s| !s.is_empty()) {
-                Some(v) => Some(v.parse().map_err(|_| AppError::field("cursor", "invalid_cursor", "Неверный курсор страницы", "Invalid page cursor"))?),
+                Some(v) => Some(v.parse().map_err(|_| {
+                    AppError::field(
+                        "cursor",
+                        "invalid_cursor",
+                        "Неверный курсор страницы",
+                        "Invalid page cursor",
+                    )
+                })?),
                 None => None,
             },
         })
@@ -342,42 +559,89 @@ impl DocListParams {
 
 /// Debt adjustments, newest first.
 #[utoipa::path(get, path = "/api/v1/adjustments", tag = "documents", params(DocListParams), responses((status = 200, body = Page<Document>)), security(("bearer" = [])))]
-pub async fn adj_list(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<DocListParams>) -> ApiResult<Json<Page<Document>>> {
-    Ok(Json(s.app.list_documents(&a, DocKind::Adjustment, &p.filter()?).await?))
+pub async fn adj_list(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiQuery(p): ApiQuery<DocListParams>,
+) -> ApiResult<Json<Page<Document>>> {
+    Ok(Json(
+        s.app
+            .list_documents(&a, DocKind::Adjustment, &p.filter()?)
+            .await?,
+    ))
 }
 
 /// Creates a draft adjustment.
 #[utoipa::path(post, path = "/api/v1/adjustments", tag = "documents", request_body = AdjustmentInput,
     params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
     responses((status = 201, body = Document), (status = 422), (status = 403)), security(("bearer" = [])))]
-pub async fn adj_create(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<AdjustmentInput>) -> ApiResult<(StatusCode, Json<Document>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_adjustment(&a, &input).await?)))
+pub async fn adj_create(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<AdjustmentInput>,
+) -> ApiResult<(StatusCode, Json<Document>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_adjustment(&a, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/adjustments/{id}", tag = "documents", params(("id" = String, Path)), responses((status = 200, body = Document), (status = 404)), security(("bearer" = [])))]
-pub async fn adj_get(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Document>> {
-    Ok(Json(s.app.get_document(&a, DocKind::Adjustment, id_of(&id, "document")?).await?))
+pub async fn adj_get(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(
+        s.app
+            .get_document(&a, DocKind::Adjustment, id_of(&id, "document")?)
+            .await?,
+    ))
 }
 
 /// Edits a draft; a posted or cancelled document is refused with 409.
 #[utoipa::path(put, path = "/api/v1/adjustments/{id}", tag = "documents", params(("id" = String, Path)), request_body = AdjustmentInput,
     responses((status = 200, body = Document), (status = 409, description = "not a draft")), security(("bearer" = [])))]
-pub async fn adj_update(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<AdjustmentInput>) -> ApiResult<Json<Document>> {
-    Ok(Json(s.app.update_adjustment(&a, id_of(&id, "document")?, &input).await?))
+pub async fn adj_update(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<AdjustmentInput>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(
+        s.app
+            .update_adjustment(&a, id_of(&id, "document")?, &input)
+            .await?,
+    ))
 }
 
 /// Posts a draft: writes its settlement entry.
 #[utoipa::path(post, path = "/api/v1/adjustments/{id}/post", tag = "documents", params(("id" = String, Path)),
     responses((status = 200, body = Document), (status = 409)), security(("bearer" = [])))]
-pub async fn adj_post(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Document>> {
-    Ok(Json(s.app.post_adjustment(&a, id_of(&id, "document")?).await?))
+pub async fn adj_post(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(
+        s.app.post_adjustment(&a, id_of(&id, "document")?).await?,
+    ))
 }
 
 /// Cancels a posted document with a reason, by reversing entries.
 #[utoipa::path(post, path = "/api/v1/adjustments/{id}/cancel", tag = "documents", params(("id" = String, Path)), request_body = CancelInput,
     responses((status = 200, body = Document), (status = 409), (status = 422)), security(("bearer" = [])))]
-pub async fn adj_cancel(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<CancelInput>) -> ApiResult<Json<Document>> {
-    Ok(Json(s.app.cancel_document(&a, DocKind::Adjustment, id_of(&id, "document")?, &input).await?))
+pub async fn adj_cancel(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<CancelInput>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(
+        s.app
+            .cancel_document(&a, DocKind::Adjustment, id_of(&id, "document")?, &input)
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -404,12 +668,26 @@ impl AuditParams {
                 None => Ok(None),
                 Some(s) => kupets_app::input::parse_date(&s)
                     .map(|d| Some(d.to_string()))
-                    .ok_or_else(|| AppError::field(f, "invalid_date", "Дата в формате ГГГГ-ММ-ДД", "A date as YYYY-MM-DD")),
+                    .ok_or_else(|| {
+                        AppError::field(
+                            f,
+                            "invalid_date",
+                            "Дата в формате ГГГГ-ММ-ДД",
+                            "A date as YYYY-MM-DD",
+                        )
+                    }),
             }
         };
         Ok(AuditFilter {
             employee_id: match nonempty(&self.employee_id) {
-                Some(v) => Some(v.parse().map_err(|_| AppError::field("employee_id", "invalid_id", "Неверный идентификатор", "Invalid id"))?),
+                Some(v) => Some(v.parse().map_err(|_| {
+                    AppError::field(
+                        "employee_id",
+                        "invalid_id",
+                        "Неверный идентификатор",
+                        "Invalid id",
+                    )
+                })?),
                 None => None,
             },
             entity: nonempty(&self.entity),
@@ -418,7 +696,14 @@ impl AuditParams {
             to: date("to", &self.to)?,
             limit: parse_limit(&self.limit)?,
             before_id: match nonempty(&self.cursor) {
-                Some(v) => Some(v.parse().map_err(|_| AppError::field("cursor", "invalid_cursor", "Неверный курсор страницы", "Invalid page cursor"))?),
+                Some(v) => Some(v.parse().map_err(|_| {
+                    AppError::field(
+                        "cursor",
+                        "invalid_cursor",
+                        "Неверный курсор страницы",
+                        "Invalid page cursor",
+                    )
+                })?),
                 None => None,
             },
         })
@@ -427,7 +712,11 @@ impl AuditParams {
 
 /// The append-only audit log (admins).
 #[utoipa::path(get, path = "/api/v1/audit-log", tag = "system", params(AuditParams), responses((status = 200, body = Page<AuditEntry>), (status = 403)), security(("bearer" = [])))]
-pub async fn audit_log(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<AuditParams>) -> ApiResult<Json<Page<AuditEntry>>> {
+pub async fn audit_log(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiQuery(p): ApiQuery<AuditParams>,
+) -> ApiResult<Json<Page<AuditEntry>>> {
     Ok(Json(s.app.audit_log(&a, &p.filter()?).await?))
 }
 
@@ -435,7 +724,10 @@ struct Security;
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
         let comps = openapi.components.get_or_insert_with(Default::default);
-        comps.add_security_scheme("bearer", SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()));
+        comps.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
     }
 }
 
@@ -499,7 +791,14 @@ pub struct PasswordRequest {
 /// Sets an employee's password (admins; anyone for themselves). Ends their sessions.
 #[utoipa::path(post, path = "/api/v1/employees/{id}/password", tag = "people", params(("id" = String, Path)), request_body = PasswordRequest,
     responses((status = 204), (status = 422), (status = 403)), security(("bearer" = [])))]
-pub async fn employee_password(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(req): ApiJson<PasswordRequest>) -> ApiResult<StatusCode> {
-    s.app.set_password(&a, id_of(&id, "employee")?, &req.password).await?;
+pub async fn employee_password(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(req): ApiJson<PasswordRequest>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_password(&a, id_of(&id, "employee")?, &req.password)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

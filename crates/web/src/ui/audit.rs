@@ -10,7 +10,11 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::html;
 
-pub async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<AuditParams>) -> Response {
+pub async fn list(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(p): Query<AuditParams>,
+) -> Response {
     let lang = current_lang();
     let res = async {
         let f = p.filter()?;
@@ -23,7 +27,13 @@ pub async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<AuditP
         Err(e) => return error_page(lang, &e),
     };
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
-    let (emp, entity, action, from, to) = (v(&p.employee_id), v(&p.entity), v(&p.action), v(&p.from), v(&p.to));
+    let (emp, entity, action, from, to) = (
+        v(&p.employee_id),
+        v(&p.entity),
+        v(&p.action),
+        v(&p.from),
+        v(&p.to),
+    );
     let body = html! {
         h1 { (lang.t("Журнал действий", "Audit log")) }
         div.toolbar {
@@ -47,5 +57,12 @@ pub async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<AuditP
         }
         div.pager { @if let Some(c) = &pg.next_cursor { a.btn.light href=(format!("/audit{}", query(&[("employee_id", &emp), ("entity", &entity), ("action", &action), ("from", &from), ("to", &to), ("cursor", c)]))) { (lang.t("Дальше ⟶", "Next ⟶")) } } }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Журнал действий", "Audit log"), "/audit", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Журнал действий", "Audit log"),
+        "/audit",
+        body,
+    )
 }

@@ -1,9 +1,9 @@
 //! Document pages. Debt adjustments are the first kind: list, draft form,
 //! view with post / cancel; a posted document shows no edit form.
 
+use super::check_csrf;
 use super::forms::{button_form, form, input_of, query, values_of, Field, Kind, Values};
 use super::layout::{error_page, not_found_page, page, state_tag};
-use super::check_csrf;
 use crate::api::DocListParams;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
@@ -31,14 +31,22 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 
 /// `2026-03-10` → `10.03.2026`.
 pub fn date_ru(iso: &str) -> String {
-    kupets_app::input::parse_date(iso).map(kupets_domain::money::date_ru).unwrap_or_else(|| iso.to_string())
+    kupets_app::input::parse_date(iso)
+        .map(kupets_domain::money::date_ru)
+        .unwrap_or_else(|| iso.to_string())
 }
 
 async fn counterparty_names(s: &AppState, ids: impl Iterator<Item = i64>) -> HashMap<i64, String> {
     let mut out = HashMap::new();
     for id in ids {
         if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id) {
-            let name: Option<String> = sqlx::query_scalar("SELECT name FROM counterparties WHERE id = $1").bind(id).fetch_optional(s.app.store.reader()).await.ok().flatten();
+            let name: Option<String> =
+                sqlx::query_scalar("SELECT name FROM counterparties WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(s.app.store.reader())
+                    .await
+                    .ok()
+                    .flatten();
             e.insert(name.unwrap_or_default());
         }
     }
@@ -49,7 +57,9 @@ async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<DocListPar
     let lang = current_lang();
     let res = async {
         let f = p.filter()?;
-        s.app.list_documents(&ui.actor, DocKind::Adjustment, &f).await
+        s.app
+            .list_documents(&ui.actor, DocKind::Adjustment, &f)
+            .await
     };
     let pg = match res.await {
         Ok(v) => v,
@@ -86,35 +96,84 @@ async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<DocListPar
         }
         div.pager { @if let Some(c) = &pg.next_cursor { a.btn.light href=(format!("/adjustments{}", query(&[("state", &state), ("cursor", c)]))) { (lang.t("Дальше ⟶", "Next ⟶")) } } }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Корректировки долга", "Debt adjustments"), "/adjustments", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Корректировки долга", "Debt adjustments"),
+        "/adjustments",
+        body,
+    )
 }
 
 async fn fields(s: &AppState) -> Result<Vec<Field>, AppError> {
     // A small business has hundreds of counterparties at most in a picker;
     // the full list stays searchable on its own page.
-    let rows: Vec<(i64, String, String)> = sqlx::query_as("SELECT id, name, inn FROM counterparties WHERE archived = 0 ORDER BY name, id LIMIT 2000").fetch_all(s.app.store.reader()).await?;
-    let cps = super::forms::options(true, rows.into_iter().map(|(id, n, inn)| (id.to_string(), if inn.is_empty() { n } else { format!("{n} ({inn})") })));
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(
+        "SELECT id, name, inn FROM counterparties WHERE archived = 0 ORDER BY name, id LIMIT 2000",
+    )
+    .fetch_all(s.app.store.reader())
+    .await?;
+    let cps = super::forms::options(
+        true,
+        rows.into_iter().map(|(id, n, inn)| {
+            (
+                id.to_string(),
+                if inn.is_empty() {
+                    n
+                } else {
+                    format!("{n} ({inn})")
+                },
+            )
+        }),
+    );
     Ok(vec![
-        Field::new("counterparty_id", "Контрагент", "Counterparty", Kind::Select(cps)).required(),
+        Field::new(
+            "counterparty_id",
+            "Контрагент",
+            "Counterparty",
+            Kind::Select(cps),
+        )
+        .required(),
         Field::new("date", "Дата", "Date", Kind::Date),
-        Field::new("amount", "Сумма, ₽", "Amount, ₽", Kind::Text).required().hint("Плюс увеличивает долг контрагента перед нами, минус — уменьшает", "Plus raises the counterparty's debt to us, minus lowers it"),
+        Field::new("amount", "Сумма, ₽", "Amount, ₽", Kind::Text)
+            .required()
+            .hint(
+                "Плюс увеличивает долг контрагента перед нами, минус — уменьшает",
+                "Plus raises the counterparty's debt to us, minus lowers it",
+            ),
         Field::new("comment", "Основание", "Reason", Kind::Textarea).required(),
     ])
 }
 
-async fn form_page(ui: &UiActor, s: &AppState, id: Option<i64>, values: &Values, errors: &[FieldError]) -> Response {
+async fn form_page(
+    ui: &UiActor,
+    s: &AppState,
+    id: Option<i64>,
+    values: &Values,
+    errors: &[FieldError],
+) -> Response {
     let lang = current_lang();
     let fs = match fields(s).await {
         Ok(f) => f,
         Err(e) => return error_page(lang, &e),
     };
-    let action = id.map(|i| format!("/adjustments/{i}")).unwrap_or_else(|| "/adjustments".into());
+    let action = id
+        .map(|i| format!("/adjustments/{i}"))
+        .unwrap_or_else(|| "/adjustments".into());
     let body = html! {
         p { a href="/adjustments" { "← " (lang.t("Корректировки долга", "Debt adjustments")) } }
         h1 { @if id.is_some() { (lang.t("Черновик корректировки", "Draft adjustment")) } @else { (lang.t("Новая корректировка долга", "New debt adjustment")) } }
         div.card { (form(lang, &action, &ui.csrf, &fs, values, errors, ("Сохранить черновик", "Save draft"))) }
     };
-    let mut resp = page(lang, &ui.actor, &ui.csrf, lang.t("Корректировка", "Adjustment"), "/adjustments", body);
+    let mut resp = page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Корректировка", "Adjustment"),
+        "/adjustments",
+        body,
+    );
     if !errors.is_empty() {
         *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     }
@@ -179,7 +238,9 @@ fn view(lang: Lang, ui: &UiActor, d: &Document, cp_name: &str) -> maud::Markup {
 
 async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let lang = current_lang();
-    let Ok(id) = id.parse::<i64>() else { return not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
     let d = match s.app.get_document(&ui.actor, DocKind::Adjustment, id).await {
         Ok(d) => d,
         Err(e) => return error_page(lang, &e),
@@ -204,16 +265,31 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
         return resp;
     }
     let names = counterparty_names(&s, d.counterparty_id.into_iter()).await;
-    let body = view(lang, &ui, &d, d.counterparty_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or(""));
+    let body = view(
+        lang,
+        &ui,
+        &d,
+        d.counterparty_id
+            .and_then(|c| names.get(&c))
+            .map(String::as_str)
+            .unwrap_or(""),
+    );
     page(lang, &ui.actor, &ui.csrf, &d.number, "/adjustments", body)
 }
 
-async fn update(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn update(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Err(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else { return not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
     let input: AdjustmentInput = input_of(&f);
     match s.app.update_adjustment(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/adjustments/{id}")).into_response(),
@@ -222,26 +298,44 @@ async fn update(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, 
     }
 }
 
-async fn post_doc(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn post_doc(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Err(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else { return not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
     match s.app.post_adjustment(&ui.actor, id).await {
         Ok(_) => Redirect::to(&format!("/adjustments/{id}")).into_response(),
         Err(e) => error_page(lang, &e),
     }
 }
 
-async fn cancel(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn cancel(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Err(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else { return not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
     let input: CancelInput = input_of(&f);
-    match s.app.cancel_document(&ui.actor, DocKind::Adjustment, id, &input).await {
+    match s
+        .app
+        .cancel_document(&ui.actor, DocKind::Adjustment, id, &input)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/adjustments/{id}")).into_response(),
         Err(e) => error_page(lang, &e),
     }

@@ -28,7 +28,14 @@ pub struct Field {
 
 impl Field {
     pub fn new(name: &'static str, ru: &'static str, en: &'static str, kind: Kind) -> Field {
-        Field { name, ru, en, kind, required: false, hint: None }
+        Field {
+            name,
+            ru,
+            en,
+            kind,
+            required: false,
+            hint: None,
+        }
     }
     pub fn required(mut self) -> Field {
         self.required = true;
@@ -41,13 +48,25 @@ impl Field {
 }
 
 /// Options with an empty "—" choice first.
-pub fn options(empty: bool, items: impl IntoIterator<Item = (String, String)>) -> Vec<(String, String)> {
-    let mut v: Vec<(String, String)> = if empty { vec![(String::new(), "—".into())] } else { vec![] };
+pub fn options(
+    empty: bool,
+    items: impl IntoIterator<Item = (String, String)>,
+) -> Vec<(String, String)> {
+    let mut v: Vec<(String, String)> = if empty {
+        vec![(String::new(), "—".into())]
+    } else {
+        vec![]
+    };
     v.extend(items);
     v
 }
 
-pub fn render_fields(lang: Lang, fields: &[Field], values: &Values, errors: &[FieldError]) -> Markup {
+pub fn render_fields(
+    lang: Lang,
+    fields: &[Field],
+    values: &Values,
+    errors: &[FieldError],
+) -> Markup {
     html! {
         @for f in fields {
             @let v = values.get(f.name).map(String::as_str).unwrap_or("");
@@ -74,8 +93,19 @@ pub fn render_fields(lang: Lang, fields: &[Field], values: &Values, errors: &[Fi
 }
 
 /// A whole POST form with CSRF token and a submit button.
-pub fn form(lang: Lang, action: &str, csrf: &str, fields: &[Field], values: &Values, errors: &[FieldError], submit: (&str, &str)) -> Markup {
-    let unknown: Vec<&FieldError> = errors.iter().filter(|e| !fields.iter().any(|f| f.name == e.field)).collect();
+pub fn form(
+    lang: Lang,
+    action: &str,
+    csrf: &str,
+    fields: &[Field],
+    values: &Values,
+    errors: &[FieldError],
+    submit: (&str, &str),
+) -> Markup {
+    let unknown: Vec<&FieldError> = errors
+        .iter()
+        .filter(|e| !fields.iter().any(|f| f.name == e.field))
+        .collect();
     html! {
         @if !errors.is_empty() {
             div.alert {
@@ -119,13 +149,20 @@ pub fn values_of<T: serde::Serialize>(v: &T) -> Values {
 
 /// Turns submitted form values into an app input struct.
 pub fn input_of<T: serde::de::DeserializeOwned + Default>(v: &Values) -> T {
-    let m: serde_json::Map<String, serde_json::Value> = v.iter().map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone()))).collect();
+    let m: serde_json::Map<String, serde_json::Value> = v
+        .iter()
+        .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+        .collect();
     serde_json::from_value(serde_json::Value::Object(m)).unwrap_or_default()
 }
 
 /// Builds a query string, skipping empty values.
 pub fn query(pairs: &[(&str, &str)]) -> String {
-    let parts: Vec<String> = pairs.iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| format!("{k}={}", crate::auth::urlencode(v))).collect();
+    let parts: Vec<String> = pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", crate::auth::urlencode(v)))
+        .collect();
     if parts.is_empty() {
         String::new()
     } else {

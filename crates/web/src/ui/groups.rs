@@ -1,8 +1,8 @@
 //! The product group tree page.
 
+use super::check_csrf;
 use super::forms::{button_form, form, input_of, options, values_of, Field, Kind, Values};
 use super::layout::{error_page, not_found_page, page};
-use super::check_csrf;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
@@ -16,14 +16,28 @@ use kupets_domain::FieldError;
 use maud::html;
 
 fn fields(tree: &[GroupNode], except: Option<i64>) -> Vec<Field> {
-    let parents = tree.iter().filter(|n| Some(n.group.id) != except && !n.group.archived).map(|n| (n.group.id.to_string(), n.path.clone()));
+    let parents = tree
+        .iter()
+        .filter(|n| Some(n.group.id) != except && !n.group.archived)
+        .map(|n| (n.group.id.to_string(), n.path.clone()));
     vec![
         Field::new("name", "Наименование", "Name", Kind::Text).required(),
-        Field::new("parent_id", "Родительская группа", "Parent group", Kind::Select(options(true, parents))),
+        Field::new(
+            "parent_id",
+            "Родительская группа",
+            "Parent group",
+            Kind::Select(options(true, parents)),
+        ),
     ]
 }
 
-fn tree_page(lang: Lang, ui: &UiActor, tree: &[GroupNode], values: &Values, errors: &[FieldError]) -> Response {
+fn tree_page(
+    lang: Lang,
+    ui: &UiActor,
+    tree: &[GroupNode],
+    values: &Values,
+    errors: &[FieldError],
+) -> Response {
     let body = html! {
         h1 { (lang.t("Группы товаров", "Product groups")) }
         div.card {
@@ -48,7 +62,14 @@ fn tree_page(lang: Lang, ui: &UiActor, tree: &[GroupNode], values: &Values, erro
             }
         }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Группы товаров", "Product groups"), "/product-groups", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Группы товаров", "Product groups"),
+        "/product-groups",
+        body,
+    )
 }
 
 pub async fn list(ui: UiActor, State(s): State<AppState>) -> Response {
@@ -75,9 +96,20 @@ pub async fn create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values
     }
 }
 
-async fn edit_page(ui: &UiActor, s: &AppState, id: i64, values: Option<&Values>, errors: &[FieldError]) -> Response {
+async fn edit_page(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    values: Option<&Values>,
+    errors: &[FieldError],
+) -> Response {
     let lang = current_lang();
-    let res = async { Ok::<_, AppError>((s.app.get_group(&ui.actor, id).await?, s.app.group_tree(&ui.actor, true).await?)) };
+    let res = async {
+        Ok::<_, AppError>((
+            s.app.get_group(&ui.actor, id).await?,
+            s.app.group_tree(&ui.actor, true).await?,
+        ))
+    };
     let (g, tree) = match res.await {
         Ok(v) => v,
         Err(e) => return error_page(lang, &e),
@@ -101,12 +133,19 @@ pub async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>
     }
 }
 
-pub async fn update(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+pub async fn update(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Err(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else { return not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
     let input: ProductGroupInput = input_of(&f);
     match s.app.save_group(&ui.actor, Some(id), &input).await {
         Ok(_) => Redirect::to("/product-groups").into_response(),
@@ -115,15 +154,24 @@ pub async fn update(ui: UiActor, State(s): State<AppState>, Path(id): Path<Strin
     }
 }
 
-pub async fn archive(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+pub async fn archive(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Err(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else { return not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
     let res = async {
         let g = s.app.get_group(&ui.actor, id).await?;
-        s.app.set_archived(&ui.actor, "product-groups", id, !g.archived).await
+        s.app
+            .set_archived(&ui.actor, "product-groups", id, !g.archived)
+            .await
     };
     match res.await {
         Ok(()) => Redirect::to(&format!("/product-groups/{id}")).into_response(),

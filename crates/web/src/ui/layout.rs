@@ -65,19 +65,71 @@ struct NavItem {
 }
 
 const NAV: &[NavItem] = &[
-    NavItem { href: "/counterparties", ru: "Контрагенты", en: "Counterparties", right: Right::Read },
-    NavItem { href: "/products", ru: "Товары", en: "Products", right: Right::Read },
-    NavItem { href: "/product-groups", ru: "Группы", en: "Groups", right: Right::Read },
-    NavItem { href: "/price-types", ru: "Типы цен", en: "Price types", right: Right::Read },
-    NavItem { href: "/warehouses", ru: "Склады", en: "Warehouses", right: Right::Read },
-    NavItem { href: "/adjustments", ru: "Корректировки", en: "Adjustments", right: Right::Read },
-    NavItem { href: "/employees", ru: "Сотрудники", en: "Employees", right: Right::Read },
-    NavItem { href: "/departments", ru: "Отделы", en: "Departments", right: Right::Read },
-    NavItem { href: "/audit", ru: "Журнал", en: "Audit log", right: Right::ReadAudit },
+    NavItem {
+        href: "/counterparties",
+        ru: "Контрагенты",
+        en: "Counterparties",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/products",
+        ru: "Товары",
+        en: "Products",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/product-groups",
+        ru: "Группы",
+        en: "Groups",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/price-types",
+        ru: "Типы цен",
+        en: "Price types",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/warehouses",
+        ru: "Склады",
+        en: "Warehouses",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/adjustments",
+        ru: "Корректировки",
+        en: "Adjustments",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/employees",
+        ru: "Сотрудники",
+        en: "Employees",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/departments",
+        ru: "Отделы",
+        en: "Departments",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/audit",
+        ru: "Журнал",
+        en: "Audit log",
+        right: Right::ReadAudit,
+    },
 ];
 
 /// The page frame. `csrf` is the session's token, for the logout form.
-pub fn page(lang: Lang, actor: &Actor, csrf: &str, title: &str, active: &str, body: Markup) -> Response {
+pub fn page(
+    lang: Lang,
+    actor: &Actor,
+    csrf: &str,
+    title: &str,
+    active: &str,
+    body: Markup,
+) -> Response {
     let markup = html! {
         (DOCTYPE)
         html lang=(lang.code()) {
@@ -132,25 +184,35 @@ pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
 
 pub fn error_page(lang: Lang, e: &AppError) -> Response {
     let status = status_of(e);
-    let body = bare(lang, lang.t("Ошибка", "Error"), html! {
-        div.card {
-            h1 { (status.as_u16()) " · " (lang.t("Ошибка", "Error")) }
-            div.alert { (e.message(lang.ru())) }
-            p { a href="javascript:history.back()" { (lang.t("← Назад", "← Back")) } " · " a href="/" { (lang.t("На главную", "Home")) } }
-        }
-    });
+    let body = bare(
+        lang,
+        lang.t("Ошибка", "Error"),
+        html! {
+            div.card {
+                h1 { (status.as_u16()) " · " (lang.t("Ошибка", "Error")) }
+                div.alert { (e.message(lang.ru())) }
+                p { a href="javascript:history.back()" { (lang.t("← Назад", "← Back")) } " · " a href="/" { (lang.t("На главную", "Home")) } }
+            }
+        },
+    );
     (status, Html(body.into_string())).into_response()
 }
 
 pub fn not_found_page(lang: Lang) -> Response {
-    let body = bare(lang, "404", html! {
-        div.card { h1 { "404" } p { (lang.t("Такой страницы нет.", "No such page.")) } p { a href="/" { (lang.t("На главную", "Home")) } } }
-    });
+    let body = bare(
+        lang,
+        "404",
+        html! {
+            div.card { h1 { "404" } p { (lang.t("Такой страницы нет.", "No such page.")) } p { a href="/" { (lang.t("На главную", "Home")) } } }
+        },
+    );
     (StatusCode::NOT_FOUND, Html(body.into_string())).into_response()
 }
 
 pub fn state_tag(lang: Lang, state: &str) -> Markup {
-    let label = kupets_domain::DocState::parse(state).map(|s| s.label(lang.ru())).unwrap_or(state);
+    let label = kupets_domain::DocState::parse(state)
+        .map(|s| s.label(lang.ru()))
+        .unwrap_or(state);
     html! { span class=(format!("tag {state}")) { (label) } }
 }
 

@@ -3,9 +3,9 @@
 //! filters and pagination, create, card with edit form, archive — and a small
 //! `Master` description per section.
 
+use super::check_csrf;
 use super::forms::{button_form, form, input_of, options, query, values_of, Field, Kind, Values};
 use super::layout::{error_page, page};
-use super::check_csrf;
 use crate::api::ListParams;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
@@ -44,7 +44,12 @@ impl Ctx {
             let rows: Vec<(i64, String)> = sqlx::query_as(sql).fetch_all(pool).await?;
             Ok::<_, AppError>(rows.into_iter().collect::<HashMap<_, _>>())
         };
-        let groups = app.group_tree_unchecked().await?.into_iter().map(|n| (n.group.id, n.path)).collect();
+        let groups = app
+            .group_tree_unchecked()
+            .await?
+            .into_iter()
+            .map(|n| (n.group.id, n.path))
+            .collect();
         Ok(Ctx {
             employees: pairs("SELECT id, name FROM employees").await?,
             groups,
@@ -56,7 +61,10 @@ impl Ctx {
         id.and_then(|i| map.get(&i).cloned()).unwrap_or_default()
     }
     fn opts(map: &HashMap<i64, String>) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = map.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut v: Vec<(String, String)> = map
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         v.sort_by(|a, b| a.1.cmp(&b.1));
         options(true, v)
     }
@@ -74,9 +82,22 @@ pub trait Master: Send + Sync + 'static {
     type Item: serde::Serialize + Send;
     type Input: serde::de::DeserializeOwned + Default + Send + Sync;
 
-    fn list(app: &App, a: &Actor, spec: &ListSpec) -> impl Future<Output = Result<Page<Self::Item>, AppError>> + Send;
-    fn get(app: &App, a: &Actor, id: i64) -> impl Future<Output = Result<Self::Item, AppError>> + Send;
-    fn save(app: &App, a: &Actor, id: Option<i64>, input: &Self::Input) -> impl Future<Output = Result<Self::Item, AppError>> + Send;
+    fn list(
+        app: &App,
+        a: &Actor,
+        spec: &ListSpec,
+    ) -> impl Future<Output = Result<Page<Self::Item>, AppError>> + Send;
+    fn get(
+        app: &App,
+        a: &Actor,
+        id: i64,
+    ) -> impl Future<Output = Result<Self::Item, AppError>> + Send;
+    fn save(
+        app: &App,
+        a: &Actor,
+        id: Option<i64>,
+        input: &Self::Input,
+    ) -> impl Future<Output = Result<Self::Item, AppError>> + Send;
     fn key(item: &Self::Item) -> (i64, String, bool);
     fn headers(lang: Lang) -> Vec<&'static str>;
     fn row(lang: Lang, item: &Self::Item, ctx: &Ctx) -> Vec<Markup>;
@@ -86,7 +107,13 @@ pub trait Master: Send + Sync + 'static {
         html! {}
     }
     /// Extra content on a record's card (balance, prices, …).
-    fn extra(_app: &App, _a: &Actor, _lang: Lang, _id: i64, _csrf: &str) -> impl Future<Output = Result<Markup, AppError>> + Send {
+    fn extra(
+        _app: &App,
+        _a: &Actor,
+        _lang: Lang,
+        _id: i64,
+        _csrf: &str,
+    ) -> impl Future<Output = Result<Markup, AppError>> + Send {
         async { Ok(html! {}) }
     }
 }
@@ -107,7 +134,11 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
     add::<Employees>(r)
 }
 
-async fn list<M: Master>(ui: UiActor, State(s): State<AppState>, Query(p): Query<ListParams>) -> Response {
+async fn list<M: Master>(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(p): Query<ListParams>,
+) -> Response {
     let lang = current_lang();
     let result = async {
         let ctx = Ctx::load(&s.app).await?;
@@ -124,7 +155,13 @@ async fn list<M: Master>(ui: UiActor, State(s): State<AppState>, Query(p): Query
     let archived = p.archived.clone().unwrap_or_default();
     let next = pg.next_cursor.as_ref().map(|c| {
         let mut pairs: Vec<(&str, &str)> = vec![("q", &q), ("archived", &archived), ("cursor", c)];
-        for (k, v) in [("kind", &p.kind), ("group_id", &p.group_id), ("manager_id", &p.manager_id), ("department_id", &p.department_id), ("role", &p.role)] {
+        for (k, v) in [
+            ("kind", &p.kind),
+            ("group_id", &p.group_id),
+            ("manager_id", &p.manager_id),
+            ("department_id", &p.department_id),
+            ("role", &p.role),
+        ] {
             if let Some(v) = v {
                 pairs.push((k, v));
             }
@@ -166,10 +203,26 @@ async fn list<M: Master>(ui: UiActor, State(s): State<AppState>, Query(p): Query
             @if let Some(n) = next { a.btn.light href=(n) { (lang.t("Дальше ⟶", "Next ⟶")) } }
         }
     };
-    page(lang, &ui.actor, &ui.csrf, title, &format!("/{}", M::RES), body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        title,
+        &format!("/{}", M::RES),
+        body,
+    )
 }
 
-fn form_page<M: Master>(lang: Lang, ui: &UiActor, ctx: &Ctx, id: Option<i64>, values: &Values, errors: &[kupets_domain::FieldError], extra: Markup, archived: bool) -> Response {
+fn form_page<M: Master>(
+    lang: Lang,
+    ui: &UiActor,
+    ctx: &Ctx,
+    id: Option<i64>,
+    values: &Values,
+    errors: &[kupets_domain::FieldError],
+    extra: Markup,
+    archived: bool,
+) -> Response {
     let fields = M::fields(lang, ctx, id.is_none());
     let title = match id {
         None => lang.t(M::NEW.0, M::NEW.1).to_string(),
@@ -201,16 +254,37 @@ fn form_page<M: Master>(lang: Lang, ui: &UiActor, ctx: &Ctx, id: Option<i64>, va
                 if archived { lang.t("Вернуть из архива", "Restore from archive") } else { lang.t("Переместить в архив", "Move to archive") }, "light"))
         }
     };
-    let status = if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
-    let mut resp = page(lang, &ui.actor, &ui.csrf, &title, &format!("/{}", M::RES), body);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut resp = page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        &title,
+        &format!("/{}", M::RES),
+        body,
+    );
     *resp.status_mut() = status;
     resp
 }
 
 fn display_value(f: &Field, v: &str) -> String {
     match &f.kind {
-        Kind::Select(opts) => opts.iter().find(|(k, _)| k == v).map(|(_, l)| l.clone()).unwrap_or_default(),
-        Kind::Check => if v == "true" { "✓".into() } else { "—".into() },
+        Kind::Select(opts) => opts
+            .iter()
+            .find(|(k, _)| k == v)
+            .map(|(_, l)| l.clone())
+            .unwrap_or_default(),
+        Kind::Check => {
+            if v == "true" {
+                "✓".into()
+            } else {
+                "—".into()
+            }
+        }
         _ => v.to_string(),
     }
 }
@@ -233,7 +307,9 @@ async fn save<M: Master>(ui: &UiActor, s: &AppState, id: Option<i64>, f: Values)
     }
     let input: M::Input = input_of(&f);
     match M::save(&s.app, &ui.actor, id, &input).await {
-        Ok(item) => Redirect::to(&format!("/{}/{}?saved=1", M::RES, M::key(&item).0)).into_response(),
+        Ok(item) => {
+            Redirect::to(&format!("/{}/{}?saved=1", M::RES, M::key(&item).0)).into_response()
+        }
         Err(AppError::Validation(errs)) => match Ctx::load(&s.app).await {
             Ok(ctx) => form_page::<M>(lang, ui, &ctx, id, &f, &errs, html! {}, false),
             Err(e) => error_page(lang, &e),
@@ -242,11 +318,20 @@ async fn save<M: Master>(ui: &UiActor, s: &AppState, id: Option<i64>, f: Values)
     }
 }
 
-async fn create<M: Master>(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+async fn create<M: Master>(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Form(f): Form<Values>,
+) -> Response {
     save::<M>(&ui, &s, None, f).await
 }
 
-async fn update<M: Master>(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn update<M: Master>(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     match id.parse::<i64>() {
         Ok(id) => save::<M>(&ui, &s, Some(id), f).await,
         Err(_) => super::layout::not_found_page(current_lang()),
@@ -258,9 +343,16 @@ pub struct Saved {
     saved: Option<String>,
 }
 
-async fn show<M: Master>(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<Saved>) -> Response {
+async fn show<M: Master>(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<Saved>,
+) -> Response {
     let lang = current_lang();
-    let Ok(id) = id.parse::<i64>() else { return super::layout::not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return super::layout::not_found_page(lang);
+    };
     let res = async {
         let item = M::get(&s.app, &ui.actor, id).await?;
         let ctx = Ctx::load(&s.app).await?;
@@ -272,21 +364,39 @@ async fn show<M: Master>(ui: UiActor, State(s): State<AppState>, Path(id): Path<
             let archived = M::key(&item).2;
             let saved = q.saved.is_some();
             let extra = html! { @if saved { div.ok { (lang.t("Сохранено.", "Saved.")) } } (extra) };
-            form_page::<M>(lang, &ui, &ctx, Some(id), &values_of(&item), &[], extra, archived)
+            form_page::<M>(
+                lang,
+                &ui,
+                &ctx,
+                Some(id),
+                &values_of(&item),
+                &[],
+                extra,
+                archived,
+            )
         }
         Err(e) => error_page(lang, &e),
     }
 }
 
-async fn archive<M: Master>(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn archive<M: Master>(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Err(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else { return super::layout::not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return super::layout::not_found_page(lang);
+    };
     let res = async {
         let item = M::get(&s.app, &ui.actor, id).await?;
-        s.app.set_archived(&ui.actor, M::RES, id, !M::key(&item).2).await
+        s.app
+            .set_archived(&ui.actor, M::RES, id, !M::key(&item).2)
+            .await
     };
     match res.await {
         Ok(()) => Redirect::to(&format!("/{}/{id}", M::RES)).into_response(),
@@ -313,14 +423,27 @@ impl Master for Counterparties {
     async fn get(app: &App, a: &Actor, id: i64) -> Result<Counterparty, AppError> {
         Ok(app.get_counterparty(a, id).await?.counterparty)
     }
-    async fn save(app: &App, a: &Actor, id: Option<i64>, input: &CounterpartyInput) -> Result<Counterparty, AppError> {
+    async fn save(
+        app: &App,
+        a: &Actor,
+        id: Option<i64>,
+        input: &CounterpartyInput,
+    ) -> Result<Counterparty, AppError> {
         app.save_counterparty(a, id, input).await
     }
     fn key(c: &Counterparty) -> (i64, String, bool) {
         (c.id, c.name.clone(), c.archived)
     }
     fn headers(lang: Lang) -> Vec<&'static str> {
-        vec![lang.t("Наименование", "Name"), lang.t("Вид", "Kind"), lang.t("ИНН", "INN"), lang.t("КПП", "KPP"), lang.t("Менеджер", "Manager"), lang.t("Кредитный лимит", "Credit limit"), lang.t("Телефон", "Phone")]
+        vec![
+            lang.t("Наименование", "Name"),
+            lang.t("Вид", "Kind"),
+            lang.t("ИНН", "INN"),
+            lang.t("КПП", "KPP"),
+            lang.t("Менеджер", "Manager"),
+            lang.t("Кредитный лимит", "Credit limit"),
+            lang.t("Телефон", "Phone"),
+        ]
     }
     fn row(lang: Lang, c: &Counterparty, ctx: &Ctx) -> Vec<Markup> {
         vec![
@@ -336,12 +459,37 @@ impl Master for Counterparties {
     fn fields(lang: Lang, ctx: &Ctx, _creating: bool) -> Vec<Field> {
         vec![
             text_f("name", "Наименование", "Name").required(),
-            Field::new("kind", "Вид", "Kind", Kind::Select(KINDS.iter().map(|k| (k.to_string(), kind_label(k, lang.ru()).to_string())).collect())),
-            text_f("inn", "ИНН", "INN").hint("10 цифр для организации, 12 — для ИП; контрольные цифры проверяются", "10 digits for an organisation, 12 for an individual; check digits are verified"),
+            Field::new(
+                "kind",
+                "Вид",
+                "Kind",
+                Kind::Select(
+                    KINDS
+                        .iter()
+                        .map(|k| (k.to_string(), kind_label(k, lang.ru()).to_string()))
+                        .collect(),
+                ),
+            ),
+            text_f("inn", "ИНН", "INN").hint(
+                "10 цифр для организации, 12 — для ИП; контрольные цифры проверяются",
+                "10 digits for an organisation, 12 for an individual; check digits are verified",
+            ),
             text_f("kpp", "КПП", "KPP"),
-            Field::new("price_type_id", "Тип цен", "Price type", Kind::Select(Ctx::opts(&ctx.price_types))).hint("Пусто — розничные цены", "Empty — retail prices"),
-            Field::new("manager_id", "Ответственный менеджер", "Responsible manager", Kind::Select(Ctx::opts(&ctx.employees))),
-            text_f("credit_limit", "Кредитный лимит, ₽", "Credit limit, ₽").hint("Пусто — без ограничения", "Empty — no limit"),
+            Field::new(
+                "price_type_id",
+                "Тип цен",
+                "Price type",
+                Kind::Select(Ctx::opts(&ctx.price_types)),
+            )
+            .hint("Пусто — розничные цены", "Empty — retail prices"),
+            Field::new(
+                "manager_id",
+                "Ответственный менеджер",
+                "Responsible manager",
+                Kind::Select(Ctx::opts(&ctx.employees)),
+            ),
+            text_f("credit_limit", "Кредитный лимит, ₽", "Credit limit, ₽")
+                .hint("Пусто — без ограничения", "Empty — no limit"),
             text_f("contact_person", "Контактное лицо", "Contact person"),
             text_f("phone", "Телефон", "Phone"),
             text_f("email", "Эл. почта", "E-mail"),
@@ -363,10 +511,26 @@ impl Master for Counterparties {
             }
         }
     }
-    async fn extra(app: &App, a: &Actor, lang: Lang, id: i64, _csrf: &str) -> Result<Markup, AppError> {
+    async fn extra(
+        app: &App,
+        a: &Actor,
+        lang: Lang,
+        id: i64,
+        _csrf: &str,
+    ) -> Result<Markup, AppError> {
         let card = app.get_counterparty(a, id).await?;
         let bal = Money::parse(&card.balance).unwrap_or_default();
-        let docs = app.list_documents(a, kupets_domain::DocKind::Adjustment, &kupets_app::document::DocFilter { counterparty_id: Some(id), limit: 20, ..Default::default() }).await?;
+        let docs = app
+            .list_documents(
+                a,
+                kupets_domain::DocKind::Adjustment,
+                &kupets_app::document::DocFilter {
+                    counterparty_id: Some(id),
+                    limit: 20,
+                    ..Default::default()
+                },
+            )
+            .await?;
         Ok(html! {
             div.card {
                 dl.props {
@@ -411,14 +575,27 @@ impl Master for Products {
     async fn get(app: &App, a: &Actor, id: i64) -> Result<Product, AppError> {
         app.get_product(a, id).await
     }
-    async fn save(app: &App, a: &Actor, id: Option<i64>, input: &ProductInput) -> Result<Product, AppError> {
+    async fn save(
+        app: &App,
+        a: &Actor,
+        id: Option<i64>,
+        input: &ProductInput,
+    ) -> Result<Product, AppError> {
         app.save_product(a, id, input).await
     }
     fn key(p: &Product) -> (i64, String, bool) {
         (p.id, p.name.clone(), p.archived)
     }
     fn headers(lang: Lang) -> Vec<&'static str> {
-        vec![lang.t("Наименование", "Name"), lang.t("Артикул", "SKU"), lang.t("Группа", "Group"), lang.t("Ед.", "Unit"), lang.t("НДС", "VAT"), lang.t("Серийный учёт", "Serials"), lang.t("Гарантия, мес.", "Warranty, months")]
+        vec![
+            lang.t("Наименование", "Name"),
+            lang.t("Артикул", "SKU"),
+            lang.t("Группа", "Group"),
+            lang.t("Ед.", "Unit"),
+            lang.t("НДС", "VAT"),
+            lang.t("Серийный учёт", "Serials"),
+            lang.t("Гарантия, мес.", "Warranty, months"),
+        ]
     }
     fn row(lang: Lang, p: &Product, ctx: &Ctx) -> Vec<Markup> {
         vec![
@@ -432,21 +609,52 @@ impl Master for Products {
         ]
     }
     fn fields(_lang: Lang, ctx: &Ctx, _creating: bool) -> Vec<Field> {
-        let mut groups: Vec<(String, String)> = ctx.groups.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut groups: Vec<(String, String)> = ctx
+            .groups
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         groups.sort_by(|a, b| a.1.cmp(&b.1));
         vec![
-            text_f("sku", "Артикул", "SKU").required().hint("Уникален", "Unique"),
+            text_f("sku", "Артикул", "SKU")
+                .required()
+                .hint("Уникален", "Unique"),
             text_f("name", "Наименование", "Name").required(),
-            Field::new("group_id", "Группа", "Group", Kind::Select(options(true, groups))),
-            text_f("unit", "Единица измерения", "Unit").hint("По умолчанию «шт»", "Default: шт (pcs)"),
-            Field::new("vat_rate", "Ставка НДС", "VAT rate", Kind::Select(VatRate::ALL.iter().map(|v| (v.code().to_string(), v.label_ru().to_string())).collect())),
-            Field::new("serial_tracked", "Учёт по серийным номерам", "Serial-tracked", Kind::Check),
+            Field::new(
+                "group_id",
+                "Группа",
+                "Group",
+                Kind::Select(options(true, groups)),
+            ),
+            text_f("unit", "Единица измерения", "Unit")
+                .hint("По умолчанию «шт»", "Default: шт (pcs)"),
+            Field::new(
+                "vat_rate",
+                "Ставка НДС",
+                "VAT rate",
+                Kind::Select(
+                    VatRate::ALL
+                        .iter()
+                        .map(|v| (v.code().to_string(), v.label_ru().to_string()))
+                        .collect(),
+                ),
+            ),
+            Field::new(
+                "serial_tracked",
+                "Учёт по серийным номерам",
+                "Serial-tracked",
+                Kind::Check,
+            ),
             text_f("warranty_months", "Гарантия, месяцев", "Warranty, months"),
         ]
     }
     fn filter_controls(lang: Lang, ctx: &Ctx, p: &ListParams) -> Markup {
         let g = p.group_id.clone().unwrap_or_default();
-        let mut groups: Vec<(String, String)> = ctx.groups.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let mut groups: Vec<(String, String)> = ctx
+            .groups
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect();
         groups.sort_by(|a, b| a.1.cmp(&b.1));
         html! {
             select name="group_id" {
@@ -455,7 +663,13 @@ impl Master for Products {
             }
         }
     }
-    async fn extra(app: &App, a: &Actor, lang: Lang, id: i64, csrf: &str) -> Result<Markup, AppError> {
+    async fn extra(
+        app: &App,
+        a: &Actor,
+        lang: Lang,
+        id: i64,
+        csrf: &str,
+    ) -> Result<Markup, AppError> {
         let history = app.price_history(a, id).await?;
         let today = kupets_app::today().to_string();
         let current = app.prices_on(a, id, &today).await?;
@@ -489,12 +703,19 @@ impl Master for Products {
 }
 
 /// Sets a price from the product card.
-pub async fn add_price(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+pub async fn add_price(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Err(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Ok(id) = id.parse::<i64>() else { return super::layout::not_found_page(lang) };
+    let Ok(id) = id.parse::<i64>() else {
+        return super::layout::not_found_page(lang);
+    };
     let input: PriceInput = input_of(&f);
     match s.app.add_price(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/products/{id}?saved=1")).into_response(),
@@ -516,7 +737,12 @@ impl Master for PriceTypes {
     async fn get(app: &App, a: &Actor, id: i64) -> Result<PriceType, AppError> {
         app.get_price_type(a, id).await
     }
-    async fn save(app: &App, a: &Actor, id: Option<i64>, input: &PriceTypeInput) -> Result<PriceType, AppError> {
+    async fn save(
+        app: &App,
+        a: &Actor,
+        id: Option<i64>,
+        input: &PriceTypeInput,
+    ) -> Result<PriceType, AppError> {
         app.save_price_type(a, id, input).await
     }
     fn key(p: &PriceType) -> (i64, String, bool) {
@@ -531,7 +757,10 @@ impl Master for PriceTypes {
     fn fields(_lang: Lang, _ctx: &Ctx, _creating: bool) -> Vec<Field> {
         vec![
             text_f("name", "Наименование", "Name").required(),
-            text_f("code", "Код", "Code").required().hint("Латиницей; «retail» — розничные цены", "Latin; 'retail' is the retail price type"),
+            text_f("code", "Код", "Code").required().hint(
+                "Латиницей; «retail» — розничные цены",
+                "Latin; 'retail' is the retail price type",
+            ),
         ]
     }
 }
@@ -550,7 +779,12 @@ impl Master for Warehouses {
     async fn get(app: &App, a: &Actor, id: i64) -> Result<Warehouse, AppError> {
         app.get_warehouse(a, id).await
     }
-    async fn save(app: &App, a: &Actor, id: Option<i64>, input: &WarehouseInput) -> Result<Warehouse, AppError> {
+    async fn save(
+        app: &App,
+        a: &Actor,
+        id: Option<i64>,
+        input: &WarehouseInput,
+    ) -> Result<Warehouse, AppError> {
         app.save_warehouse(a, id, input).await
     }
     fn key(w: &Warehouse) -> (i64, String, bool) {
@@ -563,7 +797,10 @@ impl Master for Warehouses {
         vec![html! {}, html! { (w.address) }]
     }
     fn fields(_lang: Lang, _ctx: &Ctx, _creating: bool) -> Vec<Field> {
-        vec![text_f("name", "Наименование", "Name").required(), text_f("address", "Адрес", "Address")]
+        vec![
+            text_f("name", "Наименование", "Name").required(),
+            text_f("address", "Адрес", "Address"),
+        ]
     }
 }
 
@@ -581,20 +818,36 @@ impl Master for Departments {
     async fn get(app: &App, a: &Actor, id: i64) -> Result<Department, AppError> {
         app.get_department(a, id).await
     }
-    async fn save(app: &App, a: &Actor, id: Option<i64>, input: &DepartmentInput) -> Result<Department, AppError> {
+    async fn save(
+        app: &App,
+        a: &Actor,
+        id: Option<i64>,
+        input: &DepartmentInput,
+    ) -> Result<Department, AppError> {
         app.save_department(a, id, input).await
     }
     fn key(d: &Department) -> (i64, String, bool) {
         (d.id, d.name.clone(), d.archived)
     }
     fn headers(lang: Lang) -> Vec<&'static str> {
-        vec![lang.t("Наименование", "Name"), lang.t("Руководитель", "Head")]
+        vec![
+            lang.t("Наименование", "Name"),
+            lang.t("Руководитель", "Head"),
+        ]
     }
     fn row(_lang: Lang, d: &Department, ctx: &Ctx) -> Vec<Markup> {
         vec![html! {}, html! { (Ctx::name(&ctx.employees, d.head_id)) }]
     }
     fn fields(_lang: Lang, ctx: &Ctx, _creating: bool) -> Vec<Field> {
-        vec![text_f("name", "Наименование", "Name").required(), Field::new("head_id", "Руководитель", "Head", Kind::Select(Ctx::opts(&ctx.employees)))]
+        vec![
+            text_f("name", "Наименование", "Name").required(),
+            Field::new(
+                "head_id",
+                "Руководитель",
+                "Head",
+                Kind::Select(Ctx::opts(&ctx.employees)),
+            ),
+        ]
     }
 }
 
@@ -613,14 +866,25 @@ impl Master for Employees {
     async fn get(app: &App, a: &Actor, id: i64) -> Result<Employee, AppError> {
         app.get_employee(a, id).await
     }
-    async fn save(app: &App, a: &Actor, id: Option<i64>, input: &EmployeeInput) -> Result<Employee, AppError> {
+    async fn save(
+        app: &App,
+        a: &Actor,
+        id: Option<i64>,
+        input: &EmployeeInput,
+    ) -> Result<Employee, AppError> {
         app.save_employee(a, id, input).await
     }
     fn key(e: &Employee) -> (i64, String, bool) {
         (e.id, e.name.clone(), e.archived)
     }
     fn headers(lang: Lang) -> Vec<&'static str> {
-        vec![lang.t("ФИО", "Name"), lang.t("Логин", "Login"), lang.t("Роль", "Role"), lang.t("Отдел", "Department"), lang.t("Лимит скидки, %", "Discount limit, %")]
+        vec![
+            lang.t("ФИО", "Name"),
+            lang.t("Логин", "Login"),
+            lang.t("Роль", "Role"),
+            lang.t("Отдел", "Department"),
+            lang.t("Лимит скидки, %", "Discount limit, %"),
+        ]
     }
     fn row(lang: Lang, e: &Employee, ctx: &Ctx) -> Vec<Markup> {
         vec![
@@ -633,13 +897,41 @@ impl Master for Employees {
     }
     fn fields(lang: Lang, ctx: &Ctx, creating: bool) -> Vec<Field> {
         let pw = Field::new("password", "Пароль", "Password", Kind::Password);
-        let pw = if creating { pw.required().hint("Не короче 8 символов", "At least 8 characters") } else { pw.hint("Заполните, чтобы сменить пароль", "Fill in to change the password") };
+        let pw = if creating {
+            pw.required()
+                .hint("Не короче 8 символов", "At least 8 characters")
+        } else {
+            pw.hint(
+                "Заполните, чтобы сменить пароль",
+                "Fill in to change the password",
+            )
+        };
         vec![
             text_f("name", "ФИО", "Full name").required(),
             text_f("login", "Логин", "Login").required(),
-            Field::new("role", "Роль", "Role", Kind::Select(Role::ALL.iter().map(|r| (r.code().to_string(), r.label(lang.ru()).to_string())).collect())).required(),
-            Field::new("department_id", "Отдел", "Department", Kind::Select(Ctx::opts(&ctx.departments))),
-            text_f("discount_limit", "Лимит спецскидки, %", "Special discount limit, %"),
+            Field::new(
+                "role",
+                "Роль",
+                "Role",
+                Kind::Select(
+                    Role::ALL
+                        .iter()
+                        .map(|r| (r.code().to_string(), r.label(lang.ru()).to_string()))
+                        .collect(),
+                ),
+            )
+            .required(),
+            Field::new(
+                "department_id",
+                "Отдел",
+                "Department",
+                Kind::Select(Ctx::opts(&ctx.departments)),
+            ),
+            text_f(
+                "discount_limit",
+                "Лимит спецскидки, %",
+                "Special discount limit, %",
+            ),
             text_f("email", "Эл. почта", "E-mail"),
             text_f("phone", "Телефон", "Phone"),
             pw,

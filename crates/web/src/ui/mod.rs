@@ -33,7 +33,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/docs", get(api_docs))
         .route("/product-groups", get(groups::list).post(groups::create))
-        .route("/product-groups/{id}", get(groups::show).post(groups::update))
+        .route(
+            "/product-groups/{id}",
+            get(groups::show).post(groups::update),
+        )
         .route("/product-groups/{id}/archive", post(groups::archive))
         .route("/products/{id}/prices", post(master::add_price))
         .route("/audit", get(audit::list));
@@ -56,11 +59,22 @@ pub fn check_csrf(ui: &UiActor, form: &Values) -> Result<(), Response> {
 }
 
 async fn css() -> Response {
-    ([(CONTENT_TYPE, "text/css; charset=utf-8"), (CACHE_CONTROL, "public, max-age=3600")], layout::CSS).into_response()
+    (
+        [
+            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        layout::CSS,
+    )
+        .into_response()
 }
 
 async fn openapi_json(State(s): State<AppState>) -> Response {
-    ([(CONTENT_TYPE, "application/json")], s.openapi_json.as_str().to_owned()).into_response()
+    (
+        [(CONTENT_TYPE, "application/json")],
+        s.openapi_json.as_str().to_owned(),
+    )
+        .into_response()
 }
 
 /// A browsable view of the OpenAPI document, rendered on the server so it
@@ -68,29 +82,33 @@ async fn openapi_json(State(s): State<AppState>) -> Response {
 async fn api_docs(State(s): State<AppState>) -> Response {
     let lang = current_lang();
     let doc = &s.openapi;
-    let body = bare(lang, "API", html! {
-        div.card {
-            h1 { (doc.info.title) " " span.muted { "v" (doc.info.version) } }
-            @if let Some(d) = &doc.info.description { p { (d) } }
-            p { (lang.t("Полный машиночитаемый контракт: ", "Full machine-readable contract: ")) a href="/api/openapi.json" { "/api/openapi.json" } " (OpenAPI 3.1)" }
-            p.muted { (lang.t("Вход: POST /api/v1/auth/login → токен в заголовке Authorization: Bearer …", "Login: POST /api/v1/auth/login → token in Authorization: Bearer …")) }
-        }
-        table.list {
-            tr { th { (lang.t("Метод", "Method")) } th { (lang.t("Путь", "Path")) } th { (lang.t("Описание", "Summary")) } th { (lang.t("Ответы", "Responses")) } }
-            @for (path, item) in doc.paths.paths.iter() {
-                @for (method, op) in [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("DELETE", &item.delete)] {
-                    @if let Some(op) = op {
-                        tr {
-                            td { code { (method) } }
-                            td { code { (path) } }
-                            td { (op.summary.clone().or(op.description.clone()).unwrap_or_default()) }
-                            td.muted { (op.responses.responses.keys().cloned().collect::<Vec<_>>().join(", ")) }
+    let body = bare(
+        lang,
+        "API",
+        html! {
+            div.card {
+                h1 { (doc.info.title) " " span.muted { "v" (doc.info.version) } }
+                @if let Some(d) = &doc.info.description { p { (d) } }
+                p { (lang.t("Полный машиночитаемый контракт: ", "Full machine-readable contract: ")) a href="/api/openapi.json" { "/api/openapi.json" } " (OpenAPI 3.1)" }
+                p.muted { (lang.t("Вход: POST /api/v1/auth/login → токен в заголовке Authorization: Bearer …", "Login: POST /api/v1/auth/login → token in Authorization: Bearer …")) }
+            }
+            table.list {
+                tr { th { (lang.t("Метод", "Method")) } th { (lang.t("Путь", "Path")) } th { (lang.t("Описание", "Summary")) } th { (lang.t("Ответы", "Responses")) } }
+                @for (path, item) in doc.paths.paths.iter() {
+                    @for (method, op) in [("GET", &item.get), ("POST", &item.post), ("PUT", &item.put), ("DELETE", &item.delete)] {
+                        @if let Some(op) = op {
+                            tr {
+                                td { code { (method) } }
+                                td { code { (path) } }
+                                td { (op.summary.clone().or(op.description.clone()).unwrap_or_default()) }
+                                td.muted { (op.responses.responses.keys().cloned().collect::<Vec<_>>().join(", ")) }
+                            }
                         }
                     }
                 }
             }
-        }
-    });
+        },
+    );
     Html(body.into_string()).into_response()
 }
 
@@ -100,10 +118,26 @@ struct LangQuery {
 }
 
 async fn set_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
-    let lang = if q.set.as_deref() == Some("en") { "en" } else { "ru" };
-    let back = headers.get("referer").and_then(|v| v.to_str().ok()).and_then(|r| r.find("://").and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))).unwrap_or_else(|| "/".into());
+    let lang = if q.set.as_deref() == Some("en") {
+        "en"
+    } else {
+        "ru"
+    };
+    let back = headers
+        .get("referer")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.find("://")
+                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
+        })
+        .unwrap_or_else(|| "/".into());
     let mut resp = Redirect::to(&back).into_response();
-    resp.headers_mut().insert(SET_COOKIE, format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax").parse().expect("valid cookie"));
+    resp.headers_mut().insert(
+        SET_COOKIE,
+        format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax")
+            .parse()
+            .expect("valid cookie"),
+    );
     resp
 }
 
@@ -113,22 +147,30 @@ struct LoginQuery {
 }
 
 fn login_form(lang: Lang, next: &str, error: Option<&str>, login: &str) -> Response {
-    let body = bare(lang, lang.t("Вход", "Log in"), html! {
-        div.login {
-            div.card {
-                h1 { "kupets" }
-                @if let Some(e) = error { div.alert { (e) } }
-                form method="post" action="/login" {
-                    input type="hidden" name="next" value=(next);
-                    p { label { (lang.t("Логин", "Login")) br; input type="text" name="login" value=(login) autofocus required style="width:100%"; } }
-                    p { label { (lang.t("Пароль", "Password")) br; input type="password" name="password" required style="width:100%"; } }
-                    p { button.btn type="submit" { (lang.t("Войти", "Log in")) } }
+    let body = bare(
+        lang,
+        lang.t("Вход", "Log in"),
+        html! {
+            div.login {
+                div.card {
+                    h1 { "kupets" }
+                    @if let Some(e) = error { div.alert { (e) } }
+                    form method="post" action="/login" {
+                        input type="hidden" name="next" value=(next);
+                        p { label { (lang.t("Логин", "Login")) br; input type="text" name="login" value=(login) autofocus required style="width:100%"; } }
+                        p { label { (lang.t("Пароль", "Password")) br; input type="password" name="password" required style="width:100%"; } }
+                        p { button.btn type="submit" { (lang.t("Войти", "Log in")) } }
+                    }
+                    p.muted { @if lang.ru() { a href="/lang?set=en" { "English" } } @else { a href="/lang?set=ru" { "Русский" } } }
                 }
-                p.muted { @if lang.ru() { a href="/lang?set=en" { "English" } } @else { a href="/lang?set=ru" { "Русский" } } }
             }
-        }
-    });
-    let status = if error.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+        },
+    );
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
     (status, Html(body.into_string())).into_response()
 }
 
@@ -149,27 +191,58 @@ async fn login_submit(State(s): State<AppState>, Form(f): Form<Values>) -> Respo
     let lang = current_lang();
     let login = f.get("login").cloned().unwrap_or_default();
     let next = safe_next(f.get("next").map(String::as_str).unwrap_or("/")).to_string();
-    match s.app.login(&login, f.get("password").map(String::as_str).unwrap_or(""), "web").await {
+    match s
+        .app
+        .login(
+            &login,
+            f.get("password").map(String::as_str).unwrap_or(""),
+            "web",
+        )
+        .await
+    {
         Ok(sess) => {
             let mut resp = Redirect::to(&next).into_response();
-            let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}", sess.token, kupets_app::auth::SESSION_DAYS * 86400);
-            resp.headers_mut().insert(SET_COOKIE, cookie.parse().expect("valid cookie"));
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                sess.token,
+                kupets_app::auth::SESSION_DAYS * 86400
+            );
+            resp.headers_mut()
+                .insert(SET_COOKIE, cookie.parse().expect("valid cookie"));
             resp
         }
-        Err(e @ AppError::Conflict { .. }) => login_form(lang, &next, Some(&e.message(lang.ru())), &login),
+        Err(e @ AppError::Conflict { .. }) => {
+            login_form(lang, &next, Some(&e.message(lang.ru())), &login)
+        }
         Err(e) => error_page(lang, &e),
     }
 }
 
-async fn logout(ui: UiActor, State(s): State<AppState>, headers: HeaderMap, Form(f): Form<Values>) -> Response {
+async fn logout(
+    ui: UiActor,
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    Form(f): Form<Values>,
+) -> Response {
     if let Err(r) = check_csrf(&ui, &f) {
         return r;
     }
-    if let Some(token) = headers.get_all(axum::http::header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| kv.trim().strip_prefix("kupets_session=")) {
+    if let Some(token) = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| kv.trim().strip_prefix("kupets_session="))
+    {
         let _ = s.app.logout(token).await;
     }
     let mut resp = Redirect::to("/login").into_response();
-    resp.headers_mut().insert(SET_COOKIE, format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0").parse().expect("valid cookie"));
+    resp.headers_mut().insert(
+        SET_COOKIE,
+        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+            .parse()
+            .expect("valid cookie"),
+    );
     resp
 }
 
@@ -178,14 +251,35 @@ async fn home(ui: UiActor, State(s): State<AppState>) -> Response {
     let count = |table: &'static str| {
         let pool = s.app.store.reader().clone();
         async move {
-            sqlx::query_scalar::<_, i64>(&format!("SELECT COUNT(*) FROM {table} WHERE archived = 0")).fetch_one(&pool).await.unwrap_or(0)
+            sqlx::query_scalar::<_, i64>(&format!(
+                "SELECT COUNT(*) FROM {table} WHERE archived = 0"
+            ))
+            .fetch_one(&pool)
+            .await
+            .unwrap_or(0)
         }
     };
     let tiles = [
-        ("/counterparties", lang.t("Контрагенты", "Counterparties"), count("counterparties").await),
-        ("/products", lang.t("Товары", "Products"), count("products").await),
-        ("/warehouses", lang.t("Склады", "Warehouses"), count("warehouses").await),
-        ("/employees", lang.t("Сотрудники", "Employees"), count("employees").await),
+        (
+            "/counterparties",
+            lang.t("Контрагенты", "Counterparties"),
+            count("counterparties").await,
+        ),
+        (
+            "/products",
+            lang.t("Товары", "Products"),
+            count("products").await,
+        ),
+        (
+            "/warehouses",
+            lang.t("Склады", "Warehouses"),
+            count("warehouses").await,
+        ),
+        (
+            "/employees",
+            lang.t("Сотрудники", "Employees"),
+            count("employees").await,
+        ),
     ];
     let body = html! {
         h1 { (lang.t("Добрый день, ", "Hello, ")) (ui.actor.employee.name) }
@@ -203,5 +297,12 @@ async fn home(ui: UiActor, State(s): State<AppState>) -> Response {
             }
         }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Главная", "Home"), "/", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Главная", "Home"),
+        "/",
+        body,
+    )
 }

@@ -1,0 +1,170 @@
+//! A real browser (Debian's headless Chromium through chromedriver) logs in
+//! and creates a counterparty through the pages.
+
+use fantoccini::{ClientBuilder, Locator};
+use kupets_testkit::{Engine, TestApp, ADMIN_PASSWORD};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+pub struct Driver(Child);
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Starts chromedriver, or says why not. In CI a missing browser is a failure.
+pub async fn start_browser() -> Option<(Driver, fantoccini::Client)> {
+    let driver = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let Some(driver) = driver else {
+        if std::env::var("CI").is_ok() || std::env::var("KUPETS_REQUIRE_BROWSER").is_ok() {
+            panic!("chromedriver is required (apt-get install chromium chromium-driver)");
+        }
+        eprintln!("chromedriver not installed: browser test skipped (apt-get install chromium chromium-driver)");
+        return None;
+    };
+    let port = free_port();
+    let child = Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let guard = Driver(child);
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        serde_json::json!({
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage", "--window-size=1280,900", "--lang=ru"]
+        }),
+    );
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..100 {
+        let conn = hyper_util::client::legacy::connect::HttpConnector::new();
+        match ClientBuilder::new(conn)
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return Some((guard, c)),
+            Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+        }
+    }
+    panic!("chromedriver did not answer on {url}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_logs_in_and_creates_a_counterparty() {
+    let t = TestApp::new(Engine::Sqlite).await.unwrap();
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = t.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    c.goto(&format!("{base}/counterparties")).await.unwrap();
+    // Not logged in: the login page, then back where we wanted to go.
+    assert!(c.current_url().await.unwrap().as_str().contains("/login"));
+    c.find(Locator::Css("input[name=login]"))
+        .await
+        .unwrap()
+        .send_keys("admin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    assert!(c
+        .current_url()
+        .await
+        .unwrap()
+        .as_str()
+        .ends_with("/counterparties"));
+    assert_eq!(c.title().await.unwrap(), "Контрагенты — kupets");
+
+    c.find(Locator::LinkText("+ Новый контрагент"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=name]"))
+        .await
+        .unwrap()
+        .send_keys("ООО «Браузер»")
+        .await
+        .unwrap();
+    // First a wrong INN: the form says so.
+    c.find(Locator::Css("input[name=inn]"))
+        .await
+        .unwrap()
+        .send_keys("7707083894")
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.grid button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let src = c.source().await.unwrap();
+    assert!(
+        src.contains("Неверное контрольное число ИНН"),
+        "error shown"
+    );
+    let inn = c.find(Locator::Css("input[name=inn]")).await.unwrap();
+    inn.clear().await.unwrap();
+    inn.send_keys("7707083893").await.unwrap();
+    c.find(Locator::Css("select[name=kind] option[value=both]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("form.grid button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let src = c.source().await.unwrap();
+    assert!(src.contains("Сохранено"), "saved notice");
+    assert_eq!(
+        c.find(Locator::Css("h1"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "ООО «Браузер»"
+    );
+
+    // And it is really there, as the API sees it.
+    let r = t.get("/api/v1/counterparties?q=7707083893", &t.admin).await;
+    assert_eq!(r.body["items"][0]["name"], "ООО «Браузер»");
+    assert_eq!(r.body["items"][0]["kind"], "both");
+    c.close().await.unwrap();
+}

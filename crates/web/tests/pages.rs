@@ -1,0 +1,239 @@
+//! The pages as a browser without JavaScript uses them: cookies, forms, CSRF.
+
+use axum::http::{Method, StatusCode};
+use kupets_testkit::{both_engines, TestApp, ADMIN_PASSWORD};
+use serde_json::json;
+
+/// Logs in through the login form; returns the session cookie.
+pub async fn web_login(t: &TestApp, login: &str, password: &str) -> String {
+    let r = t
+        .form(
+            "/login",
+            "",
+            &[
+                ("login", login),
+                ("password", password),
+                ("next", "/counterparties"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.headers["location"], "/counterparties");
+    let set = r.headers["set-cookie"].to_str().unwrap();
+    assert!(set.contains("HttpOnly"));
+    set.split(';').next().unwrap().to_string()
+}
+
+fn csrf_of(html: &str) -> String {
+    let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    html[i..].split('"').next().unwrap().to_string()
+}
+
+both_engines!(pages_need_login_and_check_csrf, |t: TestApp| async move {
+    let r = t.page("/counterparties", "").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(r.headers["location"], "/login?next=/counterparties");
+    assert_eq!(t.page("/login", "").await.status, StatusCode::OK);
+    let r = t
+        .form("/login", "", &[("login", "admin"), ("password", "nope")])
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(r.text.contains("Неверный логин или пароль"));
+    // Never redirects off-site after login.
+    let r = t
+        .form(
+            "/login",
+            "",
+            &[
+                ("login", "admin"),
+                ("password", ADMIN_PASSWORD),
+                ("next", "//evil.example"),
+            ],
+        )
+        .await;
+    assert_eq!(r.headers["location"], "/");
+
+    let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+    let page = t.page("/counterparties/new", &cookie).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("Новый контрагент"), "Russian by default");
+    let csrf = csrf_of(&page.text);
+
+    // Wrong or missing CSRF token: refused, nothing written.
+    let r = t
+        .form(
+            "/counterparties",
+            &cookie,
+            &[("csrf", "forged"), ("name", "Подделка")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = t
+        .form("/counterparties", &cookie, &[("name", "Подделка")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // The API with the cookie needs the token in a header too.
+    let r = t
+        .send(
+            Method::POST,
+            "/api/v1/counterparties",
+            "",
+            Some(json!({"name": "Подделка"})),
+            &[("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(r.body["code"], "csrf");
+    assert_eq!(
+        t.get("/api/v1/counterparties?q=подделка", &t.admin)
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    let r = t
+        .send(
+            Method::POST,
+            "/api/v1/counterparties",
+            "",
+            Some(json!({"name": "Через cookie"})),
+            &[("cookie", &cookie), ("x-csrf-token", &csrf)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+
+    // A bad INN comes back as the form with the message, keeping what was typed.
+    let r = t
+        .form(
+            "/counterparties",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("name", "ООО Ромашка"),
+                ("inn", "1234567890"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Неверное контрольное число ИНН"));
+    assert!(r.text.contains("ООО Ромашка"));
+    let r = t
+        .form(
+            "/counterparties",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("name", "ООО Ромашка"),
+                ("inn", "7707083893"),
+                ("credit_limit", "1 000,50"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let card = t
+        .page(r.headers["location"].to_str().unwrap(), &cookie)
+        .await;
+    assert!(card.text.contains("ООО Ромашка"));
+    assert!(
+        card.text.contains("1000.50"),
+        "credit limit parsed with comma and space"
+    );
+    let list = t
+        .page("/counterparties?q=%D1%80%D0%BE%D0%BC", &cookie)
+        .await; // "ром"
+    assert!(list.text.contains("ООО Ромашка"));
+
+    // Logout with the token ends the session.
+    let r = t.form("/logout", &cookie, &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.page("/counterparties", &cookie).await.status,
+        StatusCode::SEE_OTHER
+    );
+});
+
+both_engines!(pages_follow_rights_and_language, |t: TestApp| async move {
+    t.user("mgr", "manager").await;
+    let cookie = web_login(&t, "mgr", "password-123").await;
+    let home = t.page("/", &cookie).await;
+    assert!(
+        !home.text.contains("href=\"/audit\""),
+        "no audit log in a manager's navigation"
+    );
+    assert!(home.text.contains("href=\"/counterparties\""));
+    assert_eq!(
+        t.page("/audit", &cookie).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        t.page("/employees/new", &cookie).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let page = t.page("/products/new", &cookie).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    // English switch.
+    let en = t
+        .page("/counterparties", &format!("{cookie}; lang=en"))
+        .await;
+    assert!(en.text.contains("New counterparty"));
+    let admin = web_login(&t, "admin", ADMIN_PASSWORD).await;
+    let audit = t.page("/audit", &admin).await;
+    assert_eq!(audit.status, StatusCode::OK);
+    assert!(audit.text.contains("login"));
+    assert_eq!(
+        t.page("/no-such-page", &admin).await.status,
+        StatusCode::NOT_FOUND
+    );
+});
+
+both_engines!(
+    posted_document_page_has_no_edit_form,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        let cp = t
+            .post("/api/v1/counterparties", a, json!({"name": "Клиент"}))
+            .await
+            .id();
+        let id = t
+            .post(
+                "/api/v1/adjustments",
+                a,
+                json!({"counterparty_id": cp, "amount": "100", "comment": "Начальный остаток"}),
+            )
+            .await
+            .id();
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let draft = t.page(&format!("/adjustments/{id}"), &cookie).await;
+        assert!(draft.text.contains("Провести"));
+        let csrf = csrf_of(&draft.text);
+        let r = t
+            .form(
+                &format!("/adjustments/{id}/post"),
+                &cookie,
+                &[("csrf", &csrf)],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let posted = t.page(&format!("/adjustments/{id}"), &cookie).await;
+        assert!(posted.text.contains("Проведён"));
+        assert!(!posted.text.contains("Сохранить черновик"));
+        // A forged edit of the posted document through the form is refused.
+        let r = t
+            .form(
+                &format!("/adjustments/{id}"),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &cp),
+                    ("amount", "999"),
+                    ("comment", "x"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        let card = t.page(&format!("/counterparties/{cp}"), &cookie).await;
+        assert!(card.text.contains("100,00"));
+    }
+);
