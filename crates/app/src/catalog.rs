@@ -122,18 +122,49 @@ pub fn tree_order(mut groups: Vec<ProductGroup>) -> Vec<GroupNode> {
     out
 }
 
+/// A catalog table: where it lives and how its rows read back.
+struct Table<T> {
+    name: &'static str,
+    entity: &'static str,
+    cols: &'static str,
+    from_row: fn(&sqlx::any::AnyRow) -> T,
+}
+
+const PRICE_TYPES: Table<PriceType> = Table {
+    name: "price_types",
+    entity: "price type",
+    cols: PriceType::COLS,
+    from_row: PriceType::from_row,
+};
+const GROUPS: Table<ProductGroup> = Table {
+    name: "product_groups",
+    entity: "product group",
+    cols: ProductGroup::COLS,
+    from_row: ProductGroup::from_row,
+};
+const PRODUCTS: Table<Product> = Table {
+    name: "products",
+    entity: "product",
+    cols: Product::COLS,
+    from_row: Product::from_row,
+};
+const WAREHOUSES: Table<Warehouse> = Table {
+    name: "warehouses",
+    entity: "warehouse",
+    cols: Warehouse::COLS,
+    from_row: Warehouse::from_row,
+};
+
+/// Inserts or updates one catalog row, audits it and reads it back.
 async fn save<T>(
     actor: &Actor,
-    right: Right,
-    table: &str,
-    entity: &'static str,
+    t: &Table<T>,
     id: Option<i64>,
     cols: Vec<(&'static str, P)>,
-    get: fn(&sqlx::any::AnyRow) -> T,
-    get_cols: &str,
     tx: &mut kupets_store::Tx,
 ) -> Result<T> {
-    actor.require(right)?;
+    actor.require(Right::EditCatalog)?;
+    let (table, entity) = (t.name, t.entity);
     let id = match id {
         Some(id) => {
             if !queries::update(tx, table, id, &cols).await? {
@@ -148,7 +179,7 @@ async fn save<T>(
             id
         }
     };
-    get_by_id(tx, table, get_cols, id, get)
+    get_by_id(tx, table, t.cols, id, t.from_row)
         .await?
         .ok_or(AppError::NotFound { entity })
 }
@@ -243,18 +274,7 @@ impl App {
         let name = c.text("name", &input.name, 200);
         c.done()?;
         let cols = vec![("code", P::from(code)), ("name", P::from(name))];
-        let pt = save(
-            actor,
-            Right::EditCatalog,
-            "price_types",
-            "price type",
-            id,
-            cols,
-            PriceType::from_row,
-            PriceType::COLS,
-            &mut tx,
-        )
-        .await?;
+        let pt = save(actor, &PRICE_TYPES, id, cols, &mut tx).await?;
         tx.commit().await?;
         Ok(pt)
     }
@@ -338,18 +358,7 @@ impl App {
         }
         c.done()?;
         let cols = vec![("name", P::from(name)), ("parent_id", P::from(parent_id))];
-        let g = save(
-            actor,
-            Right::EditCatalog,
-            "product_groups",
-            "product group",
-            id,
-            cols,
-            ProductGroup::from_row,
-            ProductGroup::COLS,
-            &mut tx,
-        )
-        .await?;
+        let g = save(actor, &GROUPS, id, cols, &mut tx).await?;
         tx.commit().await?;
         Ok(g)
     }
@@ -432,18 +441,7 @@ impl App {
         if id.is_none() {
             cols.push(("created_at", P::from(now())));
         }
-        let p = save(
-            actor,
-            Right::EditCatalog,
-            "products",
-            "product",
-            id,
-            cols,
-            Product::from_row,
-            Product::COLS,
-            &mut tx,
-        )
-        .await?;
+        let p = save(actor, &PRODUCTS, id, cols, &mut tx).await?;
         tx.commit().await?;
         Ok(p)
     }
@@ -596,13 +594,9 @@ impl App {
         c.done()?;
         let w = save(
             actor,
-            Right::EditCatalog,
-            "warehouses",
-            "warehouse",
+            &WAREHOUSES,
             id,
             vec![("name", P::from(name)), ("address", P::from(address))],
-            Warehouse::from_row,
-            Warehouse::COLS,
             &mut tx,
         )
         .await?;

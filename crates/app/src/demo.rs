@@ -104,7 +104,14 @@ const PEOPLE: &[&str] = &[
 ];
 
 /// (group, parent, serial-tracked, warranty months, product stems)
-const GROUPS: &[(&str, Option<&str>, bool, i64, &[&str])] = &[
+type GroupSpec = (
+    &'static str,
+    Option<&'static str>,
+    bool,
+    i64,
+    &'static [&'static str],
+);
+const GROUPS: &[GroupSpec] = &[
     ("Электроинструмент", None, false, 0, &[]),
     (
         "Дрели",
@@ -477,7 +484,7 @@ impl App {
                 100 + products
             );
             let name = format!("{stem} {model}");
-            let vat = if g.0 == "Свёрла" && products % 5 == 0 {
+            let vat = if g.0 == "Свёрла" && products.is_multiple_of(5) {
                 "10"
             } else {
                 "22"
@@ -519,7 +526,7 @@ impl App {
                 )
                 .await?;
             }
-            if products % 10 == 0 {
+            if products.is_multiple_of(10) {
                 // A later price rise, so price history shows something.
                 let price = kupets_domain::money::div_round(retail as i128 * 105, 100) as i64;
                 insert(

@@ -79,7 +79,7 @@ fn group_thousands(int: &str) -> String {
     let mut out = String::new();
     let n = int.len();
     for (i, c) in int.chars().enumerate() {
-        if i > 0 && (n - i) % 3 == 0 {
+        if i > 0 && (n - i).is_multiple_of(3) {
             out.push('\u{a0}');
         }
         out.push(c);

@@ -189,11 +189,10 @@ both_engines!(counterparty_validation_and_crud, |t: TestApp| async move {
         vec!["limit"]
     );
     assert_eq!(
-        t.get("/api/v1/counterparties?cursor=%%%", a)
+        t.get("/api/v1/counterparties?cursor=garbage", a)
             .await
-            .status
-            .is_client_error(),
-        true
+            .error_fields(),
+        vec!["cursor"]
     );
 
     // Archive instead of delete.
@@ -656,7 +655,7 @@ both_engines!(document_life_cycle_and_ledger, |t: TestApp| async move {
 
     // The audit log saw create, update, post and cancel, by whom.
     let r = t
-        .get(&format!("/api/v1/audit-log?entity=adjustment&limit=100"), a)
+        .get("/api/v1/audit-log?entity=adjustment&limit=100", a)
         .await;
     let actions: Vec<&str> = r.body["items"]
         .as_array()

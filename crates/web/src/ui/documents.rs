@@ -198,7 +198,7 @@ async fn new_form(ui: UiActor, State(s): State<AppState>, Query(q): Query<NewQue
 }
 
 async fn create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let input: AdjustmentInput = input_of(&f);
@@ -284,7 +284,7 @@ async fn update(
     Form(f): Form<Values>,
 ) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let Ok(id) = id.parse::<i64>() else {
@@ -305,7 +305,7 @@ async fn post_doc(
     Form(f): Form<Values>,
 ) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let Ok(id) = id.parse::<i64>() else {
@@ -324,7 +324,7 @@ async fn cancel(
     Form(f): Form<Values>,
 ) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let Ok(id) = id.parse::<i64>() else {

@@ -82,7 +82,7 @@ pub async fn list(ui: UiActor, State(s): State<AppState>) -> Response {
 
 pub async fn create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let input: ProductGroupInput = input_of(&f);
@@ -140,7 +140,7 @@ pub async fn update(
     Form(f): Form<Values>,
 ) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let Ok(id) = id.parse::<i64>() else {
@@ -161,7 +161,7 @@ pub async fn archive(
     Form(f): Form<Values>,
 ) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let Ok(id) = id.parse::<i64>() else {

@@ -213,16 +213,23 @@ async fn list<M: Master>(
     )
 }
 
-fn form_page<M: Master>(
-    lang: Lang,
-    ui: &UiActor,
-    ctx: &Ctx,
+/// What a record's form page shows besides the fields.
+struct FormState<'a> {
     id: Option<i64>,
-    values: &Values,
-    errors: &[kupets_domain::FieldError],
+    values: &'a Values,
+    errors: &'a [kupets_domain::FieldError],
     extra: Markup,
     archived: bool,
-) -> Response {
+}
+
+fn form_page<M: Master>(lang: Lang, ui: &UiActor, ctx: &Ctx, st: FormState<'_>) -> Response {
+    let FormState {
+        id,
+        values,
+        errors,
+        extra,
+        archived,
+    } = st;
     let fields = M::fields(lang, ctx, id.is_none());
     let title = match id {
         None => lang.t(M::NEW.0, M::NEW.1).to_string(),
@@ -295,14 +302,25 @@ async fn new_form<M: Master>(ui: UiActor, State(s): State<AppState>) -> Response
         return error_page(lang, &e);
     }
     match Ctx::load(&s.app).await {
-        Ok(ctx) => form_page::<M>(lang, &ui, &ctx, None, &Values::new(), &[], html! {}, false),
+        Ok(ctx) => form_page::<M>(
+            lang,
+            &ui,
+            &ctx,
+            FormState {
+                id: None,
+                values: &Values::new(),
+                errors: &[],
+                extra: html! {},
+                archived: false,
+            },
+        ),
         Err(e) => error_page(lang, &e),
     }
 }
 
 async fn save<M: Master>(ui: &UiActor, s: &AppState, id: Option<i64>, f: Values) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(ui, &f) {
+    if let Some(r) = check_csrf(ui, &f) {
         return r;
     }
     let input: M::Input = input_of(&f);
@@ -311,7 +329,18 @@ async fn save<M: Master>(ui: &UiActor, s: &AppState, id: Option<i64>, f: Values)
             Redirect::to(&format!("/{}/{}?saved=1", M::RES, M::key(&item).0)).into_response()
         }
         Err(AppError::Validation(errs)) => match Ctx::load(&s.app).await {
-            Ok(ctx) => form_page::<M>(lang, ui, &ctx, id, &f, &errs, html! {}, false),
+            Ok(ctx) => form_page::<M>(
+                lang,
+                ui,
+                &ctx,
+                FormState {
+                    id,
+                    values: &f,
+                    errors: &errs,
+                    extra: html! {},
+                    archived: false,
+                },
+            ),
             Err(e) => error_page(lang, &e),
         },
         Err(e) => error_page(lang, &e),
@@ -368,11 +397,13 @@ async fn show<M: Master>(
                 lang,
                 &ui,
                 &ctx,
-                Some(id),
-                &values_of(&item),
-                &[],
-                extra,
-                archived,
+                FormState {
+                    id: Some(id),
+                    values: &values_of(&item),
+                    errors: &[],
+                    extra,
+                    archived,
+                },
             )
         }
         Err(e) => error_page(lang, &e),
@@ -386,7 +417,7 @@ async fn archive<M: Master>(
     Form(f): Form<Values>,
 ) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let Ok(id) = id.parse::<i64>() else {
@@ -710,7 +741,7 @@ pub async fn add_price(
     Form(f): Form<Values>,
 ) -> Response {
     let lang = current_lang();
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let Ok(id) = id.parse::<i64>() else {

@@ -48,14 +48,10 @@ pub async fn not_found() -> Response {
     layout::not_found_page(current_lang())
 }
 
-/// Checks the CSRF token of a submitted form.
-pub fn check_csrf(ui: &UiActor, form: &Values) -> Result<(), Response> {
+/// Checks the CSRF token of a submitted form; the refusal page when wrong.
+pub fn check_csrf(ui: &UiActor, form: &Values) -> Option<Response> {
     let sent = form.get("csrf").map(String::as_str).unwrap_or("");
-    if constant_eq(sent, &ui.csrf) {
-        Ok(())
-    } else {
-        Err(error_page(current_lang(), &csrf_error()))
-    }
+    (!constant_eq(sent, &ui.csrf)).then(|| error_page(current_lang(), &csrf_error()))
 }
 
 async fn css() -> Response {
@@ -224,7 +220,7 @@ async fn logout(
     headers: HeaderMap,
     Form(f): Form<Values>,
 ) -> Response {
-    if let Err(r) = check_csrf(&ui, &f) {
+    if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     if let Some(token) = headers
