@@ -366,12 +366,16 @@ impl App {
     // ---- products ----
     pub async fn list_products(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Product>> {
         let mut conn = self.store.reader().acquire().await?;
+        let spec = ListSpec {
+            fts: self.store.fts("products_fts"),
+            ..spec.clone()
+        };
         Ok(queries::list_by_name(
             &mut conn,
             "products",
             Product::COLS,
             "search",
-            spec,
+            &spec,
             Product::from_row,
             |p| (p.name.clone(), p.id),
         )

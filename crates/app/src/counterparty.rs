@@ -182,12 +182,17 @@ impl App {
         spec: &ListSpec,
     ) -> Result<Page<Counterparty>> {
         let mut conn = self.store.reader().acquire().await?;
+        let spec = ListSpec {
+            fts: self.store.fts("counterparties_fts"),
+            digits_prefix: Some("inn"),
+            ..spec.clone()
+        };
         Ok(queries::list_by_name(
             &mut conn,
             "counterparties",
             Counterparty::COLS,
             "search",
-            spec,
+            &spec,
             Counterparty::from_row,
             |c| (c.name.clone(), c.id),
         )

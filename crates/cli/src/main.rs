@@ -1,5 +1,10 @@
 use clap::Parser;
 
+// A thread-caching allocator: request handling allocates on many threads at
+// once, where glibc's malloc contends on its arenas.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()

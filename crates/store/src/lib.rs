@@ -115,8 +115,13 @@ impl Store {
                     .max_connections(1)
                     .connect_with(opts.clone())
                     .await?;
+                // Each SQLite connection is a worker thread; a few more than
+                // the cores keep them busy without thrashing.
+                let readers = std::thread::available_parallelism()
+                    .map(|n| n.get() as u32 + 2)
+                    .unwrap_or(4);
                 let read = setup(engine, None)
-                    .max_connections(8)
+                    .max_connections(readers)
                     .connect_with(opts)
                     .await?;
                 (read, write)
@@ -152,6 +157,11 @@ impl Store {
         Ok(self.write.begin().await?)
     }
 
+    /// The FTS5 index name where this engine has trigram search indexes.
+    pub fn fts(&self, name: &'static str) -> Option<&'static str> {
+        (self.engine == Engine::Sqlite).then_some(name)
+    }
+
     /// `FOR UPDATE` where the engine has row locks; SQLite's single writer
     /// already serialises write transactions.
     pub fn for_update(&self) -> &'static str {
@@ -170,7 +180,12 @@ impl Store {
         let mut conn = self.write.acquire().await?;
         conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
             .await?;
-        for (name, sql) in MIGRATIONS {
+        for m in MIGRATIONS {
+            let name = &m.name;
+            let sql = match self.engine {
+                Engine::Sqlite => m.sqlite,
+                Engine::Postgres => m.postgres,
+            };
             let done: Option<String> =
                 sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                     .bind(*name)
@@ -219,25 +234,57 @@ impl Store {
     }
 }
 
-/// Migrations in order; names are shared by both engines.
-const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_foundation",
-    include_str!("../migrations/0001_foundation.sql"),
-)];
+/// A migration: one text for both engines, or a twin per engine.
+struct Migration {
+    name: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+/// Migrations in order; each name is recorded the same way on both engines.
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        name: "0001_foundation",
+        sqlite: include_str!("../migrations/0001_foundation.sql"),
+        postgres: include_str!("../migrations/0001_foundation.sql"),
+    },
+    Migration {
+        name: "0002_search",
+        sqlite: include_str!("../migrations/0002_search.sqlite.sql"),
+        postgres: include_str!("../migrations/0002_search.postgres.sql"),
+    },
+];
 
 /// Splits a migration into statements: comment lines dropped first (they may
-/// contain semicolons), then split on `;`.
+/// contain semicolons), then split on `;` — except inside a trigger's
+/// `BEGIN … END`, whose body has semicolons of its own.
 fn split_sql(sql: &str) -> Vec<String> {
     let code: String = sql
         .lines()
         .filter(|l| !l.trim_start().starts_with("--"))
         .map(|l| format!("{l}\n"))
         .collect();
-    code.split(';')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_string)
-        .collect()
+    let words = |s: &str, w: &str| {
+        s.split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter(|t| t.eq_ignore_ascii_case(w))
+            .count()
+    };
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for piece in code.split(';') {
+        cur.push_str(piece);
+        // Inside a trigger body: the `;` belongs to the statement.
+        if words(&cur, "BEGIN") > words(&cur, "END") {
+            cur.push(';');
+            continue;
+        }
+        let stmt = cur.trim();
+        if !stmt.is_empty() {
+            out.push(stmt.to_string());
+        }
+        cur.clear();
+    }
+    out
 }
 
 /// Current time as stored: RFC 3339 in UTC with milliseconds.
@@ -250,4 +297,14 @@ pub async fn raw_connect(url: &str) -> Result<AnyConnection> {
     sqlx::any::install_default_drivers();
     let (url, _) = normalize_url(url)?;
     Ok(AnyConnection::connect(&url).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn splits_triggers_whole() {
+        let s = super::split_sql("-- a; comment\nCREATE TABLE a (x INT);\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO b VALUES (1);\n  INSERT INTO b VALUES (2);\nEND;\nSELECT 1;");
+        assert_eq!(s.len(), 3);
+        assert!(s[1].starts_with("CREATE TRIGGER") && s[1].ends_with("END"));
+    }
 }

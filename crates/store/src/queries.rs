@@ -122,9 +122,26 @@ pub struct ListSpec {
     pub eq: Vec<(&'static str, P)>,
     pub limit: i64,
     pub after: Option<(String, i64)>,
+    /// The FTS5 trigram index over the search column, where the engine has
+    /// one (SQLite); set by the app, not by callers.
+    pub fts: Option<&'static str>,
+    /// A column searched by prefix when the query is 4+ digits (the INN:
+    /// people type it from the start); set by the app.
+    pub digits_prefix: Option<&'static str>,
 }
 
+/// A search with at most this many matches is sorted by name; a broader one
+/// (or one under 3 characters, which trigrams cannot index) lists newest
+/// first, so a page costs the same however many rows match.
+pub const SEARCH_SORTED_MAX: i64 = 500;
+
 /// A page of rows ordered by `(name, id)`, using the `(name, id)` index.
+///
+/// With a search on an engine with a trigram index (`spec.fts`), a selective
+/// search is answered from the index and sorted by name; a broad one (or one
+/// under 3 characters) walks the table newest first and stops after one page
+/// — a name-ordered walk could cross every row when the matches cluster late
+/// in the alphabet. Without an index the search filters the name-ordered walk.
 pub async fn list_by_name<T>(
     conn: &mut AnyConnection,
     table: &str,
@@ -134,34 +151,84 @@ pub async fn list_by_name<T>(
     from_row: fn(&AnyRow) -> T,
     key: fn(&T) -> (String, i64),
 ) -> Result<Page<T>> {
-    let mut sql = format!("SELECT {cols} FROM {table} WHERE 1 = 1");
+    let mut sql = format!("SELECT {cols} FROM {table} t WHERE 1 = 1");
     let mut params: Vec<P> = Vec::new();
-    if let Some(q) = spec.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        params.push(P::S(like_pattern(q)));
-        sql += &format!(" AND {search_col} LIKE ${} ESCAPE '\\'", params.len());
+    let mut newest_first = false;
+    let q = spec.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
+    let digits = q.filter(|q| q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit()));
+    if let (Some(col), Some(d)) = (spec.digits_prefix, digits) {
+        // An index range: `col` starts with the digits.
+        let mut hi = d.as_bytes().to_vec();
+        if let Some(last) = hi.last_mut() {
+            *last += 1; // '9' + 1 is ':' — still the right upper bound
+        }
+        params.push(P::S(d.to_string()));
+        params.push(P::S(String::from_utf8_lossy(&hi).to_string()));
+        sql += &format!(" AND t.{col} >= $1 AND t.{col} < $2");
+    } else if let Some(q) = q {
+        let phrase = format!("\"{}\"", q.to_lowercase().replace('"', "\"\""));
+        match spec.fts {
+            Some(fts) if q.chars().count() >= 3 => {
+                let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH $1 LIMIT {SEARCH_SORTED_MAX})"))
+                    .bind(&phrase)
+                    .fetch_one(&mut *conn)
+                    .await?;
+                newest_first = n >= SEARCH_SORTED_MAX;
+                if newest_first {
+                    // Dense matches: the newest-first table walk fills a page
+                    // within a few hundred rows.
+                    params.push(P::S(like_pattern(q)));
+                    sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
+                } else {
+                    params.push(P::S(phrase));
+                    sql += &format!(" AND t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $1)");
+                }
+            }
+            Some(_) => {
+                newest_first = true;
+                params.push(P::S(like_pattern(q)));
+                sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
+            }
+            None => {
+                params.push(P::S(like_pattern(q)));
+                sql += &format!(" AND {search_col} LIKE $1 ESCAPE '\\'");
+            }
+        }
     }
     if let Some(a) = spec.archived {
         params.push(P::I(a as i64));
-        sql += &format!(" AND archived = ${}", params.len());
+        sql += &format!(" AND t.archived = ${}", params.len());
     }
     for (col, v) in &spec.eq {
         params.push(v.clone());
-        sql += &format!(" AND {col} = ${}", params.len());
+        sql += &format!(" AND t.{col} = ${}", params.len());
     }
     if let Some((name, id)) = &spec.after {
-        params.push(P::S(name.clone()));
         params.push(P::I(*id));
-        sql += &format!(
-            " AND (name, id) > (${}, ${})",
-            params.len() - 1,
-            params.len()
-        );
+        if newest_first {
+            sql += &format!(" AND t.id < ${}", params.len());
+        } else {
+            params.push(P::S(name.clone()));
+            sql += &format!(
+                " AND (t.name, t.id) > (${}, ${})",
+                params.len(),
+                params.len() - 1
+            );
+        }
     }
     params.push(P::I(spec.limit + 1));
-    sql += &format!(" ORDER BY name, id LIMIT ${}", params.len());
+    sql += &if newest_first {
+        format!(" ORDER BY t.id DESC LIMIT ${}", params.len())
+    } else {
+        format!(" ORDER BY t.name, t.id LIMIT ${}", params.len())
+    };
     let rows = bind_all(sqlx::query(&sql), &params).fetch_all(conn).await?;
     let items: Vec<T> = rows.iter().map(from_row).collect();
-    Ok(finish(items, spec.limit, key))
+    if newest_first {
+        Ok(finish(items, spec.limit, |it| (String::new(), key(it).1)))
+    } else {
+        Ok(finish(items, spec.limit, key))
+    }
 }
 
 /// Takes the next number of a document kind in a year. Runs inside the

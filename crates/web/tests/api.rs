@@ -100,7 +100,7 @@ both_engines!(counterparty_validation_and_crud, |t: TestApp| async move {
         .post(
             "/api/v1/counterparties",
             a,
-            json!({"name": "ИП Тест", "inn": "500100732250"}),
+            json!({"name": "ИП Тест", "inn": "500100732950"}),
         )
         .await;
     assert_eq!(r.error_fields(), vec!["inn"]);
@@ -923,3 +923,89 @@ async fn sqlite_backup_is_a_consistent_copy() {
     assert_eq!(names, vec!["До копии".to_string()]);
     let _ = std::fs::remove_file(&dest);
 }
+
+both_engines!(
+    search_by_fragment_inn_and_short_words,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        for (name, inn) in [
+            ("ООО «Стройторг»", "7707083893"),
+            ("АО «Техстрой»", "7728168971"),
+            ("ИП Строев И.И.", ""),
+            ("ООО «Ромашка»", "5001007329"),
+        ] {
+            let r = t
+                .post(
+                    "/api/v1/counterparties",
+                    a,
+                    json!({"name": name, "inn": inn}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+        let names = |r: kupets_testkit::Resp| {
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        // A fragment anywhere in the name, any case, sorted by name.
+        assert_eq!(
+            names(
+                t.get("/api/v1/counterparties?q=%D0%A1%D0%A2%D0%A0%D0%9E%D0%99", a)
+                    .await
+            ),
+            vec!["АО «Техстрой»", "ООО «Стройторг»"]
+        ); // "СТРОЙ"
+           // Four or more digits: INNs starting with them.
+        assert_eq!(
+            names(t.get("/api/v1/counterparties?q=7728", a).await),
+            vec!["АО «Техстрой»"]
+        );
+        assert_eq!(
+            names(t.get("/api/v1/counterparties?q=8168", a).await),
+            Vec::<String>::new(),
+            "INN digits match from the start"
+        );
+        // Under three characters still finds, newest first.
+        assert_eq!(
+            names(t.get("/api/v1/counterparties?q=%D0%B8%D0%BF", a).await),
+            vec!["ИП Строев И.И."]
+        ); // "ип"
+           // Quotes and LIKE wildcards are plain text.
+        assert_eq!(
+            names(t.get("/api/v1/counterparties?q=%22%25_", a).await),
+            Vec::<String>::new()
+        );
+        // An edited name is found by its new text only.
+        let id = t
+            .get("/api/v1/counterparties?q=%D1%80%D0%BE%D0%BC%D0%B0%D1%88", a)
+            .await
+            .body["items"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        t.put(
+            &format!("/api/v1/counterparties/{id}"),
+            a,
+            json!({"name": "ООО «Лютик»", "inn": "5001007329"}),
+        )
+        .await;
+        assert_eq!(
+            names(
+                t.get("/api/v1/counterparties?q=%D1%80%D0%BE%D0%BC%D0%B0%D1%88", a)
+                    .await
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            names(
+                t.get("/api/v1/counterparties?q=%D0%BB%D1%8E%D1%82%D0%B8%D0%BA", a)
+                    .await
+            ),
+            vec!["ООО «Лютик»"]
+        );
+    }
+);

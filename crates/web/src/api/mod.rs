@@ -52,7 +52,9 @@ fn id_of(s: &str, entity: &'static str) -> Result<i64, ApiError> {
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Substring of the name (and INN or SKU where the resource has one).
+    /// Substring of the name (and SKU for products). For counterparties 4+
+    /// digits search INNs starting with them. A search matching more than 500
+    /// records (or shorter than 3 characters) lists newest first.
     pub q: Option<String>,
     /// `false` (default): active records; `true`: archived; `all`: both.
     pub archived: Option<String>,
@@ -150,6 +152,8 @@ impl ListParams {
             eq,
             limit,
             after,
+            fts: None,
+            digits_prefix: None,
         })
     }
 }
