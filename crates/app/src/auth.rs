@@ -10,7 +10,7 @@ use base64::Engine as _;
 use kupets_domain::Role;
 use kupets_store::model::Employee;
 use kupets_store::now;
-use kupets_store::queries::audit;
+use kupets_store::queries::{audit, P};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 use sqlx::Row;
@@ -154,16 +154,16 @@ impl App {
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND e.archived = 0",
             Employee::COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
         );
-        let row = sqlx::query(&sql)
-            .bind(token_hash(token))
-            .bind(now())
-            .fetch_optional(self.store.reader())
-            .await?
-            .ok_or(AppError::Unauthorized)?;
-        let employee = Employee::from_row(&row);
+        // Every request passes here: the store's fast read path.
+        let params = vec![P::from(token_hash(token)), P::from(now())];
+        let rows = self
+            .store
+            .read_rows(sql, params, |r| (Employee::from_row(r), r.text("csrf")))
+            .await?;
+        let (employee, csrf) = rows.into_iter().next().ok_or(AppError::Unauthorized)?;
         let role = Role::parse(&employee.role)
             .ok_or_else(|| AppError::Internal(format!("bad role {}", employee.role)))?;
-        Ok((Actor { employee, role }, row.get("csrf")))
+        Ok((Actor { employee, role }, csrf))
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {

@@ -127,7 +127,7 @@ struct Table<T> {
     name: &'static str,
     entity: &'static str,
     cols: &'static str,
-    from_row: fn(&sqlx::any::AnyRow) -> T,
+    from_row: fn(&dyn kupets_store::model::RowGet) -> T,
 }
 
 const PRICE_TYPES: Table<PriceType> = Table {
@@ -206,9 +206,8 @@ impl App {
         _actor: &Actor,
         spec: &ListSpec,
     ) -> Result<Page<PriceType>> {
-        let mut conn = self.store.reader().acquire().await?;
         Ok(queries::list_by_name(
-            &mut conn,
+            &self.store,
             "price_types",
             PriceType::COLS,
             "LOWER(name || ' ' || code)",
@@ -225,7 +224,7 @@ impl App {
         ))
         .fetch_all(self.store.reader())
         .await?;
-        Ok(rows.iter().map(PriceType::from_row).collect())
+        Ok(rows.iter().map(|r| PriceType::from_row(r)).collect())
     }
     pub async fn get_price_type(&self, _actor: &Actor, id: i64) -> Result<PriceType> {
         let mut conn = self.store.reader().acquire().await?;
@@ -300,7 +299,7 @@ impl App {
         ))
         .fetch_all(self.store.reader())
         .await?;
-        let all: Vec<ProductGroup> = rows.iter().map(ProductGroup::from_row).collect();
+        let all: Vec<ProductGroup> = rows.iter().map(|r| ProductGroup::from_row(r)).collect();
         Ok(tree_order(all))
     }
     pub async fn get_group(&self, _actor: &Actor, id: i64) -> Result<ProductGroup> {
@@ -365,13 +364,12 @@ impl App {
 
     // ---- products ----
     pub async fn list_products(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Product>> {
-        let mut conn = self.store.reader().acquire().await?;
         let spec = ListSpec {
             fts: self.store.fts("products_fts"),
             ..spec.clone()
         };
         Ok(queries::list_by_name(
-            &mut conn,
+            &self.store,
             "products",
             Product::COLS,
             "search",
@@ -558,9 +556,8 @@ impl App {
         _actor: &Actor,
         spec: &ListSpec,
     ) -> Result<Page<Warehouse>> {
-        let mut conn = self.store.reader().acquire().await?;
         Ok(queries::list_by_name(
-            &mut conn,
+            &self.store,
             "warehouses",
             Warehouse::COLS,
             "LOWER(name)",

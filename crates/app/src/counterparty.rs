@@ -181,14 +181,13 @@ impl App {
         _actor: &Actor,
         spec: &ListSpec,
     ) -> Result<Page<Counterparty>> {
-        let mut conn = self.store.reader().acquire().await?;
         let spec = ListSpec {
             fts: self.store.fts("counterparties_fts"),
             digits_prefix: Some("inn"),
             ..spec.clone()
         };
         Ok(queries::list_by_name(
-            &mut conn,
+            &self.store,
             "counterparties",
             Counterparty::COLS,
             "search",

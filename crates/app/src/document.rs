@@ -95,7 +95,7 @@ impl App {
             .fetch_optional(&mut **tx)
             .await?;
         row.as_ref()
-            .map(Document::from_row)
+            .map(|r| Document::from_row(r))
             .ok_or(AppError::NotFound { entity: "document" })
     }
 
@@ -110,7 +110,7 @@ impl App {
             .fetch_optional(self.store.reader())
             .await?;
         row.as_ref()
-            .map(Document::from_row)
+            .map(|r| Document::from_row(r))
             .ok_or(AppError::NotFound { entity: "document" })
     }
 
@@ -139,7 +139,7 @@ impl App {
         let rows = queries::bind_all(sqlx::query(&sql), &params)
             .fetch_all(self.store.reader())
             .await?;
-        let mut items: Vec<Document> = rows.iter().map(Document::from_row).collect();
+        let mut items: Vec<Document> = rows.iter().map(|r| Document::from_row(r)).collect();
         let next_cursor = if items.len() as i64 > f.limit {
             items.truncate(f.limit as usize);
             items.last().map(|d| d.id.to_string())
@@ -415,7 +415,7 @@ impl App {
             .await?;
         let mut items: Vec<_> = rows
             .iter()
-            .map(kupets_store::model::AuditEntry::from_row)
+            .map(|r| kupets_store::model::AuditEntry::from_row(r))
             .collect();
         let next_cursor = if items.len() as i64 > f.limit {
             items.truncate(f.limit as usize);

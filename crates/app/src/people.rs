@@ -77,9 +77,8 @@ impl App {
         _actor: &Actor,
         spec: &ListSpec,
     ) -> Result<Page<Department>> {
-        let mut conn = self.store.reader().acquire().await?;
         Ok(queries::list_by_name(
-            &mut conn,
+            &self.store,
             "departments",
             Department::COLS,
             "LOWER(name)",
@@ -153,9 +152,8 @@ impl App {
     }
 
     pub async fn list_employees(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Employee>> {
-        let mut conn = self.store.reader().acquire().await?;
         Ok(queries::list_by_name(
-            &mut conn,
+            &self.store,
             "employees",
             Employee::COLS,
             "LOWER(name || ' ' || login)",
@@ -187,7 +185,7 @@ impl App {
         ))
         .fetch_all(self.store.reader())
         .await?;
-        Ok(rows.iter().map(Employee::from_row).collect())
+        Ok(rows.iter().map(|r| Employee::from_row(r)).collect())
     }
 
     pub async fn create_employee(&self, actor: &Actor, input: &EmployeeInput) -> Result<Employee> {

@@ -21,8 +21,9 @@ async fn main() -> anyhow::Result<()> {
         // and memory are its own.
         Some("__serve") => kupets_cli::serve(&args[2], args[3].parse()?, false).await,
         Some("foundation") => foundation().await,
+        Some("driver") if args.len() > 2 => driver(&args[2]).await,
         _ => {
-            eprintln!("usage: bench foundation");
+            eprintln!("usage: bench foundation | bench driver DB");
             std::process::exit(2);
         }
     }
@@ -473,5 +474,43 @@ async fn foundation() -> anyhow::Result<()> {
     drop(server);
     store.close().await;
     println!("{out}");
+    Ok(())
+}
+
+/// `driver DB`: one page of 101 counterparties through sqlx's `Any` driver and
+/// through the store's read path (rusqlite on SQLite), on an existing database
+/// (e.g. the one `foundation` leaves in the temp directory).
+async fn driver(db: &str) -> anyhow::Result<()> {
+    use kupets_store::model::Counterparty;
+    let store = Store::open(db).await?;
+    let sql = format!(
+        "SELECT {} FROM counterparties ORDER BY name, id LIMIT 101",
+        Counterparty::COLS
+    );
+    let n = 300;
+    let t = Instant::now();
+    for _ in 0..n {
+        let rows = sqlx::query(&sql).fetch_all(store.reader()).await?;
+        std::hint::black_box(
+            rows.iter()
+                .map(|r| Counterparty::from_row(r))
+                .collect::<Vec<_>>(),
+        );
+    }
+    let sqlx_ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(
+            store
+                .read_rows(sql.clone(), vec![], Counterparty::from_row)
+                .await?,
+        );
+    }
+    let store_ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
+    eprintln!("page of 101: sqlx Any {sqlx_ms:.3} ms, store read path {store_ms:.3} ms");
+    println!(
+        "{}",
+        json!({"scenario": "driver", "sqlx_any_page_ms": (sqlx_ms * 1000.0).round() / 1000.0, "store_read_page_ms": (store_ms * 1000.0).round() / 1000.0})
+    );
     Ok(())
 }

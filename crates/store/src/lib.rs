@@ -5,6 +5,7 @@
 //! `Any` driver. Where an engine needs its own text, the twin sits next to it
 //! and branches on [`Engine`].
 
+pub mod fast;
 pub mod model;
 pub mod page;
 pub mod queries;
@@ -31,6 +32,10 @@ pub enum StoreError {
     BadUrl(String),
     #[error("migration {0}: {1}")]
     Migration(String, sqlx::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("read pool: {0}")]
+    Fast(String),
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -47,6 +52,8 @@ pub struct Store {
     read: AnyPool,
     write: AnyPool,
     engine: Engine,
+    /// SQLite only: rusqlite readers for the hot read paths.
+    fast: Option<std::sync::Arc<fast::Readers>>,
 }
 
 /// Turns `kupets.db`, `sqlite:kupets.db` or `postgres://…` into a URL sqlx takes.
@@ -134,10 +141,24 @@ impl Store {
                 (pool.clone(), pool)
             }
         };
+        let fast = match engine {
+            Engine::Sqlite => {
+                let path = url.trim_start_matches("sqlite://");
+                let path = path.split('?').next().unwrap_or(path).to_string();
+                Some(fast::Readers::new(
+                    path,
+                    std::thread::available_parallelism()
+                        .map(|n| n.get() + 2)
+                        .unwrap_or(4),
+                ))
+            }
+            Engine::Postgres => None,
+        };
         let store = Store {
             read,
             write,
             engine,
+            fast,
         };
         store.migrate().await?;
         Ok(store)
@@ -150,6 +171,26 @@ impl Store {
     /// Pool for reads that need no transaction.
     pub fn reader(&self) -> &AnyPool {
         &self.read
+    }
+
+    /// Runs a read-only query outside any transaction and maps every row:
+    /// on SQLite through the rusqlite readers (`fast`), on PostgreSQL through
+    /// the pool. One SQL text for both.
+    pub async fn read_rows<T: Send + 'static>(
+        &self,
+        sql: String,
+        params: Vec<queries::P>,
+        map: fn(&dyn model::RowGet) -> T,
+    ) -> Result<Vec<T>> {
+        match &self.fast {
+            Some(f) => f.query(sql, params, map).await,
+            None => {
+                let rows = queries::bind_all(sqlx::query(&sql), &params)
+                    .fetch_all(&self.read)
+                    .await?;
+                Ok(rows.iter().map(|r| map(r)).collect())
+            }
+        }
     }
 
     /// Starts the one transaction of a use case.

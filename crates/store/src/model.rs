@@ -3,8 +3,6 @@
 
 use kupets_domain::{Money, Percent};
 use serde::{Serialize, Serializer};
-use sqlx::any::AnyRow;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 pub mod ser {
@@ -32,8 +30,78 @@ pub mod ser {
     }
 }
 
-fn flag(r: &AnyRow, c: &str) -> bool {
-    r.get::<i64, _>(c) != 0
+/// Reads a column of a row from either driver: sqlx (`AnyRow`, both engines
+/// inside transactions) or rusqlite (`rusqlite::Row`, SQLite's fast reads).
+/// Like sqlx's `Row::get`, a missing column or wrong type is a bug and panics.
+pub trait RowGet {
+    fn int(&self, c: &str) -> i64;
+    fn opt_int(&self, c: &str) -> Option<i64>;
+    fn text(&self, c: &str) -> String;
+    fn opt_text(&self, c: &str) -> Option<String>;
+}
+
+impl RowGet for sqlx::any::AnyRow {
+    fn int(&self, c: &str) -> i64 {
+        sqlx::Row::get(self, c)
+    }
+    fn opt_int(&self, c: &str) -> Option<i64> {
+        sqlx::Row::get(self, c)
+    }
+    fn text(&self, c: &str) -> String {
+        sqlx::Row::get(self, c)
+    }
+    fn opt_text(&self, c: &str) -> Option<String> {
+        sqlx::Row::get(self, c)
+    }
+}
+
+impl RowGet for rusqlite::Row<'_> {
+    fn int(&self, c: &str) -> i64 {
+        self.get(c).unwrap_or_else(|e| panic!("column {c}: {e}"))
+    }
+    fn opt_int(&self, c: &str) -> Option<i64> {
+        self.get(c).unwrap_or_else(|e| panic!("column {c}: {e}"))
+    }
+    fn text(&self, c: &str) -> String {
+        self.get(c).unwrap_or_else(|e| panic!("column {c}: {e}"))
+    }
+    fn opt_text(&self, c: &str) -> Option<String> {
+        self.get(c).unwrap_or_else(|e| panic!("column {c}: {e}"))
+    }
+}
+
+/// A column type a [`RowGet`] can read.
+pub trait FromCol: Sized {
+    fn from_col(r: &dyn RowGet, c: &str) -> Self;
+}
+impl FromCol for i64 {
+    fn from_col(r: &dyn RowGet, c: &str) -> Self {
+        r.int(c)
+    }
+}
+impl FromCol for Option<i64> {
+    fn from_col(r: &dyn RowGet, c: &str) -> Self {
+        r.opt_int(c)
+    }
+}
+impl FromCol for String {
+    fn from_col(r: &dyn RowGet, c: &str) -> Self {
+        r.text(c)
+    }
+}
+impl FromCol for Option<String> {
+    fn from_col(r: &dyn RowGet, c: &str) -> Self {
+        r.opt_text(c)
+    }
+}
+
+/// Reads column `c` as the type the caller expects.
+pub fn col<T: FromCol>(r: &dyn RowGet, c: &str) -> T {
+    T::from_col(r, c)
+}
+
+fn flag(r: &dyn RowGet, c: &str) -> bool {
+    r.int(c) != 0
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -61,18 +129,18 @@ pub struct Employee {
 impl Employee {
     pub const COLS: &'static str =
         "id, login, name, role, department_id, discount_limit, email, phone, archived, created_at";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            login: r.get("login"),
-            name: r.get("name"),
-            role: r.get("role"),
-            department_id: r.get("department_id"),
-            discount_limit: r.get("discount_limit"),
-            email: r.get("email"),
-            phone: r.get("phone"),
+            id: col(r, "id"),
+            login: col(r, "login"),
+            name: col(r, "name"),
+            role: col(r, "role"),
+            department_id: col(r, "department_id"),
+            discount_limit: col(r, "discount_limit"),
+            email: col(r, "email"),
+            phone: col(r, "phone"),
             archived: flag(r, "archived"),
-            created_at: r.get("created_at"),
+            created_at: col(r, "created_at"),
         }
     }
 }
@@ -91,11 +159,11 @@ pub struct Department {
 
 impl Department {
     pub const COLS: &'static str = "id, name, head_id, archived";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            name: r.get("name"),
-            head_id: r.get("head_id"),
+            id: col(r, "id"),
+            name: col(r, "name"),
+            head_id: col(r, "head_id"),
             archived: flag(r, "archived"),
         }
     }
@@ -114,11 +182,11 @@ pub struct PriceType {
 
 impl PriceType {
     pub const COLS: &'static str = "id, code, name, archived";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            code: r.get("code"),
-            name: r.get("name"),
+            id: col(r, "id"),
+            code: col(r, "code"),
+            name: col(r, "name"),
             archived: flag(r, "archived"),
         }
     }
@@ -138,11 +206,11 @@ pub struct ProductGroup {
 
 impl ProductGroup {
     pub const COLS: &'static str = "id, parent_id, name, archived";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            parent_id: r.get("parent_id"),
-            name: r.get("name"),
+            id: col(r, "id"),
+            parent_id: col(r, "parent_id"),
+            name: col(r, "name"),
             archived: flag(r, "archived"),
         }
     }
@@ -169,16 +237,16 @@ pub struct Product {
 impl Product {
     pub const COLS: &'static str =
         "id, sku, name, unit, vat_rate, group_id, serial_tracked, warranty_months, archived";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            sku: r.get("sku"),
-            name: r.get("name"),
-            unit: r.get("unit"),
-            vat_rate: r.get("vat_rate"),
-            group_id: r.get("group_id"),
+            id: col(r, "id"),
+            sku: col(r, "sku"),
+            name: col(r, "name"),
+            unit: col(r, "unit"),
+            vat_rate: col(r, "vat_rate"),
+            group_id: col(r, "group_id"),
             serial_tracked: flag(r, "serial_tracked"),
-            warranty_months: r.get("warranty_months"),
+            warranty_months: col(r, "warranty_months"),
             archived: flag(r, "archived"),
         }
     }
@@ -205,14 +273,14 @@ pub struct Price {
 impl Price {
     pub const COLS: &'static str =
         "id, product_id, price_type_id, effective_date, price, created_at";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            product_id: r.get("product_id"),
-            price_type_id: r.get("price_type_id"),
-            effective_date: r.get("effective_date"),
-            price: r.get("price"),
-            created_at: r.get("created_at"),
+            id: col(r, "id"),
+            product_id: col(r, "product_id"),
+            price_type_id: col(r, "price_type_id"),
+            effective_date: col(r, "effective_date"),
+            price: col(r, "price"),
+            created_at: col(r, "created_at"),
         }
     }
 }
@@ -229,11 +297,11 @@ pub struct Warehouse {
 
 impl Warehouse {
     pub const COLS: &'static str = "id, name, address, archived";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            name: r.get("name"),
-            address: r.get("address"),
+            id: col(r, "id"),
+            name: col(r, "name"),
+            address: col(r, "address"),
             archived: flag(r, "archived"),
         }
     }
@@ -270,23 +338,23 @@ pub struct Counterparty {
 
 impl Counterparty {
     pub const COLS: &'static str = "id, name, kind, inn, kpp, price_type_id, manager_id, credit_limit, phone, email, address, contact_person, notes, archived, created_at";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            name: r.get("name"),
-            kind: r.get("kind"),
-            inn: r.get("inn"),
-            kpp: r.get("kpp"),
-            price_type_id: r.get("price_type_id"),
-            manager_id: r.get("manager_id"),
-            credit_limit: r.get("credit_limit"),
-            phone: r.get("phone"),
-            email: r.get("email"),
-            address: r.get("address"),
-            contact_person: r.get("contact_person"),
-            notes: r.get("notes"),
+            id: col(r, "id"),
+            name: col(r, "name"),
+            kind: col(r, "kind"),
+            inn: col(r, "inn"),
+            kpp: col(r, "kpp"),
+            price_type_id: col(r, "price_type_id"),
+            manager_id: col(r, "manager_id"),
+            credit_limit: col(r, "credit_limit"),
+            phone: col(r, "phone"),
+            email: col(r, "email"),
+            address: col(r, "address"),
+            contact_person: col(r, "contact_person"),
+            notes: col(r, "notes"),
             archived: flag(r, "archived"),
-            created_at: r.get("created_at"),
+            created_at: col(r, "created_at"),
         }
     }
 }
@@ -324,22 +392,22 @@ pub struct Document {
 
 impl Document {
     pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason";
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            kind: r.get("kind"),
-            number: r.get("number"),
-            date: r.get("doc_date"),
-            state: r.get("state"),
-            author_id: r.get("author_id"),
-            responsible_id: r.get("responsible_id"),
-            counterparty_id: r.get("counterparty_id"),
-            amount: r.get("amount"),
-            comment: r.get("comment"),
-            created_at: r.get("created_at"),
-            posted_at: r.get("posted_at"),
-            cancelled_at: r.get("cancelled_at"),
-            cancel_reason: r.get("cancel_reason"),
+            id: col(r, "id"),
+            kind: col(r, "kind"),
+            number: col(r, "number"),
+            date: col(r, "doc_date"),
+            state: col(r, "state"),
+            author_id: col(r, "author_id"),
+            responsible_id: col(r, "responsible_id"),
+            counterparty_id: col(r, "counterparty_id"),
+            amount: col(r, "amount"),
+            comment: col(r, "comment"),
+            created_at: col(r, "created_at"),
+            posted_at: col(r, "posted_at"),
+            cancelled_at: col(r, "cancelled_at"),
+            cancel_reason: col(r, "cancel_reason"),
         }
     }
 }
@@ -361,16 +429,16 @@ pub struct AuditEntry {
 }
 
 impl AuditEntry {
-    pub fn from_row(r: &AnyRow) -> Self {
+    pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
-            id: r.get("id"),
-            at: r.get("at"),
-            employee_id: r.get("employee_id"),
-            employee_name: r.get("employee_name"),
-            action: r.get("action"),
-            entity: r.get("entity"),
-            entity_id: r.get("entity_id"),
-            details: r.get("details"),
+            id: col(r, "id"),
+            at: col(r, "at"),
+            employee_id: col(r, "employee_id"),
+            employee_name: col(r, "employee_name"),
+            action: col(r, "action"),
+            entity: col(r, "entity"),
+            entity_id: col(r, "entity_id"),
+            details: col(r, "details"),
         }
     }
 }

@@ -2,9 +2,9 @@
 //! update, name-ordered searchable lists, document numbering, the audit log,
 //! idempotency records and settings.
 
+use crate::model::RowGet;
 use crate::page::{finish, like_pattern, Page};
 use crate::{now, Result};
-use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 /// A value bound to a `$n` placeholder.
@@ -104,11 +104,11 @@ pub async fn get_by_id<T>(
     table: &str,
     cols: &str,
     id: i64,
-    from_row: fn(&AnyRow) -> T,
+    from_row: fn(&dyn RowGet) -> T,
 ) -> Result<Option<T>> {
     let sql = format!("SELECT {cols} FROM {table} WHERE id = $1");
     let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
-    Ok(row.as_ref().map(from_row))
+    Ok(row.as_ref().map(|r| from_row(r)))
 }
 
 /// Filters of a name-ordered list.
@@ -142,13 +142,13 @@ pub const SEARCH_SORTED_MAX: i64 = 500;
 /// under 3 characters) walks the table newest first and stops after one page
 /// — a name-ordered walk could cross every row when the matches cluster late
 /// in the alphabet. Without an index the search filters the name-ordered walk.
-pub async fn list_by_name<T>(
-    conn: &mut AnyConnection,
+pub async fn list_by_name<T: Send + 'static>(
+    store: &crate::Store,
     table: &str,
     cols: &str,
     search_col: &str,
     spec: &ListSpec,
-    from_row: fn(&AnyRow) -> T,
+    from_row: fn(&dyn RowGet) -> T,
     key: fn(&T) -> (String, i64),
 ) -> Result<Page<T>> {
     let mut sql = format!("SELECT {cols} FROM {table} t WHERE 1 = 1");
@@ -169,10 +169,13 @@ pub async fn list_by_name<T>(
         let phrase = format!("\"{}\"", q.to_lowercase().replace('"', "\"\""));
         match spec.fts {
             Some(fts) if q.chars().count() >= 3 => {
-                let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH $1 LIMIT {SEARCH_SORTED_MAX})"))
-                    .bind(&phrase)
-                    .fetch_one(&mut *conn)
-                    .await?;
+                let probe = format!("SELECT COUNT(*) AS n FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH $1 LIMIT {SEARCH_SORTED_MAX})");
+                let n = store
+                    .read_rows(probe, vec![P::S(phrase.clone())], |r| r.int("n"))
+                    .await?
+                    .first()
+                    .copied()
+                    .unwrap_or(0);
                 newest_first = n >= SEARCH_SORTED_MAX;
                 if newest_first {
                     // Dense matches: the newest-first table walk fills a page
@@ -222,8 +225,7 @@ pub async fn list_by_name<T>(
     } else {
         format!(" ORDER BY t.name, t.id LIMIT ${}", params.len())
     };
-    let rows = bind_all(sqlx::query(&sql), &params).fetch_all(conn).await?;
-    let items: Vec<T> = rows.iter().map(from_row).collect();
+    let items = store.read_rows(sql, params, from_row).await?;
     if newest_first {
         Ok(finish(items, spec.limit, |it| (String::new(), key(it).1)))
     } else {
