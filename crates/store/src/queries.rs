@@ -130,10 +130,13 @@ pub struct ListSpec {
     pub digits_prefix: Option<&'static str>,
 }
 
-/// A search with at most this many matches is sorted by name; a broader one
-/// (or one under 3 characters, which trigrams cannot index) lists newest
-/// first, so a page costs the same however many rows match.
-pub const SEARCH_SORTED_MAX: i64 = 500;
+/// A search whose longest word has fewer trigram matches than this is sorted
+/// by name (fetching and sorting that many rows is cheap); a broader one is
+/// listed newest first, straight from the index in rowid order, and stops
+/// when the page is full — so any search costs about a page of rows. One with
+/// no word of 3+ letters (trigrams cannot index it) walks the table newest
+/// first.
+pub const SEARCH_SORTED_MAX: i64 = 200;
 
 /// A page of rows ordered by `(name, id)`, using the `(name, id)` index.
 ///
@@ -154,6 +157,8 @@ pub async fn list_by_name<T: Send + 'static>(
     let mut sql = format!("SELECT {cols} FROM {table} t WHERE 1 = 1");
     let mut params: Vec<P> = Vec::new();
     let mut newest_first = false;
+    // What "newest first" orders by: the index's rowid when it drives the query.
+    let mut newest_key = "t.id";
     let q = spec.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
     let digits = q.filter(|q| q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit()));
     if let (Some(col), Some(d)) = (spec.digits_prefix, digits) {
@@ -166,9 +171,17 @@ pub async fn list_by_name<T: Send + 'static>(
         params.push(P::S(String::from_utf8_lossy(&hi).to_string()));
         sql += &format!(" AND t.{col} >= $1 AND t.{col} < $2");
     } else if let Some(q) = q {
-        let phrase = format!("\"{}\"", q.to_lowercase().replace('"', "\"\""));
-        match spec.fts {
-            Some(fts) if q.chars().count() >= 3 => {
+        // The index is asked for the longest word only (a legal form like
+        // «ООО» is in half the names and makes a phrase check dear); the
+        // whole query is then checked with LIKE on those candidates.
+        let longest = q
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3)
+            .max_by_key(|w| w.chars().count());
+        params.push(P::S(like_pattern(q)));
+        match (spec.fts, longest) {
+            (Some(fts), Some(word)) => {
+                let phrase = format!("\"{}\"", word.to_lowercase());
                 let probe = format!("SELECT COUNT(*) AS n FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH $1 LIMIT {SEARCH_SORTED_MAX})");
                 let n = store
                     .read_rows(probe, vec![P::S(phrase.clone())], |r| r.int("n"))
@@ -177,25 +190,24 @@ pub async fn list_by_name<T: Send + 'static>(
                     .copied()
                     .unwrap_or(0);
                 newest_first = n >= SEARCH_SORTED_MAX;
+                params.push(P::S(phrase));
                 if newest_first {
-                    // Dense matches: the newest-first table walk fills a page
-                    // within a few hundred rows.
-                    params.push(P::S(like_pattern(q)));
-                    sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
+                    // The index yields matches newest first; the page stops it.
+                    let cols: Vec<String> =
+                        cols.split(',').map(|c| format!("t.{}", c.trim())).collect();
+                    sql = format!("SELECT {} FROM {fts} f JOIN {table} t ON t.id = f.rowid WHERE f.{fts} MATCH $2", cols.join(", "));
+                    newest_key = "f.rowid";
                 } else {
-                    params.push(P::S(phrase));
-                    sql += &format!(" AND t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $1)");
+                    sql += &format!(" AND t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $2)");
                 }
-            }
-            Some(_) => {
-                newest_first = true;
-                params.push(P::S(like_pattern(q)));
                 sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
             }
-            None => {
-                params.push(P::S(like_pattern(q)));
-                sql += &format!(" AND {search_col} LIKE $1 ESCAPE '\\'");
+            (Some(_), None) => {
+                // No word of 3+ letters: trigrams cannot help; walk newest first.
+                newest_first = true;
+                sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
             }
+            (None, _) => sql += &format!(" AND {search_col} LIKE $1 ESCAPE '\\'"),
         }
     }
     if let Some(a) = spec.archived {
@@ -209,7 +221,7 @@ pub async fn list_by_name<T: Send + 'static>(
     if let Some((name, id)) = &spec.after {
         params.push(P::I(*id));
         if newest_first {
-            sql += &format!(" AND t.id < ${}", params.len());
+            sql += &format!(" AND {newest_key} < ${}", params.len());
         } else {
             params.push(P::S(name.clone()));
             sql += &format!(
@@ -221,7 +233,7 @@ pub async fn list_by_name<T: Send + 'static>(
     }
     params.push(P::I(spec.limit + 1));
     sql += &if newest_first {
-        format!(" ORDER BY t.id DESC LIMIT ${}", params.len())
+        format!(" ORDER BY {newest_key} DESC LIMIT ${}", params.len())
     } else {
         format!(" ORDER BY t.name, t.id LIMIT ${}", params.len())
     };

@@ -78,13 +78,13 @@ async fn browser_logs_in_and_creates_a_counterparty() {
 
     c.goto(&format!("{base}/counterparties")).await.unwrap();
     // Not logged in: the login page, then back where we wanted to go.
-    assert!(c.current_url().await.unwrap().as_str().contains("/login"));
-    c.find(Locator::Css("input[name=login]"))
-        .await
-        .unwrap()
-        .send_keys("admin")
+    let login = c
+        .wait()
+        .for_element(Locator::Css("input[name=login]"))
         .await
         .unwrap();
+    assert!(c.current_url().await.unwrap().as_str().contains("/login"));
+    login.send_keys("admin").await.unwrap();
     c.find(Locator::Css("input[name=password]"))
         .await
         .unwrap()
@@ -97,6 +97,12 @@ async fn browser_logs_in_and_creates_a_counterparty() {
         .click()
         .await
         .unwrap();
+    // Each wait below is for the page a click navigates to.
+    let new = c
+        .wait()
+        .for_element(Locator::LinkText("+ Новый контрагент"))
+        .await
+        .unwrap();
     assert!(c
         .current_url()
         .await
@@ -105,19 +111,14 @@ async fn browser_logs_in_and_creates_a_counterparty() {
         .ends_with("/counterparties"));
     assert_eq!(c.title().await.unwrap(), "Контрагенты — kupets");
 
-    c.find(Locator::LinkText("+ Новый контрагент"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=name]"))
-        .await
-        .unwrap()
-        .send_keys("ООО «Браузер»")
+    new.click().await.unwrap();
+    let name = c
+        .wait()
+        .for_element(Locator::Css("input[name=name]"))
         .await
         .unwrap();
-    // First a wrong INN: the form says so.
+    name.send_keys("ООО «Браузер»").await.unwrap();
+    // First a wrong INN: the form says so and keeps what was typed.
     c.find(Locator::Css("input[name=inn]"))
         .await
         .unwrap()
@@ -130,12 +131,19 @@ async fn browser_logs_in_and_creates_a_counterparty() {
         .click()
         .await
         .unwrap();
-    let src = c.source().await.unwrap();
-    assert!(
-        src.contains("Неверное контрольное число ИНН"),
-        "error shown"
-    );
+    let err = c.wait().for_element(Locator::Css("div.err")).await.unwrap();
+    assert_eq!(err.text().await.unwrap(), "Неверное контрольное число ИНН");
     let inn = c.find(Locator::Css("input[name=inn]")).await.unwrap();
+    assert_eq!(
+        c.find(Locator::Css("input[name=name]"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .as_deref(),
+        Some("ООО «Браузер»")
+    );
     inn.clear().await.unwrap();
     inn.send_keys("7707083893").await.unwrap();
     c.find(Locator::Css("select[name=kind] option[value=both]"))
@@ -150,8 +158,8 @@ async fn browser_logs_in_and_creates_a_counterparty() {
         .click()
         .await
         .unwrap();
-    let src = c.source().await.unwrap();
-    assert!(src.contains("Сохранено"), "saved notice");
+    let notice = c.wait().for_element(Locator::Css("div.ok")).await.unwrap();
+    assert_eq!(notice.text().await.unwrap(), "Сохранено.");
     assert_eq!(
         c.find(Locator::Css("h1"))
             .await

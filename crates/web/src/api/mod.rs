@@ -53,7 +53,7 @@ fn id_of(s: &str, entity: &'static str) -> Result<i64, ApiError> {
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Substring of the name (and SKU for products). For counterparties 4+
-    /// digits search INNs starting with them. A search matching more than 500
+    /// digits search INNs starting with them. A search matching more than 3000
     /// records (or shorter than 3 characters) lists newest first.
     pub q: Option<String>,
     /// `false` (default): active records; `true`: archived; `all`: both.
