@@ -193,6 +193,29 @@ impl Store {
         }
     }
 
+    /// Like [`Store::read_rows`], with the main query chosen by the result of
+    /// a `COUNT(*) AS n` query first — on SQLite both run in one blocking task.
+    pub async fn read_rows_after_count<T: Send + 'static>(
+        &self,
+        count: (String, Vec<queries::P>),
+        then: fast::ThenQuery,
+        map: fn(&dyn model::RowGet) -> T,
+    ) -> Result<Vec<T>> {
+        match &self.fast {
+            Some(f) => f.query_after_count(count, then, map).await,
+            None => {
+                let n = self
+                    .read_rows(count.0, count.1, |r| r.int("n"))
+                    .await?
+                    .first()
+                    .copied()
+                    .unwrap_or(0);
+                let (sql, params) = then(n);
+                self.read_rows(sql, params, map).await
+            }
+        }
+    }
+
     /// Starts the one transaction of a use case.
     pub async fn begin(&self) -> Result<Tx> {
         Ok(self.write.begin().await?)

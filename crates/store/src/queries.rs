@@ -147,101 +147,163 @@ pub const SEARCH_SORTED_MAX: i64 = 200;
 /// in the alphabet. Without an index the search filters the name-ordered walk.
 pub async fn list_by_name<T: Send + 'static>(
     store: &crate::Store,
-    table: &str,
-    cols: &str,
-    search_col: &str,
+    table: &'static str,
+    cols: &'static str,
+    search_col: &'static str,
     spec: &ListSpec,
     from_row: fn(&dyn RowGet) -> T,
     key: fn(&T) -> (String, i64),
 ) -> Result<Page<T>> {
-    let mut sql = format!("SELECT {cols} FROM {table} t WHERE 1 = 1");
-    let mut params: Vec<P> = Vec::new();
-    let mut newest_first = false;
-    // What "newest first" orders by: the index's rowid when it drives the query.
-    let mut newest_key = "t.id";
-    let q = spec.q.as_deref().map(str::trim).filter(|q| !q.is_empty());
-    let digits = q.filter(|q| q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit()));
-    if let (Some(col), Some(d)) = (spec.digits_prefix, digits) {
-        // An index range: `col` starts with the digits.
-        let mut hi = d.as_bytes().to_vec();
-        if let Some(last) = hi.last_mut() {
-            *last += 1; // '9' + 1 is ':' — still the right upper bound
-        }
-        params.push(P::S(d.to_string()));
-        params.push(P::S(String::from_utf8_lossy(&hi).to_string()));
-        sql += &format!(" AND t.{col} >= $1 AND t.{col} < $2");
-    } else if let Some(q) = q {
-        // The index is asked for the longest word only (a legal form like
-        // «ООО» is in half the names and makes a phrase check dear); the
-        // whole query is then checked with LIKE on those candidates.
-        let longest = q
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| w.chars().count() >= 3)
-            .max_by_key(|w| w.chars().count());
-        params.push(P::S(like_pattern(q)));
-        match (spec.fts, longest) {
-            (Some(fts), Some(word)) => {
-                let phrase = format!("\"{}\"", word.to_lowercase());
-                let probe = format!("SELECT COUNT(*) AS n FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH $1 LIMIT {SEARCH_SORTED_MAX})");
-                let n = store
-                    .read_rows(probe, vec![P::S(phrase.clone())], |r| r.int("n"))
-                    .await?
-                    .first()
-                    .copied()
-                    .unwrap_or(0);
-                newest_first = n >= SEARCH_SORTED_MAX;
-                params.push(P::S(phrase));
-                if newest_first {
-                    // The index yields matches newest first; the page stops it.
-                    let cols: Vec<String> =
-                        cols.split(',').map(|c| format!("t.{}", c.trim())).collect();
-                    sql = format!("SELECT {} FROM {fts} f JOIN {table} t ON t.id = f.rowid WHERE f.{fts} MATCH $2", cols.join(", "));
-                    newest_key = "f.rowid";
-                } else {
-                    sql += &format!(" AND t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $2)");
-                }
-                sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
-            }
-            (Some(_), None) => {
-                // No word of 3+ letters: trigrams cannot help; walk newest first.
-                newest_first = true;
-                sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
-            }
-            (None, _) => sql += &format!(" AND {search_col} LIKE $1 ESCAPE '\\'"),
-        }
-    }
-    if let Some(a) = spec.archived {
-        params.push(P::I(a as i64));
-        sql += &format!(" AND t.archived = ${}", params.len());
-    }
-    for (col, v) in &spec.eq {
-        params.push(v.clone());
-        sql += &format!(" AND t.{col} = ${}", params.len());
-    }
-    if let Some((name, id)) = &spec.after {
-        params.push(P::I(*id));
-        if newest_first {
-            sql += &format!(" AND {newest_key} < ${}", params.len());
-        } else {
-            params.push(P::S(name.clone()));
-            sql += &format!(
-                " AND (t.name, t.id) > (${}, ${})",
-                params.len(),
-                params.len() - 1
-            );
-        }
-    }
-    params.push(P::I(spec.limit + 1));
-    sql += &if newest_first {
-        format!(" ORDER BY {newest_key} DESC LIMIT ${}", params.len())
-    } else {
-        format!(" ORDER BY t.name, t.id LIMIT ${}", params.len())
+    let plan = ListPlan {
+        table,
+        cols,
+        search_col,
+        spec: spec.clone(),
     };
-    let items = store.read_rows(sql, params, from_row).await?;
+    let items = match plan.probe() {
+        // How many rows the index has for the longest word decides the order.
+        Some((fts, phrase)) => {
+            let count = (format!("SELECT COUNT(*) AS n FROM (SELECT rowid FROM {fts} WHERE {fts} MATCH $1 LIMIT {SEARCH_SORTED_MAX})"), vec![P::S(phrase)]);
+            let newest = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = newest.clone();
+            let then: crate::fast::ThenQuery = Box::new(move |n| {
+                let (sql, params, newest_first) = plan.build(Some(n));
+                flag.store(newest_first, std::sync::atomic::Ordering::Relaxed);
+                (sql, params)
+            });
+            let items = store.read_rows_after_count(count, then, from_row).await?;
+            (items, newest.load(std::sync::atomic::Ordering::Relaxed))
+        }
+        None => {
+            let (sql, params, newest_first) = plan.build(None);
+            (store.read_rows(sql, params, from_row).await?, newest_first)
+        }
+    };
+    let (items, newest_first) = items;
     if newest_first {
         Ok(finish(items, spec.limit, |it| (String::new(), key(it).1)))
     } else {
         Ok(finish(items, spec.limit, key))
+    }
+}
+
+/// The SQL of one list request, built without touching the database.
+struct ListPlan {
+    table: &'static str,
+    cols: &'static str,
+    search_col: &'static str,
+    spec: ListSpec,
+}
+
+impl ListPlan {
+    fn query(&self) -> Option<&str> {
+        self.spec
+            .q
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+    }
+
+    /// 4+ digits on a resource with a digits column: an index range.
+    fn digits(&self) -> Option<(&'static str, &str)> {
+        let q = self
+            .query()
+            .filter(|q| q.len() >= 4 && q.bytes().all(|b| b.is_ascii_digit()))?;
+        Some((self.spec.digits_prefix?, q))
+    }
+
+    /// The longest word of 3+ letters: the index is asked for it only (a
+    /// legal form like «ООО» is in half the names and makes a phrase check
+    /// dear); the whole query is then checked with LIKE on the candidates.
+    fn longest_word(&self) -> Option<&str> {
+        self.query()?
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|w| w.chars().count() >= 3)
+            .max_by_key(|w| w.chars().count())
+    }
+
+    /// The index and phrase to count first, when the trigram index is used.
+    fn probe(&self) -> Option<(&'static str, String)> {
+        if self.digits().is_some() {
+            return None;
+        }
+        Some((
+            self.spec.fts?,
+            format!("\"{}\"", self.longest_word()?.to_lowercase()),
+        ))
+    }
+
+    /// SQL and parameters; `count` is the probe's answer when there was one.
+    /// Returns whether the page is newest first.
+    fn build(&self, count: Option<i64>) -> (String, Vec<P>, bool) {
+        let (table, cols, search_col, spec) = (self.table, self.cols, self.search_col, &self.spec);
+        let mut sql = format!("SELECT {cols} FROM {table} t WHERE 1 = 1");
+        let mut params: Vec<P> = Vec::new();
+        let mut newest_first = false;
+        // What "newest first" orders by: the index's rowid when it drives the query.
+        let mut newest_key = "t.id";
+        if let Some((col, d)) = self.digits() {
+            let mut hi = d.as_bytes().to_vec();
+            if let Some(last) = hi.last_mut() {
+                *last += 1; // '9' + 1 is ':' — still the right upper bound
+            }
+            params.push(P::S(d.to_string()));
+            params.push(P::S(String::from_utf8_lossy(&hi).to_string()));
+            sql += &format!(" AND t.{col} >= $1 AND t.{col} < $2");
+        } else if let Some(q) = self.query() {
+            params.push(P::S(like_pattern(q)));
+            match (spec.fts, self.longest_word(), count) {
+                (Some(fts), Some(word), Some(n)) => {
+                    newest_first = n >= SEARCH_SORTED_MAX;
+                    params.push(P::S(format!("\"{}\"", word.to_lowercase())));
+                    if newest_first {
+                        // The index yields matches newest first; the page stops it.
+                        let cols: Vec<String> =
+                            cols.split(',').map(|c| format!("t.{}", c.trim())).collect();
+                        sql = format!("SELECT {} FROM {fts} f JOIN {table} t ON t.id = f.rowid WHERE f.{fts} MATCH $2", cols.join(", "));
+                        newest_key = "f.rowid";
+                    } else {
+                        sql +=
+                            &format!(" AND t.id IN (SELECT rowid FROM {fts} WHERE {fts} MATCH $2)");
+                    }
+                    sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
+                }
+                (Some(_), _, _) => {
+                    // No word of 3+ letters: trigrams cannot help; walk newest first.
+                    newest_first = true;
+                    sql += &format!(" AND t.{search_col} LIKE $1 ESCAPE '\\'");
+                }
+                (None, _, _) => sql += &format!(" AND {search_col} LIKE $1 ESCAPE '\\'"),
+            }
+        }
+        if let Some(a) = spec.archived {
+            params.push(P::I(a as i64));
+            sql += &format!(" AND t.archived = ${}", params.len());
+        }
+        for (col, v) in &spec.eq {
+            params.push(v.clone());
+            sql += &format!(" AND t.{col} = ${}", params.len());
+        }
+        if let Some((name, id)) = &spec.after {
+            params.push(P::I(*id));
+            if newest_first {
+                sql += &format!(" AND {newest_key} < ${}", params.len());
+            } else {
+                params.push(P::S(name.clone()));
+                sql += &format!(
+                    " AND (t.name, t.id) > (${}, ${})",
+                    params.len(),
+                    params.len() - 1
+                );
+            }
+        }
+        params.push(P::I(spec.limit + 1));
+        sql += &if newest_first {
+            format!(" ORDER BY {newest_key} DESC LIMIT ${}", params.len())
+        } else {
+            format!(" ORDER BY t.name, t.id LIMIT ${}", params.len())
+        };
+        (sql, params, newest_first)
     }
 }
 
