@@ -508,9 +508,43 @@ async fn driver(db: &str) -> anyhow::Result<()> {
     }
     let store_ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
     eprintln!("page of 101: sqlx Any {sqlx_ms:.3} ms, store read path {store_ms:.3} ms");
+    // A word search as the list builds it, through the store and bare.
+    let search = format!(
+        "SELECT {} FROM counterparties_fts f JOIN counterparties t ON t.id = f.rowid WHERE f.counterparties_fts MATCH $2 AND t.search LIKE $1 ESCAPE '\\' AND t.archived = 0 ORDER BY f.rowid DESC LIMIT 101",
+        Counterparty::COLS.split(", ").map(|c| format!("t.{c}")).collect::<Vec<_>>().join(", ")
+    );
+    let params = || {
+        vec![
+            kupets_store::queries::P::from("%гранит%"),
+            kupets_store::queries::P::from("\"гранит\""),
+        ]
+    };
+    let t = Instant::now();
+    for _ in 0..n {
+        std::hint::black_box(
+            store
+                .read_rows(search.clone(), params(), Counterparty::from_row)
+                .await?,
+        );
+    }
+    let store_search_ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
+    let conn = rusqlite::Connection::open(db)?;
+    let t = Instant::now();
+    for _ in 0..n {
+        let mut st = conn.prepare_cached(&search)?;
+        let rows: Vec<i64> = st
+            .query_map(
+                rusqlite::named_params! {"$1": "%гранит%", "$2": "\"гранит\""},
+                |r| r.get(0),
+            )?
+            .collect::<Result<_, _>>()?;
+        std::hint::black_box(rows);
+    }
+    let bare_search_ms = t.elapsed().as_secs_f64() * 1000.0 / n as f64;
+    eprintln!("word search: store read path {store_search_ms:.3} ms, bare rusqlite {bare_search_ms:.3} ms");
     println!(
         "{}",
-        json!({"scenario": "driver", "sqlx_any_page_ms": (sqlx_ms * 1000.0).round() / 1000.0, "store_read_page_ms": (store_ms * 1000.0).round() / 1000.0})
+        json!({"scenario": "driver", "sqlx_any_page_ms": (sqlx_ms * 1000.0).round() / 1000.0, "store_read_page_ms": (store_ms * 1000.0).round() / 1000.0, "store_search_ms": (store_search_ms * 1000.0).round() / 1000.0, "bare_search_ms": (bare_search_ms * 1000.0).round() / 1000.0})
     );
     Ok(())
 }
