@@ -55,7 +55,7 @@ pub struct DocFilter {
     pub before_id: Option<i64>,
 }
 
-fn transition_error(e: TransitionError) -> AppError {
+pub(crate) fn transition_error(e: TransitionError) -> AppError {
     match e {
         TransitionError::NotDraft(s) => AppError::conflict(
             "document_not_draft",
@@ -290,6 +290,22 @@ impl App {
             )
             .await?;
         }
+        if kind == DocKind::SalesOrder {
+            let shipped: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM documents WHERE order_id = $1 AND state = 'posted'",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+            if shipped > 0 {
+                return Err(AppError::conflict(
+                    "order_has_documents",
+                    "По заказу есть проведённые документы: сначала отмените их",
+                    "The order has posted documents: cancel them first",
+                ));
+            }
+        }
+        self.reverse_stock(&mut tx, id).await?;
         set_state(&mut tx, id, next, "cancelled_at", Some(&reason)).await?;
         audit(
             &mut tx,
@@ -314,6 +330,13 @@ impl App {
             .await?;
         Ok(Money(v))
     }
+}
+
+/// The document's state, refusing anything but a draft (edits and posting).
+pub(crate) fn check_draft(doc: &Document) -> Result<DocState> {
+    let s = state_of(doc)?;
+    s.check_edit().map_err(transition_error)?;
+    Ok(s)
 }
 
 fn state_of(doc: &Document) -> Result<DocState> {

@@ -10,6 +10,7 @@ pub mod document;
 pub mod error;
 pub mod input;
 pub mod people;
+pub mod trade;
 
 pub use error::AppError;
 use kupets_domain::role::Right;

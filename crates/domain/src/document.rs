@@ -7,13 +7,56 @@
 #[serde(rename_all = "snake_case")]
 pub enum DocKind {
     Adjustment,
+    SalesOrder,
+    Shipment,
+    Receipt,
+    PaymentIn,
+    PaymentOut,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 1] = [DocKind::Adjustment];
+    pub const ALL: [DocKind; 6] = [
+        DocKind::Adjustment,
+        DocKind::SalesOrder,
+        DocKind::Shipment,
+        DocKind::Receipt,
+        DocKind::PaymentIn,
+        DocKind::PaymentOut,
+    ];
     pub fn code(self) -> &'static str {
         match self {
             DocKind::Adjustment => "adjustment",
+            DocKind::SalesOrder => "sales_order",
+            DocKind::Shipment => "shipment",
+            DocKind::Receipt => "receipt",
+            DocKind::PaymentIn => "payment_in",
+            DocKind::PaymentOut => "payment_out",
+        }
+    }
+    /// Whether the kind has product lines.
+    pub fn has_lines(self) -> bool {
+        matches!(
+            self,
+            DocKind::SalesOrder | DocKind::Shipment | DocKind::Receipt
+        )
+    }
+    /// Stock effect of posting a line: +1 in, −1 out, 0 none.
+    pub fn stock_sign(self) -> i64 {
+        match self {
+            DocKind::Receipt => 1,
+            DocKind::Shipment => -1,
+            _ => 0,
+        }
+    }
+    /// Settlement effect of posting (the table in the domain rules): the sign
+    /// of the entry for the document's total. Positive: they owe us more.
+    pub fn settlement_sign(self) -> i64 {
+        match self {
+            DocKind::Shipment | DocKind::PaymentOut => 1,
+            DocKind::Receipt | DocKind::PaymentIn => -1,
+            // An adjustment carries its own sign; an order moves nothing.
+            DocKind::Adjustment => 1,
+            DocKind::SalesOrder => 0,
         }
     }
     pub fn parse(s: &str) -> Option<DocKind> {
@@ -23,12 +66,27 @@ impl DocKind {
     pub fn prefix(self) -> &'static str {
         match self {
             DocKind::Adjustment => "КОР",
+            DocKind::SalesOrder => "ЗК",
+            DocKind::Shipment => "РН",
+            DocKind::Receipt => "ПН",
+            DocKind::PaymentIn => "ПВХ",
+            DocKind::PaymentOut => "ПИСХ",
         }
     }
     pub fn label(self, ru: bool) -> &'static str {
         match (self, ru) {
             (DocKind::Adjustment, true) => "Корректировка долга",
             (DocKind::Adjustment, false) => "Debt adjustment",
+            (DocKind::SalesOrder, true) => "Заказ покупателя",
+            (DocKind::SalesOrder, false) => "Sales order",
+            (DocKind::Shipment, true) => "Отгрузка",
+            (DocKind::Shipment, false) => "Shipment",
+            (DocKind::Receipt, true) => "Поступление",
+            (DocKind::Receipt, false) => "Receipt",
+            (DocKind::PaymentIn, true) => "Входящий платёж",
+            (DocKind::PaymentIn, false) => "Incoming payment",
+            (DocKind::PaymentOut, true) => "Исходящий платёж",
+            (DocKind::PaymentOut, false) => "Outgoing payment",
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod error;
 pub mod inn;
 pub mod money;
 pub mod role;
+pub mod trade;
 pub mod vat;
 
 pub use document::{DocKind, DocState};

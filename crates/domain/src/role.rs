@@ -28,6 +28,12 @@ pub enum Right {
     CancelDocuments,
     /// Browse the audit log.
     ReadAudit,
+    /// Create and post sales orders.
+    Sell,
+    /// Create and post shipments and receipts.
+    MoveStock,
+    /// Post a shipment over the customer's credit limit (logged).
+    OverrideCreditLimit,
 }
 
 impl Role {
@@ -81,6 +87,9 @@ impl Role {
             PostSettlements => matches!(self, Admin | DepartmentHead | Accountant),
             CancelDocuments => matches!(self, Admin | DepartmentHead | Accountant),
             ReadAudit => matches!(self, Admin),
+            Sell => matches!(self, Admin | DepartmentHead | Manager),
+            MoveStock => matches!(self, Admin | DepartmentHead | Manager | Storekeeper),
+            OverrideCreditLimit => matches!(self, Admin | DepartmentHead),
         }
     }
 }

@@ -317,6 +317,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0002_search.sqlite.sql"),
         postgres: include_str!("../migrations/0002_search.postgres.sql"),
     },
+    Migration {
+        name: "0003_trade",
+        sqlite: include_str!("../migrations/0003_trade.sql"),
+        postgres: include_str!("../migrations/0003_trade.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

@@ -25,6 +25,9 @@ pub mod ser {
             None => s.serialize_none(),
         }
     }
+    pub fn qty<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&kupets_domain::Qty(*v).to_api())
+    }
     pub fn percent<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&Percent(*v).to_api())
     }
@@ -379,7 +382,15 @@ pub struct Document {
     #[serde(serialize_with = "ser::opt_id")]
     #[schema(value_type = Option<String>)]
     pub counterparty_id: Option<i64>,
-    /// Signed: positive raises the counterparty's debt to us.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub warehouse_id: Option<i64>,
+    /// The sales order a shipment or payment belongs to.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub order_id: Option<i64>,
+    /// Total: the sum of line amounts, or the payment or adjustment amount.
+    /// An adjustment's is signed: positive raises the counterparty's debt to us.
     #[serde(serialize_with = "ser::money")]
     #[schema(value_type = String, example = "1500.00")]
     pub amount: i64,
@@ -391,7 +402,7 @@ pub struct Document {
 }
 
 impl Document {
-    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason";
+    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason";
     pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
             id: col(r, "id"),
@@ -402,6 +413,8 @@ impl Document {
             author_id: col(r, "author_id"),
             responsible_id: col(r, "responsible_id"),
             counterparty_id: col(r, "counterparty_id"),
+            warehouse_id: col(r, "warehouse_id"),
+            order_id: col(r, "order_id"),
             amount: col(r, "amount"),
             comment: col(r, "comment"),
             created_at: col(r, "created_at"),
@@ -439,6 +452,62 @@ impl AuditEntry {
             entity: col(r, "entity"),
             entity_id: col(r, "entity_id"),
             details: col(r, "details"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DocLine {
+    #[serde(serialize_with = "ser::id")]
+    #[schema(value_type = String)]
+    pub id: i64,
+    pub line_no: i64,
+    #[serde(serialize_with = "ser::id")]
+    #[schema(value_type = String)]
+    pub product_id: i64,
+    pub product_name: String,
+    pub sku: String,
+    pub unit: String,
+    #[serde(serialize_with = "ser::qty")]
+    #[schema(value_type = String, example = "3")]
+    pub qty: i64,
+    #[serde(serialize_with = "ser::money")]
+    #[schema(value_type = String, example = "8202.60")]
+    pub price: i64,
+    #[serde(serialize_with = "ser::money")]
+    #[schema(value_type = String, example = "24607.80")]
+    pub amount: i64,
+    pub vat_rate: String,
+    #[serde(serialize_with = "ser::money")]
+    #[schema(value_type = String)]
+    pub vat: i64,
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub order_line_id: Option<i64>,
+    #[serde(serialize_with = "ser::qty")]
+    #[schema(value_type = String)]
+    pub closed_qty: i64,
+    pub close_reason: String,
+}
+
+impl DocLine {
+    pub const COLS: &'static str = "l.id, l.line_no, l.product_id, p.name AS product_name, p.sku, p.unit, l.qty, l.price, l.amount, l.vat_rate, l.vat, l.order_line_id, l.closed_qty, l.close_reason";
+    pub fn from_row(r: &dyn RowGet) -> Self {
+        Self {
+            id: col(r, "id"),
+            line_no: col(r, "line_no"),
+            product_id: col(r, "product_id"),
+            product_name: col(r, "product_name"),
+            sku: col(r, "sku"),
+            unit: col(r, "unit"),
+            qty: col(r, "qty"),
+            price: col(r, "price"),
+            amount: col(r, "amount"),
+            vat_rate: col(r, "vat_rate"),
+            vat: col(r, "vat"),
+            order_line_id: col(r, "order_line_id"),
+            closed_qty: col(r, "closed_qty"),
+            close_reason: col(r, "close_reason"),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 mod browser;
 mod pages;
+mod trade;
 
 use axum::http::{Method, StatusCode};
 use kupets_testkit::{both_engines, TestApp};

@@ -2,6 +2,7 @@
 //! these handlers' annotations.
 
 pub mod idempotency;
+pub mod trade;
 
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiResult};
@@ -518,6 +519,8 @@ pub async fn price_add(
 #[into_params(parameter_in = Query)]
 pub struct DocListParams {
     pub counterparty_id: Option<String>,
+    /// Payments only: `in` (default) or `out`.
+    pub direction: Option<String>,
     /// `draft`, `posted` or `cancelled`.
     pub state: Option<String>,
     pub limit: Option<String>,
@@ -784,6 +787,25 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(adj_post))
         .routes(routes!(adj_cancel))
         .routes(routes!(audit_log))
+        .routes(routes!(trade::orders::list, trade::orders::create))
+        .routes(routes!(trade::orders::get))
+        .routes(routes!(trade::order_view, trade::order_update))
+        .routes(routes!(trade::orders::post))
+        .routes(routes!(trade::orders::cancel))
+        .routes(routes!(trade::close_line))
+        .routes(routes!(trade::shipments::list, trade::shipments::create))
+        .routes(routes!(trade::shipments::get, trade::shipments::update))
+        .routes(routes!(trade::shipments::post))
+        .routes(routes!(trade::shipments::cancel))
+        .routes(routes!(trade::receipts::list, trade::receipts::create))
+        .routes(routes!(trade::receipts::get, trade::receipts::update))
+        .routes(routes!(trade::receipts::post))
+        .routes(routes!(trade::receipts::cancel))
+        .routes(routes!(trade::payments, trade::payment_create))
+        .routes(routes!(trade::payment_get))
+        .routes(routes!(trade::payment_post))
+        .routes(routes!(trade::payment_cancel))
+        .routes(routes!(trade::stock))
         .split_for_parts()
 }
 

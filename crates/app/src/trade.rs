@@ -1,0 +1,921 @@
+//! Sales orders, shipments, receipts and payments.
+//!
+//! A draft holds lines and changes nothing. Posting a shipment checks, inside
+//! one transaction: what remains on each referenced order line (the order row
+//! is locked first, so concurrent shipments against one order queue up), the
+//! stock at the warehouse (its row locked) and the customer's credit limit;
+//! then it appends stock moves and a settlement entry. Cancelling appends the
+//! reversals.
+
+use crate::input::{lenient, Check};
+use crate::people::check_ref;
+use crate::{today, Actor, App, AppError, Result};
+use chrono::Datelike;
+use kupets_domain::document::doc_number;
+use kupets_domain::role::Right;
+use kupets_domain::trade::{
+    line_amount, line_vat, payment_state, remaining, shipment_state, PaymentState, ShipmentState,
+};
+use kupets_domain::{DocKind, DocState, Money, Qty, VatRate};
+use kupets_store::model::{DocLine, Document, RowGet};
+use kupets_store::queries::{self, audit, next_doc_seq, P};
+use kupets_store::{now, Tx};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct LineInput {
+    #[serde(default, deserialize_with = "lenient")]
+    pub product_id: Option<String>,
+    /// Quantity, up to 3 decimals (`"2.5"`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub qty: Option<String>,
+    /// Unit price with VAT (`"8202.60"`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub price: Option<String>,
+    /// Shipments: the order line this line fulfils.
+    #[serde(default, deserialize_with = "lenient")]
+    pub order_line_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct TradeDocInput {
+    #[serde(default, deserialize_with = "lenient")]
+    pub counterparty_id: Option<String>,
+    /// Required for shipments and receipts.
+    #[serde(default, deserialize_with = "lenient")]
+    pub warehouse_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub date: Option<String>,
+    /// Shipments: the sales order shipped against.
+    #[serde(default, deserialize_with = "lenient")]
+    pub order_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub comment: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub responsible_id: Option<String>,
+    #[serde(default)]
+    pub lines: Vec<LineInput>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PaymentInput {
+    /// `in` (from a customer, the default) or `out` (a refund, or paying a supplier).
+    #[serde(default, deserialize_with = "lenient")]
+    pub direction: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub counterparty_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub date: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub amount: Option<String>,
+    /// The sales order paid for, if any.
+    #[serde(default, deserialize_with = "lenient")]
+    pub order_id: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub comment: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub responsible_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct CloseLineInput {
+    #[serde(default, deserialize_with = "lenient")]
+    pub reason: Option<String>,
+}
+
+/// A document with its lines.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TradeDoc {
+    #[serde(flatten)]
+    pub document: Document,
+    pub lines: Vec<DocLine>,
+}
+
+/// An order line with its progress.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderLineView {
+    #[serde(flatten)]
+    pub line: DocLine,
+    #[schema(value_type = String)]
+    pub shipped: String,
+    #[schema(value_type = String)]
+    pub remaining: String,
+}
+
+/// The order view: ordered, shipped, remaining, paid and the states.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OrderView {
+    #[serde(flatten)]
+    pub document: Document,
+    pub lines: Vec<OrderLineView>,
+    #[schema(value_type = String)]
+    pub ordered_amount: String,
+    #[schema(value_type = String)]
+    pub shipped_amount: String,
+    #[schema(value_type = String)]
+    pub paid_amount: String,
+    /// `not_shipped`, `partially_shipped`, `shipped`.
+    #[schema(value_type = String)]
+    pub shipment_state: ShipmentState,
+    /// `unpaid`, `prepaid`, `partially_paid`, `paid`.
+    #[schema(value_type = String)]
+    pub payment_state: PaymentState,
+}
+
+/// Stock of a product at a warehouse.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StockRow {
+    #[schema(value_type = String)]
+    pub warehouse_id: String,
+    pub warehouse_name: String,
+    #[schema(value_type = String)]
+    pub product_id: String,
+    pub product_name: String,
+    pub sku: String,
+    #[schema(value_type = String)]
+    pub qty: String,
+}
+
+fn right_for(kind: DocKind) -> Right {
+    match kind {
+        DocKind::SalesOrder => Right::Sell,
+        DocKind::Shipment | DocKind::Receipt => Right::MoveStock,
+        _ => Right::PostSettlements,
+    }
+}
+
+fn err(code: &'static str, ru: String, en: String) -> AppError {
+    AppError::Conflict { code, ru, en }
+}
+
+async fn load_lines(tx: &mut Tx, doc_id: i64) -> Result<Vec<DocLine>> {
+    let sql = format!("SELECT {} FROM document_lines l JOIN products p ON p.id = l.product_id WHERE l.document_id = $1 ORDER BY l.line_no", DocLine::COLS);
+    let rows = sqlx::query(&sql).bind(doc_id).fetch_all(&mut **tx).await?;
+    Ok(rows.iter().map(|r| DocLine::from_row(r)).collect())
+}
+
+/// Shipped so far on an order line: posted shipments only.
+async fn shipped_on(tx: &mut Tx, order_line_id: i64) -> Result<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM document_lines l JOIN documents d ON d.id = l.document_id \
+         WHERE l.order_line_id = $1 AND d.kind = 'shipment' AND d.state = 'posted'",
+    )
+    .bind(order_line_id)
+    .fetch_one(&mut **tx)
+    .await?)
+}
+
+async fn allow_negative_stock(tx: &mut Tx) -> Result<bool> {
+    Ok(queries::get_setting(tx, "allow_negative_stock")
+        .await?
+        .as_deref()
+        == Some("true"))
+}
+
+impl App {
+    async fn doc_in_tx(&self, tx: &mut Tx, kind: DocKind, id: i64, lock: bool) -> Result<Document> {
+        let sql = format!(
+            "SELECT {} FROM documents WHERE id = $1 AND kind = $2{}",
+            Document::COLS,
+            if lock { self.store.for_update() } else { "" }
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(kind.code())
+            .fetch_optional(&mut **tx)
+            .await?;
+        row.as_ref()
+            .map(|r| Document::from_row(r))
+            .ok_or(AppError::NotFound { entity: "document" })
+    }
+
+    /// A document of a line kind with its lines.
+    pub async fn get_trade_doc(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<TradeDoc> {
+        let mut tx = self.store.begin().await?;
+        let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
+        let lines = load_lines(&mut tx, id).await?;
+        tx.rollback().await?;
+        Ok(TradeDoc { document, lines })
+    }
+
+    async fn trade_cols(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        kind: DocKind,
+        input: &TradeDocInput,
+    ) -> Result<(
+        chrono::NaiveDate,
+        Vec<(&'static str, P)>,
+        Vec<(i64, i64, i64, String, Option<i64>)>,
+    )> {
+        let mut c = Check::new();
+        let cp = c.id("counterparty_id", &input.counterparty_id);
+        if cp != 0 {
+            check_ref(&mut c, tx, "counterparty_id", "counterparties", Some(cp)).await?;
+        }
+        let wh = if kind == DocKind::SalesOrder {
+            c.opt_id("warehouse_id", &input.warehouse_id)
+        } else {
+            Some(c.id("warehouse_id", &input.warehouse_id)).filter(|w| *w != 0)
+        };
+        check_ref(&mut c, tx, "warehouse_id", "warehouses", wh).await?;
+        let date = c.date("date", &input.date, today());
+        let order_id = if kind == DocKind::Shipment {
+            c.opt_id("order_id", &input.order_id)
+        } else {
+            None
+        };
+        if let Some(o) = order_id {
+            match sqlx::query("SELECT state, counterparty_id FROM documents WHERE id = $1 AND kind = 'sales_order'").bind(o).fetch_optional(&mut **tx).await? {
+                None => c.err("order_id", "not_found", format!("Заказ {o} не найден"), format!("No sales order {o}")),
+                Some(r) => {
+                    if r.get::<String, _>("state") != "posted" {
+                        c.err("order_id", "order_not_posted", "Отгружать можно только по проведённому заказу", "Only a posted order can be shipped");
+                    }
+                    if cp != 0 && r.get::<Option<i64>, _>("counterparty_id") != Some(cp) {
+                        c.err("order_id", "other_customer", "Заказ другого покупателя", "The order belongs to another customer");
+                    }
+                }
+            }
+        }
+        let comment = c.opt_text("comment", &input.comment, 1000);
+        let responsible = c
+            .opt_id("responsible_id", &input.responsible_id)
+            .unwrap_or(actor.id());
+        check_ref(&mut c, tx, "responsible_id", "employees", Some(responsible)).await?;
+        if input.lines.is_empty() {
+            c.err(
+                "lines",
+                "required",
+                "Добавьте хотя бы одну строку",
+                "Add at least one line",
+            );
+        }
+        let mut lines = Vec::new();
+        for (i, l) in input.lines.iter().enumerate() {
+            let f = |name: &str| format!("lines[{i}].{name}");
+            let product = c.id(&f("product_id"), &l.product_id);
+            let qty = match l.qty.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => {
+                    c.add(kupets_domain::FieldError::required(&f("qty")));
+                    0
+                }
+                Some(s) => match Qty::parse(s) {
+                    Ok(q) if q.0 > 0 => q.0,
+                    _ => {
+                        c.err(
+                            &f("qty"),
+                            "invalid_qty",
+                            "Количество больше нуля, не более 3 знаков после запятой",
+                            "A quantity above zero with at most 3 decimals",
+                        );
+                        0
+                    }
+                },
+            };
+            let price = c.money(&f("price"), &l.price);
+            if price < 0 {
+                c.err(
+                    &f("price"),
+                    "negative",
+                    "Цена не может быть отрицательной",
+                    "A price cannot be negative",
+                );
+            }
+            let mut vat = String::new();
+            if product != 0 {
+                match sqlx::query_scalar::<_, String>("SELECT vat_rate FROM products WHERE id = $1")
+                    .bind(product)
+                    .fetch_optional(&mut **tx)
+                    .await?
+                {
+                    Some(v) => vat = v,
+                    None => c.err(
+                        &f("product_id"),
+                        "not_found",
+                        format!("Товар {product} не найден"),
+                        format!("No product {product}"),
+                    ),
+                }
+            }
+            let order_line = c.opt_id(&f("order_line_id"), &l.order_line_id);
+            if let Some(ol) = order_line {
+                let row =
+                    sqlx::query("SELECT document_id, product_id FROM document_lines WHERE id = $1")
+                        .bind(ol)
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                match row {
+                    Some(r)
+                        if Some(r.get::<i64, _>("document_id")) == order_id
+                            && r.get::<i64, _>("product_id") == product => {}
+                    _ => c.err(
+                        &f("order_line_id"),
+                        "not_in_order",
+                        "Строка не из этого заказа или другой товар",
+                        "Not a line of this order, or another product",
+                    ),
+                }
+            }
+            lines.push((product, qty, price, vat, order_line));
+        }
+        c.done()?;
+        let total: i64 = lines
+            .iter()
+            .map(|(_, q, p, _, _)| line_amount(Qty(*q), Money(*p)).0)
+            .sum();
+        Ok((
+            date,
+            vec![
+                ("counterparty_id", P::from(Some(cp))),
+                ("warehouse_id", P::from(wh)),
+                ("order_id", P::from(order_id)),
+                ("doc_date", P::from(date.to_string())),
+                ("amount", P::from(total)),
+                ("comment", P::from(comment)),
+                ("responsible_id", P::from(responsible)),
+            ],
+            lines,
+        ))
+    }
+
+    async fn write_lines(
+        tx: &mut Tx,
+        doc_id: i64,
+        lines: &[(i64, i64, i64, String, Option<i64>)],
+    ) -> Result<()> {
+        sqlx::query("DELETE FROM document_lines WHERE document_id = $1")
+            .bind(doc_id)
+            .execute(&mut **tx)
+            .await?;
+        for (i, (product, qty, price, vat, order_line)) in lines.iter().enumerate() {
+            let amount = line_amount(Qty(*qty), Money(*price));
+            let rate = VatRate::parse(vat).unwrap_or(VatRate::R22);
+            queries::insert(
+                tx,
+                "document_lines",
+                &[
+                    ("document_id", P::from(doc_id)),
+                    ("line_no", P::from(i as i64 + 1)),
+                    ("product_id", P::from(*product)),
+                    ("qty", P::from(*qty)),
+                    ("price", P::from(*price)),
+                    ("amount", P::from(amount.0)),
+                    ("vat_rate", P::from(vat.as_str())),
+                    ("vat", P::from(line_vat(amount, rate).0)),
+                    ("order_line_id", P::from(*order_line)),
+                ],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn new_header(
+        tx: &mut Tx,
+        actor: &Actor,
+        kind: DocKind,
+        date: chrono::NaiveDate,
+        mut cols: Vec<(&'static str, P)>,
+    ) -> Result<i64> {
+        let seq = next_doc_seq(tx, kind.code(), date.year()).await?;
+        cols.extend([
+            ("kind", P::from(kind.code())),
+            ("year", P::from(date.year() as i64)),
+            ("seq", P::from(seq)),
+            ("number", P::from(doc_number(kind, date.year(), seq))),
+            ("state", P::from(DocState::Draft.code())),
+            ("author_id", P::from(actor.id())),
+            ("created_at", P::from(now())),
+        ]);
+        let id = queries::insert(tx, "documents", &cols).await?;
+        audit(tx, Some(actor.id()), "create", kind.code(), id, "").await?;
+        Ok(id)
+    }
+
+    /// Creates a draft order, shipment or receipt.
+    pub async fn create_trade_doc(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        input: &TradeDocInput,
+    ) -> Result<TradeDoc> {
+        actor.require(right_for(kind))?;
+        let mut tx = self.store.begin().await?;
+        let (date, cols, lines) = self.trade_cols(&mut tx, actor, kind, input).await?;
+        let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
+        Self::write_lines(&mut tx, id, &lines).await?;
+        let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
+        let lines = load_lines(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(TradeDoc { document, lines })
+    }
+
+    /// Replaces a draft's header and lines; a posted document is refused.
+    pub async fn update_trade_doc(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        id: i64,
+        input: &TradeDocInput,
+    ) -> Result<TradeDoc> {
+        actor.require(right_for(kind))?;
+        let mut tx = self.store.begin().await?;
+        let doc = self.doc_in_tx(&mut tx, kind, id, true).await?;
+        crate::document::check_draft(&doc)?;
+        let (_, cols, lines) = self.trade_cols(&mut tx, actor, kind, input).await?;
+        queries::update(&mut tx, "documents", id, &cols).await?;
+        Self::write_lines(&mut tx, id, &lines).await?;
+        audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+        let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
+        let lines = load_lines(&mut tx, id).await?;
+        tx.commit().await?;
+        Ok(TradeDoc { document, lines })
+    }
+
+    /// Moves stock by `sign` × each line, refusing to go below zero unless
+    /// the installation allows it. Stock rows are locked while checked.
+    async fn move_stock(
+        &self,
+        tx: &mut Tx,
+        doc: &Document,
+        lines: &[DocLine],
+        sign: i64,
+    ) -> Result<()> {
+        let Some(wh) = doc.warehouse_id else {
+            return Ok(());
+        };
+        let negative_ok = allow_negative_stock(tx).await?;
+        let mut per_product: Vec<(i64, i64, String)> = Vec::new();
+        for l in lines {
+            match per_product.iter_mut().find(|p| p.0 == l.product_id) {
+                Some(p) => p.1 += l.qty,
+                None => per_product.push((l.product_id, l.qty, l.product_name.clone())),
+            }
+        }
+        // A fixed order of locks keeps two postings from deadlocking.
+        per_product.sort_by_key(|p| p.0);
+        for (product, qty, name) in per_product {
+            let delta = sign * qty;
+            sqlx::query("INSERT INTO stock (warehouse_id, product_id, qty) VALUES ($1, $2, 0) ON CONFLICT (warehouse_id, product_id) DO NOTHING")
+                .bind(wh)
+                .bind(product)
+                .execute(&mut **tx)
+                .await?;
+            let have: i64 = sqlx::query_scalar(&format!(
+                "SELECT qty FROM stock WHERE warehouse_id = $1 AND product_id = $2{}",
+                self.store.for_update()
+            ))
+            .bind(wh)
+            .bind(product)
+            .fetch_one(&mut **tx)
+            .await?;
+            if have + delta < 0 && !negative_ok {
+                return Err(err(
+                    "insufficient_stock",
+                    format!(
+                        "Недостаточно товара «{name}» на складе: есть {}, нужно {}",
+                        Qty(have).to_api(),
+                        Qty(-delta).to_api()
+                    ),
+                    format!(
+                        "Not enough '{name}' in stock: {} available, {} needed",
+                        Qty(have).to_api(),
+                        Qty(-delta).to_api()
+                    ),
+                ));
+            }
+            sqlx::query(
+                "UPDATE stock SET qty = qty + $1 WHERE warehouse_id = $2 AND product_id = $3",
+            )
+            .bind(delta)
+            .bind(wh)
+            .bind(product)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(doc.id)
+                .bind(wh)
+                .bind(product)
+                .bind(&doc.date)
+                .bind(delta)
+                .bind(now())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Appends the negation of a document's stock moves (cancelling it),
+    /// refusing to leave stock below zero unless allowed.
+    pub(crate) async fn reverse_stock(&self, tx: &mut Tx, doc_id: i64) -> Result<()> {
+        let moves = sqlx::query("SELECT warehouse_id, product_id, qty, move_date FROM stock_moves WHERE document_id = $1 ORDER BY product_id, id").bind(doc_id).fetch_all(&mut **tx).await?;
+        let negative_ok = allow_negative_stock(tx).await?;
+        for m in moves {
+            let (wh, product, qty): (i64, i64, i64) =
+                (m.get("warehouse_id"), m.get("product_id"), m.get("qty"));
+            let have: i64 = sqlx::query_scalar(&format!(
+                "SELECT qty FROM stock WHERE warehouse_id = $1 AND product_id = $2{}",
+                self.store.for_update()
+            ))
+            .bind(wh)
+            .bind(product)
+            .fetch_one(&mut **tx)
+            .await?;
+            if have - qty < 0 && !negative_ok {
+                return Err(err(
+                    "insufficient_stock",
+                    format!(
+                        "Отмена оставит на складе {} — товар уже отгружен",
+                        Qty(have - qty).to_api()
+                    ),
+                    format!(
+                        "Cancelling would leave {} in stock — the goods have been shipped",
+                        Qty(have - qty).to_api()
+                    ),
+                ));
+            }
+            sqlx::query(
+                "UPDATE stock SET qty = qty - $1 WHERE warehouse_id = $2 AND product_id = $3",
+            )
+            .bind(qty)
+            .bind(wh)
+            .bind(product)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query("INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(doc_id)
+                .bind(wh)
+                .bind(product)
+                .bind(m.get::<String, _>("move_date"))
+                .bind(-qty)
+                .bind(now())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Posts a draft of any trade kind.
+    pub async fn post_trade_doc(&self, actor: &Actor, kind: DocKind, id: i64) -> Result<Document> {
+        actor.require(right_for(kind))?;
+        let mut tx = self.store.begin().await?;
+        let doc = self.doc_in_tx(&mut tx, kind, id, true).await?;
+        let next = crate::document::check_draft(&doc)?
+            .post()
+            .map_err(crate::document::transition_error)?;
+        let lines = load_lines(&mut tx, id).await?;
+        if kind == DocKind::Shipment {
+            if let Some(order) = doc.order_id {
+                // Lock the order: shipments against it post one at a time.
+                sqlx::query(&format!(
+                    "SELECT id FROM documents WHERE id = $1{}",
+                    self.store.for_update()
+                ))
+                .bind(order)
+                .fetch_one(&mut *tx)
+                .await?;
+                for l in lines.iter().filter(|l| l.order_line_id.is_some()) {
+                    let ol = l.order_line_id.unwrap_or_default();
+                    let r = sqlx::query("SELECT qty, closed_qty FROM document_lines WHERE id = $1")
+                        .bind(ol)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let left = remaining(
+                        Qty(r.get("qty")),
+                        Qty(shipped_on(&mut tx, ol).await?),
+                        Qty(r.get("closed_qty")),
+                    );
+                    if l.qty > left.0 {
+                        return Err(err(
+                            "exceeds_order",
+                            format!(
+                                "Строка {}: «{}» — по заказу осталось {}, в отгрузке {}",
+                                l.line_no,
+                                l.product_name,
+                                left.to_api(),
+                                Qty(l.qty).to_api()
+                            ),
+                            format!(
+                                "Line {}: '{}' — {} left on the order, {} in the shipment",
+                                l.line_no,
+                                l.product_name,
+                                left.to_api(),
+                                Qty(l.qty).to_api()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let sign = kind.stock_sign();
+        if sign != 0 {
+            self.move_stock(&mut tx, &doc, &lines, sign).await?;
+        }
+        let settle = kind.settlement_sign() * doc.amount;
+        if let (Some(cp), true) = (
+            doc.counterparty_id,
+            kind != DocKind::SalesOrder && doc.amount != 0,
+        ) {
+            if kind == DocKind::Shipment {
+                let (balance, limit): (i64, Option<i64>) = {
+                    let b: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?;
+                    let l: Option<i64> = sqlx::query_scalar(&format!(
+                        "SELECT credit_limit FROM counterparties WHERE id = $1{}",
+                        self.store.for_update()
+                    ))
+                    .bind(cp)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    (b, l)
+                };
+                if let Some(limit) = limit.filter(|l| balance + settle > *l) {
+                    let (b, a, l) = (
+                        Money(balance).to_ru(),
+                        Money(balance + settle).to_ru(),
+                        Money(limit).to_ru(),
+                    );
+                    if !actor.can(Right::OverrideCreditLimit) {
+                        return Err(err(
+                            "credit_limit",
+                            format!("Превышен кредитный лимит: долг {b}, после отгрузки {a}, лимит {l}"),
+                            format!("Credit limit exceeded: balance {b}, after this shipment {a}, limit {l}"),
+                        ));
+                    }
+                    audit(
+                        &mut tx,
+                        Some(actor.id()),
+                        "credit_limit_override",
+                        kind.code(),
+                        id,
+                        &format!("balance {b} → {a}, limit {l}"),
+                    )
+                    .await?;
+                }
+            }
+            crate::document::write_entry(&mut tx, cp, doc.order_id, id, &doc.date, Money(settle))
+                .await?;
+        }
+        queries::update(
+            &mut tx,
+            "documents",
+            id,
+            &[
+                ("state", P::from(next.code())),
+                ("posted_at", P::from(now())),
+            ],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "post",
+            kind.code(),
+            id,
+            &format!("amount={}", Money(doc.amount)),
+        )
+        .await?;
+        let d = self.doc_in_tx(&mut tx, kind, id, false).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// Creates a draft payment (`in` or `out`).
+    pub async fn create_payment(&self, actor: &Actor, input: &PaymentInput) -> Result<Document> {
+        actor.require(Right::PostSettlements)?;
+        let mut c = Check::new();
+        let kind = match input.direction.as_deref().map(str::trim).unwrap_or("in") {
+            "in" | "" => DocKind::PaymentIn,
+            "out" => DocKind::PaymentOut,
+            _ => {
+                c.err(
+                    "direction",
+                    "invalid",
+                    "Направление: in или out",
+                    "Direction: in or out",
+                );
+                DocKind::PaymentIn
+            }
+        };
+        let mut tx = self.store.begin().await?;
+        let cp = c.id("counterparty_id", &input.counterparty_id);
+        if cp != 0 {
+            check_ref(
+                &mut c,
+                &mut tx,
+                "counterparty_id",
+                "counterparties",
+                Some(cp),
+            )
+            .await?;
+        }
+        let date = c.date("date", &input.date, today());
+        let amount = c.money("amount", &input.amount);
+        if amount <= 0 && c.errors.iter().all(|e| e.field != "amount") {
+            c.err(
+                "amount",
+                "not_positive",
+                "Сумма платежа больше нуля",
+                "A payment amount must be above zero",
+            );
+        }
+        let order_id = c.opt_id("order_id", &input.order_id);
+        if let Some(o) = order_id {
+            let owner: Option<Option<i64>> = sqlx::query_scalar(
+                "SELECT counterparty_id FROM documents WHERE id = $1 AND kind = 'sales_order'",
+            )
+            .bind(o)
+            .fetch_optional(&mut *tx)
+            .await?;
+            match owner {
+                None => c.err(
+                    "order_id",
+                    "not_found",
+                    format!("Заказ {o} не найден"),
+                    format!("No sales order {o}"),
+                ),
+                Some(owner) if cp != 0 && owner != Some(cp) => c.err(
+                    "order_id",
+                    "other_customer",
+                    "Заказ другого контрагента",
+                    "The order belongs to another counterparty",
+                ),
+                _ => {}
+            }
+        }
+        let comment = c.opt_text("comment", &input.comment, 1000);
+        let responsible = c
+            .opt_id("responsible_id", &input.responsible_id)
+            .unwrap_or(actor.id());
+        check_ref(
+            &mut c,
+            &mut tx,
+            "responsible_id",
+            "employees",
+            Some(responsible),
+        )
+        .await?;
+        c.done()?;
+        let cols = vec![
+            ("counterparty_id", P::from(Some(cp))),
+            ("order_id", P::from(order_id)),
+            ("doc_date", P::from(date.to_string())),
+            ("amount", P::from(amount)),
+            ("comment", P::from(comment)),
+            ("responsible_id", P::from(responsible)),
+        ];
+        let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
+        let d = self.doc_in_tx(&mut tx, kind, id, false).await?;
+        tx.commit().await?;
+        Ok(d)
+    }
+
+    /// The kind of a document by id (payments are listed under one resource).
+    pub async fn kind_of(&self, id: i64) -> Result<DocKind> {
+        let k: Option<String> = sqlx::query_scalar("SELECT kind FROM documents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.store.reader())
+            .await?;
+        k.as_deref()
+            .and_then(DocKind::parse)
+            .ok_or(AppError::NotFound { entity: "document" })
+    }
+
+    /// Closes the remainder of a posted order's line, with a reason.
+    pub async fn close_order_line(
+        &self,
+        actor: &Actor,
+        order_id: i64,
+        line_id: i64,
+        input: &CloseLineInput,
+    ) -> Result<OrderView> {
+        actor.require(Right::Sell)?;
+        let mut c = Check::new();
+        let reason = c.text("reason", &input.reason, 500);
+        c.done()?;
+        let mut tx = self.store.begin().await?;
+        let doc = self
+            .doc_in_tx(&mut tx, DocKind::SalesOrder, order_id, true)
+            .await?;
+        if doc.state != "posted" {
+            return Err(err(
+                "order_not_posted",
+                "Закрыть остаток можно только у проведённого заказа".into(),
+                "Only a posted order's remainder can be closed".into(),
+            ));
+        }
+        let r = sqlx::query(
+            "SELECT qty, closed_qty FROM document_lines WHERE id = $1 AND document_id = $2",
+        )
+        .bind(line_id)
+        .bind(order_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(AppError::NotFound {
+            entity: "order line",
+        })?;
+        let left = remaining(
+            Qty(r.get("qty")),
+            Qty(shipped_on(&mut tx, line_id).await?),
+            Qty(r.get("closed_qty")),
+        );
+        if left.0 <= 0 {
+            return Err(err(
+                "nothing_left",
+                "По строке нечего закрывать".into(),
+                "Nothing is left on this line".into(),
+            ));
+        }
+        sqlx::query("UPDATE document_lines SET closed_qty = closed_qty + $1, close_reason = $2 WHERE id = $3").bind(left.0).bind(&reason).bind(line_id).execute(&mut *tx).await?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "close_line",
+            "sales_order",
+            order_id,
+            &format!("line {line_id}: {} closed — {reason}", left.to_api()),
+        )
+        .await?;
+        tx.commit().await?;
+        self.order_view(actor, order_id).await
+    }
+
+    /// The order with ordered, shipped, remaining and paid, and its states.
+    pub async fn order_view(&self, _actor: &Actor, id: i64) -> Result<OrderView> {
+        let mut tx = self.store.begin().await?;
+        let document = self
+            .doc_in_tx(&mut tx, DocKind::SalesOrder, id, false)
+            .await?;
+        let lines = load_lines(&mut tx, id).await?;
+        let mut views = Vec::new();
+        let mut progress = Vec::new();
+        for l in lines {
+            let shipped = shipped_on(&mut tx, l.id).await?;
+            let left = remaining(Qty(l.qty), Qty(shipped), Qty(l.closed_qty));
+            progress.push((Qty(l.qty), Qty(shipped), Qty(l.closed_qty)));
+            views.push(OrderLineView {
+                shipped: Qty(shipped).to_api(),
+                remaining: Qty(left.0.max(0)).to_api(),
+                line: l,
+            });
+        }
+        let sums = sqlx::query(
+            "SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = 'shipment' THEN e.amount ELSE 0 END), 0) AS BIGINT) AS shipped, \
+                    CAST(COALESCE(SUM(CASE WHEN d.kind IN ('payment_in', 'payment_out') THEN -e.amount ELSE 0 END), 0) AS BIGINT) AS paid \
+             FROM settlement_entries e JOIN documents d ON d.id = e.document_id WHERE e.order_id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.rollback().await?;
+        let shipped = Money(sums.int("shipped"));
+        let paid = Money(sums.int("paid"));
+        let total = Money(document.amount);
+        Ok(OrderView {
+            lines: views,
+            ordered_amount: total.to_api(),
+            shipped_amount: shipped.to_api(),
+            paid_amount: paid.to_api(),
+            shipment_state: shipment_state(&progress),
+            payment_state: payment_state(total, shipped, paid),
+            document,
+        })
+    }
+
+    /// Stock rows, optionally for one warehouse or product; zero rows left out.
+    pub async fn stock(
+        &self,
+        _actor: &Actor,
+        warehouse_id: Option<i64>,
+        product_id: Option<i64>,
+    ) -> Result<Vec<StockRow>> {
+        let mut sql = String::from(
+            "SELECT s.warehouse_id, w.name AS warehouse_name, s.product_id, p.name AS product_name, p.sku, s.qty \
+             FROM stock s JOIN warehouses w ON w.id = s.warehouse_id JOIN products p ON p.id = s.product_id WHERE s.qty <> 0",
+        );
+        let mut params = Vec::new();
+        if let Some(w) = warehouse_id {
+            params.push(P::from(w));
+            sql += &format!(" AND s.warehouse_id = ${}", params.len());
+        }
+        if let Some(p) = product_id {
+            params.push(P::from(p));
+            sql += &format!(" AND s.product_id = ${}", params.len());
+        }
+        sql += " ORDER BY w.name, p.name LIMIT 5000";
+        Ok(self
+            .store
+            .read_rows(sql, params, |r| StockRow {
+                warehouse_id: r.int("warehouse_id").to_string(),
+                warehouse_name: r.text("warehouse_name"),
+                product_id: r.int("product_id").to_string(),
+                product_name: r.text("product_name"),
+                sku: r.text("sku"),
+                qty: Qty(r.int("qty")).to_api(),
+            })
+            .await?)
+    }
+}

@@ -1,0 +1,521 @@
+//! Orders, receipts, shipments, payments: stock, order progress and
+//! settlements on both engines, with every refusal.
+
+use axum::http::{Method, StatusCode};
+use kupets_testkit::{both_engines, TestApp};
+use serde_json::{json, Value};
+
+struct Shop {
+    wh: String,
+    drill: String,
+    customer: String,
+    supplier: String,
+}
+
+async fn shop(t: &TestApp) -> Shop {
+    let a = &t.admin;
+    let wh = t
+        .post("/api/v1/warehouses", a, json!({"name": "Основной"}))
+        .await
+        .id();
+    let drill = t
+        .post(
+            "/api/v1/products",
+            a,
+            json!({"sku": "DR-1", "name": "Дрель DR-1"}),
+        )
+        .await
+        .id();
+    let customer = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            json!({"name": "ООО «Строй»", "credit_limit": "100000"}),
+        )
+        .await
+        .id();
+    let supplier = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            json!({"name": "АО «Завод»", "kind": "supplier"}),
+        )
+        .await
+        .id();
+    Shop {
+        wh,
+        drill,
+        customer,
+        supplier,
+    }
+}
+
+async fn post(t: &TestApp, path: &str, token: &str) -> kupets_testkit::Resp {
+    t.send(Method::POST, path, token, None, &[]).await
+}
+
+async fn balance(t: &TestApp, cp: &str) -> String {
+    t.get(&format!("/api/v1/counterparties/{cp}"), &t.admin)
+        .await
+        .body["balance"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+async fn stock(t: &TestApp, wh: &str, product: &str) -> String {
+    let r = t
+        .get(
+            &format!("/api/v1/stock?warehouse_id={wh}&product_id={product}"),
+            &t.admin,
+        )
+        .await;
+    r.body
+        .as_array()
+        .unwrap()
+        .first()
+        .map(|s| s["qty"].as_str().unwrap().to_string())
+        .unwrap_or_else(|| "0".into())
+}
+
+fn line_of(v: &Value) -> String {
+    v["lines"][0]["id"].as_str().unwrap().to_string()
+}
+
+both_engines!(
+    order_to_shipments_payments_and_cancel,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        let s = shop(&t).await;
+
+        // Receipt: 10 drills at 600,00 from the supplier.
+        let r = t.post("/api/v1/receipts", a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "date": "2026-03-01", "lines": [{"product_id": s.drill, "qty": "10", "price": "600"}]})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["amount"], "6000.00");
+        assert_eq!(r.body["lines"][0]["vat"], "1081.97"); // 6000 × 22 / 122
+        assert_eq!(
+            stock(&t, &s.wh, &s.drill).await,
+            "0",
+            "a draft moves nothing"
+        );
+        assert_eq!(
+            post(&t, &format!("/api/v1/receipts/{}/post", r.id()), a)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "10");
+        assert_eq!(
+            balance(&t, &s.supplier).await,
+            "-6000.00",
+            "we owe the supplier"
+        );
+
+        // Order: 8 drills at 1 000,00.
+        let o = t.post("/api/v1/sales-orders", a, json!({"counterparty_id": s.customer, "date": "2026-03-02", "lines": [{"product_id": s.drill, "qty": "8", "price": "1000"}]})).await;
+        assert_eq!(o.status, StatusCode::CREATED, "{}", o.text);
+        let (order, oline) = (o.id(), line_of(&o.body));
+        // Shipping against a draft order is refused.
+        let r = t.post("/api/v1/shipments", a, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "order_id": order, "lines": [{"product_id": s.drill, "qty": "1", "price": "1000", "order_line_id": oline}]})).await;
+        assert_eq!(r.error_fields(), vec!["order_id"]);
+        assert_eq!(
+            post(&t, &format!("/api/v1/sales-orders/{order}/post"), a)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(
+            balance(&t, &s.customer).await,
+            "0.00",
+            "an order moves no money"
+        );
+        let v = t
+            .get(&format!("/api/v1/sales-orders/{order}"), a)
+            .await
+            .body;
+        assert_eq!(
+            (
+                v["ordered_amount"].as_str(),
+                v["shipment_state"].as_str(),
+                v["payment_state"].as_str()
+            ),
+            (Some("8000.00"), Some("not_shipped"), Some("unpaid"))
+        );
+
+        // Prepayment of 3 000,00 naming the order.
+        let p = t.post("/api/v1/payments", a, json!({"counterparty_id": s.customer, "order_id": order, "amount": "3000", "date": "2026-03-03"})).await;
+        assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
+        post(&t, &format!("/api/v1/payments/{}/post", p.id()), a).await;
+        assert_eq!(
+            balance(&t, &s.customer).await,
+            "-3000.00",
+            "a prepayment received"
+        );
+        assert_eq!(
+            t.get(&format!("/api/v1/sales-orders/{order}"), a)
+                .await
+                .body["payment_state"],
+            "prepaid"
+        );
+
+        // First shipment: 3 of 8.
+        let ship = |qty: &str| json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "order_id": order, "date": "2026-03-04", "lines": [{"product_id": s.drill, "qty": qty, "price": "1000", "order_line_id": oline}]});
+        let sh1 = t.post("/api/v1/shipments", a, ship("3")).await.id();
+        assert_eq!(
+            post(&t, &format!("/api/v1/shipments/{sh1}/post"), a)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "7");
+        assert_eq!(balance(&t, &s.customer).await, "0.00");
+        let v = t
+            .get(&format!("/api/v1/sales-orders/{order}"), a)
+            .await
+            .body;
+        assert_eq!(
+            (
+                v["lines"][0]["shipped"].as_str(),
+                v["lines"][0]["remaining"].as_str()
+            ),
+            (Some("3"), Some("5"))
+        );
+        assert_eq!(
+            (
+                v["shipment_state"].as_str(),
+                v["payment_state"].as_str(),
+                v["shipped_amount"].as_str()
+            ),
+            (
+                Some("partially_shipped"),
+                Some("partially_paid"),
+                Some("3000.00")
+            )
+        );
+
+        // Shipping more than remains is refused with the figures; nothing moves.
+        let sh2 = t.post("/api/v1/shipments", a, ship("6")).await.id();
+        let r = post(&t, &format!("/api/v1/shipments/{sh2}/post"), a).await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+        assert_eq!(r.body["code"], "exceeds_order");
+        assert!(
+            r.body["detail"].as_str().unwrap().contains("осталось 5"),
+            "{}",
+            r.text
+        );
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "7");
+        // Fix the draft to the remainder and post.
+        let r = t
+            .put(&format!("/api/v1/shipments/{sh2}"), a, ship("5"))
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            post(&t, &format!("/api/v1/shipments/{sh2}/post"), a)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "2");
+        assert_eq!(balance(&t, &s.customer).await, "5000.00");
+        assert_eq!(
+            t.get(&format!("/api/v1/sales-orders/{order}"), a)
+                .await
+                .body["shipment_state"],
+            "shipped"
+        );
+
+        // Negative stock is refused: 5 asked, 2 there.
+        let free = t.post("/api/v1/shipments", a, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "5", "price": "1000"}]})).await.id();
+        let r = post(&t, &format!("/api/v1/shipments/{free}/post"), a).await;
+        assert_eq!(r.body["code"], "insufficient_stock");
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("есть 2, нужно 5"),
+            "{}",
+            r.text
+        );
+
+        // The rest of the money: the order is paid, the balance is zero.
+        let p2 = t
+            .post(
+                "/api/v1/payments",
+                a,
+                json!({"counterparty_id": s.customer, "order_id": order, "amount": "5000"}),
+            )
+            .await
+            .id();
+        post(&t, &format!("/api/v1/payments/{p2}/post"), a).await;
+        assert_eq!(balance(&t, &s.customer).await, "0.00");
+        assert_eq!(
+            t.get(&format!("/api/v1/sales-orders/{order}"), a)
+                .await
+                .body["payment_state"],
+            "paid"
+        );
+
+        // A posted shipment is never edited; cancelling reverses stock and money.
+        let r = t
+            .put(&format!("/api/v1/shipments/{sh2}"), a, ship("1"))
+            .await;
+        assert_eq!(
+            (r.status, r.body["code"].as_str()),
+            (StatusCode::CONFLICT, Some("document_not_draft"))
+        );
+        let r = t
+            .post(
+                &format!("/api/v1/shipments/{sh2}/cancel"),
+                a,
+                json!({"reason": "Возврат на склад до выезда"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "7");
+        assert_eq!(balance(&t, &s.customer).await, "-5000.00");
+        let v = t
+            .get(&format!("/api/v1/sales-orders/{order}"), a)
+            .await
+            .body;
+        assert_eq!(
+            (
+                v["lines"][0]["remaining"].as_str(),
+                v["shipment_state"].as_str()
+            ),
+            (Some("5"), Some("partially_shipped"))
+        );
+        // The order cannot be cancelled while shipments stand.
+        assert_eq!(
+            t.post(
+                &format!("/api/v1/sales-orders/{order}/cancel"),
+                a,
+                json!({"reason": "x"})
+            )
+            .await
+            .body["code"],
+            "order_has_documents"
+        );
+
+        // Close the remainder with a reason: the order counts as shipped.
+        let r = t
+            .post(
+                &format!("/api/v1/sales-orders/{order}/lines/{oline}/close"),
+                a,
+                json!({"reason": "Клиент отказался"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            (
+                r.body["lines"][0]["remaining"].as_str(),
+                r.body["shipment_state"].as_str()
+            ),
+            (Some("0"), Some("shipped"))
+        );
+        assert_eq!(
+            t.post(
+                &format!("/api/v1/sales-orders/{order}/lines/{oline}/close"),
+                a,
+                json!({"reason": "ещё"})
+            )
+            .await
+            .body["code"],
+            "nothing_left"
+        );
+
+        // Every balance equals the sum of its ledger entries.
+        let rows: Vec<(i64, i64)> = sqlx::query_as("SELECT counterparty_id, CAST(SUM(amount) AS BIGINT) FROM settlement_entries GROUP BY counterparty_id").fetch_all(t.app.store.reader()).await.unwrap();
+        for (cp, sum) in rows {
+            assert_eq!(
+                balance(&t, &cp.to_string()).await,
+                kupets_domain::Money(sum).to_api()
+            );
+        }
+        // Stock equals the sum of its moves.
+        let moves: i64 = sqlx::query_scalar("SELECT CAST(SUM(qty) AS BIGINT) FROM stock_moves")
+            .fetch_one(t.app.store.reader())
+            .await
+            .unwrap();
+        assert_eq!(
+            kupets_domain::Qty(moves).to_api(),
+            stock(&t, &s.wh, &s.drill).await
+        );
+    }
+);
+
+both_engines!(trade_refusals, |t: TestApp| async move {
+    let a = &t.admin;
+    let s = shop(&t).await;
+    // Missing and bad fields, all named.
+    let r = t
+        .post(
+            "/api/v1/shipments",
+            a,
+            json!({"lines": [{"product_id": "999", "qty": "-1", "price": "1.001"}]}),
+        )
+        .await;
+    let mut f = r.error_fields();
+    f.sort();
+    assert_eq!(
+        f,
+        vec![
+            "counterparty_id",
+            "lines[0].price",
+            "lines[0].product_id",
+            "lines[0].qty",
+            "warehouse_id"
+        ]
+    );
+    assert_eq!(
+        t.post(
+            "/api/v1/receipts",
+            a,
+            json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "lines": []})
+        )
+        .await
+        .error_fields(),
+        vec!["lines"]
+    );
+    assert_eq!(
+        t.post(
+            "/api/v1/payments",
+            a,
+            json!({"counterparty_id": s.customer, "amount": "0", "direction": "sideways"})
+        )
+        .await
+        .error_fields()
+        .len(),
+        2
+    );
+
+    // Rights: a storekeeper moves stock but takes no money; an accountant the reverse.
+    let store = t.user("store", "storekeeper").await;
+    let acc = t.user("acc", "accountant").await;
+    let mgr = t.user("mgr", "manager").await;
+    let rc = t.post("/api/v1/receipts", &store, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "5", "price": "600"}]})).await;
+    assert_eq!(rc.status, StatusCode::CREATED);
+    assert_eq!(
+        post(&t, &format!("/api/v1/receipts/{}/post", rc.id()), &acc)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        post(&t, &format!("/api/v1/receipts/{}/post", rc.id()), &store)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        t.post(
+            "/api/v1/payments",
+            &store,
+            json!({"counterparty_id": s.customer, "amount": "10"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(t.post("/api/v1/sales-orders", &store, json!({"counterparty_id": s.customer, "lines": [{"product_id": s.drill, "qty": "1", "price": "1"}]})).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        t.post(
+            &format!("/api/v1/receipts/{}/cancel", rc.id()),
+            &store,
+            json!({"reason": "x"})
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // Credit limit 100 000,00: a manager cannot ship 5 × 30 000; a head can, and it is logged.
+    let big = t.post("/api/v1/shipments", &mgr, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "5", "price": "30000"}]})).await.id();
+    let r = post(&t, &format!("/api/v1/shipments/{big}/post"), &mgr).await;
+    assert_eq!(r.body["code"], "credit_limit", "{}", r.text);
+    assert!(
+        r.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("лимит 100\u{a0}000,00"),
+        "{}",
+        r.text
+    );
+    assert_eq!(stock(&t, &s.wh, &s.drill).await, "5", "nothing moved");
+    assert_eq!(balance(&t, &s.customer).await, "0.00");
+    let head = t.user("head", "department_head").await;
+    assert_eq!(
+        post(&t, &format!("/api/v1/shipments/{big}/post"), &head)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(balance(&t, &s.customer).await, "150000.00");
+    assert_eq!(
+        t.get("/api/v1/audit-log?action=credit_limit_override", a)
+            .await
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    // Cancelling the receipt now would leave stock below zero: refused.
+    let r = t
+        .post(
+            &format!("/api/v1/receipts/{}/cancel", rc.id()),
+            a,
+            json!({"reason": "ошибка"}),
+        )
+        .await;
+    assert_eq!(r.body["code"], "insufficient_stock");
+});
+
+both_engines!(
+    concurrent_shipments_never_overship,
+    |t: TestApp| async move {
+        let a = t.admin.clone();
+        let s = shop(&t).await;
+        let rc = t.post("/api/v1/receipts", &a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "100", "price": "1"}]})).await.id();
+        post(&t, &format!("/api/v1/receipts/{rc}/post"), &a).await;
+        let o = t.post("/api/v1/sales-orders", &a, json!({"counterparty_id": s.customer, "lines": [{"product_id": s.drill, "qty": "10", "price": "1"}]})).await;
+        let (order, oline) = (o.id(), line_of(&o.body));
+        post(&t, &format!("/api/v1/sales-orders/{order}/post"), &a).await;
+        let mut drafts = Vec::new();
+        for _ in 0..16 {
+            drafts.push(t.post("/api/v1/shipments", &a, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "order_id": order, "lines": [{"product_id": s.drill, "qty": "1", "price": "1", "order_line_id": oline}]})).await.id());
+        }
+        let t = std::sync::Arc::new(t);
+        let tasks: Vec<_> = drafts
+            .into_iter()
+            .map(|id| {
+                let (t, a) = (t.clone(), a.clone());
+                tokio::spawn(
+                    async move { post(&t, &format!("/api/v1/shipments/{id}/post"), &a).await },
+                )
+            })
+            .collect();
+        let (mut ok, mut refused) = (0, 0);
+        for task in tasks {
+            let r = task.await.unwrap();
+            match r.status {
+                StatusCode::OK => ok += 1,
+                StatusCode::CONFLICT if r.body["code"] == "exceeds_order" => refused += 1,
+                other => panic!("unexpected {other}: {}", r.text),
+            }
+        }
+        assert_eq!((ok, refused), (10, 6));
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "90");
+        let v = t
+            .get(&format!("/api/v1/sales-orders/{order}"), &a)
+            .await
+            .body;
+        assert_eq!(
+            (
+                v["lines"][0]["shipped"].as_str(),
+                v["lines"][0]["remaining"].as_str()
+            ),
+            (Some("10"), Some("0"))
+        );
+        assert_eq!(balance(&t, &s.customer).await, "10.00");
+    }
+);
