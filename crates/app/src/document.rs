@@ -290,18 +290,20 @@ impl App {
             )
             .await?;
         }
-        if kind == DocKind::SalesOrder {
+        // Documents standing on this one (shipments of an order, returns of a
+        // shipment) must be cancelled first.
+        {
             let shipped: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM documents WHERE order_id = $1 AND state = 'posted'",
+                "SELECT COUNT(*) FROM documents WHERE (order_id = $1 OR base_id = $1) AND state = 'posted' AND id <> $1",
             )
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
             if shipped > 0 {
                 return Err(AppError::conflict(
-                    "order_has_documents",
-                    "По заказу есть проведённые документы: сначала отмените их",
-                    "The order has posted documents: cancel them first",
+                    "has_dependent_documents",
+                    "На документе основаны проведённые документы: сначала отмените их",
+                    "Posted documents rest on this one: cancel them first",
                 ));
             }
         }

@@ -34,9 +34,12 @@ pub struct LineInput {
     /// Unit price with VAT (`"8202.60"`).
     #[serde(default, deserialize_with = "lenient")]
     pub price: Option<String>,
-    /// Shipments: the order line this line fulfils.
+    /// Shipments and receipts: the order line this line fulfils.
     #[serde(default, deserialize_with = "lenient")]
     pub order_line_id: Option<String>,
+    /// Returns: the shipment (or receipt) line returned; its price is used.
+    #[serde(default, deserialize_with = "lenient")]
+    pub base_line_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -48,9 +51,16 @@ pub struct TradeDocInput {
     pub warehouse_id: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub date: Option<String>,
-    /// Shipments: the sales order shipped against.
+    /// Shipments and receipts: the sales or purchase order fulfilled.
     #[serde(default, deserialize_with = "lenient")]
     pub order_id: Option<String>,
+    /// Returns: the shipment (customer return) or receipt (return to a
+    /// supplier) reversed. Required for returns.
+    #[serde(default, deserialize_with = "lenient")]
+    pub base_id: Option<String>,
+    /// Customer returns: the customer is owed a replacement.
+    #[serde(default, deserialize_with = "lenient")]
+    pub replacement_required: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub comment: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
@@ -138,10 +148,32 @@ pub struct StockRow {
     pub qty: String,
 }
 
+/// A validated line, before it is written.
+struct NewLine {
+    product: i64,
+    qty: i64,
+    price: i64,
+    vat: String,
+    base_line: Option<i64>,
+}
+
+/// The document kind that fulfils an order kind.
+fn fulfilled_by(order: DocKind) -> DocKind {
+    if order == DocKind::PurchaseOrder {
+        DocKind::Receipt
+    } else {
+        DocKind::Shipment
+    }
+}
+
 fn right_for(kind: DocKind) -> Right {
     match kind {
         DocKind::SalesOrder => Right::Sell,
-        DocKind::Shipment | DocKind::Receipt => Right::MoveStock,
+        DocKind::Shipment
+        | DocKind::Receipt
+        | DocKind::Return
+        | DocKind::SupplierReturn
+        | DocKind::PurchaseOrder => Right::MoveStock,
         _ => Right::PostSettlements,
     }
 }
@@ -156,13 +188,15 @@ async fn load_lines(tx: &mut Tx, doc_id: i64) -> Result<Vec<DocLine>> {
     Ok(rows.iter().map(|r| DocLine::from_row(r)).collect())
 }
 
-/// Shipped so far on an order line: posted shipments only.
-async fn shipped_on(tx: &mut Tx, order_line_id: i64) -> Result<i64> {
+/// How much of a line posted documents of `kind` have taken so far: shipped
+/// (or received) on an order line, or returned from a shipment (receipt) line.
+async fn taken_from(tx: &mut Tx, base_line_id: i64, kind: DocKind) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM document_lines l JOIN documents d ON d.id = l.document_id \
-         WHERE l.order_line_id = $1 AND d.kind = 'shipment' AND d.state = 'posted'",
+         WHERE l.base_line_id = $1 AND d.kind = $2 AND d.state = 'posted'",
     )
-    .bind(order_line_id)
+    .bind(base_line_id)
+    .bind(kind.code())
     .fetch_one(&mut **tx)
     .await?)
 }
@@ -206,41 +240,106 @@ impl App {
         actor: &Actor,
         kind: DocKind,
         input: &TradeDocInput,
-    ) -> Result<(
-        chrono::NaiveDate,
-        Vec<(&'static str, P)>,
-        Vec<(i64, i64, i64, String, Option<i64>)>,
-    )> {
+    ) -> Result<(chrono::NaiveDate, Vec<(&'static str, P)>, Vec<NewLine>)> {
         let mut c = Check::new();
         let cp = c.id("counterparty_id", &input.counterparty_id);
         if cp != 0 {
             check_ref(&mut c, tx, "counterparty_id", "counterparties", Some(cp)).await?;
         }
-        let wh = if kind == DocKind::SalesOrder {
-            c.opt_id("warehouse_id", &input.warehouse_id)
-        } else {
-            Some(c.id("warehouse_id", &input.warehouse_id)).filter(|w| *w != 0)
-        };
-        check_ref(&mut c, tx, "warehouse_id", "warehouses", wh).await?;
-        let date = c.date("date", &input.date, today());
-        let order_id = if kind == DocKind::Shipment {
-            c.opt_id("order_id", &input.order_id)
-        } else {
-            None
-        };
-        if let Some(o) = order_id {
-            match sqlx::query("SELECT state, counterparty_id FROM documents WHERE id = $1 AND kind = 'sales_order'").bind(o).fetch_optional(&mut **tx).await? {
-                None => c.err("order_id", "not_found", format!("Заказ {o} не найден"), format!("No sales order {o}")),
-                Some(r) => {
-                    if r.get::<String, _>("state") != "posted" {
-                        c.err("order_id", "order_not_posted", "Отгружать можно только по проведённому заказу", "Only a posted order can be shipped");
-                    }
-                    if cp != 0 && r.get::<Option<i64>, _>("counterparty_id") != Some(cp) {
-                        c.err("order_id", "other_customer", "Заказ другого покупателя", "The order belongs to another customer");
+        // A return reverses a posted shipment (receipt) of the same counterparty.
+        let mut base: Option<(i64, Option<i64>, Option<i64>)> = None;
+        if let Some(base_kind) = kind.base_kind() {
+            let id = c.id("base_id", &input.base_id);
+            if id != 0 {
+                let row = sqlx::query("SELECT state, counterparty_id, warehouse_id, order_id FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut **tx).await?;
+                match row {
+                    None => c.err(
+                        "base_id",
+                        "not_found",
+                        format!("{} {id} не найден(а)", base_kind.label(true)),
+                        format!("No {} {id}", base_kind.label(false).to_lowercase()),
+                    ),
+                    Some(r) => {
+                        if r.get::<String, _>("state") != "posted" {
+                            c.err(
+                                "base_id",
+                                "base_not_posted",
+                                "Возврат возможен только по проведённому документу",
+                                "Only a posted document can be returned",
+                            );
+                        }
+                        if cp != 0 && r.get::<Option<i64>, _>("counterparty_id") != Some(cp) {
+                            c.err(
+                                "base_id",
+                                "other_counterparty",
+                                "Документ другого контрагента",
+                                "The document belongs to another counterparty",
+                            );
+                        }
+                        base = Some((id, r.get("warehouse_id"), r.get("order_id")));
                     }
                 }
             }
         }
+        let wh = if kind.is_order() {
+            c.opt_id("warehouse_id", &input.warehouse_id)
+        } else {
+            match (
+                c.opt_id("warehouse_id", &input.warehouse_id),
+                base.and_then(|b| b.1),
+            ) {
+                (Some(w), _) | (None, Some(w)) => Some(w),
+                (None, None) => {
+                    c.add(kupets_domain::FieldError::required("warehouse_id"));
+                    None
+                }
+            }
+        };
+        check_ref(&mut c, tx, "warehouse_id", "warehouses", wh).await?;
+        let date = c.date("date", &input.date, today());
+        let order_id = match kind.order_kind() {
+            Some(order_kind) => {
+                let o = c.opt_id("order_id", &input.order_id);
+                if let Some(o) = o {
+                    match sqlx::query(
+                        "SELECT state, counterparty_id FROM documents WHERE id = $1 AND kind = $2",
+                    )
+                    .bind(o)
+                    .bind(order_kind.code())
+                    .fetch_optional(&mut **tx)
+                    .await?
+                    {
+                        None => c.err(
+                            "order_id",
+                            "not_found",
+                            format!("Заказ {o} не найден"),
+                            format!("No order {o}"),
+                        ),
+                        Some(r) => {
+                            if r.get::<String, _>("state") != "posted" {
+                                c.err(
+                                    "order_id",
+                                    "order_not_posted",
+                                    "Исполнять можно только проведённый заказ",
+                                    "Only a posted order can be fulfilled",
+                                );
+                            }
+                            if cp != 0 && r.get::<Option<i64>, _>("counterparty_id") != Some(cp) {
+                                c.err(
+                                    "order_id",
+                                    "other_counterparty",
+                                    "Заказ другого контрагента",
+                                    "The order belongs to another counterparty",
+                                );
+                            }
+                        }
+                    }
+                }
+                o
+            }
+            // A return settles against the order of what it returns.
+            None => base.and_then(|b| b.2),
+        };
         let comment = c.opt_text("comment", &input.comment, 1000);
         let responsible = c
             .opt_id("responsible_id", &input.responsible_id)
@@ -276,15 +375,6 @@ impl App {
                     }
                 },
             };
-            let price = c.money(&f("price"), &l.price);
-            if price < 0 {
-                c.err(
-                    &f("price"),
-                    "negative",
-                    "Цена не может быть отрицательной",
-                    "A price cannot be negative",
-                );
-            }
             let mut vat = String::new();
             if product != 0 {
                 match sqlx::query_scalar::<_, String>("SELECT vat_rate FROM products WHERE id = $1")
@@ -301,38 +391,86 @@ impl App {
                     ),
                 }
             }
-            let order_line = c.opt_id(&f("order_line_id"), &l.order_line_id);
-            if let Some(ol) = order_line {
-                let row =
-                    sqlx::query("SELECT document_id, product_id FROM document_lines WHERE id = $1")
-                        .bind(ol)
-                        .fetch_optional(&mut **tx)
-                        .await?;
+            // The line this one fulfils (order line) or reverses (base line).
+            let (link_field, link, link_doc) = if kind.base_kind().is_some() {
+                (
+                    "base_line_id",
+                    c.id(&f("base_line_id"), &l.base_line_id),
+                    base.map(|b| b.0),
+                )
+            } else {
+                (
+                    "order_line_id",
+                    c.opt_id(&f("order_line_id"), &l.order_line_id).unwrap_or(0),
+                    order_id,
+                )
+            };
+            let mut price = None;
+            if link != 0 {
+                let row = sqlx::query(
+                    "SELECT document_id, product_id, price FROM document_lines WHERE id = $1",
+                )
+                .bind(link)
+                .fetch_optional(&mut **tx)
+                .await?;
                 match row {
                     Some(r)
-                        if Some(r.get::<i64, _>("document_id")) == order_id
-                            && r.get::<i64, _>("product_id") == product => {}
+                        if Some(r.get::<i64, _>("document_id")) == link_doc
+                            && r.get::<i64, _>("product_id") == product =>
+                    {
+                        if kind.base_kind().is_some() {
+                            // A return is valued at the price it was shipped at.
+                            price = Some(r.get::<i64, _>("price"));
+                        }
+                    }
                     _ => c.err(
-                        &f("order_line_id"),
-                        "not_in_order",
-                        "Строка не из этого заказа или другой товар",
-                        "Not a line of this order, or another product",
+                        &f(link_field),
+                        "not_in_base",
+                        "Строка не из этого документа или другой товар",
+                        "Not a line of that document, or another product",
                     ),
                 }
             }
-            lines.push((product, qty, price, vat, order_line));
+            let price = match price {
+                Some(p) => p,
+                // A return has no price of its own; a wrong base line is reported above.
+                None if kind.base_kind().is_some() => 0,
+                None => {
+                    let p = c.money(&f("price"), &l.price);
+                    if p < 0 {
+                        c.err(
+                            &f("price"),
+                            "negative",
+                            "Цена не может быть отрицательной",
+                            "A price cannot be negative",
+                        );
+                    }
+                    p
+                }
+            };
+            lines.push(NewLine {
+                product,
+                qty,
+                price,
+                vat,
+                base_line: Some(link).filter(|l| *l != 0),
+            });
         }
         c.done()?;
         let total: i64 = lines
             .iter()
-            .map(|(_, q, p, _, _)| line_amount(Qty(*q), Money(*p)).0)
+            .map(|l| line_amount(Qty(l.qty), Money(l.price)).0)
             .sum();
+        let replacement =
+            kind == DocKind::Return && crate::input::truthy(&input.replacement_required);
         Ok((
             date,
             vec![
                 ("counterparty_id", P::from(Some(cp))),
                 ("warehouse_id", P::from(wh)),
                 ("order_id", P::from(order_id)),
+                ("base_id", P::from(base.map(|b| b.0))),
+                ("replacement_required", P::from(replacement)),
                 ("doc_date", P::from(date.to_string())),
                 ("amount", P::from(total)),
                 ("comment", P::from(comment)),
@@ -342,31 +480,27 @@ impl App {
         ))
     }
 
-    async fn write_lines(
-        tx: &mut Tx,
-        doc_id: i64,
-        lines: &[(i64, i64, i64, String, Option<i64>)],
-    ) -> Result<()> {
+    async fn write_lines(tx: &mut Tx, doc_id: i64, lines: &[NewLine]) -> Result<()> {
         sqlx::query("DELETE FROM document_lines WHERE document_id = $1")
             .bind(doc_id)
             .execute(&mut **tx)
             .await?;
-        for (i, (product, qty, price, vat, order_line)) in lines.iter().enumerate() {
-            let amount = line_amount(Qty(*qty), Money(*price));
-            let rate = VatRate::parse(vat).unwrap_or(VatRate::R22);
+        for (i, l) in lines.iter().enumerate() {
+            let amount = line_amount(Qty(l.qty), Money(l.price));
+            let rate = VatRate::parse(&l.vat).unwrap_or(VatRate::R22);
             queries::insert(
                 tx,
                 "document_lines",
                 &[
                     ("document_id", P::from(doc_id)),
                     ("line_no", P::from(i as i64 + 1)),
-                    ("product_id", P::from(*product)),
-                    ("qty", P::from(*qty)),
-                    ("price", P::from(*price)),
+                    ("product_id", P::from(l.product)),
+                    ("qty", P::from(l.qty)),
+                    ("price", P::from(l.price)),
                     ("amount", P::from(amount.0)),
-                    ("vat_rate", P::from(vat.as_str())),
+                    ("vat_rate", P::from(l.vat.as_str())),
                     ("vat", P::from(line_vat(amount, rate).0)),
-                    ("order_line_id", P::from(*order_line)),
+                    ("base_line_id", P::from(l.base_line)),
                 ],
             )
             .await?;
@@ -568,44 +702,57 @@ impl App {
             .post()
             .map_err(crate::document::transition_error)?;
         let lines = load_lines(&mut tx, id).await?;
-        if kind == DocKind::Shipment {
-            if let Some(order) = doc.order_id {
-                // Lock the order: shipments against it post one at a time.
-                sqlx::query(&format!(
-                    "SELECT id FROM documents WHERE id = $1{}",
-                    self.store.for_update()
-                ))
-                .bind(order)
-                .fetch_one(&mut *tx)
-                .await?;
-                for l in lines.iter().filter(|l| l.order_line_id.is_some()) {
-                    let ol = l.order_line_id.unwrap_or_default();
-                    let r = sqlx::query("SELECT qty, closed_qty FROM document_lines WHERE id = $1")
-                        .bind(ol)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let left = remaining(
-                        Qty(r.get("qty")),
-                        Qty(shipped_on(&mut tx, ol).await?),
-                        Qty(r.get("closed_qty")),
-                    );
+        // The document this one draws on: the order it fulfils, or the
+        // shipment (receipt) it returns. Locked, so concurrent postings
+        // against it queue and never take more than it has.
+        let parent = if kind.order_kind().is_some() {
+            doc.order_id
+        } else {
+            doc.base_id
+        };
+        if let Some(parent) = parent {
+            sqlx::query(&format!(
+                "SELECT id FROM documents WHERE id = $1{}",
+                self.store.for_update()
+            ))
+            .bind(parent)
+            .fetch_one(&mut *tx)
+            .await?;
+            for l in lines.iter().filter(|l| l.base_line_id.is_some()) {
+                let bl = l.base_line_id.unwrap_or_default();
+                let r = sqlx::query("SELECT qty, closed_qty FROM document_lines WHERE id = $1")
+                    .bind(bl)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                let taken = Qty(taken_from(&mut tx, bl, kind).await?);
+                let (qty, name, no, this) = (
+                    Qty(r.get("qty")),
+                    &l.product_name,
+                    l.line_no,
+                    Qty(l.qty).to_api(),
+                );
+                if kind.base_kind().is_some() {
+                    let left = remaining(qty, taken, Qty(0));
+                    if l.qty > left.0 {
+                        return Err(err(
+                            "exceeds_base",
+                            format!(
+                                "Строка {no}: «{name}» — можно вернуть {}, в возврате {this}",
+                                left.to_api()
+                            ),
+                            format!(
+                                "Line {no}: '{name}' — {} can be returned, {this} in the return",
+                                left.to_api()
+                            ),
+                        ));
+                    }
+                } else {
+                    let left = remaining(qty, taken, Qty(r.get("closed_qty")));
                     if l.qty > left.0 {
                         return Err(err(
                             "exceeds_order",
-                            format!(
-                                "Строка {}: «{}» — по заказу осталось {}, в отгрузке {}",
-                                l.line_no,
-                                l.product_name,
-                                left.to_api(),
-                                Qty(l.qty).to_api()
-                            ),
-                            format!(
-                                "Line {}: '{}' — {} left on the order, {} in the shipment",
-                                l.line_no,
-                                l.product_name,
-                                left.to_api(),
-                                Qty(l.qty).to_api()
-                            ),
+                            format!("Строка {no}: «{name}» — по заказу осталось {}, в документе {this}", left.to_api()),
+                            format!("Line {no}: '{name}' — {} left on the order, {this} in the document", left.to_api()),
                         ));
                     }
                 }
@@ -616,10 +763,7 @@ impl App {
             self.move_stock(&mut tx, &doc, &lines, sign).await?;
         }
         let settle = kind.settlement_sign() * doc.amount;
-        if let (Some(cp), true) = (
-            doc.counterparty_id,
-            kind != DocKind::SalesOrder && doc.amount != 0,
-        ) {
+        if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {
             if kind == DocKind::Shipment {
                 let (balance, limit): (i64, Option<i64>) = {
                     let b: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?;
@@ -788,18 +932,18 @@ impl App {
     pub async fn close_order_line(
         &self,
         actor: &Actor,
+        kind: DocKind,
         order_id: i64,
         line_id: i64,
         input: &CloseLineInput,
     ) -> Result<OrderView> {
-        actor.require(Right::Sell)?;
+        actor.require(right_for(kind))?;
+        let fulfil = fulfilled_by(kind);
         let mut c = Check::new();
         let reason = c.text("reason", &input.reason, 500);
         c.done()?;
         let mut tx = self.store.begin().await?;
-        let doc = self
-            .doc_in_tx(&mut tx, DocKind::SalesOrder, order_id, true)
-            .await?;
+        let doc = self.doc_in_tx(&mut tx, kind, order_id, true).await?;
         if doc.state != "posted" {
             return Err(err(
                 "order_not_posted",
@@ -819,7 +963,7 @@ impl App {
         })?;
         let left = remaining(
             Qty(r.get("qty")),
-            Qty(shipped_on(&mut tx, line_id).await?),
+            Qty(taken_from(&mut tx, line_id, fulfil).await?),
             Qty(r.get("closed_qty")),
         );
         if left.0 <= 0 {
@@ -834,26 +978,31 @@ impl App {
             &mut tx,
             Some(actor.id()),
             "close_line",
-            "sales_order",
+            kind.code(),
             order_id,
             &format!("line {line_id}: {} closed — {reason}", left.to_api()),
         )
         .await?;
         tx.commit().await?;
-        self.order_view(actor, order_id).await
+        self.order_view(actor, kind, order_id).await
     }
 
     /// The order with ordered, shipped, remaining and paid, and its states.
-    pub async fn order_view(&self, _actor: &Actor, id: i64) -> Result<OrderView> {
+    pub async fn order_view(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<OrderView> {
+        let fulfil = fulfilled_by(kind);
+        // Sales: shipments raise and payments lower the debt; purchases the reverse.
+        let side: i64 = if kind == DocKind::PurchaseOrder {
+            -1
+        } else {
+            1
+        };
         let mut tx = self.store.begin().await?;
-        let document = self
-            .doc_in_tx(&mut tx, DocKind::SalesOrder, id, false)
-            .await?;
+        let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
         let lines = load_lines(&mut tx, id).await?;
         let mut views = Vec::new();
         let mut progress = Vec::new();
         for l in lines {
-            let shipped = shipped_on(&mut tx, l.id).await?;
+            let shipped = taken_from(&mut tx, l.id, fulfil).await?;
             let left = remaining(Qty(l.qty), Qty(shipped), Qty(l.closed_qty));
             progress.push((Qty(l.qty), Qty(shipped), Qty(l.closed_qty)));
             views.push(OrderLineView {
@@ -863,16 +1012,17 @@ impl App {
             });
         }
         let sums = sqlx::query(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = 'shipment' THEN e.amount ELSE 0 END), 0) AS BIGINT) AS shipped, \
+            "SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = $2 THEN e.amount ELSE 0 END), 0) AS BIGINT) AS shipped, \
                     CAST(COALESCE(SUM(CASE WHEN d.kind IN ('payment_in', 'payment_out') THEN -e.amount ELSE 0 END), 0) AS BIGINT) AS paid \
              FROM settlement_entries e JOIN documents d ON d.id = e.document_id WHERE e.order_id = $1",
         )
         .bind(id)
+        .bind(fulfil.code())
         .fetch_one(&mut *tx)
         .await?;
         tx.rollback().await?;
-        let shipped = Money(sums.int("shipped"));
-        let paid = Money(sums.int("paid"));
+        let shipped = Money(side * sums.int("shipped"));
+        let paid = Money(side * sums.int("paid"));
         let total = Money(document.amount);
         Ok(OrderView {
             lines: views,

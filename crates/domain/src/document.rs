@@ -12,6 +12,9 @@ pub enum DocKind {
     Receipt,
     PaymentIn,
     PaymentOut,
+    Return,
+    SupplierReturn,
+    PurchaseOrder,
 }
 
 impl DocKind {
@@ -31,6 +34,9 @@ impl DocKind {
             DocKind::Receipt => "receipt",
             DocKind::PaymentIn => "payment_in",
             DocKind::PaymentOut => "payment_out",
+            DocKind::Return => "return",
+            DocKind::SupplierReturn => "supplier_return",
+            DocKind::PurchaseOrder => "purchase_order",
         }
     }
     /// Whether the kind has product lines.
@@ -43,8 +49,8 @@ impl DocKind {
     /// Stock effect of posting a line: +1 in, −1 out, 0 none.
     pub fn stock_sign(self) -> i64 {
         match self {
-            DocKind::Receipt => 1,
-            DocKind::Shipment => -1,
+            DocKind::Receipt | DocKind::Return => 1,
+            DocKind::Shipment | DocKind::SupplierReturn => -1,
             _ => 0,
         }
     }
@@ -52,11 +58,11 @@ impl DocKind {
     /// of the entry for the document's total. Positive: they owe us more.
     pub fn settlement_sign(self) -> i64 {
         match self {
-            DocKind::Shipment | DocKind::PaymentOut => 1,
-            DocKind::Receipt | DocKind::PaymentIn => -1,
+            DocKind::Shipment | DocKind::PaymentOut | DocKind::SupplierReturn => 1,
+            DocKind::Receipt | DocKind::PaymentIn | DocKind::Return => -1,
             // An adjustment carries its own sign; an order moves nothing.
             DocKind::Adjustment => 1,
-            DocKind::SalesOrder => 0,
+            DocKind::SalesOrder | DocKind::PurchaseOrder => 0,
         }
     }
     pub fn parse(s: &str) -> Option<DocKind> {
@@ -71,6 +77,9 @@ impl DocKind {
             DocKind::Receipt => "ПН",
             DocKind::PaymentIn => "ПВХ",
             DocKind::PaymentOut => "ПИСХ",
+            DocKind::Return => "ВЗ",
+            DocKind::SupplierReturn => "ВЗП",
+            DocKind::PurchaseOrder => "ЗПС",
         }
     }
     pub fn label(self, ru: bool) -> &'static str {
@@ -87,6 +96,12 @@ impl DocKind {
             (DocKind::PaymentIn, false) => "Incoming payment",
             (DocKind::PaymentOut, true) => "Исходящий платёж",
             (DocKind::PaymentOut, false) => "Outgoing payment",
+            (DocKind::Return, true) => "Возврат от покупателя",
+            (DocKind::Return, false) => "Customer return",
+            (DocKind::SupplierReturn, true) => "Возврат поставщику",
+            (DocKind::SupplierReturn, false) => "Return to supplier",
+            (DocKind::PurchaseOrder, true) => "Заказ поставщику",
+            (DocKind::PurchaseOrder, false) => "Purchase order",
         }
     }
 }
@@ -149,6 +164,28 @@ impl DocState {
             DocState::Posted => Ok(DocState::Cancelled),
             s => Err(TransitionError::NotPosted(s)),
         }
+    }
+}
+
+impl DocKind {
+    /// The order kind a document of this kind fulfils, if any.
+    pub fn order_kind(self) -> Option<DocKind> {
+        match self {
+            DocKind::Shipment => Some(DocKind::SalesOrder),
+            DocKind::Receipt => Some(DocKind::PurchaseOrder),
+            _ => None,
+        }
+    }
+    /// The document kind a return reverses.
+    pub fn base_kind(self) -> Option<DocKind> {
+        match self {
+            DocKind::Return => Some(DocKind::Shipment),
+            DocKind::SupplierReturn => Some(DocKind::Receipt),
+            _ => None,
+        }
+    }
+    pub fn is_order(self) -> bool {
+        matches!(self, DocKind::SalesOrder | DocKind::PurchaseOrder)
     }
 }
 

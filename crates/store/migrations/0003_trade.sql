@@ -1,5 +1,9 @@
--- Lines of orders, shipments and receipts; stock by warehouse and product.
+-- Lines of orders, shipments, receipts and returns; stock by warehouse and product.
+-- order_id: the sales or purchase order a document belongs to;
+-- base_id: the shipment (or receipt) a return reverses.
 ALTER TABLE documents ADD COLUMN order_id BIGINT REFERENCES documents(id);
+ALTER TABLE documents ADD COLUMN base_id BIGINT REFERENCES documents(id);
+ALTER TABLE documents ADD COLUMN replacement_required BIGINT NOT NULL DEFAULT 0;
 
 CREATE TABLE document_lines (
     id ID_PK,
@@ -13,14 +17,15 @@ CREATE TABLE document_lines (
     amount BIGINT NOT NULL,
     vat_rate TEXT NOT NULL,
     vat BIGINT NOT NULL,
-    -- a shipment or receipt line may fulfil an order line
-    order_line_id BIGINT REFERENCES document_lines(id),
+    -- the line this one fulfils (an order line, for a shipment or receipt)
+    -- or reverses (a shipment or receipt line, for a return)
+    base_line_id BIGINT REFERENCES document_lines(id),
     -- an order line's remainder closed by hand, with the reason
     closed_qty BIGINT NOT NULL DEFAULT 0,
     close_reason TEXT NOT NULL DEFAULT '',
     CONSTRAINT document_lines_no_key UNIQUE (document_id, line_no)
 );
-CREATE INDEX document_lines_order_line ON document_lines(order_line_id);
+CREATE INDEX document_lines_base_line ON document_lines(base_line_id);
 CREATE INDEX document_lines_product ON document_lines(product_id);
 
 -- Current stock; kept in step with stock_moves in the same transaction, so a
@@ -45,3 +50,4 @@ CREATE TABLE stock_moves (
 CREATE INDEX stock_moves_product ON stock_moves(product_id, warehouse_id, move_date);
 CREATE INDEX settlement_order ON settlement_entries(order_id);
 CREATE INDEX documents_order ON documents(order_id);
+CREATE INDEX documents_base ON documents(base_id);

@@ -389,6 +389,12 @@ pub struct Document {
     #[serde(serialize_with = "ser::opt_id")]
     #[schema(value_type = Option<String>)]
     pub order_id: Option<i64>,
+    /// The shipment or receipt a return reverses.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub base_id: Option<i64>,
+    /// A customer return after which a replacement is owed.
+    pub replacement_required: bool,
     /// Total: the sum of line amounts, or the payment or adjustment amount.
     /// An adjustment's is signed: positive raises the counterparty's debt to us.
     #[serde(serialize_with = "ser::money")]
@@ -402,7 +408,7 @@ pub struct Document {
 }
 
 impl Document {
-    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason";
+    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, base_id, replacement_required, amount, comment, created_at, posted_at, cancelled_at, cancel_reason";
     pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
             id: col(r, "id"),
@@ -415,6 +421,8 @@ impl Document {
             counterparty_id: col(r, "counterparty_id"),
             warehouse_id: col(r, "warehouse_id"),
             order_id: col(r, "order_id"),
+            base_id: col(r, "base_id"),
+            replacement_required: flag(r, "replacement_required"),
             amount: col(r, "amount"),
             comment: col(r, "comment"),
             created_at: col(r, "created_at"),
@@ -481,9 +489,11 @@ pub struct DocLine {
     #[serde(serialize_with = "ser::money")]
     #[schema(value_type = String)]
     pub vat: i64,
+    /// The order line this line fulfils, or the shipment/receipt line a
+    /// return line reverses.
     #[serde(serialize_with = "ser::opt_id")]
     #[schema(value_type = Option<String>)]
-    pub order_line_id: Option<i64>,
+    pub base_line_id: Option<i64>,
     #[serde(serialize_with = "ser::qty")]
     #[schema(value_type = String)]
     pub closed_qty: i64,
@@ -491,7 +501,7 @@ pub struct DocLine {
 }
 
 impl DocLine {
-    pub const COLS: &'static str = "l.id, l.line_no, l.product_id, p.name AS product_name, p.sku, p.unit, l.qty, l.price, l.amount, l.vat_rate, l.vat, l.order_line_id, l.closed_qty, l.close_reason";
+    pub const COLS: &'static str = "l.id, l.line_no, l.product_id, p.name AS product_name, p.sku, p.unit, l.qty, l.price, l.amount, l.vat_rate, l.vat, l.base_line_id, l.closed_qty, l.close_reason";
     pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
             id: col(r, "id"),
@@ -505,7 +515,7 @@ impl DocLine {
             amount: col(r, "amount"),
             vat_rate: col(r, "vat_rate"),
             vat: col(r, "vat"),
-            order_line_id: col(r, "order_line_id"),
+            base_line_id: col(r, "base_line_id"),
             closed_qty: col(r, "closed_qty"),
             close_reason: col(r, "close_reason"),
         }

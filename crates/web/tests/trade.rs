@@ -293,7 +293,7 @@ both_engines!(
             )
             .await
             .body["code"],
-            "order_has_documents"
+            "has_dependent_documents"
         );
 
         // Close the remainder with a reason: the order counts as shipped.
@@ -517,5 +517,135 @@ both_engines!(
             (Some("10"), Some("0"))
         );
         assert_eq!(balance(&t, &s.customer).await, "10.00");
+    }
+);
+
+both_engines!(
+    returns_refunds_and_purchase_orders,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        let s = shop(&t).await;
+        // Purchase order for 20, received 15 against it: 5 remain; more is refused.
+        let po = t.post("/api/v1/purchase-orders", a, json!({"counterparty_id": s.supplier, "lines": [{"product_id": s.drill, "qty": "20", "price": "600"}]})).await;
+        assert_eq!(po.status, StatusCode::CREATED, "{}", po.text);
+        let (po_id, po_line) = (po.id(), line_of(&po.body));
+        post(&t, &format!("/api/v1/purchase-orders/{po_id}/post"), a).await;
+        assert_eq!(balance(&t, &s.supplier).await, "0.00");
+        let receive = |qty: &str| json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "order_id": po_id, "lines": [{"product_id": s.drill, "qty": qty, "price": "600", "order_line_id": po_line}]});
+        let rc = t.post("/api/v1/receipts", a, receive("15")).await;
+        assert_eq!(rc.status, StatusCode::CREATED, "{}", rc.text);
+        let (rc_id, rc_line) = (rc.id(), line_of(&rc.body));
+        assert_eq!(
+            post(&t, &format!("/api/v1/receipts/{rc_id}/post"), a)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let v = t
+            .get(&format!("/api/v1/purchase-orders/{po_id}"), a)
+            .await
+            .body;
+        assert_eq!(
+            (
+                v["lines"][0]["shipped"].as_str(),
+                v["lines"][0]["remaining"].as_str(),
+                v["shipment_state"].as_str()
+            ),
+            (Some("15"), Some("5"), Some("partially_shipped"))
+        );
+        assert_eq!(v["shipped_amount"], "9000.00");
+        let more = t.post("/api/v1/receipts", a, receive("6")).await.id();
+        assert_eq!(
+            post(&t, &format!("/api/v1/receipts/{more}/post"), a)
+                .await
+                .body["code"],
+            "exceeds_order"
+        );
+        assert_eq!(balance(&t, &s.supplier).await, "-9000.00");
+
+        // Return 1 to the supplier, valued at the receipt's price.
+        let sr = t.post("/api/v1/supplier-returns", a, json!({"counterparty_id": s.supplier, "base_id": rc_id, "lines": [{"product_id": s.drill, "qty": "1", "base_line_id": rc_line}]})).await;
+        assert_eq!(sr.status, StatusCode::CREATED, "{}", sr.text);
+        assert_eq!(sr.body["amount"], "600.00");
+        post(&t, &format!("/api/v1/supplier-returns/{}/post", sr.id()), a).await;
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "14");
+        assert_eq!(balance(&t, &s.supplier).await, "-8400.00");
+
+        // Ship 5 to the customer at 1 000,00.
+        let sh = t.post("/api/v1/shipments", a, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "5", "price": "1000"}]})).await;
+        let (sh_id, sh_line) = (sh.id(), line_of(&sh.body));
+        post(&t, &format!("/api/v1/shipments/{sh_id}/post"), a).await;
+        assert_eq!(balance(&t, &s.customer).await, "5000.00");
+
+        // The customer returns 2, a replacement owed; valued at the shipped price
+        // whatever price is sent.
+        let r = t.post("/api/v1/returns", a, json!({"counterparty_id": s.customer, "base_id": sh_id, "replacement_required": true, "lines": [{"product_id": s.drill, "qty": "2", "price": "1", "base_line_id": sh_line}]})).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(
+            (
+                r.body["amount"].as_str(),
+                r.body["replacement_required"].as_bool(),
+                r.body["warehouse_id"].as_str()
+            ),
+            (Some("2000.00"), Some(true), Some(s.wh.as_str()))
+        );
+        post(&t, &format!("/api/v1/returns/{}/post", r.id()), a).await;
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "11");
+        assert_eq!(balance(&t, &s.customer).await, "3000.00");
+        // Returning more than shipped minus returned is refused with the figures.
+        let r2 = t.post("/api/v1/returns", a, json!({"counterparty_id": s.customer, "base_id": sh_id, "lines": [{"product_id": s.drill, "qty": "4", "base_line_id": sh_line}]})).await.id();
+        let r = post(&t, &format!("/api/v1/returns/{r2}/post"), a).await;
+        assert_eq!(r.body["code"], "exceeds_base");
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("можно вернуть 3"),
+            "{}",
+            r.text
+        );
+        // A return must name a shipment line of its shipment.
+        let r = t.post("/api/v1/returns", a, json!({"counterparty_id": s.customer, "base_id": sh_id, "lines": [{"product_id": s.drill, "qty": "1", "base_line_id": rc_line}]})).await;
+        assert_eq!(r.error_fields(), vec!["lines[0].base_line_id"]);
+        // The shipment cannot be cancelled while the return stands.
+        assert_eq!(
+            t.post(
+                &format!("/api/v1/shipments/{sh_id}/cancel"),
+                a,
+                json!({"reason": "x"})
+            )
+            .await
+            .body["code"],
+            "has_dependent_documents"
+        );
+
+        // The customer pays 5 000,00: we owe 2 000,00 back, and refund it.
+        let pay = t
+            .post(
+                "/api/v1/payments",
+                a,
+                json!({"counterparty_id": s.customer, "amount": "5000"}),
+            )
+            .await
+            .id();
+        post(&t, &format!("/api/v1/payments/{pay}/post"), a).await;
+        assert_eq!(balance(&t, &s.customer).await, "-2000.00");
+        let refund = t
+            .post(
+                "/api/v1/payments",
+                a,
+                json!({"counterparty_id": s.customer, "amount": "2000", "direction": "out"}),
+            )
+            .await;
+        assert_eq!(refund.body["kind"], "payment_out");
+        post(&t, &format!("/api/v1/payments/{}/post", refund.id()), a).await;
+        assert_eq!(balance(&t, &s.customer).await, "0.00");
+        assert_eq!(
+            t.get("/api/v1/payments?direction=out", a).await.body["items"]
+                .as_array()
+                .unwrap()
+                .len(),
+            1
+        );
     }
 );

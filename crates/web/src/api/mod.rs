@@ -806,6 +806,29 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(trade::payment_post))
         .routes(routes!(trade::payment_cancel))
         .routes(routes!(trade::stock))
+        .routes(routes!(trade::returns::list, trade::returns::create))
+        .routes(routes!(trade::returns::get, trade::returns::update))
+        .routes(routes!(trade::returns::post))
+        .routes(routes!(trade::returns::cancel))
+        .routes(routes!(
+            trade::supplier_returns::list,
+            trade::supplier_returns::create
+        ))
+        .routes(routes!(
+            trade::supplier_returns::get,
+            trade::supplier_returns::update
+        ))
+        .routes(routes!(trade::supplier_returns::post))
+        .routes(routes!(trade::supplier_returns::cancel))
+        .routes(routes!(
+            trade::purchase_orders::list,
+            trade::purchase_orders::create
+        ))
+        .routes(routes!(trade::purchase_orders::get))
+        .routes(routes!(trade::purchase_view, trade::purchase_update))
+        .routes(routes!(trade::purchase_orders::post))
+        .routes(routes!(trade::purchase_orders::cancel))
+        .routes(routes!(trade::purchase_close_line))
         .split_for_parts()
 }
 

@@ -68,6 +68,33 @@ macro_rules! line_doc_api {
 }
 
 line_doc_api!(
+    returns,
+    DocKind::Return,
+    "/api/v1/returns",
+    "/api/v1/returns/{id}",
+    "/api/v1/returns/{id}/post",
+    "/api/v1/returns/{id}/cancel",
+    "returns"
+);
+line_doc_api!(
+    supplier_returns,
+    DocKind::SupplierReturn,
+    "/api/v1/supplier-returns",
+    "/api/v1/supplier-returns/{id}",
+    "/api/v1/supplier-returns/{id}/post",
+    "/api/v1/supplier-returns/{id}/cancel",
+    "returns"
+);
+line_doc_api!(
+    purchase_orders,
+    DocKind::PurchaseOrder,
+    "/api/v1/purchase-orders",
+    "/api/v1/purchase-orders/{id}/lines",
+    "/api/v1/purchase-orders/{id}/post",
+    "/api/v1/purchase-orders/{id}/cancel",
+    "purchase orders"
+);
+line_doc_api!(
     shipments,
     DocKind::Shipment,
     "/api/v1/shipments",
@@ -103,7 +130,64 @@ pub async fn order_view(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<OrderView>> {
-    Ok(Json(s.app.order_view(&a, id_of(&id, "order")?).await?))
+    Ok(Json(
+        s.app
+            .order_view(&a, DocKind::SalesOrder, id_of(&id, "order")?)
+            .await?,
+    ))
+}
+
+/// The purchase order view: ordered, received, remaining, paid.
+#[utoipa::path(get, path = "/api/v1/purchase-orders/{id}", tag = "purchase orders", params(("id" = String, Path)), responses((status = 200, body = OrderView), (status = 404)), security(("bearer" = [])))]
+pub async fn purchase_view(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(
+        s.app
+            .order_view(&a, DocKind::PurchaseOrder, id_of(&id, "order")?)
+            .await?,
+    ))
+}
+
+/// Replaces a draft purchase order.
+#[utoipa::path(put, path = "/api/v1/purchase-orders/{id}", tag = "purchase orders", params(("id" = String, Path)), request_body = TradeDocInput,
+    responses((status = 200, body = TradeDoc), (status = 409), (status = 422)), security(("bearer" = [])))]
+pub async fn purchase_update(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<TradeDocInput>,
+) -> ApiResult<Json<TradeDoc>> {
+    Ok(Json(
+        s.app
+            .update_trade_doc(&a, DocKind::PurchaseOrder, id_of(&id, "order")?, &input)
+            .await?,
+    ))
+}
+
+/// Closes what remains of a purchase order line, with a reason.
+#[utoipa::path(post, path = "/api/v1/purchase-orders/{id}/lines/{line_id}/close", tag = "purchase orders",
+    params(("id" = String, Path), ("line_id" = String, Path)), request_body = CloseLineInput,
+    responses((status = 200, body = OrderView), (status = 409), (status = 422)), security(("bearer" = [])))]
+pub async fn purchase_close_line(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath((id, line)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<CloseLineInput>,
+) -> ApiResult<Json<OrderView>> {
+    Ok(Json(
+        s.app
+            .close_order_line(
+                &a,
+                DocKind::PurchaseOrder,
+                id_of(&id, "order")?,
+                id_of(&line, "order line")?,
+                &input,
+            )
+            .await?,
+    ))
 }
 
 /// Replaces a draft order.
@@ -136,6 +220,7 @@ pub async fn close_line(
         s.app
             .close_order_line(
                 &a,
+                DocKind::SalesOrder,
                 id_of(&id, "order")?,
                 id_of(&line, "order line")?,
                 &input,
