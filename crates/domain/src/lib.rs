@@ -2,6 +2,7 @@
 //! No SQL, no HTTP, no async — everything here is a pure function of its input,
 //! so most tests live here.
 
+pub mod aging;
 pub mod document;
 pub mod error;
 pub mod inn;
@@ -9,6 +10,7 @@ pub mod money;
 pub mod role;
 pub mod trade;
 pub mod vat;
+pub mod words;
 
 pub use document::{DocKind, DocState};
 pub use error::FieldError;

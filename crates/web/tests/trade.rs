@@ -649,3 +649,201 @@ both_engines!(
         );
     }
 );
+
+both_engines!(balances_reconciliation_and_aging, |t: TestApp| async move {
+    let a = &t.admin;
+    let s = shop(&t).await;
+    let rc = t.post("/api/v1/receipts", a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "date": "2025-12-01", "lines": [{"product_id": s.drill, "qty": "100", "price": "1"}]})).await.id();
+    post(&t, &format!("/api/v1/receipts/{rc}/post"), a).await;
+    let posted = |path: &'static str, body: Value| {
+        let t = &t;
+        async move {
+            let r = t.post(path, &t.admin, body).await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            let p = post(t, &format!("{path}/{}/post", r.id()), &t.admin).await;
+            assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+            r
+        }
+    };
+    let o = t.post("/api/v1/sales-orders", a, json!({"counterparty_id": s.customer, "date": "2026-01-04", "lines": [{"product_id": s.drill, "qty": "10", "price": "100"}]})).await;
+    let (order, oline) = (o.id(), line_of(&o.body));
+    post(&t, &format!("/api/v1/sales-orders/{order}/post"), a).await;
+    // 05.01: 1 000,00 for the order; 20.02: 500,00; 25.03: 300,00.
+    posted("/api/v1/shipments", json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "order_id": order, "date": "2026-01-05", "lines": [{"product_id": s.drill, "qty": "10", "price": "100", "order_line_id": oline}]})).await;
+    let feb = posted("/api/v1/shipments", json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "date": "2026-02-20", "lines": [{"product_id": s.drill, "qty": "5", "price": "100"}]})).await;
+    posted("/api/v1/shipments", json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "date": "2026-03-25", "lines": [{"product_id": s.drill, "qty": "3", "price": "100"}]})).await;
+    // 01.03: 1 returned from February; 10.03: 600,00 paid for the order; 05.04: 1 000,00.
+    posted("/api/v1/returns", json!({"counterparty_id": s.customer, "base_id": feb.id(), "date": "2026-03-01", "lines": [{"product_id": s.drill, "qty": "1", "base_line_id": line_of(&feb.body)}]})).await;
+    posted("/api/v1/payments", json!({"counterparty_id": s.customer, "order_id": order, "amount": "600", "date": "2026-03-10"})).await;
+    posted(
+        "/api/v1/payments",
+        json!({"counterparty_id": s.customer, "amount": "1000", "date": "2026-04-05"}),
+    )
+    .await;
+    // A cancelled adjustment leaves no trace in the statement.
+    let adj = t.post("/api/v1/adjustments", a, json!({"counterparty_id": s.customer, "date": "2026-03-15", "amount": "999", "comment": "ошибка"})).await.id();
+    post(&t, &format!("/api/v1/adjustments/{adj}/post"), a).await;
+    t.post(
+        &format!("/api/v1/adjustments/{adj}/cancel"),
+        a,
+        json!({"reason": "ошибка ввода"}),
+    )
+    .await;
+
+    let b = t
+        .get("/api/v1/reports/balances?date=2026-03-31", a)
+        .await
+        .body;
+    let row = b["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["counterparty_id"] == s.customer.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["balance"].as_str(), row["receivable"].as_str()),
+        (Some("1100.00"), Some("1100.00"))
+    );
+    let sup = b["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["counterparty_id"] == s.supplier.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(sup["payable"], "100.00");
+    assert_eq!(
+        (b["total_receivable"].as_str(), b["total_payable"].as_str()),
+        (Some("1100.00"), Some("100.00"))
+    );
+    let b = t
+        .get("/api/v1/reports/balances?date=2026-04-05", a)
+        .await
+        .body;
+    assert_eq!(
+        b["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["counterparty_id"] == s.customer.as_str())
+            .unwrap()["balance"],
+        "100.00"
+    );
+
+    let r = t
+        .get(
+            &format!(
+                "/api/v1/reports/reconciliation?counterparty_id={}&from=2026-02-01&to=2026-03-31",
+                s.customer
+            ),
+            a,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let r = r.body;
+    assert_eq!(
+        (
+            r["opening"].as_str(),
+            r["turnover_debit"].as_str(),
+            r["turnover_credit"].as_str(),
+            r["closing"].as_str()
+        ),
+        (
+            Some("1000.00"),
+            Some("800.00"),
+            Some("700.00"),
+            Some("1100.00")
+        )
+    );
+    let rows: Vec<(String, String, String)> = r["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| {
+            (
+                x["date"].as_str().unwrap().into(),
+                x["debit"].as_str().unwrap().into(),
+                x["credit"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("2026-02-20".into(), "500.00".into(), "".into()),
+            ("2026-03-01".into(), "".into(), "100.00".into()),
+            ("2026-03-10".into(), "".into(), "600.00".into()),
+            ("2026-03-25".into(), "300.00".into(), "".into()),
+        ]
+    );
+    assert!(r["rows"][0]["title"]
+        .as_str()
+        .unwrap()
+        .starts_with("Отгрузка РН-2026-"));
+    assert_eq!(r["conclusion"], "По данным ООО «Наша компания» на 31.03.2026 задолженность в пользу ООО «Наша компания» составляет 1\u{a0}100,00\u{a0}₽ (одна тысяча сто рублей 00 копеек).");
+    assert_eq!(
+        t.get(
+            &format!(
+                "/api/v1/reports/reconciliation?counterparty_id={}&from=2026-04-01&to=2026-03-01",
+                s.customer
+            ),
+            a
+        )
+        .await
+        .error_fields(),
+        vec!["from"]
+    );
+    assert_eq!(
+        t.get("/api/v1/reports/reconciliation", a)
+            .await
+            .error_fields(),
+        vec!["counterparty_id"]
+    );
+
+    // Aging on 31.03: January's 1 000 less the order's 600 → 400 at 85 days;
+    // February's 500 less its return → 400 at 39 days; March's 300 at 6 days.
+    let g = t.get("/api/v1/reports/aging?date=2026-03-31", a).await.body;
+    let row = g["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["counterparty_id"] == s.customer.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            row["d0_30"].as_str(),
+            row["d31_60"].as_str(),
+            row["d61_90"].as_str(),
+            row["d90_plus"].as_str(),
+            row["total"].as_str()
+        ),
+        (
+            Some("300.00"),
+            Some("400.00"),
+            Some("400.00"),
+            Some("0.00"),
+            Some("1100.00")
+        )
+    );
+    // On 10.04 the April payment pays the oldest debts first.
+    let g = t.get("/api/v1/reports/aging?date=2026-04-10", a).await.body;
+    let row = g["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["counterparty_id"] == s.customer.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (row["d0_30"].as_str(), row["total"].as_str()),
+        (Some("100.00"), Some("100.00"))
+    );
+    assert_eq!(
+        t.get("/api/v1/reports/aging?date=31.02.2026", a)
+            .await
+            .error_fields(),
+        vec!["date"]
+    );
+});

@@ -2,6 +2,7 @@
 //! these handlers' annotations.
 
 pub mod idempotency;
+pub mod reports;
 pub mod trade;
 
 use crate::auth::ApiActor;
@@ -806,6 +807,9 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(trade::payment_post))
         .routes(routes!(trade::payment_cancel))
         .routes(routes!(trade::stock))
+        .routes(routes!(reports::balances))
+        .routes(routes!(reports::reconciliation))
+        .routes(routes!(reports::aging))
         .routes(routes!(trade::returns::list, trade::returns::create))
         .routes(routes!(trade::returns::get, trade::returns::update))
         .routes(routes!(trade::returns::post))

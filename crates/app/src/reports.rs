@@ -1,0 +1,325 @@
+//! Settlement reports: balances on a date, the reconciliation statement and
+//! receivables aging. Read-only, from the ledger; nothing is cached, so a
+//! report on any past date is what the ledger said then.
+
+use crate::{Actor, App, AppError, Result};
+use chrono::NaiveDate;
+use kupets_domain::aging::{age, Buckets, Item};
+use kupets_domain::{DocKind, Money};
+use kupets_store::queries::P;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BalanceRow {
+    pub counterparty_id: String,
+    pub name: String,
+    pub inn: String,
+    /// Above zero they owe us.
+    pub balance: String,
+    pub receivable: String,
+    pub payable: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct BalancesReport {
+    pub date: String,
+    pub rows: Vec<BalanceRow>,
+    pub total_receivable: String,
+    pub total_payable: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ReconciliationRow {
+    pub date: String,
+    pub document_id: String,
+    pub kind: String,
+    pub number: String,
+    /// «Отгрузка РН-2026-000001 от 04.03.2026».
+    pub title: String,
+    /// Raises the counterparty's debt to us.
+    pub debit: String,
+    pub credit: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reconciliation {
+    pub our_company: String,
+    pub counterparty_id: String,
+    pub counterparty: String,
+    pub from: String,
+    pub to: String,
+    /// Balance at the start of `from` (above zero: they owe us).
+    pub opening: String,
+    pub rows: Vec<ReconciliationRow>,
+    pub turnover_debit: String,
+    pub turnover_credit: String,
+    pub closing: String,
+    /// «По данным … на … задолженность в пользу … составляет …».
+    pub conclusion: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgingRow {
+    pub counterparty_id: String,
+    pub name: String,
+    pub d0_30: String,
+    pub d31_60: String,
+    pub d61_90: String,
+    pub d90_plus: String,
+    pub total: String,
+    /// Money received and not allocated to any debt (prepayment).
+    pub unallocated_credit: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AgingReport {
+    pub date: String,
+    pub rows: Vec<AgingRow>,
+    pub totals: AgingRow,
+}
+
+fn m(v: i64) -> String {
+    Money(v).to_api()
+}
+
+impl App {
+    /// The installation's own company name, for printouts.
+    pub async fn company_name(&self) -> Result<String> {
+        let mut conn = self.store.reader().acquire().await?;
+        Ok(
+            kupets_store::queries::get_setting(&mut conn, "company_name")
+                .await?
+                .unwrap_or_else(|| "ООО «Наша компания»".to_string()),
+        )
+    }
+
+    /// Every counterparty's balance on `date` (zero balances left out).
+    pub async fn balances_report(&self, _actor: &Actor, date: NaiveDate) -> Result<BalancesReport> {
+        let sql = "SELECT c.id, c.name, c.inn, b.balance FROM (SELECT counterparty_id, CAST(SUM(amount) AS BIGINT) AS balance FROM settlement_entries \
+                   WHERE entry_date <= $1 GROUP BY counterparty_id) b JOIN counterparties c ON c.id = b.counterparty_id WHERE b.balance <> 0 ORDER BY c.name, c.id";
+        let rows = self
+            .store
+            .read_rows(sql.into(), vec![P::from(date.to_string())], |r| {
+                (r.int("id"), r.text("name"), r.text("inn"), r.int("balance"))
+            })
+            .await?;
+        let (rec, pay): (i64, i64) =
+            rows.iter().fold(
+                (0, 0),
+                |(r, p), x| if x.3 > 0 { (r + x.3, p) } else { (r, p - x.3) },
+            );
+        Ok(BalancesReport {
+            date: date.to_string(),
+            rows: rows
+                .into_iter()
+                .map(|(id, name, inn, b)| BalanceRow {
+                    counterparty_id: id.to_string(),
+                    name,
+                    inn,
+                    balance: m(b),
+                    receivable: m(b.max(0)),
+                    payable: m((-b).max(0)),
+                })
+                .collect(),
+            total_receivable: m(rec),
+            total_payable: m(pay),
+        })
+    }
+
+    /// The reconciliation statement for a counterparty and a period. A
+    /// document cancelled in full nets to nothing and is left out.
+    pub async fn reconciliation(
+        &self,
+        _actor: &Actor,
+        counterparty_id: i64,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Reconciliation> {
+        if from > to {
+            return Err(AppError::field(
+                "from",
+                "bad_period",
+                "Начало периода позже конца",
+                "The period starts after it ends",
+            ));
+        }
+        let cp = self
+            .store
+            .read_rows(
+                "SELECT name FROM counterparties WHERE id = $1".into(),
+                vec![P::from(counterparty_id)],
+                |r| r.text("name"),
+            )
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound {
+                entity: "counterparty",
+            })?;
+        let opening = self
+            .store
+            .read_rows("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS n FROM settlement_entries WHERE counterparty_id = $1 AND entry_date < $2".into(), vec![P::from(counterparty_id), P::from(from.to_string())], |r| r.int("n"))
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0);
+        let sql = "SELECT d.id, d.kind, d.number, d.doc_date, CAST(SUM(e.amount) AS BIGINT) AS amount FROM settlement_entries e JOIN documents d ON d.id = e.document_id \
+                   WHERE e.counterparty_id = $1 AND e.entry_date >= $2 AND e.entry_date <= $3 GROUP BY d.id, d.kind, d.number, d.doc_date \
+                   HAVING SUM(e.amount) <> 0 ORDER BY d.doc_date, d.id";
+        let docs = self
+            .store
+            .read_rows(
+                sql.into(),
+                vec![
+                    P::from(counterparty_id),
+                    P::from(from.to_string()),
+                    P::from(to.to_string()),
+                ],
+                |r| {
+                    (
+                        r.int("id"),
+                        r.text("kind"),
+                        r.text("number"),
+                        r.text("doc_date"),
+                        r.int("amount"),
+                    )
+                },
+            )
+            .await?;
+        let (mut debit, mut credit) = (0i64, 0i64);
+        let rows = docs
+            .into_iter()
+            .map(|(id, kind, number, date, amount)| {
+                if amount > 0 {
+                    debit += amount;
+                } else {
+                    credit -= amount;
+                }
+                let label = DocKind::parse(&kind)
+                    .map(|k| k.label(true))
+                    .unwrap_or("Документ");
+                let date_ru = crate::input::parse_date(&date)
+                    .map(kupets_domain::money::date_ru)
+                    .unwrap_or_else(|| date.clone());
+                ReconciliationRow {
+                    title: format!("{label} {number} от {date_ru}"),
+                    date,
+                    document_id: id.to_string(),
+                    kind,
+                    number,
+                    debit: if amount > 0 { m(amount) } else { String::new() },
+                    credit: if amount < 0 {
+                        m(-amount)
+                    } else {
+                        String::new()
+                    },
+                }
+            })
+            .collect();
+        let closing = opening + debit - credit;
+        let ours = self.company_name().await?;
+        let on = kupets_domain::money::date_ru(to);
+        let conclusion = match closing {
+            0 => format!("По данным {ours} на {on} задолженность отсутствует."),
+            c if c > 0 => format!(
+                "По данным {ours} на {on} задолженность в пользу {ours} составляет {} ({}).",
+                Money(c).to_ru(),
+                kupets_domain::words::rubles(c)
+            ),
+            c => format!(
+                "По данным {ours} на {on} задолженность в пользу {cp} составляет {} ({}).",
+                Money(-c).to_ru(),
+                kupets_domain::words::rubles(-c)
+            ),
+        };
+        Ok(Reconciliation {
+            our_company: ours,
+            counterparty_id: counterparty_id.to_string(),
+            counterparty: cp,
+            from: from.to_string(),
+            to: to.to_string(),
+            opening: m(opening),
+            rows,
+            turnover_debit: m(debit),
+            turnover_credit: m(credit),
+            closing: m(closing),
+            conclusion,
+        })
+    }
+
+    /// Receivables aging of every counterparty on `date`.
+    pub async fn aging_report(&self, _actor: &Actor, date: NaiveDate) -> Result<AgingReport> {
+        let sql = "SELECT e.counterparty_id AS cp, d.id, d.doc_date, d.order_id, d.base_id, CAST(SUM(e.amount) AS BIGINT) AS amount \
+                   FROM settlement_entries e JOIN documents d ON d.id = e.document_id WHERE e.entry_date <= $1 \
+                   GROUP BY e.counterparty_id, d.id, d.doc_date, d.order_id, d.base_id HAVING SUM(e.amount) <> 0 ORDER BY e.counterparty_id";
+        let items = self
+            .store
+            .read_rows(sql.into(), vec![P::from(date.to_string())], |r| {
+                (
+                    r.int("cp"),
+                    Item {
+                        doc_id: r.int("id"),
+                        date: crate::input::parse_date(&r.text("doc_date")).unwrap_or_default(),
+                        amount: r.int("amount"),
+                        order_id: r.opt_int("order_id"),
+                        base_id: r.opt_int("base_id"),
+                    },
+                )
+            })
+            .await?;
+        let names: std::collections::HashMap<i64, String> = self
+            .store
+            .read_rows("SELECT id, name FROM counterparties".into(), vec![], |r| {
+                (r.int("id"), r.text("name"))
+            })
+            .await?
+            .into_iter()
+            .collect();
+        let mut rows = Vec::new();
+        let mut totals = Buckets::default();
+        let mut i = 0;
+        while i < items.len() {
+            let cp = items[i].0;
+            let j = items[i..]
+                .iter()
+                .position(|x| x.0 != cp)
+                .map(|p| i + p)
+                .unwrap_or(items.len());
+            let mine: Vec<Item> = items[i..j].iter().map(|x| x.1.clone()).collect();
+            let b = age(&mine, date);
+            if b.total() != 0 || b.unallocated_credit != 0 {
+                totals.d0_30 += b.d0_30;
+                totals.d31_60 += b.d31_60;
+                totals.d61_90 += b.d61_90;
+                totals.d90_plus += b.d90_plus;
+                totals.unallocated_credit += b.unallocated_credit;
+                rows.push(aging_row(
+                    cp.to_string(),
+                    names.get(&cp).cloned().unwrap_or_default(),
+                    &b,
+                ));
+            }
+            i = j;
+        }
+        rows.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(AgingReport {
+            date: date.to_string(),
+            rows,
+            totals: aging_row(String::new(), "Итого".into(), &totals),
+        })
+    }
+}
+
+fn aging_row(id: String, name: String, b: &Buckets) -> AgingRow {
+    AgingRow {
+        counterparty_id: id,
+        name,
+        d0_30: m(b.d0_30),
+        d31_60: m(b.d31_60),
+        d61_90: m(b.d61_90),
+        d90_plus: m(b.d90_plus),
+        total: m(b.total()),
+        unallocated_credit: m(b.unallocated_credit),
+    }
+}
