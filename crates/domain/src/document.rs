@@ -41,9 +41,9 @@ impl DocKind {
     }
     /// Whether the kind has product lines.
     pub fn has_lines(self) -> bool {
-        matches!(
+        !matches!(
             self,
-            DocKind::SalesOrder | DocKind::Shipment | DocKind::Receipt
+            DocKind::Adjustment | DocKind::PaymentIn | DocKind::PaymentOut
         )
     }
     /// Stock effect of posting a line: +1 in, −1 out, 0 none.
@@ -201,5 +201,10 @@ mod tests {
         assert!(DocState::Draft.cancel().is_err());
         assert!(DocState::Cancelled.cancel().is_err());
         assert_eq!(doc_number(DocKind::Adjustment, 2026, 7), "КОР-2026-000007");
+        assert!(
+            DocKind::Return.has_lines()
+                && DocKind::PurchaseOrder.has_lines()
+                && !DocKind::PaymentIn.has_lines()
+        );
     }
 }

@@ -847,3 +847,239 @@ both_engines!(balances_reconciliation_and_aging, |t: TestApp| async move {
         vec!["date"]
     );
 });
+
+mod ledger_properties {
+    use super::*;
+    use kupets_app::document::{AdjustmentInput, CancelInput};
+    use kupets_app::trade::{LineInput, PaymentInput, TradeDocInput};
+    use kupets_domain::DocKind;
+    use proptest::prelude::*;
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        Receive(u8),
+        Ship(u8),
+        /// Return part of the n-th posted shipment.
+        Return(u8, u8),
+        PayIn(u16),
+        PayOut(u16),
+        Adjust(i16),
+        /// Cancel the n-th posted document.
+        Cancel(u8),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            (1u8..20).prop_map(Op::Receive),
+            (1u8..20).prop_map(Op::Ship),
+            (any::<u8>(), 1u8..5).prop_map(|(i, q)| Op::Return(i, q)),
+            (1u16..5000).prop_map(Op::PayIn),
+            (1u16..5000).prop_map(Op::PayOut),
+            (-3000i16..3000).prop_map(Op::Adjust),
+            any::<u8>().prop_map(Op::Cancel),
+        ]
+    }
+
+    async fn sums(t: &TestApp) -> (i64, i64, i64, i64) {
+        let pool = t.app.store.reader();
+        let entries: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        let stock: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(qty), 0) AS BIGINT) FROM stock")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        let moves: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(SUM(qty), 0) AS BIGINT) FROM stock_moves")
+                .fetch_one(pool)
+                .await
+                .unwrap();
+        // Receipts − shipments + returns, over documents that stand posted.
+        let docs: i64 = sqlx::query_scalar(
+            "SELECT CAST(COALESCE(SUM(CASE d.kind WHEN 'receipt' THEN l.qty WHEN 'return' THEN l.qty WHEN 'shipment' THEN -l.qty ELSE 0 END), 0) AS BIGINT) \
+             FROM document_lines l JOIN documents d ON d.id = l.document_id WHERE d.state = 'posted'",
+        )
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        assert_eq!(stock, moves, "stock = sum of moves");
+        (
+            entries,
+            stock,
+            docs,
+            sqlx::query_scalar("SELECT CAST(COALESCE(MIN(qty), 0) AS BIGINT) FROM stock")
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+        )
+    }
+
+    async fn run(ops: Vec<Op>) {
+        let t = TestApp::new(kupets_testkit::Engine::Sqlite).await.unwrap();
+        let s = shop(&t).await;
+        let admin = t.app.authenticate(&t.admin).await.unwrap().0;
+        let cp: i64 = s.customer.parse().unwrap();
+        let line = |qty: u8, base: Option<String>| LineInput {
+            product_id: Some(s.drill.clone()),
+            qty: Some(qty.to_string()),
+            price: Some("10".into()),
+            base_line_id: base,
+            ..Default::default()
+        };
+        let doc = |lines: Vec<LineInput>, base: Option<String>| TradeDocInput {
+            counterparty_id: Some(s.customer.clone()),
+            warehouse_id: Some(s.wh.clone()),
+            base_id: base,
+            lines,
+            ..Default::default()
+        };
+        let mut posted: Vec<(DocKind, i64)> = Vec::new();
+        let mut shipments: Vec<(i64, i64)> = Vec::new();
+        for op in ops {
+            let made = match op {
+                Op::Receive(q) => t
+                    .app
+                    .create_trade_doc(&admin, DocKind::Receipt, &doc(vec![line(q, None)], None))
+                    .await
+                    .map(|d| (DocKind::Receipt, d.document.id)),
+                Op::Ship(q) => t
+                    .app
+                    .create_trade_doc(&admin, DocKind::Shipment, &doc(vec![line(q, None)], None))
+                    .await
+                    .map(|d| (DocKind::Shipment, d.document.id)),
+                Op::Return(i, q) if !shipments.is_empty() => {
+                    let (sid, lid) = shipments[i as usize % shipments.len()];
+                    t.app
+                        .create_trade_doc(
+                            &admin,
+                            DocKind::Return,
+                            &doc(vec![line(q, Some(lid.to_string()))], Some(sid.to_string())),
+                        )
+                        .await
+                        .map(|d| (DocKind::Return, d.document.id))
+                }
+                Op::PayIn(m) | Op::PayOut(m) => {
+                    let dir = if matches!(op, Op::PayIn(_)) {
+                        "in"
+                    } else {
+                        "out"
+                    };
+                    let p = PaymentInput {
+                        direction: Some(dir.into()),
+                        counterparty_id: Some(s.customer.clone()),
+                        amount: Some(m.to_string()),
+                        ..Default::default()
+                    };
+                    t.app
+                        .create_payment(&admin, &p)
+                        .await
+                        .map(|d| (DocKind::parse(&d.kind).unwrap(), d.id))
+                }
+                Op::Adjust(m) if m != 0 => {
+                    let a = AdjustmentInput {
+                        counterparty_id: Some(s.customer.clone()),
+                        amount: Some(m.to_string()),
+                        comment: Some("prop".into()),
+                        ..Default::default()
+                    };
+                    t.app
+                        .create_adjustment(&admin, &a)
+                        .await
+                        .map(|d| (DocKind::Adjustment, d.id))
+                }
+                Op::Cancel(i) if !posted.is_empty() => {
+                    let (k, id) = posted[i as usize % posted.len()];
+                    // Refusals (stock would go negative, a return stands on it) are fine.
+                    if t.app
+                        .cancel_document(
+                            &admin,
+                            k,
+                            id,
+                            &CancelInput {
+                                reason: Some("prop".into()),
+                            },
+                        )
+                        .await
+                        .is_ok()
+                    {
+                        posted.retain(|p| p.1 != id);
+                        shipments.retain(|x| x.0 != id);
+                    }
+                    continue;
+                }
+                _ => continue,
+            };
+            let (kind, id) = made.expect("valid draft");
+            let ok = if kind == DocKind::Adjustment {
+                t.app.post_adjustment(&admin, id).await.is_ok()
+            } else {
+                t.app.post_trade_doc(&admin, kind, id).await.is_ok()
+            };
+            if ok {
+                posted.push((kind, id));
+                if kind == DocKind::Shipment {
+                    shipments.push((
+                        id,
+                        t.app.get_trade_doc(&admin, kind, id).await.unwrap().lines[0].id,
+                    ));
+                }
+            }
+            let (entries, stock, docs, min) = sums(&t).await;
+            assert_eq!(
+                t.app.balance_on(cp, "9999-12-31").await.unwrap().0
+                    + t.app
+                        .balance_on(s.supplier.parse().unwrap(), "9999-12-31")
+                        .await
+                        .unwrap()
+                        .0,
+                entries
+            );
+            assert_eq!(stock, docs, "stock = receipts − shipments + returns");
+            assert!(min >= 0, "stock never negative");
+        }
+        // Cancel everything. A cancel that would leave stock below zero (the
+        // goods went out on a later shipment) or that another document rests
+        // on waits for a later pass; every pass must make progress.
+        let mut left: Vec<(DocKind, i64)> = posted.into_iter().rev().collect();
+        while !left.is_empty() {
+            let before = left.len();
+            let mut next = Vec::new();
+            for (k, id) in left {
+                if t.app
+                    .cancel_document(
+                        &admin,
+                        k,
+                        id,
+                        &CancelInput {
+                            reason: Some("all".into()),
+                        },
+                    )
+                    .await
+                    .is_err()
+                {
+                    next.push((k, id));
+                }
+            }
+            assert!(
+                next.len() < before,
+                "no document could be cancelled: {next:?}"
+            );
+            left = next;
+        }
+        let (entries, stock, _, _) = sums(&t).await;
+        assert_eq!((entries, stock), (0, 0));
+        assert_eq!(t.app.balance_on(cp, "9999-12-31").await.unwrap().0, 0);
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        #[test]
+        fn random_documents_keep_the_ledgers_whole(ops in proptest::collection::vec(op(), 1..25)) {
+            tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap().block_on(run(ops));
+        }
+    }
+}
