@@ -275,39 +275,52 @@ impl App {
         let mut tx = self.store.begin().await?;
         let doc = self.load_doc(&mut tx, kind, id, true).await?;
         let next = state_of(&doc)?.cancel().map_err(transition_error)?;
-        let entries = sqlx::query("SELECT counterparty_id, order_id, entry_date, amount FROM settlement_entries WHERE document_id = $1 ORDER BY id")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await?;
-        for e in entries {
-            write_entry(
-                &mut tx,
-                e.get("counterparty_id"),
-                e.get("order_id"),
-                id,
-                &e.get::<String, _>("entry_date"),
-                Money(-e.get::<i64, _>("amount")),
-            )
-            .await?;
-        }
-        // Documents standing on this one (shipments of an order, returns of a
-        // shipment) must be cancelled first.
-        {
-            let shipped: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM documents WHERE (order_id = $1 OR base_id = $1) AND state = 'posted' AND id <> $1",
-            )
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-            if shipped > 0 {
+        if kind.is_order() {
+            // An order's shipments (receipts) and payments are cancelled first.
+            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE order_id = $1 AND state = 'posted' AND id <> $1").bind(id).fetch_one(&mut *tx).await?;
+            if n > 0 {
                 return Err(AppError::conflict(
                     "has_dependent_documents",
-                    "На документе основаны проведённые документы: сначала отмените их",
-                    "Posted documents rest on this one: cancel them first",
+                    "По заказу есть проведённые документы: сначала отмените их",
+                    "The order has posted documents: cancel them first",
                 ));
             }
         }
-        self.reverse_stock(&mut tx, id).await?;
+        // Returns resting on this shipment (receipt) are cancelled with it.
+        // Reversals that add stock go first, so only the net is checked.
+        let deps: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT id, kind FROM documents WHERE base_id = $1 AND state = 'posted'",
+        )
+        .bind(id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let own_first = kind.stock_sign() < 0;
+        if own_first {
+            self.reverse_document(&mut tx, id).await?;
+        }
+        for (dep, dep_kind) in &deps {
+            self.reverse_document(&mut tx, *dep).await?;
+            set_state(
+                &mut tx,
+                *dep,
+                DocState::Cancelled,
+                "cancelled_at",
+                Some(&format!("Отменён вместе с {}: {reason}", doc.number)),
+            )
+            .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "cancel",
+                dep_kind,
+                dep,
+                &format!("with {}", doc.number),
+            )
+            .await?;
+        }
+        if !own_first {
+            self.reverse_document(&mut tx, id).await?;
+        }
         set_state(&mut tx, id, next, "cancelled_at", Some(&reason)).await?;
         audit(
             &mut tx,
@@ -321,6 +334,23 @@ impl App {
         let d = self.load_doc(&mut tx, kind, id, false).await?;
         tx.commit().await?;
         Ok(d)
+    }
+
+    /// Appends the negation of a document's ledger entries and stock moves.
+    async fn reverse_document(&self, tx: &mut Tx, id: i64) -> Result<()> {
+        let entries = sqlx::query("SELECT counterparty_id, order_id, entry_date, amount FROM settlement_entries WHERE document_id = $1 ORDER BY id").bind(id).fetch_all(&mut **tx).await?;
+        for e in entries {
+            write_entry(
+                tx,
+                e.get("counterparty_id"),
+                e.get("order_id"),
+                id,
+                &e.get::<String, _>("entry_date"),
+                Money(-e.get::<i64, _>("amount")),
+            )
+            .await?;
+        }
+        self.reverse_stock(tx, id).await
     }
 
     /// A counterparty's balance on a date: the sum of its entries up to it.

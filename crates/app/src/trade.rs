@@ -1069,3 +1069,21 @@ impl App {
             .await?)
     }
 }
+
+impl App {
+    /// Every document of a counterparty, newest first (the card's list).
+    pub async fn counterparty_documents(
+        &self,
+        _actor: &Actor,
+        counterparty_id: i64,
+        limit: i64,
+    ) -> Result<Vec<Document>> {
+        let sql = format!("SELECT {} FROM documents WHERE counterparty_id = $1 ORDER BY doc_date DESC, id DESC LIMIT $2", Document::COLS);
+        Ok(self
+            .store
+            .read_rows(sql, vec![P::from(counterparty_id), P::from(limit)], |r| {
+                Document::from_row(r)
+            })
+            .await?)
+    }
+}

@@ -176,3 +176,203 @@ async fn browser_logs_in_and_creates_a_counterparty() {
     assert_eq!(r.body["items"][0]["kind"], "both");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
+    let t = TestApp::new(Engine::Sqlite).await.unwrap();
+    let a = &t.admin;
+    let wh = t
+        .post(
+            "/api/v1/warehouses",
+            a,
+            serde_json::json!({"name": "Основной"}),
+        )
+        .await
+        .id();
+    let drill = t
+        .post(
+            "/api/v1/products",
+            a,
+            serde_json::json!({"sku": "DR-1", "name": "Дрель DR-1"}),
+        )
+        .await
+        .id();
+    let cp = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            serde_json::json!({"name": "ООО «Строй»"}),
+        )
+        .await
+        .id();
+    let sup = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            serde_json::json!({"name": "АО «Завод»", "kind": "supplier"}),
+        )
+        .await
+        .id();
+    let rc = t.post("/api/v1/receipts", a, serde_json::json!({"counterparty_id": sup, "warehouse_id": wh, "lines": [{"product_id": drill, "qty": "10", "price": "600"}]})).await.id();
+    t.send(
+        axum::http::Method::POST,
+        &format!("/api/v1/receipts/{rc}/post"),
+        a,
+        None,
+        &[],
+    )
+    .await;
+
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = t.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let css = |s: String| Locator::Css(Box::leak(s.into_boxed_str()));
+
+    c.goto(&format!("{base}/login?next=/sales-orders/new"))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=login]"))
+        .await
+        .unwrap()
+        .send_keys("admin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // A new order: 5 drills at 1 000,00.
+    c.wait()
+        .for_element(css(format!(
+            "select[name=counterparty_id] option[value='{cp}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(css(format!(
+        "select[name=l0_product] option[value='{drill}']"
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.find(Locator::Css("input[name=l0_qty]"))
+        .await
+        .unwrap()
+        .send_keys("5")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=l0_price]"))
+        .await
+        .unwrap()
+        .send_keys("1000")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit].btn"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//button[text()='Провести']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // Posted: ship part of it.
+    c.wait()
+        .for_element(Locator::LinkText("Отгрузить"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(css(format!(
+            "select[name=warehouse_id] option[value='{wh}']"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let qty = c.find(Locator::Css("input[name=l0_qty]")).await.unwrap();
+    assert_eq!(
+        qty.prop("value").await.unwrap().as_deref(),
+        Some("5"),
+        "prefilled with what remains"
+    );
+    qty.clear().await.unwrap();
+    qty.send_keys("2").await.unwrap();
+    c.find(Locator::Css("button[type=submit].btn"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//button[text()='Провести']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("span.tag.posted"))
+        .await
+        .unwrap();
+    // The order shows 3 remaining; the customer owes 2 000,00.
+    c.find(Locator::XPath(
+        "//dt[text()='Заказ']/following-sibling::dd/a",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let remaining = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//table[contains(@class,'list')]//tr[2]/td[8]",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(remaining.starts_with('3'), "remaining {remaining}");
+    assert!(c.source().await.unwrap().contains("исполнен частично"));
+    c.goto(&format!("{base}/counterparties/{cp}"))
+        .await
+        .unwrap();
+    let balance = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//dt[text()='Сальдо взаиморасчётов']/following-sibling::dd/b",
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(balance, "2 000,00 ₽");
+    c.close().await.unwrap();
+}

@@ -78,27 +78,33 @@ const NAV: &[NavItem] = &[
         right: Right::Read,
     },
     NavItem {
-        href: "/product-groups",
-        ru: "Группы",
-        en: "Groups",
+        href: "/sales-orders",
+        ru: "Заказы",
+        en: "Orders",
         right: Right::Read,
     },
     NavItem {
-        href: "/price-types",
-        ru: "Типы цен",
-        en: "Price types",
+        href: "/shipments",
+        ru: "Отгрузки",
+        en: "Shipments",
         right: Right::Read,
     },
     NavItem {
-        href: "/warehouses",
-        ru: "Склады",
-        en: "Warehouses",
+        href: "/receipts",
+        ru: "Поступления",
+        en: "Receipts",
         right: Right::Read,
     },
     NavItem {
-        href: "/adjustments",
-        ru: "Корректировки",
-        en: "Adjustments",
+        href: "/payments",
+        ru: "Платежи",
+        en: "Payments",
+        right: Right::Read,
+    },
+    NavItem {
+        href: "/reports/balances",
+        ru: "Отчёты",
+        en: "Reports",
         right: Right::Read,
     },
     NavItem {
@@ -108,17 +114,45 @@ const NAV: &[NavItem] = &[
         right: Right::Read,
     },
     NavItem {
-        href: "/departments",
-        ru: "Отделы",
-        en: "Departments",
-        right: Right::Read,
-    },
-    NavItem {
         href: "/audit",
         ru: "Журнал",
         en: "Audit log",
         right: Right::ReadAudit,
     },
+];
+
+/// Every section, for the home page (the top bar keeps the daily ones).
+pub const SECTIONS: &[(&str, &str, &str)] = &[
+    ("/counterparties", "Контрагенты", "Counterparties"),
+    ("/products", "Товары", "Products"),
+    ("/product-groups", "Группы товаров", "Product groups"),
+    ("/price-types", "Типы цен", "Price types"),
+    ("/warehouses", "Склады", "Warehouses"),
+    ("/sales-orders", "Заказы покупателей", "Sales orders"),
+    ("/shipments", "Отгрузки", "Shipments"),
+    ("/returns", "Возвраты от покупателей", "Customer returns"),
+    ("/purchase-orders", "Заказы поставщикам", "Purchase orders"),
+    ("/receipts", "Поступления", "Receipts"),
+    (
+        "/supplier-returns",
+        "Возвраты поставщикам",
+        "Returns to suppliers",
+    ),
+    ("/payments", "Платежи", "Payments"),
+    ("/adjustments", "Корректировки долга", "Debt adjustments"),
+    ("/reports/balances", "Взаиморасчёты", "Balances"),
+    (
+        "/reports/reconciliation",
+        "Акт сверки",
+        "Reconciliation statement",
+    ),
+    (
+        "/reports/aging",
+        "Старение задолженности",
+        "Receivables aging",
+    ),
+    ("/employees", "Сотрудники", "Employees"),
+    ("/departments", "Отделы", "Departments"),
 ];
 
 /// The page frame. `csrf` is the session's token, for the logout form.

@@ -551,17 +551,9 @@ impl Master for Counterparties {
     ) -> Result<Markup, AppError> {
         let card = app.get_counterparty(a, id).await?;
         let bal = Money::parse(&card.balance).unwrap_or_default();
-        let docs = app
-            .list_documents(
-                a,
-                kupets_domain::DocKind::Adjustment,
-                &kupets_app::document::DocFilter {
-                    counterparty_id: Some(id),
-                    limit: 20,
-                    ..Default::default()
-                },
-            )
-            .await?;
+        let docs = app.counterparty_documents(a, id, 50).await?;
+        let names: HashMap<i64, String> =
+            [(id, card.counterparty.name.clone())].into_iter().collect();
         Ok(html! {
             div.card {
                 dl.props {
@@ -570,22 +562,14 @@ impl Master for Counterparties {
                     dt { (lang.t("Кредитный лимит", "Credit limit")) }
                     dd { @if let Some(l) = card.counterparty.credit_limit { (Money(l).to_ru()) } @else { (lang.t("без ограничения", "no limit")) } }
                 }
-                @if !docs.items.is_empty() {
-                    h2 { (lang.t("Документы", "Documents")) }
-                    table.list {
-                        tr { th { "№" } th { (lang.t("Дата", "Date")) } th { (lang.t("Вид", "Kind")) } th.num { (lang.t("Сумма", "Amount")) } th { (lang.t("Состояние", "State")) } }
-                        @for d in &docs.items {
-                            tr {
-                                td { a href=(format!("/adjustments/{}", d.id)) { (d.number) } }
-                                td { (super::documents::date_ru(&d.date)) }
-                                td { (kupets_domain::DocKind::Adjustment.label(lang.ru())) }
-                                td.num { (Money(d.amount).to_ru()) }
-                                td { (super::layout::state_tag(lang, &d.state)) }
-                            }
-                        }
-                    }
+                h2 { (lang.t("Документы", "Documents")) }
+                (super::trade::doc_table(lang, &docs, &names))
+                p {
+                    a.btn.light href=(format!("/sales-orders/new?counterparty_id={id}")) { (lang.t("Новый заказ", "New order")) } " "
+                    a.btn.light href=(format!("/shipments/new?counterparty_id={id}")) { (lang.t("Отгрузка", "Shipment")) } " "
+                    a.btn.light href=(format!("/reports/reconciliation?counterparty_id={id}")) { (lang.t("Акт сверки", "Reconciliation")) } " "
+                    a.btn.light href=(format!("/adjustments/new?counterparty_id={id}")) { (lang.t("Корректировка долга", "Debt adjustment")) }
                 }
-                p { a.btn.light href=(format!("/adjustments/new?counterparty_id={id}")) { (lang.t("Корректировка долга", "Debt adjustment")) } }
             }
         })
     }

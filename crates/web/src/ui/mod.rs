@@ -7,6 +7,7 @@ pub mod forms;
 pub mod groups;
 pub mod layout;
 pub mod master;
+pub mod trade;
 
 use crate::auth::{constant_eq, csrf_error, UiActor, SESSION_COOKIE};
 use crate::error::{current_lang, Lang};
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .route("/products/{id}/prices", post(master::add_price))
         .route("/audit", get(audit::list));
     let r = documents::routes(r);
+    let r = trade::routes(r);
     master::routes(r)
 }
 
@@ -285,10 +287,16 @@ async fn home(ui: UiActor, State(s): State<AppState>) -> Response {
             }
         }
         div.card style="margin-top:18px" {
+            h2 style="margin-top:0" { (lang.t("Разделы", "Sections")) }
+            p { @for (i, (href, ru, en)) in layout::SECTIONS.iter().enumerate() { @if i > 0 { " · " } a href=(href) { (lang.t(ru, en)) } } }
+        }
+        div.card {
             h2 style="margin-top:0" { (lang.t("Быстрые действия", "Quick actions")) }
             p {
                 a.btn href="/counterparties/new" { (lang.t("Новый контрагент", "New counterparty")) } " "
                 a.btn.light href="/products/new" { (lang.t("Новый товар", "New product")) } " "
+                a.btn.light href="/sales-orders/new" { (lang.t("Новый заказ", "New order")) } " "
+                a.btn.light href="/payments/new" { (lang.t("Платёж", "Payment")) } " "
                 a.btn.light href="/adjustments/new" { (lang.t("Корректировка долга", "Debt adjustment")) }
             }
         }

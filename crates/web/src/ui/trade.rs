@@ -1,0 +1,974 @@
+//! Pages of orders, shipments, receipts, returns and payments, and the
+//! settlement reports. One set of handlers serves every kind; a line form
+//! without JavaScript has a fixed number of rows, empty ones ignored.
+
+use super::check_csrf;
+use super::documents::date_ru;
+use super::forms::{button_form, query, Values};
+use super::layout::{error_page, not_found_page, page, state_tag};
+use crate::api::DocListParams;
+use crate::auth::UiActor;
+use crate::error::{current_lang, Lang};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use chrono::Datelike;
+use kupets_app::document::CancelInput;
+use kupets_app::trade::{LineInput, PaymentInput, TradeDocInput};
+use kupets_app::{App, AppError};
+use kupets_domain::role::Right;
+use kupets_domain::{DocKind, Money};
+use kupets_store::model::{DocLine, Document};
+use maud::{html, Markup};
+use std::collections::HashMap;
+
+/// A document kind's pages.
+#[derive(Clone, Copy)]
+pub struct KindPage {
+    pub kind: DocKind,
+    pub seg: &'static str,
+    pub title: (&'static str, &'static str),
+}
+
+pub const PAGES: [KindPage; 6] = [
+    KindPage {
+        kind: DocKind::SalesOrder,
+        seg: "sales-orders",
+        title: ("Заказы покупателей", "Sales orders"),
+    },
+    KindPage {
+        kind: DocKind::Shipment,
+        seg: "shipments",
+        title: ("Отгрузки", "Shipments"),
+    },
+    KindPage {
+        kind: DocKind::Return,
+        seg: "returns",
+        title: ("Возвраты от покупателей", "Customer returns"),
+    },
+    KindPage {
+        kind: DocKind::PurchaseOrder,
+        seg: "purchase-orders",
+        title: ("Заказы поставщикам", "Purchase orders"),
+    },
+    KindPage {
+        kind: DocKind::Receipt,
+        seg: "receipts",
+        title: ("Поступления", "Receipts"),
+    },
+    KindPage {
+        kind: DocKind::SupplierReturn,
+        seg: "supplier-returns",
+        title: ("Возвраты поставщикам", "Returns to suppliers"),
+    },
+];
+
+const ROWS: usize = 6;
+
+fn page_of(kind: DocKind) -> Option<KindPage> {
+    PAGES.iter().copied().find(|p| p.kind == kind)
+}
+
+/// Where a document's page is.
+pub fn doc_href(kind: &str, id: i64) -> String {
+    match DocKind::parse(kind) {
+        Some(DocKind::Adjustment) => format!("/adjustments/{id}"),
+        Some(DocKind::PaymentIn | DocKind::PaymentOut) => format!("/payments/{id}"),
+        Some(k) => page_of(k)
+            .map(|p| format!("/{}/{id}", p.seg))
+            .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
+pub fn routes(mut r: Router<AppState>) -> Router<AppState> {
+    for p in PAGES {
+        r = r
+            .route(
+                &format!("/{}", p.seg),
+                get(move |ui, s, q| list(p, ui, s, q)).post(move |ui, s, f| create(p, ui, s, f)),
+            )
+            .route(
+                &format!("/{}/new", p.seg),
+                get(move |ui, s, q| new_form(p, ui, s, q)),
+            )
+            .route(
+                &format!("/{}/{{id}}", p.seg),
+                get(move |ui, s, id| show(p, ui, s, id)),
+            )
+            .route(
+                &format!("/{}/{{id}}/post", p.seg),
+                post(move |ui, s, id, f| act(p, "post", ui, s, id, f)),
+            )
+            .route(
+                &format!("/{}/{{id}}/cancel", p.seg),
+                post(move |ui, s, id, f| act(p, "cancel", ui, s, id, f)),
+            )
+            .route(
+                &format!("/{}/{{id}}/fulfil", p.seg),
+                get(move |ui, s, id| fulfil_form(p, ui, s, id))
+                    .post(move |ui, s, id, f| fulfil(p, ui, s, id, f)),
+            );
+    }
+    r.route("/payments", get(payments).post(payment_create))
+        .route("/payments/new", get(payment_new))
+        .route("/payments/{id}", get(payment_show))
+        .route(
+            "/payments/{id}/post",
+            post(|ui, s, id, f| payment_act("post", ui, s, id, f)),
+        )
+        .route(
+            "/payments/{id}/cancel",
+            post(|ui, s, id, f| payment_act("cancel", ui, s, id, f)),
+        )
+        .route("/reports/balances", get(report_balances))
+        .route("/reports/reconciliation", get(report_reconciliation))
+        .route("/reports/aging", get(report_aging))
+}
+
+async fn names(app: &App, sql: &'static str) -> HashMap<i64, String> {
+    app.store
+        .read_rows(sql.into(), vec![], |r| (r.int("id"), r.text("name")))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
+}
+
+fn opts(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
+    let mut v: Vec<(i64, String)> = map.iter().map(|(k, v)| (*k, v.clone())).collect();
+    v.sort_by(|a, b| a.1.cmp(&b.1));
+    v
+}
+
+fn money_td(v: i64) -> Markup {
+    html! { td.num { (Money(v).to_ru()) } }
+}
+
+async fn list(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(q): Query<DocListParams>,
+) -> Response {
+    let lang = current_lang();
+    let res = async { s.app.list_documents(&ui.actor, p.kind, &q.filter()?).await };
+    let pg = match res.await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, &e),
+    };
+    let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
+    let state = q.state.clone().unwrap_or_default();
+    let title = lang.t(p.title.0, p.title.1);
+    let body = html! {
+        h1 { (title) }
+        div.toolbar {
+            a.btn href=(format!("/{}/new", p.seg)) { "+ " (lang.t("Создать", "New")) }
+            form method="get" action=(format!("/{}", p.seg)) {
+                select name="state" {
+                    option value="" { (lang.t("Все состояния", "All states")) }
+                    @for st in ["draft", "posted", "cancelled"] { option value=(st) selected[state == st] { (kupets_domain::DocState::parse(st).map(|s| s.label(lang.ru())).unwrap_or(st)) } }
+                }
+                button.btn.light type="submit" { (lang.t("Показать", "Show")) }
+            }
+        }
+        (doc_table(lang, &pg.items, &cps))
+        div.pager { @if let Some(c) = &pg.next_cursor { a.btn.light href=(format!("/{}{}", p.seg, query(&[("state", &state), ("cursor", c)]))) { (lang.t("Дальше ⟶", "Next ⟶")) } } }
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        title,
+        &format!("/{}", p.seg),
+        body,
+    )
+}
+
+pub fn doc_table(lang: Lang, docs: &[Document], cps: &HashMap<i64, String>) -> Markup {
+    html! {
+        @if docs.is_empty() { div.card.muted { (lang.t("Документов нет.", "No documents.")) } } @else {
+            table.list {
+                tr { th { "№" } th { (lang.t("Дата", "Date")) } th { (lang.t("Вид", "Kind")) } th { (lang.t("Контрагент", "Counterparty")) } th.num { (lang.t("Сумма", "Amount")) } th { (lang.t("Состояние", "State")) } }
+                @for d in docs {
+                    tr {
+                        td { a href=(doc_href(&d.kind, d.id)) { (d.number) } }
+                        td { (date_ru(&d.date)) }
+                        td { (DocKind::parse(&d.kind).map(|k| k.label(lang.ru())).unwrap_or("")) }
+                        td { @if let Some(c) = d.counterparty_id { a href=(format!("/counterparties/{c}")) { (cps.get(&c).cloned().unwrap_or_default()) } } }
+                        (money_td(d.amount))
+                        td { (state_tag(lang, &d.state)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+struct NewQuery {
+    counterparty_id: Option<String>,
+}
+
+fn select(name: &str, items: &[(i64, String)], selected: &str, empty: bool) -> Markup {
+    html! {
+        select name=(name) {
+            @if empty { option value="" { "—" } }
+            @for (id, label) in items { option value=(id) selected[id.to_string() == selected] { (label) } }
+        }
+    }
+}
+
+async fn form_page(
+    p: KindPage,
+    ui: &UiActor,
+    s: &AppState,
+    values: &Values,
+    error: Option<String>,
+) -> Response {
+    let lang = current_lang();
+    let cps = opts(
+        &names(
+            &s.app,
+            "SELECT id, name FROM counterparties WHERE archived = 0 LIMIT 5000",
+        )
+        .await,
+    );
+    let whs = opts(&names(&s.app, "SELECT id, name FROM warehouses WHERE archived = 0").await);
+    let products = opts(
+        &names(
+            &s.app,
+            "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 LIMIT 5000",
+        )
+        .await,
+    );
+    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
+    let returns = p.kind.base_kind().is_some();
+    let body = html! {
+        p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
+        h1 { (p.kind.label(lang.ru())) ": " (lang.t("новый документ", "new document")) }
+        @if let Some(e) = &error { div.alert { (e) } }
+        form method="post" action=(format!("/{}", p.seg)) {
+            input type="hidden" name="csrf" value=(ui.csrf);
+            div.card {
+                dl.props {
+                    dt { (lang.t("Контрагент *", "Counterparty *")) } dd { (select("counterparty_id", &cps, &v("counterparty_id"), true)) }
+                    dt { (lang.t("Склад", "Warehouse")) } dd { (select("warehouse_id", &whs, &v("warehouse_id"), true)) }
+                    dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(v("date")); }
+                    @if returns { dt { (lang.t("Документ-основание (id) *", "Base document (id) *")) } dd { input type="text" name="base_id" value=(v("base_id")); } }
+                    @if p.kind.order_kind().is_some() { dt { (lang.t("Заказ (id)", "Order (id)")) } dd { input type="text" name="order_id" value=(v("order_id")); } }
+                    @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true"; } }
+                    dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; }
+                }
+            }
+            table.list {
+                tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } th { @if returns { (lang.t("Строка основания (id)", "Base line (id)")) } @else { (lang.t("Цена, ₽", "Price, ₽")) } } }
+                @for i in 0..ROWS {
+                    tr {
+                        td { (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), true)) }
+                        td { input type="text" name=(format!("l{i}_qty")) value=(v(&format!("l{i}_qty"))) size="8"; }
+                        td { @if returns { input type="text" name=(format!("l{i}_base")) value=(v(&format!("l{i}_base"))) size="8"; } @else { input type="text" name=(format!("l{i}_price")) value=(v(&format!("l{i}_price"))) size="10"; } }
+                    }
+                }
+            }
+            p { button.btn type="submit" { (lang.t("Сохранить черновик", "Save draft")) } }
+        }
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        p.kind.label(lang.ru()),
+        &format!("/{}", p.seg),
+        body,
+    )
+}
+
+async fn new_form(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let mut v = Values::new();
+    v.insert("date".into(), kupets_app::today().to_string());
+    if let Some(c) = q.counterparty_id {
+        v.insert("counterparty_id".into(), c);
+    }
+    form_page(p, &ui, &s, &v, None).await
+}
+
+fn input_from(f: &Values) -> TradeDocInput {
+    let g = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let lines = (0..ROWS)
+        .filter(|i| g(&format!("l{i}_product")).is_some() || g(&format!("l{i}_qty")).is_some())
+        .map(|i| LineInput {
+            product_id: g(&format!("l{i}_product")),
+            qty: g(&format!("l{i}_qty")),
+            price: g(&format!("l{i}_price")),
+            order_line_id: None,
+            base_line_id: g(&format!("l{i}_base")),
+        })
+        .collect();
+    TradeDocInput {
+        counterparty_id: g("counterparty_id"),
+        warehouse_id: g("warehouse_id"),
+        date: g("date"),
+        order_id: g("order_id"),
+        base_id: g("base_id"),
+        replacement_required: g("replacement_required"),
+        comment: g("comment"),
+        responsible_id: None,
+        lines,
+    }
+}
+
+async fn create(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Form(f): Form<Values>,
+) -> Response {
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    match s
+        .app
+        .create_trade_doc(&ui.actor, p.kind, &input_from(&f))
+        .await
+    {
+        Ok(d) => Redirect::to(&format!("/{}/{}", p.seg, d.document.id)).into_response(),
+        Err(e @ AppError::Validation(_)) => {
+            let mut resp = form_page(p, &ui, &s, &f, Some(e.message(current_lang().ru()))).await;
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            resp
+        }
+        Err(e) => error_page(current_lang(), &e),
+    }
+}
+
+fn lines_table(lang: Lang, lines: &[DocLine], progress: Option<&[(String, String)]>) -> Markup {
+    html! {
+        table.list {
+            tr {
+                th { "№" } th { (lang.t("Товар", "Product")) } th.num { (lang.t("Кол-во", "Qty")) } th.num { (lang.t("Цена", "Price")) } th.num { (lang.t("Сумма", "Amount")) } th.num { (lang.t("НДС", "VAT")) }
+                @if progress.is_some() { th.num { (lang.t("Исполнено", "Fulfilled")) } th.num { (lang.t("Осталось", "Remaining")) } }
+                th { "id" }
+            }
+            @for (i, l) in lines.iter().enumerate() {
+                tr {
+                    td { (l.line_no) } td { (l.product_name) " " span.muted { (l.sku) } } td.num { (kupets_domain::Qty(l.qty).to_api()) " " (l.unit) }
+                    (money_td(l.price)) (money_td(l.amount)) td.num { (Money(l.vat).to_ru()) " " span.muted { "(" (kupets_domain::VatRate::parse(&l.vat_rate).map(|v| v.label_ru()).unwrap_or("")) ")" } }
+                    @if let Some(pr) = progress { td.num { (pr[i].0) } td.num { (pr[i].1) @if l.closed_qty > 0 { br; span.muted { (lang.t("закрыто: ", "closed: ")) (l.close_reason) } } } }
+                    td.muted { (l.id) }
+                }
+            }
+        }
+    }
+}
+
+async fn show(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = current_lang();
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let res = async {
+        let doc = s.app.get_trade_doc(&ui.actor, p.kind, id).await?;
+        let view = if p.kind.is_order() {
+            Some(s.app.order_view(&ui.actor, p.kind, id).await?)
+        } else {
+            None
+        };
+        Ok::<_, AppError>((doc, view))
+    };
+    let (doc, view) = match res.await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, &e),
+    };
+    let d = &doc.document;
+    let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
+    let whs = names(&s.app, "SELECT id, name FROM warehouses").await;
+    let progress: Option<Vec<(String, String)>> = view.as_ref().map(|v| {
+        v.lines
+            .iter()
+            .map(|l| (l.shipped.clone(), l.remaining.clone()))
+            .collect()
+    });
+    let can = ui.actor.can(if p.kind == DocKind::SalesOrder {
+        Right::Sell
+    } else {
+        Right::MoveStock
+    });
+    let body = html! {
+        p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
+        h1 { (p.kind.label(lang.ru())) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
+        div.card {
+            dl.props {
+                dt { (lang.t("Контрагент", "Counterparty")) } dd { @if let Some(c) = d.counterparty_id { a href=(format!("/counterparties/{c}")) { (cps.get(&c).cloned().unwrap_or_default()) } } }
+                @if let Some(w) = d.warehouse_id { dt { (lang.t("Склад", "Warehouse")) } dd { (whs.get(&w).cloned().unwrap_or_default()) } }
+                @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/{}/{o}", if p.kind == DocKind::Receipt { "purchase-orders" } else { "sales-orders" })) { "№ " (o) } } }
+                @if let Some(b) = d.base_id { dt { (lang.t("Основание", "Base document")) } dd { a href=(format!("/{}/{b}", if p.kind == DocKind::Return { "shipments" } else { "receipts" })) { "№ " (b) } } }
+                @if d.replacement_required { dt { (lang.t("Замена", "Replacement")) } dd { b { (lang.t("требуется", "required")) } } }
+                dt { (lang.t("Сумма", "Total")) } dd { b { (Money(d.amount).to_ru()) } }
+                @if let Some(v) = &view {
+                    dt { (lang.t("Исполнено на сумму", "Fulfilled for")) } dd { (Money::parse(&v.shipped_amount).unwrap_or_default().to_ru()) " · " (shipment_label(lang, &v.shipment_state)) }
+                    dt { (lang.t("Оплачено", "Paid")) } dd { (Money::parse(&v.paid_amount).unwrap_or_default().to_ru()) " · " (payment_label(lang, &v.payment_state)) }
+                }
+                @if !d.comment.is_empty() { dt { (lang.t("Комментарий", "Comment")) } dd { (d.comment) } }
+                @if let Some(r) = &d.cancel_reason { dt { (lang.t("Причина отмены", "Cancel reason")) } dd { (r) } }
+            }
+        }
+        (lines_table(lang, &doc.lines, progress.as_deref()))
+        div.toolbar style="margin-top:14px" {
+            @if d.state == "draft" && can { (button_form(&format!("/{}/{}/post", p.seg, d.id), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
+            @if d.state == "posted" && p.kind.is_order() && can && view.as_ref().is_some_and(|v| v.lines.iter().any(|l| l.remaining != "0")) {
+                a.btn href=(format!("/{}/{}/fulfil", p.seg, d.id)) { @if p.kind == DocKind::SalesOrder { (lang.t("Отгрузить", "Ship")) } @else { (lang.t("Принять", "Receive")) } }
+            }
+        }
+        @if d.state == "posted" && ui.actor.can(Right::CancelDocuments) {
+            form method="post" action=(format!("/{}/{}/cancel", p.seg, d.id)) style="display:flex;gap:8px;margin-top:10px" {
+                input type="hidden" name="csrf" value=(ui.csrf);
+                input type="text" name="reason" placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
+                button.btn.danger type="submit" { (lang.t("Отменить проведение", "Cancel document")) }
+            }
+        }
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        &d.number,
+        &format!("/{}", p.seg),
+        body,
+    )
+}
+
+fn shipment_label(lang: Lang, s: &kupets_domain::trade::ShipmentState) -> &'static str {
+    use kupets_domain::trade::ShipmentState::*;
+    match s {
+        NotShipped => lang.t("не исполнен", "not fulfilled"),
+        PartiallyShipped => lang.t("исполнен частично", "partly fulfilled"),
+        Shipped => lang.t("исполнен", "fulfilled"),
+    }
+}
+
+fn payment_label(lang: Lang, s: &kupets_domain::trade::PaymentState) -> &'static str {
+    use kupets_domain::trade::PaymentState::*;
+    match s {
+        Unpaid => lang.t("не оплачен", "unpaid"),
+        Prepaid => lang.t("предоплата", "prepaid"),
+        PartiallyPaid => lang.t("оплачен частично", "partly paid"),
+        Paid => lang.t("оплачен", "paid"),
+    }
+}
+
+async fn act(
+    p: KindPage,
+    what: &'static str,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
+    let lang = current_lang();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let res = match what {
+        "post" => s
+            .app
+            .post_trade_doc(&ui.actor, p.kind, id)
+            .await
+            .map(|_| format!("/{}/{id}", p.seg)),
+        _ => s
+            .app
+            .cancel_document(
+                &ui.actor,
+                p.kind,
+                id,
+                &CancelInput {
+                    reason: f.get("reason").cloned(),
+                },
+            )
+            .await
+            .map(|_| format!("/{}/{id}", p.seg)),
+    };
+    match res {
+        Ok(to) => Redirect::to(&to).into_response(),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+async fn payments(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(q): Query<DocListParams>,
+) -> Response {
+    let lang = current_lang();
+    let out = q.direction.as_deref() == Some("out");
+    let kind = if out {
+        DocKind::PaymentOut
+    } else {
+        DocKind::PaymentIn
+    };
+    let pg = match async { s.app.list_documents(&ui.actor, kind, &q.filter()?).await }.await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, &e),
+    };
+    let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
+    let body = html! {
+        h1 { (lang.t("Платежи", "Payments")) }
+        div.toolbar {
+            @if ui.actor.can(Right::PostSettlements) { a.btn href="/payments/new" { "+ " (lang.t("Новый платёж", "New payment")) } }
+            a.btn.light href="/payments" { (lang.t("Входящие", "Incoming")) } a.btn.light href="/payments?direction=out" { (lang.t("Исходящие", "Outgoing")) }
+        }
+        (doc_table(lang, &pg.items, &cps))
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Платежи", "Payments"),
+        "/payments",
+        body,
+    )
+}
+
+async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, error: Option<String>) -> Response {
+    let lang = current_lang();
+    let cps = opts(
+        &names(
+            &s.app,
+            "SELECT id, name FROM counterparties WHERE archived = 0 LIMIT 5000",
+        )
+        .await,
+    );
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let body = html! {
+        p { a href="/payments" { "← " (lang.t("Платежи", "Payments")) } }
+        h1 { (lang.t("Новый платёж", "New payment")) }
+        @if let Some(e) = &error { div.alert { (e) } }
+        div.card {
+            form.grid method="post" action="/payments" {
+                input type="hidden" name="csrf" value=(ui.csrf);
+                label.l { (lang.t("Направление", "Direction")) } div.f { select name="direction" { option value="in" selected[g("direction") != "out"] { (lang.t("Входящий (от контрагента)", "Incoming (from the counterparty)")) } option value="out" selected[g("direction") == "out"] { (lang.t("Исходящий (возврат денег, оплата поставщику)", "Outgoing (refund, paying a supplier)")) } } }
+                label.l { (lang.t("Контрагент *", "Counterparty *")) } div.f { (select("counterparty_id", &cps, &g("counterparty_id"), true)) }
+                label.l { (lang.t("Дата", "Date")) } div.f { input type="date" name="date" value=(g("date")); }
+                label.l { (lang.t("Сумма, ₽ *", "Amount, ₽ *")) } div.f { input type="text" name="amount" value=(g("amount")); }
+                label.l { (lang.t("Заказ (id)", "Order (id)")) } div.f { input type="text" name="order_id" value=(g("order_id")); }
+                label.l { (lang.t("Комментарий", "Comment")) } div.f { input type="text" name="comment" value=(g("comment")); }
+                div.actions { button.btn type="submit" { (lang.t("Сохранить черновик", "Save draft")) } }
+            }
+        }
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Платёж", "Payment"),
+        "/payments",
+        body,
+    )
+}
+
+async fn payment_new(ui: UiActor, State(s): State<AppState>) -> Response {
+    let mut v = Values::new();
+    v.insert("date".into(), kupets_app::today().to_string());
+    payment_form(&ui, &s, &v, None).await
+}
+
+async fn payment_create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let input: PaymentInput = super::forms::input_of(&f);
+    match s.app.create_payment(&ui.actor, &input).await {
+        Ok(d) => Redirect::to(&format!("/payments/{}", d.id)).into_response(),
+        Err(e @ AppError::Validation(_)) => {
+            let mut r = payment_form(&ui, &s, &f, Some(e.message(current_lang().ru()))).await;
+            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            r
+        }
+        Err(e) => error_page(current_lang(), &e),
+    }
+}
+
+async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    let lang = current_lang();
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let d = match async {
+        s.app
+            .get_document(&ui.actor, s.app.kind_of(id).await?, id)
+            .await
+    }
+    .await
+    {
+        Ok(d) if d.kind.starts_with("payment") => d,
+        Ok(_) => return not_found_page(lang),
+        Err(e) => return error_page(lang, &e),
+    };
+    let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
+    let body = html! {
+        p { a href="/payments" { "← " (lang.t("Платежи", "Payments")) } }
+        h1 { (DocKind::parse(&d.kind).map(|k| k.label(lang.ru())).unwrap_or("")) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
+        div.card { dl.props {
+            dt { (lang.t("Контрагент", "Counterparty")) } dd { @if let Some(c) = d.counterparty_id { a href=(format!("/counterparties/{c}")) { (cps.get(&c).cloned().unwrap_or_default()) } } }
+            dt { (lang.t("Сумма", "Amount")) } dd { b { (Money(d.amount).to_ru()) } }
+            @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/sales-orders/{o}")) { "№ " (o) } } }
+            @if !d.comment.is_empty() { dt { (lang.t("Комментарий", "Comment")) } dd { (d.comment) } }
+        } }
+        @if d.state == "draft" && ui.actor.can(Right::PostSettlements) { (button_form(&format!("/payments/{id}/post"), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
+        @if d.state == "posted" && ui.actor.can(Right::CancelDocuments) {
+            form method="post" action=(format!("/payments/{id}/cancel")) style="display:flex;gap:8px;margin-top:10px" {
+                input type="hidden" name="csrf" value=(ui.csrf);
+                input type="text" name="reason" placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
+                button.btn.danger type="submit" { (lang.t("Отменить проведение", "Cancel document")) }
+            }
+        }
+    };
+    page(lang, &ui.actor, &ui.csrf, &d.number, "/payments", body)
+}
+
+async fn payment_act(
+    what: &'static str,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
+    let lang = current_lang();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let res = async {
+        let k = s.app.kind_of(id).await?;
+        if what == "post" {
+            s.app.post_trade_doc(&ui.actor, k, id).await
+        } else {
+            s.app
+                .cancel_document(
+                    &ui.actor,
+                    k,
+                    id,
+                    &CancelInput {
+                        reason: f.get("reason").cloned(),
+                    },
+                )
+                .await
+        }
+    };
+    match res.await {
+        Ok(_) => Redirect::to(&format!("/payments/{id}")).into_response(),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+pub struct RepQuery {
+    date: Option<String>,
+    counterparty_id: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+}
+
+fn parse_or(v: &Option<String>, d: chrono::NaiveDate) -> chrono::NaiveDate {
+    v.as_deref()
+        .and_then(kupets_app::input::parse_date)
+        .unwrap_or(d)
+}
+
+async fn report_balances(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(q): Query<RepQuery>,
+) -> Response {
+    let lang = current_lang();
+    let date = parse_or(&q.date, kupets_app::today());
+    let r = match s.app.balances_report(&ui.actor, date).await {
+        Ok(r) => r,
+        Err(e) => return error_page(lang, &e),
+    };
+    let m = |v: &str| Money::parse(v).unwrap_or_default().to_ru();
+    let body = html! {
+        h1 { (lang.t("Взаиморасчёты на ", "Balances on ")) (kupets_domain::money::date_ru(date)) }
+        (report_nav(lang))
+        form.toolbar method="get" { input type="date" name="date" value=(date.to_string()); button.btn.light type="submit" { (lang.t("Показать", "Show")) } }
+        table.list {
+            tr { th { (lang.t("Контрагент", "Counterparty")) } th { (lang.t("ИНН", "INN")) } th.num { (lang.t("Нам должны", "Receivable")) } th.num { (lang.t("Мы должны", "Payable")) } th { } }
+            @for row in &r.rows {
+                tr {
+                    td { a href=(format!("/counterparties/{}", row.counterparty_id)) { (row.name) } } td { (row.inn) }
+                    td.num { @if row.receivable != "0.00" { (m(&row.receivable)) } } td.num { @if row.payable != "0.00" { (m(&row.payable)) } }
+                    td { a href=(format!("/reports/reconciliation?counterparty_id={}&to={}", row.counterparty_id, date)) { (lang.t("акт сверки", "statement")) } }
+                }
+            }
+            tr { th { (lang.t("Итого", "Total")) } th {} th.num { (m(&r.total_receivable)) } th.num { (m(&r.total_payable)) } th {} }
+        }
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Взаиморасчёты", "Balances"),
+        "/reports/balances",
+        body,
+    )
+}
+
+fn report_nav(lang: Lang) -> Markup {
+    html! { p { a href="/reports/balances" { (lang.t("Взаиморасчёты", "Balances")) } " · " a href="/reports/aging" { (lang.t("Старение задолженности", "Receivables aging")) } " · " a href="/reports/reconciliation" { (lang.t("Акт сверки", "Reconciliation")) } } }
+}
+
+async fn report_aging(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(q): Query<RepQuery>,
+) -> Response {
+    let lang = current_lang();
+    let date = parse_or(&q.date, kupets_app::today());
+    let r = match s.app.aging_report(&ui.actor, date).await {
+        Ok(r) => r,
+        Err(e) => return error_page(lang, &e),
+    };
+    let m = |v: &str| Money::parse(v).unwrap_or_default().to_ru();
+    let body = html! {
+        h1 { (lang.t("Старение дебиторской задолженности на ", "Receivables aging on ")) (kupets_domain::money::date_ru(date)) }
+        (report_nav(lang))
+        form.toolbar method="get" { input type="date" name="date" value=(date.to_string()); button.btn.light type="submit" { (lang.t("Показать", "Show")) } }
+        table.list {
+            tr { th { (lang.t("Контрагент", "Counterparty")) } th.num { "0–30" } th.num { "31–60" } th.num { "61–90" } th.num { "90+" } th.num { (lang.t("Итого", "Total")) } th.num { (lang.t("Аванс", "Prepaid")) } }
+            @for row in r.rows.iter().chain(std::iter::once(&r.totals)) {
+                tr {
+                    td { @if row.counterparty_id.is_empty() { b { (row.name) } } @else { a href=(format!("/counterparties/{}", row.counterparty_id)) { (row.name) } } }
+                    td.num { (m(&row.d0_30)) } td.num { (m(&row.d31_60)) } td.num { (m(&row.d61_90)) } td.num { (m(&row.d90_plus)) } td.num { b { (m(&row.total)) } } td.num { (m(&row.unallocated_credit)) }
+                }
+            }
+        }
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Старение задолженности", "Aging"),
+        "/reports/aging",
+        body,
+    )
+}
+
+/// The reconciliation statement in the usual Russian form: two halves side
+/// by side, ours filled, the counterparty's left blank; printable as is.
+async fn report_reconciliation(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(q): Query<RepQuery>,
+) -> Response {
+    let lang = current_lang();
+    let to = parse_or(&q.to, kupets_app::today());
+    let from = parse_or(
+        &q.from,
+        chrono::NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to),
+    );
+    let cps = opts(&names(&s.app, "SELECT id, name FROM counterparties").await);
+    let cp = q.counterparty_id.clone().unwrap_or_default();
+    let picker = html! {
+        form.toolbar method="get" {
+            (select("counterparty_id", &cps, &cp, true))
+            input type="date" name="from" value=(from.to_string()); input type="date" name="to" value=(to.to_string());
+            button.btn.light type="submit" { (lang.t("Сформировать", "Build")) }
+        }
+    };
+    let Ok(cp_id) = cp.parse::<i64>() else {
+        let body = html! { h1 { (lang.t("Акт сверки", "Reconciliation statement")) } (report_nav(lang)) (picker) };
+        return page(
+            lang,
+            &ui.actor,
+            &ui.csrf,
+            lang.t("Акт сверки", "Reconciliation"),
+            "/reports/reconciliation",
+            body,
+        );
+    };
+    let r = match s.app.reconciliation(&ui.actor, cp_id, from, to).await {
+        Ok(r) => r,
+        Err(e) => return error_page(lang, &e),
+    };
+    let m = |v: &str| {
+        if v.is_empty() {
+            String::new()
+        } else {
+            Money::parse(v).unwrap_or_default().to_ru()
+        }
+    };
+    let (od, oc) = split(&r.opening);
+    let (cd, cc) = split(&r.closing);
+    let period = format!(
+        "{} – {}",
+        kupets_domain::money::date_ru(from),
+        kupets_domain::money::date_ru(to)
+    );
+    let doc = html! {
+        (maud::DOCTYPE)
+        html lang="ru" { head { meta charset="utf-8"; title { "Акт сверки — " (r.counterparty) } style { (maud::PreEscaped(PRINT_CSS)) } }
+        body {
+            p.noprint { a href=(format!("/reports/reconciliation?counterparty_id={cp_id}&from={from}&to={to}&screen=1")) { "← kupets" } " · " a href="javascript:window.print()" { "Печать" } }
+            h2 { "Акт сверки взаимных расчетов за период " (period) " между " (r.our_company) " и " (r.counterparty) }
+            table.recon {
+                tr { th colspan="4" { "По данным " (r.our_company) ", руб." } th colspan="4" { "По данным " (r.counterparty) ", руб." } }
+                tr { th { "Дата" } th { "Документ" } th { "Дебет" } th { "Кредит" } th { "Дата" } th { "Документ" } th { "Дебет" } th { "Кредит" } }
+                tr { td colspan="2" { b { "Сальдо начальное" } } td.n { (m(&od)) } td.n { (m(&oc)) } td colspan="2" { b { "Сальдо начальное" } } td {} td {} }
+                @for row in &r.rows {
+                    tr { td { (date_ru(&row.date)) } td { (row.title) } td.n { (m(&row.debit)) } td.n { (m(&row.credit)) } td {} td {} td {} td {} }
+                }
+                tr { td colspan="2" { b { "Обороты за период" } } td.n { b { (m(&r.turnover_debit)) } } td.n { b { (m(&r.turnover_credit)) } } td colspan="2" { b { "Обороты за период" } } td {} td {} }
+                tr { td colspan="2" { b { "Сальдо конечное" } } td.n { b { (m(&cd)) } } td.n { b { (m(&cc)) } } td colspan="2" { b { "Сальдо конечное" } } td {} td {} }
+            }
+            p { (r.conclusion) }
+            table.sign { tr {
+                td { "От " (r.our_company) br; br; "________________ (                    )" br; "М.П." }
+                td { "От " (r.counterparty) br; br; "________________ (                    )" br; "М.П." }
+            } }
+        } }
+    };
+    Html(doc.into_string()).into_response()
+}
+
+/// A signed balance as (debit, credit) strings for the statement.
+fn split(v: &str) -> (String, String) {
+    let x = Money::parse(v).unwrap_or_default();
+    if x.0 > 0 {
+        (x.to_api(), String::new())
+    } else if x.0 < 0 {
+        (String::new(), (-x).to_api())
+    } else {
+        (String::new(), String::new())
+    }
+}
+
+const PRINT_CSS: &str = "body{font:13px/1.35 'Times New Roman',serif;margin:24px;color:#000}h2{font-size:15px;text-align:center}\
+table.recon{width:100%;border-collapse:collapse}table.recon th,table.recon td{border:1px solid #000;padding:3px 5px;vertical-align:top}\
+td.n{text-align:right;white-space:nowrap}table.sign{width:100%;margin-top:28px}table.sign td{width:50%;vertical-align:top}\
+@media print{.noprint{display:none}}";
+
+/// "Ship" on an order: a shipment (receipt) form prefilled with what remains
+/// of each line; quantities can be lowered to ship part.
+async fn fulfil_form(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = current_lang();
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let v = match s.app.order_view(&ui.actor, p.kind, id).await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, &e),
+    };
+    let whs = opts(&names(&s.app, "SELECT id, name FROM warehouses WHERE archived = 0").await);
+    let wh = v
+        .document
+        .warehouse_id
+        .map(|w| w.to_string())
+        .unwrap_or_default();
+    let target = if p.kind == DocKind::SalesOrder {
+        DocKind::Shipment
+    } else {
+        DocKind::Receipt
+    };
+    let body = html! {
+        p { a href=(format!("/{}/{id}", p.seg)) { "← " (v.document.number) } }
+        h1 { (target.label(lang.ru())) " " (lang.t("по заказу", "for order")) " " (v.document.number) }
+        form method="post" action=(format!("/{}/{id}/fulfil", p.seg)) {
+            input type="hidden" name="csrf" value=(ui.csrf);
+            div.card { dl.props {
+                dt { (lang.t("Склад *", "Warehouse *")) } dd { (select("warehouse_id", &whs, &wh, true)) }
+                dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(kupets_app::today().to_string()); }
+            } }
+            table.list {
+                tr { th { (lang.t("Товар", "Product")) } th.num { (lang.t("Осталось", "Remaining")) } th { (lang.t("Количество", "Quantity")) } th.num { (lang.t("Цена", "Price")) } }
+                @for (i, l) in v.lines.iter().enumerate() {
+                    tr {
+                        td { (l.line.product_name) input type="hidden" name=(format!("l{i}_line")) value=(l.line.id); input type="hidden" name=(format!("l{i}_product")) value=(l.line.product_id); input type="hidden" name=(format!("l{i}_price")) value=(Money(l.line.price).to_api()); }
+                        td.num { (l.remaining) }
+                        td { input type="text" name=(format!("l{i}_qty")) value=(if l.remaining == "0" { String::new() } else { l.remaining.clone() }) size="8"; }
+                        (money_td(l.line.price))
+                    }
+                }
+            }
+            p { button.btn type="submit" { (lang.t("Создать черновик", "Create draft")) } }
+        }
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        &v.document.number,
+        &format!("/{}", p.seg),
+        body,
+    )
+}
+
+async fn fulfil(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
+    let lang = current_lang();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let g = |k: String| f.get(&k).cloned().filter(|v| !v.trim().is_empty());
+    let lines: Vec<LineInput> = (0..1000)
+        .take_while(|i| f.contains_key(&format!("l{i}_line")))
+        .filter(|i| g(format!("l{i}_qty")).is_some_and(|q| q.trim() != "0"))
+        .map(|i| LineInput {
+            product_id: g(format!("l{i}_product")),
+            qty: g(format!("l{i}_qty")),
+            price: g(format!("l{i}_price")),
+            order_line_id: g(format!("l{i}_line")),
+            base_line_id: None,
+        })
+        .collect();
+    let res = async {
+        let order = s.app.get_document(&ui.actor, p.kind, id).await?;
+        let input = TradeDocInput {
+            counterparty_id: order.counterparty_id.map(|c| c.to_string()),
+            warehouse_id: g("warehouse_id".into()),
+            date: g("date".into()),
+            order_id: Some(id.to_string()),
+            lines,
+            ..Default::default()
+        };
+        let target = if p.kind == DocKind::SalesOrder {
+            DocKind::Shipment
+        } else {
+            DocKind::Receipt
+        };
+        s.app.create_trade_doc(&ui.actor, target, &input).await
+    };
+    match res.await {
+        Ok(d) => Redirect::to(&doc_href(&d.document.kind, d.document.id)).into_response(),
+        Err(e) => error_page(lang, &e),
+    }
+}
