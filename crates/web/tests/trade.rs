@@ -857,6 +857,32 @@ both_engines!(balances_reconciliation_and_aging, |t: TestApp| async move {
             .error_fields(),
         vec!["date"]
     );
+    // Each report downloads as a spreadsheet.
+    for path in [
+        format!("/api/v1/reports/balances?date=2026-03-31&format=xlsx"),
+        format!("/api/v1/reports/aging?date=2026-03-31&format=xlsx"),
+        format!(
+            "/api/v1/reports/reconciliation?counterparty_id={}&format=xlsx",
+            s.customer
+        ),
+    ] {
+        let r = t.get(&path, a).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert_eq!(
+            r.headers["content-type"],
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        );
+        assert!(r.headers["content-disposition"]
+            .to_str()
+            .unwrap()
+            .ends_with(".xlsx\""));
+    }
+    assert_eq!(
+        t.get("/api/v1/reports/aging?format=pdf", a)
+            .await
+            .error_fields(),
+        vec!["format"]
+    );
 });
 
 mod ledger_properties {

@@ -23,6 +23,103 @@ pub struct ReportParams {
     pub from: Option<String>,
     /// Reconciliation: period end; today by default.
     pub to: Option<String>,
+    /// `json` (default) or `xlsx` for a spreadsheet download.
+    pub format: Option<String>,
+}
+
+/// A spreadsheet cell: text or an amount in kopecks.
+enum Cell {
+    T(String),
+    M(i64),
+    B(String),
+}
+
+fn money(v: &str) -> Cell {
+    if v.is_empty() {
+        Cell::T(String::new())
+    } else {
+        Cell::M(kupets_domain::Money::parse(v).unwrap_or_default().0)
+    }
+}
+
+/// Writes one sheet: a title, column headers, rows. Amounts are numbers with
+/// two decimals, so the spreadsheet can sum them.
+fn xlsx(
+    file: &str,
+    title: &str,
+    headers: &[&str],
+    rows: Vec<Vec<Cell>>,
+    footer: Option<&str>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    use rust_xlsxwriter::{Format, Workbook};
+    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    let bold = Format::new().set_bold();
+    let num = Format::new().set_num_format("# ##0.00");
+    ws.write_string_with_format(0, 0, title, &bold)
+        .map_err(err)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(2, c as u16, *h, &bold)
+            .map_err(err)?;
+        ws.set_column_width(
+            c as u16,
+            if c == 0 || (headers.len() > 4 && c == 1) {
+                40
+            } else {
+                16
+            },
+        )
+        .map_err(err)?;
+    }
+    let mut r = 3;
+    for row in rows {
+        for (c, cell) in row.into_iter().enumerate() {
+            match cell {
+                Cell::T(t) => ws.write_string(r, c as u16, t).map(|_| ()),
+                Cell::B(t) => ws
+                    .write_string_with_format(r, c as u16, t, &bold)
+                    .map(|_| ()),
+                Cell::M(k) => ws
+                    .write_number_with_format(r, c as u16, k as f64 / 100.0, &num)
+                    .map(|_| ()),
+            }
+            .map_err(err)?;
+        }
+        r += 1;
+    }
+    if let Some(f) = footer {
+        ws.write_string(r + 1, 0, f).map_err(err)?;
+    }
+    let bytes = wb.save_to_buffer().map_err(err)?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn wants_xlsx(p: &ReportParams) -> Result<bool, AppError> {
+    match p.format.as_deref().unwrap_or("json") {
+        "json" | "" => Ok(false),
+        "xlsx" => Ok(true),
+        _ => Err(AppError::field(
+            "format",
+            "invalid",
+            "Формат: json или xlsx",
+            "Format: json or xlsx",
+        )),
+    }
 }
 
 fn date(
@@ -49,12 +146,39 @@ pub async fn balances(
     ApiActor(a): ApiActor,
     State(s): State<AppState>,
     ApiQuery(p): ApiQuery<ReportParams>,
-) -> ApiResult<Json<BalancesReport>> {
-    Ok(Json(
-        s.app
-            .balances_report(&a, date("date", &p.date, kupets_app::today())?)
-            .await?,
-    ))
+) -> ApiResult<axum::response::Response> {
+    let r = s
+        .app
+        .balances_report(&a, date("date", &p.date, kupets_app::today())?)
+        .await?;
+    if wants_xlsx(&p)? {
+        let mut rows: Vec<Vec<Cell>> = r
+            .rows
+            .iter()
+            .map(|x| {
+                vec![
+                    Cell::T(x.name.clone()),
+                    Cell::T(x.inn.clone()),
+                    money(&x.receivable),
+                    money(&x.payable),
+                ]
+            })
+            .collect();
+        rows.push(vec![
+            Cell::B("Итого".into()),
+            Cell::T(String::new()),
+            money(&r.total_receivable),
+            money(&r.total_payable),
+        ]);
+        return Ok(xlsx(
+            &format!("balances-{}", r.date),
+            &format!("Взаиморасчёты на {}", r.date),
+            &["Контрагент", "ИНН", "Нам должны", "Мы должны"],
+            rows,
+            None,
+        )?);
+    }
+    Ok(axum::response::IntoResponse::into_response(Json(r)))
 }
 
 /// Reconciliation statement (акт сверки) for a counterparty and a period.
@@ -63,7 +187,7 @@ pub async fn reconciliation(
     ApiActor(a): ApiActor,
     State(s): State<AppState>,
     ApiQuery(p): ApiQuery<ReportParams>,
-) -> ApiResult<Json<Reconciliation>> {
+) -> ApiResult<axum::response::Response> {
     let cp = p
         .counterparty_id
         .as_deref()
@@ -81,7 +205,65 @@ pub async fn reconciliation(
         &p.from,
         chrono::NaiveDate::from_ymd_opt(to.year(), 1, 1).unwrap_or(to),
     )?;
-    Ok(Json(s.app.reconciliation(&a, cp, from, to).await?))
+    let r = s.app.reconciliation(&a, cp, from, to).await?;
+    if wants_xlsx(&p)? {
+        let (ob, cb) = (
+            kupets_domain::Money::parse(&r.opening)
+                .unwrap_or_default()
+                .0,
+            kupets_domain::Money::parse(&r.closing)
+                .unwrap_or_default()
+                .0,
+        );
+        let side = |v: i64| {
+            if v >= 0 {
+                (Cell::M(v), Cell::T(String::new()))
+            } else {
+                (Cell::T(String::new()), Cell::M(-v))
+            }
+        };
+        let mut rows = Vec::new();
+        let (d, c) = side(ob);
+        rows.push(vec![
+            Cell::B("Сальдо начальное".into()),
+            Cell::T(String::new()),
+            d,
+            c,
+        ]);
+        for x in &r.rows {
+            rows.push(vec![
+                Cell::T(x.date.clone()),
+                Cell::T(x.title.clone()),
+                money(&x.debit),
+                money(&x.credit),
+            ]);
+        }
+        rows.push(vec![
+            Cell::B("Обороты за период".into()),
+            Cell::T(String::new()),
+            money(&r.turnover_debit),
+            money(&r.turnover_credit),
+        ]);
+        let (d, c) = side(cb);
+        rows.push(vec![
+            Cell::B("Сальдо конечное".into()),
+            Cell::T(String::new()),
+            d,
+            c,
+        ]);
+        let title = format!(
+            "Акт сверки взаимных расчетов за период {} – {} между {} и {}",
+            r.from, r.to, r.our_company, r.counterparty
+        );
+        return Ok(xlsx(
+            &format!("reconciliation-{}-{}", r.counterparty_id, r.to),
+            &title,
+            &["Дата", "Документ", "Дебет", "Кредит"],
+            rows,
+            Some(&r.conclusion),
+        )?);
+    }
+    Ok(axum::response::IntoResponse::into_response(Json(r)))
 }
 
 /// Receivables aging on a date in 0–30, 31–60, 61–90 and 90+ day buckets.
@@ -90,10 +272,43 @@ pub async fn aging(
     ApiActor(a): ApiActor,
     State(s): State<AppState>,
     ApiQuery(p): ApiQuery<ReportParams>,
-) -> ApiResult<Json<AgingReport>> {
-    Ok(Json(
-        s.app
-            .aging_report(&a, date("date", &p.date, kupets_app::today())?)
-            .await?,
-    ))
+) -> ApiResult<axum::response::Response> {
+    let r = s
+        .app
+        .aging_report(&a, date("date", &p.date, kupets_app::today())?)
+        .await?;
+    if wants_xlsx(&p)? {
+        let rows = r
+            .rows
+            .iter()
+            .chain(std::iter::once(&r.totals))
+            .map(|x| {
+                vec![
+                    Cell::T(x.name.clone()),
+                    money(&x.d0_30),
+                    money(&x.d31_60),
+                    money(&x.d61_90),
+                    money(&x.d90_plus),
+                    money(&x.total),
+                    money(&x.unallocated_credit),
+                ]
+            })
+            .collect();
+        return Ok(xlsx(
+            &format!("aging-{}", r.date),
+            &format!("Старение дебиторской задолженности на {}", r.date),
+            &[
+                "Контрагент",
+                "0–30",
+                "31–60",
+                "61–90",
+                "90+",
+                "Итого",
+                "Аванс",
+            ],
+            rows,
+            None,
+        )?);
+    }
+    Ok(axum::response::IntoResponse::into_response(Json(r)))
 }

@@ -707,7 +707,7 @@ async fn report_balances(
     let body = html! {
         h1 { (lang.t("Взаиморасчёты на ", "Balances on ")) (kupets_domain::money::date_ru(date)) }
         (report_nav(lang))
-        form.toolbar method="get" { input type="date" name="date" value=(date.to_string()); button.btn.light type="submit" { (lang.t("Показать", "Show")) } }
+        form.toolbar method="get" { input type="date" name="date" value=(date.to_string()); button.btn.light type="submit" { (lang.t("Показать", "Show")) } a.btn.light href=(format!("/api/v1/reports/balances?date={date}&format=xlsx")) { (lang.t("Скачать XLSX", "Download XLSX")) } }
         table.list {
             tr { th { (lang.t("Контрагент", "Counterparty")) } th { (lang.t("ИНН", "INN")) } th.num { (lang.t("Нам должны", "Receivable")) } th.num { (lang.t("Мы должны", "Payable")) } th { } }
             @for row in &r.rows {
@@ -749,7 +749,7 @@ async fn report_aging(
     let body = html! {
         h1 { (lang.t("Старение дебиторской задолженности на ", "Receivables aging on ")) (kupets_domain::money::date_ru(date)) }
         (report_nav(lang))
-        form.toolbar method="get" { input type="date" name="date" value=(date.to_string()); button.btn.light type="submit" { (lang.t("Показать", "Show")) } }
+        form.toolbar method="get" { input type="date" name="date" value=(date.to_string()); button.btn.light type="submit" { (lang.t("Показать", "Show")) } a.btn.light href=(format!("/api/v1/reports/aging?date={date}&format=xlsx")) { (lang.t("Скачать XLSX", "Download XLSX")) } }
         table.list {
             tr { th { (lang.t("Контрагент", "Counterparty")) } th.num { "0–30" } th.num { "31–60" } th.num { "61–90" } th.num { "90+" } th.num { (lang.t("Итого", "Total")) } th.num { (lang.t("Аванс", "Prepaid")) } }
             @for row in r.rows.iter().chain(std::iter::once(&r.totals)) {
@@ -825,7 +825,7 @@ async fn report_reconciliation(
         (maud::DOCTYPE)
         html lang="ru" { head { meta charset="utf-8"; title { "Акт сверки — " (r.counterparty) } style { (maud::PreEscaped(PRINT_CSS)) } }
         body {
-            p.noprint { a href=(format!("/reports/reconciliation?counterparty_id={cp_id}&from={from}&to={to}&screen=1")) { "← kupets" } " · " a href="javascript:window.print()" { "Печать" } }
+            div.noprint { (picker.clone()) } p.noprint { a href=(format!("/counterparties/{cp_id}")) { "← kupets" } " · " a href="javascript:window.print()" { "Печать" } " · " a href=(format!("/api/v1/reports/reconciliation?counterparty_id={cp_id}&from={from}&to={to}&format=xlsx")) { "XLSX" } }
             h2 { "Акт сверки взаимных расчетов за период " (period) " между " (r.our_company) " и " (r.counterparty) }
             table.recon {
                 tr { th colspan="4" { "По данным " (r.our_company) ", руб." } th colspan="4" { "По данным " (r.counterparty) ", руб." } }
