@@ -859,8 +859,8 @@ both_engines!(balances_reconciliation_and_aging, |t: TestApp| async move {
     );
     // Each report downloads as a spreadsheet.
     for path in [
-        format!("/api/v1/reports/balances?date=2026-03-31&format=xlsx"),
-        format!("/api/v1/reports/aging?date=2026-03-31&format=xlsx"),
+        "/api/v1/reports/balances?date=2026-03-31&format=xlsx".to_string(),
+        "/api/v1/reports/aging?date=2026-03-31&format=xlsx".to_string(),
         format!(
             "/api/v1/reports/reconciliation?counterparty_id={}&format=xlsx",
             s.customer
@@ -876,6 +876,7 @@ both_engines!(balances_reconciliation_and_aging, |t: TestApp| async move {
             .to_str()
             .unwrap()
             .ends_with(".xlsx\""));
+        assert!(r.text.starts_with("PK"), "an XLSX file is a zip archive");
     }
     assert_eq!(
         t.get("/api/v1/reports/aging?format=pdf", a)
