@@ -3,6 +3,7 @@
 //! its figures as JSON on the last line of stdout.
 
 use anyhow::{bail, Context};
+use chrono::Datelike;
 use kupets_app::App;
 use kupets_store::queries::{insert, P};
 use kupets_store::Store;
@@ -22,8 +23,10 @@ async fn main() -> anyhow::Result<()> {
         Some("__serve") => kupets_cli::serve(&args[2], args[3].parse()?, false).await,
         Some("foundation") => foundation().await,
         Some("driver") if args.len() > 2 => driver(&args[2]).await,
+        Some("posting") => posting().await,
+        Some("reports") => reports().await,
         _ => {
-            eprintln!("usage: bench foundation | bench driver DB");
+            eprintln!("usage: bench foundation | posting | reports | driver DB");
             std::process::exit(2);
         }
     }
@@ -545,6 +548,346 @@ async fn driver(db: &str) -> anyhow::Result<()> {
     println!(
         "{}",
         json!({"scenario": "driver", "sqlx_any_page_ms": (sqlx_ms * 1000.0).round() / 1000.0, "store_read_page_ms": (store_ms * 1000.0).round() / 1000.0, "store_search_ms": (store_search_ms * 1000.0).round() / 1000.0, "bare_search_ms": (bare_search_ms * 1000.0).round() / 1000.0})
+    );
+    Ok(())
+}
+
+/// An admin actor and a small shop (warehouse, 10 products with stock, one
+/// customer without a credit limit) in a fresh SQLite database.
+async fn shop(db: &str) -> anyhow::Result<(App, kupets_app::Actor, i64, Vec<i64>, i64)> {
+    use kupets_app::trade::{LineInput, TradeDocInput};
+    let app = App::new(Store::open(db).await?);
+    app.cli_add_user("bench", "Бенчмарк", "admin", "bench-password")
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(false)))?;
+    let tok = app
+        .login("bench", "bench-password", "api")
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(false)))?
+        .token;
+    let actor = app
+        .authenticate(&tok)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(false)))?
+        .0;
+    let e = |e: kupets_app::AppError| anyhow::anyhow!(e.message(false));
+    let wh = app
+        .save_warehouse(
+            &actor,
+            None,
+            &kupets_app::catalog::WarehouseInput {
+                name: Some("Склад".into()),
+                address: None,
+            },
+        )
+        .await
+        .map_err(e)?
+        .id;
+    let mut products = Vec::new();
+    for i in 0..10 {
+        let p = kupets_app::catalog::ProductInput {
+            sku: Some(format!("P-{i}")),
+            name: Some(format!("Товар {i}")),
+            ..Default::default()
+        };
+        products.push(app.save_product(&actor, None, &p).await.map_err(e)?.id);
+    }
+    let cp = app
+        .create_counterparty(
+            &actor,
+            &kupets_app::counterparty::CounterpartyInput {
+                name: Some("Покупатель".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(e)?
+        .id;
+    let sup = app
+        .create_counterparty(
+            &actor,
+            &kupets_app::counterparty::CounterpartyInput {
+                name: Some("Поставщик".into()),
+                kind: Some("supplier".into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(e)?
+        .id;
+    let lines = products
+        .iter()
+        .map(|p| LineInput {
+            product_id: Some(p.to_string()),
+            qty: Some("1000000".into()),
+            price: Some("1".into()),
+            ..Default::default()
+        })
+        .collect();
+    let rc = app
+        .create_trade_doc(
+            &actor,
+            kupets_domain::DocKind::Receipt,
+            &TradeDocInput {
+                counterparty_id: Some(sup.to_string()),
+                warehouse_id: Some(wh.to_string()),
+                lines,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(e)?;
+    app.post_trade_doc(&actor, kupets_domain::DocKind::Receipt, rc.document.id)
+        .await
+        .map_err(e)?;
+    Ok((app, actor, wh, products, cp))
+}
+
+fn shipment_input(wh: i64, products: &[i64], cp: i64) -> kupets_app::trade::TradeDocInput {
+    use kupets_app::trade::{LineInput, TradeDocInput};
+    let lines = products
+        .iter()
+        .map(|p| LineInput {
+            product_id: Some(p.to_string()),
+            qty: Some("1".into()),
+            price: Some("100.50".into()),
+            ..Default::default()
+        })
+        .collect();
+    TradeDocInput {
+        counterparty_id: Some(cp.to_string()),
+        warehouse_id: Some(wh.to_string()),
+        lines,
+        ..Default::default()
+    }
+}
+
+/// Posting shipments of 10 lines one at a time (SQLite, durable commits),
+/// against a plain SQLite baseline writing the same rows in one transaction
+/// per shipment; then 16 concurrent HTTP clients creating and posting.
+async fn posting() -> anyhow::Result<()> {
+    use kupets_domain::DocKind;
+    let db = temp_db("posting");
+    let (app, actor, wh, products, cp) = shop(&db).await?;
+    let e = |e: kupets_app::AppError| anyhow::anyhow!(e.message(false));
+    let n = 300;
+    // Drafts first: the figure is for posting, one shipment per transaction.
+    let mut drafts = Vec::new();
+    for _ in 0..n {
+        drafts.push(
+            app.create_trade_doc(
+                &actor,
+                DocKind::Shipment,
+                &shipment_input(wh, &products, cp),
+            )
+            .await
+            .map_err(e)?
+            .document
+            .id,
+        );
+    }
+    let t = Instant::now();
+    for id in drafts {
+        app.post_trade_doc(&actor, DocKind::Shipment, id)
+            .await
+            .map_err(e)?;
+    }
+    let per_s = n as f64 / t.elapsed().as_secs_f64();
+    eprintln!("app: {n} shipments of 10 lines posted, {per_s:.0}/s");
+
+    // Baseline: the same rows (header, 10 lines, 10 stock moves and updates,
+    // one ledger entry, numbering, two audit rows) by plain rusqlite.
+    let base_db = temp_db("posting-baseline");
+    {
+        let s = Store::open(&base_db).await?;
+        s.close().await;
+    }
+    let mut conn = rusqlite::Connection::open(&base_db)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.execute_batch("INSERT INTO employees (id, login, name, password_hash, role, created_at) VALUES (1, 'b', 'b', 'x', 'admin', 'now'); INSERT INTO warehouses (id, name) VALUES (1, 'w'); INSERT INTO counterparties (id, name, kind, search, created_at) VALUES (1, 'c', 'customer', 'c', 'now');")?;
+    for i in 1..=10 {
+        conn.execute("INSERT INTO products (id, sku, name, unit, vat_rate, search, created_at) VALUES (?1, ?2, 'p', 'шт', '22', 'p', 'now')", rusqlite::params![i, format!("P{i}")])?;
+        conn.execute(
+            "INSERT INTO stock (warehouse_id, product_id, qty) VALUES (1, ?1, 1000000000)",
+            [i],
+        )?;
+    }
+    let t = Instant::now();
+    for k in 0..n {
+        let tx = conn.transaction()?;
+        tx.execute("INSERT INTO doc_counters (kind, year, last) VALUES ('shipment', 2026, 1) ON CONFLICT (kind, year) DO UPDATE SET last = last + 1", [])?;
+        tx.execute("INSERT INTO documents (kind, year, seq, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, amount, created_at) VALUES ('shipment', 2026, ?1, ?2, '2026-03-01', 'posted', 1, 1, 1, 1, 100500, 'now')", rusqlite::params![k, format!("N{k}")])?;
+        let doc = tx.last_insert_rowid();
+        for i in 1..=10 {
+            tx.execute("INSERT INTO document_lines (document_id, line_no, product_id, qty, price, amount, vat_rate, vat) VALUES (?1, ?2, ?2, 1000, 10050, 10050, '22', 1812)", rusqlite::params![doc, i])?;
+            tx.execute(
+                "UPDATE stock SET qty = qty - 1000 WHERE warehouse_id = 1 AND product_id = ?1",
+                [i],
+            )?;
+            tx.execute("INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES (?1, 1, ?2, '2026-03-01', -1000, 'now')", rusqlite::params![doc, i])?;
+        }
+        tx.execute("INSERT INTO settlement_entries (counterparty_id, document_id, entry_date, amount, created_at) VALUES (1, ?1, '2026-03-01', 100500, 'now')", [doc])?;
+        tx.execute("INSERT INTO audit_log (at, employee_id, action, entity, entity_id) VALUES ('now', 1, 'post', 'shipment', ?1)", [doc])?;
+        tx.commit()?;
+    }
+    let base_per_s = n as f64 / t.elapsed().as_secs_f64();
+    eprintln!("baseline: {base_per_s:.0}/s");
+
+    // 16 HTTP clients, each creating and posting shipments.
+    let (server, _) = Server::start(&db).await?;
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"login": "bench", "password": "bench-password"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().context("token")?.to_string();
+    let body = json!({"counterparty_id": cp.to_string(), "warehouse_id": wh.to_string(), "lines": products.iter().map(|p| json!({"product_id": p.to_string(), "qty": "1", "price": "100.50"})).collect::<Vec<_>>()});
+    let per_client = 20;
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..16 {
+        let (client, token, base, body) = (
+            client.clone(),
+            token.clone(),
+            server.base.clone(),
+            body.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_client {
+                let r: serde_json::Value = client
+                    .post(format!("{base}/api/v1/shipments"))
+                    .bearer_auth(&token)
+                    .json(&body)
+                    .send()
+                    .await?
+                    .json()
+                    .await?;
+                let id = r["id"].as_str().context("id")?.to_string();
+                let p = client
+                    .post(format!("{base}/api/v1/shipments/{id}/post"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await?;
+                if !p.status().is_success() {
+                    bail!("post failed: {}", p.status());
+                }
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let http_per_s = (16 * per_client) as f64 / t.elapsed().as_secs_f64();
+    eprintln!("http, 16 clients: {http_per_s:.0} shipments/s");
+    drop(server);
+    println!(
+        "{}",
+        json!({"scenario": "posting", "shipments_per_s": per_s.round(), "baseline_per_s": base_per_s.round(), "ratio": ((per_s / base_per_s) * 100.0).round() / 100.0, "http_shipments_per_s": http_per_s.round()})
+    );
+    Ok(())
+}
+
+/// Reports on 10 000 counterparties and 1 000 000 ledger entries.
+async fn reports() -> anyhow::Result<()> {
+    let db = temp_db("reports");
+    let (app, actor, _, _, _) = shop(&db).await?;
+    let cps = 10_000i64;
+    let entries = 1_000_000i64;
+    {
+        // Bulk load through rusqlite: documents and entries as posting leaves them.
+        let mut conn = rusqlite::Connection::open(&db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "OFF")?;
+        let tx = conn.transaction()?;
+        let first_cp: i64 = tx.query_row(
+            "SELECT COALESCE(MAX(id), 0) + 1 FROM counterparties",
+            [],
+            |r| r.get(0),
+        )?;
+        for i in 0..cps {
+            tx.execute("INSERT INTO counterparties (id, name, kind, search, created_at) VALUES (?1, ?2, 'customer', ?3, 'now')", rusqlite::params![first_cp + i, format!("Клиент {i:05}"), format!("клиент {i:05}")])?;
+        }
+        let mut state: u64 = 7;
+        let mut rnd = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        for k in 0..entries {
+            let cp = first_cp + (rnd(cps as u64) as i64);
+            let day = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap()
+                + chrono::Duration::days(rnd(700) as i64);
+            let (kind, amount) = if k % 3 == 2 {
+                ("payment_in", -(1 + rnd(50_000) as i64) * 100)
+            } else {
+                ("shipment", (1 + rnd(30_000) as i64) * 100)
+            };
+            tx.execute("INSERT INTO documents (kind, year, seq, number, doc_date, state, author_id, responsible_id, counterparty_id, amount, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'posted', 1, 1, ?6, ?7, 'now')",
+                rusqlite::params![kind, day.year(), k, format!("B-{k}"), day.to_string(), cp, amount.abs()])?;
+            let doc = tx.last_insert_rowid();
+            tx.execute("INSERT INTO settlement_entries (counterparty_id, document_id, entry_date, amount, created_at) VALUES (?1, ?2, ?3, ?4, 'now')", rusqlite::params![cp, doc, day.to_string(), amount])?;
+            if k % 200_000 == 199_999 {
+                eprintln!("entries: {}/{entries}", k + 1);
+            }
+        }
+        tx.commit()?;
+        conn.execute_batch("ANALYZE")?;
+    }
+    let one: i64 = app
+        .store
+        .read_rows(
+            "SELECT MIN(id) AS n FROM counterparties WHERE name LIKE 'Клиент%'".into(),
+            vec![],
+            |r| r.int("n"),
+        )
+        .await?[0];
+    let time = |f: std::time::Duration| (f.as_secs_f64() * 100_000.0).round() / 100.0;
+    let t = Instant::now();
+    for _ in 0..100 {
+        std::hint::black_box(
+            app.balance_on(one, "2026-06-30")
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message(false)))?,
+        );
+    }
+    let balance_ms = time(t.elapsed() / 100);
+    let from = chrono::NaiveDate::from_ymd_opt(2025, 7, 1).unwrap();
+    let to = chrono::NaiveDate::from_ymd_opt(2026, 6, 30).unwrap();
+    let t = Instant::now();
+    for _ in 0..20 {
+        std::hint::black_box(
+            app.reconciliation(&actor, one, from, to)
+                .await
+                .map_err(|e| anyhow::anyhow!(e.message(false)))?,
+        );
+    }
+    let reconciliation_ms = time(t.elapsed() / 20);
+    let t = Instant::now();
+    let b = app
+        .balances_report(&actor, to)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(false)))?;
+    let balances_all_ms = time(t.elapsed());
+    let t = Instant::now();
+    let g = app
+        .aging_report(&actor, to)
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message(false)))?;
+    let aging_all_ms = time(t.elapsed());
+    eprintln!(
+        "balances of {} counterparties, aging of {}",
+        b.rows.len(),
+        g.rows.len()
+    );
+    println!(
+        "{}",
+        json!({"scenario": "reports", "counterparties": cps, "entries": entries, "balance_ms": balance_ms, "reconciliation_ms": reconciliation_ms, "balances_all_ms": balances_all_ms, "aging_all_ms": aging_all_ms})
     );
     Ok(())
 }
