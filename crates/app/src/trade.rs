@@ -1071,6 +1071,22 @@ impl App {
 }
 
 impl App {
+    /// A customer's posted sales orders with something left to ship.
+    pub async fn open_orders(&self, actor: &Actor, counterparty_id: i64) -> Result<Vec<OrderView>> {
+        let ids = self
+            .store
+            .read_rows("SELECT id FROM documents WHERE kind = 'sales_order' AND state = 'posted' AND counterparty_id = $1 ORDER BY doc_date DESC, id DESC LIMIT 50".into(), vec![P::from(counterparty_id)], |r| r.int("id"))
+            .await?;
+        let mut out = Vec::new();
+        for id in ids {
+            let v = self.order_view(actor, DocKind::SalesOrder, id).await?;
+            if v.shipment_state != ShipmentState::Shipped {
+                out.push(v);
+            }
+        }
+        Ok(out)
+    }
+
     /// Every document of a counterparty, newest first (the card's list).
     pub async fn counterparty_documents(
         &self,

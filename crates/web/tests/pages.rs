@@ -237,3 +237,75 @@ both_engines!(
         assert!(card.text.contains("100,00"));
     }
 );
+
+both_engines!(
+    order_page_closes_a_remainder_and_card_lists_open_orders,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        let cp = t
+            .post("/api/v1/counterparties", a, json!({"name": "Клиент"}))
+            .await
+            .id();
+        let prod = t
+            .post(
+                "/api/v1/products",
+                a,
+                json!({"sku": "X-1", "name": "Изделие"}),
+            )
+            .await
+            .id();
+        let o = t.post("/api/v1/sales-orders", a, json!({"counterparty_id": cp, "lines": [{"product_id": prod, "qty": "4", "price": "250"}]})).await;
+        let (order, line) = (
+            o.id(),
+            o.body["lines"][0]["id"].as_str().unwrap().to_string(),
+        );
+        t.send(
+            Method::POST,
+            &format!("/api/v1/sales-orders/{order}/post"),
+            a,
+            None,
+            &[],
+        )
+        .await;
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let card = t.page(&format!("/counterparties/{cp}"), &cookie).await;
+        assert!(
+            card.text.contains("Открытые заказы"),
+            "the card lists the open order"
+        );
+        let page = t.page(&format!("/sales-orders/{order}"), &cookie).await;
+        assert!(page.text.contains("Закрыть остаток"));
+        let csrf = csrf_of(&page.text);
+        let r = t
+            .form(
+                &format!("/sales-orders/{order}/lines/{line}/close"),
+                &cookie,
+                &[("csrf", &csrf), ("reason", "Снято с производства")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let v = t
+            .get(&format!("/api/v1/sales-orders/{order}"), a)
+            .await
+            .body;
+        assert_eq!(
+            (
+                v["lines"][0]["remaining"].as_str(),
+                v["lines"][0]["close_reason"].as_str(),
+                v["shipment_state"].as_str()
+            ),
+            (Some("0"), Some("Снято с производства"), Some("shipped"))
+        );
+        let card = t.page(&format!("/counterparties/{cp}"), &cookie).await;
+        assert!(!card.text.contains("Открытые заказы"));
+        // Without the CSRF token nothing closes.
+        let r = t
+            .form(
+                &format!("/sales-orders/{order}/lines/{line}/close"),
+                &cookie,
+                &[("reason", "x")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN);
+    }
+);

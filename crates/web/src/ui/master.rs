@@ -552,6 +552,7 @@ impl Master for Counterparties {
         let card = app.get_counterparty(a, id).await?;
         let bal = Money::parse(&card.balance).unwrap_or_default();
         let docs = app.counterparty_documents(a, id, 50).await?;
+        let open = app.open_orders(a, id).await?;
         let names: HashMap<i64, String> =
             [(id, card.counterparty.name.clone())].into_iter().collect();
         Ok(html! {
@@ -561,6 +562,21 @@ impl Master for Counterparties {
                     dd { b { (bal.to_ru()) } " " span.muted { @if bal.0 > 0 { (lang.t("(нам должны)", "(owes us)")) } @else if bal.0 < 0 { (lang.t("(мы должны / аванс)", "(we owe / prepaid)")) } } }
                     dt { (lang.t("Кредитный лимит", "Credit limit")) }
                     dd { @if let Some(l) = card.counterparty.credit_limit { (Money(l).to_ru()) } @else { (lang.t("без ограничения", "no limit")) } }
+                }
+                @if !open.is_empty() {
+                    h2 { (lang.t("Открытые заказы", "Open orders")) }
+                    table.list {
+                        tr { th { "№" } th { (lang.t("Дата", "Date")) } th.num { (lang.t("Сумма", "Amount")) } th.num { (lang.t("Отгружено", "Shipped")) } th.num { (lang.t("Оплачено", "Paid")) } }
+                        @for o in &open {
+                            tr {
+                                td { a href=(format!("/sales-orders/{}", o.document.id)) { (o.document.number) } }
+                                td { (super::documents::date_ru(&o.document.date)) }
+                                td.num { (Money::parse(&o.ordered_amount).unwrap_or_default().to_ru()) }
+                                td.num { (Money::parse(&o.shipped_amount).unwrap_or_default().to_ru()) }
+                                td.num { (Money::parse(&o.paid_amount).unwrap_or_default().to_ru()) }
+                            }
+                        }
+                    }
                 }
                 h2 { (lang.t("Документы", "Documents")) }
                 (super::trade::doc_table(lang, &docs, &names))

@@ -112,6 +112,12 @@ pub fn routes(mut r: Router<AppState>) -> Router<AppState> {
                     .post(move |ui, s, id, f| fulfil(p, ui, s, id, f)),
             );
     }
+    for p in PAGES.iter().copied().filter(|p| p.kind.is_order()) {
+        r = r.route(
+            &format!("/{}/{{id}}/lines/{{line}}/close", p.seg),
+            post(move |ui, s, ids, f| close_line(p, ui, s, ids, f)),
+        );
+    }
     r.route("/payments", get(payments).post(payment_create))
         .route("/payments/new", get(payment_new))
         .route("/payments/{id}", get(payment_show))
@@ -426,6 +432,16 @@ async fn show(
             }
         }
         (lines_table(lang, &doc.lines, progress.as_deref()))
+        @if let (Some(v), true) = (&view, d.state == "posted" && can) {
+            @for l in v.lines.iter().filter(|l| l.remaining != "0") {
+                form method="post" action=(format!("/{}/{}/lines/{}/close", p.seg, d.id, l.line.id)) style="display:flex;gap:8px;margin-top:8px;align-items:center" {
+                    input type="hidden" name="csrf" value=(ui.csrf);
+                    span { (lang.t("Закрыть остаток строки", "Close the remainder of line")) " " (l.line.line_no) " (" (l.remaining) "):" }
+                    input type="text" name="reason" placeholder=(lang.t("Причина", "Reason")) required style="flex:1";
+                    button.btn.light type="submit" { (lang.t("Закрыть остаток", "Close remainder")) }
+                }
+            }
+        }
         div.toolbar style="margin-top:14px" {
             @if d.state == "draft" && can { (button_form(&format!("/{}/{}/post", p.seg, d.id), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
             @if d.state == "posted" && p.kind.is_order() && can && view.as_ref().is_some_and(|v| v.lines.iter().any(|l| l.remaining != "0")) {
@@ -969,6 +985,33 @@ async fn fulfil(
     };
     match res.await {
         Ok(d) => Redirect::to(&doc_href(&d.document.kind, d.document.id)).into_response(),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+async fn close_line(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path((id, line)): Path<(String, String)>,
+    Form(f): Form<Values>,
+) -> Response {
+    let lang = current_lang();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let (Ok(id), Ok(line)) = (id.parse::<i64>(), line.parse::<i64>()) else {
+        return not_found_page(lang);
+    };
+    let input = kupets_app::trade::CloseLineInput {
+        reason: f.get("reason").cloned(),
+    };
+    match s
+        .app
+        .close_order_line(&ui.actor, p.kind, id, line, &input)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/{}/{id}", p.seg)).into_response(),
         Err(e) => error_page(lang, &e),
     }
 }
