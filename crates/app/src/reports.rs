@@ -250,24 +250,52 @@ impl App {
 
     /// Receivables aging of every counterparty on `date`.
     pub async fn aging_report(&self, _actor: &Actor, date: NaiveDate) -> Result<AgingReport> {
-        let sql = "SELECT e.counterparty_id AS cp, d.id, d.doc_date, d.order_id, d.base_id, CAST(SUM(e.amount) AS BIGINT) AS amount \
-                   FROM settlement_entries e JOIN documents d ON d.id = e.document_id WHERE e.entry_date <= $1 \
-                   GROUP BY e.counterparty_id, d.id, d.doc_date, d.order_id, d.base_id HAVING SUM(e.amount) <> 0 ORDER BY e.counterparty_id";
-        let items = self
+        // One pass over the ledger, no join: an entry carries its date and
+        // order; the few returns' base documents come apart. Entries of one
+        // document (a posting and its reversal) are netted here.
+        let bases: std::collections::HashMap<i64, i64> = self
             .store
-            .read_rows(sql.into(), vec![P::from(date.to_string())], |r| {
-                (
-                    r.int("cp"),
-                    Item {
-                        doc_id: r.int("id"),
-                        date: crate::input::parse_date(&r.text("doc_date")).unwrap_or_default(),
-                        amount: r.int("amount"),
-                        order_id: r.opt_int("order_id"),
-                        base_id: r.opt_int("base_id"),
-                    },
-                )
-            })
+            .read_rows(
+                "SELECT id, base_id FROM documents WHERE base_id IS NOT NULL".into(),
+                vec![],
+                |r| (r.int("id"), r.int("base_id")),
+            )
+            .await?
+            .into_iter()
+            .collect();
+        let rows = self
+            .store
+            .read_rows(
+                "SELECT counterparty_id, document_id, entry_date, order_id, amount FROM settlement_entries WHERE entry_date <= $1".into(),
+                vec![P::from(date.to_string())],
+                |r| (r.int("counterparty_id"), r.int("document_id"), r.text("entry_date"), r.opt_int("order_id"), r.int("amount")),
+            )
             .await?;
+        let mut per_doc: std::collections::HashMap<i64, (i64, Item)> =
+            std::collections::HashMap::new();
+        for (cp, doc, d, order, amount) in rows {
+            per_doc
+                .entry(doc)
+                .or_insert_with(|| {
+                    (
+                        cp,
+                        Item {
+                            doc_id: doc,
+                            date: crate::input::parse_date(&d).unwrap_or_default(),
+                            amount: 0,
+                            order_id: order,
+                            base_id: bases.get(&doc).copied(),
+                        },
+                    )
+                })
+                .1
+                .amount += amount;
+        }
+        let mut items: Vec<(i64, Item)> = per_doc
+            .into_values()
+            .filter(|(_, i)| i.amount != 0)
+            .collect();
+        items.sort_by_key(|(cp, i)| (*cp, i.doc_id));
         let names: std::collections::HashMap<i64, String> = self
             .store
             .read_rows("SELECT id, name FROM counterparties".into(), vec![], |r| {
@@ -321,5 +349,75 @@ fn aging_row(id: String, name: String, b: &Buckets) -> AgingRow {
         d90_plus: m(b.d90_plus),
         total: m(b.total()),
         unallocated_credit: m(b.unallocated_credit),
+    }
+}
+
+/// Installation settings a person may change, with what each accepts.
+pub const SETTINGS: &[(&str, &str)] = &[
+    ("company_name", "text"),
+    ("allow_negative_stock", "true | false"),
+];
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Setting {
+    pub key: String,
+    pub value: String,
+}
+
+impl App {
+    pub async fn settings(&self, _actor: &Actor) -> Result<Vec<Setting>> {
+        let mut conn = self.store.reader().acquire().await?;
+        let mut out = Vec::new();
+        for (key, _) in SETTINGS {
+            let value = kupets_store::queries::get_setting(&mut conn, key)
+                .await?
+                .unwrap_or_else(|| match *key {
+                    "company_name" => "ООО «Наша компания»".into(),
+                    _ => "false".into(),
+                });
+            out.push(Setting {
+                key: key.to_string(),
+                value,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Changes a setting (admins); every change goes to the audit log.
+    pub async fn set_setting(&self, actor: &Actor, key: &str, value: &str) -> Result<Setting> {
+        actor.require(kupets_domain::role::Right::ManagePeople)?;
+        let value = value.trim();
+        match key {
+            "company_name" if !value.is_empty() && value.chars().count() <= 300 => {}
+            "allow_negative_stock" if value == "true" || value == "false" => {}
+            "company_name" | "allow_negative_stock" => {
+                return Err(AppError::field(
+                    "value",
+                    "invalid",
+                    format!("Недопустимое значение для {key}"),
+                    format!("Invalid value for {key}"),
+                ));
+            }
+            _ => return Err(AppError::NotFound { entity: "setting" }),
+        }
+        let mut tx = self.store.begin().await?;
+        let old = kupets_store::queries::get_setting(&mut tx, key)
+            .await?
+            .unwrap_or_default();
+        kupets_store::queries::set_setting(&mut tx, key, value).await?;
+        kupets_store::queries::audit(
+            &mut tx,
+            Some(actor.id()),
+            "setting",
+            key,
+            "",
+            &format!("{old} → {value}"),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Setting {
+            key: key.to_string(),
+            value: value.to_string(),
+        })
     }
 }

@@ -322,6 +322,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0003_trade.sql"),
         postgres: include_str!("../migrations/0003_trade.sql"),
     },
+    Migration {
+        name: "0004_ledger_index",
+        sqlite: include_str!("../migrations/0004_ledger_index.sql"),
+        postgres: include_str!("../migrations/0004_ledger_index.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

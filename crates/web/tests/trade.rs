@@ -1123,3 +1123,104 @@ mod ledger_properties {
         }
     }
 }
+
+both_engines!(
+    negative_stock_setting_and_concurrent_stock,
+    |t: TestApp| async move {
+        let a = t.admin.clone();
+        let s = shop(&t).await;
+        // 5 in stock, 16 shipments of 1 posted at once: exactly 5 go through.
+        let rc = t.post("/api/v1/receipts", &a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "5", "price": "1"}]})).await.id();
+        post(&t, &format!("/api/v1/receipts/{rc}/post"), &a).await;
+        let mut drafts = Vec::new();
+        for _ in 0..16 {
+            drafts.push(t.post("/api/v1/shipments", &a, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "1", "price": "1"}]})).await.id());
+        }
+        let t = std::sync::Arc::new(t);
+        let tasks: Vec<_> = drafts
+            .into_iter()
+            .map(|id| {
+                let (t, a) = (t.clone(), a.clone());
+                tokio::spawn(
+                    async move { post(&t, &format!("/api/v1/shipments/{id}/post"), &a).await },
+                )
+            })
+            .collect();
+        let mut ok = 0;
+        for task in tasks {
+            let r = task.await.unwrap();
+            match r.status {
+                StatusCode::OK => ok += 1,
+                StatusCode::CONFLICT => assert_eq!(r.body["code"], "insufficient_stock"),
+                other => panic!("unexpected {other}: {}", r.text),
+            }
+        }
+        assert_eq!(ok, 5);
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "0");
+
+        // The installation may allow negative stock: an admin setting, audited.
+        let mgr = t.user("mgr", "manager").await;
+        assert_eq!(
+            t.put(
+                "/api/v1/settings/allow_negative_stock",
+                &mgr,
+                json!({"value": "true"})
+            )
+            .await
+            .status,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(
+            t.put(
+                "/api/v1/settings/allow_negative_stock",
+                &a,
+                json!({"value": "maybe"})
+            )
+            .await
+            .error_fields(),
+            vec!["value"]
+        );
+        assert_eq!(
+            t.put("/api/v1/settings/no_such", &a, json!({"value": "1"}))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+        let r = t
+            .put(
+                "/api/v1/settings/allow_negative_stock",
+                &a,
+                json!({"value": "true"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let sh = t.post("/api/v1/shipments", &a, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "2", "price": "1"}]})).await.id();
+        assert_eq!(
+            post(&t, &format!("/api/v1/shipments/{sh}/post"), &a)
+                .await
+                .status,
+            StatusCode::OK
+        );
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, "-2");
+        assert_eq!(
+            t.get("/api/v1/audit-log?action=setting", &a).await.body["items"][0]["details"],
+            " → true"
+        );
+        t.put(
+            "/api/v1/settings/company_name",
+            &a,
+            json!({"value": "ООО «Ромашка»"}),
+        )
+        .await;
+        let names: Vec<String> = t
+            .get("/api/v1/settings", &a)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x["value"].as_str().unwrap().to_string())
+            .collect();
+        assert_eq!(names, vec!["ООО «Ромашка»", "true"]);
+    }
+);

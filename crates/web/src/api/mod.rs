@@ -810,6 +810,8 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::balances))
         .routes(routes!(reports::reconciliation))
         .routes(routes!(reports::aging))
+        .routes(routes!(reports::settings))
+        .routes(routes!(reports::set_setting))
         .routes(routes!(trade::returns::list, trade::returns::create))
         .routes(routes!(trade::returns::get, trade::returns::update))
         .routes(routes!(trade::returns::post))

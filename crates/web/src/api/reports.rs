@@ -312,3 +312,30 @@ pub async fn aging(
     }
     Ok(axum::response::IntoResponse::into_response(Json(r)))
 }
+
+/// Installation settings: `company_name` (printed on statements) and
+/// `allow_negative_stock` (`true` lets stock go below zero).
+#[utoipa::path(get, path = "/api/v1/settings", tag = "system", responses((status = 200, body = Vec<kupets_app::reports::Setting>)), security(("bearer" = [])))]
+pub async fn settings(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+) -> ApiResult<Json<Vec<kupets_app::reports::Setting>>> {
+    Ok(Json(s.app.settings(&a).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct SettingValue {
+    pub value: String,
+}
+
+/// Changes a setting (admins); the change is audited.
+#[utoipa::path(put, path = "/api/v1/settings/{key}", tag = "system", params(("key" = String, Path)), request_body = SettingValue,
+    responses((status = 200, body = kupets_app::reports::Setting), (status = 403), (status = 404), (status = 422)), security(("bearer" = [])))]
+pub async fn set_setting(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    super::ApiPath(key): super::ApiPath<String>,
+    super::ApiJson(v): super::ApiJson<SettingValue>,
+) -> ApiResult<Json<kupets_app::reports::Setting>> {
+    Ok(Json(s.app.set_setting(&a, &key, &v.value).await?))
+}
