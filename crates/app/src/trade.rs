@@ -19,7 +19,7 @@ use kupets_domain::trade::{
 use kupets_domain::{DocKind, DocState, Money, Qty, VatRate};
 use kupets_store::model::{DocLine, Document, RowGet};
 use kupets_store::queries::{self, audit, next_doc_seq, P};
-use kupets_store::{now, Tx};
+use kupets_store::{now, Conn, Tx};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 use utoipa::ToSchema;
@@ -182,22 +182,22 @@ fn err(code: &'static str, ru: String, en: String) -> AppError {
     AppError::Conflict { code, ru, en }
 }
 
-async fn load_lines(tx: &mut Tx, doc_id: i64) -> Result<Vec<DocLine>> {
+async fn load_lines(conn: &mut Conn, doc_id: i64) -> Result<Vec<DocLine>> {
     let sql = format!("SELECT {} FROM document_lines l JOIN products p ON p.id = l.product_id WHERE l.document_id = $1 ORDER BY l.line_no", DocLine::COLS);
-    let rows = sqlx::query(&sql).bind(doc_id).fetch_all(&mut **tx).await?;
+    let rows = sqlx::query(&sql).bind(doc_id).fetch_all(&mut *conn).await?;
     Ok(rows.iter().map(|r| DocLine::from_row(r)).collect())
 }
 
 /// How much of a line posted documents of `kind` have taken so far: shipped
 /// (or received) on an order line, or returned from a shipment (receipt) line.
-async fn taken_from(tx: &mut Tx, base_line_id: i64, kind: DocKind) -> Result<i64> {
+async fn taken_from(conn: &mut Conn, base_line_id: i64, kind: DocKind) -> Result<i64> {
     Ok(sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM document_lines l JOIN documents d ON d.id = l.document_id \
          WHERE l.base_line_id = $1 AND d.kind = $2 AND d.state = 'posted'",
     )
     .bind(base_line_id)
     .bind(kind.code())
-    .fetch_one(&mut **tx)
+    .fetch_one(&mut *conn)
     .await?)
 }
 
@@ -209,7 +209,13 @@ async fn allow_negative_stock(tx: &mut Tx) -> Result<bool> {
 }
 
 impl App {
-    async fn doc_in_tx(&self, tx: &mut Tx, kind: DocKind, id: i64, lock: bool) -> Result<Document> {
+    async fn doc_in_tx(
+        &self,
+        conn: &mut Conn,
+        kind: DocKind,
+        id: i64,
+        lock: bool,
+    ) -> Result<Document> {
         let sql = format!(
             "SELECT {} FROM documents WHERE id = $1 AND kind = $2{}",
             Document::COLS,
@@ -218,7 +224,7 @@ impl App {
         let row = sqlx::query(&sql)
             .bind(id)
             .bind(kind.code())
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *conn)
             .await?;
         row.as_ref()
             .map(|r| Document::from_row(r))
@@ -227,10 +233,10 @@ impl App {
 
     /// A document of a line kind with its lines.
     pub async fn get_trade_doc(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<TradeDoc> {
-        let mut tx = self.store.begin().await?;
-        let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
-        let lines = load_lines(&mut tx, id).await?;
-        tx.rollback().await?;
+        // A read: a reader connection, never SQLite's single writer.
+        let mut conn = self.store.reader().acquire().await?;
+        let document = self.doc_in_tx(&mut conn, kind, id, false).await?;
+        let lines = load_lines(&mut conn, id).await?;
         Ok(TradeDoc { document, lines })
     }
 
@@ -996,7 +1002,7 @@ impl App {
         } else {
             1
         };
-        let mut tx = self.store.begin().await?;
+        let mut tx = self.store.reader().acquire().await?;
         let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
         let lines = load_lines(&mut tx, id).await?;
         let mut views = Vec::new();
@@ -1020,7 +1026,6 @@ impl App {
         .bind(fulfil.code())
         .fetch_one(&mut *tx)
         .await?;
-        tx.rollback().await?;
         let shipped = Money(side * sums.int("shipped"));
         let paid = Money(side * sums.int("paid"));
         let total = Money(document.amount);

@@ -36,21 +36,9 @@ pub fn date_ru(iso: &str) -> String {
         .unwrap_or_else(|| iso.to_string())
 }
 
-async fn counterparty_names(s: &AppState, ids: impl Iterator<Item = i64>) -> HashMap<i64, String> {
-    let mut out = HashMap::new();
-    for id in ids {
-        if let std::collections::hash_map::Entry::Vacant(e) = out.entry(id) {
-            let name: Option<String> =
-                sqlx::query_scalar("SELECT name FROM counterparties WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(s.app.store.reader())
-                    .await
-                    .ok()
-                    .flatten();
-            e.insert(name.unwrap_or_default());
-        }
-    }
-    out
+/// Counterparty names for the documents shown, in one query.
+async fn counterparty_names(s: &AppState) -> HashMap<i64, String> {
+    super::trade::names(&s.app, "SELECT id, name FROM counterparties").await
 }
 
 async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<DocListParams>) -> Response {
@@ -65,7 +53,7 @@ async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<DocListPar
         Ok(v) => v,
         Err(e) => return error_page(lang, &e),
     };
-    let names = counterparty_names(&s, pg.items.iter().filter_map(|d| d.counterparty_id)).await;
+    let names = counterparty_names(&s).await;
     let state = p.state.clone().unwrap_or_default();
     let body = html! {
         h1 { (lang.t("Корректировки долга", "Debt adjustments")) }
@@ -251,7 +239,7 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
         let mut resp = form_page(&ui, &s, Some(id), &v, &[]).await;
         // The draft form plus the post button under it.
         if resp.status() == StatusCode::OK {
-            let names = counterparty_names(&s, d.counterparty_id.into_iter()).await;
+            let names = counterparty_names(&s).await;
             let body = html! {
                 (view(lang, &ui, &d, d.counterparty_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or("")))
                 div.card {
@@ -264,7 +252,7 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
         }
         return resp;
     }
-    let names = counterparty_names(&s, d.counterparty_id.into_iter()).await;
+    let names = counterparty_names(&s).await;
     let body = view(
         lang,
         &ui,

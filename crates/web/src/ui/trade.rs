@@ -134,7 +134,8 @@ pub fn routes(mut r: Router<AppState>) -> Router<AppState> {
         .route("/reports/aging", get(report_aging))
 }
 
-async fn names(app: &App, sql: &'static str) -> HashMap<i64, String> {
+/// Id → name of a small table, in one query.
+pub(crate) async fn names(app: &App, sql: &'static str) -> HashMap<i64, String> {
     app.store
         .read_rows(sql.into(), vec![], |r| (r.int("id"), r.text("name")))
         .await
