@@ -54,6 +54,16 @@ impl DocKind {
             _ => 0,
         }
     }
+    /// Effect of posting on the customer's net purchases (which decide
+    /// cumulative and volume-maintenance discounts): shipments add, customer
+    /// returns subtract.
+    pub fn purchase_sign(self) -> i64 {
+        match self {
+            DocKind::Shipment => 1,
+            DocKind::Return => -1,
+            _ => 0,
+        }
+    }
     /// Settlement effect of posting (the table in the domain rules): the sign
     /// of the entry for the document's total. Positive: they owe us more.
     pub fn settlement_sign(self) -> i64 {

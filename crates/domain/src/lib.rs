@@ -7,6 +7,7 @@ pub mod document;
 pub mod error;
 pub mod inn;
 pub mod money;
+pub mod pricing;
 pub mod role;
 pub mod trade;
 pub mod vat;
