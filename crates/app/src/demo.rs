@@ -4,6 +4,7 @@
 
 use crate::auth::hash_password;
 use crate::{App, AppError, Result};
+use chrono::Datelike;
 use kupets_domain::inn::complete_inn10;
 use kupets_store::now;
 use kupets_store::queries::{audit, insert, P};
@@ -285,11 +286,12 @@ impl App {
             .await?;
 
         let mut pt = std::collections::HashMap::new();
-        for (code, name) in [
-            ("retail", "Розничная"),
-            ("wholesale", "Оптовая"),
-            ("dealer", "Дилерская"),
-        ] {
+        // Retail comes with the installation (migration 0005).
+        let retail: i64 = sqlx::query_scalar("SELECT id FROM price_types WHERE code = 'retail'")
+            .fetch_one(&mut *tx)
+            .await?;
+        pt.insert("retail", retail);
+        for (code, name) in [("wholesale", "Оптовая"), ("dealer", "Дилерская")] {
             pt.insert(
                 code,
                 insert(
@@ -322,7 +324,7 @@ impl App {
         let mut counterparties = 0;
         // The worked example's customer first.
         let stroy_inn = complete_inn10("772801234");
-        insert(
+        let stroy = insert(
             &mut tx,
             "counterparties",
             &[
@@ -543,6 +545,75 @@ impl App {
                 .await?;
             }
             products += 1;
+        }
+        // The worked example's discount rules, and a promotion running now.
+        let now_s = t.as_str();
+        for (table, cols) in [
+            (
+                "personal_discounts",
+                vec![
+                    ("counterparty_id", P::from(stroy)),
+                    ("group_id", P::from(Some(group_ids["Электроинструмент"]))),
+                    ("pct", P::from(500i64)),
+                ],
+            ),
+            (
+                "cumulative_thresholds",
+                vec![("amount", P::from(10_000_000i64)), ("pct", P::from(300i64))],
+            ),
+            (
+                "cumulative_thresholds",
+                vec![("amount", P::from(50_000_000i64)), ("pct", P::from(700i64))],
+            ),
+            (
+                "volume_rules",
+                vec![
+                    ("days", P::from(90i64)),
+                    ("amount", P::from(20_000_000i64)),
+                    ("pct", P::from(400i64)),
+                ],
+            ),
+        ] {
+            let mut cols = cols;
+            cols.push(("created_at", P::from(now_s)));
+            insert(&mut tx, table, &cols).await?;
+        }
+        let today = crate::today();
+        let month_start = today.with_day(1).unwrap_or(today);
+        let month_end = (month_start + chrono::Duration::days(31))
+            .with_day(1)
+            .map(|d| d - chrono::Duration::days(1))
+            .unwrap_or(today);
+        for (name, from, to, group, pct) in [
+            (
+                "Весна",
+                "2026-03-01".to_string(),
+                "2026-03-31".to_string(),
+                "Дрели",
+                600i64,
+            ),
+            (
+                "Распродажа месяца",
+                month_start.to_string(),
+                month_end.to_string(),
+                "Электроинструмент",
+                800,
+            ),
+        ] {
+            insert(
+                &mut tx,
+                "promotions",
+                &[
+                    ("name", P::from(name)),
+                    ("date_from", P::from(from)),
+                    ("date_to", P::from(to)),
+                    ("scope", P::from("group")),
+                    ("group_id", P::from(Some(group_ids[group]))),
+                    ("pct", P::from(pct)),
+                    ("created_at", P::from(now_s)),
+                ],
+            )
+            .await?;
         }
         audit(&mut tx, None, "demo", "database", "", "demo company loaded").await?;
         tx.commit().await?;

@@ -339,6 +339,16 @@ impl App {
     /// Appends the negation of a document's ledger entries and stock moves.
     async fn reverse_document(&self, tx: &mut Tx, id: i64) -> Result<()> {
         let entries = sqlx::query("SELECT counterparty_id, order_id, entry_date, amount FROM settlement_entries WHERE document_id = $1 ORDER BY id").bind(id).fetch_all(&mut **tx).await?;
+        // Net purchases (cumulative and volume discounts) lose the document too.
+        let (kind, cp, date, amount): (String, Option<i64>, String, i64) = sqlx::query_as(
+            "SELECT kind, counterparty_id, doc_date, amount FROM documents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if let (Some(kind), Some(cp)) = (DocKind::parse(&kind), cp) {
+            crate::pricing::record_purchase(tx, cp, &date, -kind.purchase_sign() * amount).await?;
+        }
         for e in entries {
             write_entry(
                 tx,

@@ -10,6 +10,7 @@ pub mod document;
 pub mod error;
 pub mod input;
 pub mod people;
+pub mod pricing;
 pub mod reports;
 pub mod trade;
 

@@ -31,9 +31,15 @@ pub struct LineInput {
     /// Quantity, up to 3 decimals (`"2.5"`).
     #[serde(default, deserialize_with = "lenient")]
     pub qty: Option<String>,
-    /// Unit price with VAT (`"8202.60"`).
+    /// Unit price with VAT (`"8202.60"`): receipts and purchase orders.
+    /// Sales lines are priced by the discount rules (or take the order
+    /// line's price); a price sent for them must match.
     #[serde(default, deserialize_with = "lenient")]
     pub price: Option<String>,
+    /// Sales orders and shipments without an order: the author's special
+    /// discount, % on top of the automatic price, within their limit.
+    #[serde(default, deserialize_with = "lenient")]
+    pub special_discount: Option<String>,
     /// Shipments and receipts: the order line this line fulfils.
     #[serde(default, deserialize_with = "lenient")]
     pub order_line_id: Option<String>,
@@ -155,6 +161,39 @@ struct NewLine {
     price: i64,
     vat: String,
     base_line: Option<i64>,
+    pricing: Option<LinePricing>,
+}
+
+/// How a sales line's price was decided (see `document_lines`).
+#[derive(Clone)]
+struct LinePricing {
+    retail: i64,
+    base: i64,
+    auto_pct: i64,
+    special_pct: i64,
+    rule_kind: Option<String>,
+    rule_id: Option<i64>,
+    explanation: String,
+}
+
+impl LinePricing {
+    fn of(p: &crate::pricing::Priced) -> LinePricing {
+        let w = p.line.winning();
+        LinePricing {
+            retail: p.line.retail.0,
+            base: p.line.base.0,
+            auto_pct: p.line.auto_pct.0,
+            special_pct: p.line.special.0,
+            rule_kind: w.map(|c| c.kind.code().to_string()),
+            rule_id: w.map(|c| c.rule_id),
+            explanation: p.explanation(),
+        }
+    }
+}
+
+/// Kinds whose lines the discount rules price.
+fn rule_priced(kind: DocKind) -> bool {
+    matches!(kind, DocKind::SalesOrder | DocKind::Shipment)
 }
 
 /// The document kind that fulfils an order kind.
@@ -175,6 +214,29 @@ fn right_for(kind: DocKind) -> Right {
         | DocKind::SupplierReturn
         | DocKind::PurchaseOrder => Right::MoveStock,
         _ => Right::PostSettlements,
+    }
+}
+
+/// A price sent for a line priced by the rules (or by its order) must be the
+/// price decided; anything else would silently be replaced.
+fn check_sent_price(c: &mut Check, field: &str, sent: &Option<String>, decided: i64) {
+    let Some(s) = sent.as_deref().map(str::trim).filter(|s| !s.is_empty()) else {
+        return;
+    };
+    if Money::parse(s).is_ok_and(|m| m.0 != decided) {
+        let d = Money(decided);
+        c.err(
+            field,
+            "price_set_by_rules",
+            format!(
+                "Цену строки продажи определяют правила скидок: {}. Чтобы снизить её, укажите специальную скидку",
+                d.to_ru()
+            ),
+            format!(
+                "A sales line's price is set by the discount rules: {}. Ask for a special discount to lower it",
+                d.to_api()
+            ),
+        );
     }
 }
 
@@ -360,27 +422,12 @@ impl App {
             );
         }
         let mut lines = Vec::new();
+        let mut to_price = Vec::new();
         for (i, l) in input.lines.iter().enumerate() {
             let f = |name: &str| format!("lines[{i}].{name}");
             let product = c.id(&f("product_id"), &l.product_id);
-            let qty = match l.qty.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                None => {
-                    c.add(kupets_domain::FieldError::required(&f("qty")));
-                    0
-                }
-                Some(s) => match Qty::parse(s) {
-                    Ok(q) if q.0 > 0 => q.0,
-                    _ => {
-                        c.err(
-                            &f("qty"),
-                            "invalid_qty",
-                            "Количество больше нуля, не более 3 знаков после запятой",
-                            "A quantity above zero with at most 3 decimals",
-                        );
-                        0
-                    }
-                },
-            };
+            let qty = crate::pricing::line_qty(&mut c, &f("qty"), &l.qty);
+            let special = c.percent(&f("special_discount"), &l.special_discount);
             let mut vat = String::new();
             if product != 0 {
                 match sqlx::query_scalar::<_, String>("SELECT vat_rate FROM products WHERE id = $1")
@@ -412,9 +459,10 @@ impl App {
                 )
             };
             let mut price = None;
+            let mut pricing = None;
             if link != 0 {
                 let row = sqlx::query(
-                    "SELECT document_id, product_id, price FROM document_lines WHERE id = $1",
+                    "SELECT document_id, product_id, price, retail_price, base_price, auto_pct, special_pct, rule_kind, rule_id, pricing FROM document_lines WHERE id = $1",
                 )
                 .bind(link)
                 .fetch_optional(&mut **tx)
@@ -427,6 +475,35 @@ impl App {
                         if kind.base_kind().is_some() {
                             // A return is valued at the price it was shipped at.
                             price = Some(r.get::<i64, _>("price"));
+                        } else if rule_priced(kind) {
+                            // A shipment takes the order line's price as decided.
+                            let p: i64 = r.get("price");
+                            c.opt_money(&f("price"), &l.price);
+                            check_sent_price(&mut c, &f("price"), &l.price, p);
+                            if special != 0 {
+                                c.err(
+                                    &f("special_discount"),
+                                    "priced_by_order",
+                                    "Цена строки берётся из заказа; скидку задают в заказе",
+                                    "The line's price comes from the order; set discounts there",
+                                );
+                            }
+                            price = Some(p);
+                            pricing =
+                                r.get::<Option<i64>, _>("retail_price")
+                                    .map(|retail| LinePricing {
+                                        retail,
+                                        base: r
+                                            .get::<Option<i64>, _>("base_price")
+                                            .unwrap_or(retail),
+                                        auto_pct: r.get("auto_pct"),
+                                        special_pct: r.get("special_pct"),
+                                        rule_kind: r.get("rule_kind"),
+                                        rule_id: r.get("rule_id"),
+                                        explanation: r
+                                            .get::<Option<String>, _>("pricing")
+                                            .unwrap_or_default(),
+                                    });
                         }
                     }
                     _ => c.err(
@@ -441,6 +518,19 @@ impl App {
                 Some(p) => p,
                 // A return has no price of its own; a wrong base line is reported above.
                 None if kind.base_kind().is_some() => 0,
+                // Priced by the rules below, once every line is known.
+                None if rule_priced(kind) => {
+                    // A sent price must at least be an amount; it is compared
+                    // with the decided one below.
+                    c.opt_money(&f("price"), &l.price);
+                    to_price.push(crate::pricing::ToPrice {
+                        index: i,
+                        product,
+                        qty,
+                        special,
+                    });
+                    0
+                }
                 None => {
                     let p = c.money(&f("price"), &l.price);
                     if p < 0 {
@@ -460,7 +550,30 @@ impl App {
                 price,
                 vat,
                 base_line: Some(link).filter(|l| *l != 0),
+                pricing,
             });
+        }
+        if !to_price.is_empty() && cp != 0 {
+            let limit = crate::pricing::author_limit(tx, actor.id())
+                .await?
+                .map(|l| l.0)
+                .unwrap_or(0);
+            let (priced, _) =
+                crate::pricing::price_lines(tx, Some(cp), date, limit, &to_price, "lines", &mut c)
+                    .await?;
+            for (t, p) in to_price.iter().zip(priced) {
+                if let Some(p) = p {
+                    let line = &mut lines[t.index];
+                    line.price = p.line.final_price.0;
+                    check_sent_price(
+                        &mut c,
+                        &format!("lines[{}].price", t.index),
+                        &input.lines[t.index].price,
+                        line.price,
+                    );
+                    line.pricing = Some(LinePricing::of(&p));
+                }
+            }
         }
         c.done()?;
         let total: i64 = lines
@@ -507,6 +620,31 @@ impl App {
                     ("vat_rate", P::from(l.vat.as_str())),
                     ("vat", P::from(line_vat(amount, rate).0)),
                     ("base_line_id", P::from(l.base_line)),
+                    (
+                        "retail_price",
+                        P::from(l.pricing.as_ref().map(|p| p.retail)),
+                    ),
+                    ("base_price", P::from(l.pricing.as_ref().map(|p| p.base))),
+                    (
+                        "auto_pct",
+                        P::from(l.pricing.as_ref().map_or(0, |p| p.auto_pct)),
+                    ),
+                    (
+                        "special_pct",
+                        P::from(l.pricing.as_ref().map_or(0, |p| p.special_pct)),
+                    ),
+                    (
+                        "rule_kind",
+                        P::from(l.pricing.as_ref().and_then(|p| p.rule_kind.clone())),
+                    ),
+                    (
+                        "rule_id",
+                        P::from(l.pricing.as_ref().and_then(|p| p.rule_id)),
+                    ),
+                    (
+                        "pricing",
+                        P::from(l.pricing.as_ref().map(|p| p.explanation.clone())),
+                    ),
                 ],
             )
             .await?;
@@ -808,6 +946,13 @@ impl App {
             }
             crate::document::write_entry(&mut tx, cp, doc.order_id, id, &doc.date, Money(settle))
                 .await?;
+            crate::pricing::record_purchase(
+                &mut tx,
+                cp,
+                &doc.date,
+                kind.purchase_sign() * doc.amount,
+            )
+            .await?;
         }
         queries::update(
             &mut tx,

@@ -277,9 +277,12 @@ mod tests {
             vat: VatRate::None,
         };
         assert_eq!(price_line(f.clone()), Err(PricingError::NoRetailPrice));
-        f.retail = Some(Money(100_00));
+        f.retail = Some(Money(10_000));
         let p = price_line(f).unwrap();
-        assert_eq!((p.base, p.final_price, p.discount_pct), (Money(100_00), Money(100_00), Percent(0)));
+        assert_eq!(
+            (p.base, p.final_price, p.discount_pct),
+            (Money(10_000), Money(10_000), Percent(0))
+        );
     }
 
     #[test]
@@ -303,10 +306,7 @@ mod tests {
 
     #[test]
     fn highest_threshold_reached() {
-        let t = [
-            (1, Money(500), Percent(700)),
-            (2, Money(100), Percent(300)),
-        ];
+        let t = [(1, Money(500), Percent(700)), (2, Money(100), Percent(300))];
         assert_eq!(cumulative_tier(&t, Money(99)), None);
         assert_eq!(cumulative_tier(&t, Money(100)), Some(1));
         assert_eq!(cumulative_tier(&t, Money(500)), Some(0));

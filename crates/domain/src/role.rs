@@ -34,6 +34,8 @@ pub enum Right {
     MoveStock,
     /// Post a shipment over the customer's credit limit (logged).
     OverrideCreditLimit,
+    /// Set discount rules: personal, cumulative, volume, promotions.
+    ManagePricing,
 }
 
 impl Role {
@@ -90,6 +92,7 @@ impl Role {
             Sell => matches!(self, Admin | DepartmentHead | Manager),
             MoveStock => matches!(self, Admin | DepartmentHead | Manager | Storekeeper),
             OverrideCreditLimit => matches!(self, Admin | DepartmentHead),
+            ManagePricing => matches!(self, Admin | DepartmentHead),
         }
     }
 }

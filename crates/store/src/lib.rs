@@ -359,6 +359,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0004_ledger_index.sql"),
         postgres: include_str!("../migrations/0004_ledger_index.sql"),
     },
+    Migration {
+        name: "0005_pricing",
+        sqlite: include_str!("../migrations/0005_pricing.sql"),
+        postgres: include_str!("../migrations/0005_pricing.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

@@ -31,6 +31,12 @@ pub mod ser {
     pub fn percent<S: Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&Percent(*v).to_api())
     }
+    pub fn opt_percent<S: Serializer>(v: &Option<i64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(v) => s.serialize_str(&Percent(*v).to_api()),
+            None => s.serialize_none(),
+        }
+    }
 }
 
 /// Reads a column of a row from either driver: sqlx (`AnyRow`, both engines
@@ -498,11 +504,45 @@ pub struct DocLine {
     #[schema(value_type = String)]
     pub closed_qty: i64,
     pub close_reason: String,
+    /// Sales lines: the retail price on the document's date (the discount is
+    /// shown against it) and the price in the client's price type.
+    #[serde(serialize_with = "ser::opt_money")]
+    #[schema(value_type = Option<String>, example = "10000.00")]
+    pub retail_price: Option<i64>,
+    #[serde(serialize_with = "ser::opt_money")]
+    #[schema(value_type = Option<String>, example = "9000.00")]
+    pub base_price: Option<i64>,
+    /// The winning automatic discount, % of the base price.
+    #[serde(serialize_with = "ser::percent")]
+    #[schema(value_type = String, example = "7")]
+    pub auto_pct: i64,
+    /// The author's special discount, % on top of the automatic price.
+    #[serde(serialize_with = "ser::percent")]
+    #[schema(value_type = String, example = "2")]
+    pub special_pct: i64,
+    /// Retail price − final price, per unit.
+    #[serde(serialize_with = "ser::opt_money")]
+    #[schema(value_type = Option<String>, example = "1797.40")]
+    pub discount: Option<i64>,
+    /// The same as a % of the retail price, 2 decimals.
+    #[serde(serialize_with = "ser::opt_percent")]
+    #[schema(value_type = Option<String>, example = "17.97")]
+    pub discount_pct: Option<i64>,
+    /// `personal`, `cumulative`, `volume` or `promotion`: the rule that won.
+    pub rule_kind: Option<String>,
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub rule_id: Option<i64>,
+    /// Every candidate considered, won or lost, with the reason.
+    #[schema(value_type = Option<Object>)]
+    pub pricing: Option<serde_json::Value>,
 }
 
 impl DocLine {
-    pub const COLS: &'static str = "l.id, l.line_no, l.product_id, p.name AS product_name, p.sku, p.unit, l.qty, l.price, l.amount, l.vat_rate, l.vat, l.base_line_id, l.closed_qty, l.close_reason";
+    pub const COLS: &'static str = "l.id, l.line_no, l.product_id, p.name AS product_name, p.sku, p.unit, l.qty, l.price, l.amount, l.vat_rate, l.vat, l.base_line_id, l.closed_qty, l.close_reason, l.retail_price, l.base_price, l.auto_pct, l.special_pct, l.rule_kind, l.rule_id, l.pricing";
     pub fn from_row(r: &dyn RowGet) -> Self {
+        let retail_price: Option<i64> = col(r, "retail_price");
+        let price: i64 = col(r, "price");
         Self {
             id: col(r, "id"),
             line_no: col(r, "line_no"),
@@ -511,13 +551,27 @@ impl DocLine {
             sku: col(r, "sku"),
             unit: col(r, "unit"),
             qty: col(r, "qty"),
-            price: col(r, "price"),
+            price,
             amount: col(r, "amount"),
             vat_rate: col(r, "vat_rate"),
             vat: col(r, "vat"),
             base_line_id: col(r, "base_line_id"),
             closed_qty: col(r, "closed_qty"),
             close_reason: col(r, "close_reason"),
+            retail_price,
+            base_price: col(r, "base_price"),
+            auto_pct: col(r, "auto_pct"),
+            special_pct: col(r, "special_pct"),
+            discount: retail_price.map(|rp| rp - price),
+            discount_pct: retail_price.map(|rp| {
+                kupets_domain::pricing::discount_vs_retail(Money(rp), Money(price))
+                    .1
+                     .0
+            }),
+            rule_kind: col(r, "rule_kind"),
+            rule_id: col(r, "rule_id"),
+            pricing: col::<Option<String>>(r, "pricing")
+                .and_then(|j| serde_json::from_str(&j).ok()),
         }
     }
 }

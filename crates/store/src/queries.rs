@@ -16,6 +16,17 @@ pub enum P {
     OptS(Option<String>),
 }
 
+/// For audit details: the value as a person would write it.
+impl std::fmt::Display for P {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            P::I(v) | P::OptI(Some(v)) => write!(f, "{v}"),
+            P::S(v) | P::OptS(Some(v)) => f.write_str(v),
+            P::OptI(None) | P::OptS(None) => Ok(()),
+        }
+    }
+}
+
 impl From<i64> for P {
     fn from(v: i64) -> P {
         P::I(v)

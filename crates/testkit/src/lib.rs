@@ -242,6 +242,33 @@ impl TestApp {
         r.body["token"].as_str().expect("token").to_string()
     }
 
+    /// The id of the retail price type every installation has.
+    pub async fn retail_type(&self) -> String {
+        let types = self.get("/api/v1/price-types", &self.admin).await;
+        types.body["items"]
+            .as_array()
+            .expect("price types")
+            .iter()
+            .find(|p| p["code"] == "retail")
+            .expect("retail price type")["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    }
+
+    /// Adds a retail price of `product` effective from `date`.
+    pub async fn set_retail(&self, product: &str, date: &str, price: &str) {
+        let retail = self.retail_type().await;
+        let r = self
+            .post(
+                &format!("/api/v1/products/{product}/prices"),
+                &self.admin,
+                serde_json::json!({"price_type_id": retail, "effective_date": date, "price": price}),
+            )
+            .await;
+        assert_eq!(r.status.as_u16(), 201, "{}", r.text);
+    }
+
     /// Creates an employee with a role and returns their token.
     pub async fn user(&self, login: &str, role: &str) -> String {
         let r = self.post("/api/v1/employees", &self.admin, serde_json::json!({"login": login, "name": format!("Сотрудник {login}"), "role": role, "password": "password-123", "discount_limit": "5"})).await;

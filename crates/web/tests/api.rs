@@ -3,6 +3,7 @@
 
 mod browser;
 mod pages;
+mod pricing;
 mod trade;
 
 use axum::http::{Method, StatusCode};
@@ -331,14 +332,8 @@ both_engines!(products_groups_prices, |t: TestApp| async move {
     f.sort();
     assert_eq!(f, vec!["group_id", "vat_rate", "warranty_months"]);
 
-    let retail = t
-        .post(
-            "/api/v1/price-types",
-            a,
-            json!({"code": "retail", "name": "Розничная"}),
-        )
-        .await
-        .id();
+    // Every installation starts with the retail price type; a second is refused.
+    let retail = t.retail_type().await;
     assert_eq!(
         t.post(
             "/api/v1/price-types",

@@ -213,6 +213,8 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
         )
         .await
         .id();
+    // The order's price comes from the retail price: 1 000,00.
+    t.set_retail(&drill, "2025-01-01", "1000").await;
     let rc = t.post("/api/v1/receipts", a, serde_json::json!({"counterparty_id": sup, "warehouse_id": wh, "lines": [{"product_id": drill, "qty": "10", "price": "600"}]})).await.id();
     t.send(
         axum::http::Method::POST,
@@ -254,7 +256,7 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
         .click()
         .await
         .unwrap();
-    // A new order: 5 drills at 1 000,00.
+    // A new order: 5 drills, priced at retail 1 000,00.
     c.wait()
         .for_element(css(format!(
             "select[name=counterparty_id] option[value='{cp}']"
@@ -276,12 +278,6 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
         .await
         .unwrap()
         .send_keys("5")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=l0_price]"))
-        .await
-        .unwrap()
-        .send_keys("1000")
         .await
         .unwrap();
     c.find(Locator::Css("button[type=submit].btn"))

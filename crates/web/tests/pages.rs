@@ -254,6 +254,7 @@ both_engines!(
             )
             .await
             .id();
+        t.set_retail(&prod, "2025-01-01", "250").await;
         let o = t.post("/api/v1/sales-orders", a, json!({"counterparty_id": cp, "lines": [{"product_id": prod, "qty": "4", "price": "250"}]})).await;
         let (order, line) = (
             o.id(),

@@ -26,6 +26,8 @@ async fn shop(t: &TestApp) -> Shop {
         )
         .await
         .id();
+    // Sales lines are priced from the retail price (no rules here): 1 000,00.
+    t.set_retail(&drill, "2025-01-01", "1000").await;
     let customer = t
         .post(
             "/api/v1/counterparties",
@@ -429,6 +431,7 @@ both_engines!(trade_refusals, |t: TestApp| async move {
     );
 
     // Credit limit 100 000,00: a manager cannot ship 5 × 30 000; a head can, and it is logged.
+    t.set_retail(&s.drill, "2025-06-01", "30000").await;
     let big = t.post("/api/v1/shipments", &mgr, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "5", "price": "30000"}]})).await.id();
     let r = post(&t, &format!("/api/v1/shipments/{big}/post"), &mgr).await;
     assert_eq!(r.body["code"], "credit_limit", "{}", r.text);
@@ -475,6 +478,7 @@ both_engines!(
     |t: TestApp| async move {
         let a = t.admin.clone();
         let s = shop(&t).await;
+        t.set_retail(&s.drill, "2025-06-01", "1").await;
         let rc = t.post("/api/v1/receipts", &a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "100", "price": "1"}]})).await.id();
         post(&t, &format!("/api/v1/receipts/{rc}/post"), &a).await;
         let o = t.post("/api/v1/sales-orders", &a, json!({"counterparty_id": s.customer, "lines": [{"product_id": s.drill, "qty": "10", "price": "1"}]})).await;
@@ -664,6 +668,7 @@ both_engines!(
 both_engines!(balances_reconciliation_and_aging, |t: TestApp| async move {
     let a = &t.admin;
     let s = shop(&t).await;
+    t.set_retail(&s.drill, "2025-06-01", "100").await;
     let rc = t.post("/api/v1/receipts", a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "date": "2025-12-01", "lines": [{"product_id": s.drill, "qty": "100", "price": "1"}]})).await.id();
     post(&t, &format!("/api/v1/receipts/{rc}/post"), a).await;
     let posted = |path: &'static str, body: Value| {
@@ -959,6 +964,7 @@ mod ledger_properties {
     async fn run(ops: Vec<Op>) {
         let t = TestApp::new(kupets_testkit::Engine::Sqlite).await.unwrap();
         let s = shop(&t).await;
+        t.set_retail(&s.drill, "2025-06-01", "10").await;
         let admin = t.app.authenticate(&t.admin).await.unwrap().0;
         let cp: i64 = s.customer.parse().unwrap();
         let line = |qty: u8, base: Option<String>| LineInput {
@@ -1129,6 +1135,7 @@ both_engines!(
     |t: TestApp| async move {
         let a = t.admin.clone();
         let s = shop(&t).await;
+        t.set_retail(&s.drill, "2025-06-01", "1").await;
         // 5 in stock, 16 shipments of 1 posted at once: exactly 5 go through.
         let rc = t.post("/api/v1/receipts", &a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "5", "price": "1"}]})).await.id();
         post(&t, &format!("/api/v1/receipts/{rc}/post"), &a).await;

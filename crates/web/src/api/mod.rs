@@ -2,6 +2,7 @@
 //! these handlers' annotations.
 
 pub mod idempotency;
+pub mod pricing;
 pub mod reports;
 pub mod trade;
 
@@ -835,6 +836,22 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(trade::purchase_orders::post))
         .routes(routes!(trade::purchase_orders::cancel))
         .routes(routes!(trade::purchase_close_line))
+        .routes(routes!(pricing::personal_list, pricing::personal_create))
+        .routes(routes!(pricing::personal_update, pricing::personal_delete))
+        .routes(routes!(pricing::threshold_list, pricing::threshold_create))
+        .routes(routes!(
+            pricing::threshold_update,
+            pricing::threshold_delete
+        ))
+        .routes(routes!(pricing::volume_list, pricing::volume_create))
+        .routes(routes!(pricing::volume_update, pricing::volume_delete))
+        .routes(routes!(pricing::promotion_list, pricing::promotion_create))
+        .routes(routes!(
+            pricing::promotion_get,
+            pricing::promotion_update,
+            pricing::promotion_delete
+        ))
+        .routes(routes!(pricing::price_quote))
         .split_for_parts()
 }
 

@@ -50,6 +50,9 @@ form.grid .actions{grid-column:2}
 .muted{color:#718096}.tag{display:inline-block;font-size:12px;padding:1px 7px;border-radius:10px;background:#e8edf4;color:#4a5568}
 .tag.posted{background:#e3f4ea;color:#1d5c36}.tag.cancelled{background:#fdecec;color:#8a1f1f}.tag.draft{background:#fff4dc;color:#7a5200}
 .pager{margin-top:12px;display:flex;gap:10px}
+form.inline{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:10px 0}
+details.why summary{cursor:pointer;color:#1f5fbf;font-size:12px}details.why .explain{text-align:left;font-size:12px;min-width:260px}
+ul.rules{margin:0;padding-left:16px;font-size:13px}details.why ul{margin:4px 0;padding-left:16px}
 dl.props{display:grid;grid-template-columns:200px 1fr;gap:6px 14px;margin:0}dl.props dt{color:#718096}dl.props dd{margin:0}
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:14px}
 .tile{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:14px 16px}.tile b{font-size:22px;display:block}
@@ -151,6 +154,8 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
         "Старение задолженности",
         "Receivables aging",
     ),
+    ("/pricing", "Скидки и акции", "Discounts and promotions"),
+    ("/pricing/try", "Подбор цены", "Try prices"),
     ("/employees", "Сотрудники", "Employees"),
     ("/departments", "Отделы", "Departments"),
 ];

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod groups;
 pub mod layout;
 pub mod master;
+pub mod pricing;
 pub mod trade;
 
 use crate::auth::{constant_eq, csrf_error, UiActor, SESSION_COOKIE};
@@ -43,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit::list));
     let r = documents::routes(r);
     let r = trade::routes(r);
+    let r = pricing::routes(r);
     master::routes(r)
 }
 

@@ -253,6 +253,9 @@ async fn form_page(
     );
     let v = |k: &str| values.get(k).cloned().unwrap_or_default();
     let returns = p.kind.base_kind().is_some();
+    // Sales lines are priced by the discount rules; the author may only ask
+    // for a special discount within their limit.
+    let by_rules = matches!(p.kind, DocKind::SalesOrder | DocKind::Shipment);
     let body = html! {
         p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
         h1 { (p.kind.label(lang.ru())) ": " (lang.t("новый документ", "new document")) }
@@ -271,14 +274,17 @@ async fn form_page(
                 }
             }
             table.list {
-                tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } th { @if returns { (lang.t("Строка основания (id)", "Base line (id)")) } @else { (lang.t("Цена, ₽", "Price, ₽")) } } }
+                tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } th { @if returns { (lang.t("Строка основания (id)", "Base line (id)")) } @else if by_rules { (lang.t("Спец. скидка, %", "Special discount, %")) } @else { (lang.t("Цена, ₽", "Price, ₽")) } } }
                 @for i in 0..ROWS {
                     tr {
                         td { (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), true)) }
                         td { input type="text" name=(format!("l{i}_qty")) value=(v(&format!("l{i}_qty"))) size="8"; }
-                        td { @if returns { input type="text" name=(format!("l{i}_base")) value=(v(&format!("l{i}_base"))) size="8"; } @else { input type="text" name=(format!("l{i}_price")) value=(v(&format!("l{i}_price"))) size="10"; } }
+                        td { @if returns { input type="text" name=(format!("l{i}_base")) value=(v(&format!("l{i}_base"))) size="8"; } @else if by_rules { input type="text" name=(format!("l{i}_special")) value=(v(&format!("l{i}_special"))) size="6"; } @else { input type="text" name=(format!("l{i}_price")) value=(v(&format!("l{i}_price"))) size="10"; } }
                     }
                 }
+            }
+            @if by_rules {
+                p.muted { (lang.t("Цены — по типу цен клиента и правилам скидок на дату документа; спец. скидка — в пределах вашего лимита. ", "Prices follow the client's price type and the discount rules on the document's date; a special discount must be within your limit. ")) a href="/pricing/try" { (lang.t("Подобрать цены", "Try prices")) } }
             }
             p { button.btn type="submit" { (lang.t("Сохранить черновик", "Save draft")) } }
         }
@@ -315,6 +321,7 @@ fn input_from(f: &Values) -> TradeDocInput {
             product_id: g(&format!("l{i}_product")),
             qty: g(&format!("l{i}_qty")),
             price: g(&format!("l{i}_price")),
+            special_discount: g(&format!("l{i}_special")),
             order_line_id: None,
             base_line_id: g(&format!("l{i}_base")),
         })
@@ -357,16 +364,29 @@ async fn create(
 }
 
 fn lines_table(lang: Lang, lines: &[DocLine], progress: Option<&[(String, String)]>) -> Markup {
+    let priced = lines.iter().any(|l| l.retail_price.is_some());
     html! {
         table.list {
             tr {
-                th { "№" } th { (lang.t("Товар", "Product")) } th.num { (lang.t("Кол-во", "Qty")) } th.num { (lang.t("Цена", "Price")) } th.num { (lang.t("Сумма", "Amount")) } th.num { (lang.t("НДС", "VAT")) }
+                th { "№" } th { (lang.t("Товар", "Product")) } th.num { (lang.t("Кол-во", "Qty")) }
+                @if priced { th.num { (lang.t("Розничная цена", "Retail price")) } th.num { (lang.t("Скидка от розничной", "Discount vs retail")) } }
+                th.num { (lang.t("Цена", "Price")) } th.num { (lang.t("Сумма", "Amount")) } th.num { (lang.t("НДС", "VAT")) }
                 @if progress.is_some() { th.num { (lang.t("Исполнено", "Fulfilled")) } th.num { (lang.t("Осталось", "Remaining")) } }
                 th { "id" }
             }
             @for (i, l) in lines.iter().enumerate() {
                 tr {
                     td { (l.line_no) } td { (l.product_name) " " span.muted { (l.sku) } } td.num { (kupets_domain::Qty(l.qty).to_api()) " " (l.unit) }
+                    @if priced {
+                        @if let Some(r) = l.retail_price {
+                            (money_td(r))
+                            td.num {
+                                (Money(l.discount.unwrap_or(0)).to_ru()) br;
+                                span.muted { (kupets_domain::Percent(l.discount_pct.unwrap_or(0)).to_api().replace('.', ",")) " %" }
+                                (super::pricing::explain(lang, l))
+                            }
+                        } @else { td {} td {} }
+                    }
                     (money_td(l.price)) (money_td(l.amount)) td.num { (Money(l.vat).to_ru()) " " span.muted { "(" (kupets_domain::VatRate::parse(&l.vat_rate).map(|v| v.label_ru()).unwrap_or("")) ")" } }
                     @if let Some(pr) = progress { td.num { (pr[i].0) } td.num { (pr[i].1) @if l.closed_qty > 0 { br; span.muted { (lang.t("закрыто: ", "closed: ")) (l.close_reason) } } } }
                     td.muted { (l.id) }
@@ -963,6 +983,7 @@ async fn fulfil(
             product_id: g(format!("l{i}_product")),
             qty: g(format!("l{i}_qty")),
             price: g(format!("l{i}_price")),
+            special_discount: None,
             order_line_id: g(format!("l{i}_line")),
             base_line_id: None,
         })

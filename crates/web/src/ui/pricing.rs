@@ -1,0 +1,545 @@
+//! Pages of the discount rules and the price try-out.
+
+use super::check_csrf;
+use super::documents::date_ru;
+use super::forms::{button_form, Values};
+use super::layout::{error_page, page};
+use super::trade::names;
+use crate::auth::UiActor;
+use crate::error::{current_lang, Lang};
+use crate::AppState;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use kupets_app::pricing::{
+    CandidateView, PersonalDiscountInput, PromotionInput, QuoteInput, QuoteLineInput, RuleTable,
+    ThresholdInput, VolumeRuleInput,
+};
+use kupets_app::AppError;
+use kupets_domain::pricing::RuleKind;
+use kupets_domain::role::Right;
+use kupets_domain::{Money, Percent};
+use kupets_store::model::DocLine;
+use maud::{html, Markup};
+use std::collections::HashMap;
+
+pub fn routes(r: Router<AppState>) -> Router<AppState> {
+    r.route("/pricing", get(rules))
+        .route("/pricing/thresholds", post(add_threshold))
+        .route("/pricing/volume-rules", post(add_volume))
+        .route("/pricing/promotions", post(add_promotion))
+        .route("/pricing/personal", post(add_personal))
+        .route("/pricing/{table}/{id}/archive", post(archive))
+        .route("/pricing/try", get(try_prices))
+}
+
+fn money(s: &str) -> String {
+    Money::parse(s).map(|m| m.to_ru()).unwrap_or_default()
+}
+
+fn pct(s: &str) -> String {
+    format!("{} %", s.replace('.', ","))
+}
+
+fn pct_of(v: i64) -> String {
+    pct(&Percent(v).to_api())
+}
+
+fn kind_label(lang: Lang, code: &str) -> &'static str {
+    RuleKind::parse(code)
+        .map(|k| k.label(lang.ru()))
+        .unwrap_or("")
+}
+
+fn candidate(lang: Lang, c: &CandidateView) -> Markup {
+    html! {
+        li {
+            @if c.won { strong { "✓ " } } @else if c.applies { "· " } @else { span.muted { "✗ " } }
+            (kind_label(lang, &c.kind)) " " (pct(&c.pct)) " — "
+            (if lang.ru() { &c.why_ru } else { &c.why_en })
+            @if c.won { " " strong { (lang.t("(выиграла)", "(won)")) } }
+            @else if c.applies { " " span.muted { (lang.t("(проиграла)", "(lost)")) } }
+            @else { " " span.muted { (lang.t("(не действует)", "(does not apply)")) } }
+        }
+    }
+}
+
+/// The explanation of a document line's price, one click away.
+pub fn explain(lang: Lang, l: &DocLine) -> Markup {
+    let cands: Vec<CandidateView> = l
+        .pricing
+        .as_ref()
+        .and_then(|p| p.get("candidates"))
+        .and_then(|c| serde_json::from_value(c.clone()).ok())
+        .unwrap_or_default();
+    let base_type = l
+        .pricing
+        .as_ref()
+        .and_then(|p| p.get("base_price_type"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("retail")
+        .to_string();
+    html! {
+        details.why {
+            summary { (lang.t("почему?", "why?")) }
+            div.explain {
+                (lang.t("Базовая цена", "Base price")) " (" (base_type) "): " (Money(l.base_price.unwrap_or(0)).to_ru()) br;
+                @if cands.is_empty() { (lang.t("Автоматических скидок нет", "No automatic discounts")) br; }
+                ul { @for c in &cands { (candidate(lang, c)) } }
+                (lang.t("Автоматическая скидка", "Automatic discount")) ": " (pct_of(l.auto_pct))
+                @if l.special_pct > 0 { br; (lang.t("Специальная скидка", "Special discount")) ": " (pct_of(l.special_pct)) }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RulesQuery {
+    pub counterparty_id: Option<String>,
+    pub cursor: Option<String>,
+}
+
+async fn rules(ui: UiActor, State(s): State<AppState>, Query(q): Query<RulesQuery>) -> Response {
+    rules_page(&ui, &s, &q, None).await
+}
+
+async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<String>) -> Response {
+    let lang = current_lang();
+    let a = &ui.actor;
+    let cp = q
+        .counterparty_id
+        .as_deref()
+        .and_then(|c| c.parse::<i64>().ok());
+    let after = q.cursor.as_deref().and_then(|c| c.parse::<i64>().ok());
+    let res = async {
+        Ok::<_, AppError>((
+            s.app.list_thresholds(a, false).await?,
+            s.app.list_volume_rules(a, false).await?,
+            s.app.list_promotions(a, false, None).await?,
+            s.app
+                .list_personal_discounts(a, cp, false, after, 101)
+                .await?,
+        ))
+    };
+    let (thresholds, volume, promos, mut personal) = match res.await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, &e),
+    };
+    let more = personal.len() > 100;
+    personal.truncate(100);
+    let groups = names(
+        &s.app,
+        "SELECT id, name FROM product_groups WHERE archived = 0",
+    )
+    .await;
+    let types = names(
+        &s.app,
+        "SELECT id, name FROM price_types WHERE archived = 0",
+    )
+    .await;
+    let cps = names(
+        &s.app,
+        "SELECT id, name FROM counterparties WHERE archived = 0 ORDER BY name LIMIT 5000",
+    )
+    .await;
+    let products = names(
+        &s.app,
+        "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 ORDER BY sku LIMIT 5000",
+    )
+    .await;
+    let edit = a.can(Right::ManagePricing);
+    let csrf = &ui.csrf;
+    let arch = |table: &str, id: i64| {
+        html! { @if edit { (button_form(&format!("/pricing/{table}/{id}/archive"), csrf, lang.t("В архив", "Archive"), "btn light")) } }
+    };
+    let sorted = |m: &HashMap<i64, String>| {
+        let mut v: Vec<(i64, String)> = m.iter().map(|(k, v)| (*k, v.clone())).collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v
+    };
+    let select = |name: &str, m: &HashMap<i64, String>, empty: &str, chosen: Option<i64>| {
+        html! {
+            select name=(name) {
+                option value="" { (empty) }
+                @for (id, n) in sorted(m) { option value=(id) selected[chosen == Some(id)] { (n) } }
+            }
+        }
+    };
+    let body = html! {
+        h1 { (lang.t("Скидки и акции", "Discounts and promotions")) }
+        p.muted { (lang.t(
+            "Скидки не суммируются: клиенту достаётся наибольшая из действующих (при равенстве — персональная, накопительная, за объём, акция). Проверить, что получит клиент, — ",
+            "Discounts do not stack: the client gets the highest that applies (ties: personal, cumulative, volume, promotion). To see what a client gets — "))
+            a href="/pricing/try" { (lang.t("подбор цены", "try prices")) } "." }
+        @if let Some(e) = &error { div.alert { (e) } }
+
+        h2 { (lang.t("Накопительные скидки", "Cumulative discounts")) }
+        p.muted { (lang.t("Порог — сумма покупок клиента (отгрузки минус возвраты) до даты документа.", "The threshold is the client's net purchases (shipments minus returns) before the document's date.")) }
+        table.list {
+            tr { th.num { (lang.t("Покупки от", "Purchases from")) } th.num { "%" } th {} }
+            @for t in &thresholds { tr { td.num { (Money(t.amount).to_ru()) } td.num { (pct_of(t.pct)) } td { (arch("thresholds", t.id)) } } }
+        }
+        @if edit {
+            form.inline method="post" action="/pricing/thresholds" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="text" name="amount" placeholder=(lang.t("Сумма, ₽", "Amount, ₽")) size="12";
+                input type="text" name="pct" placeholder="%" size="5";
+                button.btn type="submit" { (lang.t("Добавить порог", "Add threshold")) }
+            }
+        }
+
+        h2 { (lang.t("Скидки за поддержание уровня закупок", "Volume-maintenance discounts")) }
+        p.muted { (lang.t("Действует, если за N дней до даты документа клиент купил не меньше суммы.", "Applies when the client bought at least the amount over the N days before the document's date.")) }
+        table.list {
+            tr { th.num { (lang.t("Дней", "Days")) } th.num { (lang.t("Сумма от", "Amount from")) } th.num { "%" } th {} }
+            @for v in &volume { tr { td.num { (v.days) } td.num { (Money(v.amount).to_ru()) } td.num { (pct_of(v.pct)) } td { (arch("volume-rules", v.id)) } } }
+        }
+        @if edit {
+            form.inline method="post" action="/pricing/volume-rules" {
+                input type="hidden" name="csrf" value=(csrf);
+                input type="text" name="days" placeholder=(lang.t("Дней", "Days")) size="5";
+                input type="text" name="amount" placeholder=(lang.t("Сумма, ₽", "Amount, ₽")) size="12";
+                input type="text" name="pct" placeholder="%" size="5";
+                button.btn type="submit" { (lang.t("Добавить правило", "Add rule")) }
+            }
+        }
+
+        h2 { (lang.t("Акции", "Promotions")) }
+        table.list {
+            tr { th { (lang.t("Название", "Name")) } th { (lang.t("Период", "Period")) } th { (lang.t("Товары", "Products")) } th.num { "%" } th { (lang.t("Типы цен", "Price types")) } th {} }
+            @for p in &promos {
+                tr {
+                    td { (p.name) }
+                    td { (date_ru(&p.date_from)) " – " (date_ru(&p.date_to)) }
+                    td { @match p.scope.as_str() {
+                        "group" => { (lang.t("группа ", "group ")) "«" (p.group_name.clone().unwrap_or_default()) "»" }
+                        "product" => { (p.product_name.clone().unwrap_or_default()) }
+                        _ => { (lang.t("все товары", "all products")) }
+                    } }
+                    td.num { (pct_of(p.pct)) }
+                    td { @if p.price_type_ids.is_empty() { (lang.t("все", "all")) } @else {
+                        (p.price_type_ids.iter().filter_map(|t| t.parse::<i64>().ok()).filter_map(|t| types.get(&t).cloned()).collect::<Vec<_>>().join(", "))
+                    } }
+                    td { (arch("promotions", p.id)) }
+                }
+            }
+        }
+        @if edit {
+            form.grid method="post" action="/pricing/promotions" {
+                input type="hidden" name="csrf" value=(csrf);
+                label.l { (lang.t("Название *", "Name *")) } div.f { input type="text" name="name"; }
+                label.l { (lang.t("С *", "From *")) } div.f { input type="date" name="date_from"; }
+                label.l { (lang.t("По *", "To *")) } div.f { input type="date" name="date_to"; div.hint { (lang.t("Оба дня включительно", "Both days included")) } }
+                label.l { (lang.t("Товары", "Products")) } div.f {
+                    select name="scope" {
+                        option value="all" { (lang.t("все товары", "all products")) }
+                        option value="group" { (lang.t("группа (с подгруппами)", "a group (with subgroups)")) }
+                        option value="product" { (lang.t("один товар", "one product")) }
+                    }
+                }
+                label.l { (lang.t("Группа", "Group")) } div.f { (select("group_id", &groups, "—", None)) }
+                label.l { (lang.t("Товар", "Product")) } div.f { (select("product_id", &products, "—", None)) }
+                label.l { "% *" } div.f { input type="text" name="pct" size="5"; }
+                label.l { (lang.t("Только для типов цен", "Only for price types")) } div.f {
+                    @for (id, n) in sorted(&types) { label { input type="checkbox" name="price_type_ids" value=(id); " " (n) } " " }
+                    div.hint { (lang.t("Ничего не отмечено — для всех; клиент без типа цен считается розничным", "None ticked: everyone; a client without a price type counts as retail")) }
+                }
+                div.actions { button.btn type="submit" { (lang.t("Добавить акцию", "Add promotion")) } }
+            }
+        }
+
+        h2 { (lang.t("Персональные скидки", "Personal discounts")) }
+        form.inline method="get" action="/pricing" {
+            (select("counterparty_id", &cps, lang.t("Все клиенты", "All clients"), cp))
+            button.btn.light type="submit" { (lang.t("Показать", "Show")) }
+        }
+        table.list {
+            tr { th { (lang.t("Клиент", "Client")) } th { (lang.t("Группа товаров", "Product group")) } th.num { "%" } th {} }
+            @for d in &personal {
+                tr {
+                    td { a href=(format!("/counterparties/{}", d.counterparty_id)) { (d.counterparty_name) } }
+                    td { (d.group_name.clone().unwrap_or_else(|| lang.t("все товары", "all products").to_string())) }
+                    td.num { (pct_of(d.pct)) }
+                    td { (arch("personal", d.id)) }
+                }
+            }
+        }
+        @if more { @if let Some(last) = personal.last() {
+            div.pager { a.btn.light href=(format!("/pricing?counterparty_id={}&cursor={}", cp.map(|c| c.to_string()).unwrap_or_default(), last.id)) { (lang.t("Дальше ⟶", "Next ⟶")) } }
+        } }
+        @if edit {
+            form.inline method="post" action="/pricing/personal" {
+                input type="hidden" name="csrf" value=(csrf);
+                (select("counterparty_id", &cps, lang.t("Клиент…", "Client…"), cp))
+                (select("group_id", &groups, lang.t("Все товары", "All products"), None))
+                input type="text" name="pct" placeholder="%" size="5";
+                button.btn type="submit" { (lang.t("Добавить скидку", "Add discount")) }
+            }
+        }
+    };
+    page(
+        lang,
+        a,
+        csrf,
+        lang.t("Скидки и акции", "Discounts and promotions"),
+        "/pricing",
+        body,
+    )
+}
+
+/// Re-shows the rules page with the refusal, or goes back to it.
+async fn after_save<T>(
+    ui: &UiActor,
+    s: &AppState,
+    r: Result<T, AppError>,
+    cp: Option<String>,
+) -> Response {
+    let lang = current_lang();
+    match r {
+        Ok(_) => Redirect::to(&match cp {
+            Some(c) => format!("/pricing?counterparty_id={c}"),
+            None => "/pricing".into(),
+        })
+        .into_response(),
+        Err(e @ (AppError::Validation(_) | AppError::Forbidden { .. })) => {
+            let status = if matches!(e, AppError::Validation(_)) {
+                StatusCode::UNPROCESSABLE_ENTITY
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            let mut resp =
+                rules_page(ui, s, &RulesQuery::default(), Some(e.message(lang.ru()))).await;
+            *resp.status_mut() = status;
+            resp
+        }
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+fn g(f: &Values, k: &str) -> Option<String> {
+    f.get(k).cloned().filter(|v| !v.trim().is_empty())
+}
+
+async fn add_threshold(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let input = ThresholdInput {
+        amount: g(&f, "amount"),
+        pct: g(&f, "pct"),
+    };
+    let r = s.app.save_threshold(&ui.actor, None, &input).await;
+    after_save(&ui, &s, r, None).await
+}
+
+async fn add_volume(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let input = VolumeRuleInput {
+        days: g(&f, "days"),
+        amount: g(&f, "amount"),
+        pct: g(&f, "pct"),
+    };
+    let r = s.app.save_volume_rule(&ui.actor, None, &input).await;
+    after_save(&ui, &s, r, None).await
+}
+
+async fn add_personal(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let input = PersonalDiscountInput {
+        counterparty_id: g(&f, "counterparty_id"),
+        group_id: g(&f, "group_id"),
+        pct: g(&f, "pct"),
+    };
+    let r = s.app.save_personal_discount(&ui.actor, None, &input).await;
+    after_save(&ui, &s, r, input.counterparty_id.clone()).await
+}
+
+/// Promotions come as a raw form body: the price-type checkboxes repeat a key.
+async fn add_promotion(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Response {
+    let f: Values = pairs.iter().cloned().collect();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let input = PromotionInput {
+        name: g(&f, "name"),
+        date_from: g(&f, "date_from"),
+        date_to: g(&f, "date_to"),
+        scope: g(&f, "scope"),
+        group_id: g(&f, "group_id"),
+        product_id: g(&f, "product_id"),
+        pct: g(&f, "pct"),
+        price_type_ids: pairs
+            .iter()
+            .filter(|(k, v)| k == "price_type_ids" && !v.is_empty())
+            .map(|(_, v)| v.clone())
+            .collect(),
+    };
+    let r = s.app.save_promotion(&ui.actor, None, &input).await;
+    after_save(&ui, &s, r, None).await
+}
+
+async fn archive(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path((table, id)): Path<(String, String)>,
+    Form(f): Form<Values>,
+) -> Response {
+    let lang = current_lang();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let t = match table.as_str() {
+        "thresholds" => RuleTable::Cumulative,
+        "volume-rules" => RuleTable::Volume,
+        "promotions" => RuleTable::Promotion,
+        "personal" => RuleTable::Personal,
+        _ => return super::layout::not_found_page(lang),
+    };
+    let Ok(id) = id.parse::<i64>() else {
+        return super::layout::not_found_page(lang);
+    };
+    match s.app.archive_rule(&ui.actor, t, id).await {
+        Ok(()) => Redirect::to("/pricing").into_response(),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
+const TRY_ROWS: usize = 5;
+
+/// The try-out: a client, a date and products; the quote with every rule.
+async fn try_prices(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let lang = current_lang();
+    let gq = |k: &str| q.get(k).cloned().filter(|v| !v.trim().is_empty());
+    let lines: Vec<QuoteLineInput> = (0..TRY_ROWS)
+        .filter(|i| gq(&format!("l{i}_product")).is_some())
+        .map(|i| QuoteLineInput {
+            product_id: gq(&format!("l{i}_product")),
+            qty: gq(&format!("l{i}_qty")).or(Some("1".into())),
+            special_discount: gq(&format!("l{i}_special")),
+        })
+        .collect();
+    let asked = !lines.is_empty();
+    let quote = if asked {
+        Some(
+            s.app
+                .price_quote(
+                    &ui.actor,
+                    &QuoteInput {
+                        counterparty_id: gq("counterparty_id"),
+                        date: gq("date"),
+                        author_id: None,
+                        lines,
+                    },
+                )
+                .await,
+        )
+    } else {
+        None
+    };
+    let cps = names(
+        &s.app,
+        "SELECT id, name FROM counterparties WHERE archived = 0 ORDER BY name LIMIT 5000",
+    )
+    .await;
+    let products = names(
+        &s.app,
+        "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 ORDER BY sku LIMIT 5000",
+    )
+    .await;
+    let sorted = |m: &HashMap<i64, String>| {
+        let mut v: Vec<(i64, String)> = m.iter().map(|(k, v)| (*k, v.clone())).collect();
+        v.sort_by(|a, b| a.1.cmp(&b.1));
+        v
+    };
+    let v = |k: &str| gq(k).unwrap_or_default();
+    let date = gq("date").unwrap_or_else(|| kupets_app::today().to_string());
+    let body = html! {
+        h1 { (lang.t("Подбор цены", "Try prices")) }
+        p.muted { (lang.t("Ничего не сохраняется. Показано, какая скидка выигрывает и почему.", "Nothing is saved. Shows which discount wins and why.")) }
+        form method="get" action="/pricing/try" {
+            div.card { dl.props {
+                dt { (lang.t("Клиент", "Client")) }
+                dd { select name="counterparty_id" {
+                    option value="" { (lang.t("Разовый розничный покупатель", "One-off retail buyer")) }
+                    @for (id, n) in sorted(&cps) { option value=(id) selected[v("counterparty_id") == id.to_string()] { (n) } }
+                } }
+                dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(date); }
+            } }
+            table.list {
+                tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } th { (lang.t("Спец. скидка, %", "Special discount, %")) } }
+                @for i in 0..TRY_ROWS {
+                    tr {
+                        td { select name=(format!("l{i}_product")) {
+                            option value="" { "—" }
+                            @for (id, n) in sorted(&products) { option value=(id) selected[v(&format!("l{i}_product")) == id.to_string()] { (n) } }
+                        } }
+                        td { input type="text" name=(format!("l{i}_qty")) value=(v(&format!("l{i}_qty"))) size="8"; }
+                        td { input type="text" name=(format!("l{i}_special")) value=(v(&format!("l{i}_special"))) size="6"; }
+                    }
+                }
+            }
+            p { button.btn type="submit" { (lang.t("Рассчитать", "Price it")) } }
+        }
+        @match &quote {
+            Some(Err(e)) => { div.alert { (e.message(lang.ru())) } }
+            Some(Ok(q)) => {
+                div.card {
+                    (lang.t("Тип цен клиента", "Client's price type")) ": " strong { (q.price_type) }
+                    " · " (lang.t("Покупки до даты", "Purchases before the date")) ": " strong { (money(&q.net_purchases)) }
+                    " · " (lang.t("Ваш лимит спец. скидки", "Your special discount limit")) ": " strong { (pct(&q.author_limit)) }
+                }
+                table.list {
+                    tr {
+                        th { (lang.t("Товар", "Product")) } th.num { (lang.t("Кол-во", "Qty")) }
+                        th.num { (lang.t("Розничная", "Retail")) } th.num { (lang.t("Базовая", "Base")) }
+                        th.num { (lang.t("Авто", "Auto")) } th.num { (lang.t("Спец.", "Special")) } th.num { (lang.t("Цена", "Price")) }
+                        th.num { (lang.t("Скидка от розничной", "Discount vs retail")) } th.num { (lang.t("Сумма", "Amount")) } th { (lang.t("Почему", "Why")) }
+                    }
+                    @for l in &q.lines {
+                        tr {
+                            td { (l.product_name) " " span.muted { (l.sku) } } td.num { (l.qty) }
+                            td.num { (money(&l.retail_price)) } td.num { (money(&l.base_price)) br; span.muted { (l.base_price_type) } }
+                            td.num { (pct(&l.auto_pct)) br; span.muted { (money(&l.auto_price)) } } td.num { (pct(&l.special_pct)) }
+                            td.num { strong { (money(&l.final_price)) } }
+                            td.num { (money(&l.discount)) br; span.muted { (pct(&l.discount_pct)) } }
+                            td.num { (money(&l.amount)) }
+                            td { ul.rules {
+                                @if let Some(r) = &l.rule { (candidate(lang, r)) } @else { li { (lang.t("Автоматических скидок нет", "No automatic discounts")) } }
+                                @for c in &l.lost { (candidate(lang, c)) }
+                                @for c in &l.not_applicable { (candidate(lang, c)) }
+                            } }
+                        }
+                    }
+                    tr.total {
+                        td colspan="8" { (lang.t("Итого", "Total")) " · " (lang.t("скидка от розничной", "discount vs retail")) " " (money(&q.total_discount)) }
+                        td.num { strong { (money(&q.total_amount)) } }
+                        td.muted { (lang.t("НДС ", "VAT ")) (money(&q.total_vat)) }
+                    }
+                }
+            }
+            None => {}
+        }
+    };
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Подбор цены", "Try prices"),
+        "/pricing/try",
+        body,
+    )
+}
