@@ -789,7 +789,12 @@ pub struct Quote {
 /// What pricing needs to know about the client on the date.
 struct ClientFacts {
     retail_type: i64,
-    price_type: Option<(i64, String, String)>,
+    /// The author's special-discount limit; `None`: no such employee.
+    limit: Option<i64>,
+    /// False when a counterparty was asked for and does not exist.
+    found: bool,
+    name: Option<String>,
+    price_type: Option<(i64, String)>,
     personal: Vec<(i64, Option<i64>, String, i64)>,
     tier: Option<(i64, Money, i64)>,
     lowest_threshold: Option<(i64, Money, i64)>,
@@ -839,14 +844,35 @@ impl Priced {
     }
 }
 
-async fn client_facts(conn: &mut Conn, cp: Option<i64>, date: NaiveDate) -> Result<ClientFacts> {
+/// Loads the client's facts in five queries whatever the number of rules:
+/// the head row (retail type, author's limit, client and its price type),
+/// personal rules, the cumulative and volume rules together, one pass over
+/// the client's day totals for the net purchases and every volume window,
+/// and the running promotions with their price types.
+async fn client_facts(
+    conn: &mut Conn,
+    cp: Option<i64>,
+    author: i64,
+    date: NaiveDate,
+) -> Result<ClientFacts> {
     let d = date.to_string();
-    let retail_type: i64 = sqlx::query_scalar("SELECT id FROM price_types WHERE code = 'retail'")
-        .fetch_optional(&mut *conn)
-        .await?
-        .unwrap_or(0);
+    let head = sqlx::query(
+        "SELECT (SELECT id FROM price_types WHERE code = 'retail') AS retail, \
+                (SELECT discount_limit FROM employees WHERE id = $1) AS lim, \
+                c.id AS cp, c.name AS cp_name, c.price_type_id, t.code AS pt_code \
+         FROM (SELECT 1 AS one) AS one \
+         LEFT JOIN counterparties c ON c.id = $2 \
+         LEFT JOIN price_types t ON t.id = c.price_type_id",
+    )
+    .bind(author)
+    .bind(cp)
+    .fetch_one(&mut *conn)
+    .await?;
     let mut f = ClientFacts {
-        retail_type,
+        retail_type: head.get::<Option<i64>, _>("retail").unwrap_or(0),
+        limit: head.get("lim"),
+        found: cp.is_none() || head.get::<Option<i64>, _>("cp").is_some(),
+        name: head.get("cp_name"),
         price_type: None,
         personal: Vec::new(),
         tier: None,
@@ -855,15 +881,13 @@ async fn client_facts(conn: &mut Conn, cp: Option<i64>, date: NaiveDate) -> Resu
         volume: Vec::new(),
         promos: Vec::new(),
     };
-    if let Some(cp) = cp {
-        let r = sqlx::query("SELECT c.price_type_id, t.code, t.name FROM counterparties c LEFT JOIN price_types t ON t.id = c.price_type_id WHERE c.id = $1")
-            .bind(cp)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(AppError::NotFound { entity: "counterparty" })?;
-        if let Some(pt) = r.get::<Option<i64>, _>("price_type_id") {
-            f.price_type = Some((pt, r.get("code"), r.get("name")));
-        }
+    if let (Some(pt), Some(code)) = (
+        head.get::<Option<i64>, _>("price_type_id"),
+        head.get::<Option<String>, _>("pt_code"),
+    ) {
+        f.price_type = Some((pt, code));
+    }
+    if let (Some(cp), true) = (cp, f.found) {
         let rows = sqlx::query("SELECT d.id, d.group_id, g.name, d.pct FROM personal_discounts d LEFT JOIN product_groups g ON g.id = d.group_id WHERE d.counterparty_id = $1 AND d.archived = 0 ORDER BY d.id")
             .bind(cp)
             .fetch_all(&mut *conn)
@@ -879,74 +903,66 @@ async fn client_facts(conn: &mut Conn, cp: Option<i64>, date: NaiveDate) -> Resu
                 )
             })
             .collect();
-        let volume: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, days, amount, pct FROM volume_rules WHERE archived = 0 ORDER BY id",
+        // (kind, id, days, amount, pct); `c` cumulative, `v` volume.
+        let rules: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT 'c' AS k, id, 0 AS days, amount, pct FROM cumulative_thresholds WHERE archived = 0 \
+             UNION ALL SELECT 'v' AS k, id, days, amount, pct FROM volume_rules WHERE archived = 0 \
+             ORDER BY 1, 4, 2",
         )
         .fetch_all(&mut *conn)
         .await?;
-        let thresholds: Vec<(i64, i64, i64)> = sqlx::query_as(
-            "SELECT id, amount, pct FROM cumulative_thresholds WHERE archived = 0 ORDER BY amount, id",
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        if !thresholds.is_empty() || !volume.is_empty() {
-            // One range of day totals covers every window; the total before
-            // the date is one indexed sum.
-            let longest = volume.iter().map(|v| v.1).max().unwrap_or(0);
-            let from = (date - Duration::days(longest)).to_string();
-            let days: Vec<(String, i64)> = sqlx::query_as(
-                "SELECT day, amount FROM purchase_days WHERE counterparty_id = $1 AND day >= $2 AND day < $3",
-            )
-            .bind(cp)
-            .bind(&from)
-            .bind(&d)
-            .fetch_all(&mut *conn)
-            .await?;
-            for (id, n, amount, pct) in volume {
-                let start = (date - Duration::days(n)).to_string();
-                let sum: i64 = days.iter().filter(|x| x.0 >= start).map(|x| x.1).sum();
-                f.volume.push((id, n, Money(amount), pct, Money(sum)));
+        let volume: Vec<&(String, i64, i64, i64, i64)> =
+            rules.iter().filter(|r| r.0 == "v").collect();
+        if !rules.is_empty() {
+            // One pass over the day totals before the date: the total and a
+            // windowed sum per volume rule.
+            let mut sql = String::from("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total");
+            let mut params = vec![P::from(cp), P::from(d.clone())];
+            for (k, v) in volume.iter().enumerate() {
+                params.push(P::from((date - Duration::days(v.2)).to_string()));
+                sql.push_str(&format!(
+                    ", CAST(COALESCE(SUM(CASE WHEN day >= ${} THEN amount ELSE 0 END), 0) AS BIGINT) AS w{k}",
+                    params.len()
+                ));
             }
-            if !thresholds.is_empty() {
-                let net: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM purchase_days WHERE counterparty_id = $1 AND day < $2")
-                    .bind(cp)
-                    .bind(&d)
-                    .fetch_one(&mut *conn)
-                    .await?;
-                f.net = Money(net);
-                let t: Vec<(i64, Money, Percent)> = thresholds
-                    .iter()
-                    .map(|t| (t.0, Money(t.1), Percent(t.2)))
-                    .collect();
-                f.tier = cumulative_tier(&t, f.net).map(|i| (t[i].0, t[i].1, t[i].2 .0));
-                f.lowest_threshold = t.first().map(|t| (t.0, t.1, t.2 .0));
+            sql.push_str(" FROM purchase_days WHERE counterparty_id = $1 AND day < $2");
+            let sums = bind_all(sqlx::query(&sql), &params)
+                .fetch_one(&mut *conn)
+                .await?;
+            f.net = Money(sums.get("total"));
+            for (k, v) in volume.iter().enumerate() {
+                let sum: i64 = sums.get(format!("w{k}").as_str());
+                f.volume.push((v.1, v.2, Money(v.3), v.4, Money(sum)));
             }
+            let t: Vec<(i64, Money, Percent)> = rules
+                .iter()
+                .filter(|r| r.0 == "c")
+                .map(|r| (r.1, Money(r.3), Percent(r.4)))
+                .collect();
+            f.tier = cumulative_tier(&t, f.net).map(|i| (t[i].0, t[i].1, t[i].2 .0));
+            f.lowest_threshold = t.first().map(|t| (t.0, t.1, t.2 .0));
         }
     }
     let rows = sqlx::query(&format!(
-        "{PROMO_SQL} WHERE r.archived = 0 AND r.date_from <= $1 AND r.date_to >= $1 ORDER BY r.id"
+        "SELECT q.*, pt.price_type_id FROM ({PROMO_SQL} WHERE r.archived = 0 AND r.date_from <= $1 AND r.date_to >= $1) q \
+         LEFT JOIN promotion_price_types pt ON pt.promotion_id = q.id ORDER BY q.id"
     ))
     .bind(&d)
     .fetch_all(&mut *conn)
     .await?;
-    let mut promos: Vec<Promotion> = rows.iter().map(promo_row).collect();
-    fill_promo_types(conn, &mut promos).await?;
-    f.promos = promos
-        .into_iter()
-        .map(|p| {
-            let t = p
-                .price_type_ids
-                .iter()
-                .filter_map(|s| s.parse().ok())
-                .collect();
-            (p, t)
-        })
-        .collect();
+    for r in &rows {
+        let id: i64 = r.get("id");
+        let t: Option<i64> = r.get("price_type_id");
+        match f.promos.last_mut() {
+            Some((p, types)) if p.id == id => types.extend(t),
+            _ => f.promos.push((promo_row(r), t.into_iter().collect())),
+        }
+    }
     Ok(f)
 }
 
-/// Products with their retail and typed prices on the date, and the parent
-/// of every group above them.
+/// Products with their retail and typed prices on the date (one query), and
+/// the parent of every group above them (one recursive query).
 async fn product_facts(
     conn: &mut Conn,
     products: &[i64],
@@ -960,58 +976,46 @@ async fn product_facts(
     let mut ids: Vec<i64> = products.to_vec();
     ids.sort_unstable();
     ids.dedup();
-    let mut out = HashMap::new();
+    let mut out: HashMap<i64, ProductFacts> = HashMap::new();
     if ids.is_empty() {
         return Ok((out, HashMap::new()));
     }
-    let params: Vec<P> = ids.iter().map(|i| P::from(*i)).collect();
+    let mut params: Vec<P> = vec![
+        P::from(date.to_string()),
+        P::from(retail_type),
+        P::from(typed.unwrap_or(retail_type)),
+    ];
+    params.extend(ids.iter().map(|i| P::from(*i)));
+    // Latest effective date on or before the date wins; on the same date the
+    // later entry (higher id) replaces the earlier.
     let sql = format!(
-        "SELECT id, name, sku, vat_rate, group_id FROM products WHERE id IN ({})",
-        placeholders(1, ids.len())
+        "SELECT p.id, p.name, p.sku, p.vat_rate, p.group_id, pr.price_type_id, pr.price \
+         FROM products p LEFT JOIN prices pr ON pr.product_id = p.id AND pr.effective_date <= $1 AND pr.price_type_id IN ($2, $3) \
+         WHERE p.id IN ({}) ORDER BY p.id, pr.effective_date DESC, pr.id DESC",
+        placeholders(4, ids.len())
     );
     for r in bind_all(sqlx::query(&sql), &params)
         .fetch_all(&mut *conn)
         .await?
     {
-        out.insert(
-            r.get::<i64, _>("id"),
-            ProductFacts {
+        let p = out
+            .entry(r.get::<i64, _>("id"))
+            .or_insert_with(|| ProductFacts {
                 name: r.get("name"),
                 sku: r.get("sku"),
                 vat: r.get("vat_rate"),
                 group: r.get("group_id"),
                 retail: None,
                 typed: None,
-            },
-        );
-    }
-    // Latest effective date on or before the date wins; on the same date the
-    // later entry (higher id) replaces the earlier.
-    let mut pp = params.clone();
-    let n = pp.len();
-    pp.push(P::from(date.to_string()));
-    pp.push(P::from(retail_type));
-    pp.push(P::from(typed.unwrap_or(retail_type)));
-    let sql = format!(
-        "SELECT product_id, price_type_id, price FROM prices WHERE product_id IN ({}) AND effective_date <= ${} AND price_type_id IN (${}, ${}) ORDER BY effective_date DESC, id DESC",
-        placeholders(1, n),
-        n + 1,
-        n + 2,
-        n + 3
-    );
-    for r in bind_all(sqlx::query(&sql), &pp)
-        .fetch_all(&mut *conn)
-        .await?
-    {
-        let Some(p) = out.get_mut(&r.get::<i64, _>("product_id")) else {
-            continue;
-        };
-        let (t, price): (i64, i64) = (r.get("price_type_id"), r.get("price"));
-        if t == retail_type && p.retail.is_none() {
-            p.retail = Some(Money(price));
-        }
-        if Some(t) == typed && p.typed.is_none() {
-            p.typed = Some(Money(price));
+            });
+        let (t, price): (Option<i64>, Option<i64>) = (r.get("price_type_id"), r.get("price"));
+        if let (Some(t), Some(price)) = (t, price) {
+            if t == retail_type && p.retail.is_none() {
+                p.retail = Some(Money(price));
+            }
+            if Some(t) == typed && p.typed.is_none() {
+                p.typed = Some(Money(price));
+            }
         }
     }
     let groups: Vec<i64> = {
@@ -1191,12 +1195,44 @@ pub(crate) async fn price_lines(
     conn: &mut Conn,
     cp: Option<i64>,
     date: NaiveDate,
-    limit: i64,
+    author: i64,
     lines: &[ToPrice],
     prefix: &str,
     c: &mut Check,
 ) -> Result<(Vec<Option<Priced>>, ClientSummary)> {
-    let f = client_facts(conn, cp, date).await?;
+    let f = client_facts(conn, cp, author, date).await?;
+    let mut summary = ClientSummary {
+        name: f.name.clone(),
+        price_type: f
+            .price_type
+            .as_ref()
+            .map(|t| t.1.clone())
+            .unwrap_or_else(|| "retail".into()),
+        net: f.net,
+        limit: f.limit.unwrap_or(0),
+    };
+    if !f.found {
+        if let Some(cp) = cp {
+            c.err(
+                "counterparty_id",
+                "not_found",
+                format!("Контрагент {cp} не найден"),
+                format!("No counterparty {cp}"),
+            );
+        }
+    }
+    if f.limit.is_none() {
+        c.err(
+            "author_id",
+            "not_found",
+            format!("Сотрудник {author} не найден"),
+            format!("No employee {author}"),
+        );
+    }
+    if !f.found || f.limit.is_none() {
+        return Ok((lines.iter().map(|_| None).collect(), summary));
+    }
+    let limit = summary.limit;
     let typed = f.price_type.as_ref().map(|t| t.0);
     let ids: Vec<i64> = lines
         .iter()
@@ -1264,31 +1300,16 @@ pub(crate) async fn price_lines(
             }
         }
     }
-    let summary = ClientSummary {
-        price_type: f
-            .price_type
-            .as_ref()
-            .map(|t| t.1.clone())
-            .unwrap_or_else(|| "retail".into()),
-        net: f.net,
-    };
+    summary.net = f.net;
     Ok((out, summary))
 }
 
 /// What a quote shows about the client as a whole.
 pub(crate) struct ClientSummary {
+    pub name: Option<String>,
     pub price_type: String,
     pub net: Money,
-}
-
-/// The author's special-discount limit (hundredths of a percent) and name.
-pub(crate) async fn author_limit(conn: &mut Conn, author: i64) -> Result<Option<(i64, String)>> {
-    Ok(
-        sqlx::query_as("SELECT discount_limit, name FROM employees WHERE id = $1")
-            .bind(author)
-            .fetch_optional(&mut *conn)
-            .await?,
-    )
+    pub limit: i64,
 }
 
 /// Parses a line's quantity (above zero, 3 decimals) and special discount.
@@ -1351,34 +1372,14 @@ impl App {
             })
             .collect();
         let mut conn = self.store.reader().acquire().await?;
-        check_ref(&mut c, &mut conn, "counterparty_id", "counterparties", cp).await?;
-        let limit = match author_limit(&mut conn, author).await? {
-            Some((l, _)) => l,
-            None => {
-                c.err(
-                    "author_id",
-                    "not_found",
-                    format!("Сотрудник {author} не найден"),
-                    format!("No employee {author}"),
-                );
-                0
-            }
-        };
         if !c.errors.is_empty() {
+            // Name a missing client along with the other errors.
+            check_ref(&mut c, &mut conn, "counterparty_id", "counterparties", cp).await?;
             std::mem::take(&mut c).done()?;
         }
         let (priced, summary) =
-            price_lines(&mut conn, cp, date, limit, &to_price, "lines", &mut c).await?;
+            price_lines(&mut conn, cp, date, author, &to_price, "lines", &mut c).await?;
         c.done()?;
-        let cp_name: Option<String> = match cp {
-            Some(id) => {
-                sqlx::query_scalar("SELECT name FROM counterparties WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?
-            }
-            None => None,
-        };
         let mut lines = Vec::new();
         let (mut retail, mut discount, mut amount, mut vat) =
             (Money::ZERO, Money::ZERO, Money::ZERO, Money::ZERO);
@@ -1424,11 +1425,11 @@ impl App {
         discount = discount + retail - amount;
         Ok(Quote {
             counterparty_id: cp.map(|c| c.to_string()),
-            counterparty_name: cp_name,
+            counterparty_name: summary.name,
             price_type: summary.price_type,
             date: date.to_string(),
             author_id: author.to_string(),
-            author_limit: Percent(limit).to_api(),
+            author_limit: Percent(summary.limit).to_api(),
             net_purchases: summary.net.to_api(),
             lines,
             total_retail: retail.to_api(),

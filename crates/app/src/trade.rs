@@ -554,13 +554,16 @@ impl App {
             });
         }
         if !to_price.is_empty() && cp != 0 {
-            let limit = crate::pricing::author_limit(tx, actor.id())
-                .await?
-                .map(|l| l.0)
-                .unwrap_or(0);
-            let (priced, _) =
-                crate::pricing::price_lines(tx, Some(cp), date, limit, &to_price, "lines", &mut c)
-                    .await?;
+            let (priced, _) = crate::pricing::price_lines(
+                tx,
+                Some(cp),
+                date,
+                actor.id(),
+                &to_price,
+                "lines",
+                &mut c,
+            )
+            .await?;
             for (t, p) in to_price.iter().zip(priced) {
                 if let Some(p) = p {
                     let line = &mut lines[t.index];

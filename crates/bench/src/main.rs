@@ -25,8 +25,9 @@ async fn main() -> anyhow::Result<()> {
         Some("driver") if args.len() > 2 => driver(&args[2]).await,
         Some("posting") => posting().await,
         Some("reports") => reports().await,
+        Some("pricing") => pricing().await,
         _ => {
-            eprintln!("usage: bench foundation | posting | reports | driver DB");
+            eprintln!("usage: bench foundation | posting | reports | pricing | driver DB");
             std::process::exit(2);
         }
     }
@@ -585,13 +586,34 @@ async fn shop(db: &str) -> anyhow::Result<(App, kupets_app::Actor, i64, Vec<i64>
         .map_err(e)?
         .id;
     let mut products = Vec::new();
+    let retail: i64 = app
+        .store
+        .read_rows(
+            "SELECT id AS n FROM price_types WHERE code = 'retail'".into(),
+            vec![],
+            |r| r.int("n"),
+        )
+        .await?[0];
     for i in 0..10 {
         let p = kupets_app::catalog::ProductInput {
             sku: Some(format!("P-{i}")),
             name: Some(format!("Товар {i}")),
             ..Default::default()
         };
-        products.push(app.save_product(&actor, None, &p).await.map_err(e)?.id);
+        let id = app.save_product(&actor, None, &p).await.map_err(e)?.id;
+        // Shipments are priced by the rules: a retail price of 100,50.
+        app.add_price(
+            &actor,
+            id,
+            &kupets_app::catalog::PriceInput {
+                price_type_id: Some(retail.to_string()),
+                effective_date: Some("2020-01-01".into()),
+                price: Some("100.50".into()),
+            },
+        )
+        .await
+        .map_err(e)?;
+        products.push(id);
     }
     let cp = app
         .create_counterparty(
@@ -729,6 +751,7 @@ async fn posting() -> anyhow::Result<()> {
             tx.execute("INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES (?1, 1, ?2, '2026-03-01', -1000, 'now')", rusqlite::params![doc, i])?;
         }
         tx.execute("INSERT INTO settlement_entries (counterparty_id, document_id, entry_date, amount, created_at) VALUES (1, ?1, '2026-03-01', 100500, 'now')", [doc])?;
+        tx.execute("INSERT INTO purchase_days (counterparty_id, day, amount) VALUES (1, '2026-03-01', 100500) ON CONFLICT (counterparty_id, day) DO UPDATE SET amount = amount + excluded.amount", [])?;
         tx.execute("INSERT INTO audit_log (at, employee_id, action, entity, entity_id) VALUES ('now', 1, 'post', 'shipment', ?1)", [doc])?;
         tx.commit()?;
     }
@@ -889,6 +912,208 @@ async fn reports() -> anyhow::Result<()> {
     println!(
         "{}",
         json!({"scenario": "reports", "counterparties": cps, "entries": entries, "balance_ms": balance_ms, "reconciliation_ms": reconciliation_ms, "balances_all_ms": balances_all_ms, "aging_all_ms": aging_all_ms})
+    );
+    Ok(())
+}
+
+/// Quotes of 20 lines against 10 000 counterparties, 10 000 discount rules
+/// and 100 000 posted shipments (SQLite, in process).
+async fn pricing() -> anyhow::Result<()> {
+    use kupets_app::pricing::{QuoteInput, QuoteLineInput};
+    let db = temp_db("pricing");
+    let (app, actor, _, _, _) = shop(&db).await?;
+    let (cps, products, groups, shipments) = (10_000i64, 2_000i64, 60i64, 100_000i64);
+    let (first_cp, first_product) = {
+        // Bulk load through rusqlite, as posting would leave the tables:
+        // documents with a line each and the per-day purchase totals.
+        let mut conn = rusqlite::Connection::open(&db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "OFF")?;
+        let tx = conn.transaction()?;
+        let mut state: u64 = 11;
+        let mut rnd = |n: u64| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let next = |tx: &rusqlite::Transaction, t: &str| -> rusqlite::Result<i64> {
+            tx.query_row(
+                &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {t}"),
+                [],
+                |r| r.get(0),
+            )
+        };
+        let retail: i64 = tx.query_row(
+            "SELECT id FROM price_types WHERE code = 'retail'",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "INSERT INTO price_types (code, name) VALUES ('wholesale', 'Оптовая')",
+            [],
+        )?;
+        let wholesale = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO price_types (code, name) VALUES ('dealer', 'Дилерская')",
+            [],
+        )?;
+        let dealer = tx.last_insert_rowid();
+        // 10 top groups with 5 subgroups each.
+        let first_group = next(&tx, "product_groups")?;
+        for g in 0..groups {
+            let parent = if g < 10 {
+                None
+            } else {
+                Some(first_group + g % 10)
+            };
+            tx.execute(
+                "INSERT INTO product_groups (id, parent_id, name) VALUES (?1, ?2, ?3)",
+                rusqlite::params![first_group + g, parent, format!("Группа {g}")],
+            )?;
+        }
+        let first_product = next(&tx, "products")?;
+        for p in 0..products {
+            let id = first_product + p;
+            tx.execute("INSERT INTO products (id, sku, name, unit, vat_rate, group_id, search, created_at) VALUES (?1, ?2, ?3, 'шт', '22', ?4, ?3, 'now')",
+                rusqlite::params![id, format!("B-{p}"), format!("Товар {p}"), first_group + 10 + p % 50])?;
+            let price = (100 + rnd(100_000) as i64) * 100;
+            // Three price changes of retail over the years, one of each other type.
+            for (k, date) in ["2024-01-01", "2025-01-01", "2026-01-01"]
+                .iter()
+                .enumerate()
+            {
+                tx.execute("INSERT INTO prices (product_id, price_type_id, effective_date, price, created_at) VALUES (?1, ?2, ?3, ?4, 'now')", rusqlite::params![id, retail, date, price + k as i64 * 1000])?;
+            }
+            tx.execute("INSERT INTO prices (product_id, price_type_id, effective_date, price, created_at) VALUES (?1, ?2, '2026-01-01', ?3, 'now')", rusqlite::params![id, wholesale, price * 9 / 10])?;
+            tx.execute("INSERT INTO prices (product_id, price_type_id, effective_date, price, created_at) VALUES (?1, ?2, '2026-01-01', ?3, 'now')", rusqlite::params![id, dealer, price * 85 / 100])?;
+        }
+        let first_cp = next(&tx, "counterparties")?;
+        for i in 0..cps {
+            let pt = match i % 3 {
+                0 => None,
+                1 => Some(wholesale),
+                _ => Some(dealer),
+            };
+            tx.execute("INSERT INTO counterparties (id, name, kind, price_type_id, search, created_at) VALUES (?1, ?2, 'customer', ?3, ?4, 'now')",
+                rusqlite::params![first_cp + i, format!("Клиент {i:05}"), pt, format!("клиент {i:05}")])?;
+        }
+        // 10 000 rules: 9 970 personal, 5 cumulative, 5 volume, 20 promotions.
+        for i in 0..9_970i64 {
+            let group = if i % 10 == 0 {
+                None
+            } else {
+                Some(first_group + rnd(groups as u64) as i64)
+            };
+            tx.execute("INSERT INTO personal_discounts (counterparty_id, group_id, pct, created_at) VALUES (?1, ?2, ?3, 'now')",
+                rusqlite::params![first_cp + rnd(cps as u64) as i64, group, 100 + rnd(1000) as i64])?;
+        }
+        for (amount, pct) in [
+            (10_000_000i64, 200i64),
+            (50_000_000, 300),
+            (100_000_000, 500),
+            (300_000_000, 700),
+            (1_000_000_000, 1000),
+        ] {
+            tx.execute("INSERT INTO cumulative_thresholds (amount, pct, created_at) VALUES (?1, ?2, 'now')", rusqlite::params![amount, pct])?;
+        }
+        for (days, amount, pct) in [
+            (30i64, 5_000_000i64, 300i64),
+            (60, 10_000_000, 400),
+            (90, 20_000_000, 500),
+            (180, 40_000_000, 600),
+            (365, 80_000_000, 800),
+        ] {
+            tx.execute("INSERT INTO volume_rules (days, amount, pct, created_at) VALUES (?1, ?2, ?3, 'now')", rusqlite::params![days, amount, pct])?;
+        }
+        for k in 0..20i64 {
+            let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
+                + chrono::Duration::days(k * 15);
+            let to = from + chrono::Duration::days(30);
+            let (scope, group, product) = match k % 3 {
+                0 => ("all", None, None),
+                1 => ("group", Some(first_group + k % groups), None),
+                _ => ("product", None, Some(first_product + k)),
+            };
+            tx.execute("INSERT INTO promotions (name, date_from, date_to, scope, group_id, product_id, pct, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'now')",
+                rusqlite::params![format!("Акция {k}"), from.to_string(), to.to_string(), scope, group, product, 300 + k * 20])?;
+            if k % 4 == 0 {
+                let promo = tx.last_insert_rowid();
+                tx.execute("INSERT INTO promotion_price_types (promotion_id, price_type_id) VALUES (?1, ?2)", rusqlite::params![promo, wholesale])?;
+            }
+        }
+        // 100 000 posted shipments over two years.
+        for k in 0..shipments {
+            let cp = first_cp + rnd(cps as u64) as i64;
+            let day = chrono::NaiveDate::from_ymd_opt(2024, 7, 1).unwrap()
+                + chrono::Duration::days(rnd(730) as i64);
+            let amount = (1 + rnd(50_000) as i64) * 100;
+            tx.execute("INSERT INTO documents (kind, year, seq, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, amount, created_at) VALUES ('shipment', ?1, ?2, ?3, ?4, 'posted', 1, 1, ?5, 1, ?6, 'now')",
+                rusqlite::params![day.year(), k + 1_000_000, format!("P-{k}"), day.to_string(), cp, amount])?;
+            let doc = tx.last_insert_rowid();
+            tx.execute("INSERT INTO document_lines (document_id, line_no, product_id, qty, price, amount, vat_rate, vat) VALUES (?1, 1, ?2, 1000, ?3, ?3, '22', 0)",
+                rusqlite::params![doc, first_product + rnd(products as u64) as i64, amount])?;
+            tx.execute("INSERT INTO settlement_entries (counterparty_id, document_id, entry_date, amount, created_at) VALUES (?1, ?2, ?3, ?4, 'now')", rusqlite::params![cp, doc, day.to_string(), amount])?;
+            tx.execute("INSERT INTO purchase_days (counterparty_id, day, amount) VALUES (?1, ?2, ?3) ON CONFLICT (counterparty_id, day) DO UPDATE SET amount = amount + excluded.amount",
+                rusqlite::params![cp, day.to_string(), amount])?;
+            if k % 20_000 == 19_999 {
+                eprintln!("shipments: {}/{shipments}", k + 1);
+            }
+        }
+        tx.commit()?;
+        (first_cp, first_product)
+    };
+    app.store.analyze().await?;
+    let mut state: u64 = 5;
+    let mut rnd = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let mut times = Vec::new();
+    // Which rule won how often: proof that the quotes meet real rules.
+    let mut won: std::collections::BTreeMap<String, usize> = Default::default();
+    let n = 1000;
+    for i in 0..n + 50 {
+        let input = QuoteInput {
+            counterparty_id: Some((first_cp + rnd(cps as u64) as i64).to_string()),
+            date: Some("2026-06-20".into()),
+            author_id: None,
+            lines: (0..20)
+                .map(|_| QuoteLineInput {
+                    product_id: Some((first_product + rnd(products as u64) as i64).to_string()),
+                    qty: Some((1 + rnd(10)).to_string()),
+                    special_discount: None,
+                })
+                .collect(),
+        };
+        let t = Instant::now();
+        let q = app
+            .price_quote(&actor, &input)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.message(false)))?;
+        let el = t.elapsed();
+        for l in &q.lines {
+            if let Some(r) = &l.rule {
+                *won.entry(r.kind.clone()).or_insert(0) += 1;
+            } else {
+                *won.entry("none".into()).or_insert(0) += 1;
+            }
+        }
+        // The first 50 warm the caches.
+        if i >= 50 {
+            times.push(el.as_secs_f64() * 1000.0);
+        }
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let pct = |p: f64| {
+        (times[((times.len() as f64 * p) as usize).min(times.len() - 1)] * 100.0).round() / 100.0
+    };
+    eprintln!("{n} quotes of 20 lines; winning rules: {won:?}");
+    println!(
+        "{}",
+        json!({"scenario": "pricing", "counterparties": cps, "rules": 10_000, "shipments": shipments, "quote_20_lines_p50_ms": pct(0.5), "quote_20_lines_p99_ms": pct(0.99)})
     );
     Ok(())
 }
