@@ -766,7 +766,10 @@ pub struct Quote {
     #[schema(value_type = Option<String>)]
     pub counterparty_id: Option<String>,
     pub counterparty_name: Option<String>,
+    /// The client's price type code; `retail` when it has none.
     pub price_type: String,
+    /// Its name; null for retail by default.
+    pub price_type_name: Option<String>,
     pub date: String,
     #[schema(value_type = String)]
     pub author_id: String,
@@ -794,7 +797,8 @@ struct ClientFacts {
     /// False when a counterparty was asked for and does not exist.
     found: bool,
     name: Option<String>,
-    price_type: Option<(i64, String)>,
+    /// id, code, name.
+    price_type: Option<(i64, String, String)>,
     personal: Vec<(i64, Option<i64>, String, i64)>,
     tier: Option<(i64, Money, i64)>,
     lowest_threshold: Option<(i64, Money, i64)>,
@@ -859,7 +863,7 @@ async fn client_facts(
     let head = sqlx::query(
         "SELECT (SELECT id FROM price_types WHERE code = 'retail') AS retail, \
                 (SELECT discount_limit FROM employees WHERE id = $1) AS lim, \
-                c.id AS cp, c.name AS cp_name, c.price_type_id, t.code AS pt_code \
+                c.id AS cp, c.name AS cp_name, c.price_type_id, t.code AS pt_code, t.name AS pt_name \
          FROM (SELECT 1 AS one) AS one \
          LEFT JOIN counterparties c ON c.id = $2 \
          LEFT JOIN price_types t ON t.id = c.price_type_id",
@@ -881,11 +885,12 @@ async fn client_facts(
         volume: Vec::new(),
         promos: Vec::new(),
     };
-    if let (Some(pt), Some(code)) = (
+    if let (Some(pt), Some(code), Some(name)) = (
         head.get::<Option<i64>, _>("price_type_id"),
         head.get::<Option<String>, _>("pt_code"),
+        head.get::<Option<String>, _>("pt_name"),
     ) {
-        f.price_type = Some((pt, code));
+        f.price_type = Some((pt, code, name));
     }
     if let (Some(cp), true) = (cp, f.found) {
         let rows = sqlx::query("SELECT d.id, d.group_id, g.name, d.pct FROM personal_discounts d LEFT JOIN product_groups g ON g.id = d.group_id WHERE d.counterparty_id = $1 AND d.archived = 0 ORDER BY d.id")
@@ -1103,12 +1108,12 @@ fn candidates(
             pct,
             applies: true,
             why_ru: format!(
-                "Покупки до {d}: {} — порог {} достигнут",
+                "Накопительная: покупки до {d} {} — порог {} достигнут",
                 f.net.to_ru(),
                 amount.to_ru()
             ),
             why_en: format!(
-                "Purchases before {d}: {} — threshold {} reached",
+                "Cumulative: purchases before {d} {} — threshold {} reached",
                 f.net.to_api(),
                 amount.to_api()
             ),
@@ -1119,12 +1124,12 @@ fn candidates(
             pct,
             applies: false,
             why_ru: format!(
-                "Покупки до {d}: {} — меньше порога {}",
+                "Накопительная: покупки до {d} {} — меньше порога {}",
                 f.net.to_ru(),
                 amount.to_ru()
             ),
             why_en: format!(
-                "Purchases before {d}: {} — below the threshold {}",
+                "Cumulative: purchases before {d} {} — below the threshold {}",
                 f.net.to_api(),
                 amount.to_api()
             ),
@@ -1139,13 +1144,13 @@ fn candidates(
             pct: *pct,
             applies,
             why_ru: format!(
-                "Покупки за {days} дн. до {d}: {} {} {}",
+                "За объём: покупки за {days} дн. до {d} {} {} {}",
                 sum.to_ru(),
                 if applies { "≥" } else { "<" },
                 amount.to_ru()
             ),
             why_en: format!(
-                "Purchases over the {days} days before {d}: {} {} {}",
+                "Volume: purchases over the {days} days before {d} {} {} {}",
                 sum.to_api(),
                 if applies { "≥" } else { "<" },
                 amount.to_api()
@@ -1208,6 +1213,7 @@ pub(crate) async fn price_lines(
             .as_ref()
             .map(|t| t.1.clone())
             .unwrap_or_else(|| "retail".into()),
+        price_type_name: f.price_type.as_ref().map(|t| t.2.clone()),
         net: f.net,
         limit: f.limit.unwrap_or(0),
     };
@@ -1308,6 +1314,8 @@ pub(crate) async fn price_lines(
 pub(crate) struct ClientSummary {
     pub name: Option<String>,
     pub price_type: String,
+    /// None: retail (the client has no price type).
+    pub price_type_name: Option<String>,
     pub net: Money,
     pub limit: i64,
 }
@@ -1427,6 +1435,7 @@ impl App {
             counterparty_id: cp.map(|c| c.to_string()),
             counterparty_name: summary.name,
             price_type: summary.price_type,
+            price_type_name: summary.price_type_name,
             date: date.to_string(),
             author_id: author.to_string(),
             author_limit: Percent(summary.limit).to_api(),

@@ -191,6 +191,9 @@ impl LinePricing {
     }
 }
 
+/// (product, signed quantity in thousandths, product name for messages).
+type StockChange = (i64, i64, String);
+
 /// Kinds whose lines the discount rules price.
 fn rule_priced(kind: DocKind) -> bool {
     matches!(kind, DocKind::SalesOrder | DocKind::Shipment)
@@ -729,113 +732,171 @@ impl App {
         let Some(wh) = doc.warehouse_id else {
             return Ok(());
         };
-        let negative_ok = allow_negative_stock(tx).await?;
-        let mut per_product: Vec<(i64, i64, String)> = Vec::new();
+        let mut changes: Vec<StockChange> = Vec::new();
         for l in lines {
-            match per_product.iter_mut().find(|p| p.0 == l.product_id) {
-                Some(p) => p.1 += l.qty,
-                None => per_product.push((l.product_id, l.qty, l.product_name.clone())),
+            match changes.iter_mut().find(|p| p.0 == l.product_id) {
+                Some(p) => p.1 += sign * l.qty,
+                None => changes.push((l.product_id, sign * l.qty, l.product_name.clone())),
             }
         }
-        // A fixed order of locks keeps two postings from deadlocking.
-        per_product.sort_by_key(|p| p.0);
-        for (product, qty, name) in per_product {
-            let delta = sign * qty;
-            sqlx::query("INSERT INTO stock (warehouse_id, product_id, qty) VALUES ($1, $2, 0) ON CONFLICT (warehouse_id, product_id) DO NOTHING")
-                .bind(wh)
-                .bind(product)
-                .execute(&mut **tx)
-                .await?;
-            let have: i64 = sqlx::query_scalar(&format!(
-                "SELECT qty FROM stock WHERE warehouse_id = $1 AND product_id = $2{}",
-                self.store.for_update()
-            ))
-            .bind(wh)
-            .bind(product)
-            .fetch_one(&mut **tx)
-            .await?;
-            if have + delta < 0 && !negative_ok {
-                return Err(err(
-                    "insufficient_stock",
-                    format!(
-                        "Недостаточно товара «{name}» на складе: есть {}, нужно {}",
-                        Qty(have).to_api(),
-                        Qty(-delta).to_api()
-                    ),
-                    format!(
-                        "Not enough '{name}' in stock: {} available, {} needed",
-                        Qty(have).to_api(),
-                        Qty(-delta).to_api()
-                    ),
-                ));
-            }
-            sqlx::query(
-                "UPDATE stock SET qty = qty + $1 WHERE warehouse_id = $2 AND product_id = $3",
-            )
-            .bind(delta)
-            .bind(wh)
-            .bind(product)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query("INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(doc.id)
-                .bind(wh)
-                .bind(product)
-                .bind(&doc.date)
-                .bind(delta)
-                .bind(now())
-                .execute(&mut **tx)
-                .await?;
+        if let Some((name, have, delta)) =
+            self.apply_stock(tx, doc.id, &doc.date, wh, changes).await?
+        {
+            return Err(err(
+                "insufficient_stock",
+                format!(
+                    "Недостаточно товара «{name}» на складе: есть {}, нужно {}",
+                    Qty(have).to_api(),
+                    Qty(-delta).to_api()
+                ),
+                format!(
+                    "Not enough '{name}' in stock: {} available, {} needed",
+                    Qty(have).to_api(),
+                    Qty(-delta).to_api()
+                ),
+            ));
         }
         Ok(())
     }
 
-    /// Appends the negation of a document's stock moves (cancelling it),
-    /// refusing to leave stock below zero unless allowed.
-    pub(crate) async fn reverse_stock(&self, tx: &mut Tx, doc_id: i64) -> Result<()> {
-        let moves = sqlx::query("SELECT warehouse_id, product_id, qty, move_date FROM stock_moves WHERE document_id = $1 ORDER BY product_id, id").bind(doc_id).fetch_all(&mut **tx).await?;
+    /// Applies a document's stock changes at one warehouse in four
+    /// statements whatever the number of lines: create missing stock rows,
+    /// read (and on PostgreSQL lock, in product order, so two postings never
+    /// deadlock) every row, update them all, append the moves. Returns the
+    /// first shortage `(name, have, delta)` instead, writing nothing, unless
+    /// negative stock is allowed.
+    async fn apply_stock(
+        &self,
+        tx: &mut Tx,
+        doc_id: i64,
+        date: &str,
+        wh: i64,
+        mut changes: Vec<StockChange>,
+    ) -> Result<Option<(String, i64, i64)>> {
+        changes.retain(|c| c.1 != 0);
+        if changes.is_empty() {
+            return Ok(None);
+        }
+        changes.sort_by_key(|c| c.0);
         let negative_ok = allow_negative_stock(tx).await?;
-        for m in moves {
-            let (wh, product, qty): (i64, i64, i64) =
-                (m.get("warehouse_id"), m.get("product_id"), m.get("qty"));
-            let have: i64 = sqlx::query_scalar(&format!(
-                "SELECT qty FROM stock WHERE warehouse_id = $1 AND product_id = $2{}",
+        let n = changes.len();
+        let mut params = vec![P::from(wh)];
+        params.extend(changes.iter().map(|c| P::from(c.0)));
+        let products = (2..n + 2).map(|i| format!("${i}")).collect::<Vec<_>>();
+        let values = products
+            .iter()
+            .map(|p| format!("($1, {p}, 0)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        queries::bind_all(
+            sqlx::query(&format!("INSERT INTO stock (warehouse_id, product_id, qty) VALUES {values} ON CONFLICT (warehouse_id, product_id) DO NOTHING")),
+            &params,
+        )
+        .execute(&mut **tx)
+        .await?;
+        let list = products.join(", ");
+        let rows = queries::bind_all(
+            sqlx::query(&format!(
+                "SELECT product_id, qty FROM stock WHERE warehouse_id = $1 AND product_id IN ({list}) ORDER BY product_id{}",
                 self.store.for_update()
-            ))
-            .bind(wh)
-            .bind(product)
-            .fetch_one(&mut **tx)
-            .await?;
-            if have - qty < 0 && !negative_ok {
+            )),
+            &params,
+        )
+        .fetch_all(&mut **tx)
+        .await?;
+        let have: std::collections::HashMap<i64, i64> = rows
+            .iter()
+            .map(|r| (r.get::<i64, _>("product_id"), r.get::<i64, _>("qty")))
+            .collect();
+        if !negative_ok {
+            for (product, delta, name) in &changes {
+                let h = have.get(product).copied().unwrap_or(0);
+                if h + delta < 0 {
+                    return Ok(Some((name.clone(), h, *delta)));
+                }
+            }
+        }
+        let mut up = params.clone();
+        let mut case = String::from("CASE product_id");
+        for (k, c) in changes.iter().enumerate() {
+            up.push(P::from(c.1));
+            case.push_str(&format!(
+                " WHEN ${} THEN CAST(${} AS BIGINT)",
+                k + 2,
+                n + 2 + k
+            ));
+        }
+        case.push_str(" ELSE 0 END");
+        queries::bind_all(
+            sqlx::query(&format!(
+                "UPDATE stock SET qty = qty + {case} WHERE warehouse_id = $1 AND product_id IN ({list})"
+            )),
+            &up,
+        )
+        .execute(&mut **tx)
+        .await?;
+        let mut mv = vec![P::from(doc_id), P::from(wh), P::from(date), P::from(now())];
+        let mut rows_sql = Vec::new();
+        for c in &changes {
+            mv.push(P::from(c.0));
+            mv.push(P::from(c.1));
+            rows_sql.push(format!(
+                "($1, $2, ${}, $3, ${}, $4)",
+                mv.len() - 1,
+                mv.len()
+            ));
+        }
+        queries::bind_all(
+            sqlx::query(&format!(
+                "INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES {}",
+                rows_sql.join(", ")
+            )),
+            &mv,
+        )
+        .execute(&mut **tx)
+        .await?;
+        Ok(None)
+    }
+
+    /// Appends the negation of a document's stock moves (cancelling).
+    pub(crate) async fn reverse_stock(&self, tx: &mut Tx, doc_id: i64) -> Result<()> {
+        let moves = sqlx::query("SELECT warehouse_id, product_id, qty, move_date FROM stock_moves WHERE document_id = $1 ORDER BY warehouse_id, product_id, id").bind(doc_id).fetch_all(&mut **tx).await?;
+        // Per warehouse and date, net per product (a document's moves share
+        // both; kept general all the same).
+        let mut groups: Vec<((i64, String), Vec<StockChange>)> = Vec::new();
+        for m in moves {
+            let key = (
+                m.get::<i64, _>("warehouse_id"),
+                m.get::<String, _>("move_date"),
+            );
+            let (product, qty): (i64, i64) = (m.get("product_id"), m.get("qty"));
+            let g = match groups.iter_mut().position(|g| g.0 == key) {
+                Some(i) => &mut groups[i].1,
+                None => {
+                    groups.push((key, Vec::new()));
+                    &mut groups.last_mut().expect("just pushed").1
+                }
+            };
+            match g.iter_mut().find(|c| c.0 == product) {
+                Some(c) => c.1 -= qty,
+                None => g.push((product, -qty, String::new())),
+            }
+        }
+        for ((wh, date), changes) in groups {
+            if let Some((_, have, delta)) = self.apply_stock(tx, doc_id, &date, wh, changes).await?
+            {
                 return Err(err(
                     "insufficient_stock",
                     format!(
                         "Отмена оставит на складе {} — товар уже отгружен",
-                        Qty(have - qty).to_api()
+                        Qty(have + delta).to_api()
                     ),
                     format!(
                         "Cancelling would leave {} in stock — the goods have been shipped",
-                        Qty(have - qty).to_api()
+                        Qty(have + delta).to_api()
                     ),
                 ));
             }
-            sqlx::query(
-                "UPDATE stock SET qty = qty - $1 WHERE warehouse_id = $2 AND product_id = $3",
-            )
-            .bind(qty)
-            .bind(wh)
-            .bind(product)
-            .execute(&mut **tx)
-            .await?;
-            sqlx::query("INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(doc_id)
-                .bind(wh)
-                .bind(product)
-                .bind(m.get::<String, _>("move_date"))
-                .bind(-qty)
-                .bind(now())
-                .execute(&mut **tx)
-                .await?;
         }
         Ok(())
     }

@@ -335,7 +335,8 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
         .for_element(Locator::Css("span.tag.posted"))
         .await
         .unwrap();
-    // The order shows 3 remaining; the customer owes 2 000,00.
+    // The order shows 3 remaining (after retail, discount, price, amount,
+    // VAT and fulfilled); the customer owes 2 000,00.
     c.find(Locator::XPath(
         "//dt[text()='Заказ']/following-sibling::dd/a",
     ))
@@ -347,7 +348,7 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
     let remaining = c
         .wait()
         .for_element(Locator::XPath(
-            "//table[contains(@class,'list')]//tr[2]/td[8]",
+            "//table[contains(@class,'list')]//tr[2]/td[10]",
         ))
         .await
         .unwrap()

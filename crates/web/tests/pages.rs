@@ -24,7 +24,7 @@ pub async fn web_login(t: &TestApp, login: &str, password: &str) -> String {
     set.split(';').next().unwrap().to_string()
 }
 
-fn csrf_of(html: &str) -> String {
+pub fn csrf_of(html: &str) -> String {
     let i = html.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
     html[i..].split('"').next().unwrap().to_string()
 }

@@ -255,6 +255,99 @@ both_engines!(worked_example, |t: TestApp| async move {
     );
     assert!(page.text.contains("1\u{a0}797,40") && page.text.contains("17,97 %"));
     assert!(page.text.contains("Накопительная скидка"));
+    // The printout shows retail, the discount against it and the final price.
+    let print = t
+        .page(&format!("/sales-orders/{order}/print"), &cookie)
+        .await;
+    assert_eq!(print.status, StatusCode::OK);
+    for s in [
+        "Розничная цена",
+        "10\u{a0}000,00",
+        "1\u{a0}797,40",
+        "17,97 %",
+        "8\u{a0}202,60",
+        "24\u{a0}607,80",
+        "ООО «Строй»",
+    ] {
+        assert!(print.text.contains(s), "{s} in the printout");
+    }
+    assert!(
+        print
+            .text
+            .contains("Двадцать четыре тысячи шестьсот семь рублей"),
+        "amount in words"
+    );
+
+    // The try-out page: the same figures and why.
+    let page = t
+        .page(&format!("/pricing/try?counterparty_id={}&date=2026-03-10&l0_product={}&l0_qty=3&l0_special=2", w.stroy, w.drill), &cookie)
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    // The admin's own limit is 0 %: the page says so instead of pricing.
+    assert!(
+        page.text.contains("больше вашего лимита 0 %"),
+        "{}",
+        page.text
+    );
+    let page = t
+        .page(
+            &format!(
+                "/pricing/try?counterparty_id={}&date=2026-03-10&l0_product={}&l0_qty=3",
+                w.stroy, w.drill
+            ),
+            &cookie,
+        )
+        .await;
+    assert!(page.text.contains("8\u{a0}370,00") && page.text.contains("(выиграла)"));
+    assert!(page.text.contains("620\u{a0}000,00"), "net purchases shown");
+    // Rules pages: add a threshold through the form, see it listed, refuse 101 %.
+    let rules = t.page("/pricing", &cookie).await;
+    let csrf = crate::pages::csrf_of(&rules.text);
+    let r = t
+        .form(
+            "/pricing/thresholds",
+            &cookie,
+            &[("csrf", &csrf), ("amount", "1000000"), ("pct", "9")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let rules = t.page("/pricing", &cookie).await;
+    assert!(rules.text.contains("1\u{a0}000\u{a0}000,00") && rules.text.contains("9 %"));
+    let r = t
+        .form(
+            "/pricing/thresholds",
+            &cookie,
+            &[("csrf", &csrf), ("amount", "1"), ("pct", "101")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains("Процент от 0 до 100"));
+    let r = t
+        .form(
+            "/pricing/promotions",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("name", "Осень"),
+                ("date_from", "2026-09-01"),
+                ("date_to", "2026-09-30"),
+                ("scope", "all"),
+                ("pct", "3"),
+                ("price_type_ids", &w.wholesale),
+                ("price_type_ids", &t.retail_type().await),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let promos = t.get("/api/v1/promotions", &t.admin).await;
+    let autumn = promos
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "Осень")
+        .unwrap();
+    assert_eq!(autumn["price_type_ids"].as_array().unwrap().len(), 2);
 });
 
 both_engines!(each_rule_alone_with_edges, |t: TestApp| async move {
@@ -589,5 +682,4 @@ both_engines!(rounding_and_refusals, |t: TestApp| async move {
     // Nothing was saved by any quote.
     let n = t.get("/api/v1/sales-orders", &a).await;
     assert_eq!(n.body["items"].as_array().unwrap().len(), 0);
-    let _ = &w.wholesale;
 });

@@ -105,6 +105,12 @@ const NAV: &[NavItem] = &[
         right: Right::Read,
     },
     NavItem {
+        href: "/pricing",
+        ru: "Скидки",
+        en: "Discounts",
+        right: Right::Read,
+    },
+    NavItem {
         href: "/reports/balances",
         ru: "Отчёты",
         en: "Reports",

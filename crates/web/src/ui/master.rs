@@ -584,7 +584,9 @@ impl Master for Counterparties {
                     a.btn.light href=(format!("/sales-orders/new?counterparty_id={id}")) { (lang.t("Новый заказ", "New order")) } " "
                     a.btn.light href=(format!("/shipments/new?counterparty_id={id}")) { (lang.t("Отгрузка", "Shipment")) } " "
                     a.btn.light href=(format!("/reports/reconciliation?counterparty_id={id}")) { (lang.t("Акт сверки", "Reconciliation")) } " "
-                    a.btn.light href=(format!("/adjustments/new?counterparty_id={id}")) { (lang.t("Корректировка долга", "Debt adjustment")) }
+                    a.btn.light href=(format!("/adjustments/new?counterparty_id={id}")) { (lang.t("Корректировка долга", "Debt adjustment")) } " "
+                    a.btn.light href=(format!("/pricing?counterparty_id={id}")) { (lang.t("Скидки клиента", "Client's discounts")) } " "
+                    a.btn.light href=(format!("/pricing/try?counterparty_id={id}")) { (lang.t("Подобрать цены", "Try prices")) }
                 }
             }
         })

@@ -57,7 +57,7 @@ fn candidate(lang: Lang, c: &CandidateView) -> Markup {
     html! {
         li {
             @if c.won { strong { "✓ " } } @else if c.applies { "· " } @else { span.muted { "✗ " } }
-            (kind_label(lang, &c.kind)) " " (pct(&c.pct)) " — "
+            (pct(&c.pct)) " — "
             (if lang.ru() { &c.why_ru } else { &c.why_en })
             @if c.won { " " strong { (lang.t("(выиграла)", "(won)")) } }
             @else if c.applies { " " span.muted { (lang.t("(проиграла)", "(lost)")) } }
@@ -89,6 +89,7 @@ pub fn explain(lang: Lang, l: &DocLine) -> Markup {
                 @if cands.is_empty() { (lang.t("Автоматических скидок нет", "No automatic discounts")) br; }
                 ul { @for c in &cands { (candidate(lang, c)) } }
                 (lang.t("Автоматическая скидка", "Automatic discount")) ": " (pct_of(l.auto_pct))
+                @if let Some(k) = &l.rule_kind { " (" (kind_label(lang, k)) ")" }
                 @if l.special_pct > 0 { br; (lang.t("Специальная скидка", "Special discount")) ": " (pct_of(l.special_pct)) }
             }
         }
@@ -498,7 +499,7 @@ async fn try_prices(
             Some(Err(e)) => { div.alert { (e.message(lang.ru())) } }
             Some(Ok(q)) => {
                 div.card {
-                    (lang.t("Тип цен клиента", "Client's price type")) ": " strong { (q.price_type) }
+                    (lang.t("Тип цен клиента", "Client's price type")) ": " strong { (q.price_type_name.clone().unwrap_or_else(|| lang.t("розничный", "retail").to_string())) }
                     " · " (lang.t("Покупки до даты", "Purchases before the date")) ": " strong { (money(&q.net_purchases)) }
                     " · " (lang.t("Ваш лимит спец. скидки", "Your special discount limit")) ": " strong { (pct(&q.author_limit)) }
                 }

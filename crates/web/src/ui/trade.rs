@@ -99,6 +99,10 @@ pub fn routes(mut r: Router<AppState>) -> Router<AppState> {
                 get(move |ui, s, id| show(p, ui, s, id)),
             )
             .route(
+                &format!("/{}/{{id}}/print", p.seg),
+                get(move |ui, s, id| print(p, ui, s, id)),
+            )
+            .route(
                 &format!("/{}/{{id}}/post", p.seg),
                 post(move |ui, s, id, f| act(p, "post", ui, s, id, f)),
             )
@@ -464,6 +468,7 @@ async fn show(
             }
         }
         div.toolbar style="margin-top:14px" {
+            a.btn.light href=(format!("/{}/{}/print", p.seg, d.id)) { (lang.t("Печатная форма", "Printable form")) }
             @if d.state == "draft" && can { (button_form(&format!("/{}/{}/post", p.seg, d.id), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
             @if d.state == "posted" && p.kind.is_order() && can && view.as_ref().is_some_and(|v| v.lines.iter().any(|l| l.remaining != "0")) {
                 a.btn href=(format!("/{}/{}/fulfil", p.seg, d.id)) { @if p.kind == DocKind::SalesOrder { (lang.t("Отгрузить", "Ship")) } @else { (lang.t("Принять", "Receive")) } }
@@ -882,6 +887,107 @@ async fn report_reconciliation(
         } }
     };
     Html(doc.into_string()).into_response()
+}
+
+/// A document's printable form, Russian as printed for a client: lines with
+/// the retail price, the discount against it and the final price; totals,
+/// VAT and the amount in words.
+async fn print(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = current_lang();
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let res = async {
+        let doc = s.app.get_trade_doc(&ui.actor, p.kind, id).await?;
+        let cp = match doc.document.counterparty_id {
+            Some(c) => Some(s.app.get_counterparty(&ui.actor, c).await?.counterparty),
+            None => None,
+        };
+        Ok::<_, AppError>((doc, cp, s.app.company_name().await?))
+    };
+    let (doc, cp, ours) = match res.await {
+        Ok(v) => v,
+        Err(e) => return error_page(lang, &e),
+    };
+    let d = &doc.document;
+    let priced = doc.lines.iter().any(|l| l.retail_price.is_some());
+    let vat: i64 = doc.lines.iter().map(|l| l.vat).sum();
+    let retail_total: i64 = doc
+        .lines
+        .iter()
+        .filter_map(|l| {
+            l.retail_price
+                .map(|r| Money(r).times_qty(kupets_domain::Qty(l.qty)).0)
+        })
+        .sum();
+    let (seller, buyer) = if matches!(
+        p.kind,
+        DocKind::Receipt | DocKind::PurchaseOrder | DocKind::Return
+    ) {
+        (
+            cp.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+            ours.clone(),
+        )
+    } else {
+        (
+            ours.clone(),
+            cp.as_ref().map(|c| c.name.clone()).unwrap_or_default(),
+        )
+    };
+    let pct = |v: i64| format!("{} %", kupets_domain::Percent(v).to_api().replace('.', ","));
+    let html = html! {
+        (maud::DOCTYPE)
+        html lang="ru" { head { meta charset="utf-8"; title { (p.kind.label(true)) " " (d.number) } style { (maud::PreEscaped(PRINT_CSS)) } }
+        body {
+            p.noprint { a href=(format!("/{}/{}", p.seg, d.id)) { "← kupets" } " · " a href="javascript:window.print()" { "Печать" } }
+            h2 { (p.kind.label(true)) " № " (d.number) " от " (date_ru(&d.date)) @if d.state == "cancelled" { " (отменён)" } @else if d.state == "draft" { " (черновик)" } }
+            p { "Поставщик: " b { (seller) } br; "Покупатель: " b { (buyer) }
+                @if let Some(c) = &cp { @if !c.inn.is_empty() { ", ИНН " (c.inn) } @if !c.kpp.is_empty() { ", КПП " (c.kpp) } } }
+            table.recon {
+                tr {
+                    th { "№" } th { "Товар" } th { "Кол-во" } th { "Ед." }
+                    @if priced { th { "Розничная цена" } th { "Скидка от розничной, руб." } th { "Скидка, %" } }
+                    th { "Цена" } th { "Сумма" } th { "Ставка НДС" } th { "НДС" }
+                }
+                @for l in &doc.lines {
+                    tr {
+                        td { (l.line_no) } td { (l.product_name) } td.n { (kupets_domain::Qty(l.qty).to_api().replace('.', ",")) } td { (l.unit) }
+                        @if priced {
+                            @if let Some(r) = l.retail_price {
+                                td.n { (Money(r).to_ru()) } td.n { (Money(l.discount.unwrap_or(0)).to_ru()) } td.n { (pct(l.discount_pct.unwrap_or(0))) }
+                            } @else { td {} td {} td {} }
+                        }
+                        td.n { (Money(l.price).to_ru()) } td.n { (Money(l.amount).to_ru()) }
+                        td { (kupets_domain::VatRate::parse(&l.vat_rate).map(|v| v.label_ru()).unwrap_or("")) } td.n { (Money(l.vat).to_ru()) }
+                    }
+                }
+            }
+            p style="text-align:right" {
+                @if priced { "По розничным ценам: " (Money(retail_total).to_ru()) br; "Скидка: " (Money(retail_total - d.amount).to_ru()) br; }
+                b { "Итого: " (Money(d.amount).to_ru()) } br;
+                "В том числе НДС: " (Money(vat).to_ru())
+            }
+            p { "Всего наименований " (doc.lines.len()) ", на сумму " (Money(d.amount).to_ru()) br; b { (capitalized(&kupets_domain::words::rubles(d.amount))) } }
+            table.sign { tr {
+                td { "Отпустил ________________" }
+                td { "Получил ________________" }
+            } }
+        } }
+    };
+    Html(html.into_string()).into_response()
+}
+
+/// «двадцать…» → «Двадцать…», as a sum in words opens a sentence.
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// A signed balance as (debit, credit) strings for the statement.
