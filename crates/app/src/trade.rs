@@ -67,6 +67,10 @@ pub struct TradeDocInput {
     /// Customer returns: the customer is owed a replacement.
     #[serde(default, deserialize_with = "lenient")]
     pub replacement_required: Option<String>,
+    /// Shipments: the customer return (marked "replacement required") whose
+    /// replacement this ships; posting it ends the return's reminder.
+    #[serde(default, deserialize_with = "lenient")]
+    pub replacement_for_id: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub comment: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
@@ -411,6 +415,29 @@ impl App {
             // A return settles against the order of what it returns.
             None => base.and_then(|b| b.2),
         };
+        let replacement_for = if kind == DocKind::Shipment {
+            c.opt_id("replacement_for_id", &input.replacement_for_id)
+        } else {
+            None
+        };
+        if let Some(r) = replacement_for {
+            let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
+                "SELECT state, counterparty_id, replacement_required FROM documents WHERE id = $1 AND kind = 'return'",
+            )
+            .bind(r)
+            .fetch_optional(&mut **tx)
+            .await?;
+            match row {
+                Some((state, rcp, required))
+                    if state == "posted" && required != 0 && (cp == 0 || rcp == Some(cp)) => {}
+                _ => c.err(
+                    "replacement_for_id",
+                    "not_a_replacement",
+                    "Это не проведённый возврат этого клиента с пометкой «требуется замена»",
+                    "Not a posted return of this client marked 'replacement required'",
+                ),
+            }
+        }
         let comment = c.opt_text("comment", &input.comment, 1000);
         let responsible = c
             .opt_id("responsible_id", &input.responsible_id)
@@ -596,6 +623,7 @@ impl App {
                 ("order_id", P::from(order_id)),
                 ("base_id", P::from(base.map(|b| b.0))),
                 ("replacement_required", P::from(replacement)),
+                ("replacement_for_id", P::from(replacement_for)),
                 ("doc_date", P::from(date.to_string())),
                 ("amount", P::from(total)),
                 ("comment", P::from(comment)),

@@ -36,6 +36,11 @@ pub enum Right {
     OverrideCreditLimit,
     /// Set discount rules: personal, cumulative, volume, promotions.
     ManagePricing,
+    /// Edit the status catalogue.
+    ManageStatuses,
+    /// See a whole department's documents and reminders; hand a leaving
+    /// employee's work over.
+    LeadDepartment,
 }
 
 impl Role {
@@ -93,6 +98,8 @@ impl Role {
             MoveStock => matches!(self, Admin | DepartmentHead | Manager | Storekeeper),
             OverrideCreditLimit => matches!(self, Admin | DepartmentHead),
             ManagePricing => matches!(self, Admin | DepartmentHead),
+            ManageStatuses => matches!(self, Admin),
+            LeadDepartment => matches!(self, Admin | DepartmentHead),
         }
     }
 }

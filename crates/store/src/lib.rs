@@ -364,6 +364,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0005_pricing.sql"),
         postgres: include_str!("../migrations/0005_pricing.sql"),
     },
+    Migration {
+        name: "0006_statuses",
+        sqlite: include_str!("../migrations/0006_statuses.sql"),
+        postgres: include_str!("../migrations/0006_statuses.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

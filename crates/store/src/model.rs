@@ -401,6 +401,10 @@ pub struct Document {
     pub base_id: Option<i64>,
     /// A customer return after which a replacement is owed.
     pub replacement_required: bool,
+    /// A shipment: the customer return whose replacement it ships.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub replacement_for_id: Option<i64>,
     /// Total: the sum of line amounts, or the payment or adjustment amount.
     /// An adjustment's is signed: positive raises the counterparty's debt to us.
     #[serde(serialize_with = "ser::money")]
@@ -414,7 +418,7 @@ pub struct Document {
 }
 
 impl Document {
-    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, base_id, replacement_required, amount, comment, created_at, posted_at, cancelled_at, cancel_reason";
+    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, base_id, replacement_required, replacement_for_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason";
     pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
             id: col(r, "id"),
@@ -429,6 +433,7 @@ impl Document {
             order_id: col(r, "order_id"),
             base_id: col(r, "base_id"),
             replacement_required: flag(r, "replacement_required"),
+            replacement_for_id: col(r, "replacement_for_id"),
             amount: col(r, "amount"),
             comment: col(r, "comment"),
             created_at: col(r, "created_at"),

@@ -4,6 +4,7 @@
 mod browser;
 mod pages;
 mod pricing;
+mod status;
 mod trade;
 
 use axum::http::{Method, StatusCode};

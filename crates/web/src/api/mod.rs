@@ -4,6 +4,7 @@
 pub mod idempotency;
 pub mod pricing;
 pub mod reports;
+pub mod status;
 pub mod trade;
 
 use crate::auth::ApiActor;
@@ -852,6 +853,13 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             pricing::promotion_delete
         ))
         .routes(routes!(pricing::price_quote))
+        .routes(routes!(status::status_list, status::status_create))
+        .routes(routes!(status::status_update))
+        .routes(routes!(status::doc_statuses, status::doc_assign))
+        .routes(routes!(status::today))
+        .routes(routes!(status::funnel))
+        .routes(routes!(status::handover_preview))
+        .routes(routes!(status::handover))
         .split_for_parts()
 }
 

@@ -221,6 +221,7 @@ pub fn doc_table(lang: Lang, docs: &[Document], cps: &HashMap<i64, String>) -> M
 #[derive(serde::Deserialize, Default)]
 struct NewQuery {
     counterparty_id: Option<String>,
+    replacement_for_id: Option<String>,
 }
 
 fn select(name: &str, items: &[(i64, String)], selected: &str, empty: bool) -> Markup {
@@ -274,6 +275,7 @@ async fn form_page(
                     @if returns { dt { (lang.t("Документ-основание (id) *", "Base document (id) *")) } dd { input type="text" name="base_id" value=(v("base_id")); } }
                     @if p.kind.order_kind().is_some() { dt { (lang.t("Заказ (id)", "Order (id)")) } dd { input type="text" name="order_id" value=(v("order_id")); } }
                     @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true"; } }
+                    @if p.kind == DocKind::Shipment { dt { (lang.t("Замена по возврату (id)", "Replaces return (id)")) } dd { input type="text" name="replacement_for_id" value=(v("replacement_for_id")); } }
                     dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; }
                 }
             }
@@ -314,6 +316,9 @@ async fn new_form(
     if let Some(c) = q.counterparty_id {
         v.insert("counterparty_id".into(), c);
     }
+    if let Some(r) = q.replacement_for_id {
+        v.insert("replacement_for_id".into(), r);
+    }
     form_page(p, &ui, &s, &v, None).await
 }
 
@@ -337,6 +342,7 @@ fn input_from(f: &Values) -> TradeDocInput {
         order_id: g("order_id"),
         base_id: g("base_id"),
         replacement_required: g("replacement_required"),
+        replacement_for_id: g("replacement_for_id"),
         comment: g("comment"),
         responsible_id: None,
         lines,
@@ -426,6 +432,21 @@ async fn show(
     let d = &doc.document;
     let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
     let whs = names(&s.app, "SELECT id, name FROM warehouses").await;
+    // A return owed a replacement links to the shipment that replaced it.
+    let replacement: Option<(i64, String)> = if d.replacement_required {
+        s.app
+            .store
+            .read_rows(
+                "SELECT id, number FROM documents WHERE replacement_for_id = $1 AND kind = 'shipment' AND state = 'posted' ORDER BY id LIMIT 1".into(),
+                vec![kupets_store::queries::P::from(d.id)],
+                |r| (r.int("id"), r.text("number")),
+            )
+            .await
+            .ok()
+            .and_then(|v| v.into_iter().next())
+    } else {
+        None
+    };
     let progress: Option<Vec<(String, String)>> = view.as_ref().map(|v| {
         v.lines
             .iter()
@@ -446,7 +467,10 @@ async fn show(
                 @if let Some(w) = d.warehouse_id { dt { (lang.t("Склад", "Warehouse")) } dd { (whs.get(&w).cloned().unwrap_or_default()) } }
                 @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/{}/{o}", if p.kind == DocKind::Receipt { "purchase-orders" } else { "sales-orders" })) { "№ " (o) } } }
                 @if let Some(b) = d.base_id { dt { (lang.t("Основание", "Base document")) } dd { a href=(format!("/{}/{b}", if p.kind == DocKind::Return { "shipments" } else { "receipts" })) { "№ " (b) } } }
-                @if d.replacement_required { dt { (lang.t("Замена", "Replacement")) } dd { b { (lang.t("требуется", "required")) } } }
+                @if d.replacement_required { dt { (lang.t("Замена", "Replacement")) } dd { b { (lang.t("требуется", "required")) } " "
+                    @if let Some((sid, snum)) = &replacement { a href=(format!("/shipments/{sid}")) { (lang.t("отгружена: ", "shipped: ")) (snum) } }
+                    @else if d.state == "posted" { a.btn.light href=(format!("/shipments/new?counterparty_id={}&replacement_for_id={}", d.counterparty_id.unwrap_or(0), d.id)) { (lang.t("Отгрузить замену", "Ship the replacement")) } } } }
+                @if let Some(r) = d.replacement_for_id { dt { (lang.t("Замена по возврату", "Replaces return")) } dd { a href=(format!("/returns/{r}")) { "№ " (r) } } }
                 dt { (lang.t("Сумма", "Total")) } dd { b { (Money(d.amount).to_ru()) } }
                 @if let Some(v) = &view {
                     dt { (lang.t("Исполнено на сумму", "Fulfilled for")) } dd { (Money::parse(&v.shipped_amount).unwrap_or_default().to_ru()) " · " (shipment_label(lang, &v.shipment_state)) }
