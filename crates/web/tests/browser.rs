@@ -373,3 +373,117 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
     assert_eq!(balance, "2 000,00 ₽");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_manager_sets_a_reminder_and_sees_it_today() {
+    let t = TestApp::new(Engine::Sqlite).await.unwrap();
+    let a = &t.admin;
+    let cp = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            serde_json::json!({"name": "ООО «Напоминание»"}),
+        )
+        .await
+        .id();
+    let pump = t
+        .post(
+            "/api/v1/products",
+            a,
+            serde_json::json!({"sku": "PUMP-1", "name": "Насос"}),
+        )
+        .await
+        .id();
+    t.set_retail(&pump, "2025-01-01", "5000").await;
+    let mgr = t.user("mgr", "manager").await;
+    let order = t
+        .post(
+            "/api/v1/sales-orders",
+            &mgr,
+            serde_json::json!({"counterparty_id": cp, "lines": [{"product_id": pump, "qty": "1"}]}),
+        )
+        .await;
+    assert_eq!(order.status.as_u16(), 201, "{}", order.text);
+    let (order_id, number) = (
+        order.id(),
+        order.body["number"].as_str().unwrap().to_string(),
+    );
+
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = t.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+
+    c.goto(&format!("{base}/login?next=/sales-orders/{order_id}"))
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=login]"))
+        .await
+        .unwrap()
+        .send_keys("mgr")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys("password-123")
+        .await
+        .unwrap();
+    c.find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // On the order: status "Напомнить" from today with a note.
+    c.wait()
+        .for_element(Locator::XPath(
+            "//select[@name='status_id']/option[starts-with(text(),'Напомнить')]",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=note]"))
+        .await
+        .unwrap()
+        .send_keys("Предложить сервисный комплект")
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Установить статус']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//span[contains(@class,'tag') and text()='текущий']",
+        ))
+        .await
+        .unwrap();
+    // Today, from the menu: the reminder with its note and the order.
+    c.find(Locator::LinkText("Сегодня"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let row = c
+        .wait()
+        .for_element(Locator::Css("table.reminders tr:nth-child(2)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("Предложить сервисный комплект"), "{row}");
+    assert!(row.contains(&number), "{row}");
+    assert!(row.contains("сегодня"), "{row}");
+    c.close().await.unwrap();
+}

@@ -39,7 +39,7 @@ both_engines!(pages_need_login_and_check_csrf, |t: TestApp| async move {
         .await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.text.contains("Неверный логин или пароль"));
-    // Never redirects off-site after login.
+    // Never redirects off-site after login: the Today page instead.
     let r = t
         .form(
             "/login",
@@ -51,7 +51,7 @@ both_engines!(pages_need_login_and_check_csrf, |t: TestApp| async move {
             ],
         )
         .await;
-    assert_eq!(r.headers["location"], "/");
+    assert_eq!(r.headers["location"], "/today");
 
     let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
     let page = t.page("/counterparties/new", &cookie).await;

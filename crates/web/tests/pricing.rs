@@ -512,16 +512,46 @@ both_engines!(each_rule_alone_with_edges, |t: TestApp| async move {
     assert_eq!(final_price(&r), "8370.00", "7 %");
     assert_eq!(sh["lines"][0]["price"], "970.00");
     let sh_line = sh["lines"][0]["id"].as_str().unwrap();
-    posted(
-        &t,
-        "/api/v1/returns",
-        json!({"counterparty_id": w.stroy, "base_id": sh["id"], "date": "2026-07-15",
-        "lines": [{"product_id": w.bulk, "qty": "1", "base_line_id": sh_line}]}),
-    )
-    .await;
+    let ret_body = json!({"counterparty_id": w.stroy, "base_id": sh["id"], "date": "2026-07-15",
+        "lines": [{"product_id": w.bulk, "qty": "1", "base_line_id": sh_line}]});
+    let ret = posted(&t, "/api/v1/returns", ret_body.clone()).await;
     let r = quote(&t, &a, q(Some(&w.stroy), "2026-08-01", &w.drill)).await;
     assert_eq!(r.body["net_purchases"], "499640.00");
     assert_eq!(final_price(&r), "8730.00", "3 % after the return");
+    // Cancelling the return gives the purchases back; cancelling a shipment
+    // takes it out again.
+    let net = || {
+        let body = q(Some(&w.stroy), "2026-08-01", &w.drill);
+        let (t, a) = (&t, a.clone());
+        async move {
+            quote(t, &a, body).await.body["net_purchases"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        }
+    };
+    let c = t
+        .post(
+            &format!("/api/v1/returns/{}/cancel", ret["id"].as_str().unwrap()),
+            &a,
+            json!({"reason": "ошибка"}),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    assert_eq!(net().await, "500610.00");
+    let sh2 = ship_bulk(&t, &w, "2026-07-20", "1").await;
+    assert_eq!(net().await, "501540.00", "priced at 7 %: 930,00");
+    let c = t
+        .post(
+            &format!("/api/v1/shipments/{}/cancel", sh2["id"].as_str().unwrap()),
+            &a,
+            json!({"reason": "ошибка"}),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::OK, "{}", c.text);
+    assert_eq!(net().await, "500610.00");
+    posted(&t, "/api/v1/returns", ret_body).await;
+    assert_eq!(net().await, "499640.00");
 
     // A tie: personal 8 % and a promotion of 8 % — personal comes first.
     created(

@@ -737,6 +737,13 @@ both_engines!(replacement_reminder_end_to_end, |t: TestApp| async move {
     post(&t, &mgr, &format!("/api/v1/returns/{ret_id}/post")).await;
     let r = today(&t, &mgr, "date=2026-05-08").await;
     assert_eq!(reminder_docs(&r.body), vec![ret_id.clone()]);
+    // Returns take statuses like any document.
+    assert_eq!(
+        assign(&t, &mgr, &ret_id, "waiting", "2026-05-20", "")
+            .await
+            .status,
+        StatusCode::CREATED
+    );
     assert_eq!(r.body["reminders"][0]["system"], true);
     assert_eq!(r.body["reminders"][0]["status_code"], "replacement_due");
     assert_eq!(r.body["reminders"][0]["days_overdue"], 3);
@@ -757,4 +764,108 @@ both_engines!(replacement_reminder_end_to_end, |t: TestApp| async move {
     )
     .await;
     assert!(reminder_docs(&today(&t, &mgr, "date=2026-05-09").await.body).is_empty());
+});
+
+both_engines!(status_pages, |t: TestApp| async move {
+    let s = shop(&t).await;
+    let (leaver, tok) = staff(&t, "leaver", "manager", None).await;
+    let (heir, _) = staff(&t, "heir", "manager", None).await;
+    let o = order(&t, &tok, &s, "2026-07-10", "2").await;
+    let cookie = crate::pages::web_login(&t, "admin", kupets_testkit::ADMIN_PASSWORD).await;
+    let page = t.page(&format!("/sales-orders/{o}"), &cookie).await;
+    assert!(page.text.contains("Установить статус"));
+    let csrf = crate::pages::csrf_of(&page.text);
+    let statuses = t.get("/api/v1/statuses", &t.admin).await.body;
+    let id_of = |code: &str| {
+        statuses
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["code"] == code)
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let r = t
+        .form(
+            &format!("/documents/{o}/status"),
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("status_id", &id_of("new")),
+                ("effective_date", "2026-07-11"),
+                ("note", "первый звонок"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    assert_eq!(r.headers["location"], format!("/sales-orders/{o}").as_str());
+    let page = t.page(&format!("/sales-orders/{o}"), &cookie).await;
+    assert!(page.text.contains("первый звонок") && page.text.contains("текущий"));
+    // The funnel page draws the chart.
+    let f = t
+        .page("/reports/funnel?from=2026-07-01&to=2026-07-31", &cookie)
+        .await;
+    assert_eq!(f.status, StatusCode::OK);
+    assert!(f.text.contains("<svg") && f.text.contains("Новый"));
+    // The leaver's Today page through an admin's eyes.
+    let today = t
+        .page(&format!("/today?employee_id={leaver}"), &cookie)
+        .await;
+    assert!(today.text.contains("Документы по статусам") && today.text.contains("Новый"));
+    // Hand-over: preview, then do it.
+    let p = t
+        .page(
+            &format!("/handover?from_employee_id={leaver}&to_employee_id={heir}"),
+            &cookie,
+        )
+        .await;
+    assert!(p.text.contains("черновик"), "{}", p.text);
+    let r = t
+        .form(
+            "/handover",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("from_employee_id", &leaver),
+                ("to_employee_id", &heir),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.text.contains("Передано: контрагентов 0, документов 1"),
+        "{}",
+        r.text
+    );
+    // The catalogue: a bad code is refused on the page.
+    let r = t
+        .form(
+            "/statuses",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("code", "Плохой"),
+                ("name_ru", "Х"),
+                ("name_en", "X"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let r = t
+        .form(
+            "/statuses",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("code", "meeting"),
+                ("name_ru", "Встреча"),
+                ("name_en", "Meeting"),
+                ("is_reminder", "true"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(t.page("/statuses", &cookie).await.text.contains("Встреча"));
 });

@@ -37,7 +37,7 @@ pub struct FunnelParams {
     pub employee_id: Option<String>,
 }
 
-fn date_param(field: &str, v: &Option<String>) -> Result<Option<chrono::NaiveDate>, ApiError> {
+fn date_param(field: &str, v: &Option<String>) -> Result<Option<chrono::NaiveDate>, AppError> {
     match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         None => Ok(None),
         Some(s) => kupets_app::input::parse_date(s).map(Some).ok_or_else(|| {
@@ -47,7 +47,6 @@ fn date_param(field: &str, v: &Option<String>) -> Result<Option<chrono::NaiveDat
                 "Дата в формате ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
                 "A date as YYYY-MM-DD or DD.MM.YYYY",
             )])
-            .into()
         }),
     }
 }
@@ -164,7 +163,7 @@ pub async fn funnel(
     Ok(Json(s.app.funnel(&a, from, to, employee).await?))
 }
 
-pub fn funnel_period(p: &FunnelParams) -> Result<(chrono::NaiveDate, chrono::NaiveDate), ApiError> {
+pub fn funnel_period(p: &FunnelParams) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
     use chrono::Datelike;
     let to = date_param("to", &p.to)?.unwrap_or_else(kupets_app::today);
     let from = date_param("from", &p.from)?
@@ -175,8 +174,7 @@ pub fn funnel_period(p: &FunnelParams) -> Result<(chrono::NaiveDate, chrono::Nai
             "before_start",
             "Конец периода раньше начала",
             "The period ends before it starts",
-        )
-        .into());
+        ));
     }
     Ok((from, to))
 }

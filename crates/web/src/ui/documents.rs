@@ -240,6 +240,8 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
         // The draft form plus the post button under it.
         if resp.status() == StatusCode::OK {
             let names = counterparty_names(&s).await;
+            let statuses =
+                super::status::status_block(lang, &ui, &s.app, id, DocKind::Adjustment).await;
             let body = html! {
                 (view(lang, &ui, &d, d.counterparty_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or("")))
                 div.card {
@@ -247,21 +249,26 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
                     (form(lang, &format!("/adjustments/{id}"), &ui.csrf, &fields(&s).await.unwrap_or_default(), &v, &[], ("Сохранить черновик", "Save draft")))
                 }
                 (button_form(&format!("/adjustments/{id}/post"), &ui.csrf, lang.t("Провести", "Post"), "btn"))
+                (statuses)
             };
             resp = page(lang, &ui.actor, &ui.csrf, &d.number, "/adjustments", body);
         }
         return resp;
     }
     let names = counterparty_names(&s).await;
-    let body = view(
-        lang,
-        &ui,
-        &d,
-        d.counterparty_id
-            .and_then(|c| names.get(&c))
-            .map(String::as_str)
-            .unwrap_or(""),
-    );
+    let statuses = super::status::status_block(lang, &ui, &s.app, id, DocKind::Adjustment).await;
+    let body = html! {
+        (view(
+            lang,
+            &ui,
+            &d,
+            d.counterparty_id
+                .and_then(|c| names.get(&c))
+                .map(String::as_str)
+                .unwrap_or(""),
+        ))
+        (statuses)
+    };
     page(lang, &ui.actor, &ui.csrf, &d.number, "/adjustments", body)
 }
 

@@ -50,6 +50,7 @@ form.grid .actions{grid-column:2}
 .muted{color:#718096}.tag{display:inline-block;font-size:12px;padding:1px 7px;border-radius:10px;background:#e8edf4;color:#4a5568}
 .tag.posted{background:#e3f4ea;color:#1d5c36}.tag.cancelled{background:#fdecec;color:#8a1f1f}.tag.draft{background:#fff4dc;color:#7a5200}
 .pager{margin-top:12px;display:flex;gap:10px}
+.overdue{color:#b42318;font-weight:600;font-size:12px}a.tile{color:inherit;text-decoration:none}svg.funnel{display:block;margin:10px 0}
 form.inline{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:10px 0}
 details.why summary{cursor:pointer;color:#1f5fbf;font-size:12px}details.why .explain{text-align:left;font-size:12px;min-width:260px}
 ul.rules{margin:0;padding-left:16px;font-size:13px}details.why ul{margin:4px 0;padding-left:16px}
@@ -68,6 +69,12 @@ struct NavItem {
 }
 
 const NAV: &[NavItem] = &[
+    NavItem {
+        href: "/today",
+        ru: "Сегодня",
+        en: "Today",
+        right: Right::Read,
+    },
     NavItem {
         href: "/counterparties",
         ru: "Контрагенты",
@@ -160,6 +167,14 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
         "Старение задолженности",
         "Receivables aging",
     ),
+    (
+        "/today",
+        "Сегодня: напоминания и статусы",
+        "Today: reminders and statuses",
+    ),
+    ("/reports/funnel", "Воронка продаж", "Sales funnel"),
+    ("/handover", "Передача дел", "Hand-over"),
+    ("/statuses", "Статусы документов", "Document statuses"),
     ("/pricing", "Скидки и акции", "Discounts and promotions"),
     ("/pricing/try", "Подбор цены", "Try prices"),
     ("/employees", "Сотрудники", "Employees"),

@@ -8,6 +8,7 @@ pub mod groups;
 pub mod layout;
 pub mod master;
 pub mod pricing;
+pub mod status;
 pub mod trade;
 
 use crate::auth::{constant_eq, csrf_error, UiActor, SESSION_COOKIE};
@@ -45,6 +46,7 @@ pub fn routes() -> Router<AppState> {
     let r = documents::routes(r);
     let r = trade::routes(r);
     let r = pricing::routes(r);
+    let r = status::routes(r);
     master::routes(r)
 }
 
@@ -175,7 +177,12 @@ fn login_form(lang: Lang, next: &str, error: Option<&str>, login: &str) -> Respo
 }
 
 async fn login_page(Query(q): Query<LoginQuery>) -> Response {
-    login_form(current_lang(), q.next.as_deref().unwrap_or("/"), None, "")
+    login_form(
+        current_lang(),
+        q.next.as_deref().unwrap_or("/today"),
+        None,
+        "",
+    )
 }
 
 /// Only local paths are followed after login, never another site.
@@ -183,14 +190,14 @@ fn safe_next(next: &str) -> &str {
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next
     } else {
-        "/"
+        "/today"
     }
 }
 
 async fn login_submit(State(s): State<AppState>, Form(f): Form<Values>) -> Response {
     let lang = current_lang();
     let login = f.get("login").cloned().unwrap_or_default();
-    let next = safe_next(f.get("next").map(String::as_str).unwrap_or("/")).to_string();
+    let next = safe_next(f.get("next").map(String::as_str).unwrap_or("/today")).to_string();
     match s
         .app
         .login(

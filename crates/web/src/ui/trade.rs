@@ -432,6 +432,7 @@ async fn show(
     let d = &doc.document;
     let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
     let whs = names(&s.app, "SELECT id, name FROM warehouses").await;
+    let statuses = super::status::status_block(lang, &ui, &s.app, id, p.kind).await;
     // A return owed a replacement links to the shipment that replaced it.
     let replacement: Option<(i64, String)> = if d.replacement_required {
         s.app
@@ -505,6 +506,7 @@ async fn show(
                 button.btn.danger type="submit" { (lang.t("Отменить проведение", "Cancel document")) }
             }
         }
+        (statuses)
     };
     page(
         lang,
@@ -686,6 +688,8 @@ async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
         Err(e) => return error_page(lang, &e),
     };
     let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
+    let kind = DocKind::parse(&d.kind).unwrap_or(DocKind::PaymentIn);
+    let statuses = super::status::status_block(lang, &ui, &s.app, id, kind).await;
     let body = html! {
         p { a href="/payments" { "← " (lang.t("Платежи", "Payments")) } }
         h1 { (DocKind::parse(&d.kind).map(|k| k.label(lang.ru())).unwrap_or("")) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
@@ -703,6 +707,7 @@ async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
                 button.btn.danger type="submit" { (lang.t("Отменить проведение", "Cancel document")) }
             }
         }
+        (statuses)
     };
     page(lang, &ui.actor, &ui.csrf, &d.number, "/payments", body)
 }
@@ -797,7 +802,7 @@ async fn report_balances(
 }
 
 fn report_nav(lang: Lang) -> Markup {
-    html! { p { a href="/reports/balances" { (lang.t("Взаиморасчёты", "Balances")) } " · " a href="/reports/aging" { (lang.t("Старение задолженности", "Receivables aging")) } " · " a href="/reports/reconciliation" { (lang.t("Акт сверки", "Reconciliation")) } } }
+    html! { p { a href="/reports/balances" { (lang.t("Взаиморасчёты", "Balances")) } " · " a href="/reports/aging" { (lang.t("Старение задолженности", "Receivables aging")) } " · " a href="/reports/reconciliation" { (lang.t("Акт сверки", "Reconciliation")) } " · " a href="/reports/funnel" { (lang.t("Воронка продаж", "Sales funnel")) } } }
 }
 
 async fn report_aging(
