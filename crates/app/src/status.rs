@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use kupets_domain::role::Right;
 use kupets_domain::status::{days_overdue, funnel};
 use kupets_domain::{DocKind, FieldError, Money, Percent};
-use kupets_store::model::ser;
+use kupets_store::model::{ser, RowGet};
 use kupets_store::queries::{audit, bind_all, P};
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
@@ -304,6 +304,40 @@ pub struct Handover {
     pub done: bool,
 }
 
+/// A document with its current status, as the Today query returns it.
+struct TodayRow {
+    id: i64,
+    kind: String,
+    number: String,
+    doc_date: String,
+    state: String,
+    amount: i64,
+    counterparty_id: Option<i64>,
+    responsible_id: i64,
+    /// None: every assignment of the document still lies ahead.
+    status_id: Option<i64>,
+    effective_date: String,
+    note: String,
+}
+
+impl TodayRow {
+    fn of(r: &dyn RowGet) -> TodayRow {
+        TodayRow {
+            id: r.int("id"),
+            kind: r.text("kind"),
+            number: r.text("number"),
+            doc_date: r.text("doc_date"),
+            state: r.text("state"),
+            amount: r.int("amount"),
+            counterparty_id: r.opt_int("counterparty_id"),
+            responsible_id: r.int("responsible_id"),
+            status_id: r.opt_int("status_id"),
+            effective_date: r.opt_text("effective_date").unwrap_or_default(),
+            note: r.opt_text("note").unwrap_or_default(),
+        }
+    }
+}
+
 const ASSIGNMENT_SQL: &str = "SELECT a.id, a.document_id, a.status_id, s.code, s.name_ru, s.name_en, s.is_reminder, a.effective_date, a.note, a.employee_id, e.name AS employee_name, a.created_at \
      FROM status_assignments a JOIN statuses s ON s.id = a.status_id LEFT JOIN employees e ON e.id = a.employee_id";
 
@@ -383,31 +417,6 @@ async fn employee_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Str
         .collect())
 }
 
-/// id → name of the counterparties given.
-async fn counterparty_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, String>> {
-    let mut ids = ids.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
-        let params: Vec<P> = chunk.iter().map(|i| P::from(*i)).collect();
-        let rows = bind_all(
-            sqlx::query(&format!(
-                "SELECT id, name FROM counterparties WHERE id IN ({})",
-                ids_in(1, chunk.len())
-            )),
-            &params,
-        )
-        .fetch_all(&mut *conn)
-        .await?;
-        out.extend(
-            rows.iter()
-                .map(|r| (r.get::<i64, _>("id"), r.get::<String, _>("name"))),
-        );
-    }
-    Ok(out)
-}
-
 fn parse_opt_id(c: &mut Check, field: &str, v: &Option<String>) -> Option<i64> {
     c.opt_id(field, v)
 }
@@ -427,6 +436,29 @@ fn parse_opt_date(c: &mut Check, field: &str, v: &Option<String>) -> Option<Naiv
 }
 
 impl App {
+    /// id → name of the counterparties given (the store's fast read path).
+    async fn counterparty_names(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        let mut out = HashMap::new();
+        for chunk in ids.chunks(500) {
+            let rows = self
+                .store
+                .read_rows(
+                    format!(
+                        "SELECT id, name FROM counterparties WHERE id IN ({})",
+                        ids_in(1, chunk.len())
+                    ),
+                    chunk.iter().map(|i| P::from(*i)).collect(),
+                    |r| (r.int("id"), r.text("name")),
+                )
+                .await?;
+            out.extend(rows);
+        }
+        Ok(out)
+    }
+
     /// The catalogue; archived statuses too when asked.
     pub async fn list_statuses(&self, _actor: &Actor, archived: bool) -> Result<Vec<Status>> {
         let mut conn = self.store.reader().acquire().await?;
@@ -654,9 +686,11 @@ impl App {
         // The newest assignment on the latest date is the latest; a stage
         // reached is never lost.
         sqlx::query(
-            "INSERT INTO doc_status (document_id, latest_id, latest_date, max_stage) VALUES ($1, $2, $3, $4) \
+            "INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES ($1, $2, $3, $5, $6, $4) \
              ON CONFLICT (document_id) DO UPDATE SET \
                latest_id = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_id ELSE doc_status.latest_id END, \
+               latest_status_id = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_status_id ELSE doc_status.latest_status_id END, \
+               latest_note = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_note ELSE doc_status.latest_note END, \
                latest_date = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_date ELSE doc_status.latest_date END, \
                max_stage = CASE WHEN doc_status.max_stage IS NULL OR excluded.max_stage > doc_status.max_stage THEN COALESCE(excluded.max_stage, doc_status.max_stage) ELSE doc_status.max_stage END",
         )
@@ -664,6 +698,8 @@ impl App {
         .bind(id)
         .bind(date.to_string())
         .bind(status.funnel_stage)
+        .bind(status.id)
+        .bind(&note)
         .execute(&mut *tx)
         .await?;
         audit(
@@ -796,15 +832,21 @@ impl App {
             .map(|s| (s.id, s))
             .collect();
         let names = employee_names(&mut conn, &people).await?;
-        let mut rows = Vec::new();
+        let mut rows: Vec<TodayRow> = Vec::new();
         let mut system = Vec::new();
         if !people.is_empty() {
             let mut params: Vec<P> = vec![P::from(on.to_string())];
             params.extend(people.iter().map(|p| P::from(*p)));
+            // The latest assignment is current unless it lies ahead; only
+            // then is the history searched (the CASE keeps SQLite from
+            // running the subquery for every other document).
             let mut sql = format!(
-                "SELECT d.id, d.kind, d.number, d.doc_date, d.state, d.amount, d.counterparty_id, d.responsible_id, a.status_id, a.effective_date, a.note \
+                "SELECT d.id, d.kind, d.number, d.doc_date, d.state, d.amount, d.counterparty_id, d.responsible_id, \
+                   CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END AS status_id, \
+                   CASE WHEN s.latest_date <= $1 THEN s.latest_date ELSE a.effective_date END AS effective_date, \
+                   CASE WHEN s.latest_date <= $1 THEN s.latest_note ELSE a.note END AS note \
                  FROM documents d JOIN doc_status s ON s.document_id = d.id \
-                 JOIN status_assignments a ON a.id = CASE WHEN s.latest_date <= $1 THEN s.latest_id ELSE \
+                 LEFT JOIN status_assignments a ON a.id = CASE WHEN s.latest_date > $1 THEN \
                    (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END \
                  WHERE d.responsible_id IN ({}) AND d.state <> 'cancelled'",
                 ids_in(2, people.len())
@@ -823,11 +865,14 @@ impl App {
             }
             if let Some(s) = status {
                 params.push(P::from(s));
-                sql.push_str(&format!(" AND a.status_id = ${}", params.len()));
+                sql.push_str(&format!(
+                    " AND (CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END) = ${}",
+                    params.len()
+                ));
             }
-            rows = bind_all(sqlx::query(&sql), &params)
-                .fetch_all(&mut *conn)
-                .await?;
+            // Thousands of rows for a department: the store's fast read path.
+            rows = self.store.read_rows(sql, params, TodayRow::of).await?;
+            rows.retain(|r| r.status_id.is_some_and(|s| statuses.contains_key(&s)));
             // Returns owed a replacement, until the replacement is shipped.
             if status.is_none() && kind.is_none_or(|k| k == DocKind::Return) {
                 let mut params: Vec<P> = people.iter().map(|p| P::from(*p)).collect();
@@ -845,33 +890,41 @@ impl App {
                     .await?;
             }
         }
+        // Newest first; names only for what is shown (reminders and the
+        // first 500 documents), not for every document counted.
+        rows.sort_by(|a, b| (b.doc_date.as_str(), b.id).cmp(&(a.doc_date.as_str(), a.id)));
+        let documents_total = rows.len() as i64;
         let cp_ids: Vec<i64> = rows
             .iter()
-            .chain(system.iter())
-            .filter_map(|r| r.get::<Option<i64>, _>("counterparty_id"))
+            .enumerate()
+            .filter(|(i, r)| *i < 500 || statuses[&r.status_id.unwrap_or(0)].is_reminder)
+            .filter_map(|(_, r)| r.counterparty_id)
+            .chain(
+                system
+                    .iter()
+                    .filter_map(|r| r.get::<Option<i64>, _>("counterparty_id")),
+            )
             .collect();
-        let cps = counterparty_names(&mut conn, &cp_ids).await?;
+        let cps = self.counterparty_names(&cp_ids).await?;
         let name_of = |e: i64| names.get(&e).cloned().unwrap_or_default();
         let mut reminders = Vec::new();
         let mut counts: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
         let mut documents = Vec::new();
-        for r in &rows {
-            let st = &statuses[&r.get::<i64, _>("status_id")];
-            let emp: i64 = r.get("responsible_id");
-            let amount: i64 = r.get("amount");
-            let effective: String = r.get("effective_date");
-            let cp = r
-                .get::<Option<i64>, _>("counterparty_id")
-                .and_then(|c| cps.get(&c).cloned());
+        for (i, r) in rows.into_iter().enumerate() {
+            let st = &statuses[&r.status_id.unwrap_or(0)];
+            let emp = r.responsible_id;
+            let amount = r.amount;
+            let effective = r.effective_date;
+            let cp = r.counterparty_id.and_then(|c| cps.get(&c).cloned());
             let e = counts.entry((emp, st.id)).or_insert((0, 0));
             e.0 += 1;
             e.1 += amount;
             if st.is_reminder {
                 reminders.push(Reminder {
-                    document_id: r.get("id"),
-                    kind: r.get("kind"),
-                    number: r.get("number"),
-                    doc_date: r.get("doc_date"),
+                    document_id: r.id,
+                    kind: r.kind.clone(),
+                    number: r.number.clone(),
+                    doc_date: r.doc_date.clone(),
                     counterparty_name: cp.clone(),
                     amount,
                     employee_id: emp,
@@ -883,16 +936,19 @@ impl App {
                         .map(|d| days_overdue(d, on))
                         .unwrap_or(0),
                     effective_date: effective.clone(),
-                    note: r.get("note"),
+                    note: r.note.clone(),
                     system: false,
                 });
             }
+            if i >= 500 {
+                continue;
+            }
             documents.push(StatusDoc {
-                document_id: r.get("id"),
-                kind: r.get("kind"),
-                number: r.get("number"),
-                doc_date: r.get("doc_date"),
-                state: r.get("state"),
+                document_id: r.id,
+                kind: r.kind,
+                number: r.number,
+                doc_date: r.doc_date,
+                state: r.state,
                 counterparty_name: cp,
                 amount,
                 employee_id: emp,
@@ -901,7 +957,7 @@ impl App {
                 status_name_ru: st.name_ru.clone(),
                 status_name_en: st.name_en.clone(),
                 effective_date: effective,
-                note: r.get("note"),
+                note: r.note,
             });
         }
         for r in &system {
@@ -959,11 +1015,7 @@ impl App {
             (a.employee_name.as_str(), order[&a.status_id])
                 .cmp(&(b.employee_name.as_str(), order[&b.status_id]))
         });
-        documents.sort_by(|a, b| {
-            (b.doc_date.as_str(), b.document_id).cmp(&(a.doc_date.as_str(), a.document_id))
-        });
-        let documents_total = documents.len() as i64;
-        documents.truncate(500);
+
         Ok(Today {
             date: on.to_string(),
             employees: people

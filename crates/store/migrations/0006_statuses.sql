@@ -38,17 +38,25 @@ CREATE TABLE status_assignments (
 );
 CREATE INDEX status_assignments_doc ON status_assignments(document_id, effective_date, id);
 
--- Per document: its latest assignment (by date, then id), so the current
+-- Per document (keyed by the document's id: SQLite's rowid, one seek): its
+-- latest assignment (by date, then id), so the current
 -- status on a date is that row unless it lies in the future; and the
 -- furthest funnel stage it ever reached. Kept with each assignment.
+-- The latest assignment's status and note are copied here, so a Today view
+-- touches one row per document unless its latest assignment is still ahead.
 CREATE TABLE doc_status (
-    document_id BIGINT PRIMARY KEY REFERENCES documents(id),
+    document_id ID_PK REFERENCES documents(id),
     latest_id BIGINT NOT NULL,
     latest_date TEXT NOT NULL,
+    latest_status_id BIGINT NOT NULL REFERENCES statuses(id),
+    latest_note TEXT NOT NULL DEFAULT '',
     max_stage BIGINT
 );
 
-CREATE INDEX documents_responsible ON documents(responsible_id, kind);
+-- An employee's documents with what the Today view shows, from the index alone.
+CREATE INDEX documents_staff ON documents(responsible_id, state, kind, doc_date, amount, counterparty_id, number);
+-- The funnel reads orders of a period from this index alone.
+CREATE INDEX documents_funnel ON documents(kind, doc_date, state, responsible_id, amount);
 -- A shipment that replaces goods returned with "replacement required".
 ALTER TABLE documents ADD COLUMN replacement_for_id BIGINT REFERENCES documents(id);
 CREATE INDEX documents_replacement ON documents(replacement_for_id);
