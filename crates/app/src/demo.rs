@@ -615,6 +615,162 @@ impl App {
             )
             .await?;
         }
+        // A dozen sales orders of the managers, along the funnel, with
+        // reminders due today, overdue and ahead — so "Today" and the funnel
+        // show something.
+        let cps: Vec<(i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, manager_id FROM counterparties WHERE kind <> 'supplier' ORDER BY id LIMIT 12",
+        )
+        .fetch_all(&mut *tx)
+        .await?;
+        let prods: Vec<(i64, i64, String)> = sqlx::query_as(
+            "SELECT p.id, pr.price, p.vat_rate FROM products p JOIN prices pr ON pr.product_id = p.id \
+             WHERE pr.price_type_id = $1 AND pr.effective_date = '2026-01-01' ORDER BY p.id LIMIT 12",
+        )
+        .bind(pt["retail"])
+        .fetch_all(&mut *tx)
+        .await?;
+        let status_ids: std::collections::HashMap<String, (i64, Option<i64>)> =
+            sqlx::query_as::<_, (String, i64, Option<i64>)>(
+                "SELECT code, id, funnel_stage FROM statuses",
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(c, id, st)| (c, (id, st)))
+            .collect();
+        let plans: [&[&str]; 12] = [
+            &["new", "remind"],
+            &["new", "offer_sent", "call_back"],
+            &["new", "offer_sent", "agreed", "remind"],
+            &["new", "offer_sent", "agreed", "invoiced"],
+            &["new", "offer_sent", "agreed", "invoiced", "paid"],
+            &[
+                "new",
+                "offer_sent",
+                "agreed",
+                "invoiced",
+                "paid",
+                "shipped",
+                "won",
+            ],
+            &["new", "offer_sent", "lost"],
+            &["new"],
+            &["new", "offer_sent"],
+            &[
+                "new",
+                "offer_sent",
+                "agreed",
+                "invoiced",
+                "paid",
+                "shipped",
+                "won",
+            ],
+            &["new", "offer_sent", "agreed"],
+            &["new"],
+        ];
+        let today = crate::today();
+        for (k, ((cp, manager), (product, price, vat))) in cps.iter().zip(&prods).enumerate() {
+            let owner = manager.unwrap_or(emp["ivanova"]);
+            let date = today - chrono::Duration::days(40 - 3 * k as i64);
+            let qty = 1 + (k as i64 % 3);
+            let amount = price * qty;
+            let rate = kupets_domain::VatRate::parse(vat).unwrap_or(kupets_domain::VatRate::R22);
+            let seq =
+                kupets_store::queries::next_doc_seq(&mut tx, "sales_order", date.year()).await?;
+            let doc = insert(
+                &mut tx,
+                "documents",
+                &[
+                    ("kind", P::from("sales_order")),
+                    ("year", P::from(date.year() as i64)),
+                    ("seq", P::from(seq)),
+                    (
+                        "number",
+                        P::from(kupets_domain::document::doc_number(
+                            kupets_domain::DocKind::SalesOrder,
+                            date.year(),
+                            seq,
+                        )),
+                    ),
+                    ("doc_date", P::from(date.to_string())),
+                    ("state", P::from("posted")),
+                    ("author_id", P::from(owner)),
+                    ("responsible_id", P::from(owner)),
+                    ("counterparty_id", P::from(Some(*cp))),
+                    ("amount", P::from(amount)),
+                    ("created_at", P::from(now_s)),
+                    ("posted_at", P::from(Some(now_s.to_string()))),
+                ],
+            )
+            .await?;
+            insert(
+                &mut tx,
+                "document_lines",
+                &[
+                    ("document_id", P::from(doc)),
+                    ("line_no", P::from(1i64)),
+                    ("product_id", P::from(*product)),
+                    ("qty", P::from(qty * 1000)),
+                    ("price", P::from(*price)),
+                    ("amount", P::from(amount)),
+                    ("vat_rate", P::from(vat.as_str())),
+                    ("vat", P::from(rate.vat_of(kupets_domain::Money(amount)).0)),
+                    ("retail_price", P::from(Some(*price))),
+                    ("base_price", P::from(Some(*price))),
+                ],
+            )
+            .await?;
+            let steps = plans[k];
+            let mut latest = (String::new(), 0i64, 0i64, String::new());
+            let mut max_stage: Option<i64> = None;
+            for (n, code) in steps.iter().enumerate() {
+                let (sid, stage) = status_ids[*code];
+                let last = n + 1 == steps.len();
+                // The reminders: today, three days overdue, a month ahead.
+                let (eff, note) = match (*code, k) {
+                    ("remind", 0) => (today, "Предложить расходники и сервис"),
+                    ("call_back", _) => (
+                        today - chrono::Duration::days(3),
+                        "Перезвонить по коммерческому предложению",
+                    ),
+                    ("remind", _) => (
+                        today + chrono::Duration::days(30),
+                        "Через месяц — уточнить потребность",
+                    ),
+                    _ => (date + chrono::Duration::days(n as i64 * 2), ""),
+                };
+                let eff = if last || eff <= today { eff } else { today };
+                let aid = insert(
+                    &mut tx,
+                    "status_assignments",
+                    &[
+                        ("document_id", P::from(doc)),
+                        ("status_id", P::from(sid)),
+                        ("effective_date", P::from(eff.to_string())),
+                        ("note", P::from(note)),
+                        ("employee_id", P::from(Some(owner))),
+                        ("created_at", P::from(now_s)),
+                    ],
+                )
+                .await?;
+                if eff.to_string() >= latest.0 {
+                    latest = (eff.to_string(), aid, sid, note.to_string());
+                }
+                if let Some(st) = stage {
+                    max_stage = Some(max_stage.map_or(st, |m| m.max(st)));
+                }
+            }
+            sqlx::query("INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(doc)
+                .bind(latest.1)
+                .bind(latest.0)
+                .bind(latest.2)
+                .bind(latest.3)
+                .bind(max_stage)
+                .execute(&mut *tx)
+                .await?;
+        }
         audit(&mut tx, None, "demo", "database", "", "demo company loaded").await?;
         tx.commit().await?;
         Ok(DemoSummary {
