@@ -670,37 +670,15 @@ impl App {
                 ),
             ));
         }
-        let id = kupets_store::queries::insert(
+        let id = write_assignment(
             &mut tx,
-            "status_assignments",
-            &[
-                ("document_id", P::from(document_id)),
-                ("status_id", P::from(status.id)),
-                ("effective_date", P::from(date.to_string())),
-                ("note", P::from(note.clone())),
-                ("employee_id", P::from(Some(actor.id()))),
-                ("created_at", P::from(now())),
-            ],
+            document_id,
+            status.id,
+            status.funnel_stage,
+            date,
+            &note,
+            actor.id(),
         )
-        .await?;
-        // The newest assignment on the latest date is the latest; a stage
-        // reached is never lost.
-        sqlx::query(
-            "INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES ($1, $2, $3, $5, $6, $4) \
-             ON CONFLICT (document_id) DO UPDATE SET \
-               latest_id = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_id ELSE doc_status.latest_id END, \
-               latest_status_id = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_status_id ELSE doc_status.latest_status_id END, \
-               latest_note = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_note ELSE doc_status.latest_note END, \
-               latest_date = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_date ELSE doc_status.latest_date END, \
-               max_stage = CASE WHEN doc_status.max_stage IS NULL OR excluded.max_stage > doc_status.max_stage THEN COALESCE(excluded.max_stage, doc_status.max_stage) ELSE doc_status.max_stage END",
-        )
-        .bind(document_id)
-        .bind(id)
-        .bind(date.to_string())
-        .bind(status.funnel_stage)
-        .bind(status.id)
-        .bind(&note)
-        .execute(&mut *tx)
         .await?;
         audit(
             &mut tx,
@@ -1234,6 +1212,53 @@ impl App {
         }
         Ok((from, to))
     }
+}
+
+/// Appends a status assignment and keeps `doc_status` in step (the newest
+/// assignment on the latest date is the latest; a stage reached is never
+/// lost). Used by people's assignments and by the system (recalls, repairs).
+pub(crate) async fn write_assignment(
+    tx: &mut kupets_store::Tx,
+    document_id: i64,
+    status_id: i64,
+    funnel_stage: Option<i64>,
+    date: NaiveDate,
+    note: &str,
+    employee: i64,
+) -> Result<i64> {
+    let id = kupets_store::queries::insert(
+        tx,
+        "status_assignments",
+        &[
+            ("document_id", P::from(document_id)),
+            ("status_id", P::from(status_id)),
+            ("effective_date", P::from(date.to_string())),
+            ("note", P::from(note)),
+            ("employee_id", P::from(Some(employee))),
+            ("created_at", P::from(now())),
+        ],
+    )
+    .await?;
+    // The newest assignment on the latest date is the latest; a stage
+    // reached is never lost.
+    sqlx::query(
+            "INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES ($1, $2, $3, $5, $6, $4) \
+             ON CONFLICT (document_id) DO UPDATE SET \
+               latest_id = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_id ELSE doc_status.latest_id END, \
+               latest_status_id = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_status_id ELSE doc_status.latest_status_id END, \
+               latest_note = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_note ELSE doc_status.latest_note END, \
+               latest_date = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_date ELSE doc_status.latest_date END, \
+               max_stage = CASE WHEN doc_status.max_stage IS NULL OR excluded.max_stage > doc_status.max_stage THEN COALESCE(excluded.max_stage, doc_status.max_stage) ELSE doc_status.max_stage END",
+        )
+        .bind(document_id)
+        .bind(id)
+        .bind(date.to_string())
+        .bind(funnel_stage)
+        .bind(status_id)
+        .bind(note)
+        .execute(&mut **tx)
+        .await?;
+    Ok(id)
 }
 
 async fn dept_members(conn: &mut Conn, d: i64) -> Result<Vec<i64>> {

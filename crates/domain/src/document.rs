@@ -15,10 +15,14 @@ pub enum DocKind {
     Return,
     SupplierReturn,
     PurchaseOrder,
+    /// Makes serial-numbered units from components.
+    Production,
+    /// A repair order of a serial-numbered unit.
+    Repair,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 9] = [
+    pub const ALL: [DocKind; 11] = [
         DocKind::SalesOrder,
         DocKind::Shipment,
         DocKind::Return,
@@ -28,6 +32,8 @@ impl DocKind {
         DocKind::PaymentIn,
         DocKind::PaymentOut,
         DocKind::Adjustment,
+        DocKind::Production,
+        DocKind::Repair,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -40,6 +46,8 @@ impl DocKind {
             DocKind::Return => "return",
             DocKind::SupplierReturn => "supplier_return",
             DocKind::PurchaseOrder => "purchase_order",
+            DocKind::Production => "production",
+            DocKind::Repair => "repair",
         }
     }
     /// Whether the kind has product lines.
@@ -75,7 +83,9 @@ impl DocKind {
             DocKind::Receipt | DocKind::PaymentIn | DocKind::Return => -1,
             // An adjustment carries its own sign; an order moves nothing.
             DocKind::Adjustment => 1,
-            DocKind::SalesOrder | DocKind::PurchaseOrder => 0,
+            DocKind::SalesOrder | DocKind::PurchaseOrder | DocKind::Production => 0,
+            // A paid repair: its price, when handed back.
+            DocKind::Repair => 1,
         }
     }
     pub fn parse(s: &str) -> Option<DocKind> {
@@ -93,6 +103,8 @@ impl DocKind {
             DocKind::Return => "ВЗ",
             DocKind::SupplierReturn => "ВЗП",
             DocKind::PurchaseOrder => "ЗПС",
+            DocKind::Production => "ПР",
+            DocKind::Repair => "РМ",
         }
     }
     pub fn label(self, ru: bool) -> &'static str {
@@ -115,6 +127,10 @@ impl DocKind {
             (DocKind::SupplierReturn, false) => "Return to supplier",
             (DocKind::PurchaseOrder, true) => "Заказ поставщику",
             (DocKind::PurchaseOrder, false) => "Purchase order",
+            (DocKind::Production, true) => "Производство",
+            (DocKind::Production, false) => "Production",
+            (DocKind::Repair, true) => "Ремонт",
+            (DocKind::Repair, false) => "Repair order",
         }
     }
 }
@@ -214,7 +230,7 @@ mod tests {
         let mut prefixes: Vec<&str> = DocKind::ALL.iter().map(|k| k.prefix()).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        assert_eq!(prefixes.len(), 9);
+        assert_eq!(prefixes.len(), 11);
     }
 
     #[test]

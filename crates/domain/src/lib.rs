@@ -9,6 +9,7 @@ pub mod inn;
 pub mod money;
 pub mod pricing;
 pub mod role;
+pub mod serial;
 pub mod status;
 pub mod trade;
 pub mod vat;

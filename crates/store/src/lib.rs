@@ -369,6 +369,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0006_statuses.sql"),
         postgres: include_str!("../migrations/0006_statuses.sql"),
     },
+    Migration {
+        name: "0007_serials",
+        sqlite: include_str!("../migrations/0007_serials.sql"),
+        postgres: include_str!("../migrations/0007_serials.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may
