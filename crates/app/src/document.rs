@@ -321,6 +321,11 @@ impl App {
         if !own_first {
             self.reverse_document(&mut tx, id).await?;
         }
+        // Serial units go back: the returns resting on it first, then itself.
+        for (dep, _) in &deps {
+            crate::serial::undo_units(&mut tx, *dep).await?;
+        }
+        crate::serial::undo_units(&mut tx, id).await?;
         set_state(&mut tx, id, next, "cancelled_at", Some(&reason)).await?;
         audit(
             &mut tx,

@@ -46,6 +46,10 @@ pub struct LineInput {
     /// Returns: the shipment (or receipt) line returned; its price is used.
     #[serde(default, deserialize_with = "lenient")]
     pub base_line_id: Option<String>,
+    /// Shipments and customer returns of a serial-tracked product: one
+    /// serial per unit.
+    #[serde(default)]
+    pub serials: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -166,6 +170,8 @@ struct NewLine {
     vat: String,
     base_line: Option<i64>,
     pricing: Option<LinePricing>,
+    /// Serial-numbered units named on the line.
+    units: Vec<i64>,
 }
 
 /// How a sales line's price was decided (see `document_lines`).
@@ -453,19 +459,26 @@ impl App {
         }
         let mut lines = Vec::new();
         let mut to_price = Vec::new();
+        let mut taken_units: Vec<i64> = Vec::new();
         for (i, l) in input.lines.iter().enumerate() {
             let f = |name: &str| format!("lines[{i}].{name}");
             let product = c.id(&f("product_id"), &l.product_id);
             let qty = crate::pricing::line_qty(&mut c, &f("qty"), &l.qty);
             let special = c.percent(&f("special_discount"), &l.special_discount);
             let mut vat = String::new();
+            let mut tracked = false;
             if product != 0 {
-                match sqlx::query_scalar::<_, String>("SELECT vat_rate FROM products WHERE id = $1")
-                    .bind(product)
-                    .fetch_optional(&mut **tx)
-                    .await?
+                match sqlx::query_as::<_, (String, i64)>(
+                    "SELECT vat_rate, serial_tracked FROM products WHERE id = $1",
+                )
+                .bind(product)
+                .fetch_optional(&mut **tx)
+                .await?
                 {
-                    Some(v) => vat = v,
+                    Some((v, t)) => {
+                        vat = v;
+                        tracked = t != 0;
+                    }
                     None => c.err(
                         &f("product_id"),
                         "not_found",
@@ -574,6 +587,33 @@ impl App {
                     p
                 }
             };
+            let units = if matches!(kind, DocKind::Shipment | DocKind::Return) && product != 0 {
+                crate::serial::line_serials(
+                    &mut c,
+                    tx,
+                    &f("serials"),
+                    kind,
+                    product,
+                    tracked,
+                    qty,
+                    &l.serials,
+                    wh,
+                    Some(link).filter(|l| *l != 0 && kind == DocKind::Return),
+                    cp,
+                    &mut taken_units,
+                )
+                .await?
+            } else {
+                if !l.serials.is_empty() {
+                    c.err(
+                        &f("serials"),
+                        "serials_not_here",
+                        "Серийные номера указываются в отгрузках и возвратах от покупателей",
+                        "Serials are named on shipments and customer returns",
+                    );
+                }
+                Vec::new()
+            };
             lines.push(NewLine {
                 product,
                 qty,
@@ -581,6 +621,7 @@ impl App {
                 vat,
                 base_line: Some(link).filter(|l| *l != 0),
                 pricing,
+                units,
             });
         }
         if !to_price.is_empty() && cp != 0 {
@@ -634,6 +675,10 @@ impl App {
     }
 
     async fn write_lines(tx: &mut Tx, doc_id: i64, lines: &[NewLine]) -> Result<()> {
+        sqlx::query("DELETE FROM line_units WHERE line_id IN (SELECT id FROM document_lines WHERE document_id = $1)")
+            .bind(doc_id)
+            .execute(&mut **tx)
+            .await?;
         sqlx::query("DELETE FROM document_lines WHERE document_id = $1")
             .bind(doc_id)
             .execute(&mut **tx)
@@ -641,7 +686,7 @@ impl App {
         for (i, l) in lines.iter().enumerate() {
             let amount = line_amount(Qty(l.qty), Money(l.price));
             let rate = VatRate::parse(&l.vat).unwrap_or(VatRate::R22);
-            queries::insert(
+            let line_id = queries::insert(
                 tx,
                 "document_lines",
                 &[
@@ -682,6 +727,13 @@ impl App {
                 ],
             )
             .await?;
+            for u in &l.units {
+                sqlx::query("INSERT INTO line_units (line_id, unit_id) VALUES ($1, $2)")
+                    .bind(line_id)
+                    .bind(*u)
+                    .execute(&mut **tx)
+                    .await?;
+            }
         }
         Ok(())
     }
@@ -793,7 +845,7 @@ impl App {
     /// deadlock) every row, update them all, append the moves. Returns the
     /// first shortage `(name, have, delta)` instead, writing nothing, unless
     /// negative stock is allowed.
-    async fn apply_stock(
+    pub(crate) async fn apply_stock(
         &self,
         tx: &mut Tx,
         doc_id: i64,
@@ -997,6 +1049,9 @@ impl App {
         let sign = kind.stock_sign();
         if sign != 0 {
             self.move_stock(&mut tx, &doc, &lines, sign).await?;
+        }
+        if matches!(kind, DocKind::Shipment | DocKind::Return) {
+            crate::serial::post_units(&mut tx, &doc, kind).await?;
         }
         let settle = kind.settlement_sign() * doc.amount;
         if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {

@@ -41,6 +41,8 @@ pub enum Right {
     /// See a whole department's documents and reminders; hand a leaving
     /// employee's work over.
     LeadDepartment,
+    /// Open and carry out repair orders.
+    Repair,
 }
 
 impl Role {
@@ -100,6 +102,7 @@ impl Role {
             ManagePricing => matches!(self, Admin | DepartmentHead),
             ManageStatuses => matches!(self, Admin),
             LeadDepartment => matches!(self, Admin | DepartmentHead),
+            Repair => matches!(self, Admin | DepartmentHead | ServiceEngineer | Manager),
         }
     }
 }

@@ -4,6 +4,7 @@
 pub mod idempotency;
 pub mod pricing;
 pub mod reports;
+pub mod serial;
 pub mod status;
 pub mod trade;
 
@@ -860,6 +861,23 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(status::funnel))
         .routes(routes!(status::handover_preview))
         .routes(routes!(status::handover))
+        .routes(routes!(serial::production_create))
+        .routes(routes!(serial::production_get))
+        .routes(routes!(serial::production_post))
+        .routes(routes!(serial::production_cancel))
+        .routes(routes!(serial::unit_search))
+        .routes(routes!(serial::unit_trace))
+        .routes(routes!(serial::recall_search))
+        .routes(routes!(serial::recall_open))
+        .routes(routes!(serial::recall_get))
+        .routes(routes!(serial::recall_progress))
+        .routes(routes!(serial::recall_csv))
+        .routes(routes!(serial::repair_list, serial::repair_open))
+        .routes(routes!(serial::repair_get, serial::repair_update))
+        .routes(routes!(serial::repair_state))
+        .routes(routes!(serial::repair_part))
+        .routes(routes!(serial::defect_categories))
+        .routes(routes!(serial::defects))
         .split_for_parts()
 }
 

@@ -71,11 +71,22 @@ fn page_of(kind: DocKind) -> Option<KindPage> {
     PAGES.iter().copied().find(|p| p.kind == kind)
 }
 
+/// Serials typed or scanned into one field: separated by spaces, commas,
+/// semicolons or new lines.
+pub fn split_serials(s: &str) -> Vec<String> {
+    s.split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .filter(|x| !x.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 /// Where a document's page is.
 pub fn doc_href(kind: &str, id: i64) -> String {
     match DocKind::parse(kind) {
         Some(DocKind::Adjustment) => format!("/adjustments/{id}"),
         Some(DocKind::PaymentIn | DocKind::PaymentOut) => format!("/payments/{id}"),
+        Some(DocKind::Production) => format!("/productions/{id}"),
+        Some(DocKind::Repair) => format!("/repairs/{id}"),
         Some(k) => page_of(k)
             .map(|p| format!("/{}/{id}", p.seg))
             .unwrap_or_default(),
@@ -261,6 +272,7 @@ async fn form_page(
     // Sales lines are priced by the discount rules; the author may only ask
     // for a special discount within their limit.
     let by_rules = matches!(p.kind, DocKind::SalesOrder | DocKind::Shipment);
+    let serials = matches!(p.kind, DocKind::Shipment | DocKind::Return);
     let body = html! {
         p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
         h1 { (p.kind.label(lang.ru())) ": " (lang.t("новый документ", "new document")) }
@@ -280,11 +292,12 @@ async fn form_page(
                 }
             }
             table.list {
-                tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } th { @if returns { (lang.t("Строка основания (id)", "Base line (id)")) } @else if by_rules { (lang.t("Спец. скидка, %", "Special discount, %")) } @else { (lang.t("Цена, ₽", "Price, ₽")) } } }
+                tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } @if serials { th { (lang.t("Серийные номера", "Serials")) } } th { @if returns { (lang.t("Строка основания (id)", "Base line (id)")) } @else if by_rules { (lang.t("Спец. скидка, %", "Special discount, %")) } @else { (lang.t("Цена, ₽", "Price, ₽")) } } }
                 @for i in 0..ROWS {
                     tr {
                         td { (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), true)) }
                         td { input type="text" name=(format!("l{i}_qty")) value=(v(&format!("l{i}_qty"))) size="8"; }
+                        @if serials { td { input type="text" name=(format!("l{i}_serials")) value=(v(&format!("l{i}_serials"))) placeholder=(lang.t("через пробел; можно сканером", "space separated; scanner welcome")); } }
                         td { @if returns { input type="text" name=(format!("l{i}_base")) value=(v(&format!("l{i}_base"))) size="8"; } @else if by_rules { input type="text" name=(format!("l{i}_special")) value=(v(&format!("l{i}_special"))) size="6"; } @else { input type="text" name=(format!("l{i}_price")) value=(v(&format!("l{i}_price"))) size="10"; } }
                     }
                 }
@@ -331,6 +344,7 @@ fn input_from(f: &Values) -> TradeDocInput {
             qty: g(&format!("l{i}_qty")),
             price: g(&format!("l{i}_price")),
             special_discount: g(&format!("l{i}_special")),
+            serials: split_serials(&g(&format!("l{i}_serials")).unwrap_or_default()),
             order_line_id: None,
             base_line_id: g(&format!("l{i}_base")),
         })
@@ -1073,12 +1087,13 @@ async fn fulfil_form(
                 dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(kupets_app::today().to_string()); }
             } }
             table.list {
-                tr { th { (lang.t("Товар", "Product")) } th.num { (lang.t("Осталось", "Remaining")) } th { (lang.t("Количество", "Quantity")) } th.num { (lang.t("Цена", "Price")) } }
+                tr { th { (lang.t("Товар", "Product")) } th.num { (lang.t("Осталось", "Remaining")) } th { (lang.t("Количество", "Quantity")) } @if p.kind == DocKind::SalesOrder { th { (lang.t("Серийные номера (для серийных товаров)", "Serials (serial-tracked products)")) } } th.num { (lang.t("Цена", "Price")) } }
                 @for (i, l) in v.lines.iter().enumerate() {
                     tr {
                         td { (l.line.product_name) input type="hidden" name=(format!("l{i}_line")) value=(l.line.id); input type="hidden" name=(format!("l{i}_product")) value=(l.line.product_id); input type="hidden" name=(format!("l{i}_price")) value=(Money(l.line.price).to_api()); }
                         td.num { (l.remaining) }
                         td { input type="text" name=(format!("l{i}_qty")) value=(if l.remaining == "0" { String::new() } else { l.remaining.clone() }) size="8"; }
+                        @if p.kind == DocKind::SalesOrder { td { input type="text" name=(format!("l{i}_serials")); } }
                         (money_td(l.line.price))
                     }
                 }
@@ -1119,6 +1134,7 @@ async fn fulfil(
             qty: g(format!("l{i}_qty")),
             price: g(format!("l{i}_price")),
             special_discount: None,
+            serials: split_serials(&g(format!("l{i}_serials")).unwrap_or_default()),
             order_line_id: g(format!("l{i}_line")),
             base_line_id: None,
         })
