@@ -269,6 +269,7 @@ async fn product_flags(conn: &mut Conn, id: i64) -> Result<Option<(bool, String,
     .map(|(s, n, w)| (s != 0, n, w)))
 }
 
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn add_move(
     conn: &mut Conn,
     unit: i64,
@@ -1419,6 +1420,9 @@ pub struct DefectCategory {
     pub name_en: String,
 }
 
+/// (id, state, customer, shipped date, warranty months, serial).
+type UnitFacts = (i64, String, Option<i64>, Option<String>, i64, String);
+
 async fn load_repair(conn: &mut Conn, id: i64) -> Result<RepairRow> {
     let r = sqlx::query(&format!("{REPAIR_SQL} WHERE r.document_id = $1"))
         .bind(id)
@@ -1466,7 +1470,7 @@ impl App {
         let cp_in = c.opt_id("counterparty_id", &input.counterparty_id);
         check_ref(&mut c, &mut tx, "counterparty_id", "counterparties", cp_in).await?;
         let product = c.opt_id("product_id", &input.product_id);
-        let mut unit: Option<(i64, String, Option<i64>, Option<String>, i64, String)> = None;
+        let mut unit: Option<UnitFacts> = None;
         let by_id = c.opt_id("unit_id", &input.unit_id);
         let serial = input
             .serial
@@ -1480,7 +1484,7 @@ impl App {
                 .fetch_optional(&mut *tx)
                 .await?;
         } else if let Some(sn) = serial {
-            let found: Vec<(i64, String, Option<i64>, Option<String>, i64, String)> = sqlx::query_as(&format!("{sql} WHERE u.serial = $1 AND ($2 = 0 OR u.product_id = $2) AND u.state <> 'cancelled'"))
+            let found: Vec<UnitFacts> = sqlx::query_as(&format!("{sql} WHERE u.serial = $1 AND ($2 = 0 OR u.product_id = $2) AND u.state <> 'cancelled'"))
                 .bind(sn)
                 .bind(product.unwrap_or(0))
                 .fetch_all(&mut *tx)
@@ -2616,9 +2620,10 @@ impl App {
         .fetch_all(&mut *conn)
         .await?;
         let by_month: Vec<(String, i64, i64)> = sqlx::query_as(
-            "SELECT SUBSTR(u.production_date, 1, 7) AS m, COUNT(*) AS n, \
-               (SELECT COUNT(*) FROM units x WHERE SUBSTR(x.production_date, 1, 7) = SUBSTR(u.production_date, 1, 7) AND x.shipped_date IS NOT NULL) AS shipped \
-             FROM repairs r JOIN units u ON u.id = r.unit_id WHERE r.received_date >= $1 AND r.received_date <= $2 GROUP BY SUBSTR(u.production_date, 1, 7) ORDER BY m",
+            "SELECT q.m, COUNT(*) AS n, \
+               (SELECT COUNT(*) FROM units x WHERE SUBSTR(x.production_date, 1, 7) = q.m AND x.shipped_date IS NOT NULL) AS shipped \
+             FROM (SELECT SUBSTR(u.production_date, 1, 7) AS m FROM repairs r JOIN units u ON u.id = r.unit_id \
+                   WHERE r.received_date >= $1 AND r.received_date <= $2) q GROUP BY q.m ORDER BY q.m",
         )
         .bind(&f)
         .bind(&t)

@@ -4,6 +4,7 @@
 mod browser;
 mod pages;
 mod pricing;
+mod serial;
 mod status;
 mod trade;
 
