@@ -487,3 +487,120 @@ async fn browser_manager_sets_a_reminder_and_sees_it_today() {
     assert!(row.contains("сегодня"), "{row}");
     c.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_scans_a_serial_opens_its_card_and_starts_a_repair() {
+    let t = TestApp::new(Engine::Sqlite).await.unwrap();
+    let a = &t.admin;
+    let wh = t
+        .post(
+            "/api/v1/warehouses",
+            a,
+            serde_json::json!({"name": "Сервисный склад"}),
+        )
+        .await
+        .id();
+    let pump = t
+        .post(
+            "/api/v1/products",
+            a,
+            serde_json::json!({"sku": "PMP", "name": "Насос", "serial_tracked": true, "warranty_months": "12"}),
+        )
+        .await
+        .id();
+    let made = t
+        .post(
+            "/api/v1/productions",
+            a,
+            serde_json::json!({"product_id": pump, "warehouse_id": wh, "units": [{"serial": "SCAN-001"}]}),
+        )
+        .await;
+    assert_eq!(made.status.as_u16(), 201, "{}", made.text);
+    let p = t
+        .send(
+            axum::http::Method::POST,
+            &format!("/api/v1/productions/{}/post", made.id()),
+            a,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(p.status.as_u16(), 200, "{}", p.text);
+
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = t.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    c.goto(&format!("{base}/login")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=login]"))
+        .await
+        .unwrap()
+        .send_keys("admin")
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(ADMIN_PASSWORD)
+        .await
+        .unwrap();
+    c.find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    // The scanner types the serial and Enter into the header's box.
+    let scan = c
+        .wait()
+        .for_element(Locator::Css("header form.serial input[name=serial]"))
+        .await
+        .unwrap();
+    scan.send_keys(&format!(
+        "SCAN-001{}",
+        char::from(fantoccini::key::Key::Enter)
+    ))
+    .await
+    .unwrap();
+    let h1 = c
+        .wait()
+        .for_element(Locator::XPath("//h1[contains(text(),'SCAN-001')]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(h1.contains("Насос"), "{h1}");
+    assert!(c.source().await.unwrap().contains("Произведён"));
+    // Start a repair from the card.
+    c.find(Locator::Css("input[name=complaint]"))
+        .await
+        .unwrap()
+        .send_keys("Не включается")
+        .await
+        .unwrap();
+    c.find(Locator::XPath("//button[text()='Принять в ремонт']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let h1 = c
+        .wait()
+        .for_element(Locator::XPath("//h1[starts-with(text(),'Ремонт')]"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(h1.contains("Принят"), "{h1}");
+    assert!(c.source().await.unwrap().contains("Не включается"));
+    let list = t.get("/api/v1/repairs", a).await;
+    assert_eq!(list.body[0]["serial"], "SCAN-001");
+    assert_eq!(list.body[0]["state"], "received");
+    c.close().await.unwrap();
+}

@@ -735,3 +735,101 @@ both_engines!(recall_campaign_progress, |t: TestApp| async move {
         "nothing_found"
     );
 });
+
+both_engines!(serial_pages, |t: TestApp| async move {
+    let p = plant(&t).await;
+    pumps(&t, &p).await;
+    ship(&t, &p, "2026-03-10", &["P-26-001"]).await;
+    let cookie = crate::pages::web_login(&t, "admin", kupets_testkit::ADMIN_PASSWORD).await;
+    // One exact match opens the card; a prefix lists.
+    let r = t.page("/units?serial=P-26-001", &cookie).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let card_url = r.headers["location"].to_str().unwrap().to_string();
+    let card = t.page(&card_url, &cookie).await;
+    assert!(
+        card.text.contains("ООО «Водоканал»")
+            && card.text.contains("B-7")
+            && card.text.contains("M-1")
+            && card.text.contains("на гарантии"),
+        "{}",
+        card.text
+    );
+    let list = t.page("/units?serial=P-26", &cookie).await;
+    assert!(list.text.contains("P-26-001") && list.text.contains("P-26-002"));
+    // Start a repair on the page, move it, see it listed.
+    let csrf = crate::pages::csrf_of(&card.text);
+    let unit = card_url.rsplit('/').next().unwrap().to_string();
+    let r = t
+        .form(
+            "/repairs",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("unit_id", &unit),
+                ("complaint", "Течёт"),
+                ("warehouse_id", &p.wh),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let rurl = r.headers["location"].to_str().unwrap().to_string();
+    let r = t
+        .form(
+            &format!("{rurl}/state"),
+            &cookie,
+            &[("csrf", &csrf), ("state", "diagnosis")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = t.page(&rurl, &cookie).await;
+    assert!(
+        page.text.contains("Диагностика")
+            && page.text.contains("Течёт")
+            && page.text.contains("гарантийный ремонт")
+    );
+    assert!(t.page("/repairs", &cookie).await.text.contains("P-26-001"));
+    // Production through the form.
+    let r = t
+        .form(
+            "/productions",
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("product_id", &p.pump),
+                ("warehouse_id", &p.wh),
+                ("serials", "F-9\nF-10"),
+                ("c0_product", &p.board),
+                ("c0_lot", "B-9"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let purl = r.headers["location"].to_str().unwrap().to_string();
+    assert_eq!(
+        t.form(&format!("{purl}/post"), &cookie, &[("csrf", &csrf)])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(t.page(&purl, &cookie).await.text.contains("F-10"));
+    // Recall search and a campaign from the page; defect statistics.
+    let r = t.page("/recalls?component_lot=B-7", &cookie).await;
+    assert!(r.text.contains("P-26-002") && r.text.contains("Открыть кампанию отзыва"));
+    let r = t
+        .form(
+            "/recalls?component_lot=B-7",
+            &cookie,
+            &[("csrf", &csrf), ("name", "Платы B-7")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let camp = t
+        .page(r.headers["location"].to_str().unwrap(), &cookie)
+        .await;
+    assert!(camp.text.contains("Платы B-7") && camp.text.contains("CSV"));
+    let d = t
+        .page("/reports/defects?from=2026-01-01&to=2026-12-31", &cookie)
+        .await;
+    assert_eq!(d.status, StatusCode::OK);
+    assert!(d.text.contains("Статистика дефектов"));
+});

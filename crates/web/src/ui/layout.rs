@@ -51,6 +51,7 @@ form.grid .actions{grid-column:2}
 .tag.posted{background:#e3f4ea;color:#1d5c36}.tag.cancelled{background:#fdecec;color:#8a1f1f}.tag.draft{background:#fff4dc;color:#7a5200}
 .pager{margin-top:12px;display:flex;gap:10px}
 .overdue{color:#b42318;font-weight:600;font-size:12px}a.tile{color:inherit;text-decoration:none}svg.funnel{display:block;margin:10px 0}
+header.top form.serial input{width:110px;padding:3px 6px;border-radius:4px;border:1px solid #55657d;background:#2d3a4f;color:#fff}
 form.inline{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:10px 0}
 details.why summary{cursor:pointer;color:#1f5fbf;font-size:12px}details.why .explain{text-align:left;font-size:12px;min-width:260px}
 ul.rules{margin:0;padding-left:16px;font-size:13px}details.why ul{margin:4px 0;padding-left:16px}
@@ -118,6 +119,12 @@ const NAV: &[NavItem] = &[
         right: Right::Read,
     },
     NavItem {
+        href: "/repairs",
+        ru: "Сервис",
+        en: "Service",
+        right: Right::Read,
+    },
+    NavItem {
         href: "/reports/balances",
         ru: "Отчёты",
         en: "Reports",
@@ -177,6 +184,15 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/statuses", "Статусы документов", "Document statuses"),
     ("/pricing", "Скидки и акции", "Discounts and promotions"),
     ("/pricing/try", "Подбор цены", "Try prices"),
+    ("/units", "Серийные номера", "Serial numbers"),
+    ("/productions/new", "Производство", "Production"),
+    ("/repairs", "Ремонты", "Repairs"),
+    ("/recalls", "Отзыв партии", "Recall"),
+    (
+        "/reports/defects",
+        "Статистика дефектов",
+        "Defect statistics",
+    ),
     ("/employees", "Сотрудники", "Employees"),
     ("/departments", "Отделы", "Departments"),
 ];
@@ -210,6 +226,8 @@ pub fn page(
                         }
                     }
                     div.right {
+                        // Scan or type a serial from any page.
+                        form.serial method="get" action="/units" { input type="search" name="serial" placeholder=(lang.t("Серийный №", "Serial no.")) aria-label=(lang.t("Поиск по серийному номеру", "Find a serial")); }
                         span { (actor.employee.name) " · " (actor.role.label(lang.ru())) }
                         @if lang.ru() { a href="/lang?set=en" { "EN" } } @else { a href="/lang?set=ru" { "RU" } }
                         a href="/api/docs" { "API" }
