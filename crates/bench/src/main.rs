@@ -27,9 +27,10 @@ async fn main() -> anyhow::Result<()> {
         Some("reports") => reports().await,
         Some("pricing") => pricing().await,
         Some("reminders") => reminders().await,
+        Some("serials") => serials().await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports | pricing | reminders | driver DB"
+                "usage: bench foundation | posting | reports | pricing | reminders | serials | driver DB"
             );
             std::process::exit(2);
         }
@@ -1277,6 +1278,144 @@ async fn reminders() -> anyhow::Result<()> {
     println!(
         "{}",
         json!({"scenario": "reminders", "assignments": assignments, "documents": docs, "employees": employees, "today_page_ms": today_ms, "today_page_max_ms": today_p99, "funnel_orders": orders, "funnel_ms": funnel_ms})
+    );
+    Ok(())
+}
+
+/// The trace card and a recall by component lot over 1 000 000 units with
+/// 5 components each (SQLite, in process).
+async fn serials() -> anyhow::Result<()> {
+    use kupets_app::serial::RecallCriteria;
+    let db = temp_db("serials");
+    let (app, actor, wh, _, cp) = shop(&db).await?;
+    let units = 1_000_000i64;
+    let per_lot = 1_000i64;
+    let (first_unit, comp_products) = {
+        let mut conn = rusqlite::Connection::open(&db)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "OFF")?;
+        let tx = conn.transaction()?;
+        let next = |tx: &rusqlite::Transaction, t: &str| -> rusqlite::Result<i64> {
+            tx.query_row(
+                &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {t}"),
+                [],
+                |r| r.get(0),
+            )
+        };
+        let first_product = next(&tx, "products")?;
+        tx.execute("INSERT INTO products (id, sku, name, unit, vat_rate, serial_tracked, warranty_months, search, created_at) VALUES (?1, 'PUMP', 'Насос', 'шт', '22', 1, 24, 'насос', 'now')", [first_product])?;
+        let mut comps = Vec::new();
+        for k in 1..=5i64 {
+            tx.execute("INSERT INTO products (id, sku, name, unit, vat_rate, search, created_at) VALUES (?1, ?2, ?3, 'шт', '22', ?3, 'now')",
+                rusqlite::params![first_product + k, format!("C{k}"), format!("Компонент {k}")])?;
+            comps.push(first_product + k);
+        }
+        let doc = next(&tx, "documents")?;
+        tx.execute("INSERT INTO documents (id, kind, year, seq, number, doc_date, state, author_id, responsible_id, warehouse_id, counterparty_id, amount, created_at) VALUES (?1, 'shipment', 2025, 1, 'SH-1', '2025-06-01', 'posted', 1, 1, ?2, ?3, 0, 'now')",
+            rusqlite::params![doc, wh, cp])?;
+        let first_unit = next(&tx, "units")?;
+        let start = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+        {
+            let mut iu = tx.prepare("INSERT INTO units (id, product_id, serial, batch, production_date, state, warehouse_id, counterparty_id, shipment_id, shipped_date, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'now')")?;
+            let mut ic = tx.prepare("INSERT INTO unit_components (unit_id, product_id, lot, qty) VALUES (?1, ?2, ?3, 1000)")?;
+            let mut im = tx.prepare("INSERT INTO unit_moves (unit_id, document_id, kind, move_date, counterparty_id, warehouse_id, note, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, '', 'now')")?;
+            for i in 0..units {
+                let id = first_unit + i;
+                let day = start + chrono::Duration::days(i * 700 / units);
+                let shipped = i % 2 == 0;
+                iu.execute(rusqlite::params![
+                    id,
+                    first_product,
+                    format!("SN-{i:08}"),
+                    format!("B{}", day.format("%y%m")),
+                    day.to_string(),
+                    if shipped { "customer" } else { "stock" },
+                    if shipped { None } else { Some(wh) },
+                    if shipped { Some(cp) } else { None },
+                    if shipped { Some(doc) } else { None },
+                    if shipped {
+                        Some((day + chrono::Duration::days(20)).to_string())
+                    } else {
+                        None
+                    }
+                ])?;
+                for (k, c) in comps.iter().enumerate() {
+                    // Lots of 1 000 units, staggered per component.
+                    ic.execute(rusqlite::params![
+                        id,
+                        c,
+                        format!("L{}-{}", k + 1, (i + k as i64 * 333) / per_lot)
+                    ])?;
+                }
+                im.execute(rusqlite::params![
+                    id,
+                    Option::<i64>::None,
+                    "produced",
+                    day.to_string(),
+                    Option::<i64>::None,
+                    Some(wh)
+                ])?;
+                if shipped {
+                    im.execute(rusqlite::params![
+                        id,
+                        Some(doc),
+                        "shipped",
+                        (day + chrono::Duration::days(20)).to_string(),
+                        Some(cp),
+                        Option::<i64>::None
+                    ])?;
+                }
+                if i % 200_000 == 199_999 {
+                    eprintln!("units: {}/{units}", i + 1);
+                }
+            }
+        }
+        tx.commit()?;
+        (first_unit, comps)
+    };
+    app.store.analyze().await?;
+    let e = |e: kupets_app::AppError| anyhow::anyhow!(e.message(false));
+    let mut state: u64 = 17;
+    let mut rnd = |n: u64| {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 33) % n
+    };
+    let mut tt = Vec::new();
+    for i in 0..110 {
+        let u = first_unit + rnd(units as u64) as i64;
+        let t = Instant::now();
+        let card = app.trace(&actor, u).await.map_err(e)?;
+        if i >= 10 {
+            tt.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        anyhow::ensure!(card.components.len() == 5, "five components");
+    }
+    tt.sort_by(|a, b| a.total_cmp(b));
+    let mut rt = Vec::new();
+    let mut found = 0;
+    for i in 0..25 {
+        let k = rnd(5) as usize;
+        let lot = format!("L{}-{}", k + 1, 1 + rnd((units / per_lot - 2) as u64));
+        let crit = RecallCriteria {
+            component_lot: Some(lot),
+            component_product_id: Some(comp_products[k].to_string()),
+            ..Default::default()
+        };
+        let t = Instant::now();
+        let hits = app.recall_search(&actor, &crit).await.map_err(e)?;
+        if i >= 5 {
+            rt.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        found = hits.len();
+    }
+    rt.sort_by(|a, b| a.total_cmp(b));
+    eprintln!("a lot covers {found} units");
+    let med = |v: &[f64]| (v[v.len() / 2] * 100.0).round() / 100.0;
+    println!(
+        "{}",
+        json!({"scenario": "serials", "units": units, "components_per_unit": 5, "trace_ms": med(&tt), "trace_max_ms": (tt[tt.len() - 1] * 100.0).round() / 100.0, "recall_by_component_lot_ms": med(&rt), "recall_units_found": found})
     );
     Ok(())
 }

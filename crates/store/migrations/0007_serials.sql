@@ -36,7 +36,9 @@ CREATE TABLE unit_components (
 );
 CREATE INDEX unit_components_unit ON unit_components(unit_id);
 CREATE INDEX unit_components_lot ON unit_components(lot, product_id, unit_id);
-CREATE INDEX unit_components_serial ON unit_components(component_unit_id);
+-- Partial: most components have no serial; an index full of NULLs makes
+-- the planner scan the table for "which unit is this one built into".
+CREATE INDEX unit_components_serial ON unit_components(component_unit_id) WHERE component_unit_id IS NOT NULL;
 
 -- Every movement of a unit, for its trace card.
 CREATE TABLE unit_moves (
