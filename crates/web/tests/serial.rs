@@ -193,6 +193,16 @@ both_engines!(
             .await;
         assert_eq!(r.status, StatusCode::OK, "{}", r.text);
         assert_eq!(r.body["parts"].as_array().unwrap().len(), 1);
+        // And a board of another lot in place of the B-7 one.
+        let r = t
+            .post(
+                &format!("/api/v1/repairs/{rid}/parts"),
+                &t.admin,
+                json!({"product_id": p.board, "lot": "B-8", "replaces_lot": "B-7"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(stock(&t, &p.wh, &p.board).await, "7");
         for st in ["ready", "handed_back"] {
             let r = t
                 .post(
@@ -233,6 +243,8 @@ both_engines!(
                 "repair_in",
                 "component_removed",
                 "component_added",
+                "component_removed",
+                "component_added",
                 "repair_out",
                 "shipped"
             ]
@@ -253,9 +265,10 @@ both_engines!(
         assert_eq!(
             comps,
             vec![
-                ("Плата".to_string(), None, false),
+                ("Плата".to_string(), None, true),
                 ("Мотор".to_string(), Some("M-1".to_string()), true),
                 ("Мотор".to_string(), Some("M-3".to_string()), false),
+                ("Плата".to_string(), None, false),
             ]
         );
         assert_eq!(c["repairs"][0]["state"], "handed_back");
@@ -265,14 +278,27 @@ both_engines!(
         let r = t
             .get("/api/v1/recalls/search?component_lot=B-7", &t.admin)
             .await;
-        let serials: Vec<&str> = r
+        let found: Vec<(&str, bool)> = r
             .body
             .as_array()
             .unwrap()
             .iter()
-            .map(|u| u["serial"].as_str().unwrap())
+            .map(|u| {
+                (
+                    u["serial"].as_str().unwrap(),
+                    u["component_removed"].as_bool().unwrap(),
+                )
+            })
             .collect();
-        assert_eq!(serials, vec!["P-26-001", "P-26-002"]);
+        assert_eq!(
+            found,
+            vec![("P-26-001", true), ("P-26-002", false)],
+            "the replaced board still counts, marked"
+        );
+        let r = t
+            .get("/api/v1/recalls/search?component_lot=B-8", &t.admin)
+            .await;
+        assert_eq!(r.body.as_array().unwrap().len(), 1);
         let r = t
             .get("/api/v1/recalls/search?component_serial=M-1", &t.admin)
             .await;
