@@ -1420,6 +1420,92 @@ pub struct DefectCategory {
     pub name_en: String,
 }
 
+/// Writes a repair order for a unit (inside the caller's transaction):
+/// the document, the repair row with the warranty decided on `date`, the
+/// unit into repair. Returns the repair's id.
+pub(crate) async fn open_repair_tx(
+    tx: &mut Tx,
+    actor: &Actor,
+    facts: (i64, String, Option<String>, i64, String),
+    cp: Option<i64>,
+    wh: Option<i64>,
+    date: NaiveDate,
+    complaint: &str,
+) -> Result<i64> {
+    let (unit_id, state, shipped, months, sn) = facts;
+    let warranty = under_warranty(
+        shipped.as_deref().and_then(crate::input::parse_date),
+        months.max(0) as u32,
+        date,
+    );
+    // The client's manager is reminded when it is ready.
+    let manager: Option<i64> = match cp {
+        Some(cp) => sqlx::query_scalar("SELECT manager_id FROM counterparties WHERE id = $1")
+            .bind(cp)
+            .fetch_optional(&mut **tx)
+            .await?
+            .flatten(),
+        None => None,
+    };
+    let seq = next_doc_seq(&mut **tx, DocKind::Repair.code(), date.year()).await?;
+    let id = kupets_store::queries::insert(
+        tx,
+        "documents",
+        &[
+            ("kind", P::from(DocKind::Repair.code())),
+            ("year", P::from(date.year() as i64)),
+            ("seq", P::from(seq)),
+            (
+                "number",
+                P::from(doc_number(DocKind::Repair, date.year(), seq)),
+            ),
+            ("doc_date", P::from(date.to_string())),
+            ("state", P::from("draft")),
+            ("author_id", P::from(actor.id())),
+            ("responsible_id", P::from(manager.unwrap_or(actor.id()))),
+            ("counterparty_id", P::from(cp)),
+            ("warehouse_id", P::from(wh)),
+            ("comment", P::from(complaint)),
+            ("created_at", P::from(now())),
+        ],
+    )
+    .await?;
+    sqlx::query("INSERT INTO repairs (document_id, unit_id, state, complaint, warranty, warranty_auto, unit_state_before, received_date) VALUES ($1, $2, 'received', $3, $4, $4, $5, $6)")
+        .bind(id)
+        .bind(unit_id)
+        .bind(complaint)
+        .bind(warranty as i64)
+        .bind(&state)
+        .bind(date.to_string())
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE units SET state = 'repair' WHERE id = $1")
+        .bind(unit_id)
+        .execute(&mut **tx)
+        .await?;
+    add_move(
+        &mut **tx,
+        unit_id,
+        Some(id),
+        "repair_in",
+        &date.to_string(),
+        cp,
+        wh,
+        &complaint,
+    )
+    .await?;
+    audit(
+        &mut **tx,
+        Some(actor.id()),
+        "create",
+        "repair",
+        id,
+        &format!("{sn} warranty={warranty}"),
+    )
+    .await?;
+    Ok(id)
+}
+
 /// (id, state, customer, shipped date, warranty months, serial).
 type UnitFacts = (i64, String, Option<i64>, Option<String>, i64, String);
 
@@ -1535,76 +1621,8 @@ impl App {
             ));
         }
         let cp = cp_in.or(ucp);
-        let warranty = under_warranty(
-            shipped.as_deref().and_then(crate::input::parse_date),
-            months.max(0) as u32,
-            date,
-        );
-        // The client's manager is reminded when it is ready.
-        let manager: Option<i64> = match cp {
-            Some(cp) => sqlx::query_scalar("SELECT manager_id FROM counterparties WHERE id = $1")
-                .bind(cp)
-                .fetch_optional(&mut *tx)
-                .await?
-                .flatten(),
-            None => None,
-        };
-        let seq = next_doc_seq(&mut tx, DocKind::Repair.code(), date.year()).await?;
-        let id = kupets_store::queries::insert(
-            &mut tx,
-            "documents",
-            &[
-                ("kind", P::from(DocKind::Repair.code())),
-                ("year", P::from(date.year() as i64)),
-                ("seq", P::from(seq)),
-                (
-                    "number",
-                    P::from(doc_number(DocKind::Repair, date.year(), seq)),
-                ),
-                ("doc_date", P::from(date.to_string())),
-                ("state", P::from("draft")),
-                ("author_id", P::from(actor.id())),
-                ("responsible_id", P::from(manager.unwrap_or(actor.id()))),
-                ("counterparty_id", P::from(cp)),
-                ("warehouse_id", P::from(wh)),
-                ("comment", P::from(complaint.as_str())),
-                ("created_at", P::from(now())),
-            ],
-        )
-        .await?;
-        sqlx::query("INSERT INTO repairs (document_id, unit_id, state, complaint, warranty, warranty_auto, unit_state_before, received_date) VALUES ($1, $2, 'received', $3, $4, $4, $5, $6)")
-            .bind(id)
-            .bind(unit_id)
-            .bind(&complaint)
-            .bind(warranty as i64)
-            .bind(&state)
-            .bind(date.to_string())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE units SET state = 'repair' WHERE id = $1")
-            .bind(unit_id)
-            .execute(&mut *tx)
-            .await?;
-        add_move(
-            &mut tx,
-            unit_id,
-            Some(id),
-            "repair_in",
-            &date.to_string(),
-            cp,
-            wh,
-            &complaint,
-        )
-        .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "create",
-            "repair",
-            id,
-            &format!("{sn} warranty={warranty}"),
-        )
-        .await?;
+        let facts = (unit_id, state, shipped, months, sn);
+        let id = open_repair_tx(&mut tx, actor, facts, cp, wh, date, &complaint).await?;
         let r = load_repair(&mut tx, id).await?;
         tx.commit().await?;
         Ok(r)
@@ -2685,4 +2703,40 @@ impl App {
                 .collect(),
         })
     }
+}
+
+/// A return marked "to repair" opens a repair order for each unit it takes
+/// back, received on the return's date.
+pub(crate) async fn returned_to_repair(
+    tx: &mut Tx,
+    actor: &Actor,
+    doc: &kupets_store::model::Document,
+) -> Result<()> {
+    let flag: i64 = sqlx::query_scalar("SELECT to_repair FROM documents WHERE id = $1")
+        .bind(doc.id)
+        .fetch_one(&mut **tx)
+        .await?;
+    if flag == 0 {
+        return Ok(());
+    }
+    let date = crate::input::parse_date(&doc.date).unwrap_or_else(today);
+    for (u, _) in doc_units(tx, doc.id).await? {
+        let facts: UnitFacts = sqlx::query_as("SELECT u.id, u.state, u.counterparty_id, u.shipped_date, p.warranty_months, u.serial FROM units u JOIN products p ON p.id = u.product_id WHERE u.id = $1")
+            .bind(u)
+            .fetch_one(&mut **tx)
+            .await?;
+        let (id, state, _, shipped, months, sn) = facts;
+        let note = format!("Возврат {}: {}", doc.number, doc.comment);
+        open_repair_tx(
+            tx,
+            actor,
+            (id, state, shipped, months, sn),
+            doc.counterparty_id,
+            doc.warehouse_id,
+            date,
+            note.trim_end_matches(": "),
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -71,6 +71,10 @@ pub struct TradeDocInput {
     /// Customer returns: the customer is owed a replacement.
     #[serde(default, deserialize_with = "lenient")]
     pub replacement_required: Option<String>,
+    /// Customer returns of serial-numbered units: open a repair order for
+    /// each unit when posted (instead of just taking it back to stock).
+    #[serde(default, deserialize_with = "lenient")]
+    pub to_repair: Option<String>,
     /// Shipments: the customer return (marked "replacement required") whose
     /// replacement this ships; posting it ends the return's reminder.
     #[serde(default, deserialize_with = "lenient")]
@@ -665,6 +669,10 @@ impl App {
                 ("base_id", P::from(base.map(|b| b.0))),
                 ("replacement_required", P::from(replacement)),
                 ("replacement_for_id", P::from(replacement_for)),
+                (
+                    "to_repair",
+                    P::from(kind == DocKind::Return && crate::input::truthy(&input.to_repair)),
+                ),
                 ("doc_date", P::from(date.to_string())),
                 ("amount", P::from(total)),
                 ("comment", P::from(comment)),
@@ -1052,6 +1060,9 @@ impl App {
         }
         if matches!(kind, DocKind::Shipment | DocKind::Return) {
             crate::serial::post_units(&mut tx, &doc, kind).await?;
+        }
+        if kind == DocKind::Return {
+            crate::serial::returned_to_repair(&mut tx, actor, &doc).await?;
         }
         let settle = kind.settlement_sign() * doc.amount;
         if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {

@@ -123,3 +123,6 @@ CREATE TABLE recall_units (
     PRIMARY KEY (recall_id, unit_id)
 );
 CREATE INDEX recall_units_unit ON recall_units(unit_id);
+
+-- A customer return whose units go straight to repair (a repair order each).
+ALTER TABLE documents ADD COLUMN to_repair BIGINT NOT NULL DEFAULT 0;

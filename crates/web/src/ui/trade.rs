@@ -287,6 +287,7 @@ async fn form_page(
                     @if returns { dt { (lang.t("Документ-основание (id) *", "Base document (id) *")) } dd { input type="text" name="base_id" value=(v("base_id")); } }
                     @if p.kind.order_kind().is_some() { dt { (lang.t("Заказ (id)", "Order (id)")) } dd { input type="text" name="order_id" value=(v("order_id")); } }
                     @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true"; } }
+                    @if p.kind == DocKind::Return { dt { (lang.t("Сразу в ремонт", "Straight to repair")) } dd { input type="checkbox" name="to_repair" value="true"; " " span.muted { (lang.t("серийные изделия: заказ на ремонт на каждое", "serial units: a repair order for each")) } } }
                     @if p.kind == DocKind::Shipment { dt { (lang.t("Замена по возврату (id)", "Replaces return (id)")) } dd { input type="text" name="replacement_for_id" value=(v("replacement_for_id")); } }
                     dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; }
                 }
@@ -357,6 +358,7 @@ fn input_from(f: &Values) -> TradeDocInput {
         base_id: g("base_id"),
         replacement_required: g("replacement_required"),
         replacement_for_id: g("replacement_for_id"),
+        to_repair: g("to_repair"),
         comment: g("comment"),
         responsible_id: None,
         lines,
