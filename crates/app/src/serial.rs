@@ -1447,7 +1447,7 @@ pub(crate) async fn open_repair_tx(
             .flatten(),
         None => None,
     };
-    let seq = next_doc_seq(&mut **tx, DocKind::Repair.code(), date.year()).await?;
+    let seq = next_doc_seq(tx, DocKind::Repair.code(), date.year()).await?;
     let id = kupets_store::queries::insert(
         tx,
         "documents",
@@ -1484,18 +1484,18 @@ pub(crate) async fn open_repair_tx(
         .execute(&mut **tx)
         .await?;
     add_move(
-        &mut **tx,
+        tx,
         unit_id,
         Some(id),
         "repair_in",
         &date.to_string(),
         cp,
         wh,
-        &complaint,
+        complaint,
     )
     .await?;
     audit(
-        &mut **tx,
+        tx,
         Some(actor.id()),
         "create",
         "repair",
