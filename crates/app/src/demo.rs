@@ -6,6 +6,7 @@ use crate::auth::hash_password;
 use crate::{App, AppError, Result};
 use chrono::Datelike;
 use kupets_domain::inn::complete_inn10;
+use kupets_domain::DocKind;
 use kupets_store::now;
 use kupets_store::queries::{audit, insert, P};
 
@@ -773,11 +774,98 @@ impl App {
         }
         audit(&mut tx, None, "demo", "database", "", "demo company loaded").await?;
         tx.commit().await?;
+        self.demo_serials(dr1, stroy).await?;
         Ok(DemoSummary {
             employees: LOGINS.len(),
             counterparties,
             products,
         })
+    }
+}
+
+impl App {
+    /// Serial-numbered drills through the real use cases, so the trace card,
+    /// repairs and recalls show something: six DR-1 made, two shipped to
+    /// ООО «Строй», one of them in repair.
+    async fn demo_serials(&self, dr1: i64, stroy: i64) -> Result<()> {
+        use crate::serial::{ProductionInput, RepairInput, RepairStateInput};
+        use crate::trade::{LineInput, TradeDocInput};
+        let row = sqlx::query(&format!(
+            "SELECT {} FROM employees WHERE login = 'admin'",
+            kupets_store::model::Employee::COLS
+        ))
+        .fetch_one(self.store.reader())
+        .await?;
+        let actor = crate::Actor {
+            employee: kupets_store::model::Employee::from_row(&row),
+            role: kupets_domain::Role::Admin,
+        };
+        let wh: i64 = sqlx::query_scalar("SELECT MIN(id) FROM warehouses")
+            .fetch_one(self.store.reader())
+            .await?;
+        let today = crate::today();
+        let made = self
+            .create_production(
+                &actor,
+                &ProductionInput {
+                    product_id: Some(dr1.to_string()),
+                    warehouse_id: Some(wh.to_string()),
+                    date: Some((today - chrono::Duration::days(30)).to_string()),
+                    batch: Some(format!("DR1-{}", today.format("%y%m"))),
+                    count: Some("6".into()),
+                    serial_pattern: Some(format!("DR1-{}-####", today.format("%y"))),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        let made = self.post_production(&actor, made.document.id).await?;
+        let serials: Vec<String> = made
+            .units
+            .iter()
+            .take(2)
+            .map(|u| u.serial.clone())
+            .collect();
+        let sh = self
+            .create_trade_doc(
+                &actor,
+                DocKind::Shipment,
+                &TradeDocInput {
+                    counterparty_id: Some(stroy.to_string()),
+                    warehouse_id: Some(wh.to_string()),
+                    date: Some((today - chrono::Duration::days(20)).to_string()),
+                    lines: vec![LineInput {
+                        product_id: Some(dr1.to_string()),
+                        qty: Some("2".into()),
+                        serials: serials.clone(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
+                },
+            )
+            .await?;
+        self.post_trade_doc(&actor, DocKind::Shipment, sh.document.id)
+            .await?;
+        let rp = self
+            .open_repair(
+                &actor,
+                &RepairInput {
+                    serial: serials.first().cloned(),
+                    warehouse_id: Some(wh.to_string()),
+                    date: Some((today - chrono::Duration::days(3)).to_string()),
+                    complaint: Some("Искрит щётка, перегревается".into()),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        self.set_repair_state(
+            &actor,
+            rp.id,
+            &RepairStateInput {
+                state: Some("diagnosis".into()),
+            },
+        )
+        .await?;
+        Ok(())
     }
 }
 

@@ -885,7 +885,19 @@ both_engines!(demo_data_loads_once, |t: TestApp| async move {
         .find(|p| p["price_type_code"] == "retail")
         .unwrap();
     assert_eq!(retail["price"], "10000.00");
-    demo.login("ivanova", "demo").await;
+    // Drills with serials, two shipped, one in repair; reminders for today.
+    let units = demo.get("/api/v1/units?serial=DR1-", &tok).await;
+    assert_eq!(units.body.as_array().unwrap().len(), 6, "{}", units.text);
+    let repairs = demo.get("/api/v1/repairs", &tok).await;
+    assert_eq!(repairs.body[0]["state"], "diagnosis");
+    assert_eq!(repairs.body[0]["counterparty_name"], "ООО «Строй»");
+    let iv = demo.login("ivanova", "demo").await;
+    let today = demo.get("/api/v1/today", &iv).await;
+    assert!(
+        !today.body["reminders"].as_array().unwrap().is_empty(),
+        "{}",
+        today.text
+    );
 });
 
 #[tokio::test]
