@@ -422,6 +422,22 @@ both_engines!(warranty_edges_and_paid_repair, |t: TestApp| async move {
         );
     }
     assert_eq!(balance().await, "2000.00", "nothing until handed back");
+    // "Ready" reminds the client's manager (who created the client: the admin).
+    let reminders = || {
+        let t = &t;
+        async move {
+            t.get("/api/v1/today", &t.admin).await.body["reminders"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["document_id"].as_str().unwrap().to_string())
+                .collect::<Vec<String>>()
+        }
+    };
+    assert!(
+        reminders().await.contains(&paid),
+        "a ready repair is on Today"
+    );
     assert_eq!(
         t.post(
             &format!("/api/v1/repairs/{paid}/state"),
@@ -433,6 +449,7 @@ both_engines!(warranty_edges_and_paid_repair, |t: TestApp| async move {
         StatusCode::OK
     );
     assert_eq!(balance().await, "3500.00");
+    assert!(!reminders().await.contains(&paid), "handed back: off Today");
     // Warranty: the cost is kept, the customer pays nothing.
     t.put(
         &format!("/api/v1/repairs/{w}"),
