@@ -876,22 +876,15 @@ impl App {
             .map(|p| format!("($1, {p}, 0)"))
             .collect::<Vec<_>>()
             .join(", ");
-        queries::bind_all(
-            sqlx::query(&format!("INSERT INTO stock (warehouse_id, product_id, qty) VALUES {values} ON CONFLICT (warehouse_id, product_id) DO NOTHING")),
-            &params,
-        )
-        .execute(&mut **tx)
-        .await?;
-        let list = products.join(", ");
+        // One statement creates missing rows and reads (on PostgreSQL: locks,
+        // in product order) every row: an upsert that changes nothing.
         let rows = queries::bind_all(
-            sqlx::query(&format!(
-                "SELECT product_id, qty FROM stock WHERE warehouse_id = $1 AND product_id IN ({list}) ORDER BY product_id{}",
-                self.store.for_update()
-            )),
+            sqlx::query(&format!("INSERT INTO stock (warehouse_id, product_id, qty) VALUES {values} ON CONFLICT (warehouse_id, product_id) DO UPDATE SET qty = stock.qty RETURNING product_id, qty")),
             &params,
         )
         .fetch_all(&mut **tx)
         .await?;
+        let list = products.join(", ");
         let have: std::collections::HashMap<i64, i64> = rows
             .iter()
             .map(|r| (r.get::<i64, _>("product_id"), r.get::<i64, _>("qty")))
@@ -1058,17 +1051,20 @@ impl App {
         if sign != 0 {
             self.move_stock(&mut tx, &doc, &lines, sign).await?;
         }
-        if matches!(kind, DocKind::Shipment | DocKind::Return) {
+        if matches!(kind, DocKind::Shipment | DocKind::Return)
+            && lines.iter().any(|l| l.serial_tracked)
+        {
             crate::serial::post_units(&mut tx, &doc, kind).await?;
         }
-        if kind == DocKind::Return {
+        if kind == DocKind::Return && lines.iter().any(|l| l.serial_tracked) {
             crate::serial::returned_to_repair(&mut tx, actor, &doc).await?;
         }
         let settle = kind.settlement_sign() * doc.amount;
         if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {
             if kind == DocKind::Shipment {
+                // The counterparty row is locked first; the balance is summed
+                // only when there is a limit to check it against.
                 let (balance, limit): (i64, Option<i64>) = {
-                    let b: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?;
                     let l: Option<i64> = sqlx::query_scalar(&format!(
                         "SELECT credit_limit FROM counterparties WHERE id = $1{}",
                         self.store.for_update()
@@ -1076,6 +1072,11 @@ impl App {
                     .bind(cp)
                     .fetch_one(&mut *tx)
                     .await?;
+                    let b: i64 = if l.is_some() {
+                        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?
+                    } else {
+                        0
+                    };
                     (b, l)
                 };
                 if let Some(limit) = limit.filter(|l| balance + settle > *l) {
@@ -1112,13 +1113,14 @@ impl App {
             )
             .await?;
         }
+        let posted_at = now();
         queries::update(
             &mut tx,
             "documents",
             id,
             &[
                 ("state", P::from(next.code())),
-                ("posted_at", P::from(now())),
+                ("posted_at", P::from(posted_at.as_str())),
             ],
         )
         .await?;
@@ -1131,8 +1133,11 @@ impl App {
             &format!("amount={}", Money(doc.amount)),
         )
         .await?;
-        let d = self.doc_in_tx(&mut tx, kind, id, false).await?;
         tx.commit().await?;
+        // The row as written, without reading it back.
+        let mut d = doc;
+        d.state = next.code().to_string();
+        d.posted_at = Some(posted_at);
         Ok(d)
     }
 

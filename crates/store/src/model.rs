@@ -487,6 +487,8 @@ pub struct DocLine {
     pub product_name: String,
     pub sku: String,
     pub unit: String,
+    /// The product is tracked by serial numbers (its lines name serials).
+    pub serial_tracked: bool,
     #[serde(serialize_with = "ser::qty")]
     #[schema(value_type = String, example = "3")]
     pub qty: i64,
@@ -544,7 +546,7 @@ pub struct DocLine {
 }
 
 impl DocLine {
-    pub const COLS: &'static str = "l.id, l.line_no, l.product_id, p.name AS product_name, p.sku, p.unit, l.qty, l.price, l.amount, l.vat_rate, l.vat, l.base_line_id, l.closed_qty, l.close_reason, l.retail_price, l.base_price, l.auto_pct, l.special_pct, l.rule_kind, l.rule_id, l.pricing";
+    pub const COLS: &'static str = "l.id, l.line_no, l.product_id, p.name AS product_name, p.sku, p.unit, p.serial_tracked, l.qty, l.price, l.amount, l.vat_rate, l.vat, l.base_line_id, l.closed_qty, l.close_reason, l.retail_price, l.base_price, l.auto_pct, l.special_pct, l.rule_kind, l.rule_id, l.pricing";
     pub fn from_row(r: &dyn RowGet) -> Self {
         let retail_price: Option<i64> = col(r, "retail_price");
         let price: i64 = col(r, "price");
@@ -555,6 +557,7 @@ impl DocLine {
             product_name: col(r, "product_name"),
             sku: col(r, "sku"),
             unit: col(r, "unit"),
+            serial_tracked: flag(r, "serial_tracked"),
             qty: col(r, "qty"),
             price,
             amount: col(r, "amount"),
