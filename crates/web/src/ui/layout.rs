@@ -21,10 +21,10 @@ impl Lang {
 pub const CSS: &str = r#"
 *{box-sizing:border-box}body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;color:#1d2330;background:#f4f6f9}
 a{color:#1f5fbf;text-decoration:none}a:hover{text-decoration:underline}
-header.top{background:#1e2a3b;color:#fff;display:flex;align-items:center;gap:18px;padding:0 20px;height:48px}
+header.top{background:#1e2a3b;color:#fff;display:flex;flex-wrap:wrap;align-items:center;gap:6px 18px;padding:6px 20px;min-height:48px}header.top nav{display:flex;flex-wrap:wrap;row-gap:4px}
 header.top .brand{font-weight:700;letter-spacing:.5px;color:#fff;font-size:17px}
-header.top nav a{color:#cfd8e6;margin-right:14px;font-size:14px}header.top nav a.on,header.top nav a:hover{color:#fff}
-header.top .right{margin-left:auto;display:flex;gap:12px;align-items:center;font-size:13px;color:#cfd8e6}
+header.top nav a{color:#cfd8e6;margin-right:12px;font-size:14px;white-space:nowrap}header.top nav a.on,header.top nav a:hover{color:#fff}
+header.top .right{margin-left:auto;display:flex;flex-wrap:wrap;gap:6px 12px;align-items:center;font-size:13px;color:#cfd8e6}
 header.top .right a{color:#cfd8e6}
 header.top form{display:inline}header.top button{background:none;border:1px solid #55657d;color:#cfd8e6;border-radius:4px;padding:3px 9px;cursor:pointer}
 main{max-width:1200px;margin:22px auto;padding:0 20px}
