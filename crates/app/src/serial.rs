@@ -1004,6 +1004,109 @@ pub(crate) async fn line_serials(
     Ok(out)
 }
 
+/// Checks the serials of a receipt line of a serial-tracked product: one
+/// per unit, new for the product, not repeated.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn receipt_serials(
+    c: &mut Check,
+    tx: &mut Tx,
+    field: &str,
+    product: i64,
+    tracked: bool,
+    qty: i64,
+    serials: &[String],
+    taken: &mut Vec<(i64, String)>,
+) -> Result<Vec<String>> {
+    if !tracked {
+        if !serials.is_empty() {
+            c.err(
+                field,
+                "not_serial_tracked",
+                "Товар не учитывается по серийным номерам",
+                "The product is not serial-tracked",
+            );
+        }
+        return Ok(Vec::new());
+    }
+    let wanted = if qty % 1000 == 0 { qty / 1000 } else { -1 };
+    if wanted != serials.len() as i64 {
+        c.err(
+            field,
+            "wrong_serial_count",
+            format!(
+                "Нужно серийных номеров: {}, указано: {}",
+                Qty(qty).to_api(),
+                serials.len()
+            ),
+            format!(
+                "{} serials needed, {} given",
+                Qty(qty).to_api(),
+                serials.len()
+            ),
+        );
+    }
+    let mut out = Vec::new();
+    for raw in serials {
+        let Ok(sn) = parse_serial(raw) else {
+            c.err(
+                field,
+                "invalid_serial",
+                "Пустой или неверный серийный номер",
+                "An empty or invalid serial",
+            );
+            continue;
+        };
+        if taken.iter().any(|t| t.0 == product && t.1 == sn) {
+            c.err(
+                field,
+                "duplicate_serial",
+                format!("Серийный номер {sn} указан дважды"),
+                format!("Serial {sn} is given twice"),
+            );
+            continue;
+        }
+        taken.push((product, sn.clone()));
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT id FROM units WHERE product_id = $1 AND serial = $2")
+                .bind(product)
+                .bind(&sn)
+                .fetch_optional(&mut **tx)
+                .await?;
+        if exists.is_some() {
+            c.err(
+                field,
+                "duplicate_serial",
+                format!("Единица с серийным номером {sn} уже есть"),
+                format!("A unit with serial {sn} exists"),
+            );
+        }
+        out.push(sn);
+    }
+    Ok(out)
+}
+
+/// Removes the `incoming` units a draft receipt made for its lines (when
+/// the draft's lines are rewritten).
+pub(crate) async fn drop_incoming(tx: &mut Tx, doc: i64) -> Result<()> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        "SELECT u.id FROM line_units lu JOIN document_lines l ON l.id = lu.line_id JOIN units u ON u.id = lu.unit_id WHERE l.document_id = $1 AND u.state = 'incoming'",
+    )
+    .bind(doc)
+    .fetch_all(&mut **tx)
+    .await?;
+    for id in ids {
+        sqlx::query("DELETE FROM line_units WHERE unit_id = $1")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+        sqlx::query("DELETE FROM units WHERE id = $1 AND state = 'incoming'")
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The units named on a document's lines.
 async fn doc_units(tx: &mut Tx, doc: i64) -> Result<Vec<(i64, String)>> {
     Ok(sqlx::query_as(
@@ -1026,6 +1129,14 @@ pub(crate) async fn post_units(
     let wh = doc.warehouse_id;
     for (u, sn) in units {
         let n = match kind {
+            DocKind::Receipt => sqlx::query("UPDATE units SET state = 'stock', warehouse_id = $1, production_date = $2, batch = $3 WHERE id = $4 AND state = 'incoming'")
+                .bind(wh)
+                .bind(&doc.date)
+                .bind(&doc.number)
+                .bind(u)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected(),
             DocKind::Shipment => sqlx::query("UPDATE units SET state = 'customer', warehouse_id = NULL, counterparty_id = $1, shipment_id = $2, shipped_date = $3 WHERE id = $4 AND state = 'stock' AND warehouse_id = $5")
                 .bind(doc.counterparty_id)
                 .bind(doc.id)
@@ -1051,6 +1162,7 @@ pub(crate) async fn post_units(
             ));
         }
         let (mkind, note) = match (kind, doc.replacement_for_id) {
+            (DocKind::Receipt, _) => ("received", String::new()),
             (DocKind::Shipment, Some(r)) => ("shipped", format!("замена по возврату {r}")),
             (DocKind::Shipment, None) => ("shipped", String::new()),
             _ => ("returned", String::new()),
@@ -1146,6 +1258,30 @@ pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
                     cp,
                     None,
                     "отмена возврата",
+                )
+                .await?;
+            }
+        }
+        Some(DocKind::Receipt) => {
+            for (u, sn) in doc_units(tx, doc_id).await? {
+                let n = sqlx::query("UPDATE units SET state = 'cancelled', warehouse_id = NULL WHERE id = $1 AND state = 'stock' AND warehouse_id = $2")
+                    .bind(u)
+                    .bind(wh)
+                    .execute(&mut **tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Err(moved(&sn));
+                }
+                add_move(
+                    tx,
+                    u,
+                    Some(doc_id),
+                    "cancelled",
+                    &date,
+                    None,
+                    wh,
+                    "отмена поступления",
                 )
                 .await?;
             }
@@ -2509,7 +2645,7 @@ async fn recall_units(conn: &mut Conn, k: &RecallCriteria) -> Result<Vec<RecallU
                 .join(", ");
             let rows = bind_all(
                 sqlx::query(&format!(
-                    "{UNIT_SQL} WHERE u.id IN ({list}) AND u.state <> 'cancelled'"
+                    "{UNIT_SQL} WHERE u.id IN ({list}) AND u.state NOT IN ('cancelled', 'incoming')"
                 )),
                 &params,
             )
@@ -2526,7 +2662,7 @@ async fn recall_units(conn: &mut Conn, k: &RecallCriteria) -> Result<Vec<RecallU
         }
     } else {
         let mut params: Vec<P> = Vec::new();
-        let mut conds = vec!["u.state <> 'cancelled'".to_string()];
+        let mut conds = vec!["u.state NOT IN ('cancelled', 'incoming')".to_string()];
         if let Some(p) = product {
             params.push(P::from(p));
             conds.push(format!("u.product_id = ${}", params.len()));

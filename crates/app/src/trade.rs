@@ -176,6 +176,9 @@ struct NewLine {
     pricing: Option<LinePricing>,
     /// Serial-numbered units named on the line.
     units: Vec<i64>,
+    /// Receipts: serials of units that arrive (made when the line is written,
+    /// waiting as `incoming` until the receipt is posted).
+    new_serials: Vec<String>,
 }
 
 /// How a sales line's price was decided (see `document_lines`).
@@ -464,6 +467,8 @@ impl App {
         let mut lines = Vec::new();
         let mut to_price = Vec::new();
         let mut taken_units: Vec<i64> = Vec::new();
+        let mut taken_serials: Vec<(i64, String)> = Vec::new();
+        let mut new_serials: Vec<String> = Vec::new();
         for (i, l) in input.lines.iter().enumerate() {
             let f = |name: &str| format!("lines[{i}].{name}");
             let product = c.id(&f("product_id"), &l.product_id);
@@ -607,13 +612,26 @@ impl App {
                     &mut taken_units,
                 )
                 .await?
+            } else if kind == DocKind::Receipt && product != 0 {
+                new_serials = crate::serial::receipt_serials(
+                    &mut c,
+                    tx,
+                    &f("serials"),
+                    product,
+                    tracked,
+                    qty,
+                    &l.serials,
+                    &mut taken_serials,
+                )
+                .await?;
+                Vec::new()
             } else {
                 if !l.serials.is_empty() {
                     c.err(
                         &f("serials"),
                         "serials_not_here",
-                        "Серийные номера указываются в отгрузках и возвратах от покупателей",
-                        "Serials are named on shipments and customer returns",
+                        "Серийные номера указываются в поступлениях, отгрузках и возвратах от покупателей",
+                        "Serials are named on receipts, shipments and customer returns",
                     );
                 }
                 Vec::new()
@@ -626,6 +644,7 @@ impl App {
                 base_line: Some(link).filter(|l| *l != 0),
                 pricing,
                 units,
+                new_serials: std::mem::take(&mut new_serials),
             });
         }
         if !to_price.is_empty() && cp != 0 {
@@ -683,6 +702,7 @@ impl App {
     }
 
     async fn write_lines(tx: &mut Tx, doc_id: i64, lines: &[NewLine]) -> Result<()> {
+        crate::serial::drop_incoming(tx, doc_id).await?;
         sqlx::query("DELETE FROM line_units WHERE line_id IN (SELECT id FROM document_lines WHERE document_id = $1)")
             .bind(doc_id)
             .execute(&mut **tx)
@@ -735,7 +755,24 @@ impl App {
                 ],
             )
             .await?;
-            for u in &l.units {
+            let mut units = l.units.clone();
+            for sn in &l.new_serials {
+                units.push(
+                    queries::insert(
+                        tx,
+                        "units",
+                        &[
+                            ("product_id", P::from(l.product)),
+                            ("serial", P::from(sn.as_str())),
+                            ("production_date", P::from("")),
+                            ("state", P::from("incoming")),
+                            ("created_at", P::from(now())),
+                        ],
+                    )
+                    .await?,
+                );
+            }
+            for u in &units {
                 sqlx::query("INSERT INTO line_units (line_id, unit_id) VALUES ($1, $2)")
                     .bind(line_id)
                     .bind(*u)
@@ -798,6 +835,8 @@ impl App {
         let mut tx = self.store.begin().await?;
         let doc = self.doc_in_tx(&mut tx, kind, id, true).await?;
         crate::document::check_draft(&doc)?;
+        // A draft receipt's own incoming serials are free again for its new lines.
+        crate::serial::drop_incoming(&mut tx, id).await?;
         let (_, cols, lines) = self.trade_cols(&mut tx, actor, kind, input).await?;
         queries::update(&mut tx, "documents", id, &cols).await?;
         Self::write_lines(&mut tx, id, &lines).await?;
@@ -1051,7 +1090,7 @@ impl App {
         if sign != 0 {
             self.move_stock(&mut tx, &doc, &lines, sign).await?;
         }
-        if matches!(kind, DocKind::Shipment | DocKind::Return)
+        if matches!(kind, DocKind::Shipment | DocKind::Return | DocKind::Receipt)
             && lines.iter().any(|l| l.serial_tracked)
         {
             crate::serial::post_units(&mut tx, &doc, kind).await?;

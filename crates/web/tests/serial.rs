@@ -886,3 +886,102 @@ both_engines!(serial_pages, |t: TestApp| async move {
     assert_eq!(d.status, StatusCode::OK);
     assert!(d.text.contains("Статистика дефектов"));
 });
+
+both_engines!(
+    serial_goods_received_from_a_supplier,
+    |t: TestApp| async move {
+        let p = plant(&t).await;
+        let sup = id(&created(
+            &t,
+            "/api/v1/counterparties",
+            json!({"name": "Дистрибьютор", "kind": "supplier"}),
+        )
+        .await);
+        let line = |serials: Value, qty: &str| json!({"counterparty_id": sup, "warehouse_id": p.wh, "date": "2026-06-01", "lines": [{"product_id": p.pump, "qty": qty, "price": "15000", "serials": serials}]});
+        // Count, repeats and existing serials are refused.
+        assert_eq!(
+            t.post("/api/v1/receipts", &t.admin, line(json!(["R-1"]), "2"))
+                .await
+                .body["errors"][0]["code"],
+            "wrong_serial_count"
+        );
+        assert_eq!(
+            t.post(
+                "/api/v1/receipts",
+                &t.admin,
+                line(json!(["R-1", "R-1"]), "2")
+            )
+            .await
+            .body["errors"][0]["code"],
+            "duplicate_serial"
+        );
+        // A draft holds its serials; rewriting it frees the old ones.
+        let d = created(&t, "/api/v1/receipts", line(json!(["R-1", "R-2"]), "2")).await;
+        let r = t
+            .put(
+                &format!("/api/v1/receipts/{}", id(&d)),
+                &t.admin,
+                line(json!(["R-2", "R-3"]), "2"),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(
+            t.post(
+                "/api/v1/receipts",
+                &t.admin,
+                line(json!(["R-3", "R-4"]), "2")
+            )
+            .await
+            .body["errors"][0]["code"],
+            "duplicate_serial"
+        );
+        ok(&t, &format!("/api/v1/receipts/{}/post", id(&d))).await;
+        let u = unit_of(&t, "R-3").await;
+        assert_eq!(
+            (u["state"].as_str(), u["batch"].as_str()),
+            (Some("stock"), d["number"].as_str())
+        );
+        assert_eq!(stock(&t, &p.wh, &p.pump).await, "2");
+        // The received units ship like made ones; then the receipt cannot be
+        // cancelled until the shipment is.
+        let sh = ship(&t, &p, "2026-06-02", &["R-2"]).await;
+        let r = t
+            .post(
+                &format!("/api/v1/receipts/{}/cancel", id(&d)),
+                &t.admin,
+                json!({"reason": "ошибка"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
+        let r = t
+            .post(
+                &format!("/api/v1/shipments/{}/cancel", id(&sh)),
+                &t.admin,
+                json!({"reason": "ошибка"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = t
+            .post(
+                &format!("/api/v1/receipts/{}/cancel", id(&d)),
+                &t.admin,
+                json!({"reason": "ошибка"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(stock(&t, &p.wh, &p.pump).await, "0");
+        let card = t
+            .get(
+                &format!("/api/v1/units/{}", u["id"].as_str().unwrap()),
+                &t.admin,
+            )
+            .await;
+        let kinds: Vec<&str> = card.body["moves"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, vec!["received", "cancelled"]);
+    }
+);

@@ -48,7 +48,8 @@ fn unit_state(lang: Lang, s: &str) -> &'static str {
         "repair" => lang.t("в ремонте", "in repair"),
         "consumed" => lang.t("встроен в изделие", "built in"),
         "scrapped" => lang.t("списан", "scrapped"),
-        "cancelled" => lang.t("производство отменено", "production cancelled"),
+        "cancelled" => lang.t("документ отменён", "document cancelled"),
+        "incoming" => lang.t("ожидается по поступлению", "incoming (draft receipt)"),
         _ => "",
     }
 }
@@ -121,6 +122,7 @@ async fn search(ui: UiActor, State(s): State<AppState>, Query(q): Query<SerialQu
 fn move_label(lang: Lang, k: &str) -> &'static str {
     match k {
         "produced" => lang.t("Произведён", "Produced"),
+        "received" => lang.t("Поступил", "Received"),
         "shipped" => lang.t("Отгружен", "Shipped"),
         "returned" => lang.t("Возвращён", "Returned"),
         "repair_in" => lang.t("Принят в ремонт", "Into repair"),

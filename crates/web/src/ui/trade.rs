@@ -272,7 +272,10 @@ async fn form_page(
     // Sales lines are priced by the discount rules; the author may only ask
     // for a special discount within their limit.
     let by_rules = matches!(p.kind, DocKind::SalesOrder | DocKind::Shipment);
-    let serials = matches!(p.kind, DocKind::Shipment | DocKind::Return);
+    let serials = matches!(
+        p.kind,
+        DocKind::Shipment | DocKind::Return | DocKind::Receipt
+    );
     let body = html! {
         p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
         h1 { (p.kind.label(lang.ru())) ": " (lang.t("новый документ", "new document")) }
