@@ -977,6 +977,27 @@ pub(crate) async fn line_serials(
                     );
                 }
             }
+            DocKind::SupplierReturn => {
+                let on_line: Option<i64> =
+                    match base_line {
+                        Some(bl) => sqlx::query_scalar(
+                            "SELECT unit_id FROM line_units WHERE line_id = $1 AND unit_id = $2",
+                        )
+                        .bind(bl)
+                        .bind(id)
+                        .fetch_optional(&mut **tx)
+                        .await?,
+                        None => None,
+                    };
+                if on_line.is_none() || state != "stock" || (wh.is_some() && uwh != wh) {
+                    c.err(
+                        field,
+                        "not_received_here",
+                        format!("{sn} не поступал по этой строке или его нет на складе"),
+                        format!("{sn} did not arrive on that line or is not in stock"),
+                    );
+                }
+            }
             _ => {
                 let on_line: Option<i64> =
                     match base_line {
@@ -1129,6 +1150,14 @@ pub(crate) async fn post_units(
     let wh = doc.warehouse_id;
     for (u, sn) in units {
         let n = match kind {
+            DocKind::SupplierReturn => sqlx::query(
+                "UPDATE units SET state = 'supplier', warehouse_id = NULL WHERE id = $1 AND state = 'stock' AND warehouse_id = $2",
+            )
+            .bind(u)
+            .bind(wh)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected(),
             DocKind::Receipt => sqlx::query("UPDATE units SET state = 'stock', warehouse_id = $1, production_date = $2, batch = $3 WHERE id = $4 AND state = 'incoming'")
                 .bind(wh)
                 .bind(&doc.date)
@@ -1163,6 +1192,7 @@ pub(crate) async fn post_units(
         }
         let (mkind, note) = match (kind, doc.replacement_for_id) {
             (DocKind::Receipt, _) => ("received", String::new()),
+            (DocKind::SupplierReturn, _) => ("returned_to_supplier", String::new()),
             (DocKind::Shipment, Some(r)) => ("shipped", format!("замена по возврату {r}")),
             (DocKind::Shipment, None) => ("shipped", String::new()),
             _ => ("returned", String::new()),
@@ -1258,6 +1288,32 @@ pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
                     cp,
                     None,
                     "отмена возврата",
+                )
+                .await?;
+            }
+        }
+        Some(DocKind::SupplierReturn) => {
+            for (u, sn) in doc_units(tx, doc_id).await? {
+                let n = sqlx::query(
+                    "UPDATE units SET state = 'stock', warehouse_id = $1 WHERE id = $2 AND state = 'supplier'",
+                )
+                .bind(wh)
+                .bind(u)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                if n == 0 {
+                    return Err(moved(&sn));
+                }
+                add_move(
+                    tx,
+                    u,
+                    Some(doc_id),
+                    "cancelled",
+                    &date,
+                    None,
+                    wh,
+                    "отмена возврата поставщику",
                 )
                 .await?;
             }

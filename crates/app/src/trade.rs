@@ -596,7 +596,11 @@ impl App {
                     p
                 }
             };
-            let units = if matches!(kind, DocKind::Shipment | DocKind::Return) && product != 0 {
+            let units = if matches!(
+                kind,
+                DocKind::Shipment | DocKind::Return | DocKind::SupplierReturn
+            ) && product != 0
+            {
                 crate::serial::line_serials(
                     &mut c,
                     tx,
@@ -607,7 +611,7 @@ impl App {
                     qty,
                     &l.serials,
                     wh,
-                    Some(link).filter(|l| *l != 0 && kind == DocKind::Return),
+                    Some(link).filter(|l| *l != 0 && kind.base_kind().is_some()),
                     cp,
                     &mut taken_units,
                 )
@@ -1090,8 +1094,10 @@ impl App {
         if sign != 0 {
             self.move_stock(&mut tx, &doc, &lines, sign).await?;
         }
-        if matches!(kind, DocKind::Shipment | DocKind::Return | DocKind::Receipt)
-            && lines.iter().any(|l| l.serial_tracked)
+        if matches!(
+            kind,
+            DocKind::Shipment | DocKind::Return | DocKind::Receipt | DocKind::SupplierReturn
+        ) && lines.iter().any(|l| l.serial_tracked)
         {
             crate::serial::post_units(&mut tx, &doc, kind).await?;
         }

@@ -983,5 +983,29 @@ both_engines!(
             .map(|m| m["kind"].as_str().unwrap())
             .collect();
         assert_eq!(kinds, vec!["received", "cancelled"]);
+        // A return to the supplier names serials that arrived on its line.
+        let rc = created(&t, "/api/v1/receipts", line(json!(["R-5", "R-6"]), "2")).await;
+        ok(&t, &format!("/api/v1/receipts/{}/post", id(&rc))).await;
+        let back = |serials: Value| json!({"counterparty_id": sup, "base_id": id(&rc), "lines": [{"product_id": p.pump, "qty": "1", "base_line_id": rc["lines"][0]["id"], "serials": serials}]});
+        let r = t
+            .post(
+                "/api/v1/supplier-returns",
+                &t.admin,
+                back(json!(["P-NOT-HERE"])),
+            )
+            .await;
+        assert_eq!(r.body["errors"][0]["code"], "unknown_serial");
+        let sr = created(&t, "/api/v1/supplier-returns", back(json!(["R-5"]))).await;
+        ok(&t, &format!("/api/v1/supplier-returns/{}/post", id(&sr))).await;
+        assert_eq!(unit_of(&t, "R-5").await["state"], "supplier");
+        let r = t
+            .post(
+                &format!("/api/v1/supplier-returns/{}/cancel", id(&sr)),
+                &t.admin,
+                json!({"reason": "ошибка"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(unit_of(&t, "R-5").await["state"], "stock");
     }
 );

@@ -50,6 +50,7 @@ fn unit_state(lang: Lang, s: &str) -> &'static str {
         "scrapped" => lang.t("списан", "scrapped"),
         "cancelled" => lang.t("документ отменён", "document cancelled"),
         "incoming" => lang.t("ожидается по поступлению", "incoming (draft receipt)"),
+        "supplier" => lang.t("возвращён поставщику", "returned to the supplier"),
         _ => "",
     }
 }
@@ -123,6 +124,7 @@ fn move_label(lang: Lang, k: &str) -> &'static str {
     match k {
         "produced" => lang.t("Произведён", "Produced"),
         "received" => lang.t("Поступил", "Received"),
+        "returned_to_supplier" => lang.t("Возвращён поставщику", "Returned to the supplier"),
         "shipped" => lang.t("Отгружен", "Shipped"),
         "returned" => lang.t("Возвращён", "Returned"),
         "repair_in" => lang.t("Принят в ремонт", "Into repair"),

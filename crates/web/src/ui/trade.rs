@@ -274,7 +274,7 @@ async fn form_page(
     let by_rules = matches!(p.kind, DocKind::SalesOrder | DocKind::Shipment);
     let serials = matches!(
         p.kind,
-        DocKind::Shipment | DocKind::Return | DocKind::Receipt
+        DocKind::Shipment | DocKind::Return | DocKind::Receipt | DocKind::SupplierReturn
     );
     let body = html! {
         p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
