@@ -310,3 +310,121 @@ both_engines!(
         assert_eq!(r.status, StatusCode::FORBIDDEN);
     }
 );
+
+both_engines!(drafts_are_edited_on_their_page, |t: TestApp| async move {
+    let a = &t.admin;
+    let cp = t
+        .post("/api/v1/counterparties", a, json!({"name": "Клиент"}))
+        .await
+        .id();
+    let wh = t
+        .post("/api/v1/warehouses", a, json!({"name": "Склад"}))
+        .await
+        .id();
+    let x = t
+        .post(
+            "/api/v1/products",
+            a,
+            json!({"sku": "X-1", "name": "Изделие"}),
+        )
+        .await
+        .id();
+    let y = t
+        .post(
+            "/api/v1/products",
+            a,
+            json!({"sku": "Y-1", "name": "Деталь"}),
+        )
+        .await
+        .id();
+    t.set_retail(&x, "2025-01-01", "100").await;
+    t.set_retail(&y, "2025-01-01", "10").await;
+    let o = t.post("/api/v1/sales-orders", a, json!({"counterparty_id": cp, "lines": [{"product_id": x, "qty": "2"}, {"product_id": y, "qty": "5"}]})).await;
+    let order = o.id();
+    let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+    let form = t
+        .page(&format!("/sales-orders/{order}/edit"), &cookie)
+        .await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(
+        form.text.contains("name=\"l1_qty\" value=\"5\""),
+        "both lines are in the form"
+    );
+    let csrf = csrf_of(&form.text);
+    // Change a quantity and drop the second line.
+    let r = t
+        .form(
+            &format!("/sales-orders/{order}"),
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("counterparty_id", &cp),
+                ("l0_product", &x),
+                ("l0_qty", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let v = t
+        .get(&format!("/api/v1/sales-orders/{order}/lines"), a)
+        .await;
+    assert_eq!(v.body["lines"].as_array().unwrap().len(), 1);
+    assert_eq!(v.body["amount"], "300.00");
+    // A refusal shows the form again with the message.
+    let r = t
+        .form(
+            &format!("/sales-orders/{order}"),
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("counterparty_id", &cp),
+                ("l0_product", &x),
+                ("l0_qty", "-1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    // A shipment made from the order keeps its order line when edited.
+    t.send(
+        axum::http::Method::POST,
+        &format!("/api/v1/sales-orders/{order}/post"),
+        a,
+        None,
+        &[],
+    )
+    .await;
+    let rc = t.post("/api/v1/receipts", a, json!({"counterparty_id": cp, "warehouse_id": wh, "lines": [{"product_id": x, "qty": "10", "price": "50"}]})).await.id();
+    t.send(
+        axum::http::Method::POST,
+        &format!("/api/v1/receipts/{rc}/post"),
+        a,
+        None,
+        &[],
+    )
+    .await;
+    let oline = v.body["lines"][0]["id"].as_str().unwrap().to_string();
+    let sh = t.post("/api/v1/shipments", a, json!({"counterparty_id": cp, "warehouse_id": wh, "order_id": order, "lines": [{"product_id": x, "qty": "1", "order_line_id": oline}]})).await.id();
+    let form = t.page(&format!("/shipments/{sh}/edit"), &cookie).await;
+    assert!(form
+        .text
+        .contains(&format!("name=\"l0_line\" value=\"{oline}\"")));
+    let r = t
+        .form(
+            &format!("/shipments/{sh}"),
+            &cookie,
+            &[
+                ("csrf", &csrf),
+                ("counterparty_id", &cp),
+                ("warehouse_id", &wh),
+                ("order_id", &order),
+                ("l0_product", &x),
+                ("l0_qty", "2"),
+                ("l0_line", &oline),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let s = t.get(&format!("/api/v1/shipments/{sh}"), a).await;
+    assert_eq!(s.body["lines"][0]["base_line_id"], oline.as_str());
+    assert_eq!(s.body["lines"][0]["qty"], "2");
+});

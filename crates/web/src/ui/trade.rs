@@ -66,6 +66,8 @@ pub const PAGES: [KindPage; 6] = [
 ];
 
 const ROWS: usize = 6;
+/// The most lines a form carries.
+const MAX_ROWS: usize = 500;
 
 fn page_of(kind: DocKind) -> Option<KindPage> {
     PAGES.iter().copied().find(|p| p.kind == kind)
@@ -107,7 +109,12 @@ pub fn routes(mut r: Router<AppState>) -> Router<AppState> {
             )
             .route(
                 &format!("/{}/{{id}}", p.seg),
-                get(move |ui, s, id| show(p, ui, s, id)),
+                get(move |ui, s, id| show(p, ui, s, id))
+                    .post(move |ui, s, id, f| update(p, ui, s, id, f)),
+            )
+            .route(
+                &format!("/{}/{{id}}/edit", p.seg),
+                get(move |ui, s, id| edit_form(p, ui, s, id)),
             )
             .route(
                 &format!("/{}/{{id}}/print", p.seg),
@@ -250,8 +257,18 @@ async fn form_page(
     s: &AppState,
     values: &Values,
     error: Option<String>,
+    edit: Option<i64>,
 ) -> Response {
     let lang = current_lang();
+    // Room for every line of a draft being edited, and two more.
+    let rows = (0..MAX_ROWS)
+        .filter(|i| values.contains_key(&format!("l{i}_product")))
+        .max()
+        .map_or(ROWS, |m| (m + 3).max(ROWS));
+    let action = match edit {
+        Some(id) => format!("/{}/{id}", p.seg),
+        None => format!("/{}", p.seg),
+    };
     let cps = opts(
         &names(
             &s.app,
@@ -278,9 +295,9 @@ async fn form_page(
     );
     let body = html! {
         p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
-        h1 { (p.kind.label(lang.ru())) ": " (lang.t("новый документ", "new document")) }
+        h1 { (p.kind.label(lang.ru())) ": " @if edit.is_some() { (lang.t("черновик", "draft")) } @else { (lang.t("новый документ", "new document")) } }
         @if let Some(e) = &error { div.alert { (e) } }
-        form method="post" action=(format!("/{}", p.seg)) {
+        form method="post" action=(action) {
             input type="hidden" name="csrf" value=(ui.csrf);
             div.card {
                 dl.props {
@@ -289,17 +306,21 @@ async fn form_page(
                     dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(v("date")); }
                     @if returns { dt { (lang.t("Документ-основание (id) *", "Base document (id) *")) } dd { input type="text" name="base_id" value=(v("base_id")); } }
                     @if p.kind.order_kind().is_some() { dt { (lang.t("Заказ (id)", "Order (id)")) } dd { input type="text" name="order_id" value=(v("order_id")); } }
-                    @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true"; } }
-                    @if p.kind == DocKind::Return { dt { (lang.t("Сразу в ремонт", "Straight to repair")) } dd { input type="checkbox" name="to_repair" value="true"; " " span.muted { (lang.t("серийные изделия: заказ на ремонт на каждое", "serial units: a repair order for each")) } } }
+                    @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true" checked[v("replacement_required") == "true"]; } }
+                    @if p.kind == DocKind::Return { dt { (lang.t("Сразу в ремонт", "Straight to repair")) } dd { input type="checkbox" name="to_repair" value="true" checked[v("to_repair") == "true"]; " " span.muted { (lang.t("серийные изделия: заказ на ремонт на каждое", "serial units: a repair order for each")) } } }
                     @if p.kind == DocKind::Shipment { dt { (lang.t("Замена по возврату (id)", "Replaces return (id)")) } dd { input type="text" name="replacement_for_id" value=(v("replacement_for_id")); } }
                     dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; }
                 }
             }
             table.list {
                 tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } @if serials { th { (lang.t("Серийные номера", "Serials")) } } th { @if returns { (lang.t("Строка основания (id)", "Base line (id)")) } @else if by_rules { (lang.t("Спец. скидка, %", "Special discount, %")) } @else { (lang.t("Цена, ₽", "Price, ₽")) } } }
-                @for i in 0..ROWS {
+                @for i in 0..rows {
                     tr {
-                        td { (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), true)) }
+                        td {
+                            (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), true))
+                            // A line fulfilling an order line keeps the link when edited.
+                            @if !v(&format!("l{i}_line")).is_empty() { input type="hidden" name=(format!("l{i}_line")) value=(v(&format!("l{i}_line"))); }
+                        }
                         td { input type="text" name=(format!("l{i}_qty")) value=(v(&format!("l{i}_qty"))) size="8"; }
                         @if serials { td { input type="text" name=(format!("l{i}_serials")) value=(v(&format!("l{i}_serials"))) placeholder=(lang.t("через пробел; можно сканером", "space separated; scanner welcome")); } }
                         td { @if returns { input type="text" name=(format!("l{i}_base")) value=(v(&format!("l{i}_base"))) size="8"; } @else if by_rules { input type="text" name=(format!("l{i}_special")) value=(v(&format!("l{i}_special"))) size="6"; } @else { input type="text" name=(format!("l{i}_price")) value=(v(&format!("l{i}_price"))) size="10"; } }
@@ -336,12 +357,12 @@ async fn new_form(
     if let Some(r) = q.replacement_for_id {
         v.insert("replacement_for_id".into(), r);
     }
-    form_page(p, &ui, &s, &v, None).await
+    form_page(p, &ui, &s, &v, None, None).await
 }
 
 fn input_from(f: &Values) -> TradeDocInput {
     let g = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
-    let lines = (0..ROWS)
+    let lines = (0..MAX_ROWS)
         .filter(|i| g(&format!("l{i}_product")).is_some() || g(&format!("l{i}_qty")).is_some())
         .map(|i| LineInput {
             product_id: g(&format!("l{i}_product")),
@@ -349,7 +370,7 @@ fn input_from(f: &Values) -> TradeDocInput {
             price: g(&format!("l{i}_price")),
             special_discount: g(&format!("l{i}_special")),
             serials: split_serials(&g(&format!("l{i}_serials")).unwrap_or_default()),
-            order_line_id: None,
+            order_line_id: g(&format!("l{i}_line")),
             base_line_id: g(&format!("l{i}_base")),
         })
         .collect();
@@ -384,11 +405,137 @@ async fn create(
     {
         Ok(d) => Redirect::to(&format!("/{}/{}", p.seg, d.document.id)).into_response(),
         Err(e @ AppError::Validation(_)) => {
-            let mut resp = form_page(p, &ui, &s, &f, Some(e.message(current_lang().ru()))).await;
+            let mut resp =
+                form_page(p, &ui, &s, &f, Some(e.message(current_lang().ru())), None).await;
             *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             resp
         }
         Err(e) => error_page(current_lang(), &e),
+    }
+}
+
+/// A draft's values as its form shows them.
+async fn values_of_doc(s: &AppState, doc: &kupets_app::trade::TradeDoc) -> Values {
+    let d = &doc.document;
+    let mut v = Values::new();
+    let opt = |x: Option<i64>| x.map(|x| x.to_string()).unwrap_or_default();
+    v.insert("counterparty_id".into(), opt(d.counterparty_id));
+    v.insert("warehouse_id".into(), opt(d.warehouse_id));
+    v.insert("date".into(), d.date.clone());
+    v.insert("order_id".into(), opt(d.order_id));
+    v.insert("base_id".into(), opt(d.base_id));
+    v.insert("replacement_for_id".into(), opt(d.replacement_for_id));
+    v.insert("comment".into(), d.comment.clone());
+    if d.replacement_required {
+        v.insert("replacement_required".into(), "true".into());
+    }
+    let flags: Vec<i64> = s
+        .app
+        .store
+        .read_rows(
+            "SELECT to_repair AS n FROM documents WHERE id = $1".into(),
+            vec![kupets_store::queries::P::from(d.id)],
+            |r| r.int("n"),
+        )
+        .await
+        .unwrap_or_default();
+    if flags.first() == Some(&1) {
+        v.insert("to_repair".into(), "true".into());
+    }
+    let serials: Vec<(i64, String)> = s
+        .app
+        .store
+        .read_rows(
+            "SELECT lu.line_id AS line, u.serial FROM line_units lu JOIN document_lines l ON l.id = lu.line_id JOIN units u ON u.id = lu.unit_id WHERE l.document_id = $1 ORDER BY u.id".into(),
+            vec![kupets_store::queries::P::from(d.id)],
+            |r| (r.int("line"), r.text("serial")),
+        )
+        .await
+        .unwrap_or_default();
+    let by_rules = matches!(
+        DocKind::parse(&d.kind),
+        Some(DocKind::SalesOrder | DocKind::Shipment)
+    );
+    for (i, l) in doc.lines.iter().enumerate() {
+        v.insert(format!("l{i}_product"), l.product_id.to_string());
+        v.insert(format!("l{i}_qty"), kupets_domain::Qty(l.qty).to_api());
+        if by_rules {
+            if l.special_pct > 0 {
+                v.insert(
+                    format!("l{i}_special"),
+                    kupets_domain::Percent(l.special_pct).to_api(),
+                );
+            }
+        } else {
+            v.insert(format!("l{i}_price"), Money(l.price).to_api());
+        }
+        if let Some(b) = l.base_line_id {
+            // A return's line names its base line; a shipment's, its order line.
+            if DocKind::parse(&d.kind).is_some_and(|k| k.base_kind().is_some()) {
+                v.insert(format!("l{i}_base"), b.to_string());
+            } else {
+                v.insert(format!("l{i}_line"), b.to_string());
+            }
+        }
+        let sn: Vec<&str> = serials
+            .iter()
+            .filter(|x| x.0 == l.id)
+            .map(|x| x.1.as_str())
+            .collect();
+        if !sn.is_empty() {
+            v.insert(format!("l{i}_serials"), sn.join(" "));
+        }
+    }
+    v
+}
+
+async fn edit_form(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+) -> Response {
+    let lang = current_lang();
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let doc = match s.app.get_trade_doc(&ui.actor, p.kind, id).await {
+        Ok(d) => d,
+        Err(e) => return error_page(lang, &e),
+    };
+    if doc.document.state != "draft" {
+        return Redirect::to(&format!("/{}/{id}", p.seg)).into_response();
+    }
+    let v = values_of_doc(&s, &doc).await;
+    form_page(p, &ui, &s, &v, None, Some(id)).await
+}
+
+async fn update(
+    p: KindPage,
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
+    let lang = current_lang();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    match s
+        .app
+        .update_trade_doc(&ui.actor, p.kind, id, &input_from(&f))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!("/{}/{id}", p.seg)).into_response(),
+        Err(e @ AppError::Validation(_)) => {
+            let mut resp = form_page(p, &ui, &s, &f, Some(e.message(lang.ru())), Some(id)).await;
+            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            resp
+        }
+        Err(e) => error_page(lang, &e),
     }
 }
 
@@ -513,6 +660,7 @@ async fn show(
         }
         div.toolbar style="margin-top:14px" {
             a.btn.light href=(format!("/{}/{}/print", p.seg, d.id)) { (lang.t("Печатная форма", "Printable form")) }
+            @if d.state == "draft" && can { a.btn.light href=(format!("/{}/{}/edit", p.seg, d.id)) { (lang.t("Изменить черновик", "Edit the draft")) } }
             @if d.state == "draft" && can { (button_form(&format!("/{}/{}/post", p.seg, d.id), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
             @if d.state == "posted" && p.kind.is_order() && can && view.as_ref().is_some_and(|v| v.lines.iter().any(|l| l.remaining != "0")) {
                 a.btn href=(format!("/{}/{}/fulfil", p.seg, d.id)) { @if p.kind == DocKind::SalesOrder { (lang.t("Отгрузить", "Ship")) } @else { (lang.t("Принять", "Receive")) } }
