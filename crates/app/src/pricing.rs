@@ -18,7 +18,7 @@ use kupets_domain::pricing::{
 use kupets_domain::role::Right;
 use kupets_domain::{FieldError, Money, Percent, Qty, VatRate};
 use kupets_store::model::ser;
-use kupets_store::queries::{self, audit, bind_all, P};
+use kupets_store::queries::{self, audit, bind_all, placeholders, P};
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -625,14 +625,6 @@ async fn fill_promo_types(conn: &mut Conn, promos: &mut [Promotion]) -> Result<(
         }
     }
     Ok(())
-}
-
-/// `$from, $from+1, …` for an `IN` list of `n` values.
-fn placeholders(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 // ---------------------------------------------------------------- net purchases

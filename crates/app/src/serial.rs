@@ -882,25 +882,30 @@ async fn production_view(conn: &mut Conn, id: i64) -> Result<ProductionView> {
 
 // ------------------------------------------------------------------ serials on documents
 
-/// Checks the serials of a shipment or customer-return line: a
-/// serial-tracked product needs one serial per unit; a shipment ships units
-/// in stock at its warehouse; a return takes back units shipped on the line
-/// it returns and still at that customer.
-#[allow(clippy::too_many_arguments)]
-pub(crate) async fn line_serials(
+/// Whether a unit was named on the line a return reverses.
+async fn on_base_line(tx: &mut Tx, base_line: Option<i64>, unit: i64) -> Result<bool> {
+    let Some(bl) = base_line else {
+        return Ok(false);
+    };
+    let hit: Option<i64> =
+        sqlx::query_scalar("SELECT unit_id FROM line_units WHERE line_id = $1 AND unit_id = $2")
+            .bind(bl)
+            .bind(unit)
+            .fetch_optional(&mut **tx)
+            .await?;
+    Ok(hit.is_some())
+}
+
+/// What every serial list on a line shares: a plain product takes none; a
+/// serial-tracked one takes one per unit (whole quantities only); each is
+/// trimmed and checked. Returns the usable serials.
+fn serial_list(
     c: &mut Check,
-    tx: &mut Tx,
     field: &str,
-    kind: DocKind,
-    product: i64,
     tracked: bool,
     qty: i64,
     serials: &[String],
-    wh: Option<i64>,
-    base_line: Option<i64>,
-    cp: i64,
-    taken: &mut Vec<i64>,
-) -> Result<Vec<i64>> {
+) -> Vec<String> {
     if !tracked {
         if !serials.is_empty() {
             c.err(
@@ -910,7 +915,7 @@ pub(crate) async fn line_serials(
                 "The product is not serial-tracked",
             );
         }
-        return Ok(Vec::new());
+        return Vec::new();
     }
     let wanted = if qty % 1000 == 0 { qty / 1000 } else { -1 };
     if wanted != serials.len() as i64 {
@@ -931,15 +936,40 @@ pub(crate) async fn line_serials(
     }
     let mut out = Vec::new();
     for raw in serials {
-        let Ok(sn) = parse_serial(raw) else {
-            c.err(
+        match parse_serial(raw) {
+            Ok(sn) => out.push(sn),
+            Err(_) => c.err(
                 field,
                 "invalid_serial",
                 "Пустой или неверный серийный номер",
                 "An empty or invalid serial",
-            );
-            continue;
-        };
+            ),
+        }
+    }
+    out
+}
+
+/// Checks the serials of a shipment or return line: a shipment ships units
+/// in stock at its warehouse; a customer return takes back units shipped on
+/// the line it returns and still at that customer; a return to the supplier
+/// sends back units received on its line and still in stock.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn line_serials(
+    c: &mut Check,
+    tx: &mut Tx,
+    field: &str,
+    kind: DocKind,
+    product: i64,
+    tracked: bool,
+    qty: i64,
+    serials: &[String],
+    wh: Option<i64>,
+    base_line: Option<i64>,
+    cp: i64,
+    taken: &mut Vec<i64>,
+) -> Result<Vec<i64>> {
+    let mut out = Vec::new();
+    for sn in serial_list(c, field, tracked, qty, serials) {
         let unit: Option<(i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
             "SELECT id, state, warehouse_id, counterparty_id FROM units WHERE product_id = $1 AND serial = $2",
         )
@@ -978,18 +1008,10 @@ pub(crate) async fn line_serials(
                 }
             }
             DocKind::SupplierReturn => {
-                let on_line: Option<i64> =
-                    match base_line {
-                        Some(bl) => sqlx::query_scalar(
-                            "SELECT unit_id FROM line_units WHERE line_id = $1 AND unit_id = $2",
-                        )
-                        .bind(bl)
-                        .bind(id)
-                        .fetch_optional(&mut **tx)
-                        .await?,
-                        None => None,
-                    };
-                if on_line.is_none() || state != "stock" || (wh.is_some() && uwh != wh) {
+                if !on_base_line(tx, base_line, id).await?
+                    || state != "stock"
+                    || (wh.is_some() && uwh != wh)
+                {
                     c.err(
                         field,
                         "not_received_here",
@@ -999,18 +1021,10 @@ pub(crate) async fn line_serials(
                 }
             }
             _ => {
-                let on_line: Option<i64> =
-                    match base_line {
-                        Some(bl) => sqlx::query_scalar(
-                            "SELECT unit_id FROM line_units WHERE line_id = $1 AND unit_id = $2",
-                        )
-                        .bind(bl)
-                        .bind(id)
-                        .fetch_optional(&mut **tx)
-                        .await?,
-                        None => None,
-                    };
-                if on_line.is_none() || state != "customer" || (cp != 0 && ucp != Some(cp)) {
+                if !on_base_line(tx, base_line, id).await?
+                    || state != "customer"
+                    || (cp != 0 && ucp != Some(cp))
+                {
                     c.err(
                         field,
                         "not_shipped_here",
@@ -1038,45 +1052,8 @@ pub(crate) async fn receipt_serials(
     serials: &[String],
     taken: &mut Vec<(i64, String)>,
 ) -> Result<Vec<String>> {
-    if !tracked {
-        if !serials.is_empty() {
-            c.err(
-                field,
-                "not_serial_tracked",
-                "Товар не учитывается по серийным номерам",
-                "The product is not serial-tracked",
-            );
-        }
-        return Ok(Vec::new());
-    }
-    let wanted = if qty % 1000 == 0 { qty / 1000 } else { -1 };
-    if wanted != serials.len() as i64 {
-        c.err(
-            field,
-            "wrong_serial_count",
-            format!(
-                "Нужно серийных номеров: {}, указано: {}",
-                Qty(qty).to_api(),
-                serials.len()
-            ),
-            format!(
-                "{} serials needed, {} given",
-                Qty(qty).to_api(),
-                serials.len()
-            ),
-        );
-    }
     let mut out = Vec::new();
-    for raw in serials {
-        let Ok(sn) = parse_serial(raw) else {
-            c.err(
-                field,
-                "invalid_serial",
-                "Пустой или неверный серийный номер",
-                "An empty or invalid serial",
-            );
-            continue;
-        };
+    for sn in serial_list(c, field, tracked, qty, serials) {
         if taken.iter().any(|t| t.0 == product && t.1 == sn) {
             c.err(
                 field,
@@ -2695,10 +2672,7 @@ async fn recall_units(conn: &mut Conn, k: &RecallCriteria) -> Result<Vec<RecallU
         let ids: Vec<i64> = hits.iter().map(|h| h.0).collect();
         for chunk in ids.chunks(500) {
             let params: Vec<P> = chunk.iter().map(|i| P::from(*i)).collect();
-            let list = (1..=chunk.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
+            let list = kupets_store::queries::placeholders(1, chunk.len());
             let rows = bind_all(
                 sqlx::query(&format!(
                     "{UNIT_SQL} WHERE u.id IN ({list}) AND u.state NOT IN ('cancelled', 'incoming')"

@@ -13,7 +13,7 @@ use kupets_domain::role::Right;
 use kupets_domain::status::{days_overdue, funnel};
 use kupets_domain::{DocKind, FieldError, Money, Percent};
 use kupets_store::model::{ser, RowGet};
-use kupets_store::queries::{audit, bind_all, P};
+use kupets_store::queries::{audit, bind_all, placeholders, P};
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -380,13 +380,6 @@ fn status_row(r: &sqlx::any::AnyRow) -> Status {
 const STATUS_COLS: &str =
     "id, code, name_ru, name_en, kinds, is_reminder, funnel_stage, is_final, archived";
 
-fn ids_in(from: usize, n: usize) -> String {
-    (from..from + n)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 async fn all_statuses(conn: &mut Conn) -> Result<Vec<Status>> {
     let rows = sqlx::query(&format!(
         "SELECT {STATUS_COLS} FROM statuses ORDER BY COALESCE(funnel_stage, 1000), id"
@@ -405,7 +398,7 @@ async fn employee_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Str
     let rows = bind_all(
         sqlx::query(&format!(
             "SELECT id, name FROM employees WHERE id IN ({})",
-            ids_in(1, ids.len())
+            placeholders(1, ids.len())
         )),
         &params,
     )
@@ -448,7 +441,7 @@ impl App {
                 .read_rows(
                     format!(
                         "SELECT id, name FROM counterparties WHERE id IN ({})",
-                        ids_in(1, chunk.len())
+                        placeholders(1, chunk.len())
                     ),
                     chunk.iter().map(|i| P::from(*i)).collect(),
                     |r| (r.int("id"), r.text("name")),
@@ -827,7 +820,7 @@ impl App {
                  LEFT JOIN status_assignments a ON a.id = CASE WHEN s.latest_date > $1 THEN \
                    (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END \
                  WHERE d.responsible_id IN ({}) AND d.state <> 'cancelled'",
-                ids_in(2, people.len())
+                placeholders(2, people.len())
             );
             if let Some(k) = kind {
                 params.push(P::from(k.code()));
@@ -860,7 +853,7 @@ impl App {
                      WHERE d.kind = 'return' AND d.state = 'posted' AND d.replacement_required = 1 AND d.responsible_id IN ({}) AND d.doc_date <= ${} \
                      AND NOT EXISTS (SELECT 1 FROM documents r WHERE r.replacement_for_id = d.id AND r.kind = 'shipment' AND r.state = 'posted') \
                      ORDER BY d.doc_date, d.id",
-                    ids_in(1, people.len()),
+                    placeholders(1, people.len()),
                     people.len() + 1
                 );
                 system = bind_all(sqlx::query(&sql), &params)
@@ -1038,7 +1031,7 @@ impl App {
             params.extend(people.iter().map(|p| P::from(*p)));
             sql.push_str(&format!(
                 " AND d.responsible_id IN ({})",
-                ids_in(3, people.len().max(1))
+                placeholders(3, people.len().max(1))
             ));
             if people.is_empty() {
                 params.push(P::from(0i64));
@@ -1128,7 +1121,7 @@ impl App {
                 bind_all(
                     sqlx::query(&format!(
                         "UPDATE {table} SET {col} = $1 WHERE id IN ({})",
-                        ids_in(2, chunk.len())
+                        placeholders(2, chunk.len())
                     )),
                     &params,
                 )

@@ -72,15 +72,23 @@ pub fn bind_all<'a>(mut q: Q<'a>, params: &[P]) -> Q<'a> {
     q
 }
 
+/// `$from, $from+1, …`: placeholders for `n` values (an `IN` list, a row of
+/// `VALUES`), numbered from `from`.
+pub fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Inserts one row and returns its id. Column names come from code, never
 /// from input.
 pub async fn insert(conn: &mut AnyConnection, table: &str, cols: &[(&str, P)]) -> Result<i64> {
     let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
-    let marks: Vec<String> = (1..=cols.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "INSERT INTO {table} ({}) VALUES ({}) RETURNING id",
         names.join(", "),
-        marks.join(", ")
+        placeholders(1, cols.len())
     );
     let params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
     let row = bind_all(sqlx::query(&sql), &params).fetch_one(conn).await?;
