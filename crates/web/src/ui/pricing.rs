@@ -4,7 +4,7 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::{button_form, Values};
 use super::layout::{error_page, page};
-use super::trade::names;
+use super::trade::{names, opts, select};
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
@@ -155,19 +155,9 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
     let arch = |table: &str, id: i64| {
         html! { @if edit { (button_form(&format!("/pricing/{table}/{id}/archive"), csrf, lang.t("В архив", "Archive"), "btn light")) } }
     };
-    let sorted = |m: &HashMap<i64, String>| {
-        let mut v: Vec<(i64, String)> = m.iter().map(|(k, v)| (*k, v.clone())).collect();
-        v.sort_by(|a, b| a.1.cmp(&b.1));
-        v
-    };
-    let select = |name: &str, m: &HashMap<i64, String>, empty: &str, chosen: Option<i64>| {
-        html! {
-            select name=(name) {
-                option value="" { (empty) }
-                @for (id, n) in sorted(m) { option value=(id) selected[chosen == Some(id)] { (n) } }
-            }
-        }
-    };
+    let (groups, type_opts, cps, products) =
+        (opts(&groups), opts(&types), opts(&cps), opts(&products));
+    let chosen = cp.map(|c| c.to_string()).unwrap_or_default();
     let body = html! {
         h1 { (lang.t("Скидки и акции", "Discounts and promotions")) }
         p.muted { (lang.t(
@@ -240,11 +230,11 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
                         option value="product" { (lang.t("один товар", "one product")) }
                     }
                 }
-                label.l { (lang.t("Группа", "Group")) } div.f { (select("group_id", &groups, "—", None)) }
-                label.l { (lang.t("Товар", "Product")) } div.f { (select("product_id", &products, "—", None)) }
+                label.l { (lang.t("Группа", "Group")) } div.f { (select("group_id", &groups, "", "—")) }
+                label.l { (lang.t("Товар", "Product")) } div.f { (select("product_id", &products, "", "—")) }
                 label.l { "% *" } div.f { input type="text" name="pct" size="5"; }
                 label.l { (lang.t("Только для типов цен", "Only for price types")) } div.f {
-                    @for (id, n) in sorted(&types) { label { input type="checkbox" name="price_type_ids" value=(id); " " (n) } " " }
+                    @for (id, n) in &type_opts { label { input type="checkbox" name="price_type_ids" value=(id); " " (n) } " " }
                     div.hint { (lang.t("Ничего не отмечено — для всех; клиент без типа цен считается розничным", "None ticked: everyone; a client without a price type counts as retail")) }
                 }
                 div.actions { button.btn type="submit" { (lang.t("Добавить акцию", "Add promotion")) } }
@@ -253,7 +243,7 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
 
         h2 { (lang.t("Персональные скидки", "Personal discounts")) }
         form.inline method="get" action="/pricing" {
-            (select("counterparty_id", &cps, lang.t("Все клиенты", "All clients"), cp))
+            (select("counterparty_id", &cps, &chosen, lang.t("Все клиенты", "All clients")))
             button.btn.light type="submit" { (lang.t("Показать", "Show")) }
         }
         table.list {
@@ -273,8 +263,8 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
         @if edit {
             form.inline method="post" action="/pricing/personal" {
                 input type="hidden" name="csrf" value=(csrf);
-                (select("counterparty_id", &cps, lang.t("Клиент…", "Client…"), cp))
-                (select("group_id", &groups, lang.t("Все товары", "All products"), None))
+                (select("counterparty_id", &cps, &chosen, lang.t("Клиент…", "Client…")))
+                (select("group_id", &groups, "", lang.t("Все товары", "All products")))
                 input type="text" name="pct" placeholder="%" size="5";
                 button.btn type="submit" { (lang.t("Добавить скидку", "Add discount")) }
             }
@@ -461,11 +451,7 @@ async fn try_prices(
         "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 ORDER BY sku LIMIT 5000",
     )
     .await;
-    let sorted = |m: &HashMap<i64, String>| {
-        let mut v: Vec<(i64, String)> = m.iter().map(|(k, v)| (*k, v.clone())).collect();
-        v.sort_by(|a, b| a.1.cmp(&b.1));
-        v
-    };
+    let (cps, products) = (opts(&cps), opts(&products));
     let v = |k: &str| gq(k).unwrap_or_default();
     let date = gq("date").unwrap_or_else(|| kupets_app::today().to_string());
     let body = html! {
@@ -474,20 +460,14 @@ async fn try_prices(
         form method="get" action="/pricing/try" {
             div.card { dl.props {
                 dt { (lang.t("Клиент", "Client")) }
-                dd { select name="counterparty_id" {
-                    option value="" { (lang.t("Разовый розничный покупатель", "One-off retail buyer")) }
-                    @for (id, n) in sorted(&cps) { option value=(id) selected[v("counterparty_id") == id.to_string()] { (n) } }
-                } }
+                dd { (select("counterparty_id", &cps, &v("counterparty_id"), lang.t("Разовый розничный покупатель", "One-off retail buyer"))) }
                 dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(date); }
             } }
             table.list {
                 tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } th { (lang.t("Спец. скидка, %", "Special discount, %")) } }
                 @for i in 0..TRY_ROWS {
                     tr {
-                        td { select name=(format!("l{i}_product")) {
-                            option value="" { "—" }
-                            @for (id, n) in sorted(&products) { option value=(id) selected[v(&format!("l{i}_product")) == id.to_string()] { (n) } }
-                        } }
+                        td { (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), "—")) }
                         td { input type="text" name=(format!("l{i}_qty")) value=(v(&format!("l{i}_qty"))) size="8"; }
                         td { input type="text" name=(format!("l{i}_special")) value=(v(&format!("l{i}_special"))) size="6"; }
                     }

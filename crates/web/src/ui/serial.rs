@@ -5,7 +5,7 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::Values;
 use super::layout::{error_page, not_found_page, page, state_tag};
-use super::trade::{doc_href, names, split_serials};
+use super::trade::{doc_href, names, opts, select, split_serials};
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
@@ -237,12 +237,7 @@ async fn production_page(
     .await;
     let whs = names(&s.app, "SELECT id, name FROM warehouses WHERE archived = 0").await;
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
-    let sel = |name: &str, m: &HashMap<i64, String>| {
-        let mut items: Vec<(&i64, &String)> = m.iter().collect();
-        items.sort_by(|a, b| a.1.cmp(b.1));
-        let cur = g(name);
-        html! { select name=(name) { option value="" { "—" } @for (id, n) in items { option value=(id) selected[cur == id.to_string()] { (n) } } } }
-    };
+    let sel = |name: &str, m: &HashMap<i64, String>| select(name, &opts(m), &g(name), "—");
     let body = html! {
         h1 { (lang.t("Производство", "Production")) ": " (lang.t("новый документ", "new document")) }
         @if let Some(e) = &error { div.alert { (e) } }
@@ -449,8 +444,7 @@ async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Stri
         "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 LIMIT 5000",
     )
     .await;
-    let mut prods: Vec<(&i64, &String)> = products.iter().collect();
-    prods.sort_by(|a, b| a.1.cmp(b.1));
+    let prods = opts(&products);
     let statuses = super::status::status_block(lang, &ui, &s.app, id, DocKind::Repair).await;
     let can = ui.actor.can(Right::Repair);
     let body = html! {
@@ -629,10 +623,9 @@ async fn recalls(
         "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0",
     )
     .await;
-    let mut prods: Vec<(&i64, &String)> = tracked.iter().collect();
-    prods.sort_by(|a, b| a.1.cmp(b.1));
+    let prods = opts(&tracked);
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
-    let sel = |name: &str, cur: &str| html! { select name=(name) { option value="" { "—" } @for (id, n) in &prods { option value=(id) selected[cur == id.to_string()] { (n) } } } };
+    let sel = |name: &str, cur: &str| select(name, &prods, cur, "—");
     let query = super::forms::query(&[
         ("product_id", &v(&k.product_id)),
         ("from", &v(&k.from)),

@@ -349,15 +349,9 @@ async fn handover_view(
     done: Option<kupets_app::status::Handover>,
 ) -> Response {
     let people = names(&s.app, "SELECT id, name FROM employees").await;
-    let mut sorted: Vec<(i64, String)> = people.iter().map(|(k, v)| (*k, v.clone())).collect();
-    sorted.sort_by(|a, b| a.1.cmp(&b.1));
+    let people = super::trade::opts(&people);
     let sel = |name: &str, chosen: &Option<String>| {
-        html! {
-            select name=(name) {
-                option value="" { "—" }
-                @for (id, n) in &sorted { option value=(id) selected[chosen.as_deref() == Some(id.to_string().as_str())] { (n) } }
-            }
-        }
+        super::trade::select(name, &people, chosen.as_deref().unwrap_or(""), "—")
     };
     let list = |h: &kupets_app::status::Handover| {
         html! {

@@ -166,7 +166,8 @@ pub(crate) async fn names(app: &App, sql: &'static str) -> HashMap<i64, String> 
         .collect()
 }
 
-fn opts(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
+/// Id → name pairs sorted by name, for a select.
+pub(crate) fn opts(map: &HashMap<i64, String>) -> Vec<(i64, String)> {
     let mut v: Vec<(i64, String)> = map.iter().map(|(k, v)| (*k, v.clone())).collect();
     v.sort_by(|a, b| a.1.cmp(&b.1));
     v
@@ -242,10 +243,11 @@ struct NewQuery {
     replacement_for_id: Option<String>,
 }
 
-fn select(name: &str, items: &[(i64, String)], selected: &str, empty: bool) -> Markup {
+/// A select of `items` with an empty first choice labelled `empty`.
+pub(crate) fn select(name: &str, items: &[(i64, String)], selected: &str, empty: &str) -> Markup {
     html! {
         select name=(name) {
-            @if empty { option value="" { "—" } }
+            option value="" { (empty) }
             @for (id, label) in items { option value=(id) selected[id.to_string() == selected] { (label) } }
         }
     }
@@ -301,8 +303,8 @@ async fn form_page(
             input type="hidden" name="csrf" value=(ui.csrf);
             div.card {
                 dl.props {
-                    dt { (lang.t("Контрагент *", "Counterparty *")) } dd { (select("counterparty_id", &cps, &v("counterparty_id"), true)) }
-                    dt { (lang.t("Склад", "Warehouse")) } dd { (select("warehouse_id", &whs, &v("warehouse_id"), true)) }
+                    dt { (lang.t("Контрагент *", "Counterparty *")) } dd { (select("counterparty_id", &cps, &v("counterparty_id"), "—")) }
+                    dt { (lang.t("Склад", "Warehouse")) } dd { (select("warehouse_id", &whs, &v("warehouse_id"), "—")) }
                     dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(v("date")); }
                     @if returns { dt { (lang.t("Документ-основание (id) *", "Base document (id) *")) } dd { input type="text" name="base_id" value=(v("base_id")); } }
                     @if p.kind.order_kind().is_some() { dt { (lang.t("Заказ (id)", "Order (id)")) } dd { input type="text" name="order_id" value=(v("order_id")); } }
@@ -317,7 +319,7 @@ async fn form_page(
                 @for i in 0..rows {
                     tr {
                         td {
-                            (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), true))
+                            (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), "—"))
                             // A line fulfilling an order line keeps the link when edited.
                             @if !v(&format!("l{i}_line")).is_empty() { input type="hidden" name=(format!("l{i}_line")) value=(v(&format!("l{i}_line"))); }
                         }
@@ -797,7 +799,7 @@ async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, error: Option<Stri
             form.grid method="post" action="/payments" {
                 input type="hidden" name="csrf" value=(ui.csrf);
                 label.l { (lang.t("Направление", "Direction")) } div.f { select name="direction" { option value="in" selected[g("direction") != "out"] { (lang.t("Входящий (от контрагента)", "Incoming (from the counterparty)")) } option value="out" selected[g("direction") == "out"] { (lang.t("Исходящий (возврат денег, оплата поставщику)", "Outgoing (refund, paying a supplier)")) } } }
-                label.l { (lang.t("Контрагент *", "Counterparty *")) } div.f { (select("counterparty_id", &cps, &g("counterparty_id"), true)) }
+                label.l { (lang.t("Контрагент *", "Counterparty *")) } div.f { (select("counterparty_id", &cps, &g("counterparty_id"), "—")) }
                 label.l { (lang.t("Дата", "Date")) } div.f { input type="date" name="date" value=(g("date")); }
                 label.l { (lang.t("Сумма, ₽ *", "Amount, ₽ *")) } div.f { input type="text" name="amount" value=(g("amount")); }
                 label.l { (lang.t("Заказ (id)", "Order (id)")) } div.f { input type="text" name="order_id" value=(g("order_id")); }
@@ -1025,7 +1027,7 @@ async fn report_reconciliation(
     let cp = q.counterparty_id.clone().unwrap_or_default();
     let picker = html! {
         form.toolbar method="get" {
-            (select("counterparty_id", &cps, &cp, true))
+            (select("counterparty_id", &cps, &cp, "—"))
             input type="date" name="from" value=(from.to_string()); input type="date" name="to" value=(to.to_string());
             button.btn.light type="submit" { (lang.t("Сформировать", "Build")) }
         }
@@ -1236,7 +1238,7 @@ async fn fulfil_form(
         form method="post" action=(format!("/{}/{id}/fulfil", p.seg)) {
             input type="hidden" name="csrf" value=(ui.csrf);
             div.card { dl.props {
-                dt { (lang.t("Склад *", "Warehouse *")) } dd { (select("warehouse_id", &whs, &wh, true)) }
+                dt { (lang.t("Склад *", "Warehouse *")) } dd { (select("warehouse_id", &whs, &wh, "—")) }
                 dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(kupets_app::today().to_string()); }
             } }
             table.list {
