@@ -827,16 +827,20 @@ pub(crate) struct Priced {
 }
 
 impl Priced {
-    /// The explanation kept with a document line: every candidate.
-    pub fn explanation(&self) -> String {
-        let v: Vec<CandidateView> = self
-            .line
+    /// Every candidate considered, the winner marked.
+    fn views(&self) -> Vec<CandidateView> {
+        self.line
             .candidates
             .iter()
             .enumerate()
             .map(|(i, c)| CandidateView::of(c, Some(i) == self.line.winner))
-            .collect();
-        serde_json::json!({ "base_price_type": self.base_type, "candidates": v }).to_string()
+            .collect()
+    }
+
+    /// The explanation kept with a document line: every candidate.
+    pub fn explanation(&self) -> String {
+        serde_json::json!({ "base_price_type": self.base_type, "candidates": self.views() })
+            .to_string()
     }
 }
 
@@ -1389,12 +1393,7 @@ impl App {
             retail = retail + pl.retail.times_qty(pl.qty);
             amount = amount + pl.amount;
             vat = vat + pl.vat;
-            let views: Vec<CandidateView> = pl
-                .candidates
-                .iter()
-                .enumerate()
-                .map(|(j, c)| CandidateView::of(c, Some(j) == pl.winner))
-                .collect();
+            let views = p.views();
             lines.push(QuoteLine {
                 line_no: i as i64 + 1,
                 product_id: l.product.to_string(),

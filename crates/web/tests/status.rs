@@ -354,6 +354,21 @@ both_engines!(
             seen, want,
             "the head sees the department, not the other one"
         );
+        // The period filters by the documents' dates (the orders are of 01.05).
+        let period = |q: &str| {
+            let (t, head) = (&t, head.clone());
+            let q = format!("{on}&{q}");
+            async move { today(t, &head, &q).await.body["documents_total"].as_i64() }
+        };
+        assert_eq!(period("from=2026-05-01&to=2026-05-01").await, Some(2));
+        assert_eq!(period("from=2026-05-02").await, Some(0));
+        assert_eq!(period("to=2026-04-30").await, Some(0));
+        assert_eq!(
+            today(&t, &head, &format!("{on}&from=31.02.2026"))
+                .await
+                .error_fields(),
+            vec!["from"]
+        );
         let per: Vec<&str> = r.body["by_status"]
             .as_array()
             .unwrap()
