@@ -65,16 +65,46 @@ pub async fn start_browser() -> Option<(Driver, fantoccini::Client)> {
     panic!("chromedriver did not answer on {url}");
 }
 
+/// Serves the test app on a free port; its base URL.
+async fn serve(t: &TestApp) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let router = t.router.clone();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    base
+}
+
+/// Logs in through the login page and lands on `next`.
+async fn log_in(c: &fantoccini::Client, base: &str, next: &str, login: &str, password: &str) {
+    c.goto(&format!("{base}/login?next={next}")).await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("input[name=login]"))
+        .await
+        .unwrap()
+        .send_keys(login)
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=password]"))
+        .await
+        .unwrap()
+        .send_keys(password)
+        .await
+        .unwrap();
+    c.find(Locator::Css("main button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn browser_logs_in_and_creates_a_counterparty() {
     let t = TestApp::new(Engine::Sqlite).await.unwrap();
     let Some((_driver, c)) = start_browser().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let base = serve(&t).await;
 
     c.goto(&format!("{base}/counterparties")).await.unwrap();
     // Not logged in: the login page, then back where we wanted to go.
@@ -228,34 +258,10 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
     let Some((_driver, c)) = start_browser().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let base = serve(&t).await;
     let css = |s: String| Locator::Css(Box::leak(s.into_boxed_str()));
 
-    c.goto(&format!("{base}/login?next=/sales-orders/new"))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("input[name=login]"))
-        .await
-        .unwrap()
-        .send_keys("admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(ADMIN_PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in(&c, &base, "/sales-orders/new", "admin", ADMIN_PASSWORD).await;
     // A new order: 5 drills, priced at retail 1 000,00.
     c.wait()
         .for_element(css(format!(
@@ -412,33 +418,16 @@ async fn browser_manager_sets_a_reminder_and_sees_it_today() {
     let Some((_driver, c)) = start_browser().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    let base = serve(&t).await;
 
-    c.goto(&format!("{base}/login?next=/sales-orders/{order_id}"))
-        .await
-        .unwrap();
-    c.wait()
-        .for_element(Locator::Css("input[name=login]"))
-        .await
-        .unwrap()
-        .send_keys("mgr")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys("password-123")
-        .await
-        .unwrap();
-    c.find(Locator::Css("button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    log_in(
+        &c,
+        &base,
+        &format!("/sales-orders/{order_id}"),
+        "mgr",
+        "password-123",
+    )
+    .await;
     // On the order: status "Напомнить" from today with a note.
     c.wait()
         .for_element(Locator::XPath(
@@ -530,30 +519,8 @@ async fn browser_scans_a_serial_opens_its_card_and_starts_a_repair() {
     let Some((_driver, c)) = start_browser().await else {
         return;
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let router = t.router.clone();
-    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    c.goto(&format!("{base}/login")).await.unwrap();
-    c.wait()
-        .for_element(Locator::Css("input[name=login]"))
-        .await
-        .unwrap()
-        .send_keys("admin")
-        .await
-        .unwrap();
-    c.find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(ADMIN_PASSWORD)
-        .await
-        .unwrap();
-    c.find(Locator::Css("main button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    let base = serve(&t).await;
+    log_in(&c, &base, "/today", "admin", ADMIN_PASSWORD).await;
     // The scanner types the serial and Enter into the header's box.
     let scan = c
         .wait()
