@@ -374,6 +374,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0007_serials.sql"),
         postgres: include_str!("../migrations/0007_serials.sql"),
     },
+    Migration {
+        name: "0008_integrity",
+        sqlite: include_str!("../migrations/0008_integrity.sql"),
+        postgres: include_str!("../migrations/0008_integrity.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may
