@@ -72,6 +72,15 @@ impl Check {
     pub fn opt_money(&mut self, field: &str, v: &Option<String>) -> Option<i64> {
         let s = trimmed(v)?;
         match Money::parse(s) {
+            Ok(m) if !m.in_bounds() => {
+                self.err(
+                    field,
+                    "too_large",
+                    "Сумма не больше 999 999 999 999,99",
+                    "An amount of at most 999 999 999 999.99",
+                );
+                None
+            }
             Ok(m) => Some(m.0),
             Err(e) => {
                 self.err(
@@ -138,6 +147,31 @@ impl Check {
             Ok(())
         } else {
             Err(AppError::Validation(self.errors))
+        }
+    }
+}
+
+/// A quantity above zero within the bound, or a field error.
+pub fn positive_qty(c: &mut Check, field: &str, s: &str) -> i64 {
+    match kupets_domain::Qty::parse(s) {
+        Ok(q) if q.0 > 0 && q.in_bounds() => q.0,
+        Ok(q) if q.0 > 0 => {
+            c.err(
+                field,
+                "too_large",
+                "Количество не больше 999 999 999,999",
+                "A quantity of at most 999 999 999.999",
+            );
+            0
+        }
+        _ => {
+            c.err(
+                field,
+                "invalid_qty",
+                "Количество больше нуля, не более 3 знаков после запятой",
+                "A quantity above zero with at most 3 decimals",
+            );
+            0
         }
     }
 }

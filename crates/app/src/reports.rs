@@ -192,9 +192,9 @@ impl App {
             .into_iter()
             .map(|(id, kind, number, date, amount)| {
                 if amount > 0 {
-                    debit += amount;
+                    debit = debit.saturating_add(amount);
                 } else {
-                    credit -= amount;
+                    credit = credit.saturating_sub(amount);
                 }
                 let label = DocKind::parse(&kind)
                     .map(|k| k.label(true))
@@ -317,11 +317,11 @@ impl App {
             let mine: Vec<Item> = items[i..j].iter().map(|x| x.1.clone()).collect();
             let b = age(&mine, date);
             if b.total() != 0 || b.unallocated_credit != 0 {
-                totals.d0_30 += b.d0_30;
-                totals.d31_60 += b.d31_60;
-                totals.d61_90 += b.d61_90;
-                totals.d90_plus += b.d90_plus;
-                totals.unallocated_credit += b.unallocated_credit;
+                totals.d0_30 = totals.d0_30.saturating_add(b.d0_30);
+                totals.d31_60 = totals.d31_60.saturating_add(b.d31_60);
+                totals.d61_90 = totals.d61_90.saturating_add(b.d61_90);
+                totals.d90_plus = totals.d90_plus.saturating_add(b.d90_plus);
+                totals.unallocated_credit = totals.unallocated_credit.saturating_add(b.unallocated_credit);
                 rows.push(aging_row(
                     cp.to_string(),
                     names.get(&cp).cloned().unwrap_or_default(),

@@ -676,11 +676,31 @@ impl App {
                 }
             }
         }
+        let mut total = Money::ZERO;
+        let mut lines_ok = true;
+        for (i, l) in lines.iter().enumerate() {
+            let amount = line_amount(Qty(l.qty), Money(l.price));
+            if !amount.in_bounds() {
+                lines_ok = false;
+                c.err(
+                    &format!("lines[{i}].qty"),
+                    "too_large",
+                    "Сумма строки больше 999 999 999 999,99",
+                    "The line's amount exceeds 999 999 999 999.99",
+                );
+            }
+            total = total + amount;
+        }
+        if lines_ok && !total.in_bounds() {
+            c.err(
+                "lines",
+                "too_large",
+                "Сумма документа больше 999 999 999 999,99",
+                "The document's total exceeds 999 999 999 999.99",
+            );
+        }
         c.done()?;
-        let total: i64 = lines
-            .iter()
-            .map(|l| line_amount(Qty(l.qty), Money(l.price)).0)
-            .sum();
+        let total = total.0;
         let replacement =
             kind == DocKind::Return && crate::input::truthy(&input.replacement_required);
         Ok((

@@ -146,3 +146,121 @@ both_engines!(a_claim_left_by_a_dead_process_is_retried_once, |t: TestApp| async
     assert_ne!(r3.id(), r1.id());
     assert_eq!(payments(&t).await, 2);
 });
+
+async fn documents(t: &TestApp, path: &str) -> usize {
+    t.get(path, &t.admin).await.body["items"]
+        .as_array()
+        .unwrap()
+        .len()
+}
+
+both_engines!(amounts_and_quantities_are_bounded, |t: TestApp| async move {
+    let a = &t.admin;
+    let wh = t
+        .post("/api/v1/warehouses", a, json!({"name": "Склад"}))
+        .await
+        .id();
+    let p = t
+        .post("/api/v1/products", a, json!({"sku": "B-1", "name": "Болт"}))
+        .await
+        .id();
+    let sup = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            json!({"name": "Поставщик", "kind": "supplier"}),
+        )
+        .await
+        .id();
+    let receipt = |lines: serde_json::Value| {
+        json!({"counterparty_id": sup, "warehouse_id": wh, "date": "2026-03-01", "lines": lines})
+    };
+    // Two lines of 50 000 000 000 000 000,00 wrapped to a negative total.
+    let r = t
+        .post(
+            "/api/v1/receipts",
+            a,
+            receipt(json!([
+                {"product_id": p, "qty": "1", "price": "50000000000000000.00"},
+                {"product_id": p, "qty": "1", "price": "50000000000000000.00"}
+            ])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert!(r.error_fields().contains(&"lines[0].price".to_string()), "{}", r.text);
+    // 9 000 000 000 000 × 9 000 000,00: the quantity is above its bound.
+    let r = t
+        .post(
+            "/api/v1/receipts",
+            a,
+            receipt(json!([{"product_id": p, "qty": "9000000000000", "price": "9000000.00"}])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_fields(), vec!["lines[0].qty"]);
+    assert_eq!(r.body["errors"][0]["code"], "too_large");
+    // Each within its bound, the line's amount above it.
+    let r = t
+        .post(
+            "/api/v1/receipts",
+            a,
+            receipt(json!([{"product_id": p, "qty": "999999999", "price": "999999999999.99"}])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_fields(), vec!["lines[0].qty"]);
+    // Lines each within bounds whose total is not.
+    let r = t
+        .post(
+            "/api/v1/receipts",
+            a,
+            receipt(json!([
+                {"product_id": p, "qty": "1", "price": "999999999999.99"},
+                {"product_id": p, "qty": "1", "price": "1"}
+            ])),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_fields(), vec!["lines"]);
+    assert_eq!(documents(&t, "/api/v1/receipts").await, 0, "nothing written");
+
+    // The largest amount is accepted; a payment above it is refused.
+    let cp = customer(&t).await;
+    let r = t
+        .post(
+            "/api/v1/payments",
+            a,
+            json!({"counterparty_id": cp, "amount": "92233720368547758.07", "date": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.error_fields(), vec!["amount"]);
+    for _ in 0..3 {
+        let id = t
+            .post(
+                "/api/v1/payments",
+                a,
+                json!({"counterparty_id": cp, "amount": "999999999999.99", "date": "2026-03-01"}),
+            )
+            .await
+            .id();
+        let r = t
+            .send(
+                Method::POST,
+                &format!("/api/v1/payments/{id}/post"),
+                a,
+                None,
+                &[],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    }
+    // The card and the reports still answer, with the exact sum.
+    let card = t.get(&format!("/api/v1/counterparties/{cp}"), a).await;
+    assert_eq!(card.status, StatusCode::OK, "{}", card.text);
+    assert_eq!(card.body["balance"], "-2999999999999.97");
+    for path in ["/api/v1/reports/balances", "/api/v1/reports/aging"] {
+        let r = t.get(path, a).await;
+        assert!(r.status.is_success(), "{path}: {}", r.text);
+    }
+});
