@@ -332,6 +332,29 @@ impl App {
         let pct = req_pct(&mut c, "pct", &input.pct);
         c.done()?;
         let mut tx = self.store.begin().await?;
+        // Two active thresholds of one amount would make the discount
+        // depend on the row order.
+        let twin: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM cumulative_thresholds WHERE amount = $1 AND archived = 0 AND id <> $2",
+        )
+        .bind(amount)
+        .bind(id.unwrap_or(0))
+        .fetch_optional(&mut *tx)
+        .await?;
+        if twin.is_some() {
+            return Err(AppError::field(
+                "amount",
+                "duplicate_threshold",
+                format!(
+                    "Порог с суммой {} уже есть",
+                    kupets_domain::Money(amount).to_ru()
+                ),
+                format!(
+                    "A threshold of {} already exists",
+                    kupets_domain::Money(amount).to_api()
+                ),
+            ));
+        }
         let cols = vec![("amount", P::from(amount)), ("pct", P::from(pct))];
         let id = write_rule(&mut tx, actor, RuleTable::Cumulative, id, cols).await?;
         tx.commit().await?;

@@ -336,10 +336,11 @@ impl App {
         }
         // A return reverses a posted shipment (receipt) of the same counterparty.
         let mut base: Option<(i64, Option<i64>, Option<i64>)> = None;
+        let mut base_date: Option<(String, String)> = None;
         if let Some(base_kind) = kind.base_kind() {
             let id = c.id("base_id", &input.base_id);
             if id != 0 {
-                let row = sqlx::query("SELECT state, counterparty_id, warehouse_id, order_id FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut **tx).await?;
+                let row = sqlx::query("SELECT state, counterparty_id, warehouse_id, order_id, doc_date, number FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut **tx).await?;
                 match row {
                     None => c.err(
                         "base_id",
@@ -365,6 +366,7 @@ impl App {
                             );
                         }
                         base = Some((id, r.get("warehouse_id"), r.get("order_id")));
+                        base_date = Some((r.get("doc_date"), r.get("number")));
                     }
                 }
             }
@@ -385,6 +387,17 @@ impl App {
         };
         check_ref(&mut c, tx, "warehouse_id", "warehouses", wh).await?;
         let date = c.date("date", &input.date, today());
+        // Nothing is returned before it was shipped (received).
+        if let Some((bd, number)) = &base_date {
+            if date.to_string().as_str() < bd.as_str() {
+                c.err(
+                    "date",
+                    "before_base",
+                    format!("Дата возврата раньше даты документа {number} ({bd})"),
+                    format!("The return is dated before its document {number} ({bd})"),
+                );
+            }
+        }
         let order_id = match kind.order_kind() {
             Some(order_kind) => {
                 let o = c.opt_id("order_id", &input.order_id);

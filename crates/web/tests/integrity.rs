@@ -264,3 +264,138 @@ both_engines!(amounts_and_quantities_are_bounded, |t: TestApp| async move {
         assert!(r.status.is_success(), "{path}: {}", r.text);
     }
 });
+
+async fn posted(t: &TestApp, path: &str, body: serde_json::Value) -> serde_json::Value {
+    let r = t.post(path, &t.admin, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.text);
+    let p = t
+        .send(
+            Method::POST,
+            &format!("{path}/{}/post", r.id()),
+            &t.admin,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.text);
+    r.body
+}
+
+both_engines!(strict_input_is_refused_with_the_field_named, |t: TestApp| async move {
+    let a = &t.admin;
+    // Unknown fields, top level and in lines.
+    let r = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            json!({"name": "ООО «Опечатка»", "nmae": "x"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.error_fields(), vec!["nmae"]);
+    assert_eq!(r.body["errors"][0]["code"], "unknown_field");
+    assert_eq!(
+        t.get("/api/v1/counterparties", a).await.body["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+    // NUL and other control characters: refused on both engines.
+    for name in ["Нуль\u{0}байт", "Звонок\u{7}", "Две\nстроки"] {
+        let r = t
+            .post("/api/v1/counterparties", a, json!({"name": name}))
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{name:?}: {}", r.text);
+        assert_eq!(r.error_fields(), vec!["name"], "{}", r.text);
+    }
+    let r = t.get("/api/v1/counterparties?q=a%00b", a).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // Dates: strictly YYYY-MM-DD within 1900–2999.
+    let cp = customer(&t).await;
+    for d in ["+12026-01-01", "0000-01-01", "1899-12-31", "3000-01-01", "2026-1-1"] {
+        let r = t
+            .post(
+                "/api/v1/payments",
+                a,
+                json!({"counterparty_id": cp, "amount": "1", "date": d}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{d}: {}", r.text);
+        assert_eq!(r.error_fields(), vec!["date"]);
+    }
+    // Long text keeps its newlines.
+    let r = t
+        .post(
+            "/api/v1/payments",
+            a,
+            json!({"counterparty_id": cp, "amount": "1", "date": "2026-03-01", "comment": "первая\nвторая\tстрока"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+
+    // A body over the limit: 413 problem+json.
+    let big = "x".repeat(3 * 1024 * 1024);
+    let r = t
+        .post("/api/v1/counterparties", a, json!({"name": big}))
+        .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", &r.text[..r.text.len().min(200)]);
+    assert_eq!(r.headers["content-type"], "application/problem+json");
+
+    // Duplicate cumulative thresholds.
+    let r = t
+        .post(
+            "/api/v1/cumulative-thresholds",
+            a,
+            json!({"amount": "100000", "pct": "3"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let r = t
+        .post(
+            "/api/v1/cumulative-thresholds",
+            a,
+            json!({"amount": "100000.00", "pct": "5"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.error_fields(), vec!["amount"]);
+    assert_eq!(r.body["errors"][0]["code"], "duplicate_threshold");
+});
+
+both_engines!(a_return_before_its_shipment_is_refused, |t: TestApp| async move {
+    let a = &t.admin;
+    let wh = t
+        .post("/api/v1/warehouses", a, json!({"name": "Склад"}))
+        .await
+        .id();
+    let p = t
+        .post("/api/v1/products", a, json!({"sku": "R-1", "name": "Ролик"}))
+        .await
+        .id();
+    t.set_retail(&p, "2025-01-01", "100").await;
+    let sup = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            json!({"name": "Поставщик", "kind": "supplier"}),
+        )
+        .await
+        .id();
+    posted(&t, "/api/v1/receipts", json!({"counterparty_id": sup, "warehouse_id": wh, "date": "2026-03-01",
+        "lines": [{"product_id": p, "qty": "10", "price": "50"}]})).await;
+    let cp = customer(&t).await;
+    let sh = posted(&t, "/api/v1/shipments", json!({"counterparty_id": cp, "warehouse_id": wh, "date": "2026-03-10",
+        "lines": [{"product_id": p, "qty": "2"}]})).await;
+    let line = sh["lines"][0]["id"].clone();
+    let body = |date: &str| {
+        json!({"counterparty_id": cp, "base_id": sh["id"], "date": date,
+            "lines": [{"product_id": p, "qty": "1", "base_line_id": line}]})
+    };
+    let r = t.post("/api/v1/returns", a, body("2026-03-09")).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.error_fields(), vec!["date"]);
+    assert_eq!(r.body["errors"][0]["code"], "before_base");
+    assert_eq!(documents(&t, "/api/v1/returns").await, 0);
+    posted(&t, "/api/v1/returns", body("2026-03-10")).await;
+});

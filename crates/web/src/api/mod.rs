@@ -6,12 +6,13 @@ pub mod pricing;
 pub mod reports;
 pub mod serial;
 pub mod status;
+pub mod strict;
 pub mod trade;
 
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::Json;
 use kupets_app::catalog::{
@@ -32,15 +33,38 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// JSON body extractor whose rejections are problem+json.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct ApiJson<T>(pub T);
+pub use strict::ApiJson;
 
-/// Query extractor whose rejections are problem+json.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// Query extractor whose rejections are problem+json; control characters
+/// (`%00`–`%1F`, `%7F`) in the query string are refused with 422.
 pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        let bad = q.as_bytes().windows(3).any(|w| {
+            w[0] == b'%'
+                && (matches!((w[1], w[2]), (b'0' | b'1', _)) && w[2].is_ascii_hexdigit()
+                    || matches!((w[1], w[2].to_ascii_uppercase()), (b'7', b'F')))
+        });
+        if bad {
+            return Err(AppError::field(
+                "query",
+                "control_characters",
+                "Параметры запроса содержат управляющие символы",
+                "The query contains control characters",
+            )
+            .into());
+        }
+        let axum::extract::Query(v) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(v))
+    }
+}
 
 /// Path extractor whose rejections are problem+json.
 #[derive(FromRequestParts)]
