@@ -71,13 +71,26 @@ pub fn check_new_password(c: &mut Check, field: &str, pw: &str) {
 impl App {
     /// Logs in by login and password; `kind` is `web` or `api`.
     pub async fn login(&self, login: &str, password: &str, kind: &str) -> Result<Session> {
-        let mut tx = self.store.begin().await?;
+        self.login_from(login, password, kind, None).await
+    }
+
+    /// Logs in from a client address (for throttling, see [`crate::throttle`]).
+    /// The password is checked on a blocking thread, outside any
+    /// transaction: a burst of logins slows no one's writes.
+    pub async fn login_from(
+        &self,
+        login: &str,
+        password: &str,
+        kind: &str,
+        addr: Option<&str>,
+    ) -> Result<Session> {
+        self.check_login_lock(login, addr).await?;
         let row = sqlx::query(&format!(
             "SELECT {}, password_hash FROM employees WHERE login = $1",
             Employee::COLS
         ))
         .bind(login.trim())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(self.store.reader())
         .await?;
         let bad = || {
             AppError::conflict(
@@ -86,34 +99,54 @@ impl App {
                 "Wrong login or password",
             )
         };
-        let Some(row) = row else {
-            // Spend the same time as a real check, so logins cannot be probed.
-            static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            verify_password(
-                password,
-                DUMMY.get_or_init(|| hash_password("not a password")),
-            );
-            return Err(bad());
+        let found = row.map(|r| (Employee::from_row(&r), r.get::<String, _>("password_hash")));
+        let pw = password.to_string();
+        // A missing login spends the same time as a real check, so logins
+        // cannot be probed.
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hash = found
+            .as_ref()
+            .map(|f| f.1.clone())
+            .unwrap_or_else(|| DUMMY.get_or_init(|| hash_password("not a password")).clone());
+        // One password check at a time per process: Argon2 is memory- and
+        // CPU-hard by design, and a burst of logins must leave the other
+        // cores to everyone else's work.
+        static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+        let permit = CHECKS
+            .acquire()
+            .await
+            .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+            .await
+            .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+        drop(permit);
+        let employee = match found {
+            Some((e, _)) if ok && !e.archived => e,
+            other => {
+                let id = other.map(|f| f.0.id);
+                let mut tx = self.store.begin().await?;
+                Self::count_login_failure(&mut tx, id, login, addr).await?;
+                if let Some(id) = id {
+                    audit(
+                        &mut tx,
+                        Some(id),
+                        "login_failed",
+                        "employee",
+                        id,
+                        addr.unwrap_or(""),
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                return Err(bad());
+            }
         };
-        let employee = Employee::from_row(&row);
-        let hash: String = row.get("password_hash");
-        if employee.archived || !verify_password(password, &hash) {
-            audit(
-                &mut tx,
-                Some(employee.id),
-                "login_failed",
-                "employee",
-                employee.id,
-                "",
-            )
-            .await?;
-            tx.commit().await?;
-            return Err(bad());
-        }
         let token = random_token();
         let csrf = random_token();
         let expires_at = (chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let mut tx = self.store.begin().await?;
+        Self::clear_login_failures(&mut tx, login).await?;
         sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
             .bind(now())
             .execute(&mut *tx)

@@ -14,6 +14,7 @@ pub mod pricing;
 pub mod reports;
 pub mod serial;
 pub mod status;
+pub mod throttle;
 pub mod trade;
 
 pub use error::AppError;

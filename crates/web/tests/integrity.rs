@@ -399,3 +399,132 @@ both_engines!(a_return_before_its_shipment_is_refused, |t: TestApp| async move {
     assert_eq!(documents(&t, "/api/v1/returns").await, 0);
     posted(&t, "/api/v1/returns", body("2026-03-10")).await;
 });
+
+/// A login request from a client address.
+async fn login_at(router: &axum::Router, login: &str, pw: &str, addr: &str) -> (StatusCode, axum::http::HeaderMap) {
+    use tower::ServiceExt;
+    let mut req = axum::http::Request::builder()
+        .method(Method::POST)
+        .uri("/api/v1/auth/login")
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(
+            json!({"login": login, "password": pw}).to_string(),
+        ))
+        .unwrap();
+    let sock: std::net::SocketAddr = format!("{addr}:40000").parse().unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(sock));
+    let resp = router.clone().oneshot(req).await.unwrap();
+    (resp.status(), resp.headers().clone())
+}
+
+both_engines!(failed_logins_are_throttled_and_audited, |t: TestApp| async move {
+    let boss = t.user("boss", "manager").await;
+    let r = &t.router;
+    for _ in 0..5 {
+        assert_eq!(login_at(r, "admin", "wrong", "10.0.0.1").await.0, StatusCode::UNAUTHORIZED);
+    }
+    // Locked: even the right password is not checked now.
+    let (status, headers) = login_at(r, "admin", kupets_testkit::ADMIN_PASSWORD, "10.0.0.2").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=31).contains(&wait), "{wait}");
+    // Other logins are not affected.
+    assert_eq!(login_at(r, "boss", "password-123", "10.0.0.1").await.0, StatusCode::OK);
+    // The lock is in the audit log and in the admins' list (read with a
+    // session made before the lock).
+    let audit = t.get("/api/v1/audit-log?action=login_throttled", &t.admin).await;
+    assert_eq!(audit.body["items"][0]["entity"], "login", "{}", audit.text);
+    assert_eq!(audit.body["items"][0]["entity_id"], "admin");
+    let locks = t.get("/api/v1/login-locks", &t.admin).await;
+    let admin_lock = locks.body.as_array().unwrap().iter().find(|l| l["scope"] == "login" && l["subject"] == "admin").cloned().unwrap();
+    assert_eq!(admin_lock["failures"], 5);
+    assert!(!admin_lock["locked_until"].as_str().unwrap().is_empty());
+    assert_eq!(t.get("/api/v1/login-locks", &boss).await.status, StatusCode::FORBIDDEN);
+    // The next failure after a lock doubles it.
+    let mut tx = t.app.store.begin().await.unwrap();
+    sqlx::query("UPDATE login_throttle SET locked_until = '2000-01-01T00:00:00.000Z' WHERE subject = 'admin'")
+        .execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(login_at(r, "admin", "wrong", "10.0.0.3").await.0, StatusCode::UNAUTHORIZED);
+    let (status, headers) = login_at(r, "admin", "wrong", "10.0.0.3").await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((32..=61).contains(&wait), "{wait}");
+
+    // Per address: 20 failures over many logins lock the address.
+    for i in 0..20 {
+        assert_eq!(login_at(r, &format!("guess{i}"), "x", "10.9.9.9").await.0, StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(login_at(r, "boss", "password-123", "10.9.9.9").await.0, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(login_at(r, "boss", "password-123", "10.9.9.10").await.0, StatusCode::OK);
+});
+
+both_engines!(a_login_burst_does_not_stall_writes, |t: TestApp| async move {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let write = |i: usize| {
+        let t = &t;
+        async move {
+            let start = std::time::Instant::now();
+            let r = t
+                .post("/api/v1/counterparties", &t.admin, json!({"name": format!("Клиент {i}")}))
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED);
+            start.elapsed()
+        }
+    };
+    for i in 0..5 {
+        write(i).await; // warm up
+    }
+    let mut idle = std::time::Duration::ZERO;
+    for i in 0..20 {
+        idle += write(100 + i).await;
+    }
+    let idle = idle / 20;
+    // 16 clients guessing passwords from 16 addresses, each as fast as
+    // answered (plus a 5 ms round trip, as from other machines).
+    let stop = Arc::new(AtomicBool::new(false));
+    let locked = Arc::new(AtomicUsize::new(0));
+    let mut burst = Vec::new();
+    for k in 0..16 {
+        let router = t.router.clone();
+        let (stop, locked) = (stop.clone(), locked.clone());
+        burst.push(tokio::spawn(async move {
+            let mut answers = (0, 0);
+            while !stop.load(Ordering::Relaxed) {
+                match login_at(&router, &format!("victim{k}"), "guess", &format!("10.1.0.{k}")).await.0 {
+                    StatusCode::UNAUTHORIZED => answers.0 += 1,
+                    StatusCode::TOO_MANY_REQUESTS => {
+                        if answers.1 == 0 {
+                            locked.fetch_add(1, Ordering::Relaxed);
+                        }
+                        answers.1 += 1
+                    }
+                    s => panic!("{s}"),
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            answers
+        }));
+    }
+    // Writes go on while the burst runs, until every guesser is locked out.
+    let mut busy = std::time::Duration::ZERO;
+    let mut n = 0u32;
+    while n < 20 || locked.load(Ordering::Relaxed) < 16 {
+        busy += write(1000 + n as usize).await;
+        n += 1;
+        assert!(n < 5000, "guessers never locked out");
+    }
+    let busy = busy / n;
+    stop.store(true, Ordering::Relaxed);
+    for b in burst {
+        let (failed, refused) = b.await.unwrap();
+        assert_eq!(failed, 5, "5 password checks per login, then 429");
+        assert!(refused > 0);
+    }
+    eprintln!("write latency idle {idle:?}, during the login burst {busy:?} ({n} writes)");
+    assert!(
+        busy <= idle * 2 + std::time::Duration::from_millis(2),
+        "writes slowed from {idle:?} to {busy:?}"
+    );
+});

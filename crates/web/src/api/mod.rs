@@ -4,6 +4,7 @@
 pub mod idempotency;
 pub mod pricing;
 pub mod reports;
+pub mod security;
 pub mod serial;
 pub mod status;
 pub mod strict;
@@ -222,12 +223,17 @@ pub struct LoginResponse {
 
 /// Exchanges login and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong login or password")))]
+    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong login or password"),
+        (status = 429, description = "too many failed logins for this login or address; see `Retry-After`")))]
 pub async fn login(
     State(s): State<AppState>,
+    addr: crate::auth::ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let sess = s.app.login(&req.login, &req.password, "api").await?;
+    let sess = s
+        .app
+        .login_from(&req.login, &req.password, "api", addr.0.as_deref())
+        .await?;
     Ok(Json(LoginResponse {
         token: sess.token,
         expires_at: sess.expires_at,
@@ -815,6 +821,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(adj_post))
         .routes(routes!(adj_cancel))
         .routes(routes!(audit_log))
+        .routes(routes!(security::login_locks))
         .routes(routes!(trade::orders::list, trade::orders::create))
         .routes(routes!(trade::orders::get))
         .routes(routes!(trade::order_view, trade::order_update))
