@@ -528,3 +528,78 @@ both_engines!(a_login_burst_does_not_stall_writes, |t: TestApp| async move {
         "writes slowed from {idle:?} to {busy:?}"
     );
 });
+
+both_engines!(http_limits_cut_off_slow_and_idle_clients, |t: TestApp| async move {
+    use std::time::{Duration, Instant};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = kupets_web::serve::Limits {
+        header_timeout: Duration::from_millis(800),
+        idle_timeout: Duration::from_millis(2500),
+        request_timeout: Duration::from_millis(1000),
+        max_connections: 4,
+        max_body: 1024,
+    };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(kupets_web::serve::serve(listener, t.router.clone(), limits, async {
+        let _ = stopped.await;
+    }));
+    // Reads until the server closes; what it sent and how long it took.
+    async fn until_closed(s: &mut tokio::net::TcpStream) -> (String, Duration) {
+        let start = Instant::now();
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf)).await {
+                Ok(Ok(0)) | Ok(Err(_)) => break,
+                Ok(Ok(n)) => out.extend_from_slice(&buf[..n]),
+                Err(_) => panic!("server never closed the connection"),
+            }
+        }
+        (String::from_utf8_lossy(&out).to_string(), start.elapsed())
+    }
+    // A client that sends half a request head and stalls.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n").await.unwrap();
+    let (_, took) = until_closed(&mut slow).await;
+    assert!(took < Duration::from_millis(2000), "head timeout: {took:?}");
+    // A client that connects and says nothing.
+    let mut idle = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (_, took) = until_closed(&mut idle).await;
+    assert!(took < Duration::from_millis(3000), "idle: {took:?}");
+    // A body that never finishes: 408 once the request's time is up.
+    let mut body = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!("POST /api/v1/counterparties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"name\":", t.admin);
+    body.write_all(head.as_bytes()).await.unwrap();
+    let (answer, took) = until_closed(&mut body).await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"));
+    assert!(took < Duration::from_millis(2500), "{took:?}");
+    // A body over the limit: 413 problem+json.
+    let mut big = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let json = format!("{{\"name\":\"{}\"}}", "x".repeat(2000));
+    let req = format!("POST /api/v1/counterparties HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{json}", t.admin, json.len());
+    big.write_all(req.as_bytes()).await.unwrap();
+    let (answer, _) = until_closed(&mut big).await;
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("application/problem+json"));
+    // The connection cap: four open, the fifth is closed at once.
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        open.push(tokio::net::TcpStream::connect(addr).await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mut fifth = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (_, took) = until_closed(&mut fifth).await;
+    assert!(took < Duration::from_millis(500), "over the cap: {took:?}");
+    drop(open);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // And the server still answers.
+    let mut ok = tokio::net::TcpStream::connect(addr).await.unwrap();
+    ok.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").await.unwrap();
+    let (answer, _) = until_closed(&mut ok).await;
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    let _ = stop.send(());
+    server.await.unwrap().unwrap();
+});
