@@ -47,9 +47,9 @@ impl App {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<DefectStats> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let (f, t) = (from.to_string(), to.to_string());
-        let repairs: i64 = sqlx::query_scalar(
+        let repairs: i64 = sql::query_scalar(
             "SELECT COUNT(*) FROM repairs WHERE received_date >= $1 AND received_date <= $2",
         )
         .bind(&f)
@@ -57,7 +57,7 @@ impl App {
         .fetch_one(&mut *conn)
         .await?;
         let grouped = |sql: &str| sql.to_string();
-        let by_product: Vec<(i64, String, i64, i64)> = sqlx::query_as(&grouped(
+        let by_product: Vec<(i64, String, i64, i64)> = sql::query_as(&grouped(
             "SELECT u.product_id, p.name, COUNT(*) AS n, (SELECT COUNT(*) FROM units x WHERE x.product_id = u.product_id AND x.shipped_date IS NOT NULL) AS shipped \
              FROM repairs r JOIN units u ON u.id = r.unit_id JOIN products p ON p.id = u.product_id \
              WHERE r.received_date >= $1 AND r.received_date <= $2 GROUP BY u.product_id, p.name ORDER BY n DESC, p.name",
@@ -66,7 +66,7 @@ impl App {
         .bind(&t)
         .fetch_all(&mut *conn)
         .await?;
-        let by_category: Vec<(String, String, i64)> = sqlx::query_as(
+        let by_category: Vec<(String, String, i64)> = sql::query_as(
             "SELECT COALESCE(dc.code, ''), COALESCE(dc.name_ru, 'Не указана'), COUNT(*) AS n FROM repairs r LEFT JOIN defect_categories dc ON dc.id = r.defect_category_id \
              WHERE r.received_date >= $1 AND r.received_date <= $2 GROUP BY dc.code, dc.name_ru ORDER BY n DESC",
         )
@@ -74,7 +74,7 @@ impl App {
         .bind(&t)
         .fetch_all(&mut *conn)
         .await?;
-        let by_month: Vec<(String, i64, i64)> = sqlx::query_as(
+        let by_month: Vec<(String, i64, i64)> = sql::query_as(
             "SELECT q.m, COUNT(*) AS n, \
                (SELECT COUNT(*) FROM units x WHERE SUBSTR(x.production_date, 1, 7) = q.m AND x.shipped_date IS NOT NULL) AS shipped \
              FROM (SELECT SUBSTR(u.production_date, 1, 7) AS m FROM repairs r JOIN units u ON u.id = r.unit_id \
@@ -84,7 +84,7 @@ impl App {
         .bind(&t)
         .fetch_all(&mut *conn)
         .await?;
-        let by_lot: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        let by_lot: Vec<(String, String, i64, i64)> = sql::query_as(
             "SELECT c.lot, p.name, COUNT(DISTINCT r.document_id) AS n, \
                (SELECT COUNT(DISTINCT y.unit_id) FROM unit_components y JOIN units z ON z.id = y.unit_id WHERE y.lot = c.lot AND y.product_id = c.product_id AND z.shipped_date IS NOT NULL) AS shipped \
              FROM repairs r JOIN unit_components c ON c.unit_id = r.unit_id AND c.lot <> '' JOIN products p ON p.id = c.product_id \
