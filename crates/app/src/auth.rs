@@ -11,9 +11,9 @@ use kupets_domain::Role;
 use kupets_store::model::Employee;
 use kupets_store::now;
 use kupets_store::queries::{audit, P};
+use kupets_store::sql;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 /// Web sessions and API tokens live this long.
 pub const SESSION_DAYS: i64 = 14;
@@ -75,8 +75,11 @@ impl App {
     }
 
     /// Logs in from a client address (for throttling, see [`crate::throttle`]).
-    /// The password is checked on a blocking thread, outside any
-    /// transaction: a burst of logins slows no one's writes.
+    ///
+    /// The password is checked on a blocking thread, one check at a time,
+    /// and outside any write transaction: Argon2 takes tens of milliseconds
+    /// of CPU, which must neither stall the async workers nor hold the
+    /// writer, nor take every core during a burst of logins.
     pub async fn login_from(
         &self,
         login: &str,
@@ -85,7 +88,7 @@ impl App {
         addr: Option<&str>,
     ) -> Result<Session> {
         self.check_login_lock(login, addr).await?;
-        let row = sqlx::query(&format!(
+        let row = sql::query(&format!(
             "SELECT {}, password_hash FROM employees WHERE login = $1",
             Employee::COLS
         ))
@@ -104,13 +107,11 @@ impl App {
         // A missing login spends the same time as a real check, so logins
         // cannot be probed.
         static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-        let hash = found
-            .as_ref()
-            .map(|f| f.1.clone())
-            .unwrap_or_else(|| DUMMY.get_or_init(|| hash_password("not a password")).clone());
-        // One password check at a time per process: Argon2 is memory- and
-        // CPU-hard by design, and a burst of logins must leave the other
-        // cores to everyone else's work.
+        let hash = found.as_ref().map(|f| f.1.clone()).unwrap_or_else(|| {
+            DUMMY
+                .get_or_init(|| hash_password("not a password"))
+                .clone()
+        });
         static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
         let permit = CHECKS
             .acquire()
@@ -123,53 +124,50 @@ impl App {
         let employee = match found {
             Some((e, _)) if ok && !e.archived => e,
             other => {
-                let id = other.map(|f| f.0.id);
-                let mut tx = self.store.begin().await?;
-                Self::count_login_failure(&mut tx, id, login, addr).await?;
-                if let Some(id) = id {
-                    audit(
-                        &mut tx,
-                        Some(id),
-                        "login_failed",
-                        "employee",
-                        id,
-                        addr.unwrap_or(""),
-                    )
-                    .await?;
-                }
-                tx.commit().await?;
+                let emp_id = other.map(|f| f.0.id);
+                let (login, addr) = (login.to_string(), addr.map(str::to_string));
+                write_tx!(self, [login, addr], |app, tx| {
+                    App::count_login_failure(&mut tx, emp_id, login, addr.as_deref()).await?;
+                    if let Some(id) = emp_id {
+                        audit(
+                            &mut tx,
+                            Some(id),
+                            "login_failed",
+                            "employee",
+                            id,
+                            addr.as_deref().unwrap_or(""),
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })?;
                 return Err(bad());
             }
         };
+        let emp_id = employee.id;
         let token = random_token();
         let csrf = random_token();
         let expires_at = (chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        let mut tx = self.store.begin().await?;
-        Self::clear_login_failures(&mut tx, login).await?;
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, employee_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(token_hash(&token))
-            .bind(employee.id)
-            .bind(kind)
-            .bind(&csrf)
-            .bind(now())
-            .bind(&expires_at)
-            .execute(&mut *tx)
-            .await?;
-        audit(
-            &mut tx,
-            Some(employee.id),
-            "login",
-            "employee",
-            employee.id,
-            kind,
-        )
-        .await?;
-        tx.commit().await?;
+        let login = login.to_string();
+        write_tx!(self, [kind, token, csrf, expires_at, login], |app, tx| {
+            App::clear_login_failures(&mut tx, login).await?;
+            sql::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            sql::query("INSERT INTO sessions (token_hash, employee_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(token_hash(token))
+                .bind(emp_id)
+                .bind(kind)
+                .bind(csrf)
+                .bind(now())
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, Some(emp_id), "login", "employee", emp_id, kind).await?;
+            Ok(())
+        })?;
         Ok(Session {
             token,
             csrf,
@@ -200,18 +198,18 @@ impl App {
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        write_tx!(self, [token], |app, tx| {
+            sql::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash(token))
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Whether the database has no employees yet (first start).
     pub async fn has_no_employees(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
+        let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM employees")
             .fetch_one(self.store.reader())
             .await?;
         Ok(n == 0)

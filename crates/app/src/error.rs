@@ -86,12 +86,12 @@ impl AppError {
             (AppError::Forbidden { role }, false) => format!("The role '{role}' may not do this"),
             (AppError::Conflict { ru, .. }, true) => ru.clone(),
             (AppError::Conflict { en, .. }, false) => en.clone(),
-            (AppError::Throttled { retry_after }, true) => format!(
-                "Слишком много неудачных попыток входа; повторите через {retry_after} с"
-            ),
-            (AppError::Throttled { retry_after }, false) => format!(
-                "Too many failed logins; retry in {retry_after} s"
-            ),
+            (AppError::Throttled { retry_after }, true) => {
+                format!("Слишком много неудачных попыток входа; повторите через {retry_after} с")
+            }
+            (AppError::Throttled { retry_after }, false) => {
+                format!("Too many failed logins; retry in {retry_after} s")
+            }
             (AppError::Internal(_), true) => {
                 "Внутренняя ошибка; подробности в журнале сервера".into()
             }
@@ -104,24 +104,42 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
-        if let StoreError::Db(sqlx::Error::Database(db)) = &e {
-            if db.is_unique_violation() {
-                return AppError::conflict(
-                    "duplicate",
-                    "Такая запись уже существует (нарушена уникальность)",
-                    "Such a record already exists (uniqueness violated)",
-                );
-            }
-            if db.is_foreign_key_violation() {
-                return AppError::conflict(
-                    "reference",
-                    "Ссылка на несуществующую запись",
-                    "Reference to a missing record",
-                );
-            }
+        if e.is_unique_violation() {
+            return AppError::conflict(
+                "duplicate",
+                "Такая запись уже существует (нарушена уникальность)",
+                "Such a record already exists (uniqueness violated)",
+            );
+        }
+        if e.is_foreign_key_violation() {
+            return AppError::conflict(
+                "reference",
+                "Ссылка на несуществующую запись",
+                "Reference to a missing record",
+            );
+        }
+        if e.is_retryable() {
+            // Retried by `Store::write` first; seen here only when every
+            // retry collided too.
+            tracing::warn!(error = %e, "transaction conflict after retries");
+            return AppError::conflict(
+                RETRY_CODE,
+                "Данные одновременно изменяются другим запросом; повторите попытку",
+                "The data is being changed by another request at the same time; please retry",
+            );
         }
         tracing::error!(error = %e, "store error");
         AppError::Internal(e.to_string())
+    }
+}
+
+/// The code of a conflict with a concurrent transaction: retried by the
+/// store, and answered 409 "try again" when retries run out.
+pub const RETRY_CODE: &str = "concurrent_update";
+
+impl kupets_store::Retry for AppError {
+    fn retryable(&self) -> bool {
+        matches!(self, AppError::Conflict { code, .. } if *code == RETRY_CODE)
     }
 }
 

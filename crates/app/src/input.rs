@@ -14,7 +14,7 @@ pub fn date_in_range(d: NaiveDate) -> bool {
     (1900..=2999).contains(&chrono::Datelike::year(&d))
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Check {
     pub errors: Vec<FieldError>,
 }
@@ -55,8 +55,7 @@ impl Check {
     pub fn opt_text(&mut self, field: &str, v: &Option<String>, max: usize) -> String {
         let s = trimmed(v).unwrap_or("").to_string();
         let long = max >= LONG_TEXT;
-        if s
-            .chars()
+        if s.chars()
             .any(|c| c.is_control() && !(long && matches!(c, '\n' | '\r' | '\t')))
         {
             self.err(

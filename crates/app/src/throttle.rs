@@ -9,11 +9,9 @@
 
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::role::Right;
-use kupets_store::now;
 use kupets_store::queries::audit;
-use kupets_store::Tx;
+use kupets_store::{now, sql, Tx};
 use serde::Serialize;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 /// Failures of one login before it is locked.
@@ -58,7 +56,7 @@ pub struct LoginLock {
 impl App {
     /// Refuses with 429 when the login or the address is locked.
     pub(crate) async fn check_login_lock(&self, login: &str, addr: Option<&str>) -> Result<()> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT locked_until FROM login_throttle WHERE ((scope = 'login' AND subject = $1) OR (scope = 'addr' AND subject = $2)) AND locked_until > $3",
         )
         .bind(subject(login))
@@ -99,7 +97,7 @@ impl App {
         }
         for (scope, subj, limit) in scopes {
             // A count whose last failure is over an hour old starts again.
-            let failures: i64 = sqlx::query_scalar(
+            let failures: i64 = sql::query_scalar(
                 "INSERT INTO login_throttle (scope, subject, failures, last_failure_at, locked_until) VALUES ($1, $2, 1, $3, '') \
                  ON CONFLICT (scope, subject) DO UPDATE SET \
                  failures = CASE WHEN login_throttle.last_failure_at < $4 THEN 1 ELSE login_throttle.failures + 1 END, \
@@ -109,17 +107,19 @@ impl App {
             .bind(&subj)
             .bind(&stamp)
             .bind(&hour_ago)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx)
             .await?;
             let lock = lock_seconds(failures, limit);
             if lock > 0 {
                 let until = at(lock);
-                sqlx::query("UPDATE login_throttle SET locked_until = $1 WHERE scope = $2 AND subject = $3")
-                    .bind(&until)
-                    .bind(scope)
-                    .bind(&subj)
-                    .execute(&mut **tx)
-                    .await?;
+                sql::query(
+                    "UPDATE login_throttle SET locked_until = $1 WHERE scope = $2 AND subject = $3",
+                )
+                .bind(&until)
+                .bind(scope)
+                .bind(&subj)
+                .execute(&mut *tx)
+                .await?;
                 audit(
                     tx,
                     employee,
@@ -136,9 +136,9 @@ impl App {
 
     /// A success clears the login's count.
     pub(crate) async fn clear_login_failures(tx: &mut Tx, login: &str) -> Result<()> {
-        sqlx::query("DELETE FROM login_throttle WHERE scope = 'login' AND subject = $1")
+        sql::query("DELETE FROM login_throttle WHERE scope = 'login' AND subject = $1")
             .bind(subject(login))
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
         Ok(())
     }
@@ -146,7 +146,7 @@ impl App {
     /// Counts of failed logins of the last hour and current locks (admins).
     pub async fn login_locks(&self, actor: &Actor) -> Result<Vec<LoginLock>> {
         actor.require(Right::ManagePeople)?;
-        let rows = sqlx::query("SELECT scope, subject, failures, last_failure_at, locked_until FROM login_throttle WHERE last_failure_at >= $1 OR locked_until > $2 ORDER BY last_failure_at DESC LIMIT 500")
+        let rows = sql::query("SELECT scope, subject, failures, last_failure_at, locked_until FROM login_throttle WHERE last_failure_at >= $1 OR locked_until > $2 ORDER BY last_failure_at DESC LIMIT 500")
             .bind(at(-3600))
             .bind(now())
             .fetch_all(self.store.reader())

@@ -185,25 +185,20 @@ pub async fn serve_with(
         .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
     println!("kupets слушает / listening on http://{addr}  (база / database: {database})");
-    kupets_web::serve::serve(
-        listener,
-        kupets_web::router(app),
-        limits.limits(),
-        async {
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("SIGTERM handler");
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+    kupets_web::serve::serve(listener, kupets_web::router(app), limits.limits(), async {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
             }
-            #[cfg(not(unix))]
-            let _ = tokio::signal::ctrl_c().await;
-        },
-    )
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
     .await?;
     store.close().await;
     Ok(())

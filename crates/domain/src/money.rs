@@ -276,7 +276,10 @@ mod tests {
         assert!(!huge.in_bounds());
         assert!(Money(MAX_AMOUNT).in_bounds() && !Money(MAX_AMOUNT + 1).in_bounds());
         assert!(Money(-MAX_AMOUNT).in_bounds() && !Money(i64::MIN).in_bounds());
-        assert_eq!([Money(i64::MAX), Money(1)].into_iter().sum::<Money>(), Money(i64::MAX));
+        assert_eq!(
+            [Money(i64::MAX), Money(1)].into_iter().sum::<Money>(),
+            Money(i64::MAX)
+        );
         assert!(Qty(MAX_QTY).in_bounds() && !Qty(MAX_QTY + 1).in_bounds());
     }
 

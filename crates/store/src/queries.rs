@@ -4,8 +4,8 @@
 
 use crate::model::RowGet;
 use crate::page::{finish, like_pattern, Page};
+use crate::sql::{self, Conn};
 use crate::{now, Result};
-use sqlx::{AnyConnection, Row};
 
 /// A value bound to a `$n` placeholder.
 #[derive(Debug, Clone)]
@@ -57,17 +57,70 @@ impl From<Option<String>> for P {
         P::OptS(v)
     }
 }
+impl From<&String> for P {
+    fn from(v: &String) -> P {
+        P::S(v.clone())
+    }
+}
+impl From<Option<&str>> for P {
+    fn from(v: Option<&str>) -> P {
+        P::OptS(v.map(str::to_string))
+    }
+}
+impl From<&Option<String>> for P {
+    fn from(v: &Option<String>) -> P {
+        P::OptS(v.clone())
+    }
+}
+impl From<Option<&String>> for P {
+    fn from(v: Option<&String>) -> P {
+        P::OptS(v.cloned())
+    }
+}
+impl From<i32> for P {
+    fn from(v: i32) -> P {
+        P::I(v as i64)
+    }
+}
+impl From<&i64> for P {
+    fn from(v: &i64) -> P {
+        P::I(*v)
+    }
+}
+impl From<&P> for P {
+    fn from(v: &P) -> P {
+        v.clone()
+    }
+}
 
 type Q<'a> = sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>;
 
-pub fn bind_all<'a>(mut q: Q<'a>, params: &[P]) -> Q<'a> {
+/// A statement that takes parameters in order: sqlx's, or the store's own
+/// [`sql::Query`].
+pub trait BindAll: Sized {
+    fn bind_p(self, p: &P) -> Self;
+}
+
+impl<'a> BindAll for Q<'a> {
+    fn bind_p(self, p: &P) -> Self {
+        match p.clone() {
+            P::I(v) => self.bind(v),
+            P::OptI(v) => self.bind(v),
+            P::S(v) => self.bind(v),
+            P::OptS(v) => self.bind(v),
+        }
+    }
+}
+
+impl BindAll for sql::Query {
+    fn bind_p(self, p: &P) -> Self {
+        self.bind(p.clone())
+    }
+}
+
+pub fn bind_all<B: BindAll>(mut q: B, params: &[P]) -> B {
     for p in params {
-        q = match p.clone() {
-            P::I(v) => q.bind(v),
-            P::OptI(v) => q.bind(v),
-            P::S(v) => q.bind(v),
-            P::OptS(v) => q.bind(v),
-        };
+        q = q.bind_p(p);
     }
     q
 }
@@ -83,7 +136,7 @@ pub fn placeholders(from: usize, n: usize) -> String {
 
 /// Inserts one row and returns its id. Column names come from code, never
 /// from input.
-pub async fn insert(conn: &mut AnyConnection, table: &str, cols: &[(&str, P)]) -> Result<i64> {
+pub async fn insert(conn: &mut Conn, table: &str, cols: &[(&str, P)]) -> Result<i64> {
     let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
     let sql = format!(
         "INSERT INTO {table} ({}) VALUES ({}) RETURNING id",
@@ -91,17 +144,12 @@ pub async fn insert(conn: &mut AnyConnection, table: &str, cols: &[(&str, P)]) -
         placeholders(1, cols.len())
     );
     let params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
-    let row = bind_all(sqlx::query(&sql), &params).fetch_one(conn).await?;
+    let row = bind_all(sql::query(&sql), &params).fetch_one(conn).await?;
     Ok(row.get::<i64, _>(0))
 }
 
 /// Updates columns of one row; returns whether it existed.
-pub async fn update(
-    conn: &mut AnyConnection,
-    table: &str,
-    id: i64,
-    cols: &[(&str, P)],
-) -> Result<bool> {
+pub async fn update(conn: &mut Conn, table: &str, id: i64, cols: &[(&str, P)]) -> Result<bool> {
     let sets: Vec<String> = cols
         .iter()
         .enumerate()
@@ -114,19 +162,19 @@ pub async fn update(
     );
     let mut params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
     params.push(P::I(id));
-    let res = bind_all(sqlx::query(&sql), &params).execute(conn).await?;
+    let res = bind_all(sql::query(&sql), &params).execute(conn).await?;
     Ok(res.rows_affected() > 0)
 }
 
 pub async fn get_by_id<T>(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     table: &str,
     cols: &str,
     id: i64,
     from_row: fn(&dyn RowGet) -> T,
 ) -> Result<Option<T>> {
     let sql = format!("SELECT {cols} FROM {table} WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+    let row = sql::query(&sql).bind(id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(|r| from_row(r)))
 }
 
@@ -329,8 +377,8 @@ impl ListPlan {
 /// Takes the next number of a document kind in a year. Runs inside the
 /// document's own transaction, so a rolled-back create leaves no gap-causing
 /// increment behind and two creates never share a number.
-pub async fn next_doc_seq(conn: &mut AnyConnection, kind: &str, year: i32) -> Result<i64> {
-    let row = sqlx::query(
+pub async fn next_doc_seq(conn: &mut Conn, kind: &str, year: i32) -> Result<i64> {
+    let row = sql::query(
         "INSERT INTO doc_counters (kind, year, last) VALUES ($1, $2, 1) \
          ON CONFLICT (kind, year) DO UPDATE SET last = doc_counters.last + 1 RETURNING last",
     )
@@ -343,14 +391,14 @@ pub async fn next_doc_seq(conn: &mut AnyConnection, kind: &str, year: i32) -> Re
 
 /// Appends to the audit log. Nothing ever updates or deletes these rows.
 pub async fn audit(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     employee_id: Option<i64>,
     action: &str,
     entity: &str,
     entity_id: impl ToString,
     details: &str,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO audit_log (at, employee_id, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(now())
@@ -364,17 +412,15 @@ pub async fn audit(
     Ok(())
 }
 
-pub async fn get_setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(conn)
-            .await?,
-    )
+pub async fn get_setting(conn: &mut Conn, key: &str) -> Result<Option<String>> {
+    sql::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await
 }
 
-pub async fn set_setting(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+pub async fn set_setting(conn: &mut Conn, key: &str, value: &str) -> Result<()> {
+    sql::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind(key)
         .bind(value)
         .execute(conn)
@@ -396,18 +442,20 @@ pub struct IdemRecord {
 
 /// The key's record, after removing it when it is older than `expired_before`.
 pub async fn get_idem(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     employee_id: i64,
     key: &str,
     expired_before: &str,
 ) -> Result<Option<IdemRecord>> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2 AND created_at < $3")
-        .bind(employee_id)
-        .bind(key)
-        .bind(expired_before)
-        .execute(&mut *conn)
-        .await?;
-    let row = sqlx::query("SELECT request_hash, status, body, owner, heartbeat_at, created_at FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
+    sql::query(
+        "DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2 AND created_at < $3",
+    )
+    .bind(employee_id)
+    .bind(key)
+    .bind(expired_before)
+    .execute(&mut *conn)
+    .await?;
+    let row = sql::query("SELECT request_hash, status, body, owner, heartbeat_at, created_at FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
         .bind(employee_id)
         .bind(key)
         .fetch_optional(conn)
@@ -425,14 +473,14 @@ pub async fn get_idem(
 /// Claims a key for `owner`; false when another request claimed it first
 /// (the primary key decides, on both engines).
 pub async fn put_idem(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     employee_id: i64,
     key: &str,
     request_hash: &str,
     owner: &str,
 ) -> Result<bool> {
     let at = now();
-    let res = sqlx::query(
+    let res = sql::query(
         "INSERT INTO idempotency_keys (employee_id, key, request_hash, status, body, created_at, owner, heartbeat_at) \
          VALUES ($1, $2, $3, 0, '', $4, $5, $4) ON CONFLICT (employee_id, key) DO NOTHING",
     )
@@ -449,13 +497,13 @@ pub async fn put_idem(
 /// Takes over a stale claim: succeeds only if nobody refreshed or took it
 /// since it was read.
 pub async fn take_over_idem(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     employee_id: i64,
     key: &str,
     seen: &IdemRecord,
     owner: &str,
 ) -> Result<bool> {
-    let res = sqlx::query(
+    let res = sql::query(
         "UPDATE idempotency_keys SET owner = $1, heartbeat_at = $2 \
          WHERE employee_id = $3 AND key = $4 AND status = 0 AND owner = $5 AND heartbeat_at = $6",
     )
@@ -471,13 +519,8 @@ pub async fn take_over_idem(
 }
 
 /// Refreshes the heartbeat of a claim this owner still holds.
-pub async fn beat_idem(
-    conn: &mut AnyConnection,
-    employee_id: i64,
-    key: &str,
-    owner: &str,
-) -> Result<()> {
-    sqlx::query("UPDATE idempotency_keys SET heartbeat_at = $1 WHERE employee_id = $2 AND key = $3 AND owner = $4 AND status = 0")
+pub async fn beat_idem(conn: &mut Conn, employee_id: i64, key: &str, owner: &str) -> Result<()> {
+    sql::query("UPDATE idempotency_keys SET heartbeat_at = $1 WHERE employee_id = $2 AND key = $3 AND owner = $4 AND status = 0")
         .bind(now())
         .bind(employee_id)
         .bind(key)
@@ -489,14 +532,14 @@ pub async fn beat_idem(
 
 /// Stores the answer of the claim this owner holds.
 pub async fn answer_idem(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     employee_id: i64,
     key: &str,
     owner: &str,
     status: i64,
     body: &str,
 ) -> Result<()> {
-    sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE employee_id = $3 AND key = $4 AND owner = $5")
+    sql::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE employee_id = $3 AND key = $4 AND owner = $5")
         .bind(status)
         .bind(body)
         .bind(employee_id)
@@ -509,13 +552,8 @@ pub async fn answer_idem(
 
 /// Releases a claim this owner holds without an answer (the request was
 /// refused or abandoned), so the key can be used again.
-pub async fn release_idem(
-    conn: &mut AnyConnection,
-    employee_id: i64,
-    key: &str,
-    owner: &str,
-) -> Result<()> {
-    sqlx::query("DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2 AND owner = $3 AND status = 0")
+pub async fn release_idem(conn: &mut Conn, employee_id: i64, key: &str, owner: &str) -> Result<()> {
+    sql::query("DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2 AND owner = $3 AND status = 0")
         .bind(employee_id)
         .bind(key)
         .bind(owner)
@@ -525,12 +563,14 @@ pub async fn release_idem(
 }
 
 /// Forgets every key created before `before` (keys live 24 hours).
-pub async fn expire_idem(conn: &mut AnyConnection, before: &str) -> Result<u64> {
-    Ok(sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-        .bind(before)
-        .execute(conn)
-        .await?
-        .rows_affected())
+pub async fn expire_idem(conn: &mut Conn, before: &str) -> Result<u64> {
+    Ok(
+        sql::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(before)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
 }
 
 /// The key's record read outside any transaction (readers, not the writer):
@@ -540,7 +580,7 @@ pub async fn peek_idem(
     employee_id: i64,
     key: &str,
 ) -> Result<Option<IdemRecord>> {
-    let row = sqlx::query("SELECT request_hash, status, body, owner, heartbeat_at, created_at FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
+    let row = sql::query("SELECT request_hash, status, body, owner, heartbeat_at, created_at FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
         .bind(employee_id)
         .bind(key)
         .fetch_optional(store.reader())

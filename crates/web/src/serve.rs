@@ -88,10 +88,7 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Watched<S> {
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_flush(cx)
     }
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
@@ -141,29 +138,31 @@ pub async fn serve(
         let epoch = io.epoch;
         let router = router.clone();
         let request_timeout = limits.request_timeout;
-        let svc = hyper::service::service_fn(move |mut req: axum::http::Request<hyper::body::Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(addr));
-            let router = router.clone();
-            async move {
-                let req = req.map(axum::body::Body::new);
-                match tokio::time::timeout(request_timeout, router.oneshot(req)).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        let mut resp = problem(
-                            StatusCode::REQUEST_TIMEOUT,
-                            "request_timeout",
-                            "Запрос не завершён вовремя / the request did not complete in time",
-                            serde_json::json!([]),
-                        );
-                        resp.headers_mut().insert(
-                            axum::http::header::CONNECTION,
-                            axum::http::HeaderValue::from_static("close"),
-                        );
-                        Ok(resp)
+        let svc = hyper::service::service_fn(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(addr));
+                let router = router.clone();
+                async move {
+                    let req = req.map(axum::body::Body::new);
+                    match tokio::time::timeout(request_timeout, router.oneshot(req)).await {
+                        Ok(r) => r,
+                        Err(_) => {
+                            let mut resp = problem(
+                                StatusCode::REQUEST_TIMEOUT,
+                                "request_timeout",
+                                "Запрос не завершён вовремя / the request did not complete in time",
+                                serde_json::json!([]),
+                            );
+                            resp.headers_mut().insert(
+                                axum::http::header::CONNECTION,
+                                axum::http::HeaderValue::from_static("close"),
+                            );
+                            Ok(resp)
+                        }
                     }
                 }
-            }
-        });
+            },
+        );
         let builder = builder.clone();
         let idle = limits.idle_timeout;
         let mut stop = stop_rx.clone();

@@ -10,7 +10,11 @@ pub async fn login_page(t: &TestApp) -> (String, String) {
     assert_eq!(r.status, StatusCode::OK);
     let set = r.headers["set-cookie"].to_str().unwrap();
     let cookie = set.split(';').next().unwrap().to_string();
-    let i = r.text.find("name=\"login_csrf\" value=\"").expect("login_csrf field") + 25;
+    let i = r
+        .text
+        .find("name=\"login_csrf\" value=\"")
+        .expect("login_csrf field")
+        + 25;
     let token = r.text[i..].split('"').next().unwrap().to_string();
     assert_eq!(cookie, format!("kupets_login_csrf={token}"));
     (cookie, token)

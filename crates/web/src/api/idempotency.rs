@@ -26,10 +26,10 @@ use kupets_store::queries::{
     take_over_idem, IdemRecord,
 };
 use kupets_store::Store;
+use sha2::{Digest, Sha256};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use sha2::{Digest, Sha256};
 
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
@@ -54,7 +54,8 @@ fn ago(d: chrono::Duration) -> String {
 
 fn stale(rec: &IdemRecord) -> bool {
     rec.owner != boot_id()
-        && rec.heartbeat_at.as_str() < ago(chrono::Duration::from_std(LEASE).unwrap_or_default()).as_str()
+        && rec.heartbeat_at.as_str()
+            < ago(chrono::Duration::from_std(LEASE).unwrap_or_default()).as_str()
 }
 
 enum Claimed {
@@ -64,42 +65,75 @@ enum Claimed {
 
 async fn claim(store: &Store, emp: i64, key: &str, hash: &str) -> kupets_store::Result<Claimed> {
     static CALLS: AtomicU64 = AtomicU64::new(0);
-    let mut tx = store.begin().await?;
-    if CALLS.fetch_add(1, Ordering::Relaxed) % 256 == 0 {
-        expire_idem(&mut tx, &ago(KEEP)).await?;
-    }
-    let out = match get_idem(&mut tx, emp, key, &ago(KEEP)).await? {
-        Some(rec) if rec.status == 0 && rec.request_hash == hash && stale(&rec) => {
-            if take_over_idem(&mut tx, emp, key, &rec, boot_id()).await? {
-                tracing::warn!(key, owner = %rec.owner, "stale idempotency claim taken over");
-                Claimed::Mine
-            } else {
-                Claimed::Theirs(rec)
-            }
-        }
-        Some(rec) => Claimed::Theirs(rec),
-        None => {
-            if put_idem(&mut tx, emp, key, hash, boot_id()).await? {
-                Claimed::Mine
-            } else {
-                // Another request inserted it between our read and insert
-                // (PostgreSQL): read what it claimed.
-                match get_idem(&mut tx, emp, key, &ago(KEEP)).await? {
-                    Some(rec) => Claimed::Theirs(rec),
-                    None => Claimed::Theirs(IdemRecord {
-                        request_hash: hash.to_string(),
-                        status: 0,
-                        body: String::new(),
-                        owner: String::new(),
-                        heartbeat_at: String::new(),
-                        created_at: String::new(),
-                    }),
+    let sweep = CALLS.fetch_add(1, Ordering::Relaxed) % 256 == 0;
+    let (key, hash) = (key.to_string(), hash.to_string());
+    store
+        .write(move |tx| {
+            let (key, hash) = (key.clone(), hash.clone());
+            Box::pin(async move {
+                if sweep {
+                    expire_idem(tx, &ago(KEEP)).await?;
                 }
-            }
-        }
-    };
-    tx.commit().await?;
-    Ok(out)
+                let out = match get_idem(tx, emp, &key, &ago(KEEP)).await? {
+                    Some(rec) if rec.status == 0 && rec.request_hash == hash && stale(&rec) => {
+                        if take_over_idem(tx, emp, &key, &rec, boot_id()).await? {
+                            tracing::warn!(key, owner = %rec.owner, "stale idempotency claim taken over");
+                            Claimed::Mine
+                        } else {
+                            Claimed::Theirs(rec)
+                        }
+                    }
+                    Some(rec) => Claimed::Theirs(rec),
+                    None => {
+                        if put_idem(tx, emp, &key, &hash, boot_id()).await? {
+                            Claimed::Mine
+                        } else {
+                            // Another request inserted it between our read and
+                            // insert (PostgreSQL): read what it claimed.
+                            match get_idem(tx, emp, &key, &ago(KEEP)).await? {
+                                Some(rec) => Claimed::Theirs(rec),
+                                None => Claimed::Theirs(IdemRecord {
+                                    request_hash: hash.clone(),
+                                    status: 0,
+                                    body: String::new(),
+                                    owner: String::new(),
+                                    heartbeat_at: String::new(),
+                                    created_at: String::new(),
+                                }),
+                            }
+                        }
+                    }
+                };
+                Ok::<_, kupets_store::StoreError>(out)
+            })
+        })
+        .await
+}
+
+/// Runs one short statement of this module in its own write transaction.
+async fn in_tx(store: &Store, emp: i64, key: &str, what: Finish) -> kupets_store::Result<()> {
+    let key = key.to_string();
+    store
+        .write(move |tx| {
+            let (key, what) = (key.clone(), what.clone());
+            Box::pin(async move {
+                match what {
+                    Finish::Beat => beat_idem(tx, emp, &key, boot_id()).await,
+                    Finish::Answer(status, body) => {
+                        answer_idem(tx, emp, &key, boot_id(), status, &body).await
+                    }
+                    Finish::Release => release_idem(tx, emp, &key, boot_id()).await,
+                }
+            })
+        })
+        .await
+}
+
+#[derive(Clone)]
+enum Finish {
+    Beat,
+    Answer(i64, String),
+    Release,
 }
 
 /// Held while this request owns its claim: refreshes the heartbeat, and
@@ -119,13 +153,7 @@ impl Guard {
         let beat = tokio::spawn(async move {
             loop {
                 tokio::time::sleep(HEARTBEAT).await;
-                let r = async {
-                    let mut tx = s.begin().await?;
-                    beat_idem(&mut tx, emp, &k, boot_id()).await?;
-                    tx.commit().await?;
-                    Ok::<_, kupets_store::StoreError>(())
-                };
-                if let Err(e) = r.await {
+                if let Err(e) = in_tx(&s, emp, &k, Finish::Beat).await {
                     tracing::warn!(error = %e, "idempotency heartbeat");
                 }
             }
@@ -142,15 +170,11 @@ impl Guard {
     async fn finish(mut self, answer: Option<(i64, String)>) -> kupets_store::Result<()> {
         self.beat.abort();
         self.done = true;
-        let mut tx = self.store.begin().await?;
-        match answer {
-            Some((status, body)) => {
-                answer_idem(&mut tx, self.emp, &self.key, boot_id(), status, &body).await?
-            }
-            None => release_idem(&mut tx, self.emp, &self.key, boot_id()).await?,
-        }
-        tx.commit().await?;
-        Ok(())
+        let what = match answer {
+            Some((status, body)) => Finish::Answer(status, body),
+            None => Finish::Release,
+        };
+        in_tx(&self.store, self.emp, &self.key, what).await
     }
 }
 
@@ -163,13 +187,7 @@ impl Drop for Guard {
         let (store, emp, key) = (self.store.clone(), self.emp, std::mem::take(&mut self.key));
         if let Ok(h) = tokio::runtime::Handle::try_current() {
             h.spawn(async move {
-                let r = async {
-                    let mut tx = store.begin().await?;
-                    release_idem(&mut tx, emp, &key, boot_id()).await?;
-                    tx.commit().await?;
-                    Ok::<_, kupets_store::StoreError>(())
-                };
-                if let Err(e) = r.await {
+                if let Err(e) = in_tx(&store, emp, &key, Finish::Release).await {
                     tracing::warn!(error = %e, "idempotency claim not released");
                 }
             });

@@ -64,7 +64,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             .get(axum::http::header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(|v| {
-                let m = v.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let m = v
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
             })
             .unwrap_or(false);
@@ -136,7 +141,11 @@ pub fn has_forbidden_control(s: &str) -> bool {
 fn controls(v: &serde_json::Value, path: String, errors: &mut Vec<FieldError>) {
     match v {
         serde_json::Value::String(s) if has_forbidden_control(s) => {
-            let f = if path.is_empty() { "body".to_string() } else { path };
+            let f = if path.is_empty() {
+                "body".to_string()
+            } else {
+                path
+            };
             errors.push(FieldError::new(
                 &f,
                 "control_characters",

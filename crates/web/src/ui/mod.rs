@@ -142,8 +142,8 @@ async fn set_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
             "lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax{}",
             crate::auth::secure_attr()
         )
-            .parse()
-            .expect("valid cookie"),
+        .parse()
+        .expect("valid cookie"),
     );
     resp
 }
@@ -310,8 +310,8 @@ async fn logout(
             "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
             crate::auth::secure_attr()
         )
-            .parse()
-            .expect("valid cookie"),
+        .parse()
+        .expect("valid cookie"),
     );
     resp
 }
