@@ -41,6 +41,7 @@ macro_rules! write_tx {
 
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod counterparty;
 pub mod demo;
 pub mod document;

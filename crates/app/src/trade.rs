@@ -107,6 +107,15 @@ pub struct PaymentInput {
     pub responsible_id: Option<String>,
 }
 
+/// What posting may carry.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PostInput {
+    /// Required to post a shipment over the customer's credit limit (heads
+    /// and admins); kept in the audit log.
+    #[serde(default, deserialize_with = "lenient")]
+    pub override_reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct CloseLineInput {
     #[serde(default, deserialize_with = "lenient")]
@@ -875,9 +884,51 @@ impl App {
             // A draft receipt's own incoming serials are free again for its new lines.
             crate::serial::drop_incoming(&mut tx, id).await?;
             let (_, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
+            let mut changed = crate::changes::describe(&mut tx, "documents", id, &cols).await?;
+            let old_lines = load_lines(&mut tx, id).await?;
+            let before: Vec<String> = old_lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} × {} @ {}",
+                        l.product_id,
+                        Qty(l.qty).to_api(),
+                        Money(l.price).to_api()
+                    )
+                })
+                .collect();
+            let after: Vec<String> = lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} × {} @ {}",
+                        l.product,
+                        Qty(l.qty).to_api(),
+                        Money(l.price).to_api()
+                    )
+                })
+                .collect();
+            if before != after {
+                if !changed.is_empty() {
+                    changed.push_str("; ");
+                }
+                changed.push_str(&format!(
+                    "lines: [{}] → [{}]",
+                    before.join(", "),
+                    after.join(", ")
+                ));
+            }
             queries::update(&mut tx, "documents", id, &cols).await?;
             Self::write_lines(&mut tx, id, &lines).await?;
-            audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                kind.code(),
+                id,
+                &changed,
+            )
+            .await?;
             let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
             let lines = load_lines(&mut tx, id).await?;
             Ok(TradeDoc { document, lines })
@@ -1060,8 +1111,25 @@ impl App {
 
     /// Posts a draft of any trade kind.
     pub async fn post_trade_doc(&self, actor: &Actor, kind: DocKind, id: i64) -> Result<Document> {
+        self.post_trade_doc_with(actor, kind, id, &PostInput::default())
+            .await
+    }
+
+    /// Posts a draft; `input.override_reason` is the typed reason a head
+    /// gives for shipping over the customer's credit limit (kept in the
+    /// audit log; without it such a posting is refused).
+    pub async fn post_trade_doc_with(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        id: i64,
+        input: &PostInput,
+    ) -> Result<Document> {
         actor.require(right_for(kind))?;
-        write_tx!(self, [actor], |app, tx| {
+        let mut c = Check::new();
+        let reason = c.opt_text("override_reason", &input.override_reason, 1000);
+        c.done()?;
+        write_tx!(self, [actor, reason], |app, tx| {
             let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
             let next = crate::document::check_draft(&doc)?
                 .post()
@@ -1170,13 +1238,21 @@ impl App {
                                 format!("Credit limit exceeded: balance {b}, after this shipment {a}, limit {l}"),
                             ));
                         }
+                        if reason.is_empty() {
+                            return Err(AppError::field(
+                                "override_reason",
+                                "override_reason_required",
+                                format!("Превышен кредитный лимит (долг {b}, после отгрузки {a}, лимит {l}): укажите причину, чтобы провести"),
+                                format!("Credit limit exceeded (balance {b}, after this shipment {a}, limit {l}): give a reason to post anyway"),
+                            ));
+                        }
                         audit(
                             &mut tx,
                             Some(actor.id()),
                             "credit_limit_override",
                             kind.code(),
                             id,
-                            &format!("balance {b} → {a}, limit {l}"),
+                            &format!("balance {b} → {a}, limit {l}; reason: {reason}"),
                         )
                         .await?;
                     }

@@ -723,3 +723,106 @@ both_engines!(
         server.await.unwrap().unwrap();
     }
 );
+
+both_engines!(
+    edits_are_audited_old_to_new_and_heads_read_their_part,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        let cp = t
+            .post(
+                "/api/v1/counterparties",
+                a,
+                json!({"name": "ООО «Лимит»", "credit_limit": "100000"}),
+            )
+            .await
+            .id();
+        let r = t
+            .put(
+                &format!("/api/v1/counterparties/{cp}"),
+                a,
+                json!({"name": "ООО «Лимит»", "credit_limit": "25000"}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let log = t
+            .get("/api/v1/audit-log?entity=counterparty&action=update", a)
+            .await;
+        let details = log.body["items"][0]["details"].as_str().unwrap();
+        assert!(
+            details.contains("credit_limit: 100000.00 → 25000.00"),
+            "{}",
+            log.text
+        );
+        assert!(
+            !details.contains("name:"),
+            "unchanged fields are not listed"
+        );
+        // Heads read what their department did; accountants documents' and
+        // counterparties' history, not people's.
+        let dept = t
+            .post("/api/v1/departments", a, json!({"name": "Продажи"}))
+            .await
+            .id();
+        let other = t
+            .post("/api/v1/departments", a, json!({"name": "Склад"}))
+            .await
+            .id();
+        let mk = |login: &'static str, role: &'static str, d: String| {
+            let t = &t;
+            async move {
+                let r = t.post("/api/v1/employees", &t.admin, json!({"login": login, "name": login, "role": role, "password": "password-123", "department_id": d})).await;
+                assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+                t.login(login, "password-123").await
+            }
+        };
+        let head = mk("head1", "department_head", dept.clone()).await;
+        let mine = mk("mgr1", "manager", dept.clone()).await;
+        let theirs = mk("mgr2", "manager", other.clone()).await;
+        let acc = mk("acc1", "accountant", other.clone()).await;
+        let c1 = t
+            .post(
+                "/api/v1/counterparties",
+                &mine,
+                json!({"name": "Свой клиент"}),
+            )
+            .await
+            .id();
+        let c2 = t
+            .post(
+                "/api/v1/counterparties",
+                &theirs,
+                json!({"name": "Чужой клиент"}),
+            )
+            .await
+            .id();
+        let ids = |r: &kupets_testkit::Resp| -> Vec<String> {
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    format!(
+                        "{}:{}",
+                        i["entity"].as_str().unwrap(),
+                        i["entity_id"].as_str().unwrap()
+                    )
+                })
+                .collect()
+        };
+        let seen = t.get("/api/v1/audit-log?limit=500", &head).await;
+        assert_eq!(seen.status, StatusCode::OK, "{}", seen.text);
+        let seen = ids(&seen);
+        assert!(seen.contains(&format!("counterparty:{c1}")), "{seen:?}");
+        assert!(!seen.contains(&format!("counterparty:{c2}")), "{seen:?}");
+        let seen = ids(&t.get("/api/v1/audit-log?limit=500", &acc).await);
+        assert!(
+            seen.contains(&format!("counterparty:{c1}"))
+                && seen.contains(&format!("counterparty:{c2}"))
+        );
+        assert!(!seen.iter().any(|s| s.starts_with("employee:")), "{seen:?}");
+        assert_eq!(
+            t.get("/api/v1/audit-log", &mine).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+);

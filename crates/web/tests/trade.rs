@@ -446,21 +446,32 @@ both_engines!(trade_refusals, |t: TestApp| async move {
     assert_eq!(stock(&t, &s.wh, &s.drill).await, "5", "nothing moved");
     assert_eq!(balance(&t, &s.customer).await, "0.00");
     let head = t.user("head", "department_head").await;
-    assert_eq!(
-        post(&t, &format!("/api/v1/shipments/{big}/post"), &head)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    // A head may override, but only with a typed reason.
+    let r = post(&t, &format!("/api/v1/shipments/{big}/post"), &head).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.error_fields(), vec!["override_reason"]);
+    assert_eq!(balance(&t, &s.customer).await, "0.00");
+    let r = t
+        .post(
+            &format!("/api/v1/shipments/{big}/post"),
+            &head,
+            json!({"override_reason": "Предоплата придёт завтра, согласовано"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(balance(&t, &s.customer).await, "150000.00");
-    assert_eq!(
-        t.get("/api/v1/audit-log?action=credit_limit_override", a)
-            .await
-            .body["items"]
-            .as_array()
+    let log = t
+        .get("/api/v1/audit-log?action=credit_limit_override", a)
+        .await;
+    let items = log.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(
+        items[0]["details"]
+            .as_str()
             .unwrap()
-            .len(),
-        1
+            .contains("reason: Предоплата придёт завтра, согласовано"),
+        "{}",
+        log.text
     );
     // Cancelling the receipt now would leave stock below zero: refused.
     let r = t

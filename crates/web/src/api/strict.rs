@@ -171,3 +171,29 @@ fn controls(v: &serde_json::Value, path: String, errors: &mut Vec<FieldError>) {
         _ => {}
     }
 }
+
+/// A JSON body that may be absent (an empty body is `T::default()`); when
+/// present it is read as strictly as [`ApiJson`].
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = Rejection;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let has_type = req.headers().contains_key(axum::http::header::CONTENT_TYPE);
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Rejection::TooLarge
+            } else {
+                Rejection::Api(ApiError::bad_request(e.body_text()))
+            }
+        })?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(OptionalJson(T::default()));
+        }
+        if !has_type {
+            return Err(Rejection::MediaType);
+        }
+        parse(&bytes).map(OptionalJson).map_err(Rejection::Api)
+    }
+}
