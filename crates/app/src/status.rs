@@ -222,8 +222,8 @@ pub struct TodayFilter {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Today {
     pub date: String,
-    /// Whose work is shown: (id, name).
-    #[schema(value_type = Vec<Object>)]
+    /// Whose work is shown: `[id, name]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub employees: Vec<(String, String)>,
     /// Oldest first.
     pub reminders: Vec<Reminder>,

@@ -826,3 +826,42 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    openapi_lists_every_status_with_the_problem_schema,
+    |t: TestApp| async move {
+        let doc = t.get("/api/openapi.json", "").await.body;
+        let mut ops = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            if !path.starts_with("/api/") {
+                continue;
+            }
+            for (method, op) in item.as_object().unwrap() {
+                if !["get", "post", "put", "delete"].contains(&method.as_str()) {
+                    continue;
+                }
+                ops += 1;
+                let responses = op["responses"].as_object().unwrap();
+                for s in ["400", "404", "422", "500"] {
+                    assert!(responses.contains_key(s), "{method} {path} lacks {s}");
+                }
+                for (status, r) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        assert_eq!(
+                            r["content"]["application/problem+json"]["schema"]["$ref"],
+                            "#/components/schemas/Problem",
+                            "{method} {path} {status}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(ops > 100, "{ops}");
+        assert!(doc["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"].is_object());
+        // /api/v1/today: `employees` are [id, name] pairs, as served.
+        let schema = &doc["components"]["schemas"]["Today"]["properties"]["employees"];
+        assert_eq!(schema["items"]["type"], "array", "{schema}");
+        let today = t.get("/api/v1/today", &t.admin).await;
+        assert!(today.body["employees"][0].is_array(), "{}", today.text);
+    }
+);

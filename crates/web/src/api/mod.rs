@@ -3,6 +3,7 @@
 
 pub mod idempotency;
 pub mod pricing;
+pub mod problems;
 pub mod reports;
 pub mod security;
 pub mod serial;
@@ -781,7 +782,7 @@ struct ApiDoc;
 
 /// The API routes and the OpenAPI document describing them.
 pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let parts = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(login))
         .routes(routes!(logout))
@@ -909,7 +910,10 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(serial::repair_part))
         .routes(routes!(serial::defect_categories))
         .routes(routes!(serial::defects))
-        .split_for_parts()
+        .split_for_parts();
+    let (router, mut openapi) = parts;
+    problems::add(&mut openapi);
+    (router, openapi)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
