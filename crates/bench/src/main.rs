@@ -10,6 +10,8 @@ use kupets_store::Store;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+mod crash;
+
 // Same allocator as the `kupets` binary: this process also serves (`__serve`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -28,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         Some("pricing") => pricing().await,
         Some("reminders") => reminders().await,
         Some("serials") => serials().await,
+        Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
                 "usage: bench foundation | posting | reports | pricing | reminders | serials | driver DB"
