@@ -55,7 +55,7 @@ pub async fn describe(conn: &mut Conn, table: &str, id: i64, cols: &[(&str, P)])
         };
         let new = new_value(p);
         let same = old == new
-            || (old.as_deref().unwrap_or("") == "" && new.as_deref().unwrap_or("") == "");
+            || (old.as_deref().unwrap_or("").is_empty() && new.as_deref().unwrap_or("").is_empty());
         if !same {
             out.push(format!("{col}: {} → {}", shown(col, old), shown(col, new)));
         }

@@ -48,10 +48,16 @@ async fn client_loop(
     let client = reqwest::Client::new();
     let (wh, product, customer) = (&ids.0, &ids.1, &ids.2);
     for i in 0.. {
-        let (path, body): (&'static str, Value) = if (i + k) % 2 == 0 {
-            ("payments", json!({"counterparty_id": customer, "amount": format!("{}.{:02}", 10 + i % 90, k), "date": "2026-03-01"}))
+        let (path, body): (&'static str, Value) = if (i + k).is_multiple_of(2) {
+            (
+                "payments",
+                json!({"counterparty_id": customer, "amount": format!("{}.{:02}", 10 + i % 90, k), "date": "2026-03-01"}),
+            )
         } else {
-            ("shipments", json!({"counterparty_id": customer, "warehouse_id": wh, "date": "2026-03-02", "lines": [{"product_id": product, "qty": "1"}]}))
+            (
+                "shipments",
+                json!({"counterparty_id": customer, "warehouse_id": wh, "date": "2026-03-02", "lines": [{"product_id": product, "qty": "1"}]}),
+            )
         };
         let Ok(r) = client
             .post(format!("{base}/api/v1/{path}"))
@@ -121,8 +127,18 @@ pub async fn crash(kills: usize) -> anyhow::Result<()> {
             Ok::<_, anyhow::Error>(v)
         }
     };
-    let wh = post("/api/v1/warehouses".into(), json!({"name": "Склад"})).await?["id"].as_str().unwrap_or("").to_string();
-    let product = post("/api/v1/products".into(), json!({"sku": "C-1", "name": "Изделие"})).await?["id"].as_str().unwrap_or("").to_string();
+    let wh = post("/api/v1/warehouses".into(), json!({"name": "Склад"})).await?["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let product = post(
+        "/api/v1/products".into(),
+        json!({"sku": "C-1", "name": "Изделие"}),
+    )
+    .await?["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let retail = client
         .get(format!("{base}/api/v1/price-types"))
         .bearer_auth(&token)
@@ -136,9 +152,27 @@ pub async fn crash(kills: usize) -> anyhow::Result<()> {
         .as_str()
         .unwrap_or("")
         .to_string();
-    post(format!("/api/v1/products/{product}/prices"), json!({"price_type_id": retail, "effective_date": "2025-01-01", "price": "100"})).await?;
-    let supplier = post("/api/v1/counterparties".into(), json!({"name": "Поставщик", "kind": "supplier"})).await?["id"].as_str().unwrap_or("").to_string();
-    let customer = post("/api/v1/counterparties".into(), json!({"name": "Покупатель"})).await?["id"].as_str().unwrap_or("").to_string();
+    post(
+        format!("/api/v1/products/{product}/prices"),
+        json!({"price_type_id": retail, "effective_date": "2025-01-01", "price": "100"}),
+    )
+    .await?;
+    let supplier = post(
+        "/api/v1/counterparties".into(),
+        json!({"name": "Поставщик", "kind": "supplier"}),
+    )
+    .await?["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let customer = post(
+        "/api/v1/counterparties".into(),
+        json!({"name": "Покупатель"}),
+    )
+    .await?["id"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
     let rc = post("/api/v1/receipts".into(), json!({"counterparty_id": supplier, "warehouse_id": wh, "date": "2026-03-01", "lines": [{"product_id": product, "qty": "1000000", "price": "50"}]})).await?["id"].as_str().unwrap_or("").to_string();
     post(format!("/api/v1/receipts/{rc}/post"), Value::Null).await?;
     drop(server);
@@ -189,7 +223,9 @@ pub async fn crash(kills: usize) -> anyhow::Result<()> {
     let mut lost = Vec::new();
     for (path, id, _) in &a.created {
         let state: Option<String> = conn
-            .query_row("SELECT state FROM documents WHERE id = ?1", [id], |r| r.get(0))
+            .query_row("SELECT state FROM documents WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
             .ok();
         match state {
             None => lost.push(format!("{path} {id} acknowledged but missing")),
@@ -229,7 +265,9 @@ pub async fn crash(kills: usize) -> anyhow::Result<()> {
         |r| r.get(0),
     )?;
     if unmoved > 0 {
-        lost.push(format!("{unmoved} posted shipments without moves or ledger entry"));
+        lost.push(format!(
+            "{unmoved} posted shipments without moves or ledger entry"
+        ));
     }
     for l in &lost {
         eprintln!("crash: LOST {l}");

@@ -65,7 +65,7 @@ enum Claimed {
 
 async fn claim(store: &Store, emp: i64, key: &str, hash: &str) -> kupets_store::Result<Claimed> {
     static CALLS: AtomicU64 = AtomicU64::new(0);
-    let sweep = CALLS.fetch_add(1, Ordering::Relaxed) % 256 == 0;
+    let sweep = CALLS.fetch_add(1, Ordering::Relaxed).is_multiple_of(256);
     let (key, hash) = (key.to_string(), hash.to_string());
     store
         .write(move |tx| {
