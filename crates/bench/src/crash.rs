@@ -113,12 +113,11 @@ pub async fn crash(kills: usize) -> anyhow::Result<()> {
     let post = |path: String, body: Value| {
         let (client, token, base) = (client.clone(), token.clone(), base.clone());
         async move {
-            let r = client
-                .post(format!("{base}{path}"))
-                .bearer_auth(&token)
-                .json(&body)
-                .send()
-                .await?;
+            let mut req = client.post(format!("{base}{path}")).bearer_auth(&token);
+            if !body.is_null() {
+                req = req.json(&body);
+            }
+            let r = req.send().await?;
             let status = r.status();
             let v: Value = r.json().await.unwrap_or(Value::Null);
             if !status.is_success() {

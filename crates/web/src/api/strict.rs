@@ -172,7 +172,8 @@ fn controls(v: &serde_json::Value, path: String, errors: &mut Vec<FieldError>) {
     }
 }
 
-/// A JSON body that may be absent (an empty body is `T::default()`); when
+/// A JSON body that may be absent (an empty body or `null` is
+/// `T::default()`); when
 /// present it is read as strictly as [`ApiJson`].
 pub struct OptionalJson<T>(pub T);
 
@@ -188,7 +189,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJ
                 Rejection::Api(ApiError::bad_request(e.body_text()))
             }
         })?;
-        if bytes.iter().all(u8::is_ascii_whitespace) {
+        if bytes.iter().all(u8::is_ascii_whitespace) || bytes.trim_ascii() == b"null" {
             return Ok(OptionalJson(T::default()));
         }
         if !has_type {
