@@ -2,6 +2,8 @@
 //! `cargo run --release -p bench -- NAME`. Each prints progress to stderr and
 //! its figures as JSON on the last line of stdout.
 
+mod cycle;
+
 use anyhow::{bail, Context};
 use chrono::Datelike;
 use kupets_app::App;
@@ -28,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         Some("pricing") => pricing().await,
         Some("reminders") => reminders().await,
         Some("serials") => serials().await,
+        Some("cycle") => cycle::cycle().await,
         _ => {
             eprintln!(
                 "usage: bench foundation | posting | reports | pricing | reminders | serials | driver DB"
