@@ -26,7 +26,9 @@ async fn main() -> anyhow::Result<()> {
         Some("foundation") => foundation().await,
         Some("driver") if args.len() > 2 => driver(&args[2]).await,
         Some("posting") => posting().await,
-        Some("reports") => reports().await,
+        Some("reports") => {
+            reports(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10_000)).await
+        }
         Some("pricing") => pricing().await,
         Some("reminders") => reminders().await,
         Some("serials") => serials().await,
@@ -823,11 +825,11 @@ async fn posting() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reports on 10 000 counterparties and 1 000 000 ledger entries.
-async fn reports() -> anyhow::Result<()> {
+/// Reports on 1 000 000 ledger entries spread over `cps` counterparties
+/// (10 000 by default; `reports 1000` gives 1 000 entries each).
+async fn reports(cps: i64) -> anyhow::Result<()> {
     let db = temp_db("reports");
     let (app, actor, _, _, _) = shop(&db).await?;
-    let cps = 10_000i64;
     let entries = 1_000_000i64;
     {
         // Bulk load through rusqlite: documents and entries as posting leaves them.
