@@ -98,6 +98,25 @@ fn fill(op: &mut Operation, body: bool, secured: bool) {
 }
 
 /// Adds the problem responses and schema to every operation.
+/// `Idempotency-Key` is visible ASCII, 1–200 characters: what a header may
+/// carry (hyper itself refuses other bytes before any handler runs) and what
+/// the middleware accepts.
+fn key_header(op: &mut utoipa::openapi::path::Operation) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    for p in op.parameters.iter_mut().flatten() {
+        if p.name.eq_ignore_ascii_case("Idempotency-Key") {
+            p.schema = Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(200))
+                    .pattern(Some("^[!-~]{1,200}$"))
+                    .into(),
+            );
+        }
+    }
+}
+
 pub fn add(openapi: &mut OpenApi) {
     for (path, item) in openapi.paths.paths.iter_mut() {
         let api = path.starts_with("/api/");
@@ -109,6 +128,7 @@ pub fn add(openapi: &mut OpenApi) {
             (&mut item.patch, true),
         ] {
             if let Some(op) = op.as_mut() {
+                key_header(op);
                 let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
                 if api {
                     fill(op, body, secured);
