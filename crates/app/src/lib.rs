@@ -4,11 +4,14 @@
 
 pub mod auth;
 pub mod catalog;
+pub mod company;
 pub mod counterparty;
 pub mod demo;
 pub mod document;
 pub mod error;
 pub mod input;
+pub mod invoice;
+pub mod paperwork;
 pub mod people;
 pub mod pricing;
 pub mod reports;
