@@ -11,6 +11,7 @@ pub mod document;
 pub mod error;
 pub mod input;
 pub mod invoice;
+pub mod mail;
 pub mod paperwork;
 pub mod people;
 pub mod pricing;
