@@ -253,15 +253,15 @@ fn png_input(c: &mut Check, field: &str, v: &Option<String>) -> Option<String> {
 }
 
 pub(crate) async fn load_company(conn: &mut Conn) -> Result<Company> {
-    let r = sqlx::query("SELECT * FROM company WHERE id = 1")
-        .fetch_one(&mut *conn)
-        .await?;
-    let r: &dyn RowGet = &r;
     let accounts = sqlx::query(&format!(
         "SELECT {ACCOUNT_COLS}, is_main FROM company_bank_accounts ORDER BY archived, is_main DESC, id"
     ))
     .fetch_all(&mut *conn)
     .await?;
+    let row = sqlx::query("SELECT * FROM company WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
+    let r: &dyn RowGet = &row;
     let stamp = r.text("stamp_png");
     let signature = r.text("signature_png");
     Ok(Company {

@@ -2,6 +2,7 @@
 //! these handlers' annotations.
 
 pub mod idempotency;
+pub mod paperwork;
 pub mod pricing;
 pub mod reports;
 pub mod serial;
@@ -878,6 +879,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(serial::repair_part))
         .routes(routes!(serial::defect_categories))
         .routes(routes!(serial::defects))
+        .merge(paperwork::router())
         .split_for_parts()
 }
 
