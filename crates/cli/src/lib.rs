@@ -116,6 +116,8 @@ pub async fn serve(database: &str, listen: SocketAddr, demo: bool) -> anyhow::Re
         println!("В базе нет пользователей. Создайте администратора: kupets user add --login admin --name \"Администратор\"");
         println!("No users yet. Create an admin: kupets user add --login admin --name Admin   (or run: kupets serve --demo)");
     }
+    // E-mail: queued messages, retries and the daily digest.
+    let mailer = kupets_app::mail::spawn_worker(app.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
@@ -126,6 +128,7 @@ pub async fn serve(database: &str, listen: SocketAddr, demo: bool) -> anyhow::Re
             let _ = tokio::signal::ctrl_c().await;
         })
         .await?;
+    mailer.abort();
     store.close().await;
     Ok(())
 }
