@@ -492,7 +492,7 @@ pub fn purpose(doc: &Document, lines: &[DocLine], vat_payer: bool) -> String {
             "Оплата по счёту № {} от {}, в т. ч. НДС {}",
             doc.number,
             date,
-            Money(vat).to_ru()
+            crate::paperwork::rub(vat).replace('\u{a0}', " ")
         )
     } else {
         format!(
@@ -529,6 +529,7 @@ pub(crate) async fn check_payment_invoice(
         );
         return Ok(None);
     };
+    let before = c.errors.len();
     if r.text("state") != "posted" {
         c.err(
             "invoice_id",
@@ -547,7 +548,9 @@ pub(crate) async fn check_payment_invoice(
     }
     let inv_order = r.opt_int("order_id");
     match (*order_id, inv_order) {
-        (None, o) => *order_id = o,
+        // A refused invoice lends the payment no order.
+        (None, o) if c.errors.len() == before => *order_id = o,
+        (None, _) => {}
         (Some(a), Some(b)) if a != b => c.err(
             "order_id",
             "other_order",

@@ -399,7 +399,7 @@ impl App {
         let body = text_or(&input.body, format!(
             "Здравствуйте!\n\nНаправляем счёт на оплату № {} на сумму {} руб. Оплатить до {}.{}",
             inv.document.number,
-            kupets_domain::Money(inv.document.amount).to_ru(),
+            crate::paperwork::rub(inv.document.amount),
             crate::paperwork::date_ru(&inv.due_date),
             self.sign_off().await?
         ));
@@ -454,7 +454,7 @@ impl App {
         let body = text_or(&input.body, format!(
             "Здравствуйте!\n\nНаправляем {title} № {} по отгрузке на сумму {} руб.{}",
             doc.document.number,
-            kupets_domain::Money(doc.document.amount).to_ru(),
+            crate::paperwork::rub(doc.document.amount),
             self.sign_off().await?
         ));
         let id = self

@@ -19,6 +19,16 @@ pub fn date_ru(iso: &str) -> String {
         .unwrap_or_else(|_| iso.to_string())
 }
 
+/// An amount as printed in a form's figures: `1 234,56` (no-break space
+/// between thousands, no currency sign — the column says «руб.»).
+pub fn rub(kopecks: i64) -> String {
+    Money(kopecks)
+        .to_ru()
+        .trim_end_matches('₽')
+        .trim_end_matches('\u{a0}')
+        .to_string()
+}
+
 fn capitalized(s: &str) -> String {
     let mut c = s.chars();
     c.next()
@@ -253,8 +263,8 @@ impl App {
                 l.product_name.clone().into(),
                 qty_ru(l.qty).into(),
                 l.unit.clone().into(),
-                Money(l.price).to_ru().into(),
-                Money(l.amount).to_ru().into(),
+                rub(l.price).into(),
+                rub(l.amount).into(),
             ]));
         }
         f.push(Block::grid(
@@ -269,20 +279,20 @@ impl App {
             rows,
         ));
         let vat: i64 = inv.lines.iter().map(|l| vat_of(&c, l)).sum();
-        f.push(Block::right(format!("Итого: {}", Money(d.amount).to_ru()), true));
+        f.push(Block::right(format!("Итого: {}", rub(d.amount)), true));
         if c.vat_payer {
-            f.push(Block::right(format!("В том числе НДС: {}", Money(vat).to_ru()), true));
+            f.push(Block::right(format!("В том числе НДС: {}", rub(vat)), true));
         } else {
             f.push(Block::right("Без НДС", true));
         }
         f.push(Block::right(
-            format!("Всего к оплате: {}", Money(d.amount).to_ru()),
+            format!("Всего к оплате: {}", rub(d.amount)),
             true,
         ));
         f.push(Block::text(format!(
             "Всего наименований {}, на сумму {} руб.",
             inv.lines.len(),
-            Money(d.amount).to_ru()
+            rub(d.amount)
         )));
         f.push(Block::bold(capitalized(&kupets_domain::words::rubles(d.amount))));
         f.push(Block::text(format!(
@@ -446,14 +456,14 @@ impl App {
                         )
                         .into(),
                         "1".into(),
-                        Money(r.price).to_ru().into(),
+                        rub(r.price).into(),
                     ]),
                 ],
             ));
-            f.push(Block::right(format!("Итого: {}", Money(r.price).to_ru()), true));
+            f.push(Block::right(format!("Итого: {}", rub(r.price)), true));
             f.push(Block::right(
                 if c.vat_payer {
-                    format!("В том числе НДС: {}", Money(vat).to_ru())
+                    format!("В том числе НДС: {}", rub(vat))
                 } else {
                     "Без НДС".into()
                 },
@@ -461,7 +471,7 @@ impl App {
             ));
             f.push(Block::text(format!(
                 "Всего оказано услуг 1, на сумму {} руб.",
-                Money(r.price).to_ru()
+                rub(r.price)
             )));
             f.push(Block::bold(capitalized(&kupets_domain::words::rubles(r.price))));
             f.push(Block::text("Вышеперечисленные услуги выполнены полностью и в срок. Заказчик претензий по объему, качеству и срокам оказания услуг не имеет."));
@@ -531,15 +541,15 @@ impl App {
             if v.is_empty() {
                 String::new()
             } else {
-                Money::parse(v).unwrap_or_default().to_ru()
+                rub(Money::parse(v).unwrap_or_default().0)
             }
         };
         let split = |v: &str| {
             let x = Money::parse(v).unwrap_or_default();
             if x.0 > 0 {
-                (x.to_ru(), String::new())
+                (rub(x.0), String::new())
             } else if x.0 < 0 {
-                (String::new(), (-x).to_ru())
+                (String::new(), rub(-x.0))
             } else {
                 (String::new(), String::new())
             }
@@ -654,7 +664,7 @@ fn upd(
     let status = if c.vat_payer { 1 } else { 2 };
     let mut f = Form::new(format!("УПД № {}", d.number), true);
     f.push(Block::plain_grid(
-        vec![Col::left(0.22), Col::left(0.78)],
+        vec![Col::left(0.28), Col::left(0.72)],
         vec![
             Row::new(vec![
                 Cell::new("Универсальный передаточный документ").bold(),
@@ -732,26 +742,26 @@ fn upd(
             okei(&l.unit).into(),
             l.unit.clone().into(),
             qty_ru(l.qty).into(),
-            Money(unit_price).to_ru().into(),
-            Money(without).to_ru().into(),
+            rub(unit_price).into(),
+            rub(without).into(),
             "без акциза".into(),
             vat_rate_ru(c, &l.vat_rate).into(),
             if c.vat_payer && l.vat_rate != "none" {
-                Money(vat).to_ru()
+                rub(vat)
             } else {
                 "без НДС".into()
             }
             .into(),
-            Money(l.amount).to_ru().into(),
+            rub(l.amount).into(),
             "—".into(),
         ]));
     }
     rows.push(Row::new(vec![
         Cell::new("Всего к оплате").span(7).bold(),
-        Cell::new(Money(t_without).to_ru()).bold(),
+        Cell::new(rub(t_without)).bold(),
         Cell::new("X").span(2).align(Align::Center),
-        Cell::new(if c.vat_payer { Money(t_vat).to_ru() } else { "без НДС".into() }).bold(),
-        Cell::new(Money(t_with).to_ru()).bold(),
+        Cell::new(if c.vat_payer { rub(t_vat) } else { "без НДС".into() }).bold(),
+        Cell::new(rub(t_with)).bold(),
         "".into(),
     ]));
     f.push(Block::Grid {
@@ -876,21 +886,21 @@ fn torg12(
             l.unit.clone().into(),
             okei(&l.unit).into(),
             qty_ru(l.qty).into(),
-            Money(unit_price).to_ru().into(),
-            Money(without).to_ru().into(),
+            rub(unit_price).into(),
+            rub(without).into(),
             vat_rate_ru(c, &l.vat_rate).into(),
-            if c.vat_payer { Money(vat).to_ru() } else { "—".into() }.into(),
-            Money(l.amount).to_ru().into(),
+            if c.vat_payer { rub(vat) } else { "—".into() }.into(),
+            rub(l.amount).into(),
         ]));
     }
     rows.push(Row::new(vec![
         Cell::new("Всего по накладной").span(5).bold(),
         Cell::new(qty_ru(t_qty)).bold(),
         "X".into(),
-        Cell::new(Money(t_without).to_ru()).bold(),
+        Cell::new(rub(t_without)).bold(),
         "X".into(),
-        Cell::new(if c.vat_payer { Money(t_vat).to_ru() } else { "—".into() }).bold(),
-        Cell::new(Money(t_with).to_ru()).bold(),
+        Cell::new(if c.vat_payer { rub(t_vat) } else { "—".into() }).bold(),
+        Cell::new(rub(t_with)).bold(),
     ]));
     f.push(Block::Grid {
         cols: vec![

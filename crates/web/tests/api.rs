@@ -3,6 +3,7 @@
 
 mod browser;
 mod pages;
+mod paperwork;
 mod pricing;
 mod serial;
 mod status;
