@@ -11,6 +11,7 @@ use kupets_domain::requisites::{check_account, check_bic, check_corr_account, ch
 use kupets_domain::role::Right;
 use kupets_store::model::RowGet;
 use kupets_store::queries::{self, audit, P};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -253,12 +254,12 @@ fn png_input(c: &mut Check, field: &str, v: &Option<String>) -> Option<String> {
 }
 
 pub(crate) async fn load_company(conn: &mut Conn) -> Result<Company> {
-    let accounts = sqlx::query(&format!(
+    let accounts = sql::query(&format!(
         "SELECT {ACCOUNT_COLS}, is_main FROM company_bank_accounts ORDER BY archived, is_main DESC, id"
     ))
     .fetch_all(&mut *conn)
     .await?;
-    let row = sqlx::query("SELECT * FROM company WHERE id = 1")
+    let row = sql::query("SELECT * FROM company WHERE id = 1")
         .fetch_one(&mut *conn)
         .await?;
     let r: &dyn RowGet = &row;
@@ -293,7 +294,7 @@ pub(crate) async fn load_company(conn: &mut Conn) -> Result<Company> {
 impl App {
     /// The company card (any employee may read it: it is printed on every form).
     pub async fn company(&self) -> Result<Company> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         load_company(&mut conn).await
     }
 
@@ -335,7 +336,10 @@ impl App {
         let vat_payer = input.vat_payer.as_deref().map(str::trim).unwrap_or("");
         let vat_payer = vat_payer.is_empty() || truthy(&input.vat_payer);
         let mut cols = vec![
-            ("full_name", P::from(c.opt_text("full_name", &input.full_name, 500))),
+            (
+                "full_name",
+                P::from(c.opt_text("full_name", &input.full_name, 500)),
+            ),
             ("short_name", P::from(short_name.clone())),
             ("inn", P::from(inn)),
             ("kpp", P::from(kpp)),
@@ -381,20 +385,28 @@ impl App {
             cols.push(("signature_png", P::from(s)));
         }
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        queries::update(&mut tx, "company", 1, &cols).await?;
-        // Statements printed before the card existed used this setting.
-        sqlx::query(
-            "INSERT INTO settings (key, value) VALUES ('company_name', $1) \
+        write_tx!(self, [actor, cols, short_name], |app, tx| {
+            queries::update(&mut tx, "company", 1, &cols).await?;
+            // Statements printed before the card existed used this setting.
+            sql::query(
+                "INSERT INTO settings (key, value) VALUES ('company_name', $1) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(&short_name)
-        .execute(&mut *tx)
-        .await?;
-        audit(&mut tx, Some(actor.id()), "update", "company", 1, &short_name).await?;
-        let card = load_company(&mut tx).await?;
-        tx.commit().await?;
-        Ok(card)
+            )
+            .bind(short_name.as_str())
+            .execute(&mut *tx)
+            .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                "company",
+                1,
+                &short_name,
+            )
+            .await?;
+            let card = load_company(&mut tx).await?;
+            Ok(card)
+        })
     }
 
     /// Adds one of our bank accounts (administrators).
@@ -405,60 +417,77 @@ impl App {
     ) -> Result<BankAccount> {
         actor.require(Right::ManagePeople)?;
         let mut c = Check::new();
-        let mut cols = account_cols(&mut c, input);
+        let cols = account_cols(&mut c, input);
         c.done()?;
         let main = truthy(&input.is_main);
-        let mut tx = self.store.begin().await?;
-        let any: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM company_bank_accounts WHERE archived = 0 LIMIT 1")
-                .fetch_optional(&mut *tx)
-                .await?;
-        let main = main || any.is_none();
-        if main {
-            sqlx::query("UPDATE company_bank_accounts SET is_main = 0")
-                .execute(&mut *tx)
-                .await?;
-        }
-        cols.push(("is_main", P::from(main)));
-        cols.push(("created_at", P::from(now())));
-        let id = match queries::insert(&mut tx, "company_bank_accounts", &cols).await {
-            Ok(id) => id,
-            Err(e) if is_unique(&e) => {
-                return Err(AppError::field(
-                    "account",
-                    "duplicate",
-                    "Такой счёт уже есть",
-                    "This account is already there",
-                ))
+        write_tx!(self, [actor], own[cols], |app, tx| {
+            let any: Option<i64> = sql::query_scalar(
+                "SELECT id FROM company_bank_accounts WHERE archived = 0 LIMIT 1",
+            )
+            .fetch_optional(&mut *tx)
+            .await?;
+            let main = main || any.is_none();
+            if main {
+                sql::query("UPDATE company_bank_accounts SET is_main = 0")
+                    .execute(&mut *tx)
+                    .await?;
             }
-            Err(e) => return Err(e.into()),
-        };
-        audit(&mut tx, Some(actor.id()), "create", "company_bank_account", id, "").await?;
-        let a = one_account(&mut tx, "company_bank_accounts", id).await?;
-        tx.commit().await?;
-        Ok(a)
+            cols.push(("is_main", P::from(main)));
+            cols.push(("created_at", P::from(now())));
+            let id = match queries::insert(&mut tx, "company_bank_accounts", &cols).await {
+                Ok(id) => id,
+                Err(e) if is_unique(&e) => {
+                    return Err(AppError::field(
+                        "account",
+                        "duplicate",
+                        "Такой счёт уже есть",
+                        "This account is already there",
+                    ))
+                }
+                Err(e) => return Err(e.into()),
+            };
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "create",
+                "company_bank_account",
+                id,
+                "",
+            )
+            .await?;
+            let a = one_account(&mut tx, "company_bank_accounts", id).await?;
+            Ok(a)
+        })
     }
 
     /// Archives one of our accounts (it stays on forms already printed).
     pub async fn archive_company_account(&self, actor: &Actor, id: i64) -> Result<BankAccount> {
         actor.require(Right::ManagePeople)?;
-        let mut tx = self.store.begin().await?;
-        if !queries::update(
-            &mut tx,
-            "company_bank_accounts",
-            id,
-            &[("archived", P::from(1)), ("is_main", P::from(0))],
-        )
-        .await?
-        {
-            return Err(AppError::NotFound {
-                entity: "bank account",
-            });
-        }
-        audit(&mut tx, Some(actor.id()), "archive", "company_bank_account", id, "").await?;
-        let a = one_account(&mut tx, "company_bank_accounts", id).await?;
-        tx.commit().await?;
-        Ok(a)
+        write_tx!(self, [actor], |app, tx| {
+            if !queries::update(
+                &mut tx,
+                "company_bank_accounts",
+                id,
+                &[("archived", P::from(1)), ("is_main", P::from(0))],
+            )
+            .await?
+            {
+                return Err(AppError::NotFound {
+                    entity: "bank account",
+                });
+            }
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "archive",
+                "company_bank_account",
+                id,
+                "",
+            )
+            .await?;
+            let a = one_account(&mut tx, "company_bank_accounts", id).await?;
+            Ok(a)
+        })
     }
 
     pub async fn counterparty_accounts(
@@ -466,7 +495,7 @@ impl App {
         _actor: &Actor,
         counterparty_id: i64,
     ) -> Result<Vec<BankAccount>> {
-        let rows = sqlx::query(&format!("SELECT {ACCOUNT_COLS}, {NO_MAIN} FROM counterparty_bank_accounts WHERE counterparty_id = $1 ORDER BY archived, id"))
+        let rows = sql::query(&format!("SELECT {ACCOUNT_COLS}, {NO_MAIN} FROM counterparty_bank_accounts WHERE counterparty_id = $1 ORDER BY archived, id"))
             .bind(counterparty_id)
             .fetch_all(self.store.reader())
             .await?;
@@ -482,33 +511,34 @@ impl App {
     ) -> Result<BankAccount> {
         actor.require(Right::EditCounterparties)?;
         let mut c = Check::new();
-        let mut cols = account_cols(&mut c, input);
+        let cols = account_cols(&mut c, input);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM counterparties WHERE id = $1")
-            .bind(counterparty_id)
-            .fetch_optional(&mut *tx)
+        write_tx!(self, [actor], own[cols], |app, tx| {
+            let exists: Option<i64> =
+                sql::query_scalar("SELECT id FROM counterparties WHERE id = $1")
+                    .bind(counterparty_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if exists.is_none() {
+                return Err(AppError::NotFound {
+                    entity: "counterparty",
+                });
+            }
+            cols.push(("counterparty_id", P::from(counterparty_id)));
+            cols.push(("created_at", P::from(now())));
+            let id = queries::insert(&mut tx, "counterparty_bank_accounts", &cols).await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "create",
+                "counterparty_bank_account",
+                id,
+                &format!("counterparty {counterparty_id}"),
+            )
             .await?;
-        if exists.is_none() {
-            return Err(AppError::NotFound {
-                entity: "counterparty",
-            });
-        }
-        cols.push(("counterparty_id", P::from(counterparty_id)));
-        cols.push(("created_at", P::from(now())));
-        let id = queries::insert(&mut tx, "counterparty_bank_accounts", &cols).await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "create",
-            "counterparty_bank_account",
-            id,
-            &format!("counterparty {counterparty_id}"),
-        )
-        .await?;
-        let a = one_account(&mut tx, "counterparty_bank_accounts", id).await?;
-        tx.commit().await?;
-        Ok(a)
+            let a = one_account(&mut tx, "counterparty_bank_accounts", id).await?;
+            Ok(a)
+        })
     }
 
     pub async fn archive_counterparty_account(
@@ -518,8 +548,8 @@ impl App {
         id: i64,
     ) -> Result<BankAccount> {
         actor.require(Right::EditCounterparties)?;
-        let mut tx = self.store.begin().await?;
-        let n = sqlx::query(
+        write_tx!(self, [actor], |app, tx| {
+            let n = sql::query(
             "UPDATE counterparty_bank_accounts SET archived = 1 WHERE id = $1 AND counterparty_id = $2",
         )
         .bind(id)
@@ -527,15 +557,23 @@ impl App {
         .execute(&mut *tx)
         .await?
         .rows_affected();
-        if n == 0 {
-            return Err(AppError::NotFound {
-                entity: "bank account",
-            });
-        }
-        audit(&mut tx, Some(actor.id()), "archive", "counterparty_bank_account", id, "").await?;
-        let a = one_account(&mut tx, "counterparty_bank_accounts", id).await?;
-        tx.commit().await?;
-        Ok(a)
+            if n == 0 {
+                return Err(AppError::NotFound {
+                    entity: "bank account",
+                });
+            }
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "archive",
+                "counterparty_bank_account",
+                id,
+                "",
+            )
+            .await?;
+            let a = one_account(&mut tx, "counterparty_bank_accounts", id).await?;
+            Ok(a)
+        })
     }
 }
 
@@ -545,13 +583,15 @@ async fn one_account(conn: &mut Conn, table: &str, id: i64) -> Result<BankAccoun
     } else {
         NO_MAIN
     };
-    let r = sqlx::query(&format!("SELECT {ACCOUNT_COLS}, {main} FROM {table} WHERE id = $1"))
-        .bind(id)
-        .fetch_one(&mut *conn)
-        .await?;
+    let r = sql::query(&format!(
+        "SELECT {ACCOUNT_COLS}, {main} FROM {table} WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(account_row(&r))
 }
 
 fn is_unique(e: &kupets_store::StoreError) -> bool {
-    matches!(e, kupets_store::StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation())
+    e.is_unique_violation()
 }

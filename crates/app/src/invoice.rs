@@ -16,6 +16,7 @@ use kupets_domain::trade::{line_amount, line_vat};
 use kupets_domain::{DocKind, DocState, Money, Qty, VatRate};
 use kupets_store::model::{DocLine, Document, RowGet};
 use kupets_store::queries::{self, audit, next_doc_seq, P};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -104,7 +105,7 @@ pub fn state_label(state: &str, ru: bool) -> &'static str {
 
 /// Paid against an invoice: posted payments in, less refunds out.
 pub(crate) async fn paid_on_invoice(conn: &mut Conn, invoice_id: i64) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT CAST(COALESCE(SUM(-e.amount), 0) AS BIGINT) FROM settlement_entries e \
          JOIN documents d ON d.id = e.document_id WHERE d.invoice_id = $1",
     )
@@ -126,7 +127,7 @@ impl App {
             "SELECT {} FROM documents WHERE id = $1 AND kind = 'invoice'",
             Document::COLS
         );
-        let r = sqlx::query(&sql)
+        let r = sql::query(&sql)
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
@@ -156,129 +157,148 @@ impl App {
         self.get_invoice(actor, id).await
     }
 
-    async fn create_invoice_in(&self, actor: &Actor, input: &InvoiceInput, post: bool) -> Result<i64> {
+    async fn create_invoice_in(
+        &self,
+        actor: &Actor,
+        input: &InvoiceInput,
+        post: bool,
+    ) -> Result<i64> {
         actor.require(Right::Sell)?;
-        let mut c = Check::new();
-        let mut tx = self.store.begin().await?;
-        let date = c.date("date", &input.date, today());
-        let due = c.date("due_date", &input.due_date, date + chrono::Days::new(5));
-        if due < date {
-            c.err(
-                "due_date",
-                "before_date",
-                "Срок оплаты раньше даты счёта",
-                "The due date is before the invoice date",
-            );
-        }
-        let comment = c.opt_text("comment", &input.comment, 1000);
-        let order_id = c.opt_id("order_id", &input.order_id);
-        let mut cp = c.opt_id("counterparty_id", &input.counterparty_id);
-        let mut lines: Vec<Line> = Vec::new();
-        if let Some(o) = order_id {
-            let r = sqlx::query("SELECT counterparty_id, state FROM documents WHERE id = $1 AND kind = 'sales_order'")
+        let c = Check::new();
+        write_tx!(self, [actor, input], own[c], |app, tx| {
+            let date = c.date("date", &input.date, today());
+            let due = c.date("due_date", &input.due_date, date + chrono::Days::new(5));
+            if due < date {
+                c.err(
+                    "due_date",
+                    "before_date",
+                    "Срок оплаты раньше даты счёта",
+                    "The due date is before the invoice date",
+                );
+            }
+            let comment = c.opt_text("comment", &input.comment, 1000);
+            let order_id = c.opt_id("order_id", &input.order_id);
+            let mut cp = c.opt_id("counterparty_id", &input.counterparty_id);
+            let mut lines: Vec<Line> = Vec::new();
+            if let Some(o) = order_id {
+                let r = sql::query("SELECT counterparty_id, state FROM documents WHERE id = $1 AND kind = 'sales_order'")
                 .bind(o)
                 .fetch_optional(&mut *tx)
                 .await?;
-            match r {
-                None => c.err(
-                    "order_id",
-                    "not_found",
-                    format!("Заказ {o} не найден"),
-                    format!("No sales order {o}"),
-                ),
-                Some(r) if r.text("state") == "cancelled" => c.err(
-                    "order_id",
-                    "cancelled",
-                    "Заказ отменён",
-                    "The order is cancelled",
-                ),
-                Some(r) => {
-                    let owner = r.opt_int("counterparty_id");
-                    if cp.is_some() && cp != owner {
-                        c.err(
-                            "counterparty_id",
-                            "other_customer",
-                            "Заказ другого контрагента",
-                            "The order belongs to another counterparty",
-                        );
-                    }
-                    cp = owner;
-                    let rows = sqlx::query("SELECT product_id, qty, closed_qty, price, vat_rate FROM document_lines WHERE document_id = $1 ORDER BY line_no")
+                match r {
+                    None => c.err(
+                        "order_id",
+                        "not_found",
+                        format!("Заказ {o} не найден"),
+                        format!("No sales order {o}"),
+                    ),
+                    Some(r) if r.text("state") == "cancelled" => c.err(
+                        "order_id",
+                        "cancelled",
+                        "Заказ отменён",
+                        "The order is cancelled",
+                    ),
+                    Some(r) => {
+                        let owner = r.opt_int("counterparty_id");
+                        if cp.is_some() && cp != owner {
+                            c.err(
+                                "counterparty_id",
+                                "other_customer",
+                                "Заказ другого контрагента",
+                                "The order belongs to another counterparty",
+                            );
+                        }
+                        cp = owner;
+                        let rows = sql::query("SELECT product_id, qty, closed_qty, price, vat_rate FROM document_lines WHERE document_id = $1 ORDER BY line_no")
                         .bind(o)
                         .fetch_all(&mut *tx)
                         .await?;
-                    for r in &rows {
-                        let qty = r.int("qty") - r.int("closed_qty");
-                        if qty > 0 {
-                            lines.push(Line {
-                                product_id: r.int("product_id"),
-                                qty,
-                                price: r.int("price"),
-                                vat_rate: r.text("vat_rate"),
-                            });
+                        for r in &rows {
+                            let qty = r.int("qty") - r.int("closed_qty");
+                            if qty > 0 {
+                                lines.push(Line {
+                                    product_id: r.int("product_id"),
+                                    qty,
+                                    price: r.int("price"),
+                                    vat_rate: r.text("vat_rate"),
+                                });
+                            }
                         }
                     }
                 }
             }
-        }
-        if order_id.is_none() || !input.lines.is_empty() {
-            lines.clear();
-            for (i, l) in input.lines.iter().enumerate() {
-                let f = |n: &str| format!("lines[{i}].{n}");
-                let pid = c.id(&f("product_id"), &l.product_id);
-                let qty = match l.qty.as_deref().map(str::trim).and_then(|s| Qty::parse(s).ok()) {
-                    Some(q) if q.0 > 0 => q.0,
-                    _ => {
+            if order_id.is_none() || !input.lines.is_empty() {
+                lines.clear();
+                for (i, l) in input.lines.iter().enumerate() {
+                    let f = |n: &str| format!("lines[{i}].{n}");
+                    let pid = c.id(&f("product_id"), &l.product_id);
+                    let qty = match l
+                        .qty
+                        .as_deref()
+                        .map(str::trim)
+                        .and_then(|s| Qty::parse(s).ok())
+                    {
+                        Some(q) if q.0 > 0 => q.0,
+                        _ => {
+                            c.err(
+                                &f("qty"),
+                                "invalid_qty",
+                                "Количество больше нуля, до 3 знаков после запятой",
+                                "A quantity above zero, up to 3 decimals",
+                            );
+                            0
+                        }
+                    };
+                    let price = c.money(&f("price"), &l.price);
+                    let vat: Option<String> = if pid > 0 {
+                        sql::query_scalar("SELECT vat_rate FROM products WHERE id = $1")
+                            .bind(pid)
+                            .fetch_optional(&mut *tx)
+                            .await?
+                    } else {
+                        None
+                    };
+                    if pid > 0 && vat.is_none() {
                         c.err(
-                            &f("qty"),
-                            "invalid_qty",
-                            "Количество больше нуля, до 3 знаков после запятой",
-                            "A quantity above zero, up to 3 decimals",
+                            &f("product_id"),
+                            "not_found",
+                            format!("Товар {pid} не найден"),
+                            format!("No product {pid}"),
                         );
-                        0
                     }
-                };
-                let price = c.money(&f("price"), &l.price);
-                let vat: Option<String> = if pid > 0 {
-                    sqlx::query_scalar("SELECT vat_rate FROM products WHERE id = $1")
-                        .bind(pid)
-                        .fetch_optional(&mut *tx)
-                        .await?
-                } else {
-                    None
-                };
-                if pid > 0 && vat.is_none() {
-                    c.err(
-                        &f("product_id"),
-                        "not_found",
-                        format!("Товар {pid} не найден"),
-                        format!("No product {pid}"),
-                    );
+                    lines.push(Line {
+                        product_id: pid,
+                        qty,
+                        price,
+                        vat_rate: vat.unwrap_or_default(),
+                    });
                 }
-                lines.push(Line {
-                    product_id: pid,
-                    qty,
-                    price,
-                    vat_rate: vat.unwrap_or_default(),
-                });
             }
-        }
-        match cp {
-            Some(id) => check_ref(&mut c, &mut tx, "counterparty_id", "counterparties", Some(id)).await?,
-            None => c.add(kupets_domain::FieldError::required("counterparty_id")),
-        }
-        if lines.is_empty() && c.errors.is_empty() {
-            c.err(
-                "lines",
-                "no_lines",
-                "В счёте нет строк",
-                "The invoice has no lines",
-            );
-        }
-        let bank = c.opt_id("bank_account_id", &input.bank_account_id);
-        let bank = match bank {
+            match cp {
+                Some(id) => {
+                    check_ref(
+                        &mut c,
+                        &mut tx,
+                        "counterparty_id",
+                        "counterparties",
+                        Some(id),
+                    )
+                    .await?
+                }
+                None => c.add(kupets_domain::FieldError::required("counterparty_id")),
+            }
+            if lines.is_empty() && c.errors.is_empty() {
+                c.err(
+                    "lines",
+                    "no_lines",
+                    "В счёте нет строк",
+                    "The invoice has no lines",
+                );
+            }
+            let bank = c.opt_id("bank_account_id", &input.bank_account_id);
+            let bank = match bank {
             Some(b) => {
-                let ok: Option<i64> = sqlx::query_scalar(
+                let ok: Option<i64> = sql::query_scalar(
                     "SELECT id FROM company_bank_accounts WHERE id = $1 AND archived = 0",
                 )
                 .bind(b)
@@ -295,62 +315,62 @@ impl App {
                 Some(b)
             }
             None => {
-                sqlx::query_scalar(
+                sql::query_scalar(
                     "SELECT id FROM company_bank_accounts WHERE archived = 0 ORDER BY is_main DESC, id LIMIT 1",
                 )
                 .fetch_optional(&mut *tx)
                 .await?
             }
         };
-        c.done()?;
-        // On УСН there is no VAT to print: lines say «Без НДС».
-        let vat_payer: i64 = sqlx::query_scalar("SELECT vat_payer FROM company WHERE id = 1")
-            .fetch_one(&mut *tx)
-            .await?;
-        if vat_payer == 0 {
-            for l in &mut lines {
-                l.vat_rate = VatRate::None.code().to_string();
+            c.done()?;
+            // On УСН there is no VAT to print: lines say «Без НДС».
+            let vat_payer: i64 = sql::query_scalar("SELECT vat_payer FROM company WHERE id = 1")
+                .fetch_one(&mut *tx)
+                .await?;
+            if vat_payer == 0 {
+                for l in &mut lines {
+                    l.vat_rate = VatRate::None.code().to_string();
+                }
             }
-        }
-        let amounts: Vec<(i64, i64)> = lines
-            .iter()
-            .map(|l| {
-                let amount = line_amount(Qty(l.qty), Money(l.price));
-                let vat = VatRate::parse(&l.vat_rate)
-                    .map(|r| line_vat(amount, r))
-                    .unwrap_or_default();
-                (amount.0, vat.0)
-            })
-            .collect();
-        let total: i64 = amounts.iter().map(|a| a.0).sum();
-        let seq = next_doc_seq(&mut tx, DocKind::Invoice.code(), date.year()).await?;
-        let (state, posted_at) = if post {
-            (DocState::Posted, Some(now()))
-        } else {
-            (DocState::Draft, None)
-        };
-        let cols = vec![
-            ("kind", P::from(DocKind::Invoice.code())),
-            ("year", P::from(date.year() as i64)),
-            ("seq", P::from(seq)),
-            (
-                "number",
-                P::from(doc_number(DocKind::Invoice, date.year(), seq)),
-            ),
-            ("doc_date", P::from(date.to_string())),
-            ("state", P::from(state.code())),
-            ("author_id", P::from(actor.id())),
-            ("responsible_id", P::from(actor.id())),
-            ("counterparty_id", P::from(cp)),
-            ("order_id", P::from(order_id)),
-            ("amount", P::from(total)),
-            ("comment", P::from(comment)),
-            ("created_at", P::from(now())),
-            ("posted_at", P::from(posted_at)),
-        ];
-        let id = queries::insert(&mut tx, "documents", &cols).await?;
-        for (i, (l, (amount, vat))) in lines.iter().zip(&amounts).enumerate() {
-            sqlx::query("INSERT INTO document_lines (document_id, line_no, product_id, qty, price, amount, vat_rate, vat) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+            let amounts: Vec<(i64, i64)> = lines
+                .iter()
+                .map(|l| {
+                    let amount = line_amount(Qty(l.qty), Money(l.price));
+                    let vat = VatRate::parse(&l.vat_rate)
+                        .map(|r| line_vat(amount, r))
+                        .unwrap_or_default();
+                    (amount.0, vat.0)
+                })
+                .collect();
+            let total: i64 = amounts.iter().map(|a| a.0).sum();
+            let seq = next_doc_seq(&mut tx, DocKind::Invoice.code(), date.year()).await?;
+            let (state, posted_at) = if post {
+                (DocState::Posted, Some(now()))
+            } else {
+                (DocState::Draft, None)
+            };
+            let cols = vec![
+                ("kind", P::from(DocKind::Invoice.code())),
+                ("year", P::from(date.year() as i64)),
+                ("seq", P::from(seq)),
+                (
+                    "number",
+                    P::from(doc_number(DocKind::Invoice, date.year(), seq)),
+                ),
+                ("doc_date", P::from(date.to_string())),
+                ("state", P::from(state.code())),
+                ("author_id", P::from(actor.id())),
+                ("responsible_id", P::from(actor.id())),
+                ("counterparty_id", P::from(cp)),
+                ("order_id", P::from(order_id)),
+                ("amount", P::from(total)),
+                ("comment", P::from(comment)),
+                ("created_at", P::from(now())),
+                ("posted_at", P::from(posted_at)),
+            ];
+            let id = queries::insert(&mut tx, "documents", &cols).await?;
+            for (i, (l, (amount, vat))) in lines.iter().zip(&amounts).enumerate() {
+                sql::query("INSERT INTO document_lines (document_id, line_no, product_id, qty, price, amount, vat_rate, vat) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
                 .bind(id)
                 .bind(i as i64 + 1)
                 .bind(l.product_id)
@@ -361,65 +381,69 @@ impl App {
                 .bind(*vat)
                 .execute(&mut *tx)
                 .await?;
-        }
-        sqlx::query("INSERT INTO invoices (document_id, due_date, bank_account_id) VALUES ($1, $2, $3)")
+            }
+            sql::query(
+                "INSERT INTO invoices (document_id, due_date, bank_account_id) VALUES ($1, $2, $3)",
+            )
             .bind(id)
             .bind(due.to_string())
             .bind(bank)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, Some(actor.id()), "create", "invoice", id, "").await?;
-        if post {
-            audit(&mut tx, Some(actor.id()), "post", "invoice", id, "").await?;
-        }
-        tx.commit().await?;
-        Ok(id)
+            audit(&mut tx, Some(actor.id()), "create", "invoice", id, "").await?;
+            if post {
+                audit(&mut tx, Some(actor.id()), "post", "invoice", id, "").await?;
+            }
+            Ok(id)
+        })
     }
 
     /// Issues a draft invoice.
     pub async fn post_invoice(&self, actor: &Actor, id: i64) -> Result<InvoiceView> {
         actor.require(Right::Sell)?;
-        let mut tx = self.store.begin().await?;
-        let doc = self.invoice_doc(&mut tx, id).await?;
-        let state = DocState::parse(&doc.state).unwrap_or(DocState::Draft);
-        if state != DocState::Draft {
-            return Err(AppError::conflict(
-                "not_draft",
-                "Провести можно только черновик",
-                "Only a draft can be posted",
-            ));
-        }
-        sqlx::query("UPDATE documents SET state = 'posted', posted_at = $1 WHERE id = $2")
-            .bind(now())
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit(&mut tx, Some(actor.id()), "post", "invoice", id, "").await?;
-        tx.commit().await?;
+        write_tx!(self, [actor], |app, tx| {
+            let doc = app.invoice_doc(&mut tx, id).await?;
+            let state = DocState::parse(&doc.state).unwrap_or(DocState::Draft);
+            if state != DocState::Draft {
+                return Err(AppError::conflict(
+                    "not_draft",
+                    "Провести можно только черновик",
+                    "Only a draft can be posted",
+                ));
+            }
+            sql::query("UPDATE documents SET state = 'posted', posted_at = $1 WHERE id = $2")
+                .bind(now())
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, Some(actor.id()), "post", "invoice", id, "").await?;
+            Ok(())
+        })?;
         self.get_invoice(actor, id).await
     }
 
     pub async fn get_invoice(&self, _actor: &Actor, id: i64) -> Result<InvoiceView> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let document = self.invoice_doc(&mut conn, id).await?;
         let sql = format!("SELECT {} FROM document_lines l JOIN products p ON p.id = l.product_id WHERE l.document_id = $1 ORDER BY l.line_no", DocLine::COLS);
-        let lines: Vec<DocLine> = sqlx::query(&sql)
+        let lines: Vec<DocLine> = sql::query(&sql)
             .bind(id)
             .fetch_all(&mut *conn)
             .await?
             .iter()
             .map(|r| DocLine::from_row(r))
             .collect();
-        let inv = sqlx::query("SELECT due_date, bank_account_id FROM invoices WHERE document_id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        let inv =
+            sql::query("SELECT due_date, bank_account_id FROM invoices WHERE document_id = $1")
+                .bind(id)
+                .fetch_one(&mut *conn)
+                .await?;
         let paid = paid_on_invoice(&mut conn, id).await?;
         let sql = format!(
             "SELECT {} FROM documents WHERE invoice_id = $1 AND state = 'posted' ORDER BY doc_date, id",
             Document::COLS
         );
-        let payments = sqlx::query(&sql)
+        let payments = sql::query(&sql)
             .bind(id)
             .fetch_all(&mut *conn)
             .await?
@@ -462,12 +486,12 @@ impl App {
 
     /// Invoices of an order (its card lists them).
     pub async fn order_invoices(&self, order_id: i64) -> Result<Vec<(Document, i64)>> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let sql = format!(
             "SELECT {} FROM documents WHERE kind = 'invoice' AND order_id = $1 ORDER BY id",
             Document::COLS
         );
-        let docs: Vec<Document> = sqlx::query(&sql)
+        let docs: Vec<Document> = sql::query(&sql)
             .bind(order_id)
             .fetch_all(&mut *conn)
             .await?
@@ -514,7 +538,7 @@ pub(crate) async fn check_payment_invoice(
     let Some(inv) = c.opt_id("invoice_id", &input.invoice_id) else {
         return Ok(None);
     };
-    let r = sqlx::query(
+    let r = sql::query(
         "SELECT counterparty_id, order_id, state FROM documents WHERE id = $1 AND kind = 'invoice'",
     )
     .bind(inv)

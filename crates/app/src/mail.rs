@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use kupets_domain::role::Right;
 use kupets_domain::Role;
 use kupets_store::model::{Employee, RowGet};
-use kupets_store::queries::{self, audit, P};
 use kupets_store::now;
+use kupets_store::queries::{self, audit, P};
+use kupets_store::sql;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::Credentials;
@@ -191,7 +192,7 @@ struct Outgoing {
 
 impl App {
     async fn smtp(&self) -> Result<Smtp> {
-        let r = sqlx::query("SELECT host, port, security, username, password, from_addr FROM mail_settings WHERE id = 1")
+        let r = sql::query("SELECT host, port, security, username, password, from_addr FROM mail_settings WHERE id = 1")
             .fetch_one(self.store.reader())
             .await?;
         Ok(Smtp {
@@ -207,7 +208,7 @@ impl App {
     /// SMTP settings (administrators); the password only as "set".
     pub async fn mail_settings(&self, actor: &Actor) -> Result<MailSettings> {
         actor.require(Right::ManagePeople)?;
-        let r = sqlx::query("SELECT * FROM mail_settings WHERE id = 1")
+        let r = sql::query("SELECT * FROM mail_settings WHERE id = 1")
             .fetch_one(self.store.reader())
             .await?;
         Ok(MailSettings {
@@ -222,11 +223,20 @@ impl App {
         })
     }
 
-    pub async fn save_mail_settings(&self, actor: &Actor, input: &MailSettingsInput) -> Result<MailSettings> {
+    pub async fn save_mail_settings(
+        &self,
+        actor: &Actor,
+        input: &MailSettingsInput,
+    ) -> Result<MailSettings> {
         actor.require(Right::ManagePeople)?;
         let mut c = Check::new();
         let host = c.opt_text("host", &input.host, 200);
-        let port = match input.port.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let port = match input
+            .port
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => 587,
             Some(_) => c.int("port", &input.port, 1, 65535),
         };
@@ -273,7 +283,10 @@ impl App {
             ("host", P::from(host)),
             ("port", P::from(port)),
             ("security", P::from(security)),
-            ("username", P::from(c.opt_text("username", &input.username, 200))),
+            (
+                "username",
+                P::from(c.opt_text("username", &input.username, 200)),
+            ),
             ("from_addr", P::from(from)),
             ("digest_time", P::from(time)),
             ("updated_at", P::from(now())),
@@ -285,60 +298,56 @@ impl App {
             cols.push(("password", P::from(password)));
         }
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        queries::update(&mut tx, "mail_settings", 1, &cols).await?;
-        // The audit says what changed, never the password.
-        audit(&mut tx, Some(actor.id()), "update", "mail_settings", 1, "").await?;
-        tx.commit().await?;
+        write_tx!(self, [actor, cols], |app, tx| {
+            queries::update(&mut tx, "mail_settings", 1, &cols).await?;
+            // The audit says what changed, never the password.
+            audit(&mut tx, Some(actor.id()), "update", "mail_settings", 1, "").await?;
+            Ok(())
+        })?;
         self.mail_settings(actor).await
     }
 
     async fn queue(&self, actor: Option<&Actor>, m: Outgoing) -> Result<i64> {
-        let mut tx = self.store.begin().await?;
         let (name, data) = m
             .attachment
             .map(|(n, d)| (n, base64::engine::general_purpose::STANDARD.encode(d)))
             .unwrap_or_default();
         let at = now();
-        let id = queries::insert(
-            &mut tx,
-            "outbox",
-            &[
-                ("kind", P::from(m.kind)),
-                ("counterparty_id", P::from(m.counterparty_id)),
-                ("document_id", P::from(m.document_id)),
-                ("employee_id", P::from(m.employee_id)),
-                ("to_addr", P::from(m.to)),
-                ("subject", P::from(m.subject)),
-                ("body", P::from(m.body)),
-                ("attachment_name", P::from(name)),
-                ("attachment", P::from(data)),
-                ("state", P::from("queued")),
-                ("next_attempt_at", P::from(at.clone())),
-                ("created_by", P::from(actor.map(|a| a.id()))),
-                ("created_at", P::from(at)),
-            ],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            actor.map(|a| a.id()),
-            "queue",
-            "outbox",
-            id,
-            m.kind,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        let by = actor.map(|a| a.id());
+        let kind = m.kind;
+        let cols = vec![
+            ("kind", P::from(m.kind)),
+            ("counterparty_id", P::from(m.counterparty_id)),
+            ("document_id", P::from(m.document_id)),
+            ("employee_id", P::from(m.employee_id)),
+            ("to_addr", P::from(m.to)),
+            ("subject", P::from(m.subject)),
+            ("body", P::from(m.body)),
+            ("attachment_name", P::from(name)),
+            ("attachment", P::from(data)),
+            ("state", P::from("queued")),
+            ("next_attempt_at", P::from(at.clone())),
+            ("created_by", P::from(by)),
+            ("created_at", P::from(at)),
+        ];
+        write_tx!(self, [cols], |app, tx| {
+            let id = queries::insert(&mut tx, "outbox", &cols).await?;
+            audit(&mut tx, by, "queue", "outbox", id, kind).await?;
+            Ok(id)
+        })
     }
 
     /// The address to send to: the one given (edited before sending), else
     /// the counterparty's.
-    async fn recipient(&self, c: &mut Check, to: &Option<String>, counterparty_id: i64) -> Result<String> {
+    async fn recipient(
+        &self,
+        c: &mut Check,
+        to: &Option<String>,
+        counterparty_id: i64,
+    ) -> Result<String> {
         let to = c.opt_text("to", to, 200);
         let to = if to.is_empty() {
-            sqlx::query_scalar::<_, String>("SELECT email FROM counterparties WHERE id = $1")
+            sql::query_scalar::<String>("SELECT email FROM counterparties WHERE id = $1")
                 .bind(counterparty_id)
                 .fetch_optional(self.store.reader())
                 .await?
@@ -354,7 +363,12 @@ impl App {
                 "Give an address: the counterparty has no e-mail",
             );
         } else if !valid_email(&to) {
-            c.err("to", "invalid_email", "Неверный адрес почты", "Invalid e-mail address");
+            c.err(
+                "to",
+                "invalid_email",
+                "Неверный адрес почты",
+                "Invalid e-mail address",
+            );
         }
         Ok(to)
     }
@@ -386,7 +400,12 @@ impl App {
     }
 
     /// Queues a счёт with its PDF to the client and tries it at once.
-    pub async fn send_invoice(&self, actor: &Actor, id: i64, input: &SendInput) -> Result<OutboxEntry> {
+    pub async fn send_invoice(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &SendInput,
+    ) -> Result<OutboxEntry> {
         actor.require(Right::Sell)?;
         let inv = self.get_invoice(actor, id).await?;
         let cp = inv.document.counterparty_id.unwrap_or(0);
@@ -395,14 +414,24 @@ impl App {
         self.ready_to_send(&mut c).await?;
         c.done()?;
         let form = self.invoice_form(actor, id).await?;
-        let subject = text_or(&input.subject, format!("Счёт на оплату № {} от {}", inv.document.number, crate::paperwork::date_ru(&inv.document.date)));
-        let body = text_or(&input.body, format!(
+        let subject = text_or(
+            &input.subject,
+            format!(
+                "Счёт на оплату № {} от {}",
+                inv.document.number,
+                crate::paperwork::date_ru(&inv.document.date)
+            ),
+        );
+        let body = text_or(
+            &input.body,
+            format!(
             "Здравствуйте!\n\nНаправляем счёт на оплату № {} на сумму {} руб. Оплатить до {}.{}",
             inv.document.number,
             crate::paperwork::rub(inv.document.amount),
             crate::paperwork::date_ru(&inv.due_date),
             self.sign_off().await?
-        ));
+        ),
+        );
         let id = self
             .queue(
                 Some(actor),
@@ -423,20 +452,39 @@ impl App {
     }
 
     /// Queues a shipment's УПД (or ТОРГ-12) with its PDF and tries it at once.
-    pub async fn send_shipment(&self, actor: &Actor, id: i64, input: &SendInput) -> Result<OutboxEntry> {
-        actor.require(Right::MoveStock).or_else(|_| actor.require(Right::Sell))?;
+    pub async fn send_shipment(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &SendInput,
+    ) -> Result<OutboxEntry> {
+        actor
+            .require(Right::MoveStock)
+            .or_else(|_| actor.require(Right::Sell))?;
         let mut c = Check::new();
-        let paper = match input.paper.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let paper = match input
+            .paper
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(p) => match ShipmentPaper::parse(p) {
                 Some(p) => Some(p),
                 None => {
-                    c.err("paper", "invalid", "Форма: upd или torg12", "Paper: upd or torg12");
+                    c.err(
+                        "paper",
+                        "invalid",
+                        "Форма: upd или torg12",
+                        "Paper: upd or torg12",
+                    );
                     None
                 }
             },
         };
-        let doc = self.get_trade_doc(actor, kupets_domain::DocKind::Shipment, id).await?;
+        let doc = self
+            .get_trade_doc(actor, kupets_domain::DocKind::Shipment, id)
+            .await?;
         let cp = doc.document.counterparty_id.unwrap_or(0);
         let to = self.recipient(&mut c, &input.to, cp).await?;
         self.ready_to_send(&mut c).await?;
@@ -450,13 +498,23 @@ impl App {
             ShipmentPaper::Upd => ("upd", "УПД"),
             ShipmentPaper::Torg12 => ("torg12", "ТОРГ-12"),
         };
-        let subject = text_or(&input.subject, format!("{title} № {} от {}", doc.document.number, crate::paperwork::date_ru(&doc.document.date)));
-        let body = text_or(&input.body, format!(
-            "Здравствуйте!\n\nНаправляем {title} № {} по отгрузке на сумму {} руб.{}",
-            doc.document.number,
-            crate::paperwork::rub(doc.document.amount),
-            self.sign_off().await?
-        ));
+        let subject = text_or(
+            &input.subject,
+            format!(
+                "{title} № {} от {}",
+                doc.document.number,
+                crate::paperwork::date_ru(&doc.document.date)
+            ),
+        );
+        let body = text_or(
+            &input.body,
+            format!(
+                "Здравствуйте!\n\nНаправляем {title} № {} по отгрузке на сумму {} руб.{}",
+                doc.document.number,
+                crate::paperwork::rub(doc.document.amount),
+                self.sign_off().await?
+            ),
+        );
         let id = self
             .queue(
                 Some(actor),
@@ -477,7 +535,12 @@ impl App {
     }
 
     /// Queues the акт сверки for a period with its PDF and tries it at once.
-    pub async fn send_reconciliation(&self, actor: &Actor, counterparty_id: i64, input: &SendInput) -> Result<OutboxEntry> {
+    pub async fn send_reconciliation(
+        &self,
+        actor: &Actor,
+        counterparty_id: i64,
+        input: &SendInput,
+    ) -> Result<OutboxEntry> {
         actor.require(Right::Read)?;
         let mut c = Check::new();
         let till = c.date("till", &input.till, today());
@@ -489,7 +552,9 @@ impl App {
         let to = self.recipient(&mut c, &input.to, counterparty_id).await?;
         self.ready_to_send(&mut c).await?;
         c.done()?;
-        let form = self.reconciliation_form(actor, counterparty_id, from, till).await?;
+        let form = self
+            .reconciliation_form(actor, counterparty_id, from, till)
+            .await?;
         let period = format!(
             "{} – {}",
             kupets_domain::money::date_ru(from),
@@ -520,7 +585,7 @@ impl App {
     }
 
     pub async fn outbox_entry(&self, id: i64) -> Result<OutboxEntry> {
-        let r = sqlx::query(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = $1"))
+        let r = sql::query(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE id = $1"))
             .bind(id)
             .fetch_optional(self.store.reader())
             .await?
@@ -529,8 +594,12 @@ impl App {
     }
 
     /// Messages sent to a counterparty, newest first (its card shows them).
-    pub async fn counterparty_mail(&self, _actor: &Actor, counterparty_id: i64) -> Result<Vec<OutboxEntry>> {
-        let rows = sqlx::query(&format!(
+    pub async fn counterparty_mail(
+        &self,
+        _actor: &Actor,
+        counterparty_id: i64,
+    ) -> Result<Vec<OutboxEntry>> {
+        let rows = sql::query(&format!(
             "SELECT {OUTBOX_COLS} FROM outbox WHERE counterparty_id = $1 ORDER BY id DESC LIMIT 200"
         ))
         .bind(counterparty_id)
@@ -542,25 +611,28 @@ impl App {
     /// The whole outbox, newest first (administrators), optionally one state.
     pub async fn outbox(&self, actor: &Actor, state: Option<&str>) -> Result<Vec<OutboxEntry>> {
         actor.require(Right::ManagePeople)?;
-        let rows = match state {
-            Some(s) => {
-                sqlx::query(&format!("SELECT {OUTBOX_COLS} FROM outbox WHERE state = $1 ORDER BY id DESC LIMIT 500"))
-                    .bind(s)
+        let rows =
+            match state {
+                Some(s) => sql::query(&format!(
+                    "SELECT {OUTBOX_COLS} FROM outbox WHERE state = $1 ORDER BY id DESC LIMIT 500"
+                ))
+                .bind(s)
+                .fetch_all(self.store.reader())
+                .await?,
+                None => {
+                    sql::query(&format!(
+                        "SELECT {OUTBOX_COLS} FROM outbox ORDER BY id DESC LIMIT 500"
+                    ))
                     .fetch_all(self.store.reader())
                     .await?
-            }
-            None => {
-                sqlx::query(&format!("SELECT {OUTBOX_COLS} FROM outbox ORDER BY id DESC LIMIT 500"))
-                    .fetch_all(self.store.reader())
-                    .await?
-            }
-        };
+                }
+            };
         Ok(rows.iter().map(|r| outbox_row(r)).collect())
     }
 
     /// Tries every queued message whose time has come; returns how many were tried.
     pub async fn deliver_due(&self, at: DateTime<Utc>) -> Result<usize> {
-        let ids: Vec<i64> = sqlx::query_scalar(
+        let ids: Vec<i64> = sql::query_scalar(
             "SELECT id FROM outbox WHERE state = 'queued' AND next_attempt_at <= $1 ORDER BY id LIMIT 50",
         )
         .bind(ts(at))
@@ -575,7 +647,7 @@ impl App {
     /// One try of one queued message: sent, or the next try scheduled, or
     /// failed after the last.
     async fn deliver_one(&self, id: i64, at: DateTime<Utc>) -> Result<()> {
-        let r = sqlx::query("SELECT to_addr, subject, body, attachment_name, attachment, state, attempts FROM outbox WHERE id = $1")
+        let r = sql::query("SELECT to_addr, subject, body, attachment_name, attachment, state, attempts FROM outbox WHERE id = $1")
             .bind(id)
             .fetch_one(self.store.reader())
             .await?;
@@ -593,20 +665,20 @@ impl App {
         )
         .await;
         let attempts = r.int("attempts") + 1;
-        let mut tx = self.store.begin().await?;
-        match outcome {
-            Ok(()) => {
-                sqlx::query("UPDATE outbox SET state = 'sent', attempts = $1, sent_at = $2, last_error = '' WHERE id = $3 AND state = 'queued'")
+        write_tx!(self, [outcome], |app, tx| {
+            match outcome {
+                Ok(()) => {
+                    sql::query("UPDATE outbox SET state = 'sent', attempts = $1, sent_at = $2, last_error = '' WHERE id = $3 AND state = 'queued'")
                     .bind(attempts)
                     .bind(now())
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-            }
-            Err(e) => {
-                let failed = attempts >= MAX_ATTEMPTS;
-                tracing::warn!(message = id, attempts, error = %e, "e-mail not delivered");
-                sqlx::query("UPDATE outbox SET state = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5 AND state = 'queued'")
+                }
+                Err(e) => {
+                    let failed = attempts >= MAX_ATTEMPTS;
+                    tracing::warn!(message = id, attempts, error = %e, "e-mail not delivered");
+                    sql::query("UPDATE outbox SET state = $1, attempts = $2, next_attempt_at = $3, last_error = $4 WHERE id = $5 AND state = 'queued'")
                     .bind(if failed { "failed" } else { "queued" })
                     .bind(attempts)
                     .bind(ts(at + backoff(attempts)))
@@ -614,34 +686,55 @@ impl App {
                     .bind(id)
                     .execute(&mut *tx)
                     .await?;
-                if failed {
-                    audit(&mut tx, None, "mail_failed", "outbox", id, &e).await?;
+                    if failed {
+                        audit(&mut tx, None, "mail_failed", "outbox", id, e).await?;
+                    }
                 }
             }
-        }
-        tx.commit().await?;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// An employee's own choice: no daily digest.
-    pub async fn set_digest_opt_out(&self, actor: &Actor, employee_id: i64, opt_out: bool) -> Result<()> {
+    pub async fn set_digest_opt_out(
+        &self,
+        actor: &Actor,
+        employee_id: i64,
+        opt_out: bool,
+    ) -> Result<()> {
         if actor.id() != employee_id {
             actor.require(Right::ManagePeople)?;
         }
-        let mut tx = self.store.begin().await?;
-        if !queries::update(&mut tx, "employees", employee_id, &[("digest_opt_out", P::from(opt_out))]).await? {
-            return Err(AppError::NotFound { entity: "employee" });
-        }
-        audit(&mut tx, Some(actor.id()), "digest_opt_out", "employee", employee_id, if opt_out { "on" } else { "off" }).await?;
-        tx.commit().await?;
-        Ok(())
+        write_tx!(self, [actor], |app, tx| {
+            if !queries::update(
+                &mut tx,
+                "employees",
+                employee_id,
+                &[("digest_opt_out", P::from(opt_out))],
+            )
+            .await?
+            {
+                return Err(AppError::NotFound { entity: "employee" });
+            }
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "digest_opt_out",
+                "employee",
+                employee_id,
+                if opt_out { "on" } else { "off" },
+            )
+            .await?;
+            Ok(())
+        })
     }
 
     pub async fn digest_opt_out(&self, employee_id: i64) -> Result<bool> {
-        let v: Option<i64> = sqlx::query_scalar("SELECT digest_opt_out FROM employees WHERE id = $1")
-            .bind(employee_id)
-            .fetch_optional(self.store.reader())
-            .await?;
+        let v: Option<i64> =
+            sql::query_scalar("SELECT digest_opt_out FROM employees WHERE id = $1")
+                .bind(employee_id)
+                .fetch_optional(self.store.reader())
+                .await?;
         Ok(v.unwrap_or(0) != 0)
     }
 
@@ -650,7 +743,7 @@ impl App {
     /// their reminders due (today and overdue) — once a day, none when
     /// nothing is due. Returns the messages queued.
     pub async fn run_digests(&self, at: DateTime<Utc>) -> Result<Vec<i64>> {
-        let time: String = sqlx::query_scalar("SELECT digest_time FROM mail_settings WHERE id = 1")
+        let time: String = sql::query_scalar("SELECT digest_time FROM mail_settings WHERE id = 1")
             .fetch_one(self.store.reader())
             .await?;
         let due = chrono::NaiveTime::parse_from_str(&time, "%H:%M").unwrap_or_default();
@@ -663,7 +756,7 @@ impl App {
              AND id NOT IN (SELECT employee_id FROM digest_days WHERE day = $1) ORDER BY id",
             Employee::COLS
         );
-        let people: Vec<Employee> = sqlx::query(&sql)
+        let people: Vec<Employee> = sql::query(&sql)
             .bind(day.to_string())
             .fetch_all(self.store.reader())
             .await?
@@ -672,9 +765,14 @@ impl App {
             .collect();
         let mut queued = Vec::new();
         for e in people {
-            let Some(role) = Role::parse(&e.role) else { continue };
+            let Some(role) = Role::parse(&e.role) else {
+                continue;
+            };
             let id = e.id;
-            let actor = Actor { employee: e.clone(), role };
+            let actor = Actor {
+                employee: e.clone(),
+                role,
+            };
             let view = self
                 .today_view(
                     &actor,
@@ -685,16 +783,20 @@ impl App {
                     },
                 )
                 .await?;
-            let mine: Vec<_> = view.reminders.iter().filter(|r| r.employee_id == id).collect();
+            let mine: Vec<_> = view
+                .reminders
+                .iter()
+                .filter(|r| r.employee_id == id)
+                .collect();
             // The day is marked even when nothing is due, so it is looked at once.
-            let mut tx = self.store.begin().await?;
-            let fresh = sqlx::query("INSERT INTO digest_days (employee_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-                .bind(id)
-                .bind(day.to_string())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            tx.commit().await?;
+            let fresh = write_tx!(self, [], |app, tx| {
+                Ok(sql::query("INSERT INTO digest_days (employee_id, day) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                    .bind(id)
+                    .bind(day.to_string())
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected())
+            })?;
             if fresh == 0 || mine.is_empty() {
                 continue;
             }
@@ -708,14 +810,29 @@ impl App {
                 body.push_str(&format!(
                     "• {} — {} {}{}{}{}\n",
                     r.status_name_ru,
-                    kupets_domain::DocKind::parse(&r.kind).map(|k| k.label(true)).unwrap_or(""),
+                    kupets_domain::DocKind::parse(&r.kind)
+                        .map(|k| k.label(true))
+                        .unwrap_or(""),
                     r.number,
-                    r.counterparty_name.as_deref().map(|n| format!(", {n}")).unwrap_or_default(),
-                    if r.days_overdue > 0 { format!(", просрочено на {} дн.", r.days_overdue) } else { String::new() },
-                    if r.note.is_empty() { String::new() } else { format!(" ({})", r.note) },
+                    r.counterparty_name
+                        .as_deref()
+                        .map(|n| format!(", {n}"))
+                        .unwrap_or_default(),
+                    if r.days_overdue > 0 {
+                        format!(", просрочено на {} дн.", r.days_overdue)
+                    } else {
+                        String::new()
+                    },
+                    if r.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", r.note)
+                    },
                 ));
             }
-            body.push_str("\nОтказаться от ежедневной сводки можно на странице «Сегодня» в kupets.");
+            body.push_str(
+                "\nОтказаться от ежедневной сводки можно на странице «Сегодня» в kupets.",
+            );
             let mid = self
                 .queue(
                     None,
@@ -725,7 +842,11 @@ impl App {
                         document_id: None,
                         employee_id: Some(id),
                         to: e.email.clone(),
-                        subject: format!("Напоминания на {}: {}", kupets_domain::money::date_ru(day), mine.len()),
+                        subject: format!(
+                            "Напоминания на {}: {}",
+                            kupets_domain::money::date_ru(day),
+                            mine.len()
+                        ),
                         body,
                         attachment: None,
                     },
@@ -781,7 +902,8 @@ async fn send_smtp(
     .map_err(|e| e.to_string())?;
     let mut t = match s.security.as_str() {
         "tls" => AsyncSmtpTransport::<Tokio1Executor>::relay(&s.host).map_err(|e| e.to_string())?,
-        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host).map_err(|e| e.to_string())?,
+        "starttls" => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&s.host)
+            .map_err(|e| e.to_string())?,
         _ => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&s.host),
     }
     .port(s.port)
@@ -789,7 +911,11 @@ async fn send_smtp(
     if !s.username.is_empty() {
         t = t.credentials(Credentials::new(s.username.clone(), s.password.clone()));
     }
-    t.build().send(msg).await.map(|_| ()).map_err(|e| e.to_string())
+    t.build()
+        .send(msg)
+        .await
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 /// Delivers due messages and the digests every 30 seconds, for as long as

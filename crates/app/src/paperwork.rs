@@ -11,6 +11,7 @@ use chrono::NaiveDate;
 use kupets_domain::{DocKind, Money, Qty, VatRate};
 use kupets_paper::{Align, Block, Cell, Col, Form, Row, Sign};
 use kupets_store::model::{Counterparty, DocLine, RowGet};
+use kupets_store::sql;
 
 /// `2026-03-10` → `10.03.2026` (text left as is if it is no date).
 pub fn date_ru(iso: &str) -> String {
@@ -171,7 +172,7 @@ impl App {
     /// «Заказ покупателя № ЗК-… от …», or the contract when there is no order.
     async fn basis(&self, order_id: Option<i64>) -> Result<String> {
         if let Some(o) = order_id {
-            let r = sqlx::query("SELECT number, doc_date FROM documents WHERE id = $1")
+            let r = sql::query("SELECT number, doc_date FROM documents WHERE id = $1")
                 .bind(o)
                 .fetch_optional(self.store.reader())
                 .await?;
@@ -187,8 +188,11 @@ impl App {
     }
 
     /// Serial numbers per line of a document.
-    async fn serials_by_line(&self, doc_id: i64) -> Result<std::collections::HashMap<i64, Vec<String>>> {
-        let rows = sqlx::query(
+    async fn serials_by_line(
+        &self,
+        doc_id: i64,
+    ) -> Result<std::collections::HashMap<i64, Vec<String>>> {
+        let rows = sql::query(
             "SELECT lu.line_id, u.serial FROM line_units lu JOIN units u ON u.id = lu.unit_id \
              JOIN document_lines l ON l.id = lu.line_id WHERE l.document_id = $1 ORDER BY u.serial",
         )
@@ -197,7 +201,9 @@ impl App {
         .await?;
         let mut m: std::collections::HashMap<i64, Vec<String>> = Default::default();
         for r in &rows {
-            m.entry(r.int("line_id")).or_default().push(r.text("serial"));
+            m.entry(r.int("line_id"))
+                .or_default()
+                .push(r.text("serial"));
         }
         Ok(m)
     }
@@ -206,7 +212,9 @@ impl App {
     pub async fn invoice_form(&self, actor: &Actor, id: i64) -> Result<Form> {
         let inv = self.get_invoice(actor, id).await?;
         let c = self.company().await?;
-        let cp = self.counterparty_of(actor, inv.document.counterparty_id).await?;
+        let cp = self
+            .counterparty_of(actor, inv.document.counterparty_id)
+            .await?;
         let d = &inv.document;
         let account = inv
             .bank_account_id
@@ -217,7 +225,11 @@ impl App {
             f.push(Block::grid(
                 vec![Col::left(0.5), Col::left(0.1), Col::left(0.4)],
                 vec![
-                    Row::new(vec![a.bank_name.clone().into(), "БИК".into(), a.bic.clone().into()]),
+                    Row::new(vec![
+                        a.bank_name.clone().into(),
+                        "БИК".into(),
+                        a.bic.clone().into(),
+                    ]),
                     Row::new(vec![
                         "Банк получателя".into(),
                         "Сч. №".into(),
@@ -244,9 +256,18 @@ impl App {
         f.push(Block::plain_grid(
             vec![Col::left(0.2), Col::left(0.8)],
             vec![
-                Row::new(vec!["Поставщик\n(Исполнитель):".into(), Cell::new(ours(&c)).bold()]),
-                Row::new(vec!["Покупатель\n(Заказчик):".into(), Cell::new(theirs(&cp)).bold()]),
-                Row::new(vec!["Основание:".into(), self.basis(d.order_id).await?.into()]),
+                Row::new(vec![
+                    "Поставщик\n(Исполнитель):".into(),
+                    Cell::new(ours(&c)).bold(),
+                ]),
+                Row::new(vec![
+                    "Покупатель\n(Заказчик):".into(),
+                    Cell::new(theirs(&cp)).bold(),
+                ]),
+                Row::new(vec![
+                    "Основание:".into(),
+                    self.basis(d.order_id).await?.into(),
+                ]),
             ],
         ));
         let mut rows = vec![Row::header(vec![
@@ -294,7 +315,9 @@ impl App {
             inv.lines.len(),
             rub(d.amount)
         )));
-        f.push(Block::bold(capitalized(&kupets_domain::words::rubles(d.amount))));
+        f.push(Block::bold(capitalized(&kupets_domain::words::rubles(
+            d.amount,
+        ))));
         f.push(Block::text(format!(
             "Оплатить не позднее {}. Оплата этого счёта означает согласие с условиями поставки товара.",
             date_ru(&inv.due_date)
@@ -322,7 +345,9 @@ impl App {
         let paper = paper
             .or_else(|| ShipmentPaper::parse(&c.shipment_form))
             .unwrap_or(ShipmentPaper::Upd);
-        let cp = self.counterparty_of(actor, doc.document.counterparty_id).await?;
+        let cp = self
+            .counterparty_of(actor, doc.document.counterparty_id)
+            .await?;
         let serials = self.serials_by_line(id).await?;
         let basis = self.basis(doc.document.order_id).await?;
         Ok(match paper {
@@ -333,10 +358,14 @@ impl App {
 
     /// A warranty card per serial-numbered unit of a shipment.
     pub async fn warranty_form(&self, actor: &Actor, shipment_id: i64) -> Result<Form> {
-        let doc = self.get_trade_doc(actor, DocKind::Shipment, shipment_id).await?;
+        let doc = self
+            .get_trade_doc(actor, DocKind::Shipment, shipment_id)
+            .await?;
         let c = self.company().await?;
-        let cp = self.counterparty_of(actor, doc.document.counterparty_id).await?;
-        let rows = sqlx::query(
+        let cp = self
+            .counterparty_of(actor, doc.document.counterparty_id)
+            .await?;
+        let rows = sql::query(
             "SELECT u.serial, p.name, p.warranty_months FROM line_units lu JOIN units u ON u.id = lu.unit_id \
              JOIN document_lines l ON l.id = lu.line_id JOIN products p ON p.id = l.product_id \
              WHERE l.document_id = $1 ORDER BY l.line_no, u.serial",
@@ -353,30 +382,41 @@ impl App {
         }
         let shipped = NaiveDate::parse_from_str(&doc.document.date, "%Y-%m-%d")
             .unwrap_or_else(|_| crate::today());
-        let mut f = Form::new(format!("Гарантийный талон — {}", doc.document.number), false);
+        let mut f = Form::new(
+            format!("Гарантийный талон — {}", doc.document.number),
+            false,
+        );
         for (i, r) in rows.iter().enumerate() {
             if i > 0 {
                 f.push(Block::Space(18.0));
             }
             let months = r.int("warranty_months").max(0) as u32;
             let end = kupets_domain::serial::warranty_end(shipped, months);
-            f.push(Block::Title(format!("Гарантийный талон № {}-{}", doc.document.number, i + 1)));
+            f.push(Block::Title(format!(
+                "Гарантийный талон № {}-{}",
+                doc.document.number,
+                i + 1
+            )));
             f.push(Block::grid(
                 vec![Col::left(0.3), Col::left(0.7)],
                 vec![
                     Row::new(vec!["Изделие".into(), Cell::new(r.text("name")).bold()]),
-                    Row::new(vec!["Серийный номер".into(), Cell::new(r.text("serial")).bold()]),
+                    Row::new(vec![
+                        "Серийный номер".into(),
+                        Cell::new(r.text("serial")).bold(),
+                    ]),
                     Row::new(vec![
                         "Дата продажи (отгрузки)".into(),
-                        format!("{} (отгрузка № {})", date_ru(&doc.document.date), doc.document.number).into(),
+                        format!(
+                            "{} (отгрузка № {})",
+                            date_ru(&doc.document.date),
+                            doc.document.number
+                        )
+                        .into(),
                     ]),
                     Row::new(vec![
                         "Гарантия".into(),
-                        format!(
-                            "{months} мес., до {}",
-                            kupets_domain::money::date_ru(end)
-                        )
-                        .into(),
+                        format!("{months} мес., до {}", kupets_domain::money::date_ru(end)).into(),
                     ]),
                     Row::new(vec!["Покупатель".into(), theirs(&cp).into()]),
                     Row::new(vec!["Продавец".into(), ours(&c).into()]),
@@ -424,7 +464,11 @@ impl App {
             f.push(Block::Title(format!(
                 "Акт № {} от {}",
                 r.number,
-                date_ru(r.closed_date.as_deref().unwrap_or(&crate::today().to_string()))
+                date_ru(
+                    r.closed_date
+                        .as_deref()
+                        .unwrap_or(&crate::today().to_string())
+                )
             )));
             f.push(Block::plain_grid(
                 vec![Col::left(0.2), Col::left(0.8)],
@@ -433,7 +477,12 @@ impl App {
                     Row::new(vec!["Заказчик:".into(), Cell::new(client.clone()).bold()]),
                     Row::new(vec![
                         "Основание:".into(),
-                        format!("Заказ на ремонт № {} от {}", r.number, date_ru(&r.received_date)).into(),
+                        format!(
+                            "Заказ на ремонт № {} от {}",
+                            r.number,
+                            date_ru(&r.received_date)
+                        )
+                        .into(),
                     ]),
                 ],
             ));
@@ -443,16 +492,30 @@ impl App {
                 0
             };
             f.push(Block::grid(
-                vec![Col::center(0.06), Col::left(0.64), Col::right(0.15), Col::right(0.15)],
                 vec![
-                    Row::header(vec!["№".into(), "Наименование работ, услуг".into(), "Кол-во".into(), "Сумма".into()]),
+                    Col::center(0.06),
+                    Col::left(0.64),
+                    Col::right(0.15),
+                    Col::right(0.15),
+                ],
+                vec![
+                    Row::header(vec![
+                        "№".into(),
+                        "Наименование работ, услуг".into(),
+                        "Кол-во".into(),
+                        "Сумма".into(),
+                    ]),
                     Row::new(vec![
                         "1".into(),
                         format!(
                             "Ремонт: {} (серийный № {}). {}",
                             r.product_name,
                             r.serial,
-                            if r.work.is_empty() { "Работы по ремонту" } else { &r.work }
+                            if r.work.is_empty() {
+                                "Работы по ремонту"
+                            } else {
+                                &r.work
+                            }
                         )
                         .into(),
                         "1".into(),
@@ -473,7 +536,9 @@ impl App {
                 "Всего оказано услуг 1, на сумму {} руб.",
                 rub(r.price)
             )));
-            f.push(Block::bold(capitalized(&kupets_domain::words::rubles(r.price))));
+            f.push(Block::bold(capitalized(&kupets_domain::words::rubles(
+                r.price,
+            ))));
             f.push(Block::text("Вышеперечисленные услуги выполнены полностью и в срок. Заказчик претензий по объему, качеству и срокам оказания услуг не имеет."));
             f.push(Block::Signatures(vec![
                 Sign {
@@ -498,17 +563,34 @@ impl App {
             vec![Col::left(0.3), Col::left(0.7)],
             vec![
                 Row::new(vec!["Заказчик".into(), Cell::new(client).bold()]),
-                Row::new(vec!["Изделие".into(), Cell::new(r.product_name.clone()).bold()]),
-                Row::new(vec!["Серийный номер".into(), Cell::new(r.serial.clone()).bold()]),
-                Row::new(vec!["Заявленная неисправность".into(), r.complaint.clone().into()]),
-                Row::new(vec!["Комплектность".into(), "Изделие; _______________________________".into()]),
+                Row::new(vec![
+                    "Изделие".into(),
+                    Cell::new(r.product_name.clone()).bold(),
+                ]),
+                Row::new(vec![
+                    "Серийный номер".into(),
+                    Cell::new(r.serial.clone()).bold(),
+                ]),
+                Row::new(vec![
+                    "Заявленная неисправность".into(),
+                    r.complaint.clone().into(),
+                ]),
+                Row::new(vec![
+                    "Комплектность".into(),
+                    "Изделие; _______________________________".into(),
+                ]),
                 Row::new(vec![
                     "Внешний вид".into(),
                     "_______________________________________".into(),
                 ]),
                 Row::new(vec![
                     "Ремонт".into(),
-                    if r.warranty { "Гарантийный" } else { "Платный (стоимость согласуется после диагностики)" }.into(),
+                    if r.warranty {
+                        "Гарантийный"
+                    } else {
+                        "Платный (стоимость согласуется после диагностики)"
+                    }
+                    .into(),
                 ]),
             ],
         ));
@@ -534,7 +616,9 @@ impl App {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Form> {
-        let r = self.reconciliation(actor, counterparty_id, from, to).await?;
+        let r = self
+            .reconciliation(actor, counterparty_id, from, to)
+            .await?;
         let c = self.company().await?;
         let cp = self.counterparty_of(actor, Some(counterparty_id)).await?;
         let m = |v: &str| {
@@ -668,7 +752,12 @@ fn upd(
         vec![
             Row::new(vec![
                 Cell::new("Универсальный передаточный документ").bold(),
-                Cell::new(format!("Счёт-фактура № {} от {}", d.number, date_ru(&d.date))).bold(),
+                Cell::new(format!(
+                    "Счёт-фактура № {} от {}",
+                    d.number,
+                    date_ru(&d.date)
+                ))
+                .bold(),
             ]),
             Row::new(vec![
                 Cell::new(format!("Статус: {status}")).bold(),
@@ -682,29 +771,57 @@ fn upd(
                 }),
                 format!("Продавец: {}", c.print_name()).into(),
             ]),
-            Row::new(vec!["".into(), format!("Адрес: {}", c.legal_address).into()]),
-            Row::new(vec!["".into(), format!("ИНН/КПП продавца: {}/{}", c.inn, c.kpp).into()]),
-            Row::new(vec!["".into(), "Грузоотправитель и его адрес: он же".into()]),
+            Row::new(vec![
+                "".into(),
+                format!("Адрес: {}", c.legal_address).into(),
+            ]),
+            Row::new(vec![
+                "".into(),
+                format!("ИНН/КПП продавца: {}/{}", c.inn, c.kpp).into(),
+            ]),
+            Row::new(vec![
+                "".into(),
+                "Грузоотправитель и его адрес: он же".into(),
+            ]),
             Row::new(vec![
                 "".into(),
                 format!("Грузополучатель и его адрес: {}", theirs(cp)).into(),
             ]),
-            Row::new(vec!["".into(), "К платёжно-расчётному документу № — от —".into()]),
             Row::new(vec![
                 "".into(),
-                format!("Документ об отгрузке: № п/п 1–{} № {} от {}", lines.len(), d.number, date_ru(&d.date)).into(),
+                "К платёжно-расчётному документу № — от —".into(),
+            ]),
+            Row::new(vec![
+                "".into(),
+                format!(
+                    "Документ об отгрузке: № п/п 1–{} № {} от {}",
+                    lines.len(),
+                    d.number,
+                    date_ru(&d.date)
+                )
+                .into(),
             ]),
             Row::new(vec![
                 "".into(),
                 format!(
                     "Покупатель: {}",
-                    if cp.full_name.is_empty() { &cp.name } else { &cp.full_name }
+                    if cp.full_name.is_empty() {
+                        &cp.name
+                    } else {
+                        &cp.full_name
+                    }
                 )
                 .into(),
             ]),
             Row::new(vec!["".into(), format!("Адрес: {}", cp.address).into()]),
-            Row::new(vec!["".into(), format!("ИНН/КПП покупателя: {}/{}", cp.inn, cp.kpp).into()]),
-            Row::new(vec!["".into(), "Валюта: наименование, код: Российский рубль, 643".into()]),
+            Row::new(vec![
+                "".into(),
+                format!("ИНН/КПП покупателя: {}/{}", cp.inn, cp.kpp).into(),
+            ]),
+            Row::new(vec![
+                "".into(),
+                "Валюта: наименование, код: Российский рубль, 643".into(),
+            ]),
         ],
     ));
     let mut rows = vec![Row::header(vec![
@@ -760,7 +877,12 @@ fn upd(
         Cell::new("Всего к оплате").span(7).bold(),
         Cell::new(rub(t_without)).bold(),
         Cell::new("X").span(2).align(Align::Center),
-        Cell::new(if c.vat_payer { rub(t_vat) } else { "без НДС".into() }).bold(),
+        Cell::new(if c.vat_payer {
+            rub(t_vat)
+        } else {
+            "без НДС".into()
+        })
+        .bold(),
         Cell::new(rub(t_with)).bold(),
         "".into(),
     ]));
@@ -798,7 +920,9 @@ fn upd(
             name: c.accountant_name.clone(),
         },
     ]));
-    f.push(Block::text(format!("Основание передачи (сдачи) / получения (приёмки): {basis}")));
+    f.push(Block::text(format!(
+        "Основание передачи (сдачи) / получения (приёмки): {basis}"
+    )));
     f.push(Block::text(format!(
         "Дата отгрузки, передачи (сдачи): {}",
         date_ru(&d.date)
@@ -807,7 +931,11 @@ fn upd(
         Sign {
             role: format!(
                 "Товар (груз) передал: {}",
-                if c.director_position.is_empty() { "Руководитель" } else { &c.director_position }
+                if c.director_position.is_empty() {
+                    "Руководитель"
+                } else {
+                    &c.director_position
+                }
             ),
             name: c.director_name.clone(),
         },
@@ -819,8 +947,16 @@ fn upd(
     f.push(Block::plain_grid(
         vec![Col::left(0.5), Col::left(0.5)],
         vec![Row::new(vec![
-            format!("Наименование экономического субъекта — составителя документа: {}", ours(c)).into(),
-            format!("Наименование экономического субъекта — составителя документа: {}", theirs(cp)).into(),
+            format!(
+                "Наименование экономического субъекта — составителя документа: {}",
+                ours(c)
+            )
+            .into(),
+            format!(
+                "Наименование экономического субъекта — составителя документа: {}",
+                theirs(cp)
+            )
+            .into(),
         ])],
     ));
     f
@@ -899,7 +1035,12 @@ fn torg12(
         "X".into(),
         Cell::new(rub(t_without)).bold(),
         "X".into(),
-        Cell::new(if c.vat_payer { rub(t_vat) } else { "—".into() }).bold(),
+        Cell::new(if c.vat_payer {
+            rub(t_vat)
+        } else {
+            "—".into()
+        })
+        .bold(),
         Cell::new(rub(t_with)).bold(),
     ]));
     f.push(Block::Grid {
@@ -932,7 +1073,11 @@ fn torg12(
         Sign {
             role: format!(
                 "Отпуск груза разрешил: {}",
-                if c.director_position.is_empty() { "Руководитель" } else { &c.director_position }
+                if c.director_position.is_empty() {
+                    "Руководитель"
+                } else {
+                    &c.director_position
+                }
             ),
             name: c.director_name.clone(),
         },
@@ -950,7 +1095,9 @@ fn torg12(
             name: String::new(),
         },
     ]));
-    f.push(Block::small("М. П.                                                            М. П."));
+    f.push(Block::small(
+        "М. П.                                                            М. П.",
+    ));
     f
 }
 

@@ -76,7 +76,10 @@ impl Row {
     }
     pub fn header(cells: Vec<Cell>) -> Row {
         Row {
-            cells: cells.into_iter().map(|c| c.bold().align(Align::Center)).collect(),
+            cells: cells
+                .into_iter()
+                .map(|c| c.bold().align(Align::Center))
+                .collect(),
             header: true,
         }
     }
@@ -226,7 +229,11 @@ mod tests {
         let mut f = Form::new("Счёт на оплату № 1", false);
         f.push(Block::Title("Счёт на оплату № СЧ-2026-000001".into()));
         f.push(Block::text("Поставщик: ООО «Купец», ИНН 7707083893"));
-        let mut rows = vec![Row::header(vec!["№".into(), "Товар".into(), "Сумма".into()])];
+        let mut rows = vec![Row::header(vec![
+            "№".into(),
+            "Товар".into(),
+            "Сумма".into(),
+        ])];
         for i in 1..=120 {
             rows.push(Row::new(vec![
                 Cell::new(i.to_string()),

@@ -24,7 +24,9 @@ impl Widths {
         use skrifa::MetadataProvider;
         let mut map = HashMap::new();
         if let Ok(f) = skrifa::FontRef::new(data) {
-            let upem = f.metrics(Size::unscaled(), LocationRef::default()).units_per_em as f32;
+            let upem = f
+                .metrics(Size::unscaled(), LocationRef::default())
+                .units_per_em as f32;
             let gm = f.glyph_metrics(Size::unscaled(), LocationRef::default());
             for (cp, gid) in f.charmap().mappings() {
                 if let (Some(c), Some(w)) = (char::from_u32(cp), gm.advance_width(gid)) {
@@ -141,7 +143,16 @@ impl Layout {
     }
     /// Lines of text from `top`, aligned within [x, x + w].
     #[allow(clippy::too_many_arguments)]
-    fn lines(&mut self, lines: &[String], x: f32, w: f32, top: f32, size: f32, bold: bool, a: Align) {
+    fn lines(
+        &mut self,
+        lines: &[String],
+        x: f32,
+        w: f32,
+        top: f32,
+        size: f32,
+        bold: bool,
+        a: Align,
+    ) {
         for (i, l) in lines.iter().enumerate() {
             if l.is_empty() {
                 continue;
@@ -245,7 +256,12 @@ impl Layout {
         self.y += 3.0;
     }
 
-    fn draw_row(&mut self, row: &(Vec<(f32, f32, Vec<String>, bool, Align)>, f32), border: bool, size: f32) {
+    fn draw_row(
+        &mut self,
+        row: &(Vec<(f32, f32, Vec<String>, bool, Align)>, f32),
+        border: bool,
+        size: f32,
+    ) {
         let top = self.y;
         for (x, w, lines, bold, a) in &row.0 {
             if border {
@@ -296,7 +312,15 @@ impl Layout {
         self.ops().push(Op::Squares(squares));
         let cw = self.content_w() - side - 10.0;
         let lines = wrap(caption, 8.0, false, cw);
-        self.lines(&lines, x0 + side + 10.0, cw, y0 + 10.0, 8.0, false, Align::Left);
+        self.lines(
+            &lines,
+            x0 + side + 10.0,
+            cw,
+            y0 + 10.0,
+            8.0,
+            false,
+            Align::Left,
+        );
         self.y += side + 4.0;
     }
 }

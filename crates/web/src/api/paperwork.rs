@@ -53,86 +53,184 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// Our company's card with its bank accounts.
 #[utoipa::path(get, path = "/api/v1/company", tag = "paperwork", responses((status = 200, body = Company)), security(("bearer" = [])))]
-pub async fn company_get(ApiActor(_a): ApiActor, State(s): State<AppState>) -> ApiResult<Json<Company>> {
+pub async fn company_get(
+    ApiActor(_a): ApiActor,
+    State(s): State<AppState>,
+) -> ApiResult<Json<Company>> {
     Ok(Json(s.app.company().await?))
 }
 
 /// Saves the card (admins): ИНН, КПП, ОГРН/ОГРНИП checked with their keys.
 #[utoipa::path(put, path = "/api/v1/company", tag = "paperwork", request_body = CompanyInput,
     responses((status = 200, body = Company), (status = 422, description = "a field named, e.g. a wrong INN key"), (status = 403)), security(("bearer" = [])))]
-pub async fn company_put(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<CompanyInput>) -> ApiResult<Json<Company>> {
+pub async fn company_put(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<CompanyInput>,
+) -> ApiResult<Json<Company>> {
     Ok(Json(s.app.save_company(&a, &input).await?))
 }
 
 /// Adds one of our bank accounts (admins); БИК, корр. and расчётный счёт keys checked.
 #[utoipa::path(post, path = "/api/v1/company/bank-accounts", tag = "paperwork", request_body = BankAccountInput,
     responses((status = 201, body = BankAccount), (status = 422), (status = 403)), security(("bearer" = [])))]
-pub async fn company_account_add(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<BankAccountInput>) -> ApiResult<(StatusCode, Json<BankAccount>)> {
-    Ok((StatusCode::CREATED, Json(s.app.add_company_account(&a, &input).await?)))
+pub async fn company_account_add(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<BankAccountInput>,
+) -> ApiResult<(StatusCode, Json<BankAccount>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.add_company_account(&a, &input).await?),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/company/bank-accounts/{id}/archive", tag = "paperwork", params(("id" = String, Path)),
     responses((status = 200, body = BankAccount), (status = 404)), security(("bearer" = [])))]
-pub async fn company_account_archive(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<BankAccount>> {
-    Ok(Json(s.app.archive_company_account(&a, id_of(&id, "bank account")?).await?))
+pub async fn company_account_archive(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<BankAccount>> {
+    Ok(Json(
+        s.app
+            .archive_company_account(&a, id_of(&id, "bank account")?)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/counterparties/{id}/bank-accounts", tag = "paperwork", params(("id" = String, Path)),
     responses((status = 200, body = Vec<BankAccount>)), security(("bearer" = [])))]
-pub async fn cp_accounts(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Vec<BankAccount>>> {
-    Ok(Json(s.app.counterparty_accounts(&a, id_of(&id, "counterparty")?).await?))
+pub async fn cp_accounts(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Vec<BankAccount>>> {
+    Ok(Json(
+        s.app
+            .counterparty_accounts(&a, id_of(&id, "counterparty")?)
+            .await?,
+    ))
 }
 
 /// Adds a counterparty's bank account, checked like ours.
 #[utoipa::path(post, path = "/api/v1/counterparties/{id}/bank-accounts", tag = "paperwork", params(("id" = String, Path)), request_body = BankAccountInput,
     responses((status = 201, body = BankAccount), (status = 422), (status = 404)), security(("bearer" = [])))]
-pub async fn cp_account_add(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<BankAccountInput>) -> ApiResult<(StatusCode, Json<BankAccount>)> {
-    Ok((StatusCode::CREATED, Json(s.app.add_counterparty_account(&a, id_of(&id, "counterparty")?, &input).await?)))
+pub async fn cp_account_add(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<BankAccountInput>,
+) -> ApiResult<(StatusCode, Json<BankAccount>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            s.app
+                .add_counterparty_account(&a, id_of(&id, "counterparty")?, &input)
+                .await?,
+        ),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/counterparties/{id}/bank-accounts/{account_id}/archive", tag = "paperwork",
     params(("id" = String, Path), ("account_id" = String, Path)), responses((status = 200, body = BankAccount), (status = 404)), security(("bearer" = [])))]
-pub async fn cp_account_archive(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath((id, account)): ApiPath<(String, String)>) -> ApiResult<Json<BankAccount>> {
-    Ok(Json(s.app.archive_counterparty_account(&a, id_of(&id, "counterparty")?, id_of(&account, "bank account")?).await?))
+pub async fn cp_account_archive(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath((id, account)): ApiPath<(String, String)>,
+) -> ApiResult<Json<BankAccount>> {
+    Ok(Json(
+        s.app
+            .archive_counterparty_account(
+                &a,
+                id_of(&id, "counterparty")?,
+                id_of(&account, "bank account")?,
+            )
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/invoices", tag = "invoices", params(DocListParams), responses((status = 200, body = Page<Document>)), security(("bearer" = [])))]
-pub async fn invoice_list(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<DocListParams>) -> ApiResult<Json<Page<Document>>> {
-    Ok(Json(s.app.list_documents(&a, DocKind::Invoice, &p.filter()?).await?))
+pub async fn invoice_list(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiQuery(p): ApiQuery<DocListParams>,
+) -> ApiResult<Json<Page<Document>>> {
+    Ok(Json(
+        s.app
+            .list_documents(&a, DocKind::Invoice, &p.filter()?)
+            .await?,
+    ))
 }
 
 /// A draft invoice: from an order (`order_id`) or with its own lines.
 #[utoipa::path(post, path = "/api/v1/invoices", tag = "invoices", request_body = InvoiceInput,
     responses((status = 201, body = InvoiceView), (status = 422), (status = 403)), security(("bearer" = [])))]
-pub async fn invoice_create(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<InvoiceInput>) -> ApiResult<(StatusCode, Json<InvoiceView>)> {
-    Ok((StatusCode::CREATED, Json(s.app.create_invoice(&a, &input).await?)))
+pub async fn invoice_create(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<InvoiceInput>,
+) -> ApiResult<(StatusCode, Json<InvoiceView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_invoice(&a, &input).await?),
+    ))
 }
 
 /// The invoice with its lines, payments, paid amount and state, and the QR payload.
 #[utoipa::path(get, path = "/api/v1/invoices/{id}", tag = "invoices", params(("id" = String, Path)),
     responses((status = 200, body = InvoiceView), (status = 404)), security(("bearer" = [])))]
-pub async fn invoice_get(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<InvoiceView>> {
+pub async fn invoice_get(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<InvoiceView>> {
     Ok(Json(s.app.get_invoice(&a, id_of(&id, "invoice")?).await?))
 }
 
 /// Issues a draft invoice.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/post", tag = "invoices", params(("id" = String, Path)),
     responses((status = 200, body = InvoiceView), (status = 409)), security(("bearer" = [])))]
-pub async fn invoice_post(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<InvoiceView>> {
+pub async fn invoice_post(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<InvoiceView>> {
     Ok(Json(s.app.post_invoice(&a, id_of(&id, "invoice")?).await?))
 }
 
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/cancel", tag = "invoices", params(("id" = String, Path)), request_body = CancelInput,
     responses((status = 200, body = Document), (status = 409)), security(("bearer" = [])))]
-pub async fn invoice_cancel(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<CancelInput>) -> ApiResult<Json<Document>> {
-    Ok(Json(s.app.cancel_document(&a, DocKind::Invoice, id_of(&id, "invoice")?, &input).await?))
+pub async fn invoice_cancel(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<CancelInput>,
+) -> ApiResult<Json<Document>> {
+    Ok(Json(
+        s.app
+            .cancel_document(&a, DocKind::Invoice, id_of(&id, "invoice")?, &input)
+            .await?,
+    ))
 }
 
 /// «Выставить счёт»: an issued invoice for the order's lines, in one step.
 #[utoipa::path(post, path = "/api/v1/sales-orders/{id}/invoice", tag = "invoices", params(("id" = String, Path)), request_body = InvoiceInput,
     responses((status = 201, body = InvoiceView), (status = 422)), security(("bearer" = [])))]
-pub async fn order_invoice(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<InvoiceInput>) -> ApiResult<(StatusCode, Json<InvoiceView>)> {
-    Ok((StatusCode::CREATED, Json(s.app.invoice_order(&a, id_of(&id, "document")?, &input).await?)))
+pub async fn order_invoice(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<InvoiceInput>,
+) -> ApiResult<(StatusCode, Json<InvoiceView>)> {
+    Ok((
+        StatusCode::CREATED,
+        Json(
+            s.app
+                .invoice_order(&a, id_of(&id, "document")?, &input)
+                .await?,
+        ),
+    ))
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -165,7 +263,13 @@ pub fn form_response(form: &Form, file: &str, html: bool) -> Result<Response, Ap
     // An ASCII fallback name plus the UTF-8 one (RFC 6266).
     let ascii: String = file
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let utf8: String = file
         .bytes()
@@ -194,7 +298,12 @@ fn wants_html(p: &PaperParams) -> Result<bool, AppError> {
     match p.format.as_deref().map(str::trim).unwrap_or("") {
         "" | "pdf" => Ok(false),
         "html" => Ok(true),
-        _ => Err(AppError::field("format", "invalid", "Формат: pdf или html", "Format: pdf or html")),
+        _ => Err(AppError::field(
+            "format",
+            "invalid",
+            "Формат: pdf или html",
+            "Format: pdf or html",
+        )),
     }
 }
 
@@ -204,7 +313,12 @@ fn wants_html(p: &PaperParams) -> Result<bool, AppError> {
 #[utoipa::path(get, path = "/api/v1/documents/{id}/papers/{paper}", tag = "paperwork",
     params(("id" = String, Path), ("paper" = String, Path), PaperParams),
     responses((status = 200, content_type = "application/pdf", description = "the PDF"), (status = 404), (status = 409)), security(("bearer" = [])))]
-pub async fn paper(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath((id, name)): ApiPath<(String, String)>, ApiQuery(p): ApiQuery<PaperParams>) -> ApiResult<Response> {
+pub async fn paper(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath((id, name)): ApiPath<(String, String)>,
+    ApiQuery(p): ApiQuery<PaperParams>,
+) -> ApiResult<Response> {
     let html = wants_html(&p)?;
     let id = id_of(&id, "document")?;
     let form = build_paper(&s.app, &a, id, &name).await?;
@@ -223,13 +337,27 @@ pub struct ReconParams {
 /// The акт сверки with our requisites, as PDF.
 #[utoipa::path(get, path = "/api/v1/counterparties/{id}/reconciliation.pdf", tag = "paperwork",
     params(("id" = String, Path), ReconParams), responses((status = 200, content_type = "application/pdf", description = "the PDF")), security(("bearer" = [])))]
-pub async fn reconciliation_pdf(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiQuery(p): ApiQuery<ReconParams>) -> ApiResult<Response> {
-    let html = wants_html(&PaperParams { format: p.format.clone() })?;
+pub async fn reconciliation_pdf(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(p): ApiQuery<ReconParams>,
+) -> ApiResult<Response> {
+    let html = wants_html(&PaperParams {
+        format: p.format.clone(),
+    })?;
     let mut c = kupets_app::input::Check::new();
     let to = c.date("to", &p.to, kupets_app::today());
-    let from = c.date("from", &p.from, chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to));
+    let from = c.date(
+        "from",
+        &p.from,
+        chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to),
+    );
     c.done()?;
-    let form = s.app.reconciliation_form(&a, id_of(&id, "counterparty")?, from, to).await?;
+    let form = s
+        .app
+        .reconciliation_form(&a, id_of(&id, "counterparty")?, from, to)
+        .await?;
     Ok(form_response(&form, &form.title, html)?)
 }
 
@@ -237,40 +365,82 @@ pub async fn reconciliation_pdf(ApiActor(a): ApiActor, State(s): State<AppState>
 /// the outbox (and on the client's card) whatever the server answered.
 #[utoipa::path(post, path = "/api/v1/invoices/{id}/send", tag = "mail", params(("id" = String, Path)), request_body = SendInput,
     responses((status = 200, body = OutboxEntry), (status = 422, description = "no address, or e-mail not set up")), security(("bearer" = [])))]
-pub async fn invoice_send(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<SendInput>) -> ApiResult<Json<OutboxEntry>> {
-    Ok(Json(s.app.send_invoice(&a, id_of(&id, "invoice")?, &input).await?))
+pub async fn invoice_send(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<SendInput>,
+) -> ApiResult<Json<OutboxEntry>> {
+    Ok(Json(
+        s.app
+            .send_invoice(&a, id_of(&id, "invoice")?, &input)
+            .await?,
+    ))
 }
 
 /// Sends a shipment's УПД (or ТОРГ-12) with the PDF attached.
 #[utoipa::path(post, path = "/api/v1/shipments/{id}/send", tag = "mail", params(("id" = String, Path)), request_body = SendInput,
     responses((status = 200, body = OutboxEntry), (status = 422)), security(("bearer" = [])))]
-pub async fn shipment_send(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<SendInput>) -> ApiResult<Json<OutboxEntry>> {
-    Ok(Json(s.app.send_shipment(&a, id_of(&id, "document")?, &input).await?))
+pub async fn shipment_send(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<SendInput>,
+) -> ApiResult<Json<OutboxEntry>> {
+    Ok(Json(
+        s.app
+            .send_shipment(&a, id_of(&id, "document")?, &input)
+            .await?,
+    ))
 }
 
 /// Sends the акт сверки for a period (`from`, `till`) with the PDF attached.
 #[utoipa::path(post, path = "/api/v1/counterparties/{id}/send-reconciliation", tag = "mail", params(("id" = String, Path)), request_body = SendInput,
     responses((status = 200, body = OutboxEntry), (status = 422)), security(("bearer" = [])))]
-pub async fn reconciliation_send(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<SendInput>) -> ApiResult<Json<OutboxEntry>> {
-    Ok(Json(s.app.send_reconciliation(&a, id_of(&id, "counterparty")?, &input).await?))
+pub async fn reconciliation_send(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<SendInput>,
+) -> ApiResult<Json<OutboxEntry>> {
+    Ok(Json(
+        s.app
+            .send_reconciliation(&a, id_of(&id, "counterparty")?, &input)
+            .await?,
+    ))
 }
 
 /// Messages sent to the counterparty, with their delivery state.
 #[utoipa::path(get, path = "/api/v1/counterparties/{id}/mail", tag = "mail", params(("id" = String, Path)),
     responses((status = 200, body = Vec<OutboxEntry>)), security(("bearer" = [])))]
-pub async fn cp_mail(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Vec<OutboxEntry>>> {
-    Ok(Json(s.app.counterparty_mail(&a, id_of(&id, "counterparty")?).await?))
+pub async fn cp_mail(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<Vec<OutboxEntry>>> {
+    Ok(Json(
+        s.app
+            .counterparty_mail(&a, id_of(&id, "counterparty")?)
+            .await?,
+    ))
 }
 
 /// SMTP settings (admins); the password is never returned.
 #[utoipa::path(get, path = "/api/v1/mail-settings", tag = "mail", responses((status = 200, body = MailSettings), (status = 403)), security(("bearer" = [])))]
-pub async fn mail_settings_get(ApiActor(a): ApiActor, State(s): State<AppState>) -> ApiResult<Json<MailSettings>> {
+pub async fn mail_settings_get(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+) -> ApiResult<Json<MailSettings>> {
     Ok(Json(s.app.mail_settings(&a).await?))
 }
 
 #[utoipa::path(put, path = "/api/v1/mail-settings", tag = "mail", request_body = MailSettingsInput,
     responses((status = 200, body = MailSettings), (status = 422), (status = 403)), security(("bearer" = [])))]
-pub async fn mail_settings_put(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<MailSettingsInput>) -> ApiResult<Json<MailSettings>> {
+pub async fn mail_settings_put(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiJson(input): ApiJson<MailSettingsInput>,
+) -> ApiResult<Json<MailSettings>> {
     Ok(Json(s.app.save_mail_settings(&a, &input).await?))
 }
 
@@ -283,8 +453,16 @@ pub struct OutboxParams {
 
 /// Every message, newest first (admins).
 #[utoipa::path(get, path = "/api/v1/outbox", tag = "mail", params(OutboxParams), responses((status = 200, body = Vec<OutboxEntry>), (status = 403)), security(("bearer" = [])))]
-pub async fn outbox_list(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(p): ApiQuery<OutboxParams>) -> ApiResult<Json<Vec<OutboxEntry>>> {
-    Ok(Json(s.app.outbox(&a, p.state.as_deref().filter(|s| !s.is_empty())).await?))
+pub async fn outbox_list(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiQuery(p): ApiQuery<OutboxParams>,
+) -> ApiResult<Json<Vec<OutboxEntry>>> {
+    Ok(Json(
+        s.app
+            .outbox(&a, p.state.as_deref().filter(|s| !s.is_empty()))
+            .await?,
+    ))
 }
 
 #[derive(Debug, serde::Serialize, ToSchema)]
@@ -296,9 +474,14 @@ pub struct Delivered {
 /// Tries the queued messages whose time has come now (admins); the server
 /// also does this every 30 seconds.
 #[utoipa::path(post, path = "/api/v1/outbox/deliver", tag = "mail", responses((status = 200, body = Delivered), (status = 403)), security(("bearer" = [])))]
-pub async fn outbox_deliver(ApiActor(a): ApiActor, State(s): State<AppState>) -> ApiResult<Json<Delivered>> {
+pub async fn outbox_deliver(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+) -> ApiResult<Json<Delivered>> {
     a.require(kupets_domain::role::Right::ManagePeople)?;
-    Ok(Json(Delivered { tried: s.app.deliver_due(chrono::Utc::now()).await? }))
+    Ok(Json(Delivered {
+        tried: s.app.deliver_due(chrono::Utc::now()).await?,
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -310,7 +493,14 @@ pub struct DigestInput {
 /// An employee's daily digest on or off (themselves, or admins).
 #[utoipa::path(put, path = "/api/v1/employees/{id}/digest", tag = "mail", params(("id" = String, Path)), request_body = DigestInput,
     responses((status = 204), (status = 403), (status = 404)), security(("bearer" = [])))]
-pub async fn digest_opt_out(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, ApiJson(input): ApiJson<DigestInput>) -> ApiResult<StatusCode> {
-    s.app.set_digest_opt_out(&a, id_of(&id, "employee")?, input.opt_out).await?;
+pub async fn digest_opt_out(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<DigestInput>,
+) -> ApiResult<StatusCode> {
+    s.app
+        .set_digest_opt_out(&a, id_of(&id, "employee")?, input.opt_out)
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -197,8 +197,16 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/employees", "Сотрудники", "Employees"),
     ("/departments", "Отделы", "Departments"),
     ("/company", "Реквизиты компании", "Company card"),
-    ("/mail-settings", "Почта (SMTP) и исходящие", "E-mail (SMTP) and outbox"),
-    ("/my/digest", "Сводка напоминаний на почту", "Reminder digest by e-mail"),
+    (
+        "/mail-settings",
+        "Почта (SMTP) и исходящие",
+        "E-mail (SMTP) and outbox",
+    ),
+    (
+        "/my/digest",
+        "Сводка напоминаний на почту",
+        "Reminder digest by e-mail",
+    ),
 ];
 
 /// The page frame. `csrf` is the session's token, for the logout form.

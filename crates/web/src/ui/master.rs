@@ -526,8 +526,10 @@ impl Master for Counterparties {
             text_f("email", "Эл. почта", "E-mail"),
             text_f("address", "Юридический адрес", "Legal address"),
             text_f("full_name", "Полное наименование", "Full name"),
-            text_f("ogrn", "ОГРН / ОГРНИП", "OGRN / OGRNIP")
-                .hint("13 или 15 цифр, контрольная цифра проверяется", "13 or 15 digits, check digit verified"),
+            text_f("ogrn", "ОГРН / ОГРНИП", "OGRN / OGRNIP").hint(
+                "13 или 15 цифр, контрольная цифра проверяется",
+                "13 or 15 digits, check digit verified",
+            ),
             text_f("postal_address", "Почтовый адрес", "Postal address"),
             Field::new("notes", "Примечание", "Notes", Kind::Textarea),
         ]

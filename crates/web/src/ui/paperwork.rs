@@ -27,7 +27,10 @@ use maud::{html, Markup};
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/company", get(company_page).post(company_save))
         .route("/company/accounts", post(company_account_add))
-        .route("/company/accounts/{id}/archive", post(company_account_archive))
+        .route(
+            "/company/accounts/{id}/archive",
+            post(company_account_archive),
+        )
         .route("/mail-settings", get(mail_page).post(mail_save))
         .route("/my/digest", get(digest_page).post(digest_save))
         .route("/invoices", get(invoice_list))
@@ -42,7 +45,10 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/counterparties/{id}/reconciliation.pdf", get(recon_pdf))
         .route("/counterparties/{id}/send-reconciliation", post(recon_send))
         .route("/counterparties/{id}/accounts", post(cp_account_add))
-        .route("/counterparties/{id}/accounts/{account}/archive", post(cp_account_archive))
+        .route(
+            "/counterparties/{id}/accounts/{account}/archive",
+            post(cp_account_archive),
+        )
 }
 
 fn msg(lang: Lang, e: &AppError) -> String {
@@ -59,7 +65,12 @@ fn parse_id(s: &str) -> Option<i64> {
 
 // ---------- company card ----------
 
-async fn company_view(ui: &UiActor, app: &App, v: Option<Values>, error: Option<String>) -> Response {
+async fn company_view(
+    ui: &UiActor,
+    app: &App,
+    v: Option<Values>,
+    error: Option<String>,
+) -> Response {
     let lang = current_lang();
     let c = match app.company().await {
         Ok(c) => c,
@@ -109,10 +120,22 @@ async fn company_view(ui: &UiActor, app: &App, v: Option<Values>, error: Option<
         (accounts_table(lang, &ui.csrf, &c.bank_accounts, admin.then_some("/company/accounts")))
         @if admin { (account_form(lang, &ui.csrf, "/company/accounts", true)) }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Реквизиты компании", "Company card"), "/company", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Реквизиты компании", "Company card"),
+        "/company",
+        body,
+    )
 }
 
-fn accounts_table(lang: Lang, csrf: &str, accounts: &[kupets_app::company::BankAccount], archive_base: Option<&str>) -> Markup {
+fn accounts_table(
+    lang: Lang,
+    csrf: &str,
+    accounts: &[kupets_app::company::BankAccount],
+    archive_base: Option<&str>,
+) -> Markup {
     html! {
         @if accounts.is_empty() { p.muted { (lang.t("Счетов нет.", "No accounts.")) } }
         @else {
@@ -164,7 +187,11 @@ async fn company_save(ui: UiActor, State(s): State<AppState>, Form(f): Form<Valu
     }
 }
 
-async fn company_account_add(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+async fn company_account_add(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
@@ -180,11 +207,18 @@ async fn company_account_add(ui: UiActor, State(s): State<AppState>, Form(f): Fo
     }
 }
 
-async fn company_account_archive(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn company_account_archive(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Some(id) = parse_id(&id) else { return not_found_page(current_lang()) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(current_lang());
+    };
     match s.app.archive_company_account(&ui.actor, id).await {
         Ok(_) => Redirect::to("/company").into_response(),
         Err(e) => error_page(current_lang(), &e),
@@ -216,7 +250,12 @@ fn outbox_table(lang: Lang, rows: &[OutboxEntry]) -> Markup {
 
 async fn mail_view(ui: &UiActor, app: &App, error: Option<String>) -> Response {
     let lang = current_lang();
-    let res = async { Ok::<_, AppError>((app.mail_settings(&ui.actor).await?, app.outbox(&ui.actor, None).await?)) };
+    let res = async {
+        Ok::<_, AppError>((
+            app.mail_settings(&ui.actor).await?,
+            app.outbox(&ui.actor, None).await?,
+        ))
+    };
     let (m, outbox) = match res.await {
         Ok(v) => v,
         Err(e) => return error_page(lang, &e),
@@ -245,7 +284,14 @@ async fn mail_view(ui: &UiActor, app: &App, error: Option<String>) -> Response {
         h2 { (lang.t("Исходящие письма", "Outgoing messages")) }
         (outbox_table(lang, &outbox))
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Почта", "E-mail"), "/mail-settings", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Почта", "E-mail"),
+        "/mail-settings",
+        body,
+    )
 }
 
 async fn mail_page(ui: UiActor, State(s): State<AppState>) -> Response {
@@ -284,7 +330,14 @@ async fn digest_page(ui: UiActor, State(s): State<AppState>) -> Response {
             }
         }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Сводка на почту", "Digest"), "/my/digest", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Сводка на почту", "Digest"),
+        "/my/digest",
+        body,
+    )
 }
 
 async fn digest_save(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -292,7 +345,11 @@ async fn digest_save(ui: UiActor, State(s): State<AppState>, Form(f): Form<Value
         return r;
     }
     let off = f.get("opt_out").is_some_and(|v| v == "true");
-    match s.app.set_digest_opt_out(&ui.actor, ui.actor.id(), off).await {
+    match s
+        .app
+        .set_digest_opt_out(&ui.actor, ui.actor.id(), off)
+        .await
+    {
         Ok(()) => Redirect::to("/my/digest").into_response(),
         Err(e) => error_page(current_lang(), &e),
     }
@@ -326,10 +383,24 @@ async fn invoice_list(ui: UiActor, State(s): State<AppState>) -> Response {
         p.muted { (lang.t("Счёт выставляется из заказа покупателя кнопкой «Выставить счёт».", "An invoice is made from a sales order with «Выставить счёт» (Issue an invoice).")) }
         (super::trade::doc_table(lang, &docs, &cps))
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Счета", "Invoices"), "/invoices", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Счета", "Invoices"),
+        "/invoices",
+        body,
+    )
 }
 
-fn send_form(lang: Lang, csrf: &str, action: &str, default_to: &str, paper_choice: bool, period: Option<(String, String)>) -> Markup {
+fn send_form(
+    lang: Lang,
+    csrf: &str,
+    action: &str,
+    default_to: &str,
+    paper_choice: bool,
+    period: Option<(String, String)>,
+) -> Markup {
     html! {
         details style="margin-top:12px" {
             summary { b { (lang.t("Отправить клиенту", "Send to the client")) } }
@@ -347,13 +418,15 @@ fn send_form(lang: Lang, csrf: &str, action: &str, default_to: &str, paper_choic
 
 async fn client_email(app: &App, cp: Option<i64>) -> String {
     match cp {
-        Some(id) => sqlx::query_scalar::<_, String>("SELECT email FROM counterparties WHERE id = $1")
-            .bind(id)
-            .fetch_optional(app.store.reader())
-            .await
-            .ok()
-            .flatten()
-            .unwrap_or_default(),
+        Some(id) => {
+            sqlx::query_scalar::<_, String>("SELECT email FROM counterparties WHERE id = $1")
+                .bind(id)
+                .fetch_optional(app.store.reader())
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_default()
+        }
         None => String::new(),
     }
 }
@@ -411,28 +484,48 @@ async fn invoice_view(ui: &UiActor, app: &App, id: i64, note: Option<String>) ->
 }
 
 async fn invoice_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    let Some(id) = parse_id(&id) else { return not_found_page(current_lang()) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(current_lang());
+    };
     invoice_view(&ui, &s.app, id, None).await
 }
 
-async fn invoice_post(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn invoice_post(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Some(id) = parse_id(&id) else { return not_found_page(current_lang()) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(current_lang());
+    };
     match s.app.post_invoice(&ui.actor, id).await {
         Ok(_) => Redirect::to(&format!("/invoices/{id}")).into_response(),
         Err(e) => error_page(current_lang(), &e),
     }
 }
 
-async fn invoice_cancel(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn invoice_cancel(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Some(id) = parse_id(&id) else { return not_found_page(current_lang()) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(current_lang());
+    };
     let input: CancelInput = input_of(&f);
-    match s.app.cancel_document(&ui.actor, DocKind::Invoice, id, &input).await {
+    match s
+        .app
+        .cancel_document(&ui.actor, DocKind::Invoice, id, &input)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/invoices/{id}")).into_response(),
         Err(e) => error_page(current_lang(), &e),
     }
@@ -444,16 +537,27 @@ fn sent_note(lang: Lang, m: &OutboxEntry) -> String {
         lang.t("Письмо на", "Message to"),
         m.to_addr,
         mail_state(&m.state, lang.ru()),
-        if m.last_error.is_empty() { String::new() } else { format!(" — {}", m.last_error) }
+        if m.last_error.is_empty() {
+            String::new()
+        } else {
+            format!(" — {}", m.last_error)
+        }
     )
 }
 
-async fn invoice_send(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn invoice_send(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let lang = current_lang();
-    let Some(id) = parse_id(&id) else { return not_found_page(lang) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(lang);
+    };
     let input: SendInput = input_of(&f);
     let note = match s.app.send_invoice(&ui.actor, id, &input).await {
         Ok(m) => sent_note(lang, &m),
@@ -463,12 +567,23 @@ async fn invoice_send(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
     invoice_view(&ui, &s.app, id, Some(note)).await
 }
 
-async fn order_invoice(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn order_invoice(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let Some(id) = parse_id(&id) else { return not_found_page(current_lang()) };
-    match s.app.invoice_order(&ui.actor, id, &Default::default()).await {
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(current_lang());
+    };
+    match s
+        .app
+        .invoice_order(&ui.actor, id, &Default::default())
+        .await
+    {
         Ok(v) => Redirect::to(&format!("/invoices/{}", v.document.id)).into_response(),
         Err(e) => error_page(current_lang(), &e),
     }
@@ -476,9 +591,15 @@ async fn order_invoice(ui: UiActor, State(s): State<AppState>, Path(id): Path<St
 
 // ---------- printable forms ----------
 
-async fn paper_html(ui: UiActor, State(s): State<AppState>, Path((id, name)): Path<(String, String)>) -> Response {
+async fn paper_html(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path((id, name)): Path<(String, String)>,
+) -> Response {
     let lang = current_lang();
-    let Some(id) = parse_id(&id) else { return not_found_page(lang) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(lang);
+    };
     match crate::api::paperwork::build_paper(&s.app, &ui.actor, id, &name).await {
         Ok(form) => {
             let back = back_href(&s.app, id, &name).await;
@@ -501,9 +622,15 @@ async fn back_href(app: &App, id: i64, name: &str) -> String {
     }
 }
 
-async fn paper_pdf(ui: UiActor, State(s): State<AppState>, Path((id, name)): Path<(String, String)>) -> Response {
+async fn paper_pdf(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path((id, name)): Path<(String, String)>,
+) -> Response {
     let lang = current_lang();
-    let Some(id) = parse_id(&id) else { return not_found_page(lang) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(lang);
+    };
     let res = async {
         let form = crate::api::paperwork::build_paper(&s.app, &ui.actor, id, &name).await?;
         crate::api::paperwork::form_response(&form, &form.title, false)
@@ -514,12 +641,19 @@ async fn paper_pdf(ui: UiActor, State(s): State<AppState>, Path((id, name)): Pat
     }
 }
 
-async fn shipment_send(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn shipment_send(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let lang = current_lang();
-    let Some(id) = parse_id(&id) else { return not_found_page(lang) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(lang);
+    };
     let input: SendInput = input_of(&f);
     match s.app.send_shipment(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/shipments/{id}")).into_response(),
@@ -533,13 +667,24 @@ pub struct Period {
     to: Option<String>,
 }
 
-async fn recon_pdf(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Query(q): Query<Period>) -> Response {
+async fn recon_pdf(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Query(q): Query<Period>,
+) -> Response {
     let lang = current_lang();
-    let Some(id) = parse_id(&id) else { return not_found_page(lang) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(lang);
+    };
     let res = async {
         let mut c = kupets_app::input::Check::new();
         let to = c.date("to", &q.to, kupets_app::today());
-        let from = c.date("from", &q.from, chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to));
+        let from = c.date(
+            "from",
+            &q.from,
+            chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&to), 1, 1).unwrap_or(to),
+        );
         c.done()?;
         let form = s.app.reconciliation_form(&ui.actor, id, from, to).await?;
         crate::api::paperwork::form_response(&form, &form.title, false)
@@ -550,12 +695,19 @@ async fn recon_pdf(ui: UiActor, State(s): State<AppState>, Path(id): Path<String
     }
 }
 
-async fn recon_send(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn recon_send(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let lang = current_lang();
-    let Some(id) = parse_id(&id) else { return not_found_page(lang) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(lang);
+    };
     let input: SendInput = input_of(&f);
     match s.app.send_reconciliation(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/counterparties/{id}")).into_response(),
@@ -563,12 +715,19 @@ async fn recon_send(ui: UiActor, State(s): State<AppState>, Path(id): Path<Strin
     }
 }
 
-async fn cp_account_add(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn cp_account_add(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let lang = current_lang();
-    let Some(id) = parse_id(&id) else { return not_found_page(lang) };
+    let Some(id) = parse_id(&id) else {
+        return not_found_page(lang);
+    };
     let input: BankAccountInput = input_of(&f);
     match s.app.add_counterparty_account(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/counterparties/{id}")).into_response(),
@@ -576,13 +735,24 @@ async fn cp_account_add(ui: UiActor, State(s): State<AppState>, Path(id): Path<S
     }
 }
 
-async fn cp_account_archive(ui: UiActor, State(s): State<AppState>, Path((id, account)): Path<(String, String)>, Form(f): Form<Values>) -> Response {
+async fn cp_account_archive(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path((id, account)): Path<(String, String)>,
+    Form(f): Form<Values>,
+) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
     let lang = current_lang();
-    let (Some(id), Some(account)) = (parse_id(&id), parse_id(&account)) else { return not_found_page(lang) };
-    match s.app.archive_counterparty_account(&ui.actor, id, account).await {
+    let (Some(id), Some(account)) = (parse_id(&id), parse_id(&account)) else {
+        return not_found_page(lang);
+    };
+    match s
+        .app
+        .archive_counterparty_account(&ui.actor, id, account)
+        .await
+    {
         Ok(_) => Redirect::to(&format!("/counterparties/{id}")).into_response(),
         Err(e) => error_page(lang, &e),
     }
@@ -665,7 +835,13 @@ pub fn repair_links(lang: Lang, id: i64, paid: bool) -> Markup {
 
 /// On a counterparty's card: bank accounts, the акт сверки as PDF and by
 /// e-mail, and the messages sent with their delivery state.
-pub async fn counterparty_block(app: &App, a: &Actor, lang: Lang, id: i64, csrf: &str) -> Result<Markup, AppError> {
+pub async fn counterparty_block(
+    app: &App,
+    a: &Actor,
+    lang: Lang,
+    id: i64,
+    csrf: &str,
+) -> Result<Markup, AppError> {
     let accounts = app.counterparty_accounts(a, id).await?;
     let mail = app.counterparty_mail(a, id).await?;
     let email = client_email(app, Some(id)).await;
