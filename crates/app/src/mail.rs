@@ -611,22 +611,23 @@ impl App {
     /// The whole outbox, newest first (administrators), optionally one state.
     pub async fn outbox(&self, actor: &Actor, state: Option<&str>) -> Result<Vec<OutboxEntry>> {
         actor.require(Right::ManagePeople)?;
-        let rows =
-            match state {
-                Some(s) => sql::query(&format!(
+        let rows = match state {
+            Some(s) => {
+                sql::query(&format!(
                     "SELECT {OUTBOX_COLS} FROM outbox WHERE state = $1 ORDER BY id DESC LIMIT 500"
                 ))
                 .bind(s)
                 .fetch_all(self.store.reader())
-                .await?,
-                None => {
-                    sql::query(&format!(
-                        "SELECT {OUTBOX_COLS} FROM outbox ORDER BY id DESC LIMIT 500"
-                    ))
-                    .fetch_all(self.store.reader())
-                    .await?
-                }
-            };
+                .await?
+            }
+            None => {
+                sql::query(&format!(
+                    "SELECT {OUTBOX_COLS} FROM outbox ORDER BY id DESC LIMIT 500"
+                ))
+                .fetch_all(self.store.reader())
+                .await?
+            }
+        };
         Ok(rows.iter().map(|r| outbox_row(r)).collect())
     }
 

@@ -1148,3 +1148,125 @@ both_engines!(pages_company_invoice_and_papers, |t: TestApp| async move {
 
 #[allow(dead_code)]
 fn _unused(_: &Path) {}
+
+/// In a real browser: an order → «Выставить счёт» → the PDF downloaded →
+/// a payment against the invoice → the order shows paid.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_invoice_payment_marks_order_paid() {
+    use fantoccini::Locator;
+    let t = TestApp::new(kupets_testkit::Engine::Sqlite).await.unwrap();
+    let s = shop(&t).await;
+    let o = order(&t, &s).await;
+    let Some((_driver, c)) = crate::browser::start_browser().await else {
+        return;
+    };
+    let base = crate::browser::serve(&t).await;
+    let next = format!("/sales-orders/{o}");
+    crate::browser::log_in(&c, &base, &next, "admin", kupets_testkit::ADMIN_PASSWORD).await;
+    let issue = c
+        .wait()
+        .for_element(Locator::XPath(
+            "//button[normalize-space()='Выставить счёт']",
+        ))
+        .await
+        .unwrap();
+    issue.click().await.unwrap();
+    // The invoice page: unpaid, with its PDF.
+    let pdf_link = c
+        .wait()
+        .for_element(Locator::LinkText("Скачать PDF"))
+        .await
+        .unwrap();
+    let h1 = c
+        .find(Locator::Css("h1"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(h1.contains("СЧ-2026-000001"), "{h1}");
+    assert_eq!(
+        c.find(Locator::Css("b.pay-state"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+        "Не оплачен"
+    );
+    let href = pdf_link.attr("href").await.unwrap().unwrap();
+    // Download it with the browser's own session.
+    let got = c
+        .execute_async(
+            "const [url, done] = arguments; fetch(url).then(r => r.arrayBuffer().then(b => { let s = ''; const u = new Uint8Array(b); for (let i = 0; i < u.length; i++) s += String.fromCharCode(u[i]); done([r.headers.get('content-type'), r.headers.get('content-disposition'), btoa(s)]); }));",
+            vec![serde_json::json!(href)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(got[0], "application/pdf");
+    assert!(got[1].as_str().unwrap().starts_with("attachment"));
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(got[2].as_str().unwrap())
+        .unwrap();
+    let text = squash(&pdftotext(&bytes));
+    assert!(
+        text.contains("Счёт на оплату № СЧ-2026-000001") && text.contains("Итого: 8 001,00"),
+        "{text}"
+    );
+    // «Внести оплату»: the payment form comes filled in from the invoice.
+    c.find(Locator::LinkText("Внести оплату"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let amount = c
+        .wait()
+        .for_element(Locator::Css("input[name=amount]"))
+        .await
+        .unwrap();
+    assert_eq!(
+        amount.prop("value").await.unwrap().as_deref(),
+        Some("8001.00")
+    );
+    c.find(Locator::Css("form.grid button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let post = c
+        .wait()
+        .for_element(Locator::XPath("//button[normalize-space()='Провести']"))
+        .await
+        .unwrap();
+    assert!(
+        c.source().await.unwrap().contains("href=\"/invoices/"),
+        "the payment names the invoice"
+    );
+    post.click().await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//span[contains(@class,'tag') and normalize-space()='Проведён']",
+        ))
+        .await
+        .unwrap();
+    // The order shows paid; so does its invoice.
+    c.goto(&format!("{base}/sales-orders/{o}")).await.unwrap();
+    let page = c
+        .wait()
+        .for_element(Locator::Css("dl.props"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("8 001,00 ₽ · оплачен"), "{page}");
+    let src = c.source().await.unwrap();
+    assert!(
+        src.contains("Оплачен"),
+        "the invoice row on the order says paid"
+    );
+    c.close().await.unwrap();
+}
