@@ -10,6 +10,8 @@ use kupets_store::Store;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+mod paperwork;
+
 // Same allocator as the `kupets` binary: this process also serves (`__serve`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -28,9 +30,10 @@ async fn main() -> anyhow::Result<()> {
         Some("pricing") => pricing().await,
         Some("reminders") => reminders().await,
         Some("serials") => serials().await,
+        Some("paperwork") => paperwork::run().await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports | pricing | reminders | serials | driver DB"
+                "usage: bench foundation | posting | reports | pricing | reminders | serials | paperwork | driver DB"
             );
             std::process::exit(2);
         }
