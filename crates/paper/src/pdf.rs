@@ -110,6 +110,9 @@ enum Op {
     Squares(Vec<(f32, f32, f32)>),
 }
 
+/// A grid row laid out: each cell as (x, width, lines, bold, align), and the row's height.
+type Laid = (Vec<(f32, f32, Vec<String>, bool, Align)>, f32);
+
 const MARGIN: f32 = 28.0;
 const LEADING: f32 = 1.22;
 const PAD: f32 = 2.0;
@@ -208,8 +211,7 @@ impl Layout {
             })
             .chain(std::iter::once(MARGIN + cw))
             .collect();
-        // Each row laid out once: cells as (x, w, lines, bold, align), and height.
-        type Laid = (Vec<(f32, f32, Vec<String>, bool, Align)>, f32);
+        // Each row laid out once.
         let lay = |r: &crate::Row| -> Laid {
             let mut ci = 0;
             let mut cells = Vec::new();
@@ -256,12 +258,7 @@ impl Layout {
         self.y += 3.0;
     }
 
-    fn draw_row(
-        &mut self,
-        row: &(Vec<(f32, f32, Vec<String>, bool, Align)>, f32),
-        border: bool,
-        size: f32,
-    ) {
+    fn draw_row(&mut self, row: &Laid, border: bool, size: f32) {
         let top = self.y;
         for (x, w, lines, bold, a) in &row.0 {
             if border {

@@ -718,9 +718,10 @@ impl SmtpServer {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("python3-aiosmtpd is installed by .ci/run");
+        let server = SmtpServer { child, port, dir };
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return SmtpServer { child, port, dir };
+                return server;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
