@@ -18,7 +18,7 @@ use kupets_domain::trade::{
 };
 use kupets_domain::{DocKind, DocState, Money, Qty, VatRate};
 use kupets_store::model::{DocLine, Document, RowGet};
-use kupets_store::queries::{self, audit, next_doc_seq, P};
+use kupets_store::queries::{self, audit, next_doc_seq, placeholders, P};
 use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
@@ -285,6 +285,34 @@ async fn taken_from(conn: &mut Conn, base_line_id: i64, kind: DocKind) -> Result
     .bind(kind.code())
     .fetch_one(&mut *conn)
     .await?)
+}
+
+/// For each base line: its quantity, what was closed on it, and what posted
+/// documents of `kind` took from it — one statement however many lines.
+async fn base_lines_left(
+    conn: &mut Conn,
+    base_lines: &[i64],
+    kind: DocKind,
+) -> Result<std::collections::HashMap<i64, (i64, i64, i64)>> {
+    if base_lines.is_empty() {
+        return Ok(Default::default());
+    }
+    let n = base_lines.len();
+    let sql = format!(
+        "SELECT b.id, b.qty, b.closed_qty, CAST(COALESCE((SELECT SUM(l.qty) FROM document_lines l JOIN documents d ON d.id = l.document_id \
+         WHERE l.base_line_id = b.id AND d.kind = $1 AND d.state = 'posted'), 0) AS BIGINT) AS taken \
+         FROM document_lines b WHERE b.id IN ({})",
+        placeholders(2, n)
+    );
+    let mut q = sql::query_as::<(i64, i64, i64, i64)>(&sql).bind(kind.code());
+    for b in base_lines {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, qty, closed, taken)| (id, (qty, closed, taken)))
+        .collect())
 }
 
 async fn allow_negative_stock(tx: &mut Conn) -> Result<bool> {
@@ -709,60 +737,83 @@ impl App {
         ))
     }
 
-    async fn write_lines(tx: &mut Conn, doc_id: i64, lines: &[NewLine]) -> Result<()> {
-        crate::serial::drop_incoming(tx, doc_id).await?;
-        sql::query("DELETE FROM line_units WHERE line_id IN (SELECT id FROM document_lines WHERE document_id = $1)")
-            .bind(doc_id)
-            .execute(&mut *tx)
-            .await?;
-        sql::query("DELETE FROM document_lines WHERE document_id = $1")
-            .bind(doc_id)
-            .execute(&mut *tx)
-            .await?;
+    /// Writes a document's lines in one statement (and their serials).
+    /// `fresh`: a new document, with nothing of its own to clear first.
+    async fn write_lines(tx: &mut Conn, doc_id: i64, lines: &[NewLine], fresh: bool) -> Result<()> {
+        if !fresh {
+            crate::serial::drop_incoming(tx, doc_id).await?;
+            sql::query("DELETE FROM line_units WHERE line_id IN (SELECT id FROM document_lines WHERE document_id = $1)")
+                .bind(doc_id)
+                .execute(&mut *tx)
+                .await?;
+            sql::query("DELETE FROM document_lines WHERE document_id = $1")
+                .bind(doc_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if lines.is_empty() {
+            return Ok(());
+        }
+        const COLS: [&str; 16] = [
+            "document_id",
+            "line_no",
+            "product_id",
+            "qty",
+            "price",
+            "amount",
+            "vat_rate",
+            "vat",
+            "base_line_id",
+            "retail_price",
+            "base_price",
+            "auto_pct",
+            "special_pct",
+            "rule_kind",
+            "rule_id",
+            "pricing",
+        ];
+        let mut params: Vec<P> = Vec::with_capacity(lines.len() * COLS.len());
+        let mut rows = Vec::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
             let amount = line_amount(Qty(l.qty), Money(l.price));
             let rate = VatRate::parse(&l.vat).unwrap_or(VatRate::R22);
-            let line_id = queries::insert(
-                tx,
-                "document_lines",
-                &[
-                    ("document_id", P::from(doc_id)),
-                    ("line_no", P::from(i as i64 + 1)),
-                    ("product_id", P::from(l.product)),
-                    ("qty", P::from(l.qty)),
-                    ("price", P::from(l.price)),
-                    ("amount", P::from(amount.0)),
-                    ("vat_rate", P::from(l.vat.as_str())),
-                    ("vat", P::from(line_vat(amount, rate).0)),
-                    ("base_line_id", P::from(l.base_line)),
-                    (
-                        "retail_price",
-                        P::from(l.pricing.as_ref().map(|p| p.retail)),
-                    ),
-                    ("base_price", P::from(l.pricing.as_ref().map(|p| p.base))),
-                    (
-                        "auto_pct",
-                        P::from(l.pricing.as_ref().map_or(0, |p| p.auto_pct)),
-                    ),
-                    (
-                        "special_pct",
-                        P::from(l.pricing.as_ref().map_or(0, |p| p.special_pct)),
-                    ),
-                    (
-                        "rule_kind",
-                        P::from(l.pricing.as_ref().and_then(|p| p.rule_kind.clone())),
-                    ),
-                    (
-                        "rule_id",
-                        P::from(l.pricing.as_ref().and_then(|p| p.rule_id)),
-                    ),
-                    (
-                        "pricing",
-                        P::from(l.pricing.as_ref().map(|p| p.explanation.clone())),
-                    ),
-                ],
-            )
-            .await?;
+            rows.push(format!("({})", placeholders(params.len() + 1, COLS.len())));
+            params.extend([
+                P::from(doc_id),
+                P::from(i as i64 + 1),
+                P::from(l.product),
+                P::from(l.qty),
+                P::from(l.price),
+                P::from(amount.0),
+                P::from(l.vat.as_str()),
+                P::from(line_vat(amount, rate).0),
+                P::from(l.base_line),
+                P::from(l.pricing.as_ref().map(|p| p.retail)),
+                P::from(l.pricing.as_ref().map(|p| p.base)),
+                P::from(l.pricing.as_ref().map_or(0, |p| p.auto_pct)),
+                P::from(l.pricing.as_ref().map_or(0, |p| p.special_pct)),
+                P::from(l.pricing.as_ref().and_then(|p| p.rule_kind.clone())),
+                P::from(l.pricing.as_ref().and_then(|p| p.rule_id)),
+                P::from(l.pricing.as_ref().map(|p| p.explanation.clone())),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO document_lines ({}) VALUES {} RETURNING id, line_no",
+            COLS.join(", "),
+            rows.join(", ")
+        );
+        let ids: std::collections::HashMap<i64, i64> = sql::query_as::<(i64, i64)>(&sql)
+            .bind_all(&params)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(id, no)| (no, id))
+            .collect();
+        for (i, l) in lines.iter().enumerate() {
+            if l.units.is_empty() && l.new_serials.is_empty() {
+                continue;
+            }
+            let line_id = ids.get(&(i as i64 + 1)).copied().unwrap_or_default();
             let mut units = l.units.clone();
             for sn in &l.new_serials {
                 units.push(
@@ -824,7 +875,7 @@ impl App {
         write_tx!(self, [actor, input], |app, tx| {
             let (date, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
             let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
-            Self::write_lines(&mut tx, id, &lines).await?;
+            Self::write_lines(&mut tx, id, &lines, true).await?;
             let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
             let lines = load_lines(&mut tx, id).await?;
             Ok(TradeDoc { document, lines })
@@ -847,7 +898,7 @@ impl App {
             crate::serial::drop_incoming(&mut tx, id).await?;
             let (_, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
             queries::update(&mut tx, "documents", id, &cols).await?;
-            Self::write_lines(&mut tx, id, &lines).await?;
+            Self::write_lines(&mut tx, id, &lines, false).await?;
             audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
             let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
             let lines = load_lines(&mut tx, id).await?;
@@ -1046,29 +1097,20 @@ impl App {
             } else {
                 doc.base_id
             };
-            if let Some(parent) = parent {
-                sql::query(&format!(
-                    "SELECT id FROM documents WHERE id = $1{}",
-                    app.store.for_update()
-                ))
-                .bind(parent)
-                .fetch_one(&mut *tx)
-                .await?;
+            // Parents, then the counterparty: the lock order of every
+            // posting and cancelling path (see `lock_for_posting`).
+            crate::document::lock_for_posting(&mut tx, &app.store, &doc).await?;
+            if parent.is_some() {
+                // What each base line has, and what posted documents of this
+                // kind took from it: one statement for all the lines.
+                let base: Vec<i64> = lines.iter().filter_map(|l| l.base_line_id).collect();
+                let left_of = base_lines_left(&mut tx, &base, kind).await?;
                 for l in lines.iter().filter(|l| l.base_line_id.is_some()) {
                     let bl = l.base_line_id.unwrap_or_default();
-                    let r = sql::query("SELECT qty, closed_qty FROM document_lines WHERE id = $1")
-                        .bind(bl)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let taken = Qty(taken_from(&mut tx, bl, kind).await?);
-                    let (qty, name, no, this) = (
-                        Qty(r.get("qty")),
-                        &l.product_name,
-                        l.line_no,
-                        Qty(l.qty).to_api(),
-                    );
+                    let (qty, closed, taken) = left_of.get(&bl).copied().unwrap_or_default();
+                    let (name, no, this) = (&l.product_name, l.line_no, Qty(l.qty).to_api());
                     if kind.base_kind().is_some() {
-                        let left = remaining(qty, taken, Qty(0));
+                        let left = remaining(Qty(qty), Qty(taken), Qty(0));
                         if l.qty > left.0 {
                             return Err(err(
                                 "exceeds_base",
@@ -1083,7 +1125,7 @@ impl App {
                             ));
                         }
                     } else {
-                        let left = remaining(qty, taken, Qty(r.get("closed_qty")));
+                        let left = remaining(Qty(qty), Qty(taken), Qty(closed));
                         if l.qty > left.0 {
                             return Err(err(
                                 "exceeds_order",
