@@ -43,6 +43,14 @@ pub struct CounterpartyInput {
     pub contact_person: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub notes: Option<String>,
+    /// The full registered name, printed on УПД and invoices.
+    #[serde(default, deserialize_with = "lenient")]
+    pub full_name: Option<String>,
+    /// ОГРН (13 digits) or ОГРНИП (15), check digit verified.
+    #[serde(default, deserialize_with = "lenient")]
+    pub ogrn: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub postal_address: Option<String>,
 }
 
 pub const KINDS: [&str; 3] = ["customer", "supplier", "both"];
@@ -173,6 +181,18 @@ async fn cols(
             P::from(c.opt_text("contact_person", &input.contact_person, 200)),
         ),
         ("notes", P::from(c.opt_text("notes", &input.notes, 4000))),
+        (
+            "full_name",
+            P::from(c.opt_text("full_name", &input.full_name, 500)),
+        ),
+        (
+            "ogrn",
+            P::from(crate::company::checked_ogrn(c, &input.ogrn)),
+        ),
+        (
+            "postal_address",
+            P::from(c.opt_text("postal_address", &input.postal_address, 500)),
+        ),
     ])
 }
 

@@ -42,11 +42,15 @@ macro_rules! write_tx {
 pub mod auth;
 pub mod catalog;
 pub mod changes;
+pub mod company;
 pub mod counterparty;
 pub mod demo;
 pub mod document;
 pub mod error;
 pub mod input;
+pub mod invoice;
+pub mod mail;
+pub mod paperwork;
 pub mod people;
 pub mod pricing;
 pub mod reports;

@@ -101,6 +101,10 @@ pub struct PaymentInput {
     /// The sales order paid for, if any.
     #[serde(default, deserialize_with = "lenient")]
     pub order_id: Option<String>,
+    /// The invoice (счёт на оплату) paid; its order is taken when
+    /// `order_id` is left out.
+    #[serde(default, deserialize_with = "lenient")]
+    pub invoice_id: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub comment: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
@@ -1383,7 +1387,10 @@ impl App {
                     "A payment amount must be above zero",
                 );
             }
-            let order_id = c.opt_id("order_id", &input.order_id);
+            let mut order_id = c.opt_id("order_id", &input.order_id);
+            let invoice_id =
+                crate::invoice::check_payment_invoice(&mut c, &mut tx, input, cp, &mut order_id)
+                    .await?;
             if let Some(o) = order_id {
                 let owner: Option<Option<i64>> = sql::query_scalar(
                     "SELECT counterparty_id FROM documents WHERE id = $1 AND kind = 'sales_order'",
@@ -1423,6 +1430,7 @@ impl App {
             let cols = vec![
                 ("counterparty_id", P::from(Some(cp))),
                 ("order_id", P::from(order_id)),
+                ("invoice_id", P::from(invoice_id)),
                 ("doc_date", P::from(date.to_string())),
                 ("amount", P::from(amount)),
                 ("comment", P::from(comment)),

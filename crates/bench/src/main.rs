@@ -13,6 +13,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 mod crash;
+mod paperwork;
 
 // Same allocator as the `kupets` binary: this process also serves (`__serve`).
 #[global_allocator]
@@ -34,11 +35,12 @@ async fn main() -> anyhow::Result<()> {
         Some("pricing") => pricing().await,
         Some("reminders") => reminders().await,
         Some("serials") => serials().await,
+        Some("paperwork") => paperwork::run().await,
         Some("cycle") => cycle::cycle().await,
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports | pricing | reminders | serials | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | cycle | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }

@@ -180,6 +180,8 @@ pub async fn serve_with(
         println!("В базе нет пользователей. Создайте администратора: kupets user add --login admin --name \"Администратор\"");
         println!("No users yet. Create an admin: kupets user add --login admin --name Admin   (or run: kupets serve --demo)");
     }
+    // E-mail: queued messages, retries and the daily digest.
+    let mailer = kupets_app::mail::spawn_worker(app.clone());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
@@ -200,6 +202,7 @@ pub async fn serve_with(
         let _ = tokio::signal::ctrl_c().await;
     })
     .await?;
+    mailer.abort();
     store.close().await;
     Ok(())
 }

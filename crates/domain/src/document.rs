@@ -19,10 +19,12 @@ pub enum DocKind {
     Production,
     /// A repair order of a serial-numbered unit.
     Repair,
+    /// Счёт на оплату: asks a customer to pay; moves nothing by itself.
+    Invoice,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 11] = [
+    pub const ALL: [DocKind; 12] = [
         DocKind::SalesOrder,
         DocKind::Shipment,
         DocKind::Return,
@@ -34,6 +36,7 @@ impl DocKind {
         DocKind::Adjustment,
         DocKind::Production,
         DocKind::Repair,
+        DocKind::Invoice,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -48,6 +51,7 @@ impl DocKind {
             DocKind::PurchaseOrder => "purchase_order",
             DocKind::Production => "production",
             DocKind::Repair => "repair",
+            DocKind::Invoice => "invoice",
         }
     }
     /// Whether the kind has product lines.
@@ -83,7 +87,10 @@ impl DocKind {
             DocKind::Receipt | DocKind::PaymentIn | DocKind::Return => -1,
             // An adjustment carries its own sign; an order moves nothing.
             DocKind::Adjustment => 1,
-            DocKind::SalesOrder | DocKind::PurchaseOrder | DocKind::Production => 0,
+            DocKind::SalesOrder
+            | DocKind::PurchaseOrder
+            | DocKind::Production
+            | DocKind::Invoice => 0,
             // A paid repair: its price, when handed back.
             DocKind::Repair => 1,
         }
@@ -105,6 +112,7 @@ impl DocKind {
             DocKind::PurchaseOrder => "ЗПС",
             DocKind::Production => "ПР",
             DocKind::Repair => "РМ",
+            DocKind::Invoice => "СЧ",
         }
     }
     pub fn label(self, ru: bool) -> &'static str {
@@ -131,6 +139,8 @@ impl DocKind {
             (DocKind::Production, false) => "Production",
             (DocKind::Repair, true) => "Ремонт",
             (DocKind::Repair, false) => "Repair order",
+            (DocKind::Invoice, true) => "Счёт на оплату",
+            (DocKind::Invoice, false) => "Invoice",
         }
     }
 }
@@ -230,7 +240,7 @@ mod tests {
         let mut prefixes: Vec<&str> = DocKind::ALL.iter().map(|k| k.prefix()).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        assert_eq!(prefixes.len(), 11);
+        assert_eq!(prefixes.len(), DocKind::ALL.len());
     }
 
     #[test]

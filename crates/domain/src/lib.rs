@@ -8,6 +8,7 @@ pub mod error;
 pub mod inn;
 pub mod money;
 pub mod pricing;
+pub mod requisites;
 pub mod role;
 pub mod serial;
 pub mod status;

@@ -522,6 +522,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0008_integrity.sql"),
         postgres: include_str!("../migrations/0008_integrity.sql"),
     },
+    Migration {
+        name: "0012_paperwork",
+        sqlite: include_str!("../migrations/0012_paperwork.sql"),
+        postgres: include_str!("../migrations/0012_paperwork.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

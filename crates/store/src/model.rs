@@ -338,15 +338,21 @@ pub struct Counterparty {
     pub credit_limit: Option<i64>,
     pub phone: String,
     pub email: String,
+    /// The legal address.
     pub address: String,
     pub contact_person: String,
     pub notes: String,
     pub archived: bool,
     pub created_at: String,
+    /// The full name as registered («Общество с ограниченной ответственностью …»).
+    pub full_name: String,
+    /// ОГРН (13 digits) or ОГРНИП (15).
+    pub ogrn: String,
+    pub postal_address: String,
 }
 
 impl Counterparty {
-    pub const COLS: &'static str = "id, name, kind, inn, kpp, price_type_id, manager_id, credit_limit, phone, email, address, contact_person, notes, archived, created_at";
+    pub const COLS: &'static str = "id, name, kind, inn, kpp, price_type_id, manager_id, credit_limit, phone, email, address, contact_person, notes, archived, created_at, full_name, ogrn, postal_address";
     pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
             id: col(r, "id"),
@@ -364,6 +370,9 @@ impl Counterparty {
             notes: col(r, "notes"),
             archived: flag(r, "archived"),
             created_at: col(r, "created_at"),
+            full_name: col(r, "full_name"),
+            ogrn: col(r, "ogrn"),
+            postal_address: col(r, "postal_address"),
         }
     }
 }
@@ -415,10 +424,14 @@ pub struct Document {
     pub posted_at: Option<String>,
     pub cancelled_at: Option<String>,
     pub cancel_reason: Option<String>,
+    /// A payment: the invoice (счёт на оплату) it pays.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub invoice_id: Option<i64>,
 }
 
 impl Document {
-    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, base_id, replacement_required, replacement_for_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason";
+    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, base_id, replacement_required, replacement_for_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason, invoice_id";
     pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
             id: col(r, "id"),
@@ -440,6 +453,7 @@ impl Document {
             posted_at: col(r, "posted_at"),
             cancelled_at: col(r, "cancelled_at"),
             cancel_reason: col(r, "cancel_reason"),
+            invoice_id: col(r, "invoice_id"),
         }
     }
 }

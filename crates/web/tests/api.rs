@@ -4,6 +4,7 @@
 mod browser;
 mod integrity;
 mod pages;
+mod paperwork;
 mod pricing;
 mod serial;
 mod status;

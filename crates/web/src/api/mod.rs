@@ -2,6 +2,7 @@
 //! these handlers' annotations.
 
 pub mod idempotency;
+pub mod paperwork;
 pub mod pricing;
 pub mod problems;
 pub mod reports;
@@ -910,6 +911,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(serial::repair_part))
         .routes(routes!(serial::defect_categories))
         .routes(routes!(serial::defects))
+        .merge(paperwork::router())
         .split_for_parts();
     let (router, mut openapi) = parts;
     problems::add(&mut openapi);

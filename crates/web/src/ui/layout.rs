@@ -162,6 +162,7 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
         "Returns to suppliers",
     ),
     ("/payments", "Платежи", "Payments"),
+    ("/invoices", "Счета на оплату", "Invoices"),
     ("/adjustments", "Корректировки долга", "Debt adjustments"),
     ("/reports/balances", "Взаиморасчёты", "Balances"),
     (
@@ -195,6 +196,17 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ),
     ("/employees", "Сотрудники", "Employees"),
     ("/departments", "Отделы", "Departments"),
+    ("/company", "Реквизиты компании", "Company card"),
+    (
+        "/mail-settings",
+        "Почта (SMTP) и исходящие",
+        "E-mail (SMTP) and outbox",
+    ),
+    (
+        "/my/digest",
+        "Сводка напоминаний на почту",
+        "Reminder digest by e-mail",
+    ),
 ];
 
 /// The page frame. `csrf` is the session's token, for the logout form.

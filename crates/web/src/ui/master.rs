@@ -524,7 +524,13 @@ impl Master for Counterparties {
             text_f("contact_person", "Контактное лицо", "Contact person"),
             text_f("phone", "Телефон", "Phone"),
             text_f("email", "Эл. почта", "E-mail"),
-            text_f("address", "Адрес", "Address"),
+            text_f("address", "Юридический адрес", "Legal address"),
+            text_f("full_name", "Полное наименование", "Full name"),
+            text_f("ogrn", "ОГРН / ОГРНИП", "OGRN / OGRNIP").hint(
+                "13 или 15 цифр, контрольная цифра проверяется",
+                "13 or 15 digits, check digit verified",
+            ),
+            text_f("postal_address", "Почтовый адрес", "Postal address"),
             Field::new("notes", "Примечание", "Notes", Kind::Textarea),
         ]
     }
@@ -547,9 +553,10 @@ impl Master for Counterparties {
         a: &Actor,
         lang: Lang,
         id: i64,
-        _csrf: &str,
+        csrf: &str,
     ) -> Result<Markup, AppError> {
         let card = app.get_counterparty(a, id).await?;
+        let papers = super::paperwork::counterparty_block(app, a, lang, id, csrf).await?;
         let bal = Money::parse(&card.balance).unwrap_or_default();
         let docs = app.counterparty_documents(a, id, 50).await?;
         let open = app.open_orders(a, id).await?;
@@ -589,6 +596,7 @@ impl Master for Counterparties {
                     a.btn.light href=(format!("/pricing/try?counterparty_id={id}")) { (lang.t("Подобрать цены", "Try prices")) }
                 }
             }
+            (papers)
         })
     }
 }

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod groups;
 pub mod layout;
 pub mod master;
+pub mod paperwork;
 pub mod pricing;
 pub mod serial;
 pub mod status;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
     let r = pricing::routes(r);
     let r = status::routes(r);
     let r = serial::routes(r);
+    let r = paperwork::routes(r);
     master::routes(r)
 }
 

@@ -464,6 +464,7 @@ async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Stri
             dt { (lang.t("Цена для клиента", "Price to the customer")) } dd { (Money(r.price).to_ru()) @if r.warranty { " " span.muted { (lang.t("(по гарантии не взимается)", "(not charged under warranty)")) } } }
             dt { (lang.t("Себестоимость", "Cost")) } dd { (Money(r.cost).to_ru()) }
         } }
+        (super::paperwork::repair_links(lang, id, !r.warranty && r.price > 0))
         @if can && !st.is_closed() {
             div.toolbar {
                 @for next in RepairState::ALL.into_iter().filter(|n| st.can_move_to(*n)) {

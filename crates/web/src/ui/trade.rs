@@ -89,6 +89,7 @@ pub fn doc_href(kind: &str, id: i64) -> String {
         Some(DocKind::PaymentIn | DocKind::PaymentOut) => format!("/payments/{id}"),
         Some(DocKind::Production) => format!("/productions/{id}"),
         Some(DocKind::Repair) => format!("/repairs/{id}"),
+        Some(DocKind::Invoice) => format!("/invoices/{id}"),
         Some(k) => page_of(k)
             .map(|p| format!("/{}/{id}", p.seg))
             .unwrap_or_default(),
@@ -650,6 +651,7 @@ async fn show(
             }
         }
         (lines_table(lang, &doc.lines, progress.as_deref()))
+        (super::paperwork::doc_block(lang, &ui, &s.app, p.kind, d).await)
         @if let (Some(v), true) = (&view, d.state == "posted" && can) {
             @for l in v.lines.iter().filter(|l| l.remaining != "0") {
                 form method="post" action=(format!("/{}/{}/lines/{}/close", p.seg, d.id, l.line.id)) style="display:flex;gap:8px;margin-top:8px;align-items:center" {
@@ -821,6 +823,7 @@ async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, error: Option<Stri
                 label.l { (lang.t("Дата", "Date")) } div.f { input type="date" name="date" value=(g("date")); }
                 label.l { (lang.t("Сумма, ₽ *", "Amount, ₽ *")) } div.f { input type="text" name="amount" value=(g("amount")); }
                 label.l { (lang.t("Заказ (id)", "Order (id)")) } div.f { input type="text" name="order_id" value=(g("order_id")); }
+                label.l { (lang.t("Счёт на оплату (id)", "Invoice (id)")) } div.f { input type="text" name="invoice_id" value=(g("invoice_id")); }
                 label.l { (lang.t("Комментарий", "Comment")) } div.f { input type="text" name="comment" value=(g("comment")); }
                 div.actions { button.btn type="submit" { (lang.t("Сохранить черновик", "Save draft")) } }
             }
@@ -836,8 +839,12 @@ async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, error: Option<Stri
     )
 }
 
-async fn payment_new(ui: UiActor, State(s): State<AppState>) -> Response {
-    let mut v = Values::new();
+async fn payment_new(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(prefill): Query<Values>,
+) -> Response {
+    let mut v = prefill;
     v.insert("date".into(), kupets_app::today().to_string());
     payment_form(&ui, &s, &v, None).await
 }
@@ -884,6 +891,7 @@ async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
             dt { (lang.t("Контрагент", "Counterparty")) } dd { @if let Some(c) = d.counterparty_id { a href=(format!("/counterparties/{c}")) { (cps.get(&c).cloned().unwrap_or_default()) } } }
             dt { (lang.t("Сумма", "Amount")) } dd { b { (Money(d.amount).to_ru()) } }
             @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/sales-orders/{o}")) { "№ " (o) } } }
+            @if let Some(i) = d.invoice_id { dt { (lang.t("Счёт на оплату", "Invoice")) } dd { a href=(format!("/invoices/{i}")) { "№ " (i) } } }
             @if !d.comment.is_empty() { dt { (lang.t("Комментарий", "Comment")) } dd { (d.comment) } }
         } }
         @if d.state == "draft" && ui.actor.can(Right::PostSettlements) { (button_form(&format!("/payments/{id}/post"), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
@@ -1083,7 +1091,7 @@ async fn report_reconciliation(
         (maud::DOCTYPE)
         html lang="ru" { head { meta charset="utf-8"; title { "Акт сверки — " (r.counterparty) } style { (maud::PreEscaped(PRINT_CSS)) } }
         body {
-            div.noprint { (picker.clone()) } p.noprint { a href=(format!("/counterparties/{cp_id}")) { "← kupets" } " · " a href="javascript:window.print()" { "Печать" } " · " a href=(format!("/api/v1/reports/reconciliation?counterparty_id={cp_id}&from={from}&to={to}&format=xlsx")) { "XLSX" } }
+            div.noprint { (picker.clone()) } p.noprint { a href=(format!("/counterparties/{cp_id}")) { "← kupets" } " · " a href="javascript:window.print()" { "Печать" } " · " a href=(format!("/api/v1/reports/reconciliation?counterparty_id={cp_id}&from={from}&to={to}&format=xlsx")) { "XLSX" } " · " a href=(format!("/counterparties/{cp_id}/reconciliation.pdf?from={from}&to={to}")) { "PDF" } }
             h2 { "Акт сверки взаимных расчетов за период " (period) " между " (r.our_company) " и " (r.counterparty) }
             table.recon {
                 tr { th colspan="4" { "По данным " (r.our_company) ", руб." } th colspan="4" { "По данным " (r.counterparty) ", руб." } }
