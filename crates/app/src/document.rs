@@ -171,9 +171,10 @@ impl App {
             );
         }
         let comment = c.text("comment", &input.comment, 1000);
-        let responsible = c
-            .opt_id("responsible_id", &input.responsible_id)
-            .unwrap_or(actor.id());
+        let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
+            Some(r) => r,
+            None => crate::responsible::default_for(tx, Some(cp), None, actor.id()).await?,
+        };
         check_ref(&mut c, tx, "responsible_id", "employees", Some(responsible)).await?;
         c.done()?;
         Ok((
@@ -226,7 +227,8 @@ impl App {
         let kind = DocKind::Adjustment;
         let doc = self.load_doc(&mut tx, kind, id, true).await?;
         state_of(&doc)?.check_edit().map_err(transition_error)?;
-        let (_, cols) = self.adjustment_cols(&mut tx, actor, input).await?;
+        let (_, mut cols) = self.adjustment_cols(&mut tx, actor, input).await?;
+        cols.retain(|(k, _)| *k != "responsible_id" || input.responsible_id.is_some());
         queries::update(&mut tx, "documents", id, &cols).await?;
         audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
         let d = self.load_doc(&mut tx, kind, id, false).await?;

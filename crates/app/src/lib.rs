@@ -12,6 +12,7 @@ pub mod input;
 pub mod people;
 pub mod pricing;
 pub mod reports;
+pub mod responsible;
 pub mod serial;
 pub mod status;
 pub mod trade;

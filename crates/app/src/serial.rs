@@ -1974,7 +1974,7 @@ impl App {
         match next {
             RepairState::Ready => {
                 let remind: (i64, Option<i64>) =
-                    sqlx::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'remind'")
+                    sqlx::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'repair_ready'")
                         .fetch_one(&mut *tx)
                         .await?;
                 crate::status::write_assignment(
@@ -2400,7 +2400,7 @@ impl App {
             }
         }
         let remind: (i64, Option<i64>) =
-            sqlx::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'remind'")
+            sqlx::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'recall'")
                 .fetch_one(&mut *tx)
                 .await?;
         let mut ids: Vec<&i64> = shipments.keys().collect();

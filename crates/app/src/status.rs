@@ -556,9 +556,8 @@ impl App {
         Ok(status_row(&r))
     }
 
-    /// Gives a document a status from a date, with a note. Admins and
-    /// department heads may set it on any document; others on documents they
-    /// are responsible for or wrote.
+    /// Gives a document a status from a date, with a note. Who may: see
+    /// [`crate::responsible`] (`docs/DOMAIN.md`, "Who may set statuses").
     pub async fn assign_status(
         &self,
         actor: &Actor,
@@ -581,13 +580,7 @@ impl App {
         .ok_or(AppError::NotFound { entity: "document" })?;
         let kind = DocKind::parse(&doc.get::<String, _>("kind"))
             .ok_or_else(|| AppError::Internal("unknown document kind".into()))?;
-        let mine = doc.get::<i64, _>("responsible_id") == actor.id()
-            || doc.get::<i64, _>("author_id") == actor.id();
-        if !mine && !actor.can(Right::LeadDepartment) {
-            return Err(AppError::Forbidden {
-                role: actor.role.code().to_string(),
-            });
-        }
+        crate::responsible::may_set_status(&mut tx, actor, document_id).await?;
         let status = match (by_id, input.status.as_deref().map(str::trim)) {
             (Some(id), _) => {
                 sqlx::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))

@@ -19,10 +19,12 @@ pub enum DocKind {
     Production,
     /// A repair order of a serial-numbered unit.
     Repair,
+    /// A call, meeting, letter, message or note with a client.
+    Interaction,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 11] = [
+    pub const ALL: [DocKind; 12] = [
         DocKind::SalesOrder,
         DocKind::Shipment,
         DocKind::Return,
@@ -34,6 +36,7 @@ impl DocKind {
         DocKind::Adjustment,
         DocKind::Production,
         DocKind::Repair,
+        DocKind::Interaction,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -48,13 +51,14 @@ impl DocKind {
             DocKind::PurchaseOrder => "purchase_order",
             DocKind::Production => "production",
             DocKind::Repair => "repair",
+            DocKind::Interaction => "interaction",
         }
     }
     /// Whether the kind has product lines.
     pub fn has_lines(self) -> bool {
         !matches!(
             self,
-            DocKind::Adjustment | DocKind::PaymentIn | DocKind::PaymentOut
+            DocKind::Adjustment | DocKind::PaymentIn | DocKind::PaymentOut | DocKind::Interaction
         )
     }
     /// Stock effect of posting a line: +1 in, −1 out, 0 none.
@@ -86,6 +90,7 @@ impl DocKind {
             DocKind::SalesOrder | DocKind::PurchaseOrder | DocKind::Production => 0,
             // A paid repair: its price, when handed back.
             DocKind::Repair => 1,
+            DocKind::Interaction => 0,
         }
     }
     pub fn parse(s: &str) -> Option<DocKind> {
@@ -105,6 +110,7 @@ impl DocKind {
             DocKind::PurchaseOrder => "ЗПС",
             DocKind::Production => "ПР",
             DocKind::Repair => "РМ",
+            DocKind::Interaction => "КНТ",
         }
     }
     pub fn label(self, ru: bool) -> &'static str {
@@ -131,6 +137,8 @@ impl DocKind {
             (DocKind::Production, false) => "Production",
             (DocKind::Repair, true) => "Ремонт",
             (DocKind::Repair, false) => "Repair order",
+            (DocKind::Interaction, true) => "Контакт с клиентом",
+            (DocKind::Interaction, false) => "Client interaction",
         }
     }
 }
