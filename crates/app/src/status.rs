@@ -40,6 +40,9 @@ pub struct Status {
     pub funnel_stage: Option<i64>,
     pub is_final: bool,
     pub archived: bool,
+    /// Its reminders go to the counterparty's manager (recalls, a repair
+    /// ready), not to the document's responsible.
+    pub to_manager: bool,
 }
 
 impl Status {
@@ -146,6 +149,10 @@ pub struct Reminder {
     #[schema(value_type = String)]
     pub employee_id: i64,
     pub employee_name: String,
+    /// The recipient's department.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub department_id: Option<i64>,
     /// The status code, or `replacement_due` for the system reminder of a
     /// return awaiting its replacement shipment.
     pub status_code: String,
@@ -156,8 +163,14 @@ pub struct Reminder {
     pub note: String,
     /// 0: due today.
     pub days_overdue: i64,
-    /// Set by the system (a replacement to ship), not by a person.
+    /// For the client's manager by rule (a replacement to ship, a recall,
+    /// a repair ready), whoever is responsible for the document.
     pub system: bool,
+    /// Shown to a deputy: whose reminder it is while they are away.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub covered_for_id: Option<i64>,
+    pub covered_for_name: Option<String>,
 }
 
 /// Documents of an employee in one current status.
@@ -167,6 +180,9 @@ pub struct StatusCount {
     #[schema(value_type = String)]
     pub employee_id: i64,
     pub employee_name: String,
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub department_id: Option<i64>,
     #[serde(serialize_with = "ser::id")]
     #[schema(value_type = String)]
     pub status_id: i64,
@@ -202,12 +218,30 @@ pub struct StatusDoc {
     pub status_name_en: String,
     pub effective_date: String,
     pub note: String,
+    /// Shown to a deputy: whose document it is while they are away.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub covered_for_id: Option<i64>,
+    pub covered_for_name: Option<String>,
+}
+
+/// One department on the admin's company-wide Today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TodayDepartment {
+    /// None: employees of no department.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub department_id: Option<i64>,
+    pub name: String,
+    pub reminders: i64,
+    pub documents: i64,
 }
 
 /// Whose work to show, and filters.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct TodayFilter {
-    /// One employee (a head: of their department; an admin: anyone).
+    /// One employee (a head: of their department; an admin: anyone). An
+    /// admin without `employee_id` and `department_id`: the whole company.
     pub employee_id: Option<String>,
     /// Admins: a whole department.
     pub department_id: Option<String>,
@@ -229,6 +263,10 @@ pub struct Today {
     /// Whose work is shown: (id, name).
     #[schema(value_type = Vec<Object>)]
     pub employees: Vec<(String, String)>,
+    /// Absent employees whose work is shown too (the viewer is their deputy
+    /// today): (id, name).
+    #[schema(value_type = Vec<Object>)]
+    pub covering: Vec<(String, String)>,
     /// Oldest first.
     pub reminders: Vec<Reminder>,
     /// Per employee and status.
@@ -236,6 +274,8 @@ pub struct Today {
     /// The documents themselves, newest first; at most 500 (see `documents_total`).
     pub documents: Vec<StatusDoc>,
     pub documents_total: i64,
+    /// The admin's company-wide view: per department.
+    pub departments: Vec<TodayDepartment>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -344,11 +384,12 @@ fn status_row(r: &sqlx::any::AnyRow) -> Status {
         funnel_stage: r.get("funnel_stage"),
         is_final: r.get::<i64, _>("is_final") != 0,
         archived: r.get::<i64, _>("archived") != 0,
+        to_manager: r.get::<i64, _>("to_manager") != 0,
     }
 }
 
 const STATUS_COLS: &str =
-    "id, code, name_ru, name_en, kinds, is_reminder, funnel_stage, is_final, archived";
+    "id, code, name_ru, name_en, kinds, is_reminder, funnel_stage, is_final, archived, to_manager";
 
 async fn all_statuses(conn: &mut Conn) -> Result<Vec<Status>> {
     let rows = sqlx::query(&format!(
@@ -399,8 +440,12 @@ fn parse_opt_date(c: &mut Check, field: &str, v: &Option<String>) -> Option<Naiv
 }
 
 impl App {
-    /// id → name of the counterparties given (the store's fast read path).
-    async fn counterparty_names(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    /// id → (name, manager) of the counterparties given (the store's fast
+    /// read path).
+    async fn counterparty_names(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (String, Option<i64>)>> {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
@@ -410,11 +455,11 @@ impl App {
                 .store
                 .read_rows(
                     format!(
-                        "SELECT id, name FROM counterparties WHERE id IN ({})",
+                        "SELECT id, name, manager_id FROM counterparties WHERE id IN ({})",
                         placeholders(1, chunk.len())
                     ),
                     chunk.iter().map(|i| P::from(*i)).collect(),
-                    |r| (r.int("id"), r.text("name")),
+                    |r| (r.int("id"), (r.text("name"), r.opt_int("manager_id"))),
                 )
                 .await?;
             out.extend(rows);
