@@ -24,6 +24,10 @@ mod funnel;
 mod handover;
 mod today;
 
+pub use handover::{
+    Handover, HandoverInput, HandoverRule, KindCount, Moved, MovedReminder, ReceiverGroup,
+};
+
 /// A status of the catalogue.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Status {
@@ -312,41 +316,6 @@ pub struct Funnel {
     pub per_employee: Vec<EmployeeFunnel>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct HandoverInput {
-    #[serde(default, deserialize_with = "lenient")]
-    pub from_employee_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
-    pub to_employee_id: Option<String>,
-}
-
-/// A record that moves in a hand-over.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct Moved {
-    #[serde(serialize_with = "ser::id")]
-    #[schema(value_type = String)]
-    pub id: i64,
-    /// `counterparty` or a document kind.
-    pub kind: String,
-    pub title: String,
-    /// Why it moves: `manager`, `draft`, `open_order`, `reminder`,
-    /// `replacement_due`.
-    pub reason: String,
-}
-
-/// What a hand-over moves (the preview) or moved (the result).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Handover {
-    #[serde(serialize_with = "ser::id")]
-    #[schema(value_type = String)]
-    pub from_employee_id: i64,
-    #[serde(serialize_with = "ser::id")]
-    #[schema(value_type = String)]
-    pub to_employee_id: i64,
-    pub counterparties: Vec<Moved>,
-    pub documents: Vec<Moved>,
-    pub done: bool,
-}
 
 const ASSIGNMENT_SQL: &str = "SELECT a.id, a.document_id, a.status_id, s.code, s.name_ru, s.name_en, s.is_reminder, a.effective_date, a.note, a.employee_id, e.name AS employee_name, a.created_at \
      FROM status_assignments a JOIN statuses s ON s.id = a.status_id LEFT JOIN employees e ON e.id = a.employee_id";

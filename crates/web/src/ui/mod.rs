@@ -5,6 +5,7 @@ pub mod audit;
 pub mod documents;
 pub mod forms;
 pub mod groups;
+pub mod handover;
 pub mod layout;
 pub mod master;
 pub mod pricing;
@@ -49,6 +50,7 @@ pub fn routes() -> Router<AppState> {
     let r = pricing::routes(r);
     let r = status::routes(r);
     let r = serial::routes(r);
+    let r = handover::routes(r);
     master::routes(r)
 }
 
