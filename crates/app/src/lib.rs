@@ -2,20 +2,25 @@
 //! the domain decide, write, append to the audit log. Rights are checked here,
 //! so every page and endpoint gets the same refusals.
 
+pub mod absence;
 pub mod auth;
 pub mod catalog;
+pub mod contact;
 pub mod counterparty;
 pub mod demo;
 pub mod document;
 pub mod error;
 pub mod input;
+pub mod interaction;
 pub mod people;
 pub mod pricing;
 pub mod reports;
 pub mod responsible;
 pub mod serial;
 pub mod status;
+pub mod timeline;
 pub mod trade;
+pub mod unattended;
 
 pub use error::AppError;
 use kupets_domain::role::Right;

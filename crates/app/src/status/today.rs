@@ -39,7 +39,7 @@ impl TodayRow {
 impl App {
     /// Whose work an actor may see: a manager their own; a head their
     /// department's (or one employee of it); an admin anyone's.
-    pub(super) async fn scope(
+    pub(crate) async fn scope(
         &self,
         conn: &mut Conn,
         actor: &Actor,
