@@ -116,7 +116,12 @@ fn row(r: &sqlx::any::AnyRow) -> Interaction {
 /// `YYYY-MM-DDTHH:MM`, `YYYY-MM-DD HH:MM` or a date (then 00:00).
 fn parse_at(s: &str) -> Option<NaiveDateTime> {
     let s = s.trim();
-    for f in ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%d.%m.%Y %H:%M"] {
+    for f in [
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%d.%m.%Y %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(s, f) {
             return Some(t);
         }
@@ -258,7 +263,15 @@ impl App {
             .bind(&text)
             .execute(&mut *tx)
             .await?;
-        audit(&mut tx, Some(actor.id()), "create", kind.code(), id, &subject).await?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "create",
+            kind.code(),
+            id,
+            &subject,
+        )
+        .await?;
         if let Some(day) = remind {
             let st: (i64, Option<i64>) =
                 sqlx::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'call_back'")
@@ -325,7 +338,10 @@ impl App {
                 params.len()
             ));
         }
-        sql.push_str(&format!(" ORDER BY i.at DESC, d.id DESC LIMIT {}", limit + 1));
+        sql.push_str(&format!(
+            " ORDER BY i.at DESC, d.id DESC LIMIT {}",
+            limit + 1
+        ));
         let rows = bind_all(sqlx::query(&sql), &params)
             .fetch_all(self.store.reader())
             .await?;

@@ -34,10 +34,11 @@ pub(crate) async fn default_for(
         }
     }
     if let Some(o) = order.filter(|o| *o != 0) {
-        let r: Option<i64> = sqlx::query_scalar("SELECT responsible_id FROM documents WHERE id = $1")
-            .bind(o)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let r: Option<i64> =
+            sqlx::query_scalar("SELECT responsible_id FROM documents WHERE id = $1")
+                .bind(o)
+                .fetch_optional(&mut *conn)
+                .await?;
         if let Some(r) = r {
             return Ok(r);
         }
@@ -46,7 +47,11 @@ pub(crate) async fn default_for(
 }
 
 /// The employees `deputy` covers on `on`: those away with them as deputy.
-pub(crate) async fn covered_by(conn: &mut Conn, deputies: &[i64], on: NaiveDate) -> Result<Vec<(i64, i64)>> {
+pub(crate) async fn covered_by(
+    conn: &mut Conn,
+    deputies: &[i64],
+    on: NaiveDate,
+) -> Result<Vec<(i64, i64)>> {
     if deputies.is_empty() {
         return Ok(Vec::new());
     }
@@ -181,7 +186,13 @@ impl App {
             return Err(AppError::NotFound { entity: "document" });
         }
         let p = parties(&mut tx, document).await?;
-        allow(&mut tx, actor, &[Some(p.responsible)], &[p.responsible_dept]).await?;
+        allow(
+            &mut tx,
+            actor,
+            &[Some(p.responsible)],
+            &[p.responsible_dept],
+        )
+        .await?;
         let target: Option<(String, i64)> =
             sqlx::query_as("SELECT name, archived FROM employees WHERE id = $1")
                 .bind(to)

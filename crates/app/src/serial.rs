@@ -1973,10 +1973,11 @@ impl App {
             .await?;
         match next {
             RepairState::Ready => {
-                let remind: (i64, Option<i64>) =
-                    sqlx::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'repair_ready'")
-                        .fetch_one(&mut *tx)
-                        .await?;
+                let remind: (i64, Option<i64>) = sqlx::query_as(
+                    "SELECT id, funnel_stage FROM statuses WHERE code = 'repair_ready'",
+                )
+                .fetch_one(&mut *tx)
+                .await?;
                 crate::status::write_assignment(
                     &mut tx,
                     id,

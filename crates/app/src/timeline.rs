@@ -158,12 +158,7 @@ impl App {
         }
         let limit = f.limit.unwrap_or(50);
         if !(1..=200).contains(&limit) {
-            c.err(
-                "limit",
-                "out_of_range",
-                "От 1 до 200",
-                "From 1 to 200",
-            );
+            c.err("limit", "out_of_range", "От 1 до 200", "From 1 to 200");
         }
         let cursor = match f.cursor.as_deref().filter(|s| !s.is_empty()) {
             None => None,

@@ -454,9 +454,7 @@ impl App {
         let comment = c.opt_text("comment", &input.comment, 1000);
         let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
             Some(r) => r,
-            None => {
-                crate::responsible::default_for(tx, Some(cp), order_id, actor.id()).await?
-            }
+            None => crate::responsible::default_for(tx, Some(cp), order_id, actor.id()).await?,
         };
         check_ref(&mut c, tx, "responsible_id", "employees", Some(responsible)).await?;
         if input.lines.is_empty() {

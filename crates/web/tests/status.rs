@@ -62,6 +62,15 @@ async fn shop(t: &TestApp) -> Shop {
         .as_str()
         .unwrap()
         .to_string();
+    // No manager: documents default to their author as responsible.
+    let r = t
+        .put(
+            &format!("/api/v1/counterparties/{customer}"),
+            a,
+            json!({"name": "ООО «Клиент»", "manager_id": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let supplier = created(
         t,
         a,

@@ -244,7 +244,10 @@ impl App {
         }
         let mut by_cp = HashMap::new();
         for (i, r) in input.by_counterparty.iter().enumerate() {
-            let cp = c.id(&format!("by_counterparty[{i}].counterparty_id"), &r.counterparty_id);
+            let cp = c.id(
+                &format!("by_counterparty[{i}].counterparty_id"),
+                &r.counterparty_id,
+            );
             let rf = format!("by_counterparty[{i}].to_employee_id");
             let r = c.id(&rf, &r.to_employee_id);
             by_cp.insert(cp, r);
@@ -334,12 +337,11 @@ impl App {
 /// current or future reminders each receiver will get.
 async fn handover_listing(conn: &mut Conn, plan: &Plan, on: NaiveDate) -> Result<Handover> {
     let from = plan.from;
-    let cps = sqlx::query(
-        "SELECT id, name FROM counterparties WHERE manager_id = $1 ORDER BY name, id",
-    )
-    .bind(from)
-    .fetch_all(&mut *conn)
-    .await?;
+    let cps =
+        sqlx::query("SELECT id, name FROM counterparties WHERE manager_id = $1 ORDER BY name, id")
+            .bind(from)
+            .fetch_all(&mut *conn)
+            .await?;
     // The current assignment of document `d` on $2.
     const CURRENT: &str = "(SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $2 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
     let docs = sqlx::query(&format!(

@@ -110,9 +110,8 @@ impl App {
         };
         c.done()?;
         let mut conn = self.store.reader().acquire().await?;
-        let company = actor.role == kupets_domain::Role::Admin
-            && employee.is_none()
-            && department.is_none();
+        let company =
+            actor.role == kupets_domain::Role::Admin && employee.is_none() && department.is_none();
         let own = if company {
             sqlx::query_scalar::<_, i64>("SELECT id FROM employees ORDER BY name")
                 .fetch_all(&mut *conn)

@@ -1,9 +1,11 @@
 //! The JSON API under `/api/v1`, with its OpenAPI 3.1 document generated from
 //! these handlers' annotations.
 
+pub mod client;
 pub mod idempotency;
 pub mod pricing;
 pub mod reports;
+pub mod responsible;
 pub mod serial;
 pub mod status;
 pub mod trade;
@@ -878,6 +880,21 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(serial::repair_part))
         .routes(routes!(serial::defect_categories))
         .routes(routes!(serial::defects))
+        .routes(routes!(responsible::set_responsible))
+        .routes(routes!(
+            responsible::absence_list,
+            responsible::absence_create
+        ))
+        .routes(routes!(responsible::absence_cancel))
+        .routes(routes!(responsible::unattended))
+        .routes(routes!(client::contact_list, client::contact_create))
+        .routes(routes!(client::contact_update))
+        .routes(routes!(client::timeline))
+        .routes(routes!(
+            client::interaction_list,
+            client::interaction_create
+        ))
+        .routes(routes!(client::interaction_get))
         .split_for_parts()
 }
 

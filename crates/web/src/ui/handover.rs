@@ -136,14 +136,23 @@ async fn handover_view(
 ) -> Response {
     let people = opts(&names(&s.app, "SELECT id, name FROM employees WHERE archived = 0").await);
     let everyone = opts(&names(&s.app, "SELECT id, name FROM employees").await);
-    let clients = opts(&names(&s.app, "SELECT id, name FROM counterparties WHERE archived = 0").await);
+    let clients = opts(
+        &names(
+            &s.app,
+            "SELECT id, name FROM counterparties WHERE archived = 0",
+        )
+        .await,
+    );
     let kinds: Vec<(String, String)> = DocKind::ALL
         .iter()
         .map(|k| (k.code().to_string(), k.label(lang.ru()).to_string()))
         .collect();
     let val = |k: &str| q.get(k).map(String::as_str).unwrap_or("");
     let hidden = |v: &Values| {
-        let mut keys: Vec<&String> = v.keys().filter(|k| *k != "csrf" && *k != "confirm").collect();
+        let mut keys: Vec<&String> = v
+            .keys()
+            .filter(|k| *k != "csrf" && *k != "confirm")
+            .collect();
         keys.sort();
         html! { @for k in keys { input type="hidden" name=(k) value=(v[k]); } }
     };
