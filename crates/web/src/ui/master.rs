@@ -547,8 +547,9 @@ impl Master for Counterparties {
         a: &Actor,
         lang: Lang,
         id: i64,
-        _csrf: &str,
+        csrf: &str,
     ) -> Result<Markup, AppError> {
+        let client_work = super::client::card_block(app, a, lang, id, csrf).await?;
         let card = app.get_counterparty(a, id).await?;
         let bal = Money::parse(&card.balance).unwrap_or_default();
         let docs = app.counterparty_documents(a, id, 50).await?;
@@ -589,6 +590,7 @@ impl Master for Counterparties {
                     a.btn.light href=(format!("/pricing/try?counterparty_id={id}")) { (lang.t("Подобрать цены", "Try prices")) }
                 }
             }
+            (client_work)
         })
     }
 }

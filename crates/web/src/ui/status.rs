@@ -45,7 +45,9 @@ pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: Do
         _ => return html! {},
     };
     let fits: Vec<&Status> = statuses.iter().filter(|s| s.applies_to(kind)).collect();
+    let responsible = super::responsible::block(lang, ui, app, id).await;
     html! {
+        (responsible)
         div.card.statuses {
             h2 { (lang.t("Статус", "Status")) ": "
                 @match &history.current {
@@ -143,7 +145,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
     } else {
         Vec::new()
     };
-    let many = t.employees.len() > 1;
+    let many = t.employees.len() + t.covering.len() > 1;
     let mut per_emp: Vec<(String, Vec<&kupets_app::status::StatusCount>)> = Vec::new();
     for c in &t.by_status {
         match per_emp.iter_mut().find(|p| p.0 == c.employee_name) {
@@ -172,6 +174,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
             (lang.t("по", "to")) input type="date" name="to" value=(opt(&f.to));
             button.btn.light type="submit" { (lang.t("Показать", "Show")) }
         }
+        (super::responsible::today_extras(lang, &t, lead))
         h2 { (lang.t("Напоминания", "Reminders")) " (" (t.reminders.len()) ")" }
         @if t.reminders.is_empty() { p.muted { (lang.t("На сегодня напоминаний нет.", "No reminders for today.")) } }
         @else {
@@ -185,7 +188,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
                         td { (r.counterparty_name.clone().unwrap_or_default()) }
                         @if many { td { (r.employee_name) } }
                         td { (if lang.ru() { &r.status_name_ru } else { &r.status_name_en }) @if r.system { " " span.tag { (lang.t("авто", "auto")) } } }
-                        td { (r.note) }
+                        td { (r.note) @if let Some(n) = &r.covered_for_name { " " span.tag.covered { (lang.t("за ", "covering ")) (n) } } }
                     }
                 }
             }
@@ -212,7 +215,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
                         td.num { (Money(d.amount).to_ru()) }
                         @if many { td { (d.employee_name) } }
                         td { (if lang.ru() { &d.status_name_ru } else { &d.status_name_en }) " " span.muted { (lang.t("с ", "since ")) (date_ru(&d.effective_date)) } }
-                        td { (d.note) }
+                        td { (d.note) @if let Some(n) = &d.covered_for_name { " " span.tag.covered { (lang.t("за ", "covering ")) (n) } } }
                     }
                 }
             }
