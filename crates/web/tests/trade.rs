@@ -1228,6 +1228,6 @@ both_engines!(
             .iter()
             .map(|x| x["value"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(names, vec!["ООО «Ромашка»", "true"]);
+        assert_eq!(names, vec!["ООО «Ромашка»", "true", "14"]);
     }
 );
