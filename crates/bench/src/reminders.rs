@@ -137,7 +137,15 @@ pub async fn run() -> anyhow::Result<()> {
         for d in 0..7_000i64 {
             let id = first + d;
             let day = start + chrono::Duration::days(d % 690);
-            let kind = ["sales_order", "shipment", "payment_in", "interaction", "interaction", "repair", "return"][(d % 7) as usize];
+            let kind = [
+                "sales_order",
+                "shipment",
+                "payment_in",
+                "interaction",
+                "interaction",
+                "repair",
+                "return",
+            ][(d % 7) as usize];
             tx.execute("INSERT INTO documents (id, kind, year, seq, number, doc_date, state, author_id, responsible_id, counterparty_id, amount, comment, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'posted', ?7, ?7, ?8, ?9, '', 'now')",
                 rusqlite::params![id, kind, day.year(), d + 2_000_000, format!("T-{d}"), day.to_string(), owner, client, (1 + d % 1000) * 100])?;
             if kind == "interaction" {
@@ -145,7 +153,11 @@ pub async fn run() -> anyhow::Result<()> {
                     rusqlite::params![id, format!("{day}T{:02}:{:02}", 9 + d % 9, d % 60)])?;
             }
             if d % 7 < 3 {
-                let at = format!("{}T12:{:02}:00.000Z", day + chrono::Duration::days(1), d % 60);
+                let at = format!(
+                    "{}T12:{:02}:00.000Z",
+                    day + chrono::Duration::days(1),
+                    d % 60
+                );
                 tx.execute("INSERT INTO status_assignments (document_id, status_id, effective_date, note, employee_id, created_at) VALUES (?1, ?2, ?3, 'перезвонить', ?4, ?5)",
                     rusqlite::params![id, remind, day.to_string(), owner, at])?;
             }
@@ -219,7 +231,10 @@ pub async fn run() -> anyhow::Result<()> {
         covered = (
             v.reminders.len(),
             v.documents_total,
-            v.reminders.iter().filter(|r| r.covered_for_id.is_some()).count(),
+            v.reminders
+                .iter()
+                .filter(|r| r.covered_for_id.is_some())
+                .count(),
         );
     }
     dt.sort_by(|a, b| a.total_cmp(b));
@@ -253,4 +268,3 @@ pub async fn run() -> anyhow::Result<()> {
     );
     Ok(())
 }
-

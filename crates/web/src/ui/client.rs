@@ -205,7 +205,11 @@ async fn contact_archive(
     }
 }
 
-async fn interaction_add(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+async fn interaction_add(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Some(r) = check_csrf(&ui, &f) {
         return r;

@@ -181,7 +181,11 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ),
     ("/reports/funnel", "Воронка продаж", "Sales funnel"),
     ("/handover", "Передача дел", "Hand-over"),
-    ("/absences", "Отсутствия и заместители", "Absences and deputies"),
+    (
+        "/absences",
+        "Отсутствия и заместители",
+        "Absences and deputies",
+    ),
     ("/unattended", "Без внимания", "Unattended"),
     ("/statuses", "Статусы документов", "Document statuses"),
     ("/pricing", "Скидки и акции", "Discounts and promotions"),

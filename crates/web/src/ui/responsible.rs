@@ -120,9 +120,18 @@ async fn absences(ui: UiActor, State(s): State<AppState>) -> Response {
     absences_page(&ui, &s, None, &Values::new()).await
 }
 
-async fn absences_page(ui: &UiActor, s: &AppState, error: Option<AppError>, v: &Values) -> Response {
+async fn absences_page(
+    ui: &UiActor,
+    s: &AppState,
+    error: Option<AppError>,
+    v: &Values,
+) -> Response {
     let lang = current_lang();
-    let list = match s.app.list_absences(&ui.actor, &AbsenceFilter::default()).await {
+    let list = match s
+        .app
+        .list_absences(&ui.actor, &AbsenceFilter::default())
+        .await
+    {
         Ok(l) => l,
         Err(e) => return error_page(lang, &e),
     };
