@@ -1011,3 +1011,195 @@ both_engines!(
         let _ = c;
     }
 );
+
+both_engines!(
+    client_work_pages_in_russian_and_english,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let (m, _) = staff(&t, "mgr", "manager", None).await;
+        let (p, _) = staff(&t, "deputy", "manager", None).await;
+        let cp = client(&t, "ООО «Клиент»", Some(&m)).await;
+        let sh = shipment(&t, &t.admin, &s, &cp, "2026-03-01", json!({})).await;
+        let cookie = crate::pages::web_login(&t, "admin", kupets_testkit::ADMIN_PASSWORD).await;
+        // The client card: add a contact and record a call with a call-back through the forms.
+        let card = t.page(&format!("/counterparties/{cp}"), &cookie).await;
+        assert!(
+            card.text.contains("Контактные лица") && card.text.contains("Лента клиента"),
+            "{}",
+            card.text
+        );
+        let csrf = crate::pages::csrf_of(&card.text);
+        let r = t
+            .form(
+                &format!("/counterparties/{cp}/contacts"),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("name", "Пётр Сидоров"),
+                    ("position", "Инженер"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.text);
+        let contacts = t
+            .get(&format!("/api/v1/counterparties/{cp}/contacts"), &t.admin)
+            .await
+            .body;
+        let k = contacts[0]["id"].as_str().unwrap().to_string();
+        let r = t
+            .form(
+                "/interactions",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &cp),
+                    ("kind", "call"),
+                    ("at", "2026-03-02T10:00"),
+                    ("contact_id", &k),
+                    ("subject", "Обсудили ТО"),
+                    ("remind_on", "2026-12-15"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.text);
+        let it = r.headers["location"].to_str().unwrap().to_string();
+        let page = t.page(&it, &cookie).await;
+        assert!(
+            page.text.contains("Обсудили ТО")
+                && page.text.contains("Пётр Сидоров")
+                && page.text.contains("Перезвонить клиенту"),
+            "{}",
+            page.text
+        );
+        // A bad interaction: the form's refusal names the field.
+        let r = t
+            .form(
+                "/interactions",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &cp),
+                    ("kind", "call"),
+                    ("subject", ""),
+                ],
+            )
+            .await;
+        assert!(r.text.contains("subject"), "{}", r.text);
+        let feed = t
+            .page(
+                &format!("/counterparties/{cp}/timeline?kind=interaction"),
+                &cookie,
+            )
+            .await;
+        assert!(
+            feed.text.contains("Обсудили ТО") && !feed.text.contains("Отгрузка РН"),
+            "{}",
+            feed.text
+        );
+        let en = t
+            .page(
+                &format!("/counterparties/{cp}/timeline"),
+                &format!("{cookie}; lang=en"),
+            )
+            .await;
+        assert!(
+            en.text.contains("Client timeline") && en.text.contains("Shipment"),
+            "{}",
+            en.text
+        );
+        // Changing the responsible on the document page.
+        let r = t
+            .form(
+                &format!("/documents/{}/responsible", id(&sh)),
+                &cookie,
+                &[("csrf", &csrf), ("responsible_id", &p)],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.text);
+        assert_eq!(
+            responsible(&t, &format!("/api/v1/shipments/{}", id(&sh))).await,
+            p
+        );
+        // Absences: recorded on the page; the deputy's Today says whom they cover.
+        let r = t
+            .form(
+                "/absences",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("employee_id", &m),
+                    ("from", &day(-1)),
+                    ("to", &day(2)),
+                    ("deputy_id", &p),
+                    ("note", "отпуск"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_redirection(), "{}", r.text);
+        let list = t.page("/absences", &cookie).await;
+        assert!(
+            list.text.contains("Сотрудник mgr") && list.text.contains("отпуск"),
+            "{}",
+            list.text
+        );
+        let bad = t
+            .form(
+                "/absences",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("employee_id", &m),
+                    ("from", &day(5)),
+                    ("to", &day(1)),
+                    ("deputy_id", &p),
+                ],
+            )
+            .await;
+        assert!(bad.text.contains("раньше, чем начинается"), "{}", bad.text);
+        let dcookie = crate::pages::web_login(&t, "deputy", "password-123").await;
+        let today = t.page("/today", &dcookie).await;
+        assert!(
+            today.text.contains("Вы замещаете") && today.text.contains("Сотрудник mgr"),
+            "{}",
+            today.text
+        );
+        let today_en = t.page("/today", &format!("{dcookie}; lang=en")).await;
+        assert!(
+            today_en.text.contains("You are covering"),
+            "{}",
+            today_en.text
+        );
+        // The admin's Today by department, the unattended lists, the hand-over page.
+        assert!(t
+            .page("/today", &cookie)
+            .await
+            .text
+            .contains("Компания по отделам"));
+        let u = t.page("/unattended", &cookie).await;
+        assert!(u.text.contains("Открытые заказы без статуса"), "{}", u.text);
+        let u = t.page("/unattended", &format!("{cookie}; lang=en")).await;
+        assert!(u.text.contains("Open orders with no status"), "{}", u.text);
+        let h = t
+            .page(
+                &format!("/handover?from_employee_id={m}&to_employee_id={p}"),
+                &cookie,
+            )
+            .await;
+        assert!(
+            h.text.contains("Получает Сотрудник deputy") && h.text.contains("ООО «Клиент»"),
+            "{}",
+            h.text
+        );
+        let h = t
+            .page(
+                &format!("/handover?from_employee_id={m}&to_employee_id={p}"),
+                &format!("{cookie}; lang=en"),
+            )
+            .await;
+        assert!(
+            h.text.contains("To Сотрудник deputy") && h.text.contains("confirm the hand-over"),
+            "{}",
+            h.text
+        );
+    }
+);

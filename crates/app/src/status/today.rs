@@ -443,7 +443,7 @@ async fn employee_depts(
 }
 
 /// The company's Today by department: reminders and documents with a status
-/// per department (employees with none under "no department").
+/// per department, and last those of employees of no department.
 async fn company_departments(
     conn: &mut Conn,
     reminders: &[Reminder],
@@ -477,7 +477,6 @@ async fn company_departments(
             d.documents += c.count;
         }
     }
-    out.retain(|d| d.department_id.is_some() || d.reminders > 0 || d.documents > 0);
     Ok(out)
 }
 
