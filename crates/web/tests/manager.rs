@@ -1203,3 +1203,94 @@ both_engines!(
         );
     }
 );
+
+both_engines!(
+    recall_and_repair_ready_reach_the_clients_manager,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let (m, mtok) = staff(&t, "mgr", "manager", None).await;
+        let (e, etok) = staff(&t, "eng", "service_engineer", None).await;
+        let (sk, sktok) = staff(&t, "store", "storekeeper", None).await;
+        let (_, head) = staff(&t, "head", "department_head", None).await;
+        let cp = client(&t, "ООО «Клиент»", Some(&m)).await;
+        let pump = id(&created(&t, &t.admin, "/api/v1/products", json!({"sku": "SN-PUMP", "name": "Насос с номером", "serial_tracked": true, "warranty_months": "12"})).await);
+        t.set_retail(&pump, "2025-01-01", "20000").await;
+        let sup = id(&created(
+            &t,
+            &t.admin,
+            "/api/v1/counterparties",
+            json!({"name": "Завод-2", "kind": "supplier"}),
+        )
+        .await);
+        let rc = created(&t, &t.admin, "/api/v1/receipts", json!({"counterparty_id": sup, "warehouse_id": s.wh, "date": "2026-01-10", "lines": [{"product_id": pump, "qty": "2", "price": "9000", "serials": ["S-1", "S-2"]}]})).await;
+        post(&t, &t.admin, &format!("/api/v1/receipts/{}/post", id(&rc))).await;
+        let sh = shipment(
+            &t,
+            &sktok,
+            &s,
+            &cp,
+            &day(-30),
+            json!({"lines": [{"product_id": pump, "qty": "1", "serials": ["S-1"]}]}),
+        )
+        .await;
+        // The storekeeper is made responsible for the shipment: recalls still go to the client's manager.
+        let r = t
+            .put(
+                &format!("/api/v1/documents/{}/responsible", id(&sh)),
+                &mtok,
+                json!({"responsible_id": sk}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let r = t
+            .post(
+                "/api/v1/recalls",
+                &head,
+                json!({"name": "Насосы 2026", "product_id": pump}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        let v = today(&t, &mtok, "").await;
+        assert_eq!(reminder_docs(&v), vec![id(&sh)], "{v}");
+        assert_eq!(v["reminders"][0]["status_code"], "recall");
+        assert_eq!(v["reminders"][0]["system"], true);
+        assert!(
+            reminder_docs(&today(&t, &sktok, "").await).is_empty(),
+            "not the storekeeper's"
+        );
+        // A repair handled by the engineer: "ready" reminds the client's manager.
+        let rep = created(&t, &etok, "/api/v1/repairs", json!({"serial": "S-1"})).await;
+        assert_eq!(rep["counterparty_id"], cp.as_str());
+        let r = t
+            .put(
+                &format!("/api/v1/documents/{}/responsible", id(&rep)),
+                &mtok,
+                json!({"responsible_id": e}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        for st in ["diagnosis", "in_repair", "ready"] {
+            let r = t
+                .post(
+                    &format!("/api/v1/repairs/{}/state", id(&rep)),
+                    &etok,
+                    json!({"state": st}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{st}: {}", r.text);
+        }
+        let v = today(&t, &mtok, "").await;
+        let mut want = vec![id(&sh), id(&rep)];
+        want.sort();
+        assert_eq!(reminder_docs(&v), want);
+        assert!(v["reminders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["status_code"] == "repair_ready"));
+        assert!(
+            reminder_docs(&today(&t, &etok, "").await).is_empty(),
+            "not the engineer's"
+        );
+    }
+);
