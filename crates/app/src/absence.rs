@@ -8,11 +8,11 @@ use crate::input::{lenient, Check};
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::role::Right;
 use kupets_domain::Role;
+use kupets_store::sql;
 use kupets_store::model::ser;
 use kupets_store::now;
 use kupets_store::queries::{audit, insert, P};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -54,7 +54,7 @@ pub struct Absence {
 const SQL: &str = "SELECT a.id, a.employee_id, e.name AS employee_name, a.deputy_id, d.name AS deputy_name, a.date_from, a.date_to, a.note, a.cancelled, a.created_at \
      FROM absences a JOIN employees e ON e.id = a.employee_id JOIN employees d ON d.id = a.deputy_id";
 
-fn row(r: &sqlx::any::AnyRow) -> Absence {
+fn row(r: &kupets_store::sql::Row) -> Absence {
     Absence {
         id: r.get("id"),
         employee_id: r.get("employee_id"),
@@ -106,143 +106,143 @@ impl App {
             );
         }
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let mut depts = Vec::new();
-        for (field, id) in [("employee_id", emp), ("deputy_id", deputy)] {
-            let r: Option<(Option<i64>, i64)> =
-                sqlx::query_as("SELECT department_id, archived FROM employees WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match r {
-                None => c.err(
-                    field,
-                    "not_found",
-                    format!("Сотрудник {id} не найден"),
-                    format!("No employee {id}"),
-                ),
-                Some((_, a)) if a != 0 => c.err(
-                    field,
-                    "archived",
-                    "Этот сотрудник в архиве",
-                    "This employee is archived",
-                ),
-                Some((d, _)) => depts.push(d),
+        write_tx!(self, [actor], own [note], |app, tx| {
+            let mut c = Check::new();
+            let mut depts = Vec::new();
+            for (field, id) in [("employee_id", emp), ("deputy_id", deputy)] {
+                let r: Option<(Option<i64>, i64)> =
+                    sql::query_as("SELECT department_id, archived FROM employees WHERE id = $1")
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                match r {
+                    None => c.err(
+                        field,
+                        "not_found",
+                        format!("Сотрудник {id} не найден"),
+                        format!("No employee {id}"),
+                    ),
+                    Some((_, a)) if a != 0 => c.err(
+                        field,
+                        "archived",
+                        "Этот сотрудник в архиве",
+                        "This employee is archived",
+                    ),
+                    Some((d, _)) => depts.push(d),
+                }
             }
-        }
-        c.done()?;
-        if actor.role != Role::Admin {
-            let mine = actor.employee.department_id;
-            if mine.is_none() || depts.iter().any(|d| *d != mine) {
-                return Err(AppError::Forbidden {
-                    role: actor.role.code().to_string(),
-                });
+            c.done()?;
+            if actor.role != Role::Admin {
+                let mine = actor.employee.department_id;
+                if mine.is_none() || depts.iter().any(|d| *d != mine) {
+                    return Err(AppError::Forbidden {
+                        role: actor.role.code().to_string(),
+                    });
+                }
             }
-        }
-        let overlap: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM absences WHERE employee_id = $1 AND cancelled = 0 AND date_from <= $2 AND date_to >= $3",
-        )
-        .bind(emp)
-        .bind(to.to_string())
-        .bind(from.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if overlap.is_some() {
-            return Err(AppError::field(
-                "from",
-                "overlaps",
-                "У сотрудника уже есть отсутствие в эти дни",
-                "The employee is already away on some of these days",
-            ));
-        }
-        // A deputy who is away themselves cannot cover.
-        let away: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM absences WHERE employee_id = $1 AND cancelled = 0 AND date_from <= $2 AND date_to >= $3",
-        )
-        .bind(deputy)
-        .bind(to.to_string())
-        .bind(from.to_string())
-        .fetch_optional(&mut *tx)
-        .await?;
-        if away.is_some() {
-            return Err(AppError::field(
-                "deputy_id",
-                "deputy_away",
-                "Заместитель сам отсутствует в эти дни",
-                "The deputy is away on some of these days",
-            ));
-        }
-        let id = insert(
-            &mut tx,
-            "absences",
-            &[
-                ("employee_id", P::from(emp)),
-                ("deputy_id", P::from(deputy)),
-                ("date_from", P::from(from.to_string())),
-                ("date_to", P::from(to.to_string())),
-                ("note", P::from(note)),
-                ("created_by", P::from(Some(actor.id()))),
-                ("created_at", P::from(now())),
-            ],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "absence",
-            "employee",
-            emp,
-            &format!("{from}..{to} deputy={deputy}"),
-        )
-        .await?;
-        let r = sqlx::query(&format!("{SQL} WHERE a.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
+            let overlap: Option<i64> = sql::query_scalar(
+                "SELECT id FROM absences WHERE employee_id = $1 AND cancelled = 0 AND date_from <= $2 AND date_to >= $3",
+            )
+            .bind(emp)
+            .bind(to.to_string())
+            .bind(from.to_string())
+            .fetch_optional(&mut *tx)
             .await?;
-        tx.commit().await?;
-        Ok(row(&r))
+            if overlap.is_some() {
+                return Err(AppError::field(
+                    "from",
+                    "overlaps",
+                    "У сотрудника уже есть отсутствие в эти дни",
+                    "The employee is already away on some of these days",
+                ));
+            }
+            // A deputy who is away themselves cannot cover.
+            let away: Option<i64> = sql::query_scalar(
+                "SELECT id FROM absences WHERE employee_id = $1 AND cancelled = 0 AND date_from <= $2 AND date_to >= $3",
+            )
+            .bind(deputy)
+            .bind(to.to_string())
+            .bind(from.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+            if away.is_some() {
+                return Err(AppError::field(
+                    "deputy_id",
+                    "deputy_away",
+                    "Заместитель сам отсутствует в эти дни",
+                    "The deputy is away on some of these days",
+                ));
+            }
+            let id = insert(
+                &mut tx,
+                "absences",
+                &[
+                    ("employee_id", P::from(emp)),
+                    ("deputy_id", P::from(deputy)),
+                    ("date_from", P::from(from.to_string())),
+                    ("date_to", P::from(to.to_string())),
+                    ("note", P::from(note)),
+                    ("created_by", P::from(Some(actor.id()))),
+                    ("created_at", P::from(now())),
+                ],
+            )
+            .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "absence",
+                "employee",
+                emp,
+                &format!("{from}..{to} deputy={deputy}"),
+            )
+            .await?;
+            let r = sql::query(&format!("{SQL} WHERE a.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(row(&r))
+        })
     }
 
     /// Ends an absence early (cancels it): the deputy's view returns.
     pub async fn cancel_absence(&self, actor: &Actor, id: i64) -> Result<Absence> {
         actor.require(Right::LeadDepartment)?;
-        let mut tx = self.store.begin().await?;
-        let r = sqlx::query(&format!("{SQL} WHERE a.id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(AppError::NotFound { entity: "absence" })?;
-        let a = row(&r);
-        if actor.role != Role::Admin {
-            let d: Option<i64> =
-                sqlx::query_scalar("SELECT department_id FROM employees WHERE id = $1")
-                    .bind(a.employee_id)
-                    .fetch_one(&mut *tx)
-                    .await?;
-            if d.is_none() || d != actor.employee.department_id {
-                return Err(AppError::Forbidden {
-                    role: actor.role.code().to_string(),
-                });
+        write_tx!(self, [actor], |app, tx| {
+            let r = sql::query(&format!("{SQL} WHERE a.id = $1"))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(AppError::NotFound { entity: "absence" })?;
+            let a = row(&r);
+            if actor.role != Role::Admin {
+                let d: Option<i64> =
+                    sql::query_scalar("SELECT department_id FROM employees WHERE id = $1")
+                        .bind(a.employee_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if d.is_none() || d != actor.employee.department_id {
+                    return Err(AppError::Forbidden {
+                        role: actor.role.code().to_string(),
+                    });
+                }
             }
-        }
-        sqlx::query("UPDATE absences SET cancelled = 1 WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
+            sql::query("UPDATE absences SET cancelled = 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "absence_cancel",
+                "employee",
+                a.employee_id,
+                &format!("absence {id}"),
+            )
             .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "absence_cancel",
-            "employee",
-            a.employee_id,
-            &format!("absence {id}"),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Absence {
-            cancelled: true,
-            ..a
+            Ok(Absence {
+                cancelled: true,
+                ..a
+            })
         })
     }
 
@@ -255,7 +255,7 @@ impl App {
         };
         let emp = c.opt_id("employee_id", &f.employee_id);
         c.done()?;
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let mut sql = format!("{SQL} WHERE 1 = 1");
         let mut params: Vec<P> = Vec::new();
         if let Some(d) = on {
@@ -276,7 +276,7 @@ impl App {
             sql.push_str(&format!(" AND a.employee_id = ${}", params.len()));
         }
         sql.push_str(" ORDER BY a.date_from DESC, a.id DESC LIMIT 500");
-        let rows = kupets_store::queries::bind_all(sqlx::query(&sql), &params)
+        let rows = kupets_store::queries::bind_all(sql::query(&sql), &params)
             .fetch_all(&mut *conn)
             .await?;
         Ok(rows.iter().map(row).collect())

@@ -3,11 +3,11 @@
 use crate::input::{lenient, truthy, Check};
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::role::Right;
+use kupets_store::sql;
 use kupets_store::model::ser;
 use kupets_store::now;
 use kupets_store::queries::{audit, insert, update, P};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -45,7 +45,7 @@ pub struct Contact {
 
 const COLS: &str = "id, counterparty_id, name, position, phone, email, note, archived";
 
-fn row(r: &sqlx::any::AnyRow) -> Contact {
+fn row(r: &kupets_store::sql::Row) -> Contact {
     Contact {
         id: r.get("id"),
         counterparty_id: r.get("counterparty_id"),
@@ -91,13 +91,13 @@ impl App {
         counterparty: i64,
         archived: bool,
     ) -> Result<Vec<Contact>> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         if !crate::people::exists(&mut conn, "counterparties", counterparty).await? {
             return Err(AppError::NotFound {
                 entity: "counterparty",
             });
         }
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "SELECT {COLS} FROM contacts WHERE counterparty_id = $1 AND (archived = 0 OR $2 = 1) ORDER BY archived, name, id"
         ))
         .bind(counterparty)
@@ -117,41 +117,41 @@ impl App {
     ) -> Result<Contact> {
         actor.require(Right::EditCounterparties)?;
         let mut c = Check::new();
-        let mut cols = cols(&mut c, input);
+        let cols = cols(&mut c, input);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        if !crate::people::exists(&mut tx, "counterparties", counterparty).await? {
-            return Err(AppError::NotFound {
-                entity: "counterparty",
-            });
-        }
-        let id = match id {
-            Some(id) => {
-                let owner: Option<i64> =
-                    sqlx::query_scalar("SELECT counterparty_id FROM contacts WHERE id = $1")
-                        .bind(id)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                if owner != Some(counterparty) {
-                    return Err(AppError::NotFound { entity: "contact" });
+        write_tx!(self, [actor], own [cols], |app, tx| {
+            if !crate::people::exists(&mut tx, "counterparties", counterparty).await? {
+                return Err(AppError::NotFound {
+                    entity: "counterparty",
+                });
+            }
+            let id = match id {
+                Some(id) => {
+                    let owner: Option<i64> =
+                        sql::query_scalar("SELECT counterparty_id FROM contacts WHERE id = $1")
+                            .bind(id)
+                            .fetch_optional(&mut *tx)
+                            .await?;
+                    if owner != Some(counterparty) {
+                        return Err(AppError::NotFound { entity: "contact" });
+                    }
+                    update(&mut tx, "contacts", id, &cols).await?;
+                    audit(&mut tx, Some(actor.id()), "update", "contact", id, "").await?;
+                    id
                 }
-                update(&mut tx, "contacts", id, &cols).await?;
-                audit(&mut tx, Some(actor.id()), "update", "contact", id, "").await?;
-                id
-            }
-            None => {
-                cols.push(("counterparty_id", P::from(counterparty)));
-                cols.push(("created_at", P::from(now())));
-                let id = insert(&mut tx, "contacts", &cols).await?;
-                audit(&mut tx, Some(actor.id()), "create", "contact", id, "").await?;
-                id
-            }
-        };
-        let r = sqlx::query(&format!("SELECT {COLS} FROM contacts WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(row(&r))
+                None => {
+                    cols.push(("counterparty_id", P::from(counterparty)));
+                    cols.push(("created_at", P::from(now())));
+                    let id = insert(&mut tx, "contacts", &cols).await?;
+                    audit(&mut tx, Some(actor.id()), "create", "contact", id, "").await?;
+                    id
+                }
+            };
+            let r = sql::query(&format!("SELECT {COLS} FROM contacts WHERE id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(row(&r))
+        })
     }
 }

@@ -9,12 +9,12 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use kupets_domain::document::doc_number;
 use kupets_domain::role::Right;
 use kupets_domain::DocKind;
+use kupets_store::sql;
 use kupets_store::model::ser;
 use kupets_store::now;
 use kupets_store::page::{decode_cursor, encode_cursor, Page};
 use kupets_store::queries::{audit, bind_all, insert, next_doc_seq, P};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 /// Channels of an interaction.
@@ -94,7 +94,7 @@ const SQL: &str = "SELECT d.id, d.number, d.state, d.counterparty_id, c.name AS 
      FROM interactions i JOIN documents d ON d.id = i.document_id JOIN counterparties c ON c.id = d.counterparty_id \
      JOIN employees r ON r.id = d.responsible_id LEFT JOIN contacts k ON k.id = i.contact_id";
 
-fn row(r: &sqlx::any::AnyRow) -> Interaction {
+fn row(r: &kupets_store::sql::Row) -> Interaction {
     Interaction {
         id: r.get("id"),
         number: r.get("number"),
@@ -165,7 +165,7 @@ impl App {
                 }
             },
         };
-        let channel = input.kind.as_deref().map(str::trim).unwrap_or("");
+        let channel = input.kind.as_deref().map(str::trim).unwrap_or("").to_string();
         if !CHANNELS.iter().any(|k| k.0 == channel) {
             c.err(
                 "kind",
@@ -200,110 +200,110 @@ impl App {
         };
         let remind_note = c.opt_text("remind_note", &input.remind_note, 2000);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        if !crate::people::exists(&mut tx, "counterparties", cp).await? {
-            c.err(
-                "counterparty_id",
-                "not_found",
-                format!("Контрагент {cp} не найден"),
-                format!("No counterparty {cp}"),
-            );
-        }
-        if let Some(k) = contact {
-            let owner: Option<(i64, i64)> =
-                sqlx::query_as("SELECT counterparty_id, archived FROM contacts WHERE id = $1")
-                    .bind(k)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            if owner.is_none_or(|o| o.0 != cp) {
+        write_tx!(self, [actor], own [channel, subject, text, remind_note], |app, tx| {
+            let mut c = Check::new();
+            if !crate::people::exists(&mut tx, "counterparties", cp).await? {
                 c.err(
-                    "contact_id",
+                    "counterparty_id",
                     "not_found",
-                    "Нет такого контактного лица у этого контрагента",
-                    "No such contact person of this counterparty",
+                    format!("Контрагент {cp} не найден"),
+                    format!("No counterparty {cp}"),
                 );
             }
-        }
-        crate::people::check_ref(&mut c, &mut tx, "responsible_id", "employees", responsible)
-            .await?;
-        c.done()?;
-        let responsible = match responsible {
-            Some(r) => r,
-            None => crate::responsible::default_for(&mut tx, Some(cp), None, actor.id()).await?,
-        };
-        let date = at.date();
-        let kind = DocKind::Interaction;
-        let seq = next_doc_seq(&mut tx, kind.code(), date.year()).await?;
-        let id = insert(
-            &mut tx,
-            "documents",
-            &[
-                ("kind", P::from(kind.code())),
-                ("year", P::from(date.year() as i64)),
-                ("seq", P::from(seq)),
-                ("number", P::from(doc_number(kind, date.year(), seq))),
-                ("doc_date", P::from(date.to_string())),
-                ("state", P::from("posted")),
-                ("author_id", P::from(actor.id())),
-                ("responsible_id", P::from(responsible)),
-                ("counterparty_id", P::from(Some(cp))),
-                ("comment", P::from(subject.clone())),
-                ("created_at", P::from(now())),
-                ("posted_at", P::from(Some(now()))),
-            ],
-        )
-        .await?;
-        sqlx::query("INSERT INTO interactions (document_id, at, channel, contact_id, subject, body) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(id)
-            .bind(at.format("%Y-%m-%dT%H:%M").to_string())
-            .bind(channel)
-            .bind(contact)
-            .bind(&subject)
-            .bind(&text)
-            .execute(&mut *tx)
-            .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "create",
-            kind.code(),
-            id,
-            &subject,
-        )
-        .await?;
-        if let Some(day) = remind {
-            let st: (i64, Option<i64>) =
-                sqlx::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'call_back'")
-                    .fetch_one(&mut *tx)
-                    .await?;
-            let note = if remind_note.is_empty() {
-                subject.clone()
-            } else {
-                remind_note
+            if let Some(k) = contact {
+                let owner: Option<(i64, i64)> =
+                    sql::query_as("SELECT counterparty_id, archived FROM contacts WHERE id = $1")
+                        .bind(k)
+                        .fetch_optional(&mut *tx)
+                        .await?;
+                if owner.is_none_or(|o| o.0 != cp) {
+                    c.err(
+                        "contact_id",
+                        "not_found",
+                        "Нет такого контактного лица у этого контрагента",
+                        "No such contact person of this counterparty",
+                    );
+                }
+            }
+            crate::people::check_ref(&mut c, &mut tx, "responsible_id", "employees", responsible)
+                .await?;
+            c.done()?;
+            let responsible = match responsible {
+                Some(r) => r,
+                None => crate::responsible::default_for(&mut tx, Some(cp), None, actor.id()).await?,
             };
-            crate::status::write_assignment(&mut tx, id, st.0, st.1, day, &note, actor.id())
+            let date = at.date();
+            let kind = DocKind::Interaction;
+            let seq = next_doc_seq(&mut tx, kind.code(), date.year()).await?;
+            let id = insert(
+                &mut tx,
+                "documents",
+                &[
+                    ("kind", P::from(kind.code())),
+                    ("year", P::from(date.year() as i64)),
+                    ("seq", P::from(seq)),
+                    ("number", P::from(doc_number(kind, date.year(), seq))),
+                    ("doc_date", P::from(date.to_string())),
+                    ("state", P::from("posted")),
+                    ("author_id", P::from(actor.id())),
+                    ("responsible_id", P::from(responsible)),
+                    ("counterparty_id", P::from(Some(cp))),
+                    ("comment", P::from(subject.clone())),
+                    ("created_at", P::from(now())),
+                    ("posted_at", P::from(Some(now()))),
+                ],
+            )
+            .await?;
+            sql::query("INSERT INTO interactions (document_id, at, channel, contact_id, subject, body) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(id)
+                .bind(at.format("%Y-%m-%dT%H:%M").to_string())
+                .bind(channel.as_str())
+                .bind(contact)
+                .bind(&subject)
+                .bind(&text)
+                .execute(&mut *tx)
                 .await?;
             audit(
                 &mut tx,
                 Some(actor.id()),
-                "status",
+                "create",
                 kind.code(),
                 id,
-                &format!("call_back from {day}: {note}"),
+                &subject,
             )
             .await?;
-        }
-        let r = sqlx::query(&format!("{SQL} WHERE d.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(row(&r))
+            if let Some(day) = remind {
+                let st: (i64, Option<i64>) =
+                    sql::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'call_back'")
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let note = if remind_note.is_empty() {
+                    subject.clone()
+                } else {
+                    remind_note
+                };
+                crate::status::write_assignment(&mut tx, id, st.0, st.1, day, &note, actor.id())
+                    .await?;
+                audit(
+                    &mut tx,
+                    Some(actor.id()),
+                    "status",
+                    kind.code(),
+                    id,
+                    &format!("call_back from {day}: {note}"),
+                )
+                .await?;
+            }
+            let r = sql::query(&format!("{SQL} WHERE d.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(row(&r))
+        })
     }
 
     pub async fn get_interaction(&self, _actor: &Actor, id: i64) -> Result<Interaction> {
-        let r = sqlx::query(&format!("{SQL} WHERE d.id = $1"))
+        let r = sql::query(&format!("{SQL} WHERE d.id = $1"))
             .bind(id)
             .fetch_optional(self.store.reader())
             .await?
@@ -342,7 +342,7 @@ impl App {
             " ORDER BY i.at DESC, d.id DESC LIMIT {}",
             limit + 1
         ));
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let rows = bind_all(sql::query(&sql), &params)
             .fetch_all(self.store.reader())
             .await?;
         let mut items: Vec<Interaction> = rows.iter().map(row).collect();

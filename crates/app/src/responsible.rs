@@ -11,6 +11,7 @@ use crate::{today, Actor, App, AppError, Result};
 use chrono::NaiveDate;
 use kupets_domain::role::Right;
 use kupets_domain::Role;
+use kupets_store::sql;
 use kupets_store::queries::audit;
 use kupets_store::Conn;
 use serde::{Deserialize, Serialize};
@@ -25,7 +26,7 @@ pub(crate) async fn default_for(
 ) -> Result<i64> {
     if let Some(cp) = counterparty.filter(|c| *c != 0) {
         let m: Option<Option<i64>> =
-            sqlx::query_scalar("SELECT manager_id FROM counterparties WHERE id = $1")
+            sql::query_scalar("SELECT manager_id FROM counterparties WHERE id = $1")
                 .bind(cp)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -35,7 +36,7 @@ pub(crate) async fn default_for(
     }
     if let Some(o) = order.filter(|o| *o != 0) {
         let r: Option<i64> =
-            sqlx::query_scalar("SELECT responsible_id FROM documents WHERE id = $1")
+            sql::query_scalar("SELECT responsible_id FROM documents WHERE id = $1")
                 .bind(o)
                 .fetch_optional(&mut *conn)
                 .await?;
@@ -58,7 +59,7 @@ pub(crate) async fn covered_by(
     let mut params: Vec<kupets_store::queries::P> = vec![on.to_string().into()];
     params.extend(deputies.iter().map(|d| kupets_store::queries::P::from(*d)));
     let rows = kupets_store::queries::bind_all(
-        sqlx::query(&format!(
+        sql::query(&format!(
             "SELECT employee_id, deputy_id FROM absences WHERE cancelled = 0 AND date_from <= $1 AND date_to >= $1 AND deputy_id IN ({}) ORDER BY employee_id",
             kupets_store::queries::placeholders(2, deputies.len())
         )),
@@ -66,7 +67,6 @@ pub(crate) async fn covered_by(
     )
     .fetch_all(&mut *conn)
     .await?;
-    use sqlx::Row;
     Ok(rows
         .iter()
         .map(|r| (r.get::<i64, _>("employee_id"), r.get::<i64, _>("deputy_id")))
@@ -85,8 +85,7 @@ struct Parties {
 }
 
 async fn parties(conn: &mut Conn, document: i64) -> Result<Parties> {
-    use sqlx::Row;
-    let r = sqlx::query(
+    let r = sql::query(
         "SELECT d.kind, d.responsible_id, d.author_id, r.department_id AS rdept, c.manager_id, m.department_id AS mdept \
          FROM documents d JOIN employees r ON r.id = d.responsible_id \
          LEFT JOIN counterparties c ON c.id = d.counterparty_id LEFT JOIN employees m ON m.id = c.manager_id \
@@ -174,71 +173,71 @@ impl App {
         let mut c = Check::new();
         let to = c.id("responsible_id", &input.responsible_id);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let lock: Option<i64> = sqlx::query_scalar(&format!(
-            "SELECT id FROM documents WHERE id = $1{}",
-            self.store.for_update()
-        ))
-        .bind(document)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if lock.is_none() {
-            return Err(AppError::NotFound { entity: "document" });
-        }
-        let p = parties(&mut tx, document).await?;
-        allow(
-            &mut tx,
-            actor,
-            &[Some(p.responsible)],
-            &[p.responsible_dept],
-        )
-        .await?;
-        let target: Option<(String, i64)> =
-            sqlx::query_as("SELECT name, archived FROM employees WHERE id = $1")
-                .bind(to)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let name = match target {
-            None => {
-                return Err(AppError::field(
-                    "responsible_id",
-                    "not_found",
-                    format!("Сотрудник {to} не найден"),
-                    format!("No employee {to}"),
-                ))
+        write_tx!(self, [actor], |app, tx| {
+            let lock: Option<i64> = sql::query_scalar(&format!(
+                "SELECT id FROM documents WHERE id = $1{}",
+                app.store.for_update()
+            ))
+            .bind(document)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if lock.is_none() {
+                return Err(AppError::NotFound { entity: "document" });
             }
-            Some((_, archived)) if archived != 0 => {
-                return Err(AppError::field(
-                    "responsible_id",
-                    "archived",
-                    "Этот сотрудник в архиве",
-                    "This employee is archived",
-                ))
-            }
-            Some((name, _)) => name,
-        };
-        if to != p.responsible {
-            sqlx::query("UPDATE documents SET responsible_id = $1 WHERE id = $2")
-                .bind(to)
-                .bind(document)
-                .execute(&mut *tx)
-                .await?;
-            audit(
+            let p = parties(&mut tx, document).await?;
+            allow(
                 &mut tx,
-                Some(actor.id()),
-                "responsible",
-                &p.kind,
-                document,
-                &format!("{} → {to}", p.responsible),
+                actor,
+                &[Some(p.responsible)],
+                &[p.responsible_dept],
             )
             .await?;
-        }
-        tx.commit().await?;
-        Ok(ResponsibleChange {
-            document_id: document,
-            old_responsible_id: p.responsible,
-            responsible_id: to,
-            responsible_name: name,
+            let target: Option<(String, i64)> =
+                sql::query_as("SELECT name, archived FROM employees WHERE id = $1")
+                    .bind(to)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let name = match target {
+                None => {
+                    return Err(AppError::field(
+                        "responsible_id",
+                        "not_found",
+                        format!("Сотрудник {to} не найден"),
+                        format!("No employee {to}"),
+                    ))
+                }
+                Some((_, archived)) if archived != 0 => {
+                    return Err(AppError::field(
+                        "responsible_id",
+                        "archived",
+                        "Этот сотрудник в архиве",
+                        "This employee is archived",
+                    ))
+                }
+                Some((name, _)) => name,
+            };
+            if to != p.responsible {
+                sql::query("UPDATE documents SET responsible_id = $1 WHERE id = $2")
+                    .bind(to)
+                    .bind(document)
+                    .execute(&mut *tx)
+                    .await?;
+                audit(
+                    &mut tx,
+                    Some(actor.id()),
+                    "responsible",
+                    &p.kind,
+                    document,
+                    &format!("{} → {to}", p.responsible),
+                )
+                .await?;
+            }
+            Ok(ResponsibleChange {
+                document_id: document,
+                old_responsible_id: p.responsible,
+                responsible_id: to,
+                responsible_name: name,
+            })
         })
     }
 }

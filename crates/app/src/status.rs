@@ -14,9 +14,9 @@ use kupets_domain::status::{days_overdue, funnel};
 use kupets_domain::{DocKind, FieldError, Money, Percent};
 use kupets_store::model::{ser, RowGet};
 use kupets_store::queries::{audit, bind_all, placeholders, P};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
@@ -316,10 +316,11 @@ pub struct Funnel {
     pub per_employee: Vec<EmployeeFunnel>,
 }
 
+
 const ASSIGNMENT_SQL: &str = "SELECT a.id, a.document_id, a.status_id, s.code, s.name_ru, s.name_en, s.is_reminder, a.effective_date, a.note, a.employee_id, e.name AS employee_name, a.created_at \
      FROM status_assignments a JOIN statuses s ON s.id = a.status_id LEFT JOIN employees e ON e.id = a.employee_id";
 
-fn assignment_row(r: &sqlx::any::AnyRow) -> StatusAssignment {
+fn assignment_row(r: &sql::Row) -> StatusAssignment {
     StatusAssignment {
         id: r.get("id"),
         document_id: r.get("document_id"),
@@ -336,7 +337,7 @@ fn assignment_row(r: &sqlx::any::AnyRow) -> StatusAssignment {
     }
 }
 
-fn status_row(r: &sqlx::any::AnyRow) -> Status {
+fn status_row(r: &sql::Row) -> Status {
     let kinds: String = r.get("kinds");
     Status {
         id: r.get("id"),
@@ -360,7 +361,7 @@ const STATUS_COLS: &str =
     "id, code, name_ru, name_en, kinds, is_reminder, funnel_stage, is_final, archived, to_manager";
 
 async fn all_statuses(conn: &mut Conn) -> Result<Vec<Status>> {
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "SELECT {STATUS_COLS} FROM statuses ORDER BY COALESCE(funnel_stage, 1000), id"
     ))
     .fetch_all(&mut *conn)
@@ -375,7 +376,7 @@ async fn employee_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Str
     }
     let params: Vec<P> = ids.iter().map(|i| P::from(*i)).collect();
     let rows = bind_all(
-        sqlx::query(&format!(
+        sql::query(&format!(
             "SELECT id, name FROM employees WHERE id IN ({})",
             placeholders(1, ids.len())
         )),
@@ -410,7 +411,10 @@ fn parse_opt_date(c: &mut Check, field: &str, v: &Option<String>) -> Option<Naiv
 impl App {
     /// id → (name, manager) of the counterparties given (the store's fast
     /// read path).
-    async fn counterparty_names(&self, ids: &[i64]) -> Result<HashMap<i64, (String, Option<i64>)>> {
+    async fn counterparty_names(
+        &self,
+        ids: &[i64],
+    ) -> Result<HashMap<i64, (String, Option<i64>)>> {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
@@ -434,7 +438,7 @@ impl App {
 
     /// The catalogue; archived statuses too when asked.
     pub async fn list_statuses(&self, _actor: &Actor, archived: bool) -> Result<Vec<Status>> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         Ok(all_statuses(&mut conn)
             .await?
             .into_iter()
@@ -519,51 +523,51 @@ impl App {
             );
         }
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let taken: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM statuses WHERE code = $1 AND id <> $2")
-                .bind(&code)
-                .bind(id.unwrap_or(0))
-                .fetch_optional(&mut *tx)
-                .await?;
-        if taken.is_some() {
-            return Err(AppError::field(
-                "code",
-                "duplicate_code",
-                format!("Статус с кодом «{code}» уже есть"),
-                format!("A status with code '{code}' exists"),
-            ));
-        }
-        let cols = vec![
-            ("code", P::from(code.clone())),
-            ("name_ru", P::from(name_ru)),
-            ("name_en", P::from(name_en)),
-            ("kinds", P::from(kinds.join(","))),
-            ("is_reminder", P::from(truthy(&input.is_reminder))),
-            ("funnel_stage", P::from(stage)),
-            ("is_final", P::from(is_final)),
-            ("archived", P::from(truthy(&input.archived))),
-        ];
-        let id = match id {
-            Some(id) => {
-                if !kupets_store::queries::update(&mut tx, "statuses", id, &cols).await? {
-                    return Err(AppError::NotFound { entity: "status" });
+        write_tx!(self, [actor, input], own [code, name_ru, name_en, kinds], |app, tx| {
+            let taken: Option<i64> =
+                sql::query_scalar("SELECT id FROM statuses WHERE code = $1 AND id <> $2")
+                    .bind(&code)
+                    .bind(id.unwrap_or(0))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(AppError::field(
+                    "code",
+                    "duplicate_code",
+                    format!("Статус с кодом «{code}» уже есть"),
+                    format!("A status with code '{code}' exists"),
+                ));
+            }
+            let cols = vec![
+                ("code", P::from(code.clone())),
+                ("name_ru", P::from(name_ru)),
+                ("name_en", P::from(name_en)),
+                ("kinds", P::from(kinds.join(","))),
+                ("is_reminder", P::from(truthy(&input.is_reminder))),
+                ("funnel_stage", P::from(stage)),
+                ("is_final", P::from(is_final)),
+                ("archived", P::from(truthy(&input.archived))),
+            ];
+            let id = match id {
+                Some(id) => {
+                    if !kupets_store::queries::update(&mut tx, "statuses", id, &cols).await? {
+                        return Err(AppError::NotFound { entity: "status" });
+                    }
+                    audit(&mut tx, Some(actor.id()), "update", "status", id, &code).await?;
+                    id
                 }
-                audit(&mut tx, Some(actor.id()), "update", "status", id, &code).await?;
-                id
-            }
-            None => {
-                let id = kupets_store::queries::insert(&mut tx, "statuses", &cols).await?;
-                audit(&mut tx, Some(actor.id()), "create", "status", id, &code).await?;
-                id
-            }
-        };
-        let r = sqlx::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(status_row(&r))
+                None => {
+                    let id = kupets_store::queries::insert(&mut tx, "statuses", &cols).await?;
+                    audit(&mut tx, Some(actor.id()), "create", "status", id, &code).await?;
+                    id
+                }
+            };
+            let r = sql::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(status_row(&r))
+        })
     }
 
     /// Gives a document a status from a date, with a note. Who may: see
@@ -579,88 +583,88 @@ impl App {
         let note = c.opt_text("note", &input.note, 2000);
         let by_id = parse_opt_id(&mut c, "status_id", &input.status_id);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let doc = sqlx::query(&format!(
-            "SELECT kind, author_id, responsible_id, state FROM documents WHERE id = $1{}",
-            self.store.for_update()
-        ))
-        .bind(document_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound { entity: "document" })?;
-        let kind = DocKind::parse(&doc.get::<String, _>("kind"))
-            .ok_or_else(|| AppError::Internal("unknown document kind".into()))?;
-        crate::responsible::may_set_status(&mut tx, actor, document_id).await?;
-        let status = match (by_id, input.status.as_deref().map(str::trim)) {
-            (Some(id), _) => {
-                sqlx::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
-                    .bind(id)
+        write_tx!(self, [actor, input], own[note], |app, tx| {
+            let doc = sql::query(&format!(
+                "SELECT kind, author_id, responsible_id, state FROM documents WHERE id = $1{}",
+                app.store.for_update()
+            ))
+            .bind(document_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound { entity: "document" })?;
+            let kind = DocKind::parse(&doc.get::<String, _>("kind"))
+                .ok_or_else(|| AppError::Internal("unknown document kind".into()))?;
+            crate::responsible::may_set_status(&mut tx, actor, document_id).await?;
+            let status = match (by_id, input.status.as_deref().map(str::trim)) {
+                (Some(id), _) => {
+                    sql::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                (None, Some(code)) if !code.is_empty() => {
+                    sql::query(&format!(
+                        "SELECT {STATUS_COLS} FROM statuses WHERE code = $1"
+                    ))
+                    .bind(code)
                     .fetch_optional(&mut *tx)
                     .await?
-            }
-            (None, Some(code)) if !code.is_empty() => {
-                sqlx::query(&format!(
-                    "SELECT {STATUS_COLS} FROM statuses WHERE code = $1"
-                ))
-                .bind(code)
-                .fetch_optional(&mut *tx)
-                .await?
-            }
-            _ => {
-                return Err(AppError::Validation(vec![FieldError::required(
+                }
+                _ => {
+                    return Err(AppError::Validation(vec![FieldError::required(
+                        "status_id",
+                    )]))
+                }
+            };
+            let Some(status) = status.as_ref().map(status_row).filter(|s| !s.archived) else {
+                return Err(AppError::field(
                     "status_id",
-                )]))
+                    "not_found",
+                    "Нет такого статуса",
+                    "No such status",
+                ));
+            };
+            if !status.applies_to(kind) {
+                return Err(AppError::field(
+                    "status_id",
+                    "wrong_kind",
+                    format!(
+                        "Статус «{}» не для документов вида «{}»",
+                        status.name_ru,
+                        kind.label(true)
+                    ),
+                    format!(
+                        "Status '{}' is not for {}",
+                        status.name_en,
+                        kind.label(false).to_lowercase()
+                    ),
+                ));
             }
-        };
-        let Some(status) = status.as_ref().map(status_row).filter(|s| !s.archived) else {
-            return Err(AppError::field(
-                "status_id",
-                "not_found",
-                "Нет такого статуса",
-                "No such status",
-            ));
-        };
-        if !status.applies_to(kind) {
-            return Err(AppError::field(
-                "status_id",
-                "wrong_kind",
-                format!(
-                    "Статус «{}» не для документов вида «{}»",
-                    status.name_ru,
-                    kind.label(true)
-                ),
-                format!(
-                    "Status '{}' is not for {}",
-                    status.name_en,
-                    kind.label(false).to_lowercase()
-                ),
-            ));
-        }
-        let id = write_assignment(
-            &mut tx,
-            document_id,
-            status.id,
-            status.funnel_stage,
-            date,
-            &note,
-            actor.id(),
-        )
-        .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "status",
-            kind.code(),
-            document_id,
-            &format!("{} from {date}: {note}", status.code),
-        )
-        .await?;
-        let r = sqlx::query(&format!("{ASSIGNMENT_SQL} WHERE a.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
+            let id = write_assignment(
+                &mut tx,
+                document_id,
+                status.id,
+                status.funnel_stage,
+                date,
+                &note,
+                actor.id(),
+            )
             .await?;
-        tx.commit().await?;
-        Ok(assignment_row(&r))
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "status",
+                kind.code(),
+                document_id,
+                &format!("{} from {date}: {note}", status.code),
+            )
+            .await?;
+            let r = sql::query(&format!("{ASSIGNMENT_SQL} WHERE a.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(assignment_row(&r))
+        })
     }
 
     /// A document's status history and its current status on `on`.
@@ -670,11 +674,11 @@ impl App {
         document_id: i64,
         on: NaiveDate,
     ) -> Result<StatusHistory> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         if !crate::people::exists(&mut conn, "documents", document_id).await? {
             return Err(AppError::NotFound { entity: "document" });
         }
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "{ASSIGNMENT_SQL} WHERE a.document_id = $1 ORDER BY a.effective_date DESC, a.id DESC"
         ))
         .bind(document_id)
@@ -695,13 +699,15 @@ impl App {
             history,
         })
     }
+
+
 }
 
 /// Appends a status assignment and keeps `doc_status` in step (the newest
 /// assignment on the latest date is the latest; a stage reached is never
 /// lost). Used by people's assignments and by the system (recalls, repairs).
 pub(crate) async fn write_assignment(
-    tx: &mut kupets_store::Tx,
+    tx: &mut kupets_store::Conn,
     document_id: i64,
     status_id: i64,
     funnel_stage: Option<i64>,
@@ -724,7 +730,7 @@ pub(crate) async fn write_assignment(
     .await?;
     // The newest assignment on the latest date is the latest; a stage
     // reached is never lost.
-    sqlx::query(
+    sql::query(
             "INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES ($1, $2, $3, $5, $6, $4) \
              ON CONFLICT (document_id) DO UPDATE SET \
                latest_id = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_id ELSE doc_status.latest_id END, \
@@ -739,7 +745,7 @@ pub(crate) async fn write_assignment(
         .bind(funnel_stage)
         .bind(status_id)
         .bind(note)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(id)
 }

@@ -6,6 +6,7 @@
 use crate::input::Check;
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::DocKind;
+use kupets_store::sql;
 use kupets_store::model::{ser, RowGet};
 use kupets_store::page::{decode_cursor, encode_cursor, Page};
 use kupets_store::queries::{placeholders, P};
@@ -176,7 +177,7 @@ impl App {
             }
         };
         c.done()?;
-        let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM counterparties WHERE id = $1")
+        let exists: i64 = sql::query_scalar("SELECT COUNT(*) FROM counterparties WHERE id = $1")
             .bind(counterparty)
             .fetch_one(self.store.reader())
             .await?;

@@ -8,6 +8,7 @@ use crate::input::Check;
 use crate::{today, Actor, App, Result};
 use chrono::NaiveDate;
 use kupets_domain::Role;
+use kupets_store::sql;
 use kupets_store::model::{ser, RowGet};
 use kupets_store::queries::{placeholders, P};
 use serde::{Deserialize, Serialize};
@@ -75,7 +76,7 @@ pub struct Unattended {
 impl App {
     /// N: the `unattended_days` setting.
     pub async fn unattended_days(&self) -> Result<i64> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         Ok(
             kupets_store::queries::get_setting(&mut conn, "unattended_days")
                 .await?
@@ -99,9 +100,9 @@ impl App {
         };
         let cutoff = (on - chrono::Duration::days(days)).to_string();
         let year_ago = (on - chrono::Duration::days(365)).to_string();
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let people: Vec<i64> = if actor.role == Role::Admin && department.is_none() {
-            sqlx::query_scalar("SELECT id FROM employees")
+            sql::query_scalar("SELECT id FROM employees")
                 .fetch_all(&mut *conn)
                 .await?
         } else {

@@ -295,7 +295,7 @@ async fn foundation() -> anyhow::Result<()> {
         (state >> 33) % n
     };
     for chunk in 0..(N / 10_000) {
-        let mut tx = store.begin().await?;
+        let mut tx = store.raw_begin().await?;
         for i in 0..10_000 {
             let k = chunk * 10_000 + i;
             let form = FORMS[rnd(FORMS.len() as u64) as usize];

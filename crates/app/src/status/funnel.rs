@@ -12,7 +12,7 @@ impl App {
         to: NaiveDate,
         employee: Option<i64>,
     ) -> Result<Funnel> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let everyone = actor.role == kupets_domain::Role::Admin && employee.is_none();
         let people = if everyone {
             Vec::new()
@@ -41,7 +41,7 @@ impl App {
             }
         }
         sql.push_str(" GROUP BY d.responsible_id, COALESCE(s.max_stage, 0)");
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let rows = bind_all(sql::query(&sql), &params)
             .fetch_all(&mut *conn)
             .await?;
         let groups: Vec<(i64, i64, i64, Money)> = rows

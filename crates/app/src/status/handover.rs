@@ -134,7 +134,7 @@ impl Plan {
 impl App {
     /// What a hand-over would move, grouped by receiver; nothing changes.
     pub async fn handover_preview(&self, actor: &Actor, input: &HandoverInput) -> Result<Handover> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let plan = self.handover_plan(&mut conn, actor, input).await?;
         handover_listing(&mut conn, &plan, today()).await
     }
@@ -143,72 +143,72 @@ impl App {
     /// transaction; what moves is exactly what the preview lists at that
     /// moment. Needs `confirm`.
     pub async fn handover(&self, actor: &Actor, input: &HandoverInput) -> Result<Handover> {
-        let mut tx = self.store.begin().await?;
-        let plan = self.handover_plan(&mut tx, actor, input).await?;
-        if !truthy(&input.confirm) {
-            return Err(AppError::field(
-                "confirm",
-                "not_confirmed",
-                "Просмотрите, что будет передано, и подтвердите передачу",
-                "Review what moves and confirm the hand-over",
-            ));
-        }
-        let mut h = handover_listing(&mut tx, &plan, today()).await?;
-        for (table, col, items) in [
-            ("counterparties", "manager_id", &h.counterparties),
-            ("documents", "responsible_id", &h.documents),
-        ] {
-            let mut per: HashMap<i64, Vec<i64>> = HashMap::new();
-            for m in items {
-                per.entry(m.to_employee_id).or_default().push(m.id);
+        write_tx!(self, [actor, input], |app, tx| {
+            let plan = app.handover_plan(&mut tx, actor, input).await?;
+            if !truthy(&input.confirm) {
+                return Err(AppError::field(
+                    "confirm",
+                    "not_confirmed",
+                    "Просмотрите, что будет передано, и подтвердите передачу",
+                    "Review what moves and confirm the hand-over",
+                ));
             }
-            for (to, ids) in per {
-                for chunk in ids.chunks(500) {
-                    let mut params = vec![P::from(to), P::from(plan.from)];
-                    params.extend(chunk.iter().map(|m| P::from(*m)));
-                    bind_all(
-                        sqlx::query(&format!(
-                            "UPDATE {table} SET {col} = $1 WHERE {col} = $2 AND id IN ({})",
-                            placeholders(3, chunk.len())
-                        )),
-                        &params,
-                    )
-                    .execute(&mut *tx)
-                    .await?;
+            let mut h = handover_listing(&mut tx, &plan, today()).await?;
+            for (table, col, items) in [
+                ("counterparties", "manager_id", &h.counterparties),
+                ("documents", "responsible_id", &h.documents),
+            ] {
+                let mut per: HashMap<i64, Vec<i64>> = HashMap::new();
+                for m in items {
+                    per.entry(m.to_employee_id).or_default().push(m.id);
+                }
+                for (to, ids) in per {
+                    for chunk in ids.chunks(500) {
+                        let mut params = vec![P::from(to), P::from(plan.from)];
+                        params.extend(chunk.iter().map(|m| P::from(*m)));
+                        bind_all(
+                            sql::query(&format!(
+                                "UPDATE {table} SET {col} = $1 WHERE {col} = $2 AND id IN ({})",
+                                placeholders(3, chunk.len())
+                            )),
+                            &params,
+                        )
+                        .execute(&mut *tx)
+                        .await?;
+                    }
                 }
             }
-        }
-        let split: Vec<String> = h
-            .receivers
-            .iter()
-            .map(|g| {
-                format!(
-                    "{}: counterparties={} documents={} reminders={}",
-                    g.employee_id,
-                    g.counterparties.len(),
-                    g.documents.len(),
-                    g.reminders.len()
-                )
-            })
-            .collect();
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "handover",
-            "employee",
-            plan.from,
-            &format!(
-                "to={} counterparties={} documents={}; {}",
-                plan.to,
-                h.counterparties.len(),
-                h.documents.len(),
-                split.join("; ")
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        h.done = true;
-        Ok(h)
+            let split: Vec<String> = h
+                .receivers
+                .iter()
+                .map(|g| {
+                    format!(
+                        "{}: counterparties={} documents={} reminders={}",
+                        g.employee_id,
+                        g.counterparties.len(),
+                        g.documents.len(),
+                        g.reminders.len()
+                    )
+                })
+                .collect();
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "handover",
+                "employee",
+                plan.from,
+                &format!(
+                    "to={} counterparties={} documents={}; {}",
+                    plan.to,
+                    h.counterparties.len(),
+                    h.documents.len(),
+                    split.join("; ")
+                ),
+            )
+            .await?;
+            h.done = true;
+            Ok(h)
+        })
     }
 
     async fn handover_plan(
@@ -270,7 +270,7 @@ impl App {
         checks.extend(receivers.iter().cloned());
         for (field, id) in &checks {
             let row: Option<(Option<i64>, i64)> =
-                sqlx::query_as("SELECT department_id, archived FROM employees WHERE id = $1")
+                sql::query_as("SELECT department_id, archived FROM employees WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -301,7 +301,7 @@ impl App {
                 .and_then(|s| s.trim().parse().ok())
                 .unwrap_or(0);
             let m: Option<Option<i64>> =
-                sqlx::query_scalar("SELECT manager_id FROM counterparties WHERE id = $1")
+                sql::query_scalar("SELECT manager_id FROM counterparties WHERE id = $1")
                     .bind(cp)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -338,13 +338,13 @@ impl App {
 async fn handover_listing(conn: &mut Conn, plan: &Plan, on: NaiveDate) -> Result<Handover> {
     let from = plan.from;
     let cps =
-        sqlx::query("SELECT id, name FROM counterparties WHERE manager_id = $1 ORDER BY name, id")
+        sql::query("SELECT id, name FROM counterparties WHERE manager_id = $1 ORDER BY name, id")
             .bind(from)
             .fetch_all(&mut *conn)
             .await?;
     // The current assignment of document `d` on $2.
     const CURRENT: &str = "(SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $2 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
-    let docs = sqlx::query(&format!(
+    let docs = sql::query(&format!(
         "SELECT d.id, d.kind, d.number, d.counterparty_id, \
            CASE WHEN d.state = 'draft' THEN 'draft' \
                 WHEN d.state = 'cancelled' THEN 'cancelled' \
@@ -386,7 +386,7 @@ async fn handover_listing(conn: &mut Conn, plan: &Plan, on: NaiveDate) -> Result
     // Current or future reminders on what moves: on the leaving person's
     // documents, and the client's-manager reminders on their clients'
     // documents (whoever is responsible for those).
-    let rem = sqlx::query(&format!(
+    let rem = sql::query(&format!(
         "SELECT d.id AS document_id, d.kind, d.number, d.responsible_id, d.counterparty_id, c.manager_id, \
            st.code, st.name_ru, st.name_en, st.to_manager, a.effective_date, a.note \
          FROM status_assignments a JOIN statuses st ON st.id = a.status_id JOIN documents d ON d.id = a.document_id \

@@ -109,11 +109,11 @@ impl App {
             None => None,
         };
         c.done()?;
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let company =
             actor.role == kupets_domain::Role::Admin && employee.is_none() && department.is_none();
         let own = if company {
-            sqlx::query_scalar::<_, i64>("SELECT id FROM employees ORDER BY name")
+            sql::query_scalar::<i64>("SELECT id FROM employees ORDER BY name")
                 .fetch_all(&mut *conn)
                 .await?
         } else {
@@ -219,7 +219,7 @@ impl App {
                     placeholders(1, people.len()),
                     people.len() + 1
                 );
-                system = bind_all(sqlx::query(&sql), &params)
+                system = bind_all(sql::query(&sql), &params)
                     .fetch_all(&mut *conn)
                     .await?;
             }
@@ -421,7 +421,7 @@ async fn employee_depts(
     for chunk in ids.chunks(500) {
         let params: Vec<P> = chunk.iter().map(|i| P::from(*i)).collect();
         let rows = bind_all(
-            sqlx::query(&format!(
+            sql::query(&format!(
                 "SELECT id, name, department_id FROM employees WHERE id IN ({})",
                 placeholders(1, chunk.len())
             )),
@@ -449,7 +449,7 @@ async fn company_departments(
     reminders: &[Reminder],
     by_status: &[StatusCount],
 ) -> Result<Vec<TodayDepartment>> {
-    let rows = sqlx::query("SELECT id, name FROM departments ORDER BY name, id")
+    let rows = sql::query("SELECT id, name FROM departments ORDER BY name, id")
         .fetch_all(&mut *conn)
         .await?;
     let mut out: Vec<TodayDepartment> = rows
@@ -481,7 +481,7 @@ async fn company_departments(
 }
 
 async fn dept_members(conn: &mut Conn, d: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar::<_, i64>(
+    Ok(sql::query_scalar::<i64>(
         "SELECT id FROM employees WHERE department_id = $1 ORDER BY name",
     )
     .bind(d)
