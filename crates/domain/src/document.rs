@@ -238,7 +238,7 @@ mod tests {
         let mut prefixes: Vec<&str> = DocKind::ALL.iter().map(|k| k.prefix()).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        assert_eq!(prefixes.len(), 11);
+        assert_eq!(prefixes.len(), DocKind::ALL.len(), "prefixes are unique");
     }
 
     #[test]
