@@ -8,10 +8,10 @@ use crate::input::{lenient, Check};
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::role::Right;
 use kupets_domain::Role;
-use kupets_store::sql;
 use kupets_store::model::ser;
 use kupets_store::now;
 use kupets_store::queries::{audit, insert, P};
+use kupets_store::sql;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -106,7 +106,7 @@ impl App {
             );
         }
         c.done()?;
-        write_tx!(self, [actor], own [note], |app, tx| {
+        write_tx!(self, [actor], own[note], |app, tx| {
             let mut c = Check::new();
             let mut depts = Vec::new();
             for (field, id) in [("employee_id", emp), ("deputy_id", deputy)] {

@@ -3,10 +3,10 @@
 use crate::input::{lenient, truthy, Check};
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::role::Right;
-use kupets_store::sql;
 use kupets_store::model::ser;
 use kupets_store::now;
 use kupets_store::queries::{audit, insert, update, P};
+use kupets_store::sql;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -119,7 +119,7 @@ impl App {
         let mut c = Check::new();
         let cols = cols(&mut c, input);
         c.done()?;
-        write_tx!(self, [actor], own [cols], |app, tx| {
+        write_tx!(self, [actor], own[cols], |app, tx| {
             if !crate::people::exists(&mut tx, "counterparties", counterparty).await? {
                 return Err(AppError::NotFound {
                     entity: "counterparty",

@@ -9,11 +9,11 @@ use chrono::{Datelike, NaiveDate, NaiveDateTime};
 use kupets_domain::document::doc_number;
 use kupets_domain::role::Right;
 use kupets_domain::DocKind;
-use kupets_store::sql;
 use kupets_store::model::ser;
 use kupets_store::now;
 use kupets_store::page::{decode_cursor, encode_cursor, Page};
 use kupets_store::queries::{audit, bind_all, insert, next_doc_seq, P};
+use kupets_store::sql;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -165,7 +165,12 @@ impl App {
                 }
             },
         };
-        let channel = input.kind.as_deref().map(str::trim).unwrap_or("").to_string();
+        let channel = input
+            .kind
+            .as_deref()
+            .map(str::trim)
+            .unwrap_or("")
+            .to_string();
         if !CHANNELS.iter().any(|k| k.0 == channel) {
             c.err(
                 "kind",

@@ -316,7 +316,6 @@ pub struct Funnel {
     pub per_employee: Vec<EmployeeFunnel>,
 }
 
-
 const ASSIGNMENT_SQL: &str = "SELECT a.id, a.document_id, a.status_id, s.code, s.name_ru, s.name_en, s.is_reminder, a.effective_date, a.note, a.employee_id, e.name AS employee_name, a.created_at \
      FROM status_assignments a JOIN statuses s ON s.id = a.status_id LEFT JOIN employees e ON e.id = a.employee_id";
 
@@ -411,10 +410,7 @@ fn parse_opt_date(c: &mut Check, field: &str, v: &Option<String>) -> Option<Naiv
 impl App {
     /// id → (name, manager) of the counterparties given (the store's fast
     /// read path).
-    async fn counterparty_names(
-        &self,
-        ids: &[i64],
-    ) -> Result<HashMap<i64, (String, Option<i64>)>> {
+    async fn counterparty_names(&self, ids: &[i64]) -> Result<HashMap<i64, (String, Option<i64>)>> {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
@@ -699,8 +695,6 @@ impl App {
             history,
         })
     }
-
-
 }
 
 /// Appends a status assignment and keeps `doc_status` in step (the newest

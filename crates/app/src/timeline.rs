@@ -6,10 +6,10 @@
 use crate::input::Check;
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::DocKind;
-use kupets_store::sql;
 use kupets_store::model::{ser, RowGet};
 use kupets_store::page::{decode_cursor, encode_cursor, Page};
 use kupets_store::queries::{placeholders, P};
+use kupets_store::sql;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;

@@ -1263,8 +1263,7 @@ impl App {
             let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
                 Some(r) => r,
                 None => {
-                    crate::responsible::default_for(&mut tx, Some(cp), order_id, actor.id())
-                        .await?
+                    crate::responsible::default_for(&mut tx, Some(cp), order_id, actor.id()).await?
                 }
             };
             check_ref(

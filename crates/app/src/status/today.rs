@@ -481,10 +481,10 @@ async fn company_departments(
 }
 
 async fn dept_members(conn: &mut Conn, d: i64) -> Result<Vec<i64>> {
-    Ok(sql::query_scalar::<i64>(
-        "SELECT id FROM employees WHERE department_id = $1 ORDER BY name",
+    Ok(
+        sql::query_scalar::<i64>("SELECT id FROM employees WHERE department_id = $1 ORDER BY name")
+            .bind(d)
+            .fetch_all(&mut *conn)
+            .await?,
     )
-    .bind(d)
-    .fetch_all(&mut *conn)
-    .await?)
 }
