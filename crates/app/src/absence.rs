@@ -249,10 +249,11 @@ impl App {
     /// Absences: by default those not over yet.
     pub async fn list_absences(&self, _actor: &Actor, f: &AbsenceFilter) -> Result<Vec<Absence>> {
         let mut c = Check::new();
-        let on = match f.on.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(s) => Some(c.date("on", &Some(s.to_string()), crate::today())),
-            None => None,
-        };
+        let on =
+            f.on.as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| c.date("on", &Some(s.to_string()), crate::today()));
         let emp = c.opt_id("employee_id", &f.employee_id);
         c.done()?;
         let mut conn = self.store.read_conn().await?;

@@ -88,10 +88,12 @@ impl App {
     pub async fn unattended(&self, actor: &Actor, f: &UnattendedFilter) -> Result<Unattended> {
         let mut c = Check::new();
         let department = c.opt_id("department_id", &f.department_id);
-        let days = match f.days.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(_) => Some(c.int("days", &f.days, 1, 365)),
-            None => None,
-        };
+        let days = f
+            .days
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|_| c.int("days", &f.days, 1, 365));
         let on = c.date("date", &f.date, today());
         c.done()?;
         let days = match days {
