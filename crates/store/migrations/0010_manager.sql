@@ -54,3 +54,6 @@ CREATE TABLE interactions (
 -- The client timeline reads a counterparty's documents newest first.
 CREATE INDEX documents_cp_timeline ON documents(counterparty_id, doc_date, id);
 CREATE INDEX status_assignments_created ON status_assignments(document_id, created_at);
+-- Returns still owed a replacement, found without scanning every return:
+-- Today routes them to the client's manager, which no other index serves.
+CREATE INDEX documents_replacement_owed ON documents(counterparty_id, responsible_id) WHERE kind = 'return' AND replacement_required = 1 AND state = 'posted';

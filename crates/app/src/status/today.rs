@@ -208,20 +208,55 @@ impl App {
             // Returns owed a replacement, until the replacement is shipped:
             // the client's manager's (the responsible's if there is none).
             if status.is_none() && kind.is_none_or(|k| k == DocKind::Return) {
-                let mut params: Vec<P> = people.iter().map(|p| P::from(*p)).collect();
-                params.push(P::from(on.to_string()));
+                // Two index-friendly halves: returns of clients with no
+                // manager by their responsible, and returns of the clients
+                // the people manage.
+                const OWED: &str = "d.kind = 'return' AND d.state = 'posted' AND d.replacement_required = 1 \
+                     AND NOT EXISTS (SELECT 1 FROM documents r WHERE r.replacement_for_id = d.id AND r.kind = 'shipment' AND r.state = 'posted')";
+                let mut params: Vec<P> = vec![P::from(on.to_string())];
+                params.extend(people.iter().map(|p| P::from(*p)));
                 let sql = format!(
-                    "SELECT d.id, d.number, d.doc_date, d.amount, d.counterparty_id, COALESCE(cp.manager_id, d.responsible_id) AS responsible_id FROM documents d \
+                    "SELECT d.id, d.number, d.doc_date, d.amount, d.counterparty_id, d.responsible_id FROM documents d \
                      LEFT JOIN counterparties cp ON cp.id = d.counterparty_id \
-                     WHERE d.kind = 'return' AND d.state = 'posted' AND d.replacement_required = 1 AND COALESCE(cp.manager_id, d.responsible_id) IN ({}) AND d.doc_date <= ${} \
-                     AND NOT EXISTS (SELECT 1 FROM documents r WHERE r.replacement_for_id = d.id AND r.kind = 'shipment' AND r.state = 'posted') \
-                     ORDER BY d.doc_date, d.id",
-                    placeholders(1, people.len()),
-                    people.len() + 1
+                     WHERE d.responsible_id IN ({}) AND cp.manager_id IS NULL AND d.doc_date <= $1 AND {OWED}",
+                    placeholders(2, people.len())
                 );
                 system = bind_all(sql::query(&sql), &params)
                     .fetch_all(&mut *conn)
                     .await?;
+                let mut managed: Vec<i64> = Vec::new();
+                for chunk in people.chunks(500) {
+                    let params: Vec<P> = chunk.iter().map(|p| P::from(*p)).collect();
+                    let rows = bind_all(
+                        sql::query(&format!(
+                            "SELECT id FROM counterparties WHERE manager_id IN ({})",
+                            placeholders(1, chunk.len())
+                        )),
+                        &params,
+                    )
+                    .fetch_all(&mut *conn)
+                    .await?;
+                    managed.extend(rows.iter().map(|r| r.get::<i64, _>("id")));
+                }
+                for chunk in managed.chunks(500) {
+                    let mut params: Vec<P> = vec![P::from(on.to_string())];
+                    params.extend(chunk.iter().map(|p| P::from(*p)));
+                    let sql = format!(
+                        "SELECT d.id, d.number, d.doc_date, d.amount, d.counterparty_id, cp.manager_id AS responsible_id FROM documents d \
+                         JOIN counterparties cp ON cp.id = d.counterparty_id \
+                         WHERE d.counterparty_id IN ({}) AND d.doc_date <= $1 AND {OWED}",
+                        placeholders(2, chunk.len())
+                    );
+                    system.extend(
+                        bind_all(sql::query(&sql), &params)
+                            .fetch_all(&mut *conn)
+                            .await?,
+                    );
+                }
+                system.sort_by(|a, b| {
+                    (a.get::<String, _>("doc_date"), a.get::<i64, _>("id"))
+                        .cmp(&(b.get::<String, _>("doc_date"), b.get::<i64, _>("id")))
+                });
             }
         }
         // Newest first; names only for what is shown (reminders and the
