@@ -236,8 +236,17 @@ impl App {
             let (_, mut cols) = app.adjustment_cols(&mut tx, actor, input).await?;
             // Editing a draft keeps its responsible unless a new one is given.
             cols.retain(|(k, _)| *k != "responsible_id" || input.responsible_id.is_some());
+            let changed = crate::changes::describe(&mut tx, "documents", id, &cols).await?;
             queries::update(&mut tx, "documents", id, &cols).await?;
-            audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                kind.code(),
+                id,
+                &changed,
+            )
+            .await?;
             let d = app.load_doc(&mut tx, kind, id, false).await?;
             Ok(d)
         })
@@ -249,6 +258,7 @@ impl App {
             let kind = DocKind::Adjustment;
             let doc = app.load_doc(&mut tx, kind, id, true).await?;
             let next = state_of(&doc)?.post().map_err(transition_error)?;
+            lock_for_posting(&mut tx, &app.store, &doc).await?;
             let cp = doc
                 .counterparty_id
                 .ok_or_else(|| AppError::Internal("adjustment without counterparty".into()))?;
@@ -284,6 +294,7 @@ impl App {
         write_tx!(self, [actor, input], own[reason], |app, tx| {
             let doc = app.load_doc(&mut tx, kind, id, true).await?;
             let next = state_of(&doc)?.cancel().map_err(transition_error)?;
+            lock_for_posting(&mut tx, &app.store, &doc).await?;
             if kind.is_order() {
                 // An order's shipments (receipts) and payments are cancelled first.
                 let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM documents WHERE order_id = $1 AND state = 'posted' AND id <> $1").bind(id).fetch_one(&mut *tx).await?;
@@ -350,19 +361,12 @@ impl App {
         })
     }
 
-    /// Appends the negation of a document's ledger entries and stock moves.
+    /// Appends the negation of a document's stock moves and ledger entries,
+    /// in the lock order of posting (stock rows, then the ledger, then net
+    /// purchases).
     async fn reverse_document(&self, tx: &mut Conn, id: i64) -> Result<()> {
+        self.reverse_stock(tx, id).await?;
         let entries = sql::query("SELECT counterparty_id, order_id, entry_date, amount FROM settlement_entries WHERE document_id = $1 ORDER BY id").bind(id).fetch_all(&mut *tx).await?;
-        // Net purchases (cumulative and volume discounts) lose the document too.
-        let (kind, cp, date, amount): (String, Option<i64>, String, i64) = sql::query_as(
-            "SELECT kind, counterparty_id, doc_date, amount FROM documents WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
-        if let (Some(kind), Some(cp)) = (DocKind::parse(&kind), cp) {
-            crate::pricing::record_purchase(tx, cp, &date, -kind.purchase_sign() * amount).await?;
-        }
         for e in entries {
             write_entry(
                 tx,
@@ -374,7 +378,17 @@ impl App {
             )
             .await?;
         }
-        self.reverse_stock(tx, id).await
+        // Net purchases (cumulative and volume discounts) lose the document too.
+        let (kind, cp, date, amount): (String, Option<i64>, String, i64) = sql::query_as(
+            "SELECT kind, counterparty_id, doc_date, amount FROM documents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let (Some(kind), Some(cp)) = (DocKind::parse(&kind), cp) {
+            crate::pricing::record_purchase(tx, cp, &date, -kind.purchase_sign() * amount).await?;
+        }
+        Ok(())
     }
 
     /// A counterparty's balance on a date: the sum of its entries up to it.
@@ -386,6 +400,53 @@ impl App {
             .await?;
         Ok(Money(v))
     }
+}
+
+/// Takes the locks of posting or cancelling `doc` (already locked itself)
+/// in the one order every such path follows on PostgreSQL, so that two of
+/// them never wait for each other in a circle:
+///
+/// 1. the document being posted or cancelled (by the caller);
+/// 2. the documents it rests on — its order and its base — by ascending id
+///    (ledger entries reference the order, and the foreign key would
+///    otherwise share-lock it later, behind the counterparty);
+/// 3. its counterparty (the credit-limit check, the ledger's and net
+///    purchases' foreign keys);
+/// 4. stock rows, in product order (`apply_stock`);
+/// 5. then only appends: stock moves, ledger entries, net purchases.
+///
+/// SQLite's single writer needs none of it (`for_update` is empty there).
+pub(crate) async fn lock_for_posting(
+    tx: &mut Conn,
+    store: &kupets_store::Store,
+    doc: &Document,
+) -> Result<()> {
+    let lock = store.for_update();
+    if lock.is_empty() {
+        return Ok(());
+    }
+    let mut parents: Vec<i64> = [doc.order_id, doc.base_id]
+        .into_iter()
+        .flatten()
+        .filter(|p| *p != doc.id)
+        .collect();
+    parents.sort_unstable();
+    parents.dedup();
+    for p in parents {
+        sql::query(&format!("SELECT id FROM documents WHERE id = $1{lock}"))
+            .bind(p)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    if let Some(cp) = doc.counterparty_id {
+        sql::query(&format!(
+            "SELECT id FROM counterparties WHERE id = $1{lock}"
+        ))
+        .bind(cp)
+        .fetch_optional(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The document's state, refusing anything but a draft (edits and posting).
@@ -458,6 +519,24 @@ impl App {
         actor.require(Right::ReadAudit)?;
         let mut sql = String::from("SELECT a.id, a.at, a.employee_id, e.name AS employee_name, a.action, a.entity, a.entity_id, a.details FROM audit_log a LEFT JOIN employees e ON e.id = a.employee_id WHERE 1 = 1");
         let mut params = Vec::new();
+        // Admins read everything; a department head what the people of
+        // their department did; an accountant what was done to documents
+        // and counterparties (not to people, settings or logins).
+        match actor.role {
+            kupets_domain::Role::Admin => {}
+            kupets_domain::Role::Accountant => {
+                sql += " AND a.entity IN ('counterparty', 'payment_in', 'payment_out', 'adjustment', 'shipment', 'receipt', 'return', 'supplier_return', 'sales_order', 'purchase_order')";
+            }
+            _ => {
+                params.push(P::from(actor.employee.department_id.unwrap_or(-1)));
+                params.push(P::from(actor.id()));
+                sql += &format!(
+                    " AND (a.employee_id = ${} OR a.employee_id IN (SELECT id FROM employees WHERE department_id = ${}))",
+                    params.len(),
+                    params.len() - 1
+                );
+            }
+        }
         if let Some(v) = f.employee_id {
             params.push(P::from(v));
             sql += &format!(" AND a.employee_id = ${}", params.len());

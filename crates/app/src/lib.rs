@@ -42,6 +42,7 @@ macro_rules! write_tx {
 pub mod absence;
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod contact;
 pub mod counterparty;
 pub mod demo;
@@ -55,6 +56,7 @@ pub mod reports;
 pub mod responsible;
 pub mod serial;
 pub mod status;
+pub mod throttle;
 pub mod timeline;
 pub mod trade;
 pub mod unattended;

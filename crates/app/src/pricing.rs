@@ -332,6 +332,29 @@ impl App {
         let pct = req_pct(&mut c, "pct", &input.pct);
         c.done()?;
         write_tx!(self, [actor, input], |app, tx| {
+            // Two active thresholds of one amount would make the discount
+            // depend on the row order.
+            let twin: Option<i64> = sql::query_scalar(
+                "SELECT id FROM cumulative_thresholds WHERE amount = $1 AND archived = 0 AND id <> $2",
+            )
+            .bind(amount)
+            .bind(id.unwrap_or(0))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if twin.is_some() {
+                return Err(AppError::field(
+                    "amount",
+                    "duplicate_threshold",
+                    format!(
+                        "Порог с суммой {} уже есть",
+                        kupets_domain::Money(amount).to_ru()
+                    ),
+                    format!(
+                        "A threshold of {} already exists",
+                        kupets_domain::Money(amount).to_api()
+                    ),
+                ));
+            }
             let cols = vec![("amount", P::from(amount)), ("pct", P::from(pct))];
             let id = write_rule(&mut tx, actor, RuleTable::Cumulative, id, cols).await?;
             Ok(CumulativeThreshold {
@@ -1323,18 +1346,7 @@ pub(crate) fn line_qty(c: &mut Check, field: &str, v: &Option<String>) -> i64 {
             c.add(FieldError::required(field));
             0
         }
-        Some(s) => match Qty::parse(s) {
-            Ok(q) if q.0 > 0 => q.0,
-            _ => {
-                c.err(
-                    field,
-                    "invalid_qty",
-                    "Количество больше нуля, не более 3 знаков после запятой",
-                    "A quantity above zero with at most 3 decimals",
-                );
-                0
-            }
-        },
+        Some(s) => crate::input::positive_qty(c, field, s),
     }
 }
 

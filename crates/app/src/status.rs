@@ -264,12 +264,12 @@ pub struct TodayFilter {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Today {
     pub date: String,
-    /// Whose work is shown: (id, name).
-    #[schema(value_type = Vec<Object>)]
+    /// Whose work is shown: `[id, name]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub employees: Vec<(String, String)>,
     /// Absent employees whose work is shown too (the viewer is their deputy
-    /// today): (id, name).
-    #[schema(value_type = Vec<Object>)]
+    /// today): `[id, name]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub covering: Vec<(String, String)>,
     /// Oldest first.
     pub reminders: Vec<Reminder>,

@@ -18,7 +18,7 @@ use kupets_domain::trade::{
 };
 use kupets_domain::{DocKind, DocState, Money, Qty, VatRate};
 use kupets_store::model::{DocLine, Document, RowGet};
-use kupets_store::queries::{self, audit, next_doc_seq, P};
+use kupets_store::queries::{self, audit, next_doc_seq, placeholders, P};
 use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
@@ -105,6 +105,15 @@ pub struct PaymentInput {
     pub comment: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub responsible_id: Option<String>,
+}
+
+/// What posting may carry.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PostInput {
+    /// Required to post a shipment over the customer's credit limit (heads
+    /// and admins); kept in the audit log.
+    #[serde(default, deserialize_with = "lenient")]
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -283,6 +292,34 @@ async fn taken_from(conn: &mut Conn, base_line_id: i64, kind: DocKind) -> Result
     .await?)
 }
 
+/// For each base line: its quantity, what was closed on it, and what posted
+/// documents of `kind` took from it — one statement however many lines.
+async fn base_lines_left(
+    conn: &mut Conn,
+    base_lines: &[i64],
+    kind: DocKind,
+) -> Result<std::collections::HashMap<i64, (i64, i64, i64)>> {
+    if base_lines.is_empty() {
+        return Ok(Default::default());
+    }
+    let n = base_lines.len();
+    let sql = format!(
+        "SELECT b.id, b.qty, b.closed_qty, CAST(COALESCE((SELECT SUM(l.qty) FROM document_lines l JOIN documents d ON d.id = l.document_id \
+         WHERE l.base_line_id = b.id AND d.kind = $1 AND d.state = 'posted'), 0) AS BIGINT) AS taken \
+         FROM document_lines b WHERE b.id IN ({})",
+        placeholders(2, n)
+    );
+    let mut q = sql::query_as::<(i64, i64, i64, i64)>(&sql).bind(kind.code());
+    for b in base_lines {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, qty, closed, taken)| (id, (qty, closed, taken)))
+        .collect())
+}
+
 async fn allow_negative_stock(tx: &mut Conn) -> Result<bool> {
     Ok(queries::get_setting(tx, "allow_negative_stock")
         .await?
@@ -336,10 +373,11 @@ impl App {
         }
         // A return reverses a posted shipment (receipt) of the same counterparty.
         let mut base: Option<(i64, Option<i64>, Option<i64>)> = None;
+        let mut base_date: Option<(String, String)> = None;
         if let Some(base_kind) = kind.base_kind() {
             let id = c.id("base_id", &input.base_id);
             if id != 0 {
-                let row = sql::query("SELECT state, counterparty_id, warehouse_id, order_id FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut *tx).await?;
+                let row = sql::query("SELECT state, counterparty_id, warehouse_id, order_id, doc_date, number FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut *tx).await?;
                 match row {
                     None => c.err(
                         "base_id",
@@ -365,6 +403,7 @@ impl App {
                             );
                         }
                         base = Some((id, r.get("warehouse_id"), r.get("order_id")));
+                        base_date = Some((r.get("doc_date"), r.get("number")));
                     }
                 }
             }
@@ -385,6 +424,17 @@ impl App {
         };
         check_ref(&mut c, tx, "warehouse_id", "warehouses", wh).await?;
         let date = c.date("date", &input.date, today());
+        // Nothing is returned before it was shipped (received).
+        if let Some((bd, number)) = &base_date {
+            if date.to_string().as_str() < bd.as_str() {
+                c.err(
+                    "date",
+                    "before_base",
+                    format!("Дата возврата раньше даты документа {number} ({bd})"),
+                    format!("The return is dated before its document {number} ({bd})"),
+                );
+            }
+        }
         let order_id = match kind.order_kind() {
             Some(order_kind) => {
                 let o = c.opt_id("order_id", &input.order_id);
@@ -677,11 +727,31 @@ impl App {
                 }
             }
         }
+        let mut total = Money::ZERO;
+        let mut lines_ok = true;
+        for (i, l) in lines.iter().enumerate() {
+            let amount = line_amount(Qty(l.qty), Money(l.price));
+            if !amount.in_bounds() {
+                lines_ok = false;
+                c.err(
+                    &format!("lines[{i}].qty"),
+                    "too_large",
+                    "Сумма строки больше 999 999 999 999,99",
+                    "The line's amount exceeds 999 999 999 999.99",
+                );
+            }
+            total = total + amount;
+        }
+        if lines_ok && !total.in_bounds() {
+            c.err(
+                "lines",
+                "too_large",
+                "Сумма документа больше 999 999 999 999,99",
+                "The document's total exceeds 999 999 999 999.99",
+            );
+        }
         c.done()?;
-        let total: i64 = lines
-            .iter()
-            .map(|l| line_amount(Qty(l.qty), Money(l.price)).0)
-            .sum();
+        let total = total.0;
         let replacement =
             kind == DocKind::Return && crate::input::truthy(&input.replacement_required);
         Ok((
@@ -706,60 +776,83 @@ impl App {
         ))
     }
 
-    async fn write_lines(tx: &mut Conn, doc_id: i64, lines: &[NewLine]) -> Result<()> {
-        crate::serial::drop_incoming(tx, doc_id).await?;
-        sql::query("DELETE FROM line_units WHERE line_id IN (SELECT id FROM document_lines WHERE document_id = $1)")
-            .bind(doc_id)
-            .execute(&mut *tx)
-            .await?;
-        sql::query("DELETE FROM document_lines WHERE document_id = $1")
-            .bind(doc_id)
-            .execute(&mut *tx)
-            .await?;
+    /// Writes a document's lines in one statement (and their serials).
+    /// `fresh`: a new document, with nothing of its own to clear first.
+    async fn write_lines(tx: &mut Conn, doc_id: i64, lines: &[NewLine], fresh: bool) -> Result<()> {
+        if !fresh {
+            crate::serial::drop_incoming(tx, doc_id).await?;
+            sql::query("DELETE FROM line_units WHERE line_id IN (SELECT id FROM document_lines WHERE document_id = $1)")
+                .bind(doc_id)
+                .execute(&mut *tx)
+                .await?;
+            sql::query("DELETE FROM document_lines WHERE document_id = $1")
+                .bind(doc_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if lines.is_empty() {
+            return Ok(());
+        }
+        const COLS: [&str; 16] = [
+            "document_id",
+            "line_no",
+            "product_id",
+            "qty",
+            "price",
+            "amount",
+            "vat_rate",
+            "vat",
+            "base_line_id",
+            "retail_price",
+            "base_price",
+            "auto_pct",
+            "special_pct",
+            "rule_kind",
+            "rule_id",
+            "pricing",
+        ];
+        let mut params: Vec<P> = Vec::with_capacity(lines.len() * COLS.len());
+        let mut rows = Vec::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
             let amount = line_amount(Qty(l.qty), Money(l.price));
             let rate = VatRate::parse(&l.vat).unwrap_or(VatRate::R22);
-            let line_id = queries::insert(
-                tx,
-                "document_lines",
-                &[
-                    ("document_id", P::from(doc_id)),
-                    ("line_no", P::from(i as i64 + 1)),
-                    ("product_id", P::from(l.product)),
-                    ("qty", P::from(l.qty)),
-                    ("price", P::from(l.price)),
-                    ("amount", P::from(amount.0)),
-                    ("vat_rate", P::from(l.vat.as_str())),
-                    ("vat", P::from(line_vat(amount, rate).0)),
-                    ("base_line_id", P::from(l.base_line)),
-                    (
-                        "retail_price",
-                        P::from(l.pricing.as_ref().map(|p| p.retail)),
-                    ),
-                    ("base_price", P::from(l.pricing.as_ref().map(|p| p.base))),
-                    (
-                        "auto_pct",
-                        P::from(l.pricing.as_ref().map_or(0, |p| p.auto_pct)),
-                    ),
-                    (
-                        "special_pct",
-                        P::from(l.pricing.as_ref().map_or(0, |p| p.special_pct)),
-                    ),
-                    (
-                        "rule_kind",
-                        P::from(l.pricing.as_ref().and_then(|p| p.rule_kind.clone())),
-                    ),
-                    (
-                        "rule_id",
-                        P::from(l.pricing.as_ref().and_then(|p| p.rule_id)),
-                    ),
-                    (
-                        "pricing",
-                        P::from(l.pricing.as_ref().map(|p| p.explanation.clone())),
-                    ),
-                ],
-            )
-            .await?;
+            rows.push(format!("({})", placeholders(params.len() + 1, COLS.len())));
+            params.extend([
+                P::from(doc_id),
+                P::from(i as i64 + 1),
+                P::from(l.product),
+                P::from(l.qty),
+                P::from(l.price),
+                P::from(amount.0),
+                P::from(l.vat.as_str()),
+                P::from(line_vat(amount, rate).0),
+                P::from(l.base_line),
+                P::from(l.pricing.as_ref().map(|p| p.retail)),
+                P::from(l.pricing.as_ref().map(|p| p.base)),
+                P::from(l.pricing.as_ref().map_or(0, |p| p.auto_pct)),
+                P::from(l.pricing.as_ref().map_or(0, |p| p.special_pct)),
+                P::from(l.pricing.as_ref().and_then(|p| p.rule_kind.clone())),
+                P::from(l.pricing.as_ref().and_then(|p| p.rule_id)),
+                P::from(l.pricing.as_ref().map(|p| p.explanation.clone())),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO document_lines ({}) VALUES {} RETURNING id, line_no",
+            COLS.join(", "),
+            rows.join(", ")
+        );
+        let ids: std::collections::HashMap<i64, i64> = sql::query_as::<(i64, i64)>(&sql)
+            .bind_all(&params)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(id, no)| (no, id))
+            .collect();
+        for (i, l) in lines.iter().enumerate() {
+            if l.units.is_empty() && l.new_serials.is_empty() {
+                continue;
+            }
+            let line_id = ids.get(&(i as i64 + 1)).copied().unwrap_or_default();
             let mut units = l.units.clone();
             for sn in &l.new_serials {
                 units.push(
@@ -821,7 +914,7 @@ impl App {
         write_tx!(self, [actor, input], |app, tx| {
             let (date, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
             let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
-            Self::write_lines(&mut tx, id, &lines).await?;
+            Self::write_lines(&mut tx, id, &lines, true).await?;
             let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
             let lines = load_lines(&mut tx, id).await?;
             Ok(TradeDoc { document, lines })
@@ -845,9 +938,51 @@ impl App {
             let (_, mut cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
             // Editing a draft keeps its responsible unless a new one is given.
             cols.retain(|(k, _)| *k != "responsible_id" || input.responsible_id.is_some());
+            let mut changed = crate::changes::describe(&mut tx, "documents", id, &cols).await?;
+            let old_lines = load_lines(&mut tx, id).await?;
+            let before: Vec<String> = old_lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} × {} @ {}",
+                        l.product_id,
+                        Qty(l.qty).to_api(),
+                        Money(l.price).to_api()
+                    )
+                })
+                .collect();
+            let after: Vec<String> = lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} × {} @ {}",
+                        l.product,
+                        Qty(l.qty).to_api(),
+                        Money(l.price).to_api()
+                    )
+                })
+                .collect();
+            if before != after {
+                if !changed.is_empty() {
+                    changed.push_str("; ");
+                }
+                changed.push_str(&format!(
+                    "lines: [{}] → [{}]",
+                    before.join(", "),
+                    after.join(", ")
+                ));
+            }
             queries::update(&mut tx, "documents", id, &cols).await?;
-            Self::write_lines(&mut tx, id, &lines).await?;
-            audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+            Self::write_lines(&mut tx, id, &lines, false).await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                kind.code(),
+                id,
+                &changed,
+            )
+            .await?;
             let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
             let lines = load_lines(&mut tx, id).await?;
             Ok(TradeDoc { document, lines })
@@ -1030,8 +1165,25 @@ impl App {
 
     /// Posts a draft of any trade kind.
     pub async fn post_trade_doc(&self, actor: &Actor, kind: DocKind, id: i64) -> Result<Document> {
+        self.post_trade_doc_with(actor, kind, id, &PostInput::default())
+            .await
+    }
+
+    /// Posts a draft; `input.override_reason` is the typed reason a head
+    /// gives for shipping over the customer's credit limit (kept in the
+    /// audit log; without it such a posting is refused).
+    pub async fn post_trade_doc_with(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        id: i64,
+        input: &PostInput,
+    ) -> Result<Document> {
         actor.require(right_for(kind))?;
-        write_tx!(self, [actor], |app, tx| {
+        let mut c = Check::new();
+        let reason = c.opt_text("override_reason", &input.override_reason, 1000);
+        c.done()?;
+        write_tx!(self, [actor, reason], |app, tx| {
             let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
             let next = crate::document::check_draft(&doc)?
                 .post()
@@ -1045,29 +1197,20 @@ impl App {
             } else {
                 doc.base_id
             };
-            if let Some(parent) = parent {
-                sql::query(&format!(
-                    "SELECT id FROM documents WHERE id = $1{}",
-                    app.store.for_update()
-                ))
-                .bind(parent)
-                .fetch_one(&mut *tx)
-                .await?;
+            // Parents, then the counterparty: the lock order of every
+            // posting and cancelling path (see `lock_for_posting`).
+            crate::document::lock_for_posting(&mut tx, &app.store, &doc).await?;
+            if parent.is_some() {
+                // What each base line has, and what posted documents of this
+                // kind took from it: one statement for all the lines.
+                let base: Vec<i64> = lines.iter().filter_map(|l| l.base_line_id).collect();
+                let left_of = base_lines_left(&mut tx, &base, kind).await?;
                 for l in lines.iter().filter(|l| l.base_line_id.is_some()) {
                     let bl = l.base_line_id.unwrap_or_default();
-                    let r = sql::query("SELECT qty, closed_qty FROM document_lines WHERE id = $1")
-                        .bind(bl)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                    let taken = Qty(taken_from(&mut tx, bl, kind).await?);
-                    let (qty, name, no, this) = (
-                        Qty(r.get("qty")),
-                        &l.product_name,
-                        l.line_no,
-                        Qty(l.qty).to_api(),
-                    );
+                    let (qty, closed, taken) = left_of.get(&bl).copied().unwrap_or_default();
+                    let (name, no, this) = (&l.product_name, l.line_no, Qty(l.qty).to_api());
                     if kind.base_kind().is_some() {
-                        let left = remaining(qty, taken, Qty(0));
+                        let left = remaining(Qty(qty), Qty(taken), Qty(0));
                         if l.qty > left.0 {
                             return Err(err(
                                 "exceeds_base",
@@ -1082,7 +1225,7 @@ impl App {
                             ));
                         }
                     } else {
-                        let left = remaining(qty, taken, Qty(r.get("closed_qty")));
+                        let left = remaining(Qty(qty), Qty(taken), Qty(closed));
                         if l.qty > left.0 {
                             return Err(err(
                                 "exceeds_order",
@@ -1140,13 +1283,21 @@ impl App {
                                 format!("Credit limit exceeded: balance {b}, after this shipment {a}, limit {l}"),
                             ));
                         }
+                        if reason.is_empty() {
+                            return Err(AppError::field(
+                                "override_reason",
+                                "override_reason_required",
+                                format!("Превышен кредитный лимит (долг {b}, после отгрузки {a}, лимит {l}): укажите причину, чтобы провести"),
+                                format!("Credit limit exceeded (balance {b}, after this shipment {a}, limit {l}): give a reason to post anyway"),
+                            ));
+                        }
                         audit(
                             &mut tx,
                             Some(actor.id()),
                             "credit_limit_override",
                             kind.code(),
                             id,
-                            &format!("balance {b} → {a}, limit {l}"),
+                            &format!("balance {b} → {a}, limit {l}; reason: {reason}"),
                         )
                         .await?;
                     }

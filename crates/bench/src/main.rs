@@ -2,6 +2,8 @@
 //! `cargo run --release -p bench -- NAME`. Each prints progress to stderr and
 //! its figures as JSON on the last line of stdout.
 
+mod cycle;
+
 use anyhow::{bail, Context};
 use chrono::Datelike;
 use kupets_app::App;
@@ -10,6 +12,7 @@ use kupets_store::Store;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+mod crash;
 mod reminders;
 
 // Same allocator as the `kupets` binary: this process also serves (`__serve`).
@@ -26,10 +29,14 @@ async fn main() -> anyhow::Result<()> {
         Some("foundation") => foundation().await,
         Some("driver") if args.len() > 2 => driver(&args[2]).await,
         Some("posting") => posting().await,
-        Some("reports") => reports().await,
+        Some("reports") => {
+            reports(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10_000)).await
+        }
         Some("pricing") => pricing().await,
         Some("reminders") => reminders::run().await,
         Some("serials") => serials().await,
+        Some("cycle") => cycle::cycle().await,
+        Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
                 "usage: bench foundation | posting | reports | pricing | reminders | serials | driver DB"
@@ -822,11 +829,11 @@ async fn posting() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reports on 10 000 counterparties and 1 000 000 ledger entries.
-async fn reports() -> anyhow::Result<()> {
+/// Reports on 1 000 000 ledger entries spread over `cps` counterparties
+/// (10 000 by default; `reports 1000` gives 1 000 entries each).
+async fn reports(cps: i64) -> anyhow::Result<()> {
     let db = temp_db("reports");
     let (app, actor, _, _, _) = shop(&db).await?;
-    let cps = 10_000i64;
     let entries = 1_000_000i64;
     {
         // Bulk load through rusqlite: documents and entries as posting leaves them.

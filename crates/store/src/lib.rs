@@ -518,6 +518,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0007_serials.sql"),
     },
     Migration {
+        name: "0008_integrity",
+        sqlite: include_str!("../migrations/0008_integrity.sql"),
+        postgres: include_str!("../migrations/0008_integrity.sql"),
+    },
+    Migration {
         name: "0010_manager",
         sqlite: include_str!("../migrations/0010_manager.sql"),
         postgres: include_str!("../migrations/0010_manager.sql"),

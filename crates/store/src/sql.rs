@@ -543,6 +543,10 @@ impl<O: FromRow> QueryAs<O> {
         self.q = self.q.bind(v);
         self
     }
+    pub fn bind_all(mut self, ps: &[P]) -> Self {
+        self.q = self.q.bind_all(ps);
+        self
+    }
     pub async fn fetch_all<'c>(self, c: impl Into<Target<'c>>) -> Result<Vec<O>> {
         let sql = self.q.sql.clone();
         let rows = self.q.fetch_all(c).await?;

@@ -308,7 +308,7 @@ impl App {
             if main {
                 let e = counts.entry((emp, st.id)).or_insert((0, 0));
                 e.0 += 1;
-                e.1 += amount;
+                e.1 = e.1.saturating_add(amount);
             }
             // Whose Today the reminder is on.
             let recipient = match (&cp, st.to_manager) {
