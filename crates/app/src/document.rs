@@ -177,9 +177,10 @@ impl App {
             );
         }
         let comment = c.text("comment", &input.comment, 1000);
-        let responsible = c
-            .opt_id("responsible_id", &input.responsible_id)
-            .unwrap_or(actor.id());
+        let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
+            Some(r) => r,
+            None => crate::responsible::default_for(tx, Some(cp), None, actor.id()).await?,
+        };
         check_ref(&mut c, tx, "responsible_id", "employees", Some(responsible)).await?;
         c.done()?;
         Ok((
@@ -232,7 +233,9 @@ impl App {
             let kind = DocKind::Adjustment;
             let doc = app.load_doc(&mut tx, kind, id, true).await?;
             state_of(&doc)?.check_edit().map_err(transition_error)?;
-            let (_, cols) = app.adjustment_cols(&mut tx, actor, input).await?;
+            let (_, mut cols) = app.adjustment_cols(&mut tx, actor, input).await?;
+            // Editing a draft keeps its responsible unless a new one is given.
+            cols.retain(|(k, _)| *k != "responsible_id" || input.responsible_id.is_some());
             let changed = crate::changes::describe(&mut tx, "documents", id, &cols).await?;
             queries::update(&mut tx, "documents", id, &cols).await?;
             audit(

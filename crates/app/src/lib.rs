@@ -39,25 +39,31 @@ macro_rules! write_tx {
     }};
 }
 
+pub mod absence;
 pub mod auth;
 pub mod catalog;
 pub mod changes;
 pub mod company;
+pub mod contact;
 pub mod counterparty;
 pub mod demo;
 pub mod document;
 pub mod error;
 pub mod input;
+pub mod interaction;
 pub mod invoice;
 pub mod mail;
 pub mod paperwork;
 pub mod people;
 pub mod pricing;
 pub mod reports;
+pub mod responsible;
 pub mod serial;
 pub mod status;
 pub mod throttle;
+pub mod timeline;
 pub mod trade;
+pub mod unattended;
 
 pub use error::AppError;
 use kupets_domain::role::Right;

@@ -354,6 +354,7 @@ fn aging_row(id: String, name: String, b: &Buckets) -> AgingRow {
 pub const SETTINGS: &[(&str, &str)] = &[
     ("company_name", "text"),
     ("allow_negative_stock", "true | false"),
+    ("unattended_days", "1–365"),
 ];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -371,6 +372,7 @@ impl App {
                 .await?
                 .unwrap_or_else(|| match *key {
                     "company_name" => "ООО «Наша компания»".into(),
+                    "unattended_days" => crate::unattended::DEFAULT_DAYS.to_string(),
                     _ => "false".into(),
                 });
             out.push(Setting {
@@ -388,7 +390,8 @@ impl App {
         match key {
             "company_name" if !value.is_empty() && value.chars().count() <= 300 => {}
             "allow_negative_stock" if value == "true" || value == "false" => {}
-            "company_name" | "allow_negative_stock" => {
+            "unattended_days" if value.parse::<i64>().is_ok_and(|d| (1..=365).contains(&d)) => {}
+            "company_name" | "allow_negative_stock" | "unattended_days" => {
                 return Err(AppError::field(
                     "value",
                     "invalid",

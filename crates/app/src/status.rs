@@ -20,6 +20,14 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
+mod funnel;
+mod handover;
+mod today;
+
+pub use handover::{
+    Handover, HandoverInput, HandoverRule, KindCount, Moved, MovedReminder, ReceiverGroup,
+};
+
 /// A status of the catalogue.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Status {
@@ -36,6 +44,9 @@ pub struct Status {
     pub funnel_stage: Option<i64>,
     pub is_final: bool,
     pub archived: bool,
+    /// Its reminders go to the counterparty's manager (recalls, a repair
+    /// ready), not to the document's responsible.
+    pub to_manager: bool,
 }
 
 impl Status {
@@ -142,6 +153,10 @@ pub struct Reminder {
     #[schema(value_type = String)]
     pub employee_id: i64,
     pub employee_name: String,
+    /// The recipient's department.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub department_id: Option<i64>,
     /// The status code, or `replacement_due` for the system reminder of a
     /// return awaiting its replacement shipment.
     pub status_code: String,
@@ -152,8 +167,14 @@ pub struct Reminder {
     pub note: String,
     /// 0: due today.
     pub days_overdue: i64,
-    /// Set by the system (a replacement to ship), not by a person.
+    /// For the client's manager by rule (a replacement to ship, a recall,
+    /// a repair ready), whoever is responsible for the document.
     pub system: bool,
+    /// Shown to a deputy: whose reminder it is while they are away.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub covered_for_id: Option<i64>,
+    pub covered_for_name: Option<String>,
 }
 
 /// Documents of an employee in one current status.
@@ -163,6 +184,9 @@ pub struct StatusCount {
     #[schema(value_type = String)]
     pub employee_id: i64,
     pub employee_name: String,
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub department_id: Option<i64>,
     #[serde(serialize_with = "ser::id")]
     #[schema(value_type = String)]
     pub status_id: i64,
@@ -198,12 +222,30 @@ pub struct StatusDoc {
     pub status_name_en: String,
     pub effective_date: String,
     pub note: String,
+    /// Shown to a deputy: whose document it is while they are away.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub covered_for_id: Option<i64>,
+    pub covered_for_name: Option<String>,
+}
+
+/// One department on the admin's company-wide Today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TodayDepartment {
+    /// None: employees of no department.
+    #[serde(serialize_with = "ser::opt_id")]
+    #[schema(value_type = Option<String>)]
+    pub department_id: Option<i64>,
+    pub name: String,
+    pub reminders: i64,
+    pub documents: i64,
 }
 
 /// Whose work to show, and filters.
 #[derive(Debug, Clone, Default, Deserialize, utoipa::IntoParams)]
 pub struct TodayFilter {
-    /// One employee (a head: of their department; an admin: anyone).
+    /// One employee (a head: of their department; an admin: anyone). An
+    /// admin without `employee_id` and `department_id`: the whole company.
     pub employee_id: Option<String>,
     /// Admins: a whole department.
     pub department_id: Option<String>,
@@ -225,6 +267,10 @@ pub struct Today {
     /// Whose work is shown: `[id, name]` pairs.
     #[schema(value_type = Vec<Vec<String>>)]
     pub employees: Vec<(String, String)>,
+    /// Absent employees whose work is shown too (the viewer is their deputy
+    /// today): `[id, name]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub covering: Vec<(String, String)>,
     /// Oldest first.
     pub reminders: Vec<Reminder>,
     /// Per employee and status.
@@ -232,6 +278,8 @@ pub struct Today {
     /// The documents themselves, newest first; at most 500 (see `documents_total`).
     pub documents: Vec<StatusDoc>,
     pub documents_total: i64,
+    /// The admin's company-wide view: per department.
+    pub departments: Vec<TodayDepartment>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -266,76 +314,6 @@ pub struct Funnel {
     pub orders: i64,
     pub overall: Vec<FunnelStage>,
     pub per_employee: Vec<EmployeeFunnel>,
-}
-
-#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
-pub struct HandoverInput {
-    #[serde(default, deserialize_with = "lenient")]
-    pub from_employee_id: Option<String>,
-    #[serde(default, deserialize_with = "lenient")]
-    pub to_employee_id: Option<String>,
-}
-
-/// A record that moves in a hand-over.
-#[derive(Debug, Clone, Serialize, ToSchema, PartialEq, Eq)]
-pub struct Moved {
-    #[serde(serialize_with = "ser::id")]
-    #[schema(value_type = String)]
-    pub id: i64,
-    /// `counterparty` or a document kind.
-    pub kind: String,
-    pub title: String,
-    /// Why it moves: `manager`, `draft`, `open_order`, `reminder`,
-    /// `replacement_due`.
-    pub reason: String,
-}
-
-/// What a hand-over moves (the preview) or moved (the result).
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Handover {
-    #[serde(serialize_with = "ser::id")]
-    #[schema(value_type = String)]
-    pub from_employee_id: i64,
-    #[serde(serialize_with = "ser::id")]
-    #[schema(value_type = String)]
-    pub to_employee_id: i64,
-    pub counterparties: Vec<Moved>,
-    pub documents: Vec<Moved>,
-    pub done: bool,
-}
-
-/// A document with its current status, as the Today query returns it.
-struct TodayRow {
-    id: i64,
-    kind: String,
-    number: String,
-    doc_date: String,
-    state: String,
-    amount: i64,
-    counterparty_id: Option<i64>,
-    responsible_id: i64,
-    /// None: every assignment of the document still lies ahead.
-    status_id: Option<i64>,
-    effective_date: String,
-    note: String,
-}
-
-impl TodayRow {
-    fn of(r: &dyn RowGet) -> TodayRow {
-        TodayRow {
-            id: r.int("id"),
-            kind: r.text("kind"),
-            number: r.text("number"),
-            doc_date: r.text("doc_date"),
-            state: r.text("state"),
-            amount: r.int("amount"),
-            counterparty_id: r.opt_int("counterparty_id"),
-            responsible_id: r.int("responsible_id"),
-            status_id: r.opt_int("status_id"),
-            effective_date: r.opt_text("effective_date").unwrap_or_default(),
-            note: r.opt_text("note").unwrap_or_default(),
-        }
-    }
 }
 
 const ASSIGNMENT_SQL: &str = "SELECT a.id, a.document_id, a.status_id, s.code, s.name_ru, s.name_en, s.is_reminder, a.effective_date, a.note, a.employee_id, e.name AS employee_name, a.created_at \
@@ -374,11 +352,12 @@ fn status_row(r: &sql::Row) -> Status {
         funnel_stage: r.get("funnel_stage"),
         is_final: r.get::<i64, _>("is_final") != 0,
         archived: r.get::<i64, _>("archived") != 0,
+        to_manager: r.get::<i64, _>("to_manager") != 0,
     }
 }
 
 const STATUS_COLS: &str =
-    "id, code, name_ru, name_en, kinds, is_reminder, funnel_stage, is_final, archived";
+    "id, code, name_ru, name_en, kinds, is_reminder, funnel_stage, is_final, archived, to_manager";
 
 async fn all_statuses(conn: &mut Conn) -> Result<Vec<Status>> {
     let rows = sql::query(&format!(
@@ -429,8 +408,9 @@ fn parse_opt_date(c: &mut Check, field: &str, v: &Option<String>) -> Option<Naiv
 }
 
 impl App {
-    /// id → name of the counterparties given (the store's fast read path).
-    async fn counterparty_names(&self, ids: &[i64]) -> Result<HashMap<i64, String>> {
+    /// id → (name, manager) of the counterparties given (the store's fast
+    /// read path).
+    async fn counterparty_names(&self, ids: &[i64]) -> Result<HashMap<i64, (String, Option<i64>)>> {
         let mut ids = ids.to_vec();
         ids.sort_unstable();
         ids.dedup();
@@ -440,11 +420,11 @@ impl App {
                 .store
                 .read_rows(
                     format!(
-                        "SELECT id, name FROM counterparties WHERE id IN ({})",
+                        "SELECT id, name, manager_id FROM counterparties WHERE id IN ({})",
                         placeholders(1, chunk.len())
                     ),
                     chunk.iter().map(|i| P::from(*i)).collect(),
-                    |r| (r.int("id"), r.text("name")),
+                    |r| (r.int("id"), (r.text("name"), r.opt_int("manager_id"))),
                 )
                 .await?;
             out.extend(rows);
@@ -586,9 +566,8 @@ impl App {
         })
     }
 
-    /// Gives a document a status from a date, with a note. Admins and
-    /// department heads may set it on any document; others on documents they
-    /// are responsible for or wrote.
+    /// Gives a document a status from a date, with a note. Who may: see
+    /// [`crate::responsible`] (`docs/DOMAIN.md`, "Who may set statuses").
     pub async fn assign_status(
         &self,
         actor: &Actor,
@@ -611,13 +590,7 @@ impl App {
             .ok_or(AppError::NotFound { entity: "document" })?;
             let kind = DocKind::parse(&doc.get::<String, _>("kind"))
                 .ok_or_else(|| AppError::Internal("unknown document kind".into()))?;
-            let mine = doc.get::<i64, _>("responsible_id") == actor.id()
-                || doc.get::<i64, _>("author_id") == actor.id();
-            if !mine && !actor.can(Right::LeadDepartment) {
-                return Err(AppError::Forbidden {
-                    role: actor.role.code().to_string(),
-                });
-            }
+            crate::responsible::may_set_status(&mut tx, actor, document_id).await?;
             let status = match (by_id, input.status.as_deref().map(str::trim)) {
                 (Some(id), _) => {
                     sql::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
@@ -722,489 +695,6 @@ impl App {
             history,
         })
     }
-
-    /// Whose work an actor may see: a manager their own; a head their
-    /// department's (or one employee of it); an admin anyone's.
-    async fn scope(
-        &self,
-        conn: &mut Conn,
-        actor: &Actor,
-        employee: Option<i64>,
-        department: Option<i64>,
-        default_department: bool,
-    ) -> Result<Vec<i64>> {
-        let forbidden = || AppError::Forbidden {
-            role: actor.role.code().to_string(),
-        };
-        if actor.role == kupets_domain::Role::Admin {
-            return match (employee, department) {
-                (Some(e), _) => Ok(vec![e]),
-                (None, Some(d)) => dept_members(conn, d).await,
-                (None, None) => Ok(vec![actor.id()]),
-            };
-        }
-        if actor.can(Right::LeadDepartment) {
-            let Some(d) = actor.employee.department_id else {
-                return match employee {
-                    Some(e) if e != actor.id() => Err(forbidden()),
-                    _ => Ok(vec![actor.id()]),
-                };
-            };
-            if department.is_some_and(|x| x != d) {
-                return Err(forbidden());
-            }
-            let members = dept_members(conn, d).await?;
-            return match employee {
-                Some(e) if members.contains(&e) || e == actor.id() => Ok(vec![e]),
-                Some(_) => Err(forbidden()),
-                None if default_department => Ok(members),
-                None => Ok(vec![actor.id()]),
-            };
-        }
-        match (employee, department) {
-            (Some(e), _) if e != actor.id() => Err(forbidden()),
-            (_, Some(_)) => Err(forbidden()),
-            _ => Ok(vec![actor.id()]),
-        }
-    }
-
-    /// The Today view for the actor (a head: their department).
-    pub async fn today_view(&self, actor: &Actor, f: &TodayFilter) -> Result<Today> {
-        let mut c = Check::new();
-        let employee = parse_opt_id(&mut c, "employee_id", &f.employee_id);
-        let department = parse_opt_id(&mut c, "department_id", &f.department_id);
-        let status = parse_opt_id(&mut c, "status_id", &f.status_id);
-        let from = parse_opt_date(&mut c, "from", &f.from);
-        let to = parse_opt_date(&mut c, "to", &f.to);
-        let on = parse_opt_date(&mut c, "date", &f.date).unwrap_or_else(today);
-        let kind = match f.kind.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(k) => match DocKind::parse(k) {
-                Some(k) => Some(k),
-                None => {
-                    c.err(
-                        "kind",
-                        "invalid_kind",
-                        format!("Нет вида документов «{k}»"),
-                        format!("No document kind '{k}'"),
-                    );
-                    None
-                }
-            },
-            None => None,
-        };
-        c.done()?;
-        let mut conn = self.store.read_conn().await?;
-        let people = self
-            .scope(&mut conn, actor, employee, department, true)
-            .await?;
-        let statuses: HashMap<i64, Status> = all_statuses(&mut conn)
-            .await?
-            .into_iter()
-            .map(|s| (s.id, s))
-            .collect();
-        let names = employee_names(&mut conn, &people).await?;
-        let mut rows: Vec<TodayRow> = Vec::new();
-        let mut system = Vec::new();
-        if !people.is_empty() {
-            let mut params: Vec<P> = vec![P::from(on.to_string())];
-            params.extend(people.iter().map(|p| P::from(*p)));
-            // The latest assignment is current unless it lies ahead; only
-            // then is the history searched (the CASE keeps SQLite from
-            // running the subquery for every other document).
-            let mut sql = format!(
-                "SELECT d.id, d.kind, d.number, d.doc_date, d.state, d.amount, d.counterparty_id, d.responsible_id, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END AS status_id, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_date ELSE a.effective_date END AS effective_date, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_note ELSE a.note END AS note \
-                 FROM documents d JOIN doc_status s ON s.document_id = d.id \
-                 LEFT JOIN status_assignments a ON a.id = CASE WHEN s.latest_date > $1 THEN \
-                   (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END \
-                 WHERE d.responsible_id IN ({}) AND d.state <> 'cancelled'",
-                placeholders(2, people.len())
-            );
-            if let Some(k) = kind {
-                params.push(P::from(k.code()));
-                sql.push_str(&format!(" AND d.kind = ${}", params.len()));
-            }
-            if let Some(d) = from {
-                params.push(P::from(d.to_string()));
-                sql.push_str(&format!(" AND d.doc_date >= ${}", params.len()));
-            }
-            if let Some(d) = to {
-                params.push(P::from(d.to_string()));
-                sql.push_str(&format!(" AND d.doc_date <= ${}", params.len()));
-            }
-            if let Some(s) = status {
-                params.push(P::from(s));
-                sql.push_str(&format!(
-                    " AND (CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END) = ${}",
-                    params.len()
-                ));
-            }
-            // Thousands of rows for a department: the store's fast read path.
-            rows = self.store.read_rows(sql, params, TodayRow::of).await?;
-            rows.retain(|r| r.status_id.is_some_and(|s| statuses.contains_key(&s)));
-            // Returns owed a replacement, until the replacement is shipped.
-            if status.is_none() && kind.is_none_or(|k| k == DocKind::Return) {
-                let mut params: Vec<P> = people.iter().map(|p| P::from(*p)).collect();
-                params.push(P::from(on.to_string()));
-                let sql = format!(
-                    "SELECT d.id, d.number, d.doc_date, d.amount, d.counterparty_id, d.responsible_id FROM documents d \
-                     WHERE d.kind = 'return' AND d.state = 'posted' AND d.replacement_required = 1 AND d.responsible_id IN ({}) AND d.doc_date <= ${} \
-                     AND NOT EXISTS (SELECT 1 FROM documents r WHERE r.replacement_for_id = d.id AND r.kind = 'shipment' AND r.state = 'posted') \
-                     ORDER BY d.doc_date, d.id",
-                    placeholders(1, people.len()),
-                    people.len() + 1
-                );
-                system = bind_all(sql::query(&sql), &params)
-                    .fetch_all(&mut *conn)
-                    .await?;
-            }
-        }
-        // Newest first; names only for what is shown (reminders and the
-        // first 500 documents), not for every document counted.
-        rows.sort_by(|a, b| (b.doc_date.as_str(), b.id).cmp(&(a.doc_date.as_str(), a.id)));
-        let documents_total = rows.len() as i64;
-        let cp_ids: Vec<i64> = rows
-            .iter()
-            .enumerate()
-            .filter(|(i, r)| *i < 500 || statuses[&r.status_id.unwrap_or(0)].is_reminder)
-            .filter_map(|(_, r)| r.counterparty_id)
-            .chain(
-                system
-                    .iter()
-                    .filter_map(|r| r.get::<Option<i64>, _>("counterparty_id")),
-            )
-            .collect();
-        let cps = self.counterparty_names(&cp_ids).await?;
-        let name_of = |e: i64| names.get(&e).cloned().unwrap_or_default();
-        let mut reminders = Vec::new();
-        let mut counts: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
-        let mut documents = Vec::new();
-        for (i, r) in rows.into_iter().enumerate() {
-            let st = &statuses[&r.status_id.unwrap_or(0)];
-            let emp = r.responsible_id;
-            let amount = r.amount;
-            let effective = r.effective_date;
-            let cp = r.counterparty_id.and_then(|c| cps.get(&c).cloned());
-            let e = counts.entry((emp, st.id)).or_insert((0, 0));
-            e.0 += 1;
-            e.1 = e.1.saturating_add(amount);
-            if st.is_reminder {
-                reminders.push(Reminder {
-                    document_id: r.id,
-                    kind: r.kind.clone(),
-                    number: r.number.clone(),
-                    doc_date: r.doc_date.clone(),
-                    counterparty_name: cp.clone(),
-                    amount,
-                    employee_id: emp,
-                    employee_name: name_of(emp),
-                    status_code: st.code.clone(),
-                    status_name_ru: st.name_ru.clone(),
-                    status_name_en: st.name_en.clone(),
-                    days_overdue: crate::input::parse_date(&effective)
-                        .map(|d| days_overdue(d, on))
-                        .unwrap_or(0),
-                    effective_date: effective.clone(),
-                    note: r.note.clone(),
-                    system: false,
-                });
-            }
-            if i >= 500 {
-                continue;
-            }
-            documents.push(StatusDoc {
-                document_id: r.id,
-                kind: r.kind,
-                number: r.number,
-                doc_date: r.doc_date,
-                state: r.state,
-                counterparty_name: cp,
-                amount,
-                employee_id: emp,
-                employee_name: name_of(emp),
-                status_code: st.code.clone(),
-                status_name_ru: st.name_ru.clone(),
-                status_name_en: st.name_en.clone(),
-                effective_date: effective,
-                note: r.note,
-            });
-        }
-        for r in &system {
-            let emp: i64 = r.get("responsible_id");
-            let number: String = r.get("number");
-            let date: String = r.get("doc_date");
-            reminders.push(Reminder {
-                document_id: r.get("id"),
-                kind: DocKind::Return.code().into(),
-                number: number.clone(),
-                doc_date: date.clone(),
-                counterparty_name: r
-                    .get::<Option<i64>, _>("counterparty_id")
-                    .and_then(|c| cps.get(&c).cloned()),
-                amount: r.get("amount"),
-                employee_id: emp,
-                employee_name: name_of(emp),
-                status_code: "replacement_due".into(),
-                status_name_ru: "Отгрузить замену".into(),
-                status_name_en: "Ship the replacement".into(),
-                days_overdue: crate::input::parse_date(&date)
-                    .map(|d| days_overdue(d, on))
-                    .unwrap_or(0),
-                effective_date: date,
-                note: format!("Возврат {number}: клиенту положена замена"),
-                system: true,
-            });
-        }
-        reminders.sort_by(|a, b| {
-            (a.effective_date.as_str(), a.document_id)
-                .cmp(&(b.effective_date.as_str(), b.document_id))
-        });
-        let mut by_status: Vec<StatusCount> = counts
-            .into_iter()
-            .map(|((emp, sid), (count, amount))| {
-                let st = &statuses[&sid];
-                StatusCount {
-                    employee_id: emp,
-                    employee_name: name_of(emp),
-                    status_id: sid,
-                    status_code: st.code.clone(),
-                    status_name_ru: st.name_ru.clone(),
-                    status_name_en: st.name_en.clone(),
-                    count,
-                    amount,
-                }
-            })
-            .collect();
-        let order: HashMap<i64, usize> = {
-            let mut v: Vec<&Status> = statuses.values().collect();
-            v.sort_by_key(|s| (s.funnel_stage.unwrap_or(1000), s.id));
-            v.iter().enumerate().map(|(i, s)| (s.id, i)).collect()
-        };
-        by_status.sort_by(|a, b| {
-            (a.employee_name.as_str(), order[&a.status_id])
-                .cmp(&(b.employee_name.as_str(), order[&b.status_id]))
-        });
-
-        Ok(Today {
-            date: on.to_string(),
-            employees: people
-                .iter()
-                .map(|p| (p.to_string(), name_of(*p)))
-                .collect(),
-            reminders,
-            by_status,
-            documents,
-            documents_total,
-        })
-    }
-
-    /// The sales funnel of orders dated `from`–`to`: overall and per
-    /// employee, within what the actor may see.
-    pub async fn funnel(
-        &self,
-        actor: &Actor,
-        from: NaiveDate,
-        to: NaiveDate,
-        employee: Option<i64>,
-    ) -> Result<Funnel> {
-        let mut conn = self.store.read_conn().await?;
-        let everyone = actor.role == kupets_domain::Role::Admin && employee.is_none();
-        let people = if everyone {
-            Vec::new()
-        } else {
-            self.scope(&mut conn, actor, employee, None, true).await?
-        };
-        let stages: Vec<Status> = all_statuses(&mut conn)
-            .await?
-            .into_iter()
-            .filter(|s| s.funnel_stage.is_some() && !s.archived)
-            .collect();
-        let mut params = vec![P::from(from.to_string()), P::from(to.to_string())];
-        let mut sql = String::from(
-            "SELECT d.responsible_id, COALESCE(s.max_stage, 0) AS stage, COUNT(*) AS n, CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS amount \
-             FROM documents d LEFT JOIN doc_status s ON s.document_id = d.id \
-             WHERE d.kind = 'sales_order' AND d.state <> 'cancelled' AND d.doc_date >= $1 AND d.doc_date <= $2",
-        );
-        if !everyone {
-            params.extend(people.iter().map(|p| P::from(*p)));
-            sql.push_str(&format!(
-                " AND d.responsible_id IN ({})",
-                placeholders(3, people.len().max(1))
-            ));
-            if people.is_empty() {
-                params.push(P::from(0i64));
-            }
-        }
-        sql.push_str(" GROUP BY d.responsible_id, COALESCE(s.max_stage, 0)");
-        let rows = bind_all(sql::query(&sql), &params)
-            .fetch_all(&mut *conn)
-            .await?;
-        let groups: Vec<(i64, i64, i64, Money)> = rows
-            .iter()
-            .map(|r| {
-                (
-                    r.get::<i64, _>("responsible_id"),
-                    r.get::<i64, _>("stage"),
-                    r.get::<i64, _>("n"),
-                    Money(r.get::<i64, _>("amount")),
-                )
-            })
-            .collect();
-        let mut emps: Vec<i64> = groups.iter().map(|g| g.0).collect();
-        emps.sort_unstable();
-        emps.dedup();
-        let names = employee_names(&mut conn, &emps).await?;
-        let numbers: Vec<i64> = stages.iter().filter_map(|s| s.funnel_stage).collect();
-        let view = |g: &[(i64, i64, Money)]| -> Vec<FunnelStage> {
-            funnel(&numbers, g)
-                .into_iter()
-                .zip(&stages)
-                .map(|(f, s)| FunnelStage {
-                    stage: f.stage,
-                    code: s.code.clone(),
-                    name_ru: s.name_ru.clone(),
-                    name_en: s.name_en.clone(),
-                    count: f.count,
-                    amount: f.amount.0,
-                    conversion: f.conversion.map(|p: Percent| p.to_api()),
-                })
-                .collect()
-        };
-        let all: Vec<(i64, i64, Money)> = groups.iter().map(|g| (g.1, g.2, g.3)).collect();
-        let mut per_employee: Vec<EmployeeFunnel> = emps
-            .iter()
-            .map(|e| EmployeeFunnel {
-                employee_id: *e,
-                employee_name: names.get(e).cloned().unwrap_or_default(),
-                stages: view(
-                    &groups
-                        .iter()
-                        .filter(|g| g.0 == *e)
-                        .map(|g| (g.1, g.2, g.3))
-                        .collect::<Vec<_>>(),
-                ),
-            })
-            .collect();
-        per_employee.sort_by(|a, b| a.employee_name.cmp(&b.employee_name));
-        Ok(Funnel {
-            from: from.to_string(),
-            to: to.to_string(),
-            orders: groups.iter().map(|g| g.2).sum(),
-            overall: view(&all),
-            per_employee,
-        })
-    }
-
-    /// What a hand-over from one employee to another would move.
-    pub async fn handover_preview(&self, actor: &Actor, input: &HandoverInput) -> Result<Handover> {
-        let mut conn = self.store.read_conn().await?;
-        let (from, to) = self.handover_parties(&mut conn, actor, input).await?;
-        handover_listing(&mut conn, from, to, today()).await
-    }
-
-    /// Moves a leaving employee's counterparties, open documents and
-    /// reminders to another, in one transaction; what moves is exactly what
-    /// the preview lists at that moment.
-    pub async fn handover(&self, actor: &Actor, input: &HandoverInput) -> Result<Handover> {
-        write_tx!(self, [actor, input], |app, tx| {
-            let (from, to) = app.handover_parties(&mut tx, actor, input).await?;
-            let mut h = handover_listing(&mut tx, from, to, today()).await?;
-            for (table, col, items) in [
-                ("counterparties", "manager_id", &h.counterparties),
-                ("documents", "responsible_id", &h.documents),
-            ] {
-                for chunk in items.chunks(500) {
-                    let mut params = vec![P::from(to)];
-                    params.extend(chunk.iter().map(|m| P::from(m.id)));
-                    bind_all(
-                        sql::query(&format!(
-                            "UPDATE {table} SET {col} = $1 WHERE id IN ({})",
-                            placeholders(2, chunk.len())
-                        )),
-                        &params,
-                    )
-                    .execute(&mut *tx)
-                    .await?;
-                }
-            }
-            audit(
-                &mut tx,
-                Some(actor.id()),
-                "handover",
-                "employee",
-                from,
-                &format!(
-                    "to={to} counterparties={} documents={}",
-                    h.counterparties.len(),
-                    h.documents.len()
-                ),
-            )
-            .await?;
-            h.done = true;
-            Ok(h)
-        })
-    }
-
-    async fn handover_parties(
-        &self,
-        conn: &mut Conn,
-        actor: &Actor,
-        input: &HandoverInput,
-    ) -> Result<(i64, i64)> {
-        actor.require(Right::LeadDepartment)?;
-        let mut c = Check::new();
-        let from = c.id("from_employee_id", &input.from_employee_id);
-        let to = c.id("to_employee_id", &input.to_employee_id);
-        if from != 0 && from == to {
-            c.err(
-                "to_employee_id",
-                "same_employee",
-                "Передать дела можно только другому сотруднику",
-                "Hand over to another employee",
-            );
-        }
-        c.done()?;
-        let mut c = Check::new();
-        let mut depts = Vec::new();
-        for (field, id) in [("from_employee_id", from), ("to_employee_id", to)] {
-            let row: Option<(Option<i64>, i64)> =
-                sql::query_as("SELECT department_id, archived FROM employees WHERE id = $1")
-                    .bind(id)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            match row {
-                None => c.err(
-                    field,
-                    "not_found",
-                    format!("Сотрудник {id} не найден"),
-                    format!("No employee {id}"),
-                ),
-                Some((d, archived)) => {
-                    if field == "to_employee_id" && archived != 0 {
-                        c.err(
-                            field,
-                            "archived",
-                            "Этот сотрудник в архиве",
-                            "This employee is archived",
-                        );
-                    }
-                    depts.push(d);
-                }
-            }
-        }
-        c.done()?;
-        if actor.role != kupets_domain::Role::Admin {
-            let mine = actor.employee.department_id;
-            if mine.is_none() || depts.iter().any(|d| *d != mine) {
-                return Err(AppError::Forbidden {
-                    role: actor.role.code().to_string(),
-                });
-            }
-        }
-        Ok((from, to))
-    }
 }
 
 /// Appends a status assignment and keeps `doc_status` in step (the newest
@@ -1252,65 +742,4 @@ pub(crate) async fn write_assignment(
         .execute(&mut *tx)
         .await?;
     Ok(id)
-}
-
-async fn dept_members(conn: &mut Conn, d: i64) -> Result<Vec<i64>> {
-    Ok(
-        sql::query_scalar::<i64>("SELECT id FROM employees WHERE department_id = $1 ORDER BY name")
-            .bind(d)
-            .fetch_all(&mut *conn)
-            .await?,
-    )
-}
-
-/// What moves from `from`: counterparties they manage; their drafts, open
-/// orders, documents whose current status is a reminder, and returns still
-/// owed a replacement.
-async fn handover_listing(conn: &mut Conn, from: i64, to: i64, on: NaiveDate) -> Result<Handover> {
-    let cps = sql::query(
-        "SELECT id, name FROM counterparties WHERE manager_id = $1 AND archived = 0 ORDER BY name, id",
-    )
-    .bind(from)
-    .fetch_all(&mut *conn)
-    .await?;
-    let docs = sql::query(
-        "SELECT d.id, d.kind, d.number, \
-           CASE WHEN d.state = 'draft' THEN 'draft' \
-                WHEN d.kind = 'return' AND d.replacement_required = 1 AND NOT EXISTS (SELECT 1 FROM documents r WHERE r.replacement_for_id = d.id AND r.kind = 'shipment' AND r.state = 'posted') THEN 'replacement_due' \
-                WHEN d.kind IN ('sales_order', 'purchase_order') AND EXISTS (SELECT 1 FROM document_lines l WHERE l.document_id = d.id AND l.qty - l.closed_qty > \
-                   (SELECT COALESCE(SUM(x.qty), 0) FROM document_lines x JOIN documents y ON y.id = x.document_id WHERE x.base_line_id = l.id AND y.state = 'posted' AND y.kind IN ('shipment', 'receipt'))) THEN 'open_order' \
-                WHEN EXISTS (SELECT 1 FROM doc_status s JOIN status_assignments a ON a.id = CASE WHEN s.latest_date <= $2 THEN s.latest_id ELSE \
-                     (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $2 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END \
-                     JOIN statuses st ON st.id = a.status_id WHERE s.document_id = d.id AND st.is_reminder = 1) THEN 'reminder' \
-                ELSE '' END AS reason \
-         FROM documents d WHERE d.responsible_id = $1 AND d.state <> 'cancelled' ORDER BY d.doc_date, d.id",
-    )
-    .bind(from)
-    .bind(on.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
-    Ok(Handover {
-        from_employee_id: from,
-        to_employee_id: to,
-        counterparties: cps
-            .iter()
-            .map(|r| Moved {
-                id: r.get("id"),
-                kind: "counterparty".into(),
-                title: r.get("name"),
-                reason: "manager".into(),
-            })
-            .collect(),
-        documents: docs
-            .iter()
-            .filter(|r| !r.get::<String, _>("reason").is_empty())
-            .map(|r| Moved {
-                id: r.get("id"),
-                kind: r.get("kind"),
-                title: r.get("number"),
-                reason: r.get("reason"),
-            })
-            .collect(),
-        done: false,
-    })
 }

@@ -506,9 +506,10 @@ impl App {
             }
         }
         let comment = c.opt_text("comment", &input.comment, 1000);
-        let responsible = c
-            .opt_id("responsible_id", &input.responsible_id)
-            .unwrap_or(actor.id());
+        let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
+            Some(r) => r,
+            None => crate::responsible::default_for(tx, Some(cp), order_id, actor.id()).await?,
+        };
         check_ref(&mut c, tx, "responsible_id", "employees", Some(responsible)).await?;
         if input.lines.is_empty() {
             c.err(
@@ -938,7 +939,9 @@ impl App {
             crate::document::check_draft(&doc)?;
             // A draft receipt's own incoming serials are free again for its new lines.
             crate::serial::drop_incoming(&mut tx, id).await?;
-            let (_, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
+            let (_, mut cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
+            // Editing a draft keeps its responsible unless a new one is given.
+            cols.retain(|(k, _)| *k != "responsible_id" || input.responsible_id.is_some());
             let mut changed = crate::changes::describe(&mut tx, "documents", id, &cols).await?;
             let old_lines = load_lines(&mut tx, id).await?;
             let before: Vec<String> = old_lines
@@ -1415,9 +1418,12 @@ impl App {
                 }
             }
             let comment = c.opt_text("comment", &input.comment, 1000);
-            let responsible = c
-                .opt_id("responsible_id", &input.responsible_id)
-                .unwrap_or(actor.id());
+            let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
+                Some(r) => r,
+                None => {
+                    crate::responsible::default_for(&mut tx, Some(cp), order_id, actor.id()).await?
+                }
+            };
             check_ref(
                 &mut c,
                 &mut tx,

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 mod crash;
 mod paperwork;
+mod reminders;
 
 // Same allocator as the `kupets` binary: this process also serves (`__serve`).
 #[global_allocator]
@@ -33,7 +34,7 @@ async fn main() -> anyhow::Result<()> {
             reports(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10_000)).await
         }
         Some("pricing") => pricing().await,
-        Some("reminders") => reminders().await,
+        Some("reminders") => reminders::run().await,
         Some("serials") => serials().await,
         Some("paperwork") => paperwork::run().await,
         Some("cycle") => cycle::cycle().await,
@@ -1128,166 +1129,6 @@ async fn pricing() -> anyhow::Result<()> {
     println!(
         "{}",
         json!({"scenario": "pricing", "counterparties": cps, "rules": 10_000, "shipments": shipments, "quote_20_lines_p50_ms": pct(0.5), "quote_20_lines_p99_ms": pct(0.99)})
-    );
-    Ok(())
-}
-
-/// The Today view and the funnel over 1 000 000 status assignments on
-/// 200 000 documents of 50 employees (SQLite, in process).
-async fn reminders() -> anyhow::Result<()> {
-    use kupets_app::status::TodayFilter;
-    let db = temp_db("reminders");
-    let (app, actor, _, _, _) = shop(&db).await?;
-    let (employees, docs, assignments) = (50i64, 200_000i64, 1_000_000i64);
-    let first_emp = {
-        let mut conn = rusqlite::Connection::open(&db)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "OFF")?;
-        let tx = conn.transaction()?;
-        let mut state: u64 = 13;
-        let mut rnd = |n: u64| {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 33) % n
-        };
-        let next = |tx: &rusqlite::Transaction, t: &str| -> rusqlite::Result<i64> {
-            tx.query_row(
-                &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {t}"),
-                [],
-                |r| r.get(0),
-            )
-        };
-        let first_emp = next(&tx, "employees")?;
-        for e in 0..employees {
-            tx.execute("INSERT INTO employees (id, login, name, password_hash, role, created_at) VALUES (?1, ?2, ?3, 'x', 'manager', 'now')",
-                rusqlite::params![first_emp + e, format!("m{e}"), format!("Менеджер {e:02}")])?;
-        }
-        let first_cp = next(&tx, "counterparties")?;
-        for i in 0..2_000i64 {
-            tx.execute("INSERT INTO counterparties (id, name, kind, search, created_at) VALUES (?1, ?2, 'customer', ?2, 'now')",
-                rusqlite::params![first_cp + i, format!("Клиент {i:04}")])?;
-        }
-        // (id, stage, reminder) of the catalogue.
-        let statuses: Vec<(i64, Option<i64>, bool, String)> = {
-            let mut st = tx.prepare("SELECT id, funnel_stage, is_reminder, kinds FROM statuses")?;
-            let rows = st.query_map([], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? != 0, r.get(3)?))
-            })?;
-            rows.collect::<rusqlite::Result<_>>()?
-        };
-        let any_kind: Vec<&(i64, Option<i64>, bool, String)> =
-            statuses.iter().filter(|s| s.3.is_empty()).collect();
-        let start = chrono::NaiveDate::from_ymd_opt(2025, 1, 1).unwrap();
-        let first_doc = next(&tx, "documents")?;
-        let mut per_doc = assignments / docs;
-        per_doc = per_doc.max(1);
-        let mut made = 0i64;
-        for d in 0..docs {
-            let id = first_doc + d;
-            let order = d % 2 == 0;
-            let kind = if order {
-                "sales_order"
-            } else {
-                ["shipment", "return", "payment_in"][(d % 3) as usize]
-            };
-            let day = start + chrono::Duration::days(rnd(690) as i64);
-            let emp = first_emp + rnd(employees as u64) as i64;
-            tx.execute("INSERT INTO documents (id, kind, year, seq, number, doc_date, state, author_id, responsible_id, counterparty_id, amount, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'posted', ?7, ?7, ?8, ?9, 'now')",
-                rusqlite::params![id, kind, day.year(), d + 1_000_000, format!("R-{d}"), day.to_string(), emp, first_cp + rnd(2000) as i64, (1 + rnd(100_000) as i64) * 100])?;
-            // Orders climb the funnel; anything may get a reminder; some
-            // assignments are dated ahead (reminders for next year).
-            let mut latest: Option<(String, i64, i64, &str)> = None;
-            let mut max_stage: Option<i64> = None;
-            let mut stage = 0i64;
-            for k in 0..per_doc {
-                let (status, st_stage) = if order && rnd(4) != 0 {
-                    stage += 1;
-                    match statuses.iter().find(|s| s.1 == Some(stage)) {
-                        Some(s) => (s.0, s.1),
-                        None => (any_kind[rnd(any_kind.len() as u64) as usize].0, None),
-                    }
-                } else {
-                    let s = any_kind[rnd(any_kind.len() as u64) as usize];
-                    (s.0, s.1)
-                };
-                let eff = if rnd(20) == 0 {
-                    day + chrono::Duration::days(365 + rnd(200) as i64)
-                } else {
-                    day + chrono::Duration::days(k * 7 + rnd(7) as i64)
-                };
-                tx.execute("INSERT INTO status_assignments (document_id, status_id, effective_date, note, employee_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'now')",
-                    rusqlite::params![id, status, eff.to_string(), if k % 3 == 0 { "перезвонить, обсудить сроки" } else { "" }, emp])?;
-                let aid = tx.last_insert_rowid();
-                let e = eff.to_string();
-                if latest.as_ref().is_none_or(|l| e >= l.0) {
-                    latest = Some((
-                        e,
-                        aid,
-                        status,
-                        if k % 3 == 0 {
-                            "перезвонить, обсудить сроки"
-                        } else {
-                            ""
-                        },
-                    ));
-                }
-                if let Some(st) = st_stage {
-                    max_stage = Some(max_stage.map_or(st, |m: i64| m.max(st)));
-                }
-                made += 1;
-            }
-            if let Some((date, aid, status, note)) = latest {
-                tx.execute("INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", rusqlite::params![id, aid, date, status, note, max_stage])?;
-            }
-            if d % 40_000 == 39_999 {
-                eprintln!("documents: {}/{docs}, assignments: {made}", d + 1);
-            }
-        }
-        tx.commit()?;
-        first_emp
-    };
-    app.store.analyze().await?;
-    let e = |e: kupets_app::AppError| anyhow::anyhow!(e.message(false));
-    let mut times = Vec::new();
-    let mut shown = (0usize, 0i64);
-    for i in 0..60 {
-        let f = TodayFilter {
-            employee_id: Some((first_emp + i % employees).to_string()),
-            date: Some("2026-11-27".into()),
-            ..Default::default()
-        };
-        let t = Instant::now();
-        let v = app.today_view(&actor, &f).await.map_err(e)?;
-        let el = t.elapsed().as_secs_f64() * 1000.0;
-        if i >= 10 {
-            times.push(el);
-        }
-        shown = (v.reminders.len(), v.documents_total);
-    }
-    times.sort_by(|a, b| a.total_cmp(b));
-    let today_ms = (times[times.len() / 2] * 100.0).round() / 100.0;
-    let today_p99 = (times[times.len() - 1] * 100.0).round() / 100.0;
-    eprintln!(
-        "today: {} reminders, {} documents with a status for the last employee",
-        shown.0, shown.1
-    );
-    let from = chrono::NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
-    let to = chrono::NaiveDate::from_ymd_opt(2027, 12, 31).unwrap();
-    let mut ft = Vec::new();
-    let mut orders = 0;
-    for _ in 0..7 {
-        let t = Instant::now();
-        let f = app.funnel(&actor, from, to, None).await.map_err(e)?;
-        ft.push(t.elapsed().as_secs_f64() * 1000.0);
-        orders = f.orders;
-    }
-    ft.sort_by(|a, b| a.total_cmp(b));
-    let funnel_ms = (ft[ft.len() / 2] * 100.0).round() / 100.0;
-    eprintln!("funnel over {orders} orders");
-    println!(
-        "{}",
-        json!({"scenario": "reminders", "assignments": assignments, "documents": docs, "employees": employees, "today_page_ms": today_ms, "today_page_max_ms": today_p99, "funnel_orders": orders, "funnel_ms": funnel_ms})
     );
     Ok(())
 }

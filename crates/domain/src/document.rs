@@ -21,10 +21,12 @@ pub enum DocKind {
     Repair,
     /// Счёт на оплату: asks a customer to pay; moves nothing by itself.
     Invoice,
+    /// A call, meeting, letter, message or note with a client.
+    Interaction,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 12] = [
+    pub const ALL: [DocKind; 13] = [
         DocKind::SalesOrder,
         DocKind::Shipment,
         DocKind::Return,
@@ -37,6 +39,7 @@ impl DocKind {
         DocKind::Production,
         DocKind::Repair,
         DocKind::Invoice,
+        DocKind::Interaction,
     ];
     pub fn code(self) -> &'static str {
         match self {
@@ -52,13 +55,14 @@ impl DocKind {
             DocKind::Production => "production",
             DocKind::Repair => "repair",
             DocKind::Invoice => "invoice",
+            DocKind::Interaction => "interaction",
         }
     }
     /// Whether the kind has product lines.
     pub fn has_lines(self) -> bool {
         !matches!(
             self,
-            DocKind::Adjustment | DocKind::PaymentIn | DocKind::PaymentOut
+            DocKind::Adjustment | DocKind::PaymentIn | DocKind::PaymentOut | DocKind::Interaction
         )
     }
     /// Stock effect of posting a line: +1 in, −1 out, 0 none.
@@ -93,6 +97,7 @@ impl DocKind {
             | DocKind::Invoice => 0,
             // A paid repair: its price, when handed back.
             DocKind::Repair => 1,
+            DocKind::Interaction => 0,
         }
     }
     pub fn parse(s: &str) -> Option<DocKind> {
@@ -113,6 +118,7 @@ impl DocKind {
             DocKind::Production => "ПР",
             DocKind::Repair => "РМ",
             DocKind::Invoice => "СЧ",
+            DocKind::Interaction => "КНТ",
         }
     }
     pub fn label(self, ru: bool) -> &'static str {
@@ -141,6 +147,8 @@ impl DocKind {
             (DocKind::Repair, false) => "Repair order",
             (DocKind::Invoice, true) => "Счёт на оплату",
             (DocKind::Invoice, false) => "Invoice",
+            (DocKind::Interaction, true) => "Контакт с клиентом",
+            (DocKind::Interaction, false) => "Client interaction",
         }
     }
 }
@@ -240,7 +248,7 @@ mod tests {
         let mut prefixes: Vec<&str> = DocKind::ALL.iter().map(|k| k.prefix()).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        assert_eq!(prefixes.len(), DocKind::ALL.len());
+        assert_eq!(prefixes.len(), DocKind::ALL.len(), "prefixes are unique");
     }
 
     #[test]

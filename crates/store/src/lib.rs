@@ -523,6 +523,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0008_integrity.sql"),
     },
     Migration {
+        name: "0010_manager",
+        sqlite: include_str!("../migrations/0010_manager.sql"),
+        postgres: include_str!("../migrations/0010_manager.sql"),
+    },
+    Migration {
         name: "0012_paperwork",
         sqlite: include_str!("../migrations/0012_paperwork.sql"),
         postgres: include_str!("../migrations/0012_paperwork.sql"),

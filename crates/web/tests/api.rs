@@ -3,6 +3,7 @@
 
 mod browser;
 mod integrity;
+mod manager;
 mod pages;
 mod paperwork;
 mod pricing;

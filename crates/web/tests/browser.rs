@@ -384,10 +384,12 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
 async fn browser_manager_sets_a_reminder_and_sees_it_today() {
     let t = TestApp::new(Engine::Sqlite).await.unwrap();
     let a = &t.admin;
+    let mgr = t.user("mgr", "manager").await;
+    // The manager's own client: its orders are the manager's.
     let cp = t
         .post(
             "/api/v1/counterparties",
-            a,
+            &mgr,
             serde_json::json!({"name": "ООО «Напоминание»"}),
         )
         .await
@@ -401,7 +403,6 @@ async fn browser_manager_sets_a_reminder_and_sees_it_today() {
         .await
         .id();
     t.set_retail(&pump, "2025-01-01", "5000").await;
-    let mgr = t.user("mgr", "manager").await;
     let order = t
         .post(
             "/api/v1/sales-orders",
@@ -570,4 +571,202 @@ async fn browser_scans_a_serial_opens_its_card_and_starts_a_repair() {
     assert_eq!(list.body[0]["serial"], "SCAN-001");
     assert_eq!(list.body[0]["state"], "received");
     c.close().await.unwrap();
+}
+
+/// Clicks the first element matching an XPath, waiting for it.
+async fn click(c: &fantoccini::Client, xpath: &str) {
+    c.wait()
+        .for_element(Locator::XPath(xpath))
+        .await
+        .unwrap_or_else(|e| panic!("{xpath}: {e}"))
+        .click()
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_storekeeper_ships_manager_is_reminded_then_hand_over() {
+    let t = TestApp::new(Engine::Sqlite).await.unwrap();
+    let a = &t.admin;
+    let mgr = t.user("ivanova", "manager").await;
+    let _heir = t.user("petrov", "manager").await;
+    let store = t.user("store", "storekeeper").await;
+    let cp = t
+        .post(
+            "/api/v1/counterparties",
+            &mgr,
+            serde_json::json!({"name": "ООО «Сервис»"}),
+        )
+        .await
+        .id();
+    let wh = t
+        .post(
+            "/api/v1/warehouses",
+            a,
+            serde_json::json!({"name": "Склад"}),
+        )
+        .await
+        .id();
+    let pump = t
+        .post(
+            "/api/v1/products",
+            a,
+            serde_json::json!({"sku": "PUMP-9", "name": "Насос"}),
+        )
+        .await
+        .id();
+    t.set_retail(&pump, "2025-01-01", "5000").await;
+    let sup = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            serde_json::json!({"name": "Завод", "kind": "supplier"}),
+        )
+        .await
+        .id();
+    let rc = t.post("/api/v1/receipts", a, serde_json::json!({"counterparty_id": sup, "warehouse_id": wh, "lines": [{"product_id": pump, "qty": "5", "price": "100"}]})).await.id();
+    let r = t
+        .send(
+            axum::http::Method::POST,
+            &format!("/api/v1/receipts/{rc}/post"),
+            a,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status.as_u16(), 200, "{}", r.text);
+    // The storekeeper's draft shipment; posting happens on the page.
+    let sh = t.post("/api/v1/shipments", &store, serde_json::json!({"counterparty_id": cp, "warehouse_id": wh, "lines": [{"product_id": pump, "qty": "1"}]})).await;
+    assert_eq!(sh.status.as_u16(), 201, "{}", sh.text);
+    let (sh_id, number) = (sh.id(), sh.body["number"].as_str().unwrap().to_string());
+
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let base = serve(&t).await;
+    log_in(
+        &c,
+        &base,
+        &format!("/shipments/{sh_id}"),
+        "store",
+        "password-123",
+    )
+    .await;
+    click(&c, "//button[text()='Провести']").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//span[contains(@class,'tag') and contains(text(),'Проведён')]",
+        ))
+        .await
+        .unwrap();
+    // The responsible is the client's manager, not the storekeeper.
+    let resp = c
+        .find(Locator::Css("div.responsible"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(resp.contains("Сотрудник ivanova"), "{resp}");
+    click(&c, "//form[@action='/logout']//button").await;
+
+    // The manager sets «Напомнить» with a note and sees it on Today.
+    log_in(
+        &c,
+        &base,
+        &format!("/shipments/{sh_id}"),
+        "ivanova",
+        "password-123",
+    )
+    .await;
+    click(
+        &c,
+        "//select[@name='status_id']/option[starts-with(text(),'Напомнить')]",
+    )
+    .await;
+    c.find(Locator::Css("input[name=note]"))
+        .await
+        .unwrap()
+        .send_keys("Через год — ТО насоса")
+        .await
+        .unwrap();
+    click(&c, "//button[text()='Установить статус']").await;
+    c.wait()
+        .for_element(Locator::XPath(
+            "//span[contains(@class,'tag') and text()='текущий']",
+        ))
+        .await
+        .unwrap();
+    c.find(Locator::LinkText("Сегодня"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let row = c
+        .wait()
+        .for_element(Locator::Css("table.reminders tr:nth-child(2)"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(row.contains("Через год — ТО насоса"), "{row}");
+    assert!(row.contains(&number), "{row}");
+    click(&c, "//form[@action='/logout']//button").await;
+
+    // The admin previews ivanova's hand-over to petrov, then confirms.
+    log_in(&c, &base, "/handover", "admin", ADMIN_PASSWORD).await;
+    click(
+        &c,
+        "//select[@name='from_employee_id']/option[text()='Сотрудник ivanova']",
+    )
+    .await;
+    click(
+        &c,
+        "//select[@name='to_employee_id']/option[text()='Сотрудник petrov']",
+    )
+    .await;
+    click(&c, "//button[text()='Что будет передано']").await;
+    let group = c
+        .wait()
+        .for_element(Locator::Css("div.receiver"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(group.contains("Получает Сотрудник petrov"), "{group}");
+    assert!(group.contains("ООО «Сервис»"), "{group}");
+    assert!(group.contains("Через год — ТО насоса"), "{group}");
+    c.find(Locator::Css("form.confirm input[name=confirm]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    click(
+        &c,
+        "//form[contains(@class,'confirm')]//button[text()='Передать']",
+    )
+    .await;
+    let done = c
+        .wait()
+        .for_element(Locator::Css("div.alert.ok"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(done.contains("Передано: контрагентов 1"), "{done}");
+    c.close().await.unwrap();
+    // The shipment and its reminder are petrov's now.
+    let petrov = t.login("petrov", "password-123").await;
+    let today = t.get("/api/v1/today", &petrov).await;
+    assert_eq!(
+        today.body["reminders"][0]["document_id"],
+        sh_id.as_str(),
+        "{}",
+        today.text
+    );
 }

@@ -62,6 +62,15 @@ async fn shop(t: &TestApp) -> Shop {
         .as_str()
         .unwrap()
         .to_string();
+    // No manager: documents default to their author as responsible.
+    let r = t
+        .put(
+            &format!("/api/v1/counterparties/{customer}"),
+            a,
+            json!({"name": "ООО «Клиент»", "manager_id": null}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let supplier = created(
         t,
         a,
@@ -563,11 +572,16 @@ both_engines!(
             x.sort();
             x
         };
+        // Everything she is responsible for moves, closed documents too.
         let mut want_docs = vec![
             (draft.clone(), "draft".to_string()),
             (open.clone(), "open_order".to_string()),
             (reminded.clone(), "reminder".to_string()),
+            (done.clone(), "posted".to_string()),
         ];
+        for s in [&sh, &sh2, &sh3] {
+            want_docs.push((s["id"].as_str().unwrap().to_string(), "posted".to_string()));
+        }
         want_docs.sort();
         assert_eq!(ids(&preview.body, "documents"), want_docs);
         let mut want_cps: Vec<(String, String)> = clients
@@ -583,6 +597,8 @@ both_engines!(
                 .body["manager_id"],
             a_id.as_str()
         );
+        let mut body = body;
+        body["confirm"] = json!(true);
         let done_r = t.post("/api/v1/handover", &head, body).await;
         assert_eq!(done_r.status, StatusCode::OK, "{}", done_r.text);
         assert_eq!(ids(&done_r.body, "documents"), want_docs);
@@ -595,7 +611,7 @@ both_engines!(
                 b_id.as_str()
             );
         }
-        for d in [&draft, &open, &reminded] {
+        for d in [&draft, &open, &reminded, &done] {
             assert_eq!(
                 t.get(&format!("/api/v1/sales-orders/{d}/lines"), &t.admin)
                     .await
@@ -603,13 +619,6 @@ both_engines!(
                 b_id.as_str()
             );
         }
-        assert_eq!(
-            t.get(&format!("/api/v1/sales-orders/{done}/lines"), &t.admin)
-                .await
-                .body["responsible_id"],
-            a_id.as_str(),
-            "a closed order stays"
-        );
         // The reminder is now the other manager's.
         let r = today(&t, &t.admin, &format!("employee_id={b_id}")).await;
         assert_eq!(reminder_docs(&r.body), vec![reminded.clone()]);
@@ -845,6 +854,7 @@ both_engines!(status_pages, |t: TestApp| async move {
                 ("csrf", &csrf),
                 ("from_employee_id", &leaver),
                 ("to_employee_id", &heir),
+                ("confirm", "true"),
             ],
         )
         .await;

@@ -130,7 +130,7 @@ impl App {
                 }
             }
             let remind: (i64, Option<i64>) =
-                sql::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'remind'")
+                sql::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'recall'")
                     .fetch_one(&mut *tx)
                     .await?;
             let mut ids: Vec<&i64> = shipments.keys().collect();

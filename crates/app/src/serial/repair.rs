@@ -473,7 +473,7 @@ impl App {
             match next {
                 RepairState::Ready => {
                     let remind: (i64, Option<i64>) = sql::query_as(
-                        "SELECT id, funnel_stage FROM statuses WHERE code = 'remind'",
+                        "SELECT id, funnel_stage FROM statuses WHERE code = 'repair_ready'",
                     )
                     .fetch_one(&mut *tx)
                     .await?;

@@ -1,11 +1,13 @@
 //! The JSON API under `/api/v1`, with its OpenAPI 3.1 document generated from
 //! these handlers' annotations.
 
+pub mod client;
 pub mod idempotency;
 pub mod paperwork;
 pub mod pricing;
 pub mod problems;
 pub mod reports;
+pub mod responsible;
 pub mod security;
 pub mod serial;
 pub mod status;
@@ -912,6 +914,21 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(serial::defect_categories))
         .routes(routes!(serial::defects))
         .merge(paperwork::router())
+        .routes(routes!(responsible::set_responsible))
+        .routes(routes!(
+            responsible::absence_list,
+            responsible::absence_create
+        ))
+        .routes(routes!(responsible::absence_cancel))
+        .routes(routes!(responsible::unattended))
+        .routes(routes!(client::contact_list, client::contact_create))
+        .routes(routes!(client::contact_update))
+        .routes(routes!(client::timeline))
+        .routes(routes!(
+            client::interaction_list,
+            client::interaction_create
+        ))
+        .routes(routes!(client::interaction_get))
         .split_for_parts();
     let (router, mut openapi) = parts;
     problems::add(&mut openapi);

@@ -182,6 +182,12 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ),
     ("/reports/funnel", "Воронка продаж", "Sales funnel"),
     ("/handover", "Передача дел", "Hand-over"),
+    (
+        "/absences",
+        "Отсутствия и заместители",
+        "Absences and deputies",
+    ),
+    ("/unattended", "Без внимания", "Unattended"),
     ("/statuses", "Статусы документов", "Document statuses"),
     ("/pricing", "Скидки и акции", "Discounts and promotions"),
     ("/pricing/try", "Подбор цены", "Try prices"),

@@ -555,6 +555,7 @@ impl Master for Counterparties {
         id: i64,
         csrf: &str,
     ) -> Result<Markup, AppError> {
+        let client_work = super::client::card_block(app, a, lang, id, csrf).await?;
         let card = app.get_counterparty(a, id).await?;
         let papers = super::paperwork::counterparty_block(app, a, lang, id, csrf).await?;
         let bal = Money::parse(&card.balance).unwrap_or_default();
@@ -597,6 +598,7 @@ impl Master for Counterparties {
                 }
             }
             (papers)
+            (client_work)
         })
     }
 }

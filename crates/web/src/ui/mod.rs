@@ -2,13 +2,16 @@
 //! default with an English switch; every POST carries the session's CSRF token.
 
 pub mod audit;
+pub mod client;
 pub mod documents;
 pub mod forms;
 pub mod groups;
+pub mod handover;
 pub mod layout;
 pub mod master;
 pub mod paperwork;
 pub mod pricing;
+pub mod responsible;
 pub mod serial;
 pub mod status;
 pub mod trade;
@@ -51,6 +54,9 @@ pub fn routes() -> Router<AppState> {
     let r = status::routes(r);
     let r = serial::routes(r);
     let r = paperwork::routes(r);
+    let r = handover::routes(r);
+    let r = responsible::routes(r);
+    let r = client::routes(r);
     master::routes(r)
 }
 

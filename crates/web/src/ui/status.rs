@@ -5,7 +5,7 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::Values;
 use super::layout::{error_page, not_found_page, page};
-use super::trade::{doc_href, names};
+use super::trade::doc_href;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use kupets_app::status::{AssignInput, HandoverInput, Status, StatusInput, TodayFilter};
+use kupets_app::status::{AssignInput, Status, StatusInput, TodayFilter};
 use kupets_app::{App, AppError};
 use kupets_domain::role::Right;
 use kupets_domain::{DocKind, Money};
@@ -24,12 +24,11 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/documents/{id}/status", post(assign))
         .route("/today", get(today))
         .route("/reports/funnel", get(funnel))
-        .route("/handover", get(handover_page).post(handover_do))
         .route("/statuses", get(catalogue).post(status_create))
         .route("/statuses/{id}", post(status_update))
 }
 
-fn kind_label(lang: Lang, kind: &str) -> &'static str {
+pub(crate) fn kind_label(lang: Lang, kind: &str) -> &'static str {
     DocKind::parse(kind)
         .map(|k| k.label(lang.ru()))
         .unwrap_or("")
@@ -46,7 +45,9 @@ pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: Do
         _ => return html! {},
     };
     let fits: Vec<&Status> = statuses.iter().filter(|s| s.applies_to(kind)).collect();
+    let responsible = super::responsible::block(lang, ui, app, id).await;
     html! {
+        (responsible)
         div.card.statuses {
             h2 { (lang.t("Статус", "Status")) ": "
                 @match &history.current {
@@ -144,7 +145,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
     } else {
         Vec::new()
     };
-    let many = t.employees.len() > 1;
+    let many = t.employees.len() + t.covering.len() > 1;
     let mut per_emp: Vec<(String, Vec<&kupets_app::status::StatusCount>)> = Vec::new();
     for c in &t.by_status {
         match per_emp.iter_mut().find(|p| p.0 == c.employee_name) {
@@ -173,6 +174,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
             (lang.t("по", "to")) input type="date" name="to" value=(opt(&f.to));
             button.btn.light type="submit" { (lang.t("Показать", "Show")) }
         }
+        (super::responsible::today_extras(lang, &t, lead))
         h2 { (lang.t("Напоминания", "Reminders")) " (" (t.reminders.len()) ")" }
         @if t.reminders.is_empty() { p.muted { (lang.t("На сегодня напоминаний нет.", "No reminders for today.")) } }
         @else {
@@ -186,7 +188,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
                         td { (r.counterparty_name.clone().unwrap_or_default()) }
                         @if many { td { (r.employee_name) } }
                         td { (if lang.ru() { &r.status_name_ru } else { &r.status_name_en }) @if r.system { " " span.tag { (lang.t("авто", "auto")) } } }
-                        td { (r.note) }
+                        td { (r.note) @if let Some(n) = &r.covered_for_name { " " span.tag.covered { (lang.t("за ", "covering ")) (n) } } }
                     }
                 }
             }
@@ -213,7 +215,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
                         td.num { (Money(d.amount).to_ru()) }
                         @if many { td { (d.employee_name) } }
                         td { (if lang.ru() { &d.status_name_ru } else { &d.status_name_en }) " " span.muted { (lang.t("с ", "since ")) (date_ru(&d.effective_date)) } }
-                        td { (d.note) }
+                        td { (d.note) @if let Some(n) = &d.covered_for_name { " " span.tag.covered { (lang.t("за ", "covering ")) (n) } } }
                     }
                 }
             }
@@ -311,119 +313,6 @@ async fn funnel(ui: UiActor, State(s): State<AppState>, Query(q): Query<FunnelQu
         "/reports/funnel",
         body,
     )
-}
-
-#[derive(Debug, Default, serde::Deserialize)]
-struct HandoverQuery {
-    from_employee_id: Option<String>,
-    to_employee_id: Option<String>,
-}
-
-async fn handover_page(
-    ui: UiActor,
-    State(s): State<AppState>,
-    Query(q): Query<HandoverQuery>,
-) -> Response {
-    let lang = current_lang();
-    if let Err(e) = ui.actor.require(Right::LeadDepartment) {
-        return error_page(lang, &e);
-    }
-    let input = HandoverInput {
-        from_employee_id: q.from_employee_id.clone().filter(|v| !v.is_empty()),
-        to_employee_id: q.to_employee_id.clone().filter(|v| !v.is_empty()),
-    };
-    let preview = if input.from_employee_id.is_some() || input.to_employee_id.is_some() {
-        Some(s.app.handover_preview(&ui.actor, &input).await)
-    } else {
-        None
-    };
-    handover_view(lang, &ui, &s, &q, preview, None).await
-}
-
-async fn handover_view(
-    lang: Lang,
-    ui: &UiActor,
-    s: &AppState,
-    q: &HandoverQuery,
-    preview: Option<Result<kupets_app::status::Handover, AppError>>,
-    done: Option<kupets_app::status::Handover>,
-) -> Response {
-    let people = names(&s.app, "SELECT id, name FROM employees").await;
-    let people = super::trade::opts(&people);
-    let sel = |name: &str, chosen: &Option<String>| {
-        super::trade::select(name, &people, chosen.as_deref().unwrap_or(""), "—")
-    };
-    let list = |h: &kupets_app::status::Handover| {
-        html! {
-            h3 { (lang.t("Контрагенты", "Counterparties")) " (" (h.counterparties.len()) ")" }
-            ul { @for m in &h.counterparties { li { a href=(format!("/counterparties/{}", m.id)) { (m.title) } } } }
-            h3 { (lang.t("Документы", "Documents")) " (" (h.documents.len()) ")" }
-            ul { @for m in &h.documents { li { a href=(doc_href(&m.kind, m.id)) { (kind_label(lang, &m.kind)) " " (m.title) } " " span.muted { (reason(lang, &m.reason)) } } } }
-        }
-    };
-    let body = html! {
-        h1 { (lang.t("Передача дел", "Hand-over")) }
-        p.muted { (lang.t("Клиенты сотрудника, его черновики, незакрытые заказы, документы с напоминаниями и возвраты, ждущие замены, переходят другому сотруднику одним действием.", "An employee's clients, drafts, open orders, documents with reminders and returns awaiting a replacement move to another employee in one action.")) }
-        @if let Some(h) = &done {
-            div.alert.ok { (lang.t("Передано: контрагентов ", "Moved: counterparties ")) (h.counterparties.len()) (lang.t(", документов ", ", documents ")) (h.documents.len()) }
-            (list(h))
-        }
-        form.inline method="get" action="/handover" {
-            (lang.t("От", "From")) (sel("from_employee_id", &q.from_employee_id))
-            (lang.t("кому", "to")) (sel("to_employee_id", &q.to_employee_id))
-            button.btn.light type="submit" { (lang.t("Что будет передано", "Preview")) }
-        }
-        @match &preview {
-            Some(Err(e)) => { div.alert { (e.message(lang.ru())) } }
-            Some(Ok(h)) => {
-                (list(h))
-                form method="post" action="/handover" {
-                    input type="hidden" name="csrf" value=(ui.csrf);
-                    input type="hidden" name="from_employee_id" value=(h.from_employee_id);
-                    input type="hidden" name="to_employee_id" value=(h.to_employee_id);
-                    button.btn type="submit" { (lang.t("Передать", "Hand over")) }
-                }
-            }
-            None => {}
-        }
-    };
-    page(
-        lang,
-        &ui.actor,
-        &ui.csrf,
-        lang.t("Передача дел", "Hand-over"),
-        "/handover",
-        body,
-    )
-}
-
-fn reason(lang: Lang, r: &str) -> &'static str {
-    match r {
-        "draft" => lang.t("черновик", "draft"),
-        "open_order" => lang.t("незакрытый заказ", "open order"),
-        "reminder" => lang.t("напоминание", "reminder"),
-        "replacement_due" => lang.t("ждёт замены", "replacement due"),
-        _ => "",
-    }
-}
-
-async fn handover_do(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
-    let lang = current_lang();
-    if let Some(r) = check_csrf(&ui, &f) {
-        return r;
-    }
-    let q = HandoverQuery {
-        from_employee_id: f.get("from_employee_id").cloned(),
-        to_employee_id: f.get("to_employee_id").cloned(),
-    };
-    let input = HandoverInput {
-        from_employee_id: q.from_employee_id.clone(),
-        to_employee_id: q.to_employee_id.clone(),
-    };
-    match s.app.handover(&ui.actor, &input).await {
-        Ok(h) => handover_view(lang, &ui, &s, &HandoverQuery::default(), None, Some(h)).await,
-        Err(e) => error_page(lang, &e),
-    }
 }
 
 async fn catalogue(ui: UiActor, State(s): State<AppState>) -> Response {

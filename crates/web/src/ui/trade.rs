@@ -90,6 +90,7 @@ pub fn doc_href(kind: &str, id: i64) -> String {
         Some(DocKind::Production) => format!("/productions/{id}"),
         Some(DocKind::Repair) => format!("/repairs/{id}"),
         Some(DocKind::Invoice) => format!("/invoices/{id}"),
+        Some(DocKind::Interaction) => format!("/interactions/{id}"),
         Some(k) => page_of(k)
             .map(|p| format!("/{}/{id}", p.seg))
             .unwrap_or_default(),
