@@ -6,6 +6,7 @@ pub mod auth;
 pub mod catalog;
 pub mod counterparty;
 pub mod demo;
+pub mod discount_scale;
 pub mod document;
 pub mod error;
 pub mod input;

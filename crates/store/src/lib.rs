@@ -374,6 +374,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0007_serials.sql"),
         postgres: include_str!("../migrations/0007_serials.sql"),
     },
+    Migration {
+        name: "0011_seed_rules",
+        sqlite: include_str!("../migrations/0011_seed_rules.sql"),
+        postgres: include_str!("../migrations/0011_seed_rules.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

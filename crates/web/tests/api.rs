@@ -4,6 +4,7 @@
 mod browser;
 mod pages;
 mod pricing;
+mod scales;
 mod serial;
 mod status;
 mod trade;

@@ -4,6 +4,7 @@
 pub mod idempotency;
 pub mod pricing;
 pub mod reports;
+pub mod scales;
 pub mod serial;
 pub mod status;
 pub mod trade;
@@ -854,6 +855,16 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             pricing::promotion_delete
         ))
         .routes(routes!(pricing::price_quote))
+        .routes(routes!(scales::scale_list, scales::scale_create))
+        .routes(routes!(
+            scales::scale_get,
+            scales::scale_update,
+            scales::scale_delete
+        ))
+        .routes(routes!(
+            scales::client_scales_get,
+            scales::client_scales_put
+        ))
         .routes(routes!(status::status_list, status::status_create))
         .routes(routes!(status::status_update))
         .routes(routes!(status::doc_statuses, status::doc_assign))

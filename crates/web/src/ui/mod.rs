@@ -8,6 +8,7 @@ pub mod groups;
 pub mod layout;
 pub mod master;
 pub mod pricing;
+pub mod scales;
 pub mod serial;
 pub mod status;
 pub mod trade;
@@ -47,6 +48,7 @@ pub fn routes() -> Router<AppState> {
     let r = documents::routes(r);
     let r = trade::routes(r);
     let r = pricing::routes(r);
+    let r = scales::routes(r);
     let r = status::routes(r);
     let r = serial::routes(r);
     master::routes(r)
