@@ -22,3 +22,9 @@ ALTER TABLE counterparties ADD COLUMN cumulative_scale_id BIGINT;
 ALTER TABLE counterparties ADD COLUMN volume_scale_id BIGINT;
 INSERT INTO settings (key, value) SELECT 'default_cumulative_scale', CAST(MIN(id) AS TEXT) FROM discount_scales WHERE kind = 'cumulative' ON CONFLICT (key) DO NOTHING;
 INSERT INTO settings (key, value) SELECT 'default_volume_scale', CAST(MIN(id) AS TEXT) FROM discount_scales WHERE kind = 'volume' ON CONFLICT (key) DO NOTHING;
+
+-- Defect categories say whether a repair in them counts as a product
+-- failure; misuse, transport damage and "no fault found" do not by default.
+ALTER TABLE defect_categories ADD COLUMN counts_as_failure BIGINT NOT NULL DEFAULT 1;
+UPDATE defect_categories SET counts_as_failure = 0 WHERE code IN ('misuse', 'no_fault');
+INSERT INTO defect_categories (code, name_ru, name_en, counts_as_failure) VALUES ('transport', 'Повреждение при транспортировке', 'Transport damage', 0) ON CONFLICT (code) DO NOTHING;

@@ -888,6 +888,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(serial::repair_state))
         .routes(routes!(serial::repair_part))
         .routes(routes!(serial::defect_categories))
+        .routes(routes!(serial::defect_category_update))
         .routes(routes!(serial::defects))
         .split_for_parts()
 }
