@@ -12,6 +12,7 @@ pub mod error;
 pub mod input;
 pub mod people;
 pub mod pricing;
+pub mod replacement;
 pub mod reports;
 pub mod serial;
 pub mod status;

@@ -28,3 +28,10 @@ INSERT INTO settings (key, value) SELECT 'default_volume_scale', CAST(MIN(id) AS
 ALTER TABLE defect_categories ADD COLUMN counts_as_failure BIGINT NOT NULL DEFAULT 1;
 UPDATE defect_categories SET counts_as_failure = 0 WHERE code IN ('misuse', 'no_fault');
 INSERT INTO defect_categories (code, name_ru, name_en, counts_as_failure) VALUES ('transport', 'Повреждение при транспортировке', 'Transport damage', 0) ON CONFLICT (code) DO NOTHING;
+
+-- Fair replacements: how a shipment replacing a return is priced
+-- (returned_price | free | current_price; NULL on older ones: they were at
+-- the rule price) and why; a line's cost of goods (kept when given free).
+ALTER TABLE documents ADD COLUMN replacement_pricing TEXT;
+ALTER TABLE documents ADD COLUMN replacement_reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE document_lines ADD COLUMN cost BIGINT;

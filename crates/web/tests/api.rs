@@ -5,6 +5,7 @@ mod browser;
 mod defects;
 mod pages;
 mod pricing;
+mod replacement;
 mod scales;
 mod serial;
 mod status;

@@ -3,6 +3,7 @@
 
 pub mod idempotency;
 pub mod pricing;
+pub mod replacement;
 pub mod reports;
 pub mod scales;
 pub mod serial;
@@ -855,6 +856,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             pricing::promotion_delete
         ))
         .routes(routes!(pricing::price_quote))
+        .routes(routes!(replacement::replacement_get))
         .routes(routes!(scales::scale_list, scales::scale_create))
         .routes(routes!(
             scales::scale_get,

@@ -8,6 +8,7 @@ pub mod groups;
 pub mod layout;
 pub mod master;
 pub mod pricing;
+pub mod replacement;
 pub mod scales;
 pub mod serial;
 pub mod status;
