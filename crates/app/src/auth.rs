@@ -11,9 +11,9 @@ use kupets_domain::Role;
 use kupets_store::model::Employee;
 use kupets_store::now;
 use kupets_store::queries::{audit, P};
+use kupets_store::sql;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use sqlx::Row;
 
 /// Web sessions and API tokens live this long.
 pub const SESSION_DAYS: i64 = 14;
@@ -70,14 +70,18 @@ pub fn check_new_password(c: &mut Check, field: &str, pw: &str) {
 
 impl App {
     /// Logs in by login and password; `kind` is `web` or `api`.
+    ///
+    /// The password is checked on a blocking thread and outside any write
+    /// transaction: Argon2 takes tens of milliseconds of CPU, which must
+    /// neither stall the async workers nor hold the writer (on SQLite every
+    /// other write would wait behind it).
     pub async fn login(&self, login: &str, password: &str, kind: &str) -> Result<Session> {
-        let mut tx = self.store.begin().await?;
-        let row = sqlx::query(&format!(
+        let row = sql::query(&format!(
             "SELECT {}, password_hash FROM employees WHERE login = $1",
             Employee::COLS
         ))
         .bind(login.trim())
-        .fetch_optional(&mut *tx)
+        .fetch_optional(self.store.reader())
         .await?;
         let bad = || {
             AppError::conflict(
@@ -86,57 +90,62 @@ impl App {
                 "Wrong login or password",
             )
         };
+        let password = password.to_string();
         let Some(row) = row else {
             // Spend the same time as a real check, so logins cannot be probed.
-            static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-            verify_password(
-                password,
-                DUMMY.get_or_init(|| hash_password("not a password")),
-            );
+            tokio::task::spawn_blocking(move || {
+                static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+                verify_password(
+                    &password,
+                    DUMMY.get_or_init(|| hash_password("not a password")),
+                )
+            })
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
             return Err(bad());
         };
         let employee = Employee::from_row(&row);
         let hash: String = row.get("password_hash");
-        if employee.archived || !verify_password(password, &hash) {
-            audit(
-                &mut tx,
-                Some(employee.id),
-                "login_failed",
-                "employee",
-                employee.id,
-                "",
-            )
-            .await?;
-            tx.commit().await?;
+        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        let emp_id = employee.id;
+        if employee.archived || !ok {
+            write_tx!(self, [], |app, tx| {
+                audit(
+                    &mut tx,
+                    Some(emp_id),
+                    "login_failed",
+                    "employee",
+                    emp_id,
+                    "",
+                )
+                .await?;
+                Ok(())
+            })?;
             return Err(bad());
         }
         let token = random_token();
         let csrf = random_token();
         let expires_at = (chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
-            .bind(now())
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO sessions (token_hash, employee_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(token_hash(&token))
-            .bind(employee.id)
-            .bind(kind)
-            .bind(&csrf)
-            .bind(now())
-            .bind(&expires_at)
-            .execute(&mut *tx)
-            .await?;
-        audit(
-            &mut tx,
-            Some(employee.id),
-            "login",
-            "employee",
-            employee.id,
-            kind,
-        )
-        .await?;
-        tx.commit().await?;
+        write_tx!(self, [kind, token, csrf, expires_at], |app, tx| {
+            sql::query("DELETE FROM sessions WHERE expires_at < $1")
+                .bind(now())
+                .execute(&mut *tx)
+                .await?;
+            sql::query("INSERT INTO sessions (token_hash, employee_id, kind, csrf, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(token_hash(token))
+                .bind(emp_id)
+                .bind(kind)
+                .bind(csrf)
+                .bind(now())
+                .bind(expires_at)
+                .execute(&mut *tx)
+                .await?;
+            audit(&mut tx, Some(emp_id), "login", "employee", emp_id, kind).await?;
+            Ok(())
+        })?;
         Ok(Session {
             token,
             csrf,
@@ -167,18 +176,18 @@ impl App {
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
-        let mut tx = self.store.begin().await?;
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
-            .bind(token_hash(token))
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
+        write_tx!(self, [token], |app, tx| {
+            sql::query("DELETE FROM sessions WHERE token_hash = $1")
+                .bind(token_hash(token))
+                .execute(&mut *tx)
+                .await?;
+            Ok(())
+        })
     }
 
     /// Whether the database has no employees yet (first start).
     pub async fn has_no_employees(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM employees")
+        let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM employees")
             .fetch_one(self.store.reader())
             .await?;
         Ok(n == 0)

@@ -9,9 +9,9 @@ use kupets_domain::VatRate;
 use kupets_store::model::{Price, PriceType, Product, ProductGroup, Warehouse};
 use kupets_store::page::Page;
 use kupets_store::queries::{self, audit, get_by_id, ListSpec, P};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::Deserialize;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -161,7 +161,7 @@ async fn save<T>(
     t: &Table<T>,
     id: Option<i64>,
     cols: Vec<(&'static str, P)>,
-    tx: &mut kupets_store::Tx,
+    tx: &mut kupets_store::Conn,
 ) -> Result<T> {
     actor.require(Right::EditCatalog)?;
     let (table, entity) = (t.name, t.entity);
@@ -192,7 +192,7 @@ async fn unique_taken(
     id: Option<i64>,
 ) -> Result<bool> {
     let sql = format!("SELECT id FROM {table} WHERE {col} = $1");
-    let other: Option<i64> = sqlx::query_scalar(&sql)
+    let other: Option<i64> = sql::query_scalar(&sql)
         .bind(value)
         .fetch_optional(conn)
         .await?;
@@ -218,7 +218,7 @@ impl App {
         .await?)
     }
     pub async fn all_price_types(&self) -> Result<Vec<PriceType>> {
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "SELECT {} FROM price_types WHERE archived = 0 ORDER BY name, id",
             PriceType::COLS
         ))
@@ -227,7 +227,7 @@ impl App {
         Ok(rows.iter().map(|r| PriceType::from_row(r)).collect())
     }
     pub async fn get_price_type(&self, _actor: &Actor, id: i64) -> Result<PriceType> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         get_by_id(
             &mut conn,
             "price_types",
@@ -247,35 +247,35 @@ impl App {
         input: &PriceTypeInput,
     ) -> Result<PriceType> {
         actor.require(Right::EditCatalog)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let code = c.text("code", &input.code, 50).to_lowercase();
-        if !code.is_empty()
-            && !code
-                .chars()
-                .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
-        {
-            c.err(
-                "code",
-                "invalid_code",
-                "Код: латинские буквы, цифры, _ и -",
-                "Code: Latin letters, digits, _ and -",
-            );
-        }
-        if !code.is_empty() && unique_taken(&mut tx, "price_types", "code", &code, id).await? {
-            c.err(
-                "code",
-                "duplicate",
-                format!("Код «{code}» уже занят"),
-                format!("Code '{code}' is taken"),
-            );
-        }
-        let name = c.text("name", &input.name, 200);
-        c.done()?;
-        let cols = vec![("code", P::from(code)), ("name", P::from(name))];
-        let pt = save(actor, &PRICE_TYPES, id, cols, &mut tx).await?;
-        tx.commit().await?;
-        Ok(pt)
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let code = c.text("code", &input.code, 50).to_lowercase();
+            if !code.is_empty()
+                && !code
+                    .chars()
+                    .all(|ch| ch.is_ascii_alphanumeric() || ch == '_' || ch == '-')
+            {
+                c.err(
+                    "code",
+                    "invalid_code",
+                    "Код: латинские буквы, цифры, _ и -",
+                    "Code: Latin letters, digits, _ and -",
+                );
+            }
+            if !code.is_empty() && unique_taken(&mut tx, "price_types", "code", &code, id).await? {
+                c.err(
+                    "code",
+                    "duplicate",
+                    format!("Код «{code}» уже занят"),
+                    format!("Code '{code}' is taken"),
+                );
+            }
+            let name = c.text("name", &input.name, 200);
+            c.done()?;
+            let cols = vec![("code", P::from(code)), ("name", P::from(name))];
+            let pt = save(actor, &PRICE_TYPES, id, cols, &mut tx).await?;
+            Ok(pt)
+        })
     }
 
     // ---- product groups ----
@@ -293,7 +293,7 @@ impl App {
 
     /// The whole tree including archived groups, for name look-ups.
     pub async fn group_tree_unchecked(&self) -> Result<Vec<GroupNode>> {
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "SELECT {} FROM product_groups",
             ProductGroup::COLS
         ))
@@ -303,7 +303,7 @@ impl App {
         Ok(tree_order(all))
     }
     pub async fn get_group(&self, _actor: &Actor, id: i64) -> Result<ProductGroup> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         get_by_id(
             &mut conn,
             "product_groups",
@@ -323,43 +323,43 @@ impl App {
         input: &ProductGroupInput,
     ) -> Result<ProductGroup> {
         actor.require(Right::EditCatalog)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let name = c.text("name", &input.name, 200);
-        let parent_id = c.opt_id("parent_id", &input.parent_id);
-        check_ref(&mut c, &mut tx, "parent_id", "product_groups", parent_id).await?;
-        if let (Some(id), Some(parent)) = (id, parent_id) {
-            // Walk up from the new parent: meeting this group means a cycle.
-            let mut cur = Some(parent);
-            let mut steps = 0;
-            while let Some(g) = cur {
-                if g == id {
-                    c.err(
-                        "parent_id",
-                        "cycle",
-                        "Группа не может быть вложена сама в себя",
-                        "A group cannot be placed inside itself",
-                    );
-                    break;
-                }
-                cur = sqlx::query_scalar::<_, Option<i64>>(
-                    "SELECT parent_id FROM product_groups WHERE id = $1",
-                )
-                .bind(g)
-                .fetch_optional(&mut *tx)
-                .await?
-                .flatten();
-                steps += 1;
-                if steps > 1000 {
-                    break;
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let name = c.text("name", &input.name, 200);
+            let parent_id = c.opt_id("parent_id", &input.parent_id);
+            check_ref(&mut c, &mut tx, "parent_id", "product_groups", parent_id).await?;
+            if let (Some(id), Some(parent)) = (id, parent_id) {
+                // Walk up from the new parent: meeting this group means a cycle.
+                let mut cur = Some(parent);
+                let mut steps = 0;
+                while let Some(g) = cur {
+                    if g == id {
+                        c.err(
+                            "parent_id",
+                            "cycle",
+                            "Группа не может быть вложена сама в себя",
+                            "A group cannot be placed inside itself",
+                        );
+                        break;
+                    }
+                    cur = sql::query_scalar::<Option<i64>>(
+                        "SELECT parent_id FROM product_groups WHERE id = $1",
+                    )
+                    .bind(g)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                    .flatten();
+                    steps += 1;
+                    if steps > 1000 {
+                        break;
+                    }
                 }
             }
-        }
-        c.done()?;
-        let cols = vec![("name", P::from(name)), ("parent_id", P::from(parent_id))];
-        let g = save(actor, &GROUPS, id, cols, &mut tx).await?;
-        tx.commit().await?;
-        Ok(g)
+            c.done()?;
+            let cols = vec![("name", P::from(name)), ("parent_id", P::from(parent_id))];
+            let g = save(actor, &GROUPS, id, cols, &mut tx).await?;
+            Ok(g)
+        })
     }
 
     // ---- products ----
@@ -380,7 +380,7 @@ impl App {
         .await?)
     }
     pub async fn get_product(&self, _actor: &Actor, id: i64) -> Result<Product> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         get_by_id(&mut conn, "products", Product::COLS, id, Product::from_row)
             .await?
             .ok_or(AppError::NotFound { entity: "product" })
@@ -392,60 +392,60 @@ impl App {
         input: &ProductInput,
     ) -> Result<Product> {
         actor.require(Right::EditCatalog)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let sku = c.text("sku", &input.sku, 100);
-        if !sku.is_empty() && unique_taken(&mut tx, "products", "sku", &sku, id).await? {
-            c.err(
-                "sku",
-                "duplicate_sku",
-                format!("Артикул «{sku}» уже есть у другого товара"),
-                format!("SKU '{sku}' belongs to another product"),
-            );
-        }
-        let name = c.text("name", &input.name, 300);
-        let unit = c.opt_text("unit", &input.unit, 20);
-        let unit = if unit.is_empty() {
-            "шт".to_string()
-        } else {
-            unit
-        };
-        let vat = input
-            .vat_rate
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or("22");
-        if VatRate::parse(vat).is_none() {
-            c.err(
-                "vat_rate",
-                "invalid_vat",
-                "Ставка НДС: 22, 10, 0 или none",
-                "VAT rate: 22, 10, 0 or none",
-            );
-        }
-        let group_id = c.opt_id("group_id", &input.group_id);
-        check_ref(&mut c, &mut tx, "group_id", "product_groups", group_id).await?;
-        let serial = truthy(&input.serial_tracked);
-        let warranty = c.int("warranty_months", &input.warranty_months, 0, 240);
-        c.done()?;
-        let search = format!("{} {}", name, sku).to_lowercase();
-        let mut cols = vec![
-            ("sku", P::from(sku)),
-            ("name", P::from(name)),
-            ("unit", P::from(unit)),
-            ("vat_rate", P::from(vat)),
-            ("group_id", P::from(group_id)),
-            ("serial_tracked", P::from(serial)),
-            ("warranty_months", P::from(warranty)),
-            ("search", P::from(search)),
-        ];
-        if id.is_none() {
-            cols.push(("created_at", P::from(now())));
-        }
-        let p = save(actor, &PRODUCTS, id, cols, &mut tx).await?;
-        tx.commit().await?;
-        Ok(p)
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let sku = c.text("sku", &input.sku, 100);
+            if !sku.is_empty() && unique_taken(&mut tx, "products", "sku", &sku, id).await? {
+                c.err(
+                    "sku",
+                    "duplicate_sku",
+                    format!("Артикул «{sku}» уже есть у другого товара"),
+                    format!("SKU '{sku}' belongs to another product"),
+                );
+            }
+            let name = c.text("name", &input.name, 300);
+            let unit = c.opt_text("unit", &input.unit, 20);
+            let unit = if unit.is_empty() {
+                "шт".to_string()
+            } else {
+                unit
+            };
+            let vat = input
+                .vat_rate
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .unwrap_or("22");
+            if VatRate::parse(vat).is_none() {
+                c.err(
+                    "vat_rate",
+                    "invalid_vat",
+                    "Ставка НДС: 22, 10, 0 или none",
+                    "VAT rate: 22, 10, 0 or none",
+                );
+            }
+            let group_id = c.opt_id("group_id", &input.group_id);
+            check_ref(&mut c, &mut tx, "group_id", "product_groups", group_id).await?;
+            let serial = truthy(&input.serial_tracked);
+            let warranty = c.int("warranty_months", &input.warranty_months, 0, 240);
+            c.done()?;
+            let search = format!("{} {}", name, sku).to_lowercase();
+            let mut cols = vec![
+                ("sku", P::from(sku)),
+                ("name", P::from(name)),
+                ("unit", P::from(unit)),
+                ("vat_rate", P::from(vat)),
+                ("group_id", P::from(group_id)),
+                ("serial_tracked", P::from(serial)),
+                ("warranty_months", P::from(warranty)),
+                ("search", P::from(search)),
+            ];
+            if id.is_none() {
+                cols.push(("created_at", P::from(now())));
+            }
+            let p = save(actor, &PRODUCTS, id, cols, &mut tx).await?;
+            Ok(p)
+        })
     }
 
     // ---- prices ----
@@ -455,7 +455,7 @@ impl App {
         _actor: &Actor,
         product_id: i64,
     ) -> Result<Vec<CurrentPrice>> {
-        let rows = sqlx::query(
+        let rows = sql::query(
             "SELECT p.id, p.product_id, p.price_type_id, p.effective_date, p.price, p.created_at, t.code, t.name \
              FROM prices p JOIN price_types t ON t.id = p.price_type_id WHERE p.product_id = $1 \
              ORDER BY p.effective_date DESC, p.id DESC",
@@ -498,56 +498,56 @@ impl App {
         input: &PriceInput,
     ) -> Result<Price> {
         actor.require(Right::EditCatalog)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        if !crate::people::exists(&mut tx, "products", product_id).await? {
-            return Err(AppError::NotFound { entity: "product" });
-        }
-        let pt = c.id("price_type_id", &input.price_type_id);
-        if pt != 0 {
-            check_ref(&mut c, &mut tx, "price_type_id", "price_types", Some(pt)).await?;
-        }
-        let date = c.date("effective_date", &input.effective_date, today());
-        let price = c.money("price", &input.price);
-        if price < 0 {
-            c.err(
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            if !crate::people::exists(&mut tx, "products", product_id).await? {
+                return Err(AppError::NotFound { entity: "product" });
+            }
+            let pt = c.id("price_type_id", &input.price_type_id);
+            if pt != 0 {
+                check_ref(&mut c, &mut tx, "price_type_id", "price_types", Some(pt)).await?;
+            }
+            let date = c.date("effective_date", &input.effective_date, today());
+            let price = c.money("price", &input.price);
+            if price < 0 {
+                c.err(
+                    "price",
+                    "negative",
+                    "Цена не может быть отрицательной",
+                    "A price cannot be negative",
+                );
+            }
+            c.done()?;
+            let id = queries::insert(
+                &mut tx,
+                "prices",
+                &[
+                    ("product_id", P::from(product_id)),
+                    ("price_type_id", P::from(pt)),
+                    ("effective_date", P::from(date.to_string())),
+                    ("price", P::from(price)),
+                    ("created_at", P::from(now())),
+                    ("created_by", P::from(Some(actor.id()))),
+                ],
+            )
+            .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "create",
                 "price",
-                "negative",
-                "Цена не может быть отрицательной",
-                "A price cannot be negative",
-            );
-        }
-        c.done()?;
-        let id = queries::insert(
-            &mut tx,
-            "prices",
-            &[
-                ("product_id", P::from(product_id)),
-                ("price_type_id", P::from(pt)),
-                ("effective_date", P::from(date.to_string())),
-                ("price", P::from(price)),
-                ("created_at", P::from(now())),
-                ("created_by", P::from(Some(actor.id()))),
-            ],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "create",
-            "price",
-            id,
-            &format!(
-                "product={product_id} type={pt} date={date} price={}",
-                kupets_domain::Money(price)
-            ),
-        )
-        .await?;
-        let p = get_by_id(&mut tx, "prices", Price::COLS, id, Price::from_row)
-            .await?
-            .ok_or(AppError::NotFound { entity: "price" })?;
-        tx.commit().await?;
-        Ok(p)
+                id,
+                &format!(
+                    "product={product_id} type={pt} date={date} price={}",
+                    kupets_domain::Money(price)
+                ),
+            )
+            .await?;
+            let p = get_by_id(&mut tx, "prices", Price::COLS, id, Price::from_row)
+                .await?
+                .ok_or(AppError::NotFound { entity: "price" })?;
+            Ok(p)
+        })
     }
 
     // ---- warehouses ----
@@ -568,7 +568,7 @@ impl App {
         .await?)
     }
     pub async fn get_warehouse(&self, _actor: &Actor, id: i64) -> Result<Warehouse> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         get_by_id(
             &mut conn,
             "warehouses",
@@ -588,21 +588,21 @@ impl App {
         input: &WarehouseInput,
     ) -> Result<Warehouse> {
         actor.require(Right::EditCatalog)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let name = c.text("name", &input.name, 200);
-        let address = c.opt_text("address", &input.address, 500);
-        c.done()?;
-        let w = save(
-            actor,
-            &WAREHOUSES,
-            id,
-            vec![("name", P::from(name)), ("address", P::from(address))],
-            &mut tx,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(w)
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let name = c.text("name", &input.name, 200);
+            let address = c.opt_text("address", &input.address, 500);
+            c.done()?;
+            let w = save(
+                actor,
+                &WAREHOUSES,
+                id,
+                vec![("name", P::from(name)), ("address", P::from(address))],
+                &mut tx,
+            )
+            .await?;
+            Ok(w)
+        })
     }
 }
 

@@ -8,6 +8,7 @@ use kupets_domain::role::Right;
 use kupets_store::model::Counterparty;
 use kupets_store::page::Page;
 use kupets_store::queries::{self, audit, get_by_id, ListSpec, P};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -114,7 +115,7 @@ async fn cols(
         }
     }
     if !inn.is_empty() && c.errors.iter().all(|e| e.field != "inn") {
-        let other: Option<i64> = sqlx::query_scalar(
+        let other: Option<i64> = sql::query_scalar(
             "SELECT id FROM counterparties WHERE inn = $1 AND kpp = $2 AND archived = 0",
         )
         .bind(&inn)
@@ -199,7 +200,7 @@ impl App {
     }
 
     pub async fn get_counterparty(&self, _actor: &Actor, id: i64) -> Result<CounterpartyCard> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let cp = get_by_id(
             &mut conn,
             "counterparties",
@@ -211,7 +212,7 @@ impl App {
         .ok_or(AppError::NotFound {
             entity: "counterparty",
         })?;
-        let balance: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1")
+        let balance: i64 = sql::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1")
             .bind(id)
             .fetch_one(&mut *conn)
             .await?;
@@ -227,42 +228,42 @@ impl App {
         input: &CounterpartyInput,
     ) -> Result<Counterparty> {
         actor.require(Right::EditCounterparties)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let mut cols = cols(&mut c, &mut tx, input, None).await?;
-        c.done()?;
-        if !cols
-            .iter()
-            .any(|(k, v)| *k == "manager_id" && matches!(v, P::OptI(Some(_))))
-        {
-            // Who creates a client looks after it unless told otherwise.
-            cols.retain(|(k, _)| *k != "manager_id");
-            cols.push(("manager_id", P::from(Some(actor.id()))));
-        }
-        cols.push(("created_at", P::from(now())));
-        let id = queries::insert(&mut tx, "counterparties", &cols).await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "create",
-            "counterparty",
-            id,
-            input.name.as_deref().unwrap_or("").trim(),
-        )
-        .await?;
-        let cp = get_by_id(
-            &mut tx,
-            "counterparties",
-            Counterparty::COLS,
-            id,
-            Counterparty::from_row,
-        )
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "counterparty",
-        })?;
-        tx.commit().await?;
-        Ok(cp)
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let mut cols = cols(&mut c, &mut tx, input, None).await?;
+            c.done()?;
+            if !cols
+                .iter()
+                .any(|(k, v)| *k == "manager_id" && matches!(v, P::OptI(Some(_))))
+            {
+                // Who creates a client looks after it unless told otherwise.
+                cols.retain(|(k, _)| *k != "manager_id");
+                cols.push(("manager_id", P::from(Some(actor.id()))));
+            }
+            cols.push(("created_at", P::from(now())));
+            let id = queries::insert(&mut tx, "counterparties", &cols).await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "create",
+                "counterparty",
+                id,
+                input.name.as_deref().unwrap_or("").trim(),
+            )
+            .await?;
+            let cp = get_by_id(
+                &mut tx,
+                "counterparties",
+                Counterparty::COLS,
+                id,
+                Counterparty::from_row,
+            )
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "counterparty",
+            })?;
+            Ok(cp)
+        })
     }
 
     pub async fn update_counterparty(
@@ -272,29 +273,29 @@ impl App {
         input: &CounterpartyInput,
     ) -> Result<Counterparty> {
         actor.require(Right::EditCounterparties)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let cols = cols(&mut c, &mut tx, input, Some(id)).await?;
-        c.done()?;
-        if !queries::update(&mut tx, "counterparties", id, &cols).await? {
-            return Err(AppError::NotFound {
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let cols = cols(&mut c, &mut tx, input, Some(id)).await?;
+            c.done()?;
+            if !queries::update(&mut tx, "counterparties", id, &cols).await? {
+                return Err(AppError::NotFound {
+                    entity: "counterparty",
+                });
+            }
+            audit(&mut tx, Some(actor.id()), "update", "counterparty", id, "").await?;
+            let cp = get_by_id(
+                &mut tx,
+                "counterparties",
+                Counterparty::COLS,
+                id,
+                Counterparty::from_row,
+            )
+            .await?
+            .ok_or(AppError::NotFound {
                 entity: "counterparty",
-            });
-        }
-        audit(&mut tx, Some(actor.id()), "update", "counterparty", id, "").await?;
-        let cp = get_by_id(
-            &mut tx,
-            "counterparties",
-            Counterparty::COLS,
-            id,
-            Counterparty::from_row,
-        )
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "counterparty",
-        })?;
-        tx.commit().await?;
-        Ok(cp)
+            })?;
+            Ok(cp)
+        })
     }
 }
 

@@ -9,6 +9,7 @@ use kupets_domain::inn::complete_inn10;
 use kupets_domain::DocKind;
 use kupets_store::now;
 use kupets_store::queries::{audit, insert, P};
+use kupets_store::sql;
 
 /// Demo logins as (login, password, role, name), printed and in the README.
 pub const LOGINS: &[(&str, &str, &str, &str)] = &[
@@ -39,6 +40,7 @@ pub const LOGINS: &[(&str, &str, &str, &str)] = &[
 ];
 
 /// Small deterministic generator: the same demo on every machine.
+#[derive(Clone)]
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self, n: u64) -> u64 {
@@ -207,7 +209,7 @@ const GROUPS: &[GroupSpec] = &[
 impl App {
     /// Whether the database already holds data (then the demo is not loaded).
     pub async fn is_empty(&self) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar(
+        let n: i64 = sql::query_scalar(
             "SELECT (SELECT COUNT(*) FROM employees) + (SELECT COUNT(*) FROM counterparties)",
         )
         .fetch_one(self.store.reader())
@@ -224,303 +226,252 @@ impl App {
                 "The database is not empty: demo data goes into an empty database only",
             ));
         }
-        let mut rng = Lcg(2026);
-        let mut tx = self.store.begin().await?;
-        let t = now();
-        let dept1 = insert(
-            &mut tx,
-            "departments",
-            &[
-                ("name", P::from("Отдел продаж (Москва)")),
-                ("created_at", P::from(t.as_str())),
-            ],
-        )
-        .await?;
-        let dept2 = insert(
-            &mut tx,
-            "departments",
-            &[
-                ("name", P::from("Отдел продаж (регионы)")),
-                ("created_at", P::from(t.as_str())),
-            ],
-        )
-        .await?;
-        let mut emp = std::collections::HashMap::new();
-        for (login, pw, role, name) in LOGINS {
-            let dept = match *login {
-                "petrov" | "ivanova" | "sidorov" => Some(dept1),
-                "kuznetsova" | "smirnov" => Some(dept2),
-                _ => None,
-            };
-            let limit = match *role {
-                "manager" => 500,
-                "department_head" => 1000,
-                "admin" => 10000,
-                _ => 0,
-            };
-            let id = insert(
+        let rng = Lcg(2026);
+        let loaded = write_tx!(self, [], own[rng], |app, tx| {
+            let t = now();
+            let dept1 = insert(
                 &mut tx,
-                "employees",
+                "departments",
                 &[
-                    ("login", P::from(*login)),
-                    ("name", P::from(*name)),
-                    ("password_hash", P::from(hash_password(pw))),
-                    ("role", P::from(*role)),
-                    ("department_id", P::from(dept)),
-                    ("discount_limit", P::from(limit as i64)),
-                    ("email", P::from(format!("{login}@kupets-demo.ru"))),
+                    ("name", P::from("Отдел продаж (Москва)")),
                     ("created_at", P::from(t.as_str())),
                 ],
             )
             .await?;
-            emp.insert(*login, id);
-        }
-        sqlx::query("UPDATE departments SET head_id = $1 WHERE id = $2")
-            .bind(emp["petrov"])
-            .bind(dept1)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("UPDATE departments SET head_id = $1 WHERE id = $2")
-            .bind(emp["kuznetsova"])
-            .bind(dept2)
-            .execute(&mut *tx)
-            .await?;
-
-        let mut pt = std::collections::HashMap::new();
-        // Retail comes with the installation (migration 0005).
-        let retail: i64 = sqlx::query_scalar("SELECT id FROM price_types WHERE code = 'retail'")
-            .fetch_one(&mut *tx)
-            .await?;
-        pt.insert("retail", retail);
-        for (code, name) in [("wholesale", "Оптовая"), ("dealer", "Дилерская")] {
-            pt.insert(
-                code,
-                insert(
-                    &mut tx,
-                    "price_types",
-                    &[("code", P::from(code)), ("name", P::from(name))],
-                )
-                .await?,
-            );
-        }
-        for (name, addr) in [
-            ("Основной склад", "г. Москва, ул. Складская, 12"),
-            ("Склад Екатеринбург", "г. Екатеринбург, ул. Монтажников, 4"),
-        ] {
-            insert(
+            let dept2 = insert(
                 &mut tx,
-                "warehouses",
-                &[("name", P::from(name)), ("address", P::from(addr))],
+                "departments",
+                &[
+                    ("name", P::from("Отдел продаж (регионы)")),
+                    ("created_at", P::from(t.as_str())),
+                ],
             )
             .await?;
-        }
-
-        let managers = [
-            emp["ivanova"],
-            emp["sidorov"],
-            emp["smirnov"],
-            emp["petrov"],
-            emp["kuznetsova"],
-        ];
-        let mut counterparties = 0;
-        // The worked example's customer first.
-        let stroy_inn = complete_inn10("772801234");
-        let stroy = insert(
-            &mut tx,
-            "counterparties",
-            &[
-                ("name", P::from("ООО «Строй»")),
-                ("kind", P::from("customer")),
-                ("inn", P::from(stroy_inn.as_str())),
-                ("kpp", P::from("772801001")),
-                ("price_type_id", P::from(Some(pt["wholesale"]))),
-                ("manager_id", P::from(Some(emp["ivanova"]))),
-                ("credit_limit", P::from(Some(100_000_000i64))),
-                ("phone", P::from("+7 495 123-45-67")),
-                ("email", P::from("zakaz@stroy-demo.ru")),
-                ("address", P::from("г. Москва, ул. Строителей, 1")),
-                ("contact_person", P::from("Алексеев А.А.")),
-                ("search", P::from(format!("ооо «строй» {stroy_inn}"))),
-                ("created_at", P::from(t.as_str())),
-            ],
-        )
-        .await?;
-        counterparties += 1;
-        for i in 0..49 {
-            let base = NAMES[i % NAMES.len()];
-            let city = CITIES[rng.next(CITIES.len() as u64) as usize];
-            let (name, kind) = match i % 7 {
-                0 => (format!("АО «{base}»"), "supplier"),
-                3 => (format!("ИП {}", PEOPLE[i % PEOPLE.len()]), "customer"),
-                5 => (format!("ООО «{base}-{city}»"), "both"),
-                _ => (
-                    format!(
-                        "ООО «{base}»{}",
-                        if i >= NAMES.len() {
-                            format!(" ({city})")
-                        } else {
-                            String::new()
-                        }
-                    ),
-                    "customer",
-                ),
-            };
-            let individual = name.starts_with("ИП");
-            let (inn, kpp) = if individual {
-                (individual_inn(&mut rng), String::new())
-            } else {
-                let region = 10 + rng.next(80);
-                let first9 = format!("{region:02}{:07}", rng.next(10_000_000));
-                (
-                    complete_inn10(&first9),
-                    format!("{region:02}{:02}01001", 1 + rng.next(40)),
+            let mut emp = std::collections::HashMap::new();
+            for (login, pw, role, name) in LOGINS {
+                let dept = match *login {
+                    "petrov" | "ivanova" | "sidorov" => Some(dept1),
+                    "kuznetsova" | "smirnov" => Some(dept2),
+                    _ => None,
+                };
+                let limit = match *role {
+                    "manager" => 500,
+                    "department_head" => 1000,
+                    "admin" => 10000,
+                    _ => 0,
+                };
+                let id = insert(
+                    &mut tx,
+                    "employees",
+                    &[
+                        ("login", P::from(*login)),
+                        ("name", P::from(*name)),
+                        ("password_hash", P::from(hash_password(pw))),
+                        ("role", P::from(*role)),
+                        ("department_id", P::from(dept)),
+                        ("discount_limit", P::from(limit as i64)),
+                        ("email", P::from(format!("{login}@kupets-demo.ru"))),
+                        ("created_at", P::from(t.as_str())),
+                    ],
                 )
-            };
-            let price_type = match i % 4 {
-                0 => None,
-                1 | 2 => Some(pt["wholesale"]),
-                _ => Some(pt["dealer"]),
-            };
-            let limit = if kind == "supplier" {
-                None
-            } else {
-                Some(((1 + rng.next(20)) * 50_000 * 100) as i64)
-            };
-            insert(
+                .await?;
+                emp.insert(*login, id);
+            }
+            sql::query("UPDATE departments SET head_id = $1 WHERE id = $2")
+                .bind(emp["petrov"])
+                .bind(dept1)
+                .execute(&mut *tx)
+                .await?;
+            sql::query("UPDATE departments SET head_id = $1 WHERE id = $2")
+                .bind(emp["kuznetsova"])
+                .bind(dept2)
+                .execute(&mut *tx)
+                .await?;
+
+            let mut pt = std::collections::HashMap::new();
+            // Retail comes with the installation (migration 0005).
+            let retail: i64 = sql::query_scalar("SELECT id FROM price_types WHERE code = 'retail'")
+                .fetch_one(&mut *tx)
+                .await?;
+            pt.insert("retail", retail);
+            for (code, name) in [("wholesale", "Оптовая"), ("dealer", "Дилерская")]
+            {
+                pt.insert(
+                    code,
+                    insert(
+                        &mut tx,
+                        "price_types",
+                        &[("code", P::from(code)), ("name", P::from(name))],
+                    )
+                    .await?,
+                );
+            }
+            for (name, addr) in [
+                ("Основной склад", "г. Москва, ул. Складская, 12"),
+                ("Склад Екатеринбург", "г. Екатеринбург, ул. Монтажников, 4"),
+            ] {
+                insert(
+                    &mut tx,
+                    "warehouses",
+                    &[("name", P::from(name)), ("address", P::from(addr))],
+                )
+                .await?;
+            }
+
+            let managers = [
+                emp["ivanova"],
+                emp["sidorov"],
+                emp["smirnov"],
+                emp["petrov"],
+                emp["kuznetsova"],
+            ];
+            let mut counterparties = 0;
+            // The worked example's customer first.
+            let stroy_inn = complete_inn10("772801234");
+            let stroy = insert(
                 &mut tx,
                 "counterparties",
                 &[
-                    ("search", P::from(format!("{name} {inn}").to_lowercase())),
-                    ("name", P::from(name)),
-                    ("kind", P::from(kind)),
-                    ("inn", P::from(inn)),
-                    ("kpp", P::from(kpp)),
-                    ("price_type_id", P::from(price_type)),
-                    ("manager_id", P::from(Some(managers[i % managers.len()]))),
-                    ("credit_limit", P::from(limit)),
-                    (
-                        "phone",
-                        P::from(format!(
-                            "+7 {} {:03}-{:02}-{:02}",
-                            900 + rng.next(99),
-                            rng.next(1000),
-                            rng.next(100),
-                            rng.next(100)
-                        )),
-                    ),
-                    ("email", P::from(format!("info{i}@client-demo.ru"))),
-                    (
-                        "address",
-                        P::from(format!(
-                            "г. {city}, ул. Промышленная, {}",
-                            1 + rng.next(120)
-                        )),
-                    ),
-                    (
-                        "contact_person",
-                        P::from(PEOPLE[rng.next(PEOPLE.len() as u64) as usize]),
-                    ),
+                    ("name", P::from("ООО «Строй»")),
+                    ("kind", P::from("customer")),
+                    ("inn", P::from(stroy_inn.as_str())),
+                    ("kpp", P::from("772801001")),
+                    ("price_type_id", P::from(Some(pt["wholesale"]))),
+                    ("manager_id", P::from(Some(emp["ivanova"]))),
+                    ("credit_limit", P::from(Some(100_000_000i64))),
+                    ("phone", P::from("+7 495 123-45-67")),
+                    ("email", P::from("zakaz@stroy-demo.ru")),
+                    ("address", P::from("г. Москва, ул. Строителей, 1")),
+                    ("contact_person", P::from("Алексеев А.А.")),
+                    ("search", P::from(format!("ооо «строй» {stroy_inn}"))),
                     ("created_at", P::from(t.as_str())),
                 ],
             )
             .await?;
             counterparties += 1;
-        }
-
-        let mut group_ids = std::collections::HashMap::new();
-        for (name, parent, ..) in GROUPS {
-            let parent_id = parent.map(|p| group_ids[p]);
-            group_ids.insert(
-                *name,
+            for i in 0..49 {
+                let base = NAMES[i % NAMES.len()];
+                let city = CITIES[rng.next(CITIES.len() as u64) as usize];
+                let (name, kind) = match i % 7 {
+                    0 => (format!("АО «{base}»"), "supplier"),
+                    3 => (format!("ИП {}", PEOPLE[i % PEOPLE.len()]), "customer"),
+                    5 => (format!("ООО «{base}-{city}»"), "both"),
+                    _ => (
+                        format!(
+                            "ООО «{base}»{}",
+                            if i >= NAMES.len() {
+                                format!(" ({city})")
+                            } else {
+                                String::new()
+                            }
+                        ),
+                        "customer",
+                    ),
+                };
+                let individual = name.starts_with("ИП");
+                let (inn, kpp) = if individual {
+                    (individual_inn(&mut rng), String::new())
+                } else {
+                    let region = 10 + rng.next(80);
+                    let first9 = format!("{region:02}{:07}", rng.next(10_000_000));
+                    (
+                        complete_inn10(&first9),
+                        format!("{region:02}{:02}01001", 1 + rng.next(40)),
+                    )
+                };
+                let price_type = match i % 4 {
+                    0 => None,
+                    1 | 2 => Some(pt["wholesale"]),
+                    _ => Some(pt["dealer"]),
+                };
+                let limit = if kind == "supplier" {
+                    None
+                } else {
+                    Some(((1 + rng.next(20)) * 50_000 * 100) as i64)
+                };
                 insert(
                     &mut tx,
-                    "product_groups",
-                    &[("name", P::from(*name)), ("parent_id", P::from(parent_id))],
+                    "counterparties",
+                    &[
+                        ("search", P::from(format!("{name} {inn}").to_lowercase())),
+                        ("name", P::from(name)),
+                        ("kind", P::from(kind)),
+                        ("inn", P::from(inn)),
+                        ("kpp", P::from(kpp)),
+                        ("price_type_id", P::from(price_type)),
+                        ("manager_id", P::from(Some(managers[i % managers.len()]))),
+                        ("credit_limit", P::from(limit)),
+                        (
+                            "phone",
+                            P::from(format!(
+                                "+7 {} {:03}-{:02}-{:02}",
+                                900 + rng.next(99),
+                                rng.next(1000),
+                                rng.next(100),
+                                rng.next(100)
+                            )),
+                        ),
+                        ("email", P::from(format!("info{i}@client-demo.ru"))),
+                        (
+                            "address",
+                            P::from(format!(
+                                "г. {city}, ул. Промышленная, {}",
+                                1 + rng.next(120)
+                            )),
+                        ),
+                        (
+                            "contact_person",
+                            P::from(PEOPLE[rng.next(PEOPLE.len() as u64) as usize]),
+                        ),
+                        ("created_at", P::from(t.as_str())),
+                    ],
                 )
-                .await?,
-            );
-        }
-        let leaves: Vec<_> = GROUPS.iter().filter(|g| !g.4.is_empty()).collect();
-        let mut products = 0usize;
-        // The worked example's drill, DR-1: retail 10 000,00, wholesale 9 000,00.
-        let dr1 = insert(
-            &mut tx,
-            "products",
-            &[
-                ("sku", P::from("DR-1")),
-                ("name", P::from("Дрель ударная DR-1, 750 Вт")),
-                ("unit", P::from("шт")),
-                ("vat_rate", P::from("22")),
-                ("group_id", P::from(Some(group_ids["Дрели"]))),
-                ("serial_tracked", P::from(true)),
-                ("warranty_months", P::from(24i64)),
-                ("search", P::from("дрель ударная dr-1, 750 вт dr-1")),
-                ("created_at", P::from(t.as_str())),
-            ],
-        )
-        .await?;
-        for (code, price) in [
-            ("retail", 1_000_000i64),
-            ("wholesale", 900_000),
-            ("dealer", 850_000),
-        ] {
-            insert(
-                &mut tx,
-                "prices",
-                &[
-                    ("product_id", P::from(dr1)),
-                    ("price_type_id", P::from(pt[code])),
-                    ("effective_date", P::from("2026-01-01")),
-                    ("price", P::from(price)),
-                    ("created_at", P::from(t.as_str())),
-                ],
-            )
-            .await?;
-        }
-        products += 1;
-        while products < 200 {
-            let g = leaves[products % leaves.len()];
-            let stem = g.4[rng.next(g.4.len() as u64) as usize];
-            let model = format!(
-                "{}-{}",
-                ["KP", "MX", "TR", "SV", "PR"][rng.next(5) as usize],
-                100 + products
-            );
-            let name = format!("{stem} {model}");
-            let vat = if g.0 == "Свёрла" && products.is_multiple_of(5) {
-                "10"
-            } else {
-                "22"
-            };
-            let pid = insert(
+                .await?;
+                counterparties += 1;
+            }
+
+            let mut group_ids = std::collections::HashMap::new();
+            for (name, parent, ..) in GROUPS {
+                let parent_id = parent.map(|p| group_ids[p]);
+                group_ids.insert(
+                    *name,
+                    insert(
+                        &mut tx,
+                        "product_groups",
+                        &[("name", P::from(*name)), ("parent_id", P::from(parent_id))],
+                    )
+                    .await?,
+                );
+            }
+            let leaves: Vec<_> = GROUPS.iter().filter(|g| !g.4.is_empty()).collect();
+            let mut products = 0usize;
+            // The worked example's drill, DR-1: retail 10 000,00, wholesale 9 000,00.
+            let dr1 = insert(
                 &mut tx,
                 "products",
                 &[
-                    ("search", P::from(format!("{name} {model}").to_lowercase())),
-                    ("sku", P::from(model.as_str())),
-                    ("name", P::from(name)),
+                    ("sku", P::from("DR-1")),
+                    ("name", P::from("Дрель ударная DR-1, 750 Вт")),
                     ("unit", P::from("шт")),
-                    ("vat_rate", P::from(vat)),
-                    ("group_id", P::from(Some(group_ids[g.0]))),
-                    ("serial_tracked", P::from(g.2)),
-                    ("warranty_months", P::from(g.3)),
+                    ("vat_rate", P::from("22")),
+                    ("group_id", P::from(Some(group_ids["Дрели"]))),
+                    ("serial_tracked", P::from(true)),
+                    ("warranty_months", P::from(24i64)),
+                    ("search", P::from("дрель ударная dr-1, 750 вт dr-1")),
                     ("created_at", P::from(t.as_str())),
                 ],
             )
             .await?;
-            let base = if g.2 {
-                300_000 + rng.next(3_000_000) as i64
-            } else {
-                5_000 + rng.next(300_000) as i64
-            };
-            let retail = base / 100 * 100;
-            for (code, pct) in [("retail", 100), ("wholesale", 90), ("dealer", 85)] {
-                let price = kupets_domain::money::div_round(retail as i128 * pct, 100) as i64;
+            for (code, price) in [
+                ("retail", 1_000_000i64),
+                ("wholesale", 900_000),
+                ("dealer", 850_000),
+            ] {
                 insert(
                     &mut tx,
                     "prices",
                     &[
-                        ("product_id", P::from(pid)),
+                        ("product_id", P::from(dr1)),
                         ("price_type_id", P::from(pt[code])),
                         ("effective_date", P::from("2026-01-01")),
                         ("price", P::from(price)),
@@ -529,257 +480,318 @@ impl App {
                 )
                 .await?;
             }
-            if products.is_multiple_of(10) {
-                // A later price rise, so price history shows something.
-                let price = kupets_domain::money::div_round(retail as i128 * 105, 100) as i64;
-                insert(
+            products += 1;
+            while products < 200 {
+                let g = leaves[products % leaves.len()];
+                let stem = g.4[rng.next(g.4.len() as u64) as usize];
+                let model = format!(
+                    "{}-{}",
+                    ["KP", "MX", "TR", "SV", "PR"][rng.next(5) as usize],
+                    100 + products
+                );
+                let name = format!("{stem} {model}");
+                let vat = if g.0 == "Свёрла" && products.is_multiple_of(5) {
+                    "10"
+                } else {
+                    "22"
+                };
+                let pid = insert(
                     &mut tx,
-                    "prices",
+                    "products",
                     &[
-                        ("product_id", P::from(pid)),
-                        ("price_type_id", P::from(pt["retail"])),
-                        ("effective_date", P::from("2026-06-01")),
-                        ("price", P::from(price)),
+                        ("search", P::from(format!("{name} {model}").to_lowercase())),
+                        ("sku", P::from(model.as_str())),
+                        ("name", P::from(name)),
+                        ("unit", P::from("шт")),
+                        ("vat_rate", P::from(vat)),
+                        ("group_id", P::from(Some(group_ids[g.0]))),
+                        ("serial_tracked", P::from(g.2)),
+                        ("warranty_months", P::from(g.3)),
                         ("created_at", P::from(t.as_str())),
                     ],
                 )
                 .await?;
-            }
-            products += 1;
-        }
-        // The worked example's discount rules, and a promotion running now.
-        let now_s = t.as_str();
-        for (table, cols) in [
-            (
-                "personal_discounts",
-                vec![
-                    ("counterparty_id", P::from(stroy)),
-                    ("group_id", P::from(Some(group_ids["Электроинструмент"]))),
-                    ("pct", P::from(500i64)),
-                ],
-            ),
-            (
-                "cumulative_thresholds",
-                vec![("amount", P::from(10_000_000i64)), ("pct", P::from(300i64))],
-            ),
-            (
-                "cumulative_thresholds",
-                vec![("amount", P::from(50_000_000i64)), ("pct", P::from(700i64))],
-            ),
-            (
-                "volume_rules",
-                vec![
-                    ("days", P::from(90i64)),
-                    ("amount", P::from(20_000_000i64)),
-                    ("pct", P::from(400i64)),
-                ],
-            ),
-        ] {
-            let mut cols = cols;
-            cols.push(("created_at", P::from(now_s)));
-            insert(&mut tx, table, &cols).await?;
-        }
-        let today = crate::today();
-        let month_start = today.with_day(1).unwrap_or(today);
-        let month_end = (month_start + chrono::Duration::days(31))
-            .with_day(1)
-            .map(|d| d - chrono::Duration::days(1))
-            .unwrap_or(today);
-        for (name, from, to, group, pct) in [
-            (
-                "Весна",
-                "2026-03-01".to_string(),
-                "2026-03-31".to_string(),
-                "Дрели",
-                600i64,
-            ),
-            (
-                "Распродажа месяца",
-                month_start.to_string(),
-                month_end.to_string(),
-                "Электроинструмент",
-                800,
-            ),
-        ] {
-            insert(
-                &mut tx,
-                "promotions",
-                &[
-                    ("name", P::from(name)),
-                    ("date_from", P::from(from)),
-                    ("date_to", P::from(to)),
-                    ("scope", P::from("group")),
-                    ("group_id", P::from(Some(group_ids[group]))),
-                    ("pct", P::from(pct)),
-                    ("created_at", P::from(now_s)),
-                ],
-            )
-            .await?;
-        }
-        // A dozen sales orders of the managers, along the funnel, with
-        // reminders due today, overdue and ahead — so "Today" and the funnel
-        // show something.
-        let cps: Vec<(i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, manager_id FROM counterparties WHERE kind <> 'supplier' ORDER BY id LIMIT 12",
-        )
-        .fetch_all(&mut *tx)
-        .await?;
-        let prods: Vec<(i64, i64, String)> = sqlx::query_as(
-            "SELECT p.id, pr.price, p.vat_rate FROM products p JOIN prices pr ON pr.product_id = p.id \
-             WHERE pr.price_type_id = $1 AND pr.effective_date = '2026-01-01' ORDER BY p.id LIMIT 12",
-        )
-        .bind(pt["retail"])
-        .fetch_all(&mut *tx)
-        .await?;
-        let status_ids: std::collections::HashMap<String, (i64, Option<i64>)> =
-            sqlx::query_as::<_, (String, i64, Option<i64>)>(
-                "SELECT code, id, funnel_stage FROM statuses",
-            )
-            .fetch_all(&mut *tx)
-            .await?
-            .into_iter()
-            .map(|(c, id, st)| (c, (id, st)))
-            .collect();
-        let plans: [&[&str]; 12] = [
-            &["new", "remind"],
-            &["new", "offer_sent", "call_back"],
-            &["new", "offer_sent", "agreed", "remind"],
-            &["new", "offer_sent", "agreed", "invoiced"],
-            &["new", "offer_sent", "agreed", "invoiced", "paid"],
-            &[
-                "new",
-                "offer_sent",
-                "agreed",
-                "invoiced",
-                "paid",
-                "shipped",
-                "won",
-            ],
-            &["new", "offer_sent", "lost"],
-            &["new"],
-            &["new", "offer_sent"],
-            &[
-                "new",
-                "offer_sent",
-                "agreed",
-                "invoiced",
-                "paid",
-                "shipped",
-                "won",
-            ],
-            &["new", "offer_sent", "agreed"],
-            &["new"],
-        ];
-        let today = crate::today();
-        for (k, ((cp, manager), (product, price, vat))) in cps.iter().zip(&prods).enumerate() {
-            let owner = manager.unwrap_or(emp["ivanova"]);
-            let date = today - chrono::Duration::days(40 - 3 * k as i64);
-            let qty = 1 + (k as i64 % 3);
-            let amount = price * qty;
-            let rate = kupets_domain::VatRate::parse(vat).unwrap_or(kupets_domain::VatRate::R22);
-            let seq =
-                kupets_store::queries::next_doc_seq(&mut tx, "sales_order", date.year()).await?;
-            let doc = insert(
-                &mut tx,
-                "documents",
-                &[
-                    ("kind", P::from("sales_order")),
-                    ("year", P::from(date.year() as i64)),
-                    ("seq", P::from(seq)),
-                    (
-                        "number",
-                        P::from(kupets_domain::document::doc_number(
-                            kupets_domain::DocKind::SalesOrder,
-                            date.year(),
-                            seq,
-                        )),
-                    ),
-                    ("doc_date", P::from(date.to_string())),
-                    ("state", P::from("posted")),
-                    ("author_id", P::from(owner)),
-                    ("responsible_id", P::from(owner)),
-                    ("counterparty_id", P::from(Some(*cp))),
-                    ("amount", P::from(amount)),
-                    ("created_at", P::from(now_s)),
-                    ("posted_at", P::from(Some(now_s.to_string()))),
-                ],
-            )
-            .await?;
-            insert(
-                &mut tx,
-                "document_lines",
-                &[
-                    ("document_id", P::from(doc)),
-                    ("line_no", P::from(1i64)),
-                    ("product_id", P::from(*product)),
-                    ("qty", P::from(qty * 1000)),
-                    ("price", P::from(*price)),
-                    ("amount", P::from(amount)),
-                    ("vat_rate", P::from(vat.as_str())),
-                    ("vat", P::from(rate.vat_of(kupets_domain::Money(amount)).0)),
-                    ("retail_price", P::from(Some(*price))),
-                    ("base_price", P::from(Some(*price))),
-                ],
-            )
-            .await?;
-            let steps = plans[k];
-            let mut latest = (String::new(), 0i64, 0i64, String::new());
-            let mut max_stage: Option<i64> = None;
-            for (n, code) in steps.iter().enumerate() {
-                let (sid, stage) = status_ids[*code];
-                let last = n + 1 == steps.len();
-                // The reminders: today, three days overdue, a month ahead.
-                let (eff, note) = match (*code, k) {
-                    ("remind", 0) => (today, "Предложить расходники и сервис"),
-                    ("call_back", _) => (
-                        today - chrono::Duration::days(3),
-                        "Перезвонить по коммерческому предложению",
-                    ),
-                    ("remind", _) => (
-                        today + chrono::Duration::days(30),
-                        "Через месяц — уточнить потребность",
-                    ),
-                    _ => (date + chrono::Duration::days(n as i64 * 2), ""),
+                let base = if g.2 {
+                    300_000 + rng.next(3_000_000) as i64
+                } else {
+                    5_000 + rng.next(300_000) as i64
                 };
-                let eff = if last || eff <= today { eff } else { today };
-                let aid = insert(
+                let retail = base / 100 * 100;
+                for (code, pct) in [("retail", 100), ("wholesale", 90), ("dealer", 85)] {
+                    let price = kupets_domain::money::div_round(retail as i128 * pct, 100) as i64;
+                    insert(
+                        &mut tx,
+                        "prices",
+                        &[
+                            ("product_id", P::from(pid)),
+                            ("price_type_id", P::from(pt[code])),
+                            ("effective_date", P::from("2026-01-01")),
+                            ("price", P::from(price)),
+                            ("created_at", P::from(t.as_str())),
+                        ],
+                    )
+                    .await?;
+                }
+                if products.is_multiple_of(10) {
+                    // A later price rise, so price history shows something.
+                    let price = kupets_domain::money::div_round(retail as i128 * 105, 100) as i64;
+                    insert(
+                        &mut tx,
+                        "prices",
+                        &[
+                            ("product_id", P::from(pid)),
+                            ("price_type_id", P::from(pt["retail"])),
+                            ("effective_date", P::from("2026-06-01")),
+                            ("price", P::from(price)),
+                            ("created_at", P::from(t.as_str())),
+                        ],
+                    )
+                    .await?;
+                }
+                products += 1;
+            }
+            // The worked example's discount rules, and a promotion running now.
+            let now_s = t.as_str();
+            for (table, cols) in [
+                (
+                    "personal_discounts",
+                    vec![
+                        ("counterparty_id", P::from(stroy)),
+                        ("group_id", P::from(Some(group_ids["Электроинструмент"]))),
+                        ("pct", P::from(500i64)),
+                    ],
+                ),
+                (
+                    "cumulative_thresholds",
+                    vec![("amount", P::from(10_000_000i64)), ("pct", P::from(300i64))],
+                ),
+                (
+                    "cumulative_thresholds",
+                    vec![("amount", P::from(50_000_000i64)), ("pct", P::from(700i64))],
+                ),
+                (
+                    "volume_rules",
+                    vec![
+                        ("days", P::from(90i64)),
+                        ("amount", P::from(20_000_000i64)),
+                        ("pct", P::from(400i64)),
+                    ],
+                ),
+            ] {
+                let mut cols = cols;
+                cols.push(("created_at", P::from(now_s)));
+                insert(&mut tx, table, &cols).await?;
+            }
+            let today = crate::today();
+            let month_start = today.with_day(1).unwrap_or(today);
+            let month_end = (month_start + chrono::Duration::days(31))
+                .with_day(1)
+                .map(|d| d - chrono::Duration::days(1))
+                .unwrap_or(today);
+            for (name, from, to, group, pct) in [
+                (
+                    "Весна",
+                    "2026-03-01".to_string(),
+                    "2026-03-31".to_string(),
+                    "Дрели",
+                    600i64,
+                ),
+                (
+                    "Распродажа месяца",
+                    month_start.to_string(),
+                    month_end.to_string(),
+                    "Электроинструмент",
+                    800,
+                ),
+            ] {
+                insert(
                     &mut tx,
-                    "status_assignments",
+                    "promotions",
                     &[
-                        ("document_id", P::from(doc)),
-                        ("status_id", P::from(sid)),
-                        ("effective_date", P::from(eff.to_string())),
-                        ("note", P::from(note)),
-                        ("employee_id", P::from(Some(owner))),
+                        ("name", P::from(name)),
+                        ("date_from", P::from(from)),
+                        ("date_to", P::from(to)),
+                        ("scope", P::from("group")),
+                        ("group_id", P::from(Some(group_ids[group]))),
+                        ("pct", P::from(pct)),
                         ("created_at", P::from(now_s)),
                     ],
                 )
                 .await?;
-                if eff.to_string() >= latest.0 {
-                    latest = (eff.to_string(), aid, sid, note.to_string());
-                }
-                if let Some(st) = stage {
-                    max_stage = Some(max_stage.map_or(st, |m| m.max(st)));
-                }
             }
-            sqlx::query("INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(doc)
-                .bind(latest.1)
-                .bind(latest.0)
-                .bind(latest.2)
-                .bind(latest.3)
-                .bind(max_stage)
-                .execute(&mut *tx)
+            // A dozen sales orders of the managers, along the funnel, with
+            // reminders due today, overdue and ahead — so "Today" and the funnel
+            // show something.
+            let cps: Vec<(i64, Option<i64>)> = sql::query_as(
+                "SELECT id, manager_id FROM counterparties WHERE kind <> 'supplier' ORDER BY id LIMIT 12",
+            )
+            .fetch_all(&mut *tx)
+            .await?;
+            let prods: Vec<(i64, i64, String)> = sql::query_as(
+                "SELECT p.id, pr.price, p.vat_rate FROM products p JOIN prices pr ON pr.product_id = p.id \
+                 WHERE pr.price_type_id = $1 AND pr.effective_date = '2026-01-01' ORDER BY p.id LIMIT 12",
+            )
+            .bind(pt["retail"])
+            .fetch_all(&mut *tx)
+            .await?;
+            let status_ids: std::collections::HashMap<String, (i64, Option<i64>)> =
+                sql::query_as::<(String, i64, Option<i64>)>(
+                    "SELECT code, id, funnel_stage FROM statuses",
+                )
+                .fetch_all(&mut *tx)
+                .await?
+                .into_iter()
+                .map(|(c, id, st)| (c, (id, st)))
+                .collect();
+            let plans: [&[&str]; 12] = [
+                &["new", "remind"],
+                &["new", "offer_sent", "call_back"],
+                &["new", "offer_sent", "agreed", "remind"],
+                &["new", "offer_sent", "agreed", "invoiced"],
+                &["new", "offer_sent", "agreed", "invoiced", "paid"],
+                &[
+                    "new",
+                    "offer_sent",
+                    "agreed",
+                    "invoiced",
+                    "paid",
+                    "shipped",
+                    "won",
+                ],
+                &["new", "offer_sent", "lost"],
+                &["new"],
+                &["new", "offer_sent"],
+                &[
+                    "new",
+                    "offer_sent",
+                    "agreed",
+                    "invoiced",
+                    "paid",
+                    "shipped",
+                    "won",
+                ],
+                &["new", "offer_sent", "agreed"],
+                &["new"],
+            ];
+            let today = crate::today();
+            for (k, ((cp, manager), (product, price, vat))) in cps.iter().zip(&prods).enumerate() {
+                let owner = manager.unwrap_or(emp["ivanova"]);
+                let date = today - chrono::Duration::days(40 - 3 * k as i64);
+                let qty = 1 + (k as i64 % 3);
+                let amount = price * qty;
+                let rate =
+                    kupets_domain::VatRate::parse(vat).unwrap_or(kupets_domain::VatRate::R22);
+                let seq = kupets_store::queries::next_doc_seq(&mut tx, "sales_order", date.year())
+                    .await?;
+                let doc = insert(
+                    &mut tx,
+                    "documents",
+                    &[
+                        ("kind", P::from("sales_order")),
+                        ("year", P::from(date.year() as i64)),
+                        ("seq", P::from(seq)),
+                        (
+                            "number",
+                            P::from(kupets_domain::document::doc_number(
+                                kupets_domain::DocKind::SalesOrder,
+                                date.year(),
+                                seq,
+                            )),
+                        ),
+                        ("doc_date", P::from(date.to_string())),
+                        ("state", P::from("posted")),
+                        ("author_id", P::from(owner)),
+                        ("responsible_id", P::from(owner)),
+                        ("counterparty_id", P::from(Some(*cp))),
+                        ("amount", P::from(amount)),
+                        ("created_at", P::from(now_s)),
+                        ("posted_at", P::from(Some(now_s.to_string()))),
+                    ],
+                )
                 .await?;
-        }
-        audit(&mut tx, None, "demo", "database", "", "demo company loaded").await?;
-        tx.commit().await?;
+                insert(
+                    &mut tx,
+                    "document_lines",
+                    &[
+                        ("document_id", P::from(doc)),
+                        ("line_no", P::from(1i64)),
+                        ("product_id", P::from(*product)),
+                        ("qty", P::from(qty * 1000)),
+                        ("price", P::from(*price)),
+                        ("amount", P::from(amount)),
+                        ("vat_rate", P::from(vat.as_str())),
+                        ("vat", P::from(rate.vat_of(kupets_domain::Money(amount)).0)),
+                        ("retail_price", P::from(Some(*price))),
+                        ("base_price", P::from(Some(*price))),
+                    ],
+                )
+                .await?;
+                let steps = plans[k];
+                let mut latest = (String::new(), 0i64, 0i64, String::new());
+                let mut max_stage: Option<i64> = None;
+                for (n, code) in steps.iter().enumerate() {
+                    let (sid, stage) = status_ids[*code];
+                    let last = n + 1 == steps.len();
+                    // The reminders: today, three days overdue, a month ahead.
+                    let (eff, note) = match (*code, k) {
+                        ("remind", 0) => (today, "Предложить расходники и сервис"),
+                        ("call_back", _) => (
+                            today - chrono::Duration::days(3),
+                            "Перезвонить по коммерческому предложению",
+                        ),
+                        ("remind", _) => (
+                            today + chrono::Duration::days(30),
+                            "Через месяц — уточнить потребность",
+                        ),
+                        _ => (date + chrono::Duration::days(n as i64 * 2), ""),
+                    };
+                    let eff = if last || eff <= today { eff } else { today };
+                    let aid = insert(
+                        &mut tx,
+                        "status_assignments",
+                        &[
+                            ("document_id", P::from(doc)),
+                            ("status_id", P::from(sid)),
+                            ("effective_date", P::from(eff.to_string())),
+                            ("note", P::from(note)),
+                            ("employee_id", P::from(Some(owner))),
+                            ("created_at", P::from(now_s)),
+                        ],
+                    )
+                    .await?;
+                    if eff.to_string() >= latest.0 {
+                        latest = (eff.to_string(), aid, sid, note.to_string());
+                    }
+                    if let Some(st) = stage {
+                        max_stage = Some(max_stage.map_or(st, |m| m.max(st)));
+                    }
+                }
+                sql::query("INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES ($1, $2, $3, $4, $5, $6)")
+                    .bind(doc)
+                    .bind(latest.1)
+                    .bind(latest.0)
+                    .bind(latest.2)
+                    .bind(latest.3)
+                    .bind(max_stage)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit(&mut tx, None, "demo", "database", "", "demo company loaded").await?;
+            Ok((
+                DemoSummary {
+                    employees: LOGINS.len(),
+                    counterparties,
+                    products,
+                },
+                dr1,
+                stroy,
+            ))
+        });
+        let (summary, dr1, stroy) = loaded?;
+        // Through the use cases, each its own transaction, once the company
+        // they work on is committed.
         self.demo_serials(dr1, stroy).await?;
-        Ok(DemoSummary {
-            employees: LOGINS.len(),
-            counterparties,
-            products,
-        })
+        Ok(summary)
     }
 }
 
@@ -790,7 +802,7 @@ impl App {
     async fn demo_serials(&self, dr1: i64, stroy: i64) -> Result<()> {
         use crate::serial::{ProductionInput, RepairInput, RepairStateInput};
         use crate::trade::{LineInput, TradeDocInput};
-        let row = sqlx::query(&format!(
+        let row = sql::query(&format!(
             "SELECT {} FROM employees WHERE login = 'admin'",
             kupets_store::model::Employee::COLS
         ))
@@ -800,7 +812,7 @@ impl App {
             employee: kupets_store::model::Employee::from_row(&row),
             role: kupets_domain::Role::Admin,
         };
-        let wh: i64 = sqlx::query_scalar("SELECT MIN(id) FROM warehouses")
+        let wh: i64 = sql::query_scalar("SELECT MIN(id) FROM warehouses")
             .fetch_one(self.store.reader())
             .await?;
         let today = crate::today();

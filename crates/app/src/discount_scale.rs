@@ -10,9 +10,9 @@ use kupets_domain::role::Right;
 use kupets_domain::FieldError;
 use kupets_store::model::ser;
 use kupets_store::queries::{audit, get_setting, set_setting};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 /// The two kinds of scale.
@@ -102,7 +102,7 @@ const SCALE_SQL: &str = "SELECT s.id, s.kind, s.name, s.archived, \
      (SELECT COUNT(*) FROM counterparties c WHERE c.cumulative_scale_id = s.id OR c.volume_scale_id = s.id) AS cps \
      FROM discount_scales s";
 
-fn scale_row(r: &sqlx::any::AnyRow, defaults: &[Option<i64>; 2]) -> DiscountScale {
+fn scale_row(r: &sql::Row, defaults: &[Option<i64>; 2]) -> DiscountScale {
     let id: i64 = r.get("id");
     let kind: String = r.get("kind");
     let d = if kind == "volume" {
@@ -137,7 +137,7 @@ async fn defaults(conn: &mut Conn) -> Result<[Option<i64>; 2]> {
 
 /// (kind, name, archived) of a scale.
 async fn scale_facts(conn: &mut Conn, id: i64) -> Result<Option<(String, String, bool)>> {
-    Ok(sqlx::query_as::<_, (String, String, i64)>(
+    Ok(sql::query_as::<(String, String, i64)>(
         "SELECT kind, name, archived FROM discount_scales WHERE id = $1",
     )
     .bind(id)
@@ -266,9 +266,9 @@ impl App {
         kind: Option<&str>,
         archived: bool,
     ) -> Result<Vec<DiscountScale>> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let d = defaults(&mut conn).await?;
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "{SCALE_SQL} WHERE s.archived = $1 AND ($2 = '' OR s.kind = $2) ORDER BY s.kind, s.name, s.id"
         ))
         .bind(archived as i64)
@@ -279,7 +279,7 @@ impl App {
     }
 
     pub async fn get_scale(&self, _actor: &Actor, id: i64) -> Result<DiscountScale> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         load_scale(&mut conn, id).await
     }
 
@@ -292,137 +292,139 @@ impl App {
         input: &ScaleInput,
     ) -> Result<DiscountScale> {
         actor.require(Right::ManagePricing)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let name = c.text("name", &input.name, 200);
-        let kind = match id {
-            Some(id) => {
-                scale_facts(&mut tx, id)
-                    .await?
-                    .ok_or(AppError::NotFound { entity: "scale" })?
-                    .0
-            }
-            None => {
-                let k = input.kind.as_deref().map(str::trim).unwrap_or("");
-                if k.is_empty() {
-                    c.add(FieldError::required("kind"));
-                } else if !KINDS.contains(&k) {
-                    c.err(
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let name = c.text("name", &input.name, 200);
+            let kind = match id {
+                Some(id) => {
+                    scale_facts(&mut tx, id)
+                        .await?
+                        .ok_or(AppError::NotFound { entity: "scale" })?
+                        .0
+                }
+                None => {
+                    let k = input.kind.as_deref().map(str::trim).unwrap_or("");
+                    if k.is_empty() {
+                        c.add(FieldError::required("kind"));
+                    } else if !KINDS.contains(&k) {
+                        c.err(
                         "kind",
                         "invalid_kind",
                         "Вид шкалы: cumulative (накопительная) или volume (за поддержание уровня закупок)",
                         "Kind: cumulative or volume",
                     );
+                    }
+                    k.to_string()
                 }
-                k.to_string()
-            }
-        };
-        if !name.is_empty() {
-            // Compared in Rust: SQLite's LOWER() folds only ASCII.
-            let others: Vec<String> = sqlx::query_scalar(
+            };
+            if !name.is_empty() {
+                // Compared in Rust: SQLite's LOWER() folds only ASCII.
+                let others: Vec<String> = sql::query_scalar(
                 "SELECT name FROM discount_scales WHERE kind = $1 AND archived = 0 AND id <> $2",
             )
             .bind(&kind)
             .bind(id.unwrap_or(0))
             .fetch_all(&mut *tx)
             .await?;
-            let low = name.to_lowercase();
-            if others.iter().any(|o| o.to_lowercase() == low) {
-                c.err(
-                    "name",
-                    "duplicate_name",
-                    format!("Шкала «{name}» уже есть"),
-                    format!("There is already a scale '{name}'"),
-                );
+                let low = name.to_lowercase();
+                if others.iter().any(|o| o.to_lowercase() == low) {
+                    c.err(
+                        "name",
+                        "duplicate_name",
+                        format!("Шкала «{name}» уже есть"),
+                        format!("There is already a scale '{name}'"),
+                    );
+                }
             }
-        }
-        c.done()?;
-        let id = match id {
-            Some(id) => {
-                sqlx::query("UPDATE discount_scales SET name = $1 WHERE id = $2")
-                    .bind(&name)
-                    .bind(id)
-                    .execute(&mut *tx)
+            c.done()?;
+            let id = match id {
+                Some(id) => {
+                    sql::query("UPDATE discount_scales SET name = $1 WHERE id = $2")
+                        .bind(&name)
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await?;
+                    audit(
+                        &mut tx,
+                        Some(actor.id()),
+                        "update",
+                        "discount_scales",
+                        id,
+                        &format!("name={name}"),
+                    )
                     .await?;
-                audit(
-                    &mut tx,
-                    Some(actor.id()),
-                    "update",
-                    "discount_scales",
-                    id,
-                    &format!("name={name}"),
-                )
-                .await?;
-                id
-            }
-            None => {
-                let id: i64 = sqlx::query_scalar("INSERT INTO discount_scales (kind, name, archived, created_at) VALUES ($1, $2, 0, $3) RETURNING id")
+                    id
+                }
+                None => {
+                    let id: i64 = sql::query_scalar("INSERT INTO discount_scales (kind, name, archived, created_at) VALUES ($1, $2, 0, $3) RETURNING id")
                     .bind(&kind)
                     .bind(&name)
                     .bind(now())
                     .fetch_one(&mut *tx)
                     .await?;
-                audit(
-                    &mut tx,
-                    Some(actor.id()),
-                    "create",
-                    "discount_scales",
-                    id,
-                    &format!("kind={kind} name={name}"),
-                )
-                .await?;
-                id
-            }
-        };
-        let s = load_scale(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(s)
+                    audit(
+                        &mut tx,
+                        Some(actor.id()),
+                        "create",
+                        "discount_scales",
+                        id,
+                        &format!("kind={kind} name={name}"),
+                    )
+                    .await?;
+                    id
+                }
+            };
+            let s = load_scale(&mut tx, id).await?;
+
+            Ok(s)
+        })
     }
 
     /// Archives a scale no counterparty is given and the setting does not
     /// name; its rules stay as they were (documents keep how they counted).
     pub async fn archive_scale(&self, actor: &Actor, id: i64) -> Result<()> {
         actor.require(Right::ManagePricing)?;
-        let mut tx = self.store.begin().await?;
-        let s = load_scale(&mut tx, id).await?;
-        if s.is_default {
-            return Err(AppError::conflict(
-                "scale_is_default",
-                format!(
-                    "«{}» — шкала по умолчанию; сначала назначьте другую",
-                    s.name
-                ),
-                format!("'{}' is the default; name another default first", s.name),
-            ));
-        }
-        if s.counterparties > 0 {
-            return Err(AppError::conflict(
-                "scale_in_use",
-                format!(
-                    "Шкала «{}» назначена контрагентам: {}",
-                    s.name, s.counterparties
-                ),
-                format!(
-                    "Scale '{}' is given to {} counterparties",
-                    s.name, s.counterparties
-                ),
-            ));
-        }
-        sqlx::query("UPDATE discount_scales SET archived = 1 WHERE id = $1")
-            .bind(id)
-            .execute(&mut *tx)
+        write_tx!(self, [actor], |app, tx| {
+            let s = load_scale(&mut tx, id).await?;
+            if s.is_default {
+                return Err(AppError::conflict(
+                    "scale_is_default",
+                    format!(
+                        "«{}» — шкала по умолчанию; сначала назначьте другую",
+                        s.name
+                    ),
+                    format!("'{}' is the default; name another default first", s.name),
+                ));
+            }
+            if s.counterparties > 0 {
+                return Err(AppError::conflict(
+                    "scale_in_use",
+                    format!(
+                        "Шкала «{}» назначена контрагентам: {}",
+                        s.name, s.counterparties
+                    ),
+                    format!(
+                        "Scale '{}' is given to {} counterparties",
+                        s.name, s.counterparties
+                    ),
+                ));
+            }
+            sql::query("UPDATE discount_scales SET archived = 1 WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "archive",
+                "discount_scales",
+                id,
+                "",
+            )
             .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "archive",
-            "discount_scales",
-            id,
-            "",
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+
+            Ok(())
+        })
     }
 
     /// Names the default scale of a kind (`None`: no default — counterparties
@@ -437,50 +439,53 @@ impl App {
         if !KINDS.contains(&kind) {
             return Err(AppError::NotFound { entity: "setting" });
         }
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let v = value.trim();
-        let id = if v.is_empty() || v == "none" {
-            None
-        } else {
-            match v.parse::<i64>() {
-                Ok(id) if id > 0 => Some(check_scale(&mut c, &mut tx, "value", kind, id).await?),
-                _ => {
-                    c.err(
-                        "value",
-                        "invalid",
-                        "Идентификатор шкалы или пусто (нет шкалы по умолчанию)",
-                        "A scale id, or empty (no default)",
-                    );
-                    None
+        write_tx!(self, [actor, kind, value], |app, tx| {
+            let mut c = Check::new();
+            let v = value.trim();
+            let id = if v.is_empty() || v == "none" {
+                None
+            } else {
+                match v.parse::<i64>() {
+                    Ok(id) if id > 0 => {
+                        Some(check_scale(&mut c, &mut tx, "value", kind, id).await?)
+                    }
+                    _ => {
+                        c.err(
+                            "value",
+                            "invalid",
+                            "Идентификатор шкалы или пусто (нет шкалы по умолчанию)",
+                            "A scale id, or empty (no default)",
+                        );
+                        None
+                    }
                 }
-            }
-        };
-        c.done()?;
-        let key = setting_key(kind);
-        let old = get_setting(&mut tx, key).await?.unwrap_or_default();
-        let new = id.map(|i| i.to_string()).unwrap_or_default();
-        set_setting(&mut tx, key, &new).await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "setting",
-            key,
-            "",
-            &format!("{old} → {new}"),
-        )
-        .await?;
-        let s = match id {
-            Some(id) => Some(load_scale(&mut tx, id).await?),
-            None => None,
-        };
-        tx.commit().await?;
-        Ok(s)
+            };
+            c.done()?;
+            let key = setting_key(kind);
+            let old = get_setting(&mut tx, key).await?.unwrap_or_default();
+            let new = id.map(|i| i.to_string()).unwrap_or_default();
+            set_setting(&mut tx, key, &new).await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "setting",
+                key,
+                "",
+                &format!("{old} → {new}"),
+            )
+            .await?;
+            let s = match id {
+                Some(id) => Some(load_scale(&mut tx, id).await?),
+                None => None,
+            };
+
+            Ok(s)
+        })
     }
 
     /// The scales a counterparty is given and those that apply.
     pub async fn client_scales(&self, _actor: &Actor, cp: i64) -> Result<ClientScales> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         load_client_scales(&mut conn, cp).await
     }
 
@@ -492,27 +497,27 @@ impl App {
         input: &ClientScalesInput,
     ) -> Result<ClientScales> {
         actor.require(Right::ManagePricing)?;
-        let mut tx = self.store.begin().await?;
-        let before = load_client_scales(&mut tx, cp).await?;
-        let mut c = Check::new();
-        let cum = parse_choice(
-            &mut c,
-            &mut tx,
-            "cumulative_scale_id",
-            "cumulative",
-            &input.cumulative_scale_id,
-        )
-        .await?;
-        let vol = parse_choice(
-            &mut c,
-            &mut tx,
-            "volume_scale_id",
-            "volume",
-            &input.volume_scale_id,
-        )
-        .await?;
-        c.done()?;
-        sqlx::query(
+        write_tx!(self, [actor, input], |app, tx| {
+            let before = load_client_scales(&mut tx, cp).await?;
+            let mut c = Check::new();
+            let cum = parse_choice(
+                &mut c,
+                &mut tx,
+                "cumulative_scale_id",
+                "cumulative",
+                &input.cumulative_scale_id,
+            )
+            .await?;
+            let vol = parse_choice(
+                &mut c,
+                &mut tx,
+                "volume_scale_id",
+                "volume",
+                &input.volume_scale_id,
+            )
+            .await?;
+            c.done()?;
+            sql::query(
             "UPDATE counterparties SET cumulative_scale_id = $1, volume_scale_id = $2 WHERE id = $3",
         )
         .bind(cum)
@@ -520,34 +525,35 @@ impl App {
         .bind(cp)
         .execute(&mut *tx)
         .await?;
-        let after = load_client_scales(&mut tx, cp).await?;
-        let show = |s: &ScaleChoice| match s.mode.as_str() {
-            "none" => "none".to_string(),
-            m => format!("{m}:{}", s.effective_name.as_deref().unwrap_or("-")),
-        };
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "scales",
-            "counterparties",
-            cp,
-            &format!(
-                "cumulative {} → {}; volume {} → {}",
-                show(&before.cumulative),
-                show(&after.cumulative),
-                show(&before.volume),
-                show(&after.volume)
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(after)
+            let after = load_client_scales(&mut tx, cp).await?;
+            let show = |s: &ScaleChoice| match s.mode.as_str() {
+                "none" => "none".to_string(),
+                m => format!("{m}:{}", s.effective_name.as_deref().unwrap_or("-")),
+            };
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "scales",
+                "counterparties",
+                cp,
+                &format!(
+                    "cumulative {} → {}; volume {} → {}",
+                    show(&before.cumulative),
+                    show(&after.cumulative),
+                    show(&before.volume),
+                    show(&after.volume)
+                ),
+            )
+            .await?;
+
+            Ok(after)
+        })
     }
 }
 
 async fn load_scale(conn: &mut Conn, id: i64) -> Result<DiscountScale> {
     let d = defaults(conn).await?;
-    let r = sqlx::query(&format!("{SCALE_SQL} WHERE s.id = $1"))
+    let r = sql::query(&format!("{SCALE_SQL} WHERE s.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -556,7 +562,7 @@ async fn load_scale(conn: &mut Conn, id: i64) -> Result<DiscountScale> {
 }
 
 async fn load_client_scales(conn: &mut Conn, cp: i64) -> Result<ClientScales> {
-    let r = sqlx::query(
+    let r = sql::query(
         "SELECT name, cumulative_scale_id, volume_scale_id FROM counterparties WHERE id = $1",
     )
     .bind(cp)

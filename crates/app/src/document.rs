@@ -16,9 +16,9 @@ use kupets_domain::{DocKind, DocState, Money};
 use kupets_store::model::Document;
 use kupets_store::page::Page;
 use kupets_store::queries::{self, audit, next_doc_seq, P};
-use kupets_store::{now, Tx};
+use kupets_store::sql;
+use kupets_store::{now, Conn};
 use serde::Deserialize;
-use sqlx::Row;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -83,16 +83,22 @@ pub(crate) fn transition_error(e: TransitionError) -> AppError {
 }
 
 impl App {
-    async fn load_doc(&self, tx: &mut Tx, kind: DocKind, id: i64, lock: bool) -> Result<Document> {
+    async fn load_doc(
+        &self,
+        tx: &mut Conn,
+        kind: DocKind,
+        id: i64,
+        lock: bool,
+    ) -> Result<Document> {
         let sql = format!(
             "SELECT {} FROM documents WHERE id = $1 AND kind = $2{}",
             Document::COLS,
             if lock { self.store.for_update() } else { "" }
         );
-        let row = sqlx::query(&sql)
+        let row = sql::query(&sql)
             .bind(id)
             .bind(kind.code())
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
         row.as_ref()
             .map(|r| Document::from_row(r))
@@ -104,7 +110,7 @@ impl App {
             "SELECT {} FROM documents WHERE id = $1 AND kind = $2",
             Document::COLS
         );
-        let row = sqlx::query(&sql)
+        let row = sql::query(&sql)
             .bind(id)
             .bind(kind.code())
             .fetch_optional(self.store.reader())
@@ -136,7 +142,7 @@ impl App {
         }
         params.push(P::from(f.limit + 1));
         sql += &format!(" ORDER BY id DESC LIMIT ${}", params.len());
-        let rows = queries::bind_all(sqlx::query(&sql), &params)
+        let rows = queries::bind_all(sql::query(&sql), &params)
             .fetch_all(self.store.reader())
             .await?;
         let mut items: Vec<Document> = rows.iter().map(|r| Document::from_row(r)).collect();
@@ -151,7 +157,7 @@ impl App {
 
     async fn adjustment_cols(
         &self,
-        tx: &mut Tx,
+        tx: &mut Conn,
         actor: &Actor,
         input: &AdjustmentInput,
     ) -> Result<(chrono::NaiveDate, Vec<(&'static str, P)>)> {
@@ -194,24 +200,24 @@ impl App {
         input: &AdjustmentInput,
     ) -> Result<Document> {
         actor.require(Right::PostSettlements)?;
-        let mut tx = self.store.begin().await?;
-        let (date, mut cols) = self.adjustment_cols(&mut tx, actor, input).await?;
-        let kind = DocKind::Adjustment;
-        let seq = next_doc_seq(&mut tx, kind.code(), date.year()).await?;
-        cols.extend([
-            ("kind", P::from(kind.code())),
-            ("year", P::from(date.year() as i64)),
-            ("seq", P::from(seq)),
-            ("number", P::from(doc_number(kind, date.year(), seq))),
-            ("state", P::from(DocState::Draft.code())),
-            ("author_id", P::from(actor.id())),
-            ("created_at", P::from(now())),
-        ]);
-        let id = queries::insert(&mut tx, "documents", &cols).await?;
-        audit(&mut tx, Some(actor.id()), "create", kind.code(), id, "").await?;
-        let d = self.load_doc(&mut tx, kind, id, false).await?;
-        tx.commit().await?;
-        Ok(d)
+        write_tx!(self, [actor, input], |app, tx| {
+            let (date, mut cols) = app.adjustment_cols(&mut tx, actor, input).await?;
+            let kind = DocKind::Adjustment;
+            let seq = next_doc_seq(&mut tx, kind.code(), date.year()).await?;
+            cols.extend([
+                ("kind", P::from(kind.code())),
+                ("year", P::from(date.year() as i64)),
+                ("seq", P::from(seq)),
+                ("number", P::from(doc_number(kind, date.year(), seq))),
+                ("state", P::from(DocState::Draft.code())),
+                ("author_id", P::from(actor.id())),
+                ("created_at", P::from(now())),
+            ]);
+            let id = queries::insert(&mut tx, "documents", &cols).await?;
+            audit(&mut tx, Some(actor.id()), "create", kind.code(), id, "").await?;
+            let d = app.load_doc(&mut tx, kind, id, false).await?;
+            Ok(d)
+        })
     }
 
     /// Edits a draft. The number keeps its year even if the date moves.
@@ -222,41 +228,42 @@ impl App {
         input: &AdjustmentInput,
     ) -> Result<Document> {
         actor.require(Right::PostSettlements)?;
-        let mut tx = self.store.begin().await?;
-        let kind = DocKind::Adjustment;
-        let doc = self.load_doc(&mut tx, kind, id, true).await?;
-        state_of(&doc)?.check_edit().map_err(transition_error)?;
-        let (_, cols) = self.adjustment_cols(&mut tx, actor, input).await?;
-        queries::update(&mut tx, "documents", id, &cols).await?;
-        audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
-        let d = self.load_doc(&mut tx, kind, id, false).await?;
-        tx.commit().await?;
-        Ok(d)
+        write_tx!(self, [actor, input], |app, tx| {
+            let kind = DocKind::Adjustment;
+            let doc = app.load_doc(&mut tx, kind, id, true).await?;
+            state_of(&doc)?.check_edit().map_err(transition_error)?;
+            let (_, cols) = app.adjustment_cols(&mut tx, actor, input).await?;
+            queries::update(&mut tx, "documents", id, &cols).await?;
+            audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+            let d = app.load_doc(&mut tx, kind, id, false).await?;
+            Ok(d)
+        })
     }
 
     pub async fn post_adjustment(&self, actor: &Actor, id: i64) -> Result<Document> {
         actor.require(Right::PostSettlements)?;
-        let mut tx = self.store.begin().await?;
-        let kind = DocKind::Adjustment;
-        let doc = self.load_doc(&mut tx, kind, id, true).await?;
-        let next = state_of(&doc)?.post().map_err(transition_error)?;
-        let cp = doc
-            .counterparty_id
-            .ok_or_else(|| AppError::Internal("adjustment without counterparty".into()))?;
-        write_entry(&mut tx, cp, None, doc.id, &doc.date, Money(doc.amount)).await?;
-        set_state(&mut tx, id, next, "posted_at", None).await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "post",
-            kind.code(),
-            id,
-            &format!("amount={}", Money(doc.amount)),
-        )
-        .await?;
-        let d = self.load_doc(&mut tx, kind, id, false).await?;
-        tx.commit().await?;
-        Ok(d)
+        write_tx!(self, [actor], |app, tx| {
+            let kind = DocKind::Adjustment;
+            let doc = app.load_doc(&mut tx, kind, id, true).await?;
+            let next = state_of(&doc)?.post().map_err(transition_error)?;
+            lock_for_posting(&mut tx, &app.store, &doc).await?;
+            let cp = doc
+                .counterparty_id
+                .ok_or_else(|| AppError::Internal("adjustment without counterparty".into()))?;
+            write_entry(&mut tx, cp, None, doc.id, &doc.date, Money(doc.amount)).await?;
+            set_state(&mut tx, id, next, "posted_at", None).await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "post",
+                kind.code(),
+                id,
+                &format!("amount={}", Money(doc.amount)),
+            )
+            .await?;
+            let d = app.load_doc(&mut tx, kind, id, false).await?;
+            Ok(d)
+        })
     }
 
     /// Cancels a posted document by appending the negation of each of its
@@ -272,88 +279,82 @@ impl App {
         let mut c = Check::new();
         let reason = c.text("reason", &input.reason, 1000);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let doc = self.load_doc(&mut tx, kind, id, true).await?;
-        let next = state_of(&doc)?.cancel().map_err(transition_error)?;
-        if kind.is_order() {
-            // An order's shipments (receipts) and payments are cancelled first.
-            let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE order_id = $1 AND state = 'posted' AND id <> $1").bind(id).fetch_one(&mut *tx).await?;
-            if n > 0 {
-                return Err(AppError::conflict(
-                    "has_dependent_documents",
-                    "По заказу есть проведённые документы: сначала отмените их",
-                    "The order has posted documents: cancel them first",
-                ));
+        write_tx!(self, [actor, input], own[reason], |app, tx| {
+            let doc = app.load_doc(&mut tx, kind, id, true).await?;
+            let next = state_of(&doc)?.cancel().map_err(transition_error)?;
+            lock_for_posting(&mut tx, &app.store, &doc).await?;
+            if kind.is_order() {
+                // An order's shipments (receipts) and payments are cancelled first.
+                let n: i64 = sql::query_scalar("SELECT COUNT(*) FROM documents WHERE order_id = $1 AND state = 'posted' AND id <> $1").bind(id).fetch_one(&mut *tx).await?;
+                if n > 0 {
+                    return Err(AppError::conflict(
+                        "has_dependent_documents",
+                        "По заказу есть проведённые документы: сначала отмените их",
+                        "The order has posted documents: cancel them first",
+                    ));
+                }
             }
-        }
-        // Returns resting on this shipment (receipt) are cancelled with it.
-        // Reversals that add stock go first, so only the net is checked.
-        let deps: Vec<(i64, String)> = sqlx::query_as(
-            "SELECT id, kind FROM documents WHERE base_id = $1 AND state = 'posted'",
-        )
-        .bind(id)
-        .fetch_all(&mut *tx)
-        .await?;
-        let own_first = kind.stock_sign() < 0;
-        if own_first {
-            self.reverse_document(&mut tx, id).await?;
-        }
-        for (dep, dep_kind) in &deps {
-            self.reverse_document(&mut tx, *dep).await?;
-            set_state(
-                &mut tx,
-                *dep,
-                DocState::Cancelled,
-                "cancelled_at",
-                Some(&format!("Отменён вместе с {}: {reason}", doc.number)),
+            // Returns resting on this shipment (receipt) are cancelled with it.
+            // Reversals that add stock go first, so only the net is checked.
+            let deps: Vec<(i64, String)> = sql::query_as(
+                "SELECT id, kind FROM documents WHERE base_id = $1 AND state = 'posted'",
             )
+            .bind(id)
+            .fetch_all(&mut *tx)
             .await?;
+            let own_first = kind.stock_sign() < 0;
+            if own_first {
+                app.reverse_document(&mut tx, id).await?;
+            }
+            for (dep, dep_kind) in &deps {
+                app.reverse_document(&mut tx, *dep).await?;
+                set_state(
+                    &mut tx,
+                    *dep,
+                    DocState::Cancelled,
+                    "cancelled_at",
+                    Some(&format!("Отменён вместе с {}: {reason}", doc.number)),
+                )
+                .await?;
+                audit(
+                    &mut tx,
+                    Some(actor.id()),
+                    "cancel",
+                    dep_kind,
+                    dep,
+                    &format!("with {}", doc.number),
+                )
+                .await?;
+            }
+            if !own_first {
+                app.reverse_document(&mut tx, id).await?;
+            }
+            // Serial units go back: the returns resting on it first, then itself.
+            for (dep, _) in &deps {
+                crate::serial::undo_units(&mut tx, *dep).await?;
+            }
+            crate::serial::undo_units(&mut tx, id).await?;
+            set_state(&mut tx, id, next, "cancelled_at", Some(&reason)).await?;
             audit(
                 &mut tx,
                 Some(actor.id()),
                 "cancel",
-                dep_kind,
-                dep,
-                &format!("with {}", doc.number),
+                kind.code(),
+                id,
+                &reason,
             )
             .await?;
-        }
-        if !own_first {
-            self.reverse_document(&mut tx, id).await?;
-        }
-        // Serial units go back: the returns resting on it first, then itself.
-        for (dep, _) in &deps {
-            crate::serial::undo_units(&mut tx, *dep).await?;
-        }
-        crate::serial::undo_units(&mut tx, id).await?;
-        set_state(&mut tx, id, next, "cancelled_at", Some(&reason)).await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "cancel",
-            kind.code(),
-            id,
-            &reason,
-        )
-        .await?;
-        let d = self.load_doc(&mut tx, kind, id, false).await?;
-        tx.commit().await?;
-        Ok(d)
+            let d = app.load_doc(&mut tx, kind, id, false).await?;
+            Ok(d)
+        })
     }
 
-    /// Appends the negation of a document's ledger entries and stock moves.
-    async fn reverse_document(&self, tx: &mut Tx, id: i64) -> Result<()> {
-        let entries = sqlx::query("SELECT counterparty_id, order_id, entry_date, amount FROM settlement_entries WHERE document_id = $1 ORDER BY id").bind(id).fetch_all(&mut **tx).await?;
-        // Net purchases (cumulative and volume discounts) lose the document too.
-        let (kind, cp, date, amount): (String, Option<i64>, String, i64) = sqlx::query_as(
-            "SELECT kind, counterparty_id, doc_date, amount FROM documents WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
-        if let (Some(kind), Some(cp)) = (DocKind::parse(&kind), cp) {
-            crate::pricing::record_purchase(tx, cp, &date, -kind.purchase_sign() * amount).await?;
-        }
+    /// Appends the negation of a document's stock moves and ledger entries,
+    /// in the lock order of posting (stock rows, then the ledger, then net
+    /// purchases).
+    async fn reverse_document(&self, tx: &mut Conn, id: i64) -> Result<()> {
+        self.reverse_stock(tx, id).await?;
+        let entries = sql::query("SELECT counterparty_id, order_id, entry_date, amount FROM settlement_entries WHERE document_id = $1 ORDER BY id").bind(id).fetch_all(&mut *tx).await?;
         for e in entries {
             write_entry(
                 tx,
@@ -365,18 +366,75 @@ impl App {
             )
             .await?;
         }
-        self.reverse_stock(tx, id).await
+        // Net purchases (cumulative and volume discounts) lose the document too.
+        let (kind, cp, date, amount): (String, Option<i64>, String, i64) = sql::query_as(
+            "SELECT kind, counterparty_id, doc_date, amount FROM documents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if let (Some(kind), Some(cp)) = (DocKind::parse(&kind), cp) {
+            crate::pricing::record_purchase(tx, cp, &date, -kind.purchase_sign() * amount).await?;
+        }
+        Ok(())
     }
 
     /// A counterparty's balance on a date: the sum of its entries up to it.
     pub async fn balance_on(&self, counterparty_id: i64, date: &str) -> Result<Money> {
-        let v: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1 AND entry_date <= $2")
+        let v: i64 = sql::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1 AND entry_date <= $2")
             .bind(counterparty_id)
             .bind(date)
             .fetch_one(self.store.reader())
             .await?;
         Ok(Money(v))
     }
+}
+
+/// Takes the locks of posting or cancelling `doc` (already locked itself)
+/// in the one order every such path follows on PostgreSQL, so that two of
+/// them never wait for each other in a circle:
+///
+/// 1. the document being posted or cancelled (by the caller);
+/// 2. the documents it rests on — its order and its base — by ascending id
+///    (ledger entries reference the order, and the foreign key would
+///    otherwise share-lock it later, behind the counterparty);
+/// 3. its counterparty (the credit-limit check, the ledger's and net
+///    purchases' foreign keys);
+/// 4. stock rows, in product order (`apply_stock`);
+/// 5. then only appends: stock moves, ledger entries, net purchases.
+///
+/// SQLite's single writer needs none of it (`for_update` is empty there).
+pub(crate) async fn lock_for_posting(
+    tx: &mut Conn,
+    store: &kupets_store::Store,
+    doc: &Document,
+) -> Result<()> {
+    let lock = store.for_update();
+    if lock.is_empty() {
+        return Ok(());
+    }
+    let mut parents: Vec<i64> = [doc.order_id, doc.base_id]
+        .into_iter()
+        .flatten()
+        .filter(|p| *p != doc.id)
+        .collect();
+    parents.sort_unstable();
+    parents.dedup();
+    for p in parents {
+        sql::query(&format!("SELECT id FROM documents WHERE id = $1{lock}"))
+            .bind(p)
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    if let Some(cp) = doc.counterparty_id {
+        sql::query(&format!(
+            "SELECT id FROM counterparties WHERE id = $1{lock}"
+        ))
+        .bind(cp)
+        .fetch_optional(&mut *tx)
+        .await?;
+    }
+    Ok(())
 }
 
 /// The document's state, refusing anything but a draft (edits and posting).
@@ -392,7 +450,7 @@ fn state_of(doc: &Document) -> Result<DocState> {
 }
 
 async fn set_state(
-    tx: &mut Tx,
+    tx: &mut Conn,
     id: i64,
     state: DocState,
     at_col: &'static str,
@@ -408,21 +466,21 @@ async fn set_state(
 
 /// Appends one settlement ledger entry.
 pub async fn write_entry(
-    tx: &mut Tx,
+    tx: &mut Conn,
     counterparty_id: i64,
     order_id: Option<i64>,
     document_id: i64,
     date: &str,
     amount: Money,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO settlement_entries (counterparty_id, order_id, document_id, entry_date, amount, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sql::query("INSERT INTO settlement_entries (counterparty_id, order_id, document_id, entry_date, amount, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(counterparty_id)
         .bind(order_id)
         .bind(document_id)
         .bind(date)
         .bind(amount.0)
         .bind(now())
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(())
 }
@@ -480,7 +538,7 @@ impl App {
         }
         params.push(P::from(f.limit + 1));
         sql += &format!(" ORDER BY a.id DESC LIMIT ${}", params.len());
-        let rows = queries::bind_all(sqlx::query(&sql), &params)
+        let rows = queries::bind_all(sql::query(&sql), &params)
             .fetch_all(self.store.reader())
             .await?;
         let mut items: Vec<_> = rows

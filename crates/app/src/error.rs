@@ -94,24 +94,42 @@ impl AppError {
 
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> AppError {
-        if let StoreError::Db(sqlx::Error::Database(db)) = &e {
-            if db.is_unique_violation() {
-                return AppError::conflict(
-                    "duplicate",
-                    "Такая запись уже существует (нарушена уникальность)",
-                    "Such a record already exists (uniqueness violated)",
-                );
-            }
-            if db.is_foreign_key_violation() {
-                return AppError::conflict(
-                    "reference",
-                    "Ссылка на несуществующую запись",
-                    "Reference to a missing record",
-                );
-            }
+        if e.is_unique_violation() {
+            return AppError::conflict(
+                "duplicate",
+                "Такая запись уже существует (нарушена уникальность)",
+                "Such a record already exists (uniqueness violated)",
+            );
+        }
+        if e.is_foreign_key_violation() {
+            return AppError::conflict(
+                "reference",
+                "Ссылка на несуществующую запись",
+                "Reference to a missing record",
+            );
+        }
+        if e.is_retryable() {
+            // Retried by `Store::write` first; seen here only when every
+            // retry collided too.
+            tracing::warn!(error = %e, "transaction conflict after retries");
+            return AppError::conflict(
+                RETRY_CODE,
+                "Данные одновременно изменяются другим запросом; повторите попытку",
+                "The data is being changed by another request at the same time; please retry",
+            );
         }
         tracing::error!(error = %e, "store error");
         AppError::Internal(e.to_string())
+    }
+}
+
+/// The code of a conflict with a concurrent transaction: retried by the
+/// store, and answered 409 "try again" when retries run out.
+pub const RETRY_CODE: &str = "concurrent_update";
+
+impl kupets_store::Retry for AppError {
+    fn retryable(&self) -> bool {
+        matches!(self, AppError::Conflict { code, .. } if *code == RETRY_CODE)
     }
 }
 

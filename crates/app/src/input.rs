@@ -5,7 +5,7 @@ use crate::AppError;
 use chrono::NaiveDate;
 use kupets_domain::{FieldError, Money, Percent};
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Check {
     pub errors: Vec<FieldError>,
 }

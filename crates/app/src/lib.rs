@@ -2,6 +2,43 @@
 //! the domain decide, write, append to the audit log. Rights are checked here,
 //! so every page and endpoint gets the same refusals.
 
+/// Runs a block as one write transaction through [`kupets_store::Store::write`]:
+/// on SQLite the whole block runs on the writer thread (one hand-off per
+/// use case, group commit), on PostgreSQL in an sqlx transaction retried on
+/// serialization failures and deadlocks. Because the block may run on
+/// another thread and more than once, it owns what it uses: `$app` is a
+/// clone of the `App`, each name in `[..]` is cloned per run and seen in the
+/// block as a reference (as the parameters it replaces were), and `$tx` is
+/// the transaction (`&mut Tx`). Copy values are captured as they are.
+macro_rules! write_tx {
+    ($self:ident, [$($c:ident),* $(,)?], |$app:ident, $tx:ident| $body:block) => {
+        write_tx!($self, [$($c),*], own [], |$app, $tx| $body)
+    };
+    ($self:ident, [$($c:ident),* $(,)?], own [$($o:ident),* $(,)?], |$app:ident, $tx:ident| $body:block) => {{
+        let __app = $self.clone();
+        $(let $c = $c.to_owned();)*
+        $self
+            .store
+            .write(move |__tx: &mut kupets_store::Tx| {
+                #[allow(unused_variables)]
+                let $app = __app.clone();
+                $(let $c = $c.clone();)*
+                $(let $o = $o.clone();)*
+                // Bodies were written against an owned transaction (`&mut tx`).
+                #[allow(clippy::needless_borrow)]
+                let fut: kupets_store::BoxFuture<'_, $crate::Result<_>> = Box::pin(async move {
+                    #[allow(unused_mut)]
+                    let mut $tx = __tx;
+                    $(#[allow(unused_variables)] let $c = &$c;)*
+                    $(#[allow(unused_mut)] let mut $o = $o;)*
+                    $body
+                });
+                fut
+            })
+            .await
+    }};
+}
+
 pub mod auth;
 pub mod catalog;
 pub mod counterparty;

@@ -8,6 +8,7 @@ use kupets_domain::Role;
 use kupets_store::model::{Department, Employee};
 use kupets_store::page::Page;
 use kupets_store::queries::{self, audit, get_by_id, ListSpec, P};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -46,7 +47,7 @@ pub struct EmployeeInput {
 
 pub(crate) async fn exists(conn: &mut Conn, table: &str, id: i64) -> Result<bool> {
     let sql = format!("SELECT COUNT(*) FROM {table} WHERE id = $1");
-    let n: i64 = sqlx::query_scalar(&sql).bind(id).fetch_one(conn).await?;
+    let n: i64 = sql::query_scalar(&sql).bind(id).fetch_one(conn).await?;
     Ok(n > 0)
 }
 
@@ -90,7 +91,7 @@ impl App {
     }
 
     pub async fn get_department(&self, _actor: &Actor, id: i64) -> Result<Department> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         get_by_id(
             &mut conn,
             "departments",
@@ -111,44 +112,44 @@ impl App {
         input: &DepartmentInput,
     ) -> Result<Department> {
         actor.require(Right::ManagePeople)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let name = c.text("name", &input.name, 200);
-        let head_id = c.opt_id("head_id", &input.head_id);
-        check_ref(&mut c, &mut tx, "head_id", "employees", head_id).await?;
-        c.done()?;
-        let cols = vec![("name", P::from(name)), ("head_id", P::from(head_id))];
-        let id = match id {
-            Some(id) => {
-                if !queries::update(&mut tx, "departments", id, &cols).await? {
-                    return Err(AppError::NotFound {
-                        entity: "department",
-                    });
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let name = c.text("name", &input.name, 200);
+            let head_id = c.opt_id("head_id", &input.head_id);
+            check_ref(&mut c, &mut tx, "head_id", "employees", head_id).await?;
+            c.done()?;
+            let cols = vec![("name", P::from(name)), ("head_id", P::from(head_id))];
+            let id = match id {
+                Some(id) => {
+                    if !queries::update(&mut tx, "departments", id, &cols).await? {
+                        return Err(AppError::NotFound {
+                            entity: "department",
+                        });
+                    }
+                    audit(&mut tx, Some(actor.id()), "update", "department", id, "").await?;
+                    id
                 }
-                audit(&mut tx, Some(actor.id()), "update", "department", id, "").await?;
-                id
-            }
-            None => {
-                let mut cols = cols;
-                cols.push(("created_at", P::from(now())));
-                let id = queries::insert(&mut tx, "departments", &cols).await?;
-                audit(&mut tx, Some(actor.id()), "create", "department", id, "").await?;
-                id
-            }
-        };
-        let d = get_by_id(
-            &mut tx,
-            "departments",
-            Department::COLS,
-            id,
-            Department::from_row,
-        )
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "department",
-        })?;
-        tx.commit().await?;
-        Ok(d)
+                None => {
+                    let mut cols = cols;
+                    cols.push(("created_at", P::from(now())));
+                    let id = queries::insert(&mut tx, "departments", &cols).await?;
+                    audit(&mut tx, Some(actor.id()), "create", "department", id, "").await?;
+                    id
+                }
+            };
+            let d = get_by_id(
+                &mut tx,
+                "departments",
+                Department::COLS,
+                id,
+                Department::from_row,
+            )
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "department",
+            })?;
+            Ok(d)
+        })
     }
 
     pub async fn list_employees(&self, _actor: &Actor, spec: &ListSpec) -> Result<Page<Employee>> {
@@ -165,7 +166,7 @@ impl App {
     }
 
     pub async fn get_employee(&self, _actor: &Actor, id: i64) -> Result<Employee> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         get_by_id(
             &mut conn,
             "employees",
@@ -179,7 +180,7 @@ impl App {
 
     /// Every employee, for pickers (a small business has tens, not thousands).
     pub async fn all_employees(&self) -> Result<Vec<Employee>> {
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "SELECT {} FROM employees WHERE archived = 0 ORDER BY name, id",
             Employee::COLS
         ))
@@ -199,34 +200,34 @@ impl App {
         by: Option<i64>,
         input: &EmployeeInput,
     ) -> Result<Employee> {
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let cols = employee_cols(&mut c, &mut tx, input, None).await?;
-        let pw = input.password.clone().unwrap_or_default();
-        if pw.is_empty() {
-            c.add(kupets_domain::FieldError::required("password"));
-        } else {
-            check_new_password(&mut c, "password", &pw);
-        }
-        c.done()?;
-        let mut cols = cols;
-        cols.push(("password_hash", P::from(hash_password(&pw))));
-        cols.push(("created_at", P::from(now())));
-        let id = queries::insert(&mut tx, "employees", &cols).await?;
-        audit(
-            &mut tx,
-            by,
-            "create",
-            "employee",
-            id,
-            &format!("login={}", input.login.as_deref().unwrap_or("").trim()),
-        )
-        .await?;
-        let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row)
-            .await?
-            .ok_or(AppError::NotFound { entity: "employee" })?;
-        tx.commit().await?;
-        Ok(e)
+        write_tx!(self, [input], |app, tx| {
+            let mut c = Check::new();
+            let cols = employee_cols(&mut c, &mut tx, input, None).await?;
+            let pw = input.password.clone().unwrap_or_default();
+            if pw.is_empty() {
+                c.add(kupets_domain::FieldError::required("password"));
+            } else {
+                check_new_password(&mut c, "password", &pw);
+            }
+            c.done()?;
+            let mut cols = cols;
+            cols.push(("password_hash", P::from(hash_password(&pw))));
+            cols.push(("created_at", P::from(now())));
+            let id = queries::insert(&mut tx, "employees", &cols).await?;
+            audit(
+                &mut tx,
+                by,
+                "create",
+                "employee",
+                id,
+                &format!("login={}", input.login.as_deref().unwrap_or("").trim()),
+            )
+            .await?;
+            let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row)
+                .await?
+                .ok_or(AppError::NotFound { entity: "employee" })?;
+            Ok(e)
+        })
     }
 
     pub async fn update_employee(
@@ -236,20 +237,62 @@ impl App {
         input: &EmployeeInput,
     ) -> Result<Employee> {
         actor.require(Right::ManagePeople)?;
-        let mut tx = self.store.begin().await?;
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let mut cols = employee_cols(&mut c, &mut tx, input, Some(id)).await?;
+            let pw = input.password.clone().unwrap_or_default();
+            if !pw.is_empty() {
+                check_new_password(&mut c, "password", &pw);
+                cols.push(("password_hash", P::from(hash_password(&pw))));
+            }
+            c.done()?;
+            if !queries::update(&mut tx, "employees", id, &cols).await? {
+                return Err(AppError::NotFound { entity: "employee" });
+            }
+            if !pw.is_empty() {
+                sql::query("DELETE FROM sessions WHERE employee_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                audit(
+                    &mut tx,
+                    Some(actor.id()),
+                    "set_password",
+                    "employee",
+                    id,
+                    "",
+                )
+                .await?;
+            }
+            audit(&mut tx, Some(actor.id()), "update", "employee", id, "").await?;
+            let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row)
+                .await?
+                .ok_or(AppError::NotFound { entity: "employee" })?;
+            Ok(e)
+        })
+    }
+
+    /// An admin sets anyone's password; anyone may set their own.
+    pub async fn set_password(&self, actor: &Actor, id: i64, password: &str) -> Result<()> {
+        if actor.id() != id {
+            actor.require(Right::ManagePeople)?;
+        }
         let mut c = Check::new();
-        let mut cols = employee_cols(&mut c, &mut tx, input, Some(id)).await?;
-        let pw = input.password.clone().unwrap_or_default();
-        if !pw.is_empty() {
-            check_new_password(&mut c, "password", &pw);
-            cols.push(("password_hash", P::from(hash_password(&pw))));
-        }
+        check_new_password(&mut c, "password", password);
         c.done()?;
-        if !queries::update(&mut tx, "employees", id, &cols).await? {
-            return Err(AppError::NotFound { entity: "employee" });
-        }
-        if !pw.is_empty() {
-            sqlx::query("DELETE FROM sessions WHERE employee_id = $1")
+        write_tx!(self, [actor, password], |app, tx| {
+            if !queries::update(
+                &mut tx,
+                "employees",
+                id,
+                &[("password_hash", P::from(hash_password(password)))],
+            )
+            .await?
+            {
+                return Err(AppError::NotFound { entity: "employee" });
+            }
+            // A new password ends every other session of that employee.
+            sql::query("DELETE FROM sessions WHERE employee_id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
@@ -262,50 +305,8 @@ impl App {
                 "",
             )
             .await?;
-        }
-        audit(&mut tx, Some(actor.id()), "update", "employee", id, "").await?;
-        let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row)
-            .await?
-            .ok_or(AppError::NotFound { entity: "employee" })?;
-        tx.commit().await?;
-        Ok(e)
-    }
-
-    /// An admin sets anyone's password; anyone may set their own.
-    pub async fn set_password(&self, actor: &Actor, id: i64, password: &str) -> Result<()> {
-        if actor.id() != id {
-            actor.require(Right::ManagePeople)?;
-        }
-        let mut c = Check::new();
-        check_new_password(&mut c, "password", password);
-        c.done()?;
-        let mut tx = self.store.begin().await?;
-        if !queries::update(
-            &mut tx,
-            "employees",
-            id,
-            &[("password_hash", P::from(hash_password(password)))],
-        )
-        .await?
-        {
-            return Err(AppError::NotFound { entity: "employee" });
-        }
-        // A new password ends every other session of that employee.
-        sqlx::query("DELETE FROM sessions WHERE employee_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "set_password",
-            "employee",
-            id,
-            "",
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+            Ok(())
+        })
     }
 }
 
@@ -329,7 +330,7 @@ async fn employee_cols(
         );
     }
     if !login.is_empty() {
-        let other: Option<i64> = sqlx::query_scalar("SELECT id FROM employees WHERE login = $1")
+        let other: Option<i64> = sql::query_scalar("SELECT id FROM employees WHERE login = $1")
             .bind(&login)
             .fetch_optional(&mut *conn)
             .await?;
@@ -387,28 +388,29 @@ pub(crate) async fn set_archived(
     archived: bool,
 ) -> Result<()> {
     actor.require(right)?;
-    let mut tx = app.store.begin().await?;
-    if !queries::update(&mut tx, table, id, &[("archived", P::from(archived))]).await? {
-        return Err(AppError::NotFound { entity });
-    }
-    if table == "employees" && archived {
-        // An archived employee is logged out everywhere at once.
-        sqlx::query("DELETE FROM sessions WHERE employee_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-    }
-    audit(
-        &mut tx,
-        Some(actor.id()),
-        if archived { "archive" } else { "unarchive" },
-        entity,
-        id,
-        "",
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    write_tx!(app, [actor, table], |app, tx| {
+        let _ = &app;
+        if !queries::update(&mut tx, table, id, &[("archived", P::from(archived))]).await? {
+            return Err(AppError::NotFound { entity });
+        }
+        if table == "employees" && archived {
+            // An archived employee is logged out everywhere at once.
+            sql::query("DELETE FROM sessions WHERE employee_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            if archived { "archive" } else { "unarchive" },
+            entity,
+            id,
+            "",
+        )
+        .await?;
+        Ok(())
+    })
 }
 
 impl App {

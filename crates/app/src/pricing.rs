@@ -20,9 +20,9 @@ use kupets_domain::role::Right;
 use kupets_domain::{FieldError, Money, Percent, Qty, VatRate};
 use kupets_store::model::ser;
 use kupets_store::queries::{self, audit, bind_all, placeholders, P};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
@@ -212,7 +212,7 @@ const VOLUME_SQL: &str =
     "SELECT r.id, r.days, r.amount, r.pct, r.archived, r.scale_id, s.name AS scale_name \
      FROM volume_rules r JOIN discount_scales s ON s.id = r.scale_id";
 
-fn threshold_row(r: &sqlx::any::AnyRow) -> CumulativeThreshold {
+fn threshold_row(r: &sql::Row) -> CumulativeThreshold {
     CumulativeThreshold {
         id: r.get("id"),
         amount: r.get("amount"),
@@ -223,7 +223,7 @@ fn threshold_row(r: &sqlx::any::AnyRow) -> CumulativeThreshold {
     }
 }
 
-fn volume_row(r: &sqlx::any::AnyRow) -> VolumeRule {
+fn volume_row(r: &sql::Row) -> VolumeRule {
     VolumeRule {
         id: r.get("id"),
         days: r.get("days"),
@@ -235,7 +235,7 @@ fn volume_row(r: &sqlx::any::AnyRow) -> VolumeRule {
     }
 }
 
-fn personal_row(r: &sqlx::any::AnyRow) -> PersonalDiscount {
+fn personal_row(r: &sql::Row) -> PersonalDiscount {
     PersonalDiscount {
         id: r.get("id"),
         counterparty_id: r.get("counterparty_id"),
@@ -247,7 +247,7 @@ fn personal_row(r: &sqlx::any::AnyRow) -> PersonalDiscount {
     }
 }
 
-fn promo_row(r: &sqlx::any::AnyRow) -> Promotion {
+fn promo_row(r: &sql::Row) -> Promotion {
     Promotion {
         id: r.get("id"),
         name: r.get("name"),
@@ -303,7 +303,7 @@ impl App {
             params.push(P::from(cp));
         }
         sql.push_str(&format!(" ORDER BY d.id LIMIT {}", limit.clamp(1, 500)));
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let rows = bind_all(sql::query(&sql), &params)
             .fetch_all(self.store.reader())
             .await?;
         Ok(rows.iter().map(personal_row).collect())
@@ -316,35 +316,35 @@ impl App {
         input: &PersonalDiscountInput,
     ) -> Result<PersonalDiscount> {
         actor.require(Right::ManagePricing)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let cp = c.id("counterparty_id", &input.counterparty_id);
-        if cp != 0 {
-            check_ref(
-                &mut c,
-                &mut tx,
-                "counterparty_id",
-                "counterparties",
-                Some(cp),
-            )
-            .await?;
-        }
-        let group = c.opt_id("group_id", &input.group_id);
-        check_ref(&mut c, &mut tx, "group_id", "product_groups", group).await?;
-        let pct = req_pct(&mut c, "pct", &input.pct);
-        c.done()?;
-        let cols = vec![
-            ("counterparty_id", P::from(cp)),
-            ("group_id", P::from(group)),
-            ("pct", P::from(pct)),
-        ];
-        let id = write_rule(&mut tx, actor, RuleTable::Personal, id, cols).await?;
-        let r = sqlx::query(&format!("{PERSONAL_SQL} WHERE d.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(personal_row(&r))
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let cp = c.id("counterparty_id", &input.counterparty_id);
+            if cp != 0 {
+                check_ref(
+                    &mut c,
+                    &mut tx,
+                    "counterparty_id",
+                    "counterparties",
+                    Some(cp),
+                )
+                .await?;
+            }
+            let group = c.opt_id("group_id", &input.group_id);
+            check_ref(&mut c, &mut tx, "group_id", "product_groups", group).await?;
+            let pct = req_pct(&mut c, "pct", &input.pct);
+            c.done()?;
+            let cols = vec![
+                ("counterparty_id", P::from(cp)),
+                ("group_id", P::from(group)),
+                ("pct", P::from(pct)),
+            ];
+            let id = write_rule(&mut tx, actor, RuleTable::Personal, id, cols).await?;
+            let r = sql::query(&format!("{PERSONAL_SQL} WHERE d.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(personal_row(&r))
+        })
     }
 
     /// Cumulative thresholds, of one scale or all, by scale and amount.
@@ -354,7 +354,7 @@ impl App {
         archived: bool,
         scale: Option<i64>,
     ) -> Result<Vec<CumulativeThreshold>> {
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "{THRESHOLD_SQL} WHERE r.archived = $1 AND ($2 = 0 OR r.scale_id = $2) ORDER BY s.name, r.scale_id, r.amount, r.id"
         ))
         .bind(archived as i64)
@@ -374,11 +374,11 @@ impl App {
         let mut c = Check::new();
         let amount = positive_money(&mut c, "amount", &input.amount);
         let pct = req_pct(&mut c, "pct", &input.pct);
-        let mut tx = self.store.begin().await?;
-        let scale = rule_scale(&mut c, &mut tx, "cumulative", &input.scale_id).await?;
-        if scale != 0 && c.errors.iter().all(|e| e.field != "amount") {
-            // Two thresholds of one amount would leave the tier undecided.
-            let same: Option<i64> = sqlx::query_scalar(
+        write_tx!(self, [actor, input], own[c], |app, tx| {
+            let scale = rule_scale(&mut c, &mut tx, "cumulative", &input.scale_id).await?;
+            if scale != 0 && c.errors.iter().all(|e| e.field != "amount") {
+                // Two thresholds of one amount would leave the tier undecided.
+                let same: Option<i64> = sql::query_scalar(
                 "SELECT pct FROM cumulative_thresholds WHERE scale_id = $1 AND amount = $2 AND archived = 0 AND id <> $3",
             )
             .bind(scale)
@@ -386,36 +386,36 @@ impl App {
             .bind(id.unwrap_or(0))
             .fetch_optional(&mut *tx)
             .await?;
-            if let Some(p) = same {
-                c.err(
-                    "amount",
-                    "duplicate_amount",
-                    format!(
-                        "На этой шкале уже есть порог {} ({} %)",
-                        Money(amount).to_ru(),
-                        Percent(p)
-                    ),
-                    format!(
-                        "This scale already has a threshold of {} ({} %)",
-                        Money(amount).to_api(),
-                        Percent(p)
-                    ),
-                );
+                if let Some(p) = same {
+                    c.err(
+                        "amount",
+                        "duplicate_amount",
+                        format!(
+                            "На этой шкале уже есть порог {} ({} %)",
+                            Money(amount).to_ru(),
+                            Percent(p)
+                        ),
+                        format!(
+                            "This scale already has a threshold of {} ({} %)",
+                            Money(amount).to_api(),
+                            Percent(p)
+                        ),
+                    );
+                }
             }
-        }
-        c.done()?;
-        let cols = vec![
-            ("scale_id", P::from(scale)),
-            ("amount", P::from(amount)),
-            ("pct", P::from(pct)),
-        ];
-        let id = write_rule(&mut tx, actor, RuleTable::Cumulative, id, cols).await?;
-        let r = sqlx::query(&format!("{THRESHOLD_SQL} WHERE r.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(threshold_row(&r))
+            c.done()?;
+            let cols = vec![
+                ("scale_id", P::from(scale)),
+                ("amount", P::from(amount)),
+                ("pct", P::from(pct)),
+            ];
+            let id = write_rule(&mut tx, actor, RuleTable::Cumulative, id, cols).await?;
+            let r = sql::query(&format!("{THRESHOLD_SQL} WHERE r.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(threshold_row(&r))
+        })
     }
 
     /// Volume-maintenance rules, of one set or all.
@@ -425,7 +425,7 @@ impl App {
         archived: bool,
         scale: Option<i64>,
     ) -> Result<Vec<VolumeRule>> {
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "{VOLUME_SQL} WHERE r.archived = $1 AND ($2 = 0 OR r.scale_id = $2) ORDER BY s.name, r.scale_id, r.days, r.amount, r.id"
         ))
         .bind(archived as i64)
@@ -468,22 +468,22 @@ impl App {
         };
         let amount = positive_money(&mut c, "amount", &input.amount);
         let pct = req_pct(&mut c, "pct", &input.pct);
-        let mut tx = self.store.begin().await?;
-        let scale = rule_scale(&mut c, &mut tx, "volume", &input.scale_id).await?;
-        c.done()?;
-        let cols = vec![
-            ("scale_id", P::from(scale)),
-            ("days", P::from(days)),
-            ("amount", P::from(amount)),
-            ("pct", P::from(pct)),
-        ];
-        let id = write_rule(&mut tx, actor, RuleTable::Volume, id, cols).await?;
-        let r = sqlx::query(&format!("{VOLUME_SQL} WHERE r.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(volume_row(&r))
+        write_tx!(self, [actor, input], own[c], |app, tx| {
+            let scale = rule_scale(&mut c, &mut tx, "volume", &input.scale_id).await?;
+            c.done()?;
+            let cols = vec![
+                ("scale_id", P::from(scale)),
+                ("days", P::from(days)),
+                ("amount", P::from(amount)),
+                ("pct", P::from(pct)),
+            ];
+            let id = write_rule(&mut tx, actor, RuleTable::Volume, id, cols).await?;
+            let r = sql::query(&format!("{VOLUME_SQL} WHERE r.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(volume_row(&r))
+        })
     }
 
     /// Promotions, newest end date first; `on` keeps those running that day.
@@ -500,8 +500,8 @@ impl App {
             params.push(P::from(d.to_string()));
         }
         sql.push_str(" ORDER BY r.date_to DESC, r.id DESC LIMIT 500");
-        let mut conn = self.store.reader().acquire().await?;
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let mut conn = self.store.read_conn().await?;
+        let rows = bind_all(sql::query(&sql), &params)
             .fetch_all(&mut *conn)
             .await?;
         let mut out: Vec<Promotion> = rows.iter().map(promo_row).collect();
@@ -510,7 +510,7 @@ impl App {
     }
 
     pub async fn get_promotion(&self, _actor: &Actor, id: i64) -> Result<Promotion> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         load_promotion(&mut conn, id).await
     }
 
@@ -521,118 +521,118 @@ impl App {
         input: &PromotionInput,
     ) -> Result<Promotion> {
         actor.require(Right::ManagePricing)?;
-        let mut tx = self.store.begin().await?;
-        let mut c = Check::new();
-        let name = c.text("name", &input.name, 200);
-        let from = if input.date_from.as_deref().unwrap_or("").trim().is_empty() {
-            c.add(FieldError::required("date_from"));
-            today()
-        } else {
-            c.date("date_from", &input.date_from, today())
-        };
-        let to = if input.date_to.as_deref().unwrap_or("").trim().is_empty() {
-            c.add(FieldError::required("date_to"));
-            today()
-        } else {
-            c.date("date_to", &input.date_to, today())
-        };
-        if to < from {
-            c.err(
-                "date_to",
-                "before_start",
-                "Окончание акции раньше её начала",
-                "The promotion ends before it starts",
-            );
-        }
-        let scope = input
-            .scope
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .unwrap_or("all")
-            .to_string();
-        let (mut group, mut product) = (None, None);
-        match scope.as_str() {
-            "all" => {}
-            "group" => {
-                group = Some(c.id("group_id", &input.group_id)).filter(|g| *g != 0);
-                check_ref(&mut c, &mut tx, "group_id", "product_groups", group).await?;
+        write_tx!(self, [actor, input], |app, tx| {
+            let mut c = Check::new();
+            let name = c.text("name", &input.name, 200);
+            let from = if input.date_from.as_deref().unwrap_or("").trim().is_empty() {
+                c.add(FieldError::required("date_from"));
+                today()
+            } else {
+                c.date("date_from", &input.date_from, today())
+            };
+            let to = if input.date_to.as_deref().unwrap_or("").trim().is_empty() {
+                c.add(FieldError::required("date_to"));
+                today()
+            } else {
+                c.date("date_to", &input.date_to, today())
+            };
+            if to < from {
+                c.err(
+                    "date_to",
+                    "before_start",
+                    "Окончание акции раньше её начала",
+                    "The promotion ends before it starts",
+                );
             }
-            "product" => {
-                product = Some(c.id("product_id", &input.product_id)).filter(|p| *p != 0);
-                check_ref(&mut c, &mut tx, "product_id", "products", product).await?;
+            let scope = input
+                .scope
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .unwrap_or("all")
+                .to_string();
+            let (mut group, mut product) = (None, None);
+            match scope.as_str() {
+                "all" => {}
+                "group" => {
+                    group = Some(c.id("group_id", &input.group_id)).filter(|g| *g != 0);
+                    check_ref(&mut c, &mut tx, "group_id", "product_groups", group).await?;
+                }
+                "product" => {
+                    product = Some(c.id("product_id", &input.product_id)).filter(|p| *p != 0);
+                    check_ref(&mut c, &mut tx, "product_id", "products", product).await?;
+                }
+                _ => c.err(
+                    "scope",
+                    "invalid_scope",
+                    "Область акции: all (все товары), group (группа) или product (товар)",
+                    "Scope is all, group or product",
+                ),
             }
-            _ => c.err(
-                "scope",
-                "invalid_scope",
-                "Область акции: all (все товары), group (группа) или product (товар)",
-                "Scope is all, group or product",
-            ),
-        }
-        let pct = req_pct(&mut c, "pct", &input.pct);
-        let mut types = Vec::new();
-        for (i, t) in input.price_type_ids.iter().enumerate() {
-            let field = format!("price_type_ids[{i}]");
-            if let Some(t) = c.opt_id(&field, &Some(t.clone())) {
-                check_ref(&mut c, &mut tx, &field, "price_types", Some(t)).await?;
-                if !types.contains(&t) {
-                    types.push(t);
+            let pct = req_pct(&mut c, "pct", &input.pct);
+            let mut types = Vec::new();
+            for (i, t) in input.price_type_ids.iter().enumerate() {
+                let field = format!("price_type_ids[{i}]");
+                if let Some(t) = c.opt_id(&field, &Some(t.clone())) {
+                    check_ref(&mut c, &mut tx, &field, "price_types", Some(t)).await?;
+                    if !types.contains(&t) {
+                        types.push(t);
+                    }
                 }
             }
-        }
-        c.done()?;
-        let cols = vec![
-            ("name", P::from(name)),
-            ("date_from", P::from(from.to_string())),
-            ("date_to", P::from(to.to_string())),
-            ("scope", P::from(scope)),
-            ("group_id", P::from(group)),
-            ("product_id", P::from(product)),
-            ("pct", P::from(pct)),
-        ];
-        let id = write_rule(&mut tx, actor, RuleTable::Promotion, id, cols).await?;
-        sqlx::query("DELETE FROM promotion_price_types WHERE promotion_id = $1")
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        for t in types {
-            sqlx::query(
-                "INSERT INTO promotion_price_types (promotion_id, price_type_id) VALUES ($1, $2)",
-            )
-            .bind(id)
-            .bind(t)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let p = load_promotion(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(p)
+            c.done()?;
+            let cols = vec![
+                ("name", P::from(name)),
+                ("date_from", P::from(from.to_string())),
+                ("date_to", P::from(to.to_string())),
+                ("scope", P::from(scope)),
+                ("group_id", P::from(group)),
+                ("product_id", P::from(product)),
+                ("pct", P::from(pct)),
+            ];
+            let id = write_rule(&mut tx, actor, RuleTable::Promotion, id, cols).await?;
+            sql::query("DELETE FROM promotion_price_types WHERE promotion_id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+            for t in types {
+                sql::query(
+                    "INSERT INTO promotion_price_types (promotion_id, price_type_id) VALUES ($1, $2)",
+                )
+                .bind(id)
+                .bind(t)
+                .execute(&mut *tx)
+                .await?;
+            }
+            let p = load_promotion(&mut tx, id).await?;
+            Ok(p)
+        })
     }
 
     /// Archives a rule: it stops applying; documents keep how it counted.
     pub async fn archive_rule(&self, actor: &Actor, table: RuleTable, id: i64) -> Result<()> {
         actor.require(Right::ManagePricing)?;
-        let mut tx = self.store.begin().await?;
-        let n = sqlx::query(&format!(
-            "UPDATE {} SET archived = 1 WHERE id = $1",
-            table.table()
-        ))
-        .bind(id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n == 0 {
-            return Err(AppError::NotFound { entity: "rule" });
-        }
-        audit(&mut tx, Some(actor.id()), "archive", table.table(), id, "").await?;
-        tx.commit().await?;
-        Ok(())
+        write_tx!(self, [actor, table], |app, tx| {
+            let n = sql::query(&format!(
+                "UPDATE {} SET archived = 1 WHERE id = $1",
+                table.table()
+            ))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(AppError::NotFound { entity: "rule" });
+            }
+            audit(&mut tx, Some(actor.id()), "archive", table.table(), id, "").await?;
+            Ok(())
+        })
     }
 }
 
 /// Inserts (`id` None) or replaces a rule, with its audit record.
 async fn write_rule(
-    tx: &mut kupets_store::Tx,
+    tx: &mut kupets_store::Conn,
     actor: &Actor,
     table: RuleTable,
     id: Option<i64>,
@@ -664,7 +664,7 @@ async fn write_rule(
 }
 
 async fn load_promotion(conn: &mut Conn, id: i64) -> Result<Promotion> {
-    let r = sqlx::query(&format!("{PROMO_SQL} WHERE r.id = $1"))
+    let r = sql::query(&format!("{PROMO_SQL} WHERE r.id = $1"))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
@@ -685,7 +685,7 @@ async fn fill_promo_types(conn: &mut Conn, promos: &mut [Promotion]) -> Result<(
         "SELECT promotion_id, price_type_id FROM promotion_price_types WHERE promotion_id IN ({}) ORDER BY price_type_id",
         placeholders(1, ids.len())
     );
-    let rows = bind_all(sqlx::query(&sql), &ids)
+    let rows = bind_all(sql::query(&sql), &ids)
         .fetch_all(&mut *conn)
         .await?;
     for r in rows {
@@ -711,7 +711,7 @@ pub(crate) async fn record_purchase(
     if amount == 0 {
         return Ok(());
     }
-    sqlx::query(
+    sql::query(
         "INSERT INTO purchase_days (counterparty_id, day, amount) VALUES ($1, $2, $3) \
          ON CONFLICT (counterparty_id, day) DO UPDATE SET amount = purchase_days.amount + excluded.amount",
     )
@@ -937,7 +937,7 @@ async fn client_facts(
     let d = date.to_string();
     // The scales: the one given, else the default named by the setting
     // (0 given: withheld, no such scale); archived scales do not apply.
-    let head = sqlx::query(
+    let head = sql::query(
         "SELECT (SELECT id FROM price_types WHERE code = 'retail') AS retail, \
                 (SELECT discount_limit FROM employees WHERE id = $1) AS lim, \
                 c.id AS cp, c.name AS cp_name, c.price_type_id, t.code AS pt_code, t.name AS pt_name, \
@@ -985,7 +985,7 @@ async fn client_facts(
         f.price_type = Some((pt, code, name));
     }
     if let (Some(cp), true) = (cp, f.found) {
-        let rows = sqlx::query("SELECT d.id, d.group_id, g.name, d.pct FROM personal_discounts d LEFT JOIN product_groups g ON g.id = d.group_id WHERE d.counterparty_id = $1 AND d.archived = 0 ORDER BY d.id")
+        let rows = sql::query("SELECT d.id, d.group_id, g.name, d.pct FROM personal_discounts d LEFT JOIN product_groups g ON g.id = d.group_id WHERE d.counterparty_id = $1 AND d.archived = 0 ORDER BY d.id")
             .bind(cp)
             .fetch_all(&mut *conn)
             .await?;
@@ -1001,7 +1001,7 @@ async fn client_facts(
             })
             .collect();
         // (kind, id, days, amount, pct); `c` cumulative, `v` volume.
-        let rules: Vec<(String, i64, i64, i64, i64)> = sqlx::query_as(
+        let rules: Vec<(String, i64, i64, i64, i64)> = sql::query_as(
             "SELECT 'c' AS k, id, 0 AS days, amount, pct FROM cumulative_thresholds WHERE scale_id = $1 AND archived = 0 \
              UNION ALL SELECT 'v' AS k, id, days, amount, pct FROM volume_rules WHERE scale_id = $2 AND archived = 0 \
              ORDER BY 1, 4, 2",
@@ -1025,7 +1025,7 @@ async fn client_facts(
                 ));
             }
             sql.push_str(" FROM purchase_days WHERE counterparty_id = $1 AND day < $2");
-            let sums = bind_all(sqlx::query(&sql), &params)
+            let sums = bind_all(sql::query(&sql), &params)
                 .fetch_one(&mut *conn)
                 .await?;
             f.net = Money(sums.get("total"));
@@ -1042,7 +1042,7 @@ async fn client_facts(
             f.lowest_threshold = t.first().map(|t| (t.0, t.1, t.2 .0));
         }
     }
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "SELECT q.*, pt.price_type_id FROM ({PROMO_SQL} WHERE r.archived = 0 AND r.date_from <= $1 AND r.date_to >= $1) q \
          LEFT JOIN promotion_price_types pt ON pt.promotion_id = q.id ORDER BY q.id"
     ))
@@ -1093,7 +1093,7 @@ async fn product_facts(
          WHERE p.id IN ({}) ORDER BY p.id, pr.effective_date DESC, pr.id DESC",
         placeholders(4, ids.len())
     );
-    for r in bind_all(sqlx::query(&sql), &params)
+    for r in bind_all(sql::query(&sql), &params)
         .fetch_all(&mut *conn)
         .await?
     {
@@ -1133,7 +1133,7 @@ async fn product_facts(
              SELECT id, parent_id, name FROM up",
             placeholders(1, gp.len())
         );
-        for r in bind_all(sqlx::query(&sql), &gp)
+        for r in bind_all(sql::query(&sql), &gp)
             .fetch_all(&mut *conn)
             .await?
         {
@@ -1483,7 +1483,7 @@ impl App {
                 special: c.percent(&format!("lines[{i}].special_discount"), &l.special_discount),
             })
             .collect();
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         if !c.errors.is_empty() {
             // Name a missing client along with the other errors.
             check_ref(&mut c, &mut conn, "counterparty_id", "counterparties", cp).await?;

@@ -9,9 +9,8 @@ use crate::{Actor, Result};
 use kupets_domain::money::date_ru;
 use kupets_domain::role::Right;
 use kupets_domain::{Money, Qty};
-use kupets_store::Tx;
+use kupets_store::{sql, Conn};
 use serde::Serialize;
-use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
@@ -116,7 +115,7 @@ pub(crate) fn mode(
 /// was returned.
 pub(crate) async fn prices(
     c: &mut Check,
-    tx: &mut Tx,
+    tx: &mut Conn,
     ret: i64,
     m: Mode,
     date: &str,
@@ -124,11 +123,11 @@ pub(crate) async fn prices(
 ) -> Result<Vec<Option<(i64, i64)>>> {
     // product → (price of its first returned line, quantity returned).
     let mut returned: HashMap<i64, (i64, i64)> = HashMap::new();
-    for r in sqlx::query(
+    for r in sql::query(
         "SELECT product_id, price, qty FROM document_lines WHERE document_id = $1 ORDER BY line_no",
     )
     .bind(ret)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?
     {
         let e = returned
@@ -172,15 +171,15 @@ pub(crate) async fn prices(
 }
 
 /// Our cost of a product on a date: the price of its latest posted receipt.
-async fn purchase_cost(tx: &mut Tx, product: i64, date: &str) -> Result<Option<i64>> {
-    Ok(sqlx::query_scalar(
+async fn purchase_cost(tx: &mut Conn, product: i64, date: &str) -> Result<Option<i64>> {
+    Ok(sql::query_scalar(
         "SELECT l.price FROM document_lines l JOIN documents d ON d.id = l.document_id \
          WHERE d.kind = 'receipt' AND d.state = 'posted' AND l.product_id = $1 AND d.doc_date <= $2 \
          ORDER BY d.doc_date DESC, l.id DESC LIMIT 1",
     )
     .bind(product)
     .bind(date)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(&mut *tx)
     .await?)
 }
 
@@ -204,8 +203,8 @@ pub struct ReplacementInfo {
 impl crate::App {
     /// The replacement facts of a shipment; `None` when it replaces nothing.
     pub async fn replacement_info(&self, shipment: i64) -> Result<Option<ReplacementInfo>> {
-        let mut conn = self.store.reader().acquire().await?;
-        let r = sqlx::query(
+        let mut conn = self.store.read_conn().await?;
+        let r = sql::query(
             "SELECT s.replacement_pricing, s.replacement_reason, r.id, r.number, r.doc_date, \
                (SELECT CAST(COALESCE(SUM(l.cost * l.qty / 1000), 0) AS BIGINT) FROM document_lines l WHERE l.document_id = s.id) AS cost \
              FROM documents s JOIN documents r ON r.id = s.replacement_for_id WHERE s.id = $1",

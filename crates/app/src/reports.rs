@@ -86,7 +86,7 @@ fn m(v: i64) -> String {
 impl App {
     /// The installation's own company name, for printouts.
     pub async fn company_name(&self) -> Result<String> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         Ok(
             kupets_store::queries::get_setting(&mut conn, "company_name")
                 .await?
@@ -374,7 +374,7 @@ pub struct Setting {
 
 impl App {
     pub async fn settings(&self, _actor: &Actor) -> Result<Vec<Setting>> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let mut out = Vec::new();
         for (key, _) in SETTINGS {
             let value = kupets_store::queries::get_setting(&mut conn, key)
@@ -420,24 +420,24 @@ impl App {
             }
             _ => return Err(AppError::NotFound { entity: "setting" }),
         }
-        let mut tx = self.store.begin().await?;
-        let old = kupets_store::queries::get_setting(&mut tx, key)
-            .await?
-            .unwrap_or_default();
-        kupets_store::queries::set_setting(&mut tx, key, value).await?;
-        kupets_store::queries::audit(
-            &mut tx,
-            Some(actor.id()),
-            "setting",
-            key,
-            "",
-            &format!("{old} → {value}"),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Setting {
-            key: key.to_string(),
-            value: value.to_string(),
+        write_tx!(self, [actor, key, value], |app, tx| {
+            let old = kupets_store::queries::get_setting(&mut tx, key)
+                .await?
+                .unwrap_or_default();
+            kupets_store::queries::set_setting(&mut tx, key, value).await?;
+            kupets_store::queries::audit(
+                &mut tx,
+                Some(actor.id()),
+                "setting",
+                key,
+                "",
+                &format!("{old} → {value}"),
+            )
+            .await?;
+            Ok(Setting {
+                key: key.to_string(),
+                value: value.to_string(),
+            })
         })
     }
 }

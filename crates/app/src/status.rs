@@ -14,9 +14,9 @@ use kupets_domain::status::{days_overdue, funnel};
 use kupets_domain::{DocKind, FieldError, Money, Percent};
 use kupets_store::model::{ser, RowGet};
 use kupets_store::queries::{audit, bind_all, placeholders, P};
+use kupets_store::sql;
 use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
@@ -341,7 +341,7 @@ impl TodayRow {
 const ASSIGNMENT_SQL: &str = "SELECT a.id, a.document_id, a.status_id, s.code, s.name_ru, s.name_en, s.is_reminder, a.effective_date, a.note, a.employee_id, e.name AS employee_name, a.created_at \
      FROM status_assignments a JOIN statuses s ON s.id = a.status_id LEFT JOIN employees e ON e.id = a.employee_id";
 
-fn assignment_row(r: &sqlx::any::AnyRow) -> StatusAssignment {
+fn assignment_row(r: &sql::Row) -> StatusAssignment {
     StatusAssignment {
         id: r.get("id"),
         document_id: r.get("document_id"),
@@ -358,7 +358,7 @@ fn assignment_row(r: &sqlx::any::AnyRow) -> StatusAssignment {
     }
 }
 
-fn status_row(r: &sqlx::any::AnyRow) -> Status {
+fn status_row(r: &sql::Row) -> Status {
     let kinds: String = r.get("kinds");
     Status {
         id: r.get("id"),
@@ -381,7 +381,7 @@ const STATUS_COLS: &str =
     "id, code, name_ru, name_en, kinds, is_reminder, funnel_stage, is_final, archived";
 
 async fn all_statuses(conn: &mut Conn) -> Result<Vec<Status>> {
-    let rows = sqlx::query(&format!(
+    let rows = sql::query(&format!(
         "SELECT {STATUS_COLS} FROM statuses ORDER BY COALESCE(funnel_stage, 1000), id"
     ))
     .fetch_all(&mut *conn)
@@ -396,7 +396,7 @@ async fn employee_names(conn: &mut Conn, ids: &[i64]) -> Result<HashMap<i64, Str
     }
     let params: Vec<P> = ids.iter().map(|i| P::from(*i)).collect();
     let rows = bind_all(
-        sqlx::query(&format!(
+        sql::query(&format!(
             "SELECT id, name FROM employees WHERE id IN ({})",
             placeholders(1, ids.len())
         )),
@@ -454,7 +454,7 @@ impl App {
 
     /// The catalogue; archived statuses too when asked.
     pub async fn list_statuses(&self, _actor: &Actor, archived: bool) -> Result<Vec<Status>> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         Ok(all_statuses(&mut conn)
             .await?
             .into_iter()
@@ -539,51 +539,51 @@ impl App {
             );
         }
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let taken: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM statuses WHERE code = $1 AND id <> $2")
-                .bind(&code)
-                .bind(id.unwrap_or(0))
-                .fetch_optional(&mut *tx)
-                .await?;
-        if taken.is_some() {
-            return Err(AppError::field(
-                "code",
-                "duplicate_code",
-                format!("Статус с кодом «{code}» уже есть"),
-                format!("A status with code '{code}' exists"),
-            ));
-        }
-        let cols = vec![
-            ("code", P::from(code.clone())),
-            ("name_ru", P::from(name_ru)),
-            ("name_en", P::from(name_en)),
-            ("kinds", P::from(kinds.join(","))),
-            ("is_reminder", P::from(truthy(&input.is_reminder))),
-            ("funnel_stage", P::from(stage)),
-            ("is_final", P::from(is_final)),
-            ("archived", P::from(truthy(&input.archived))),
-        ];
-        let id = match id {
-            Some(id) => {
-                if !kupets_store::queries::update(&mut tx, "statuses", id, &cols).await? {
-                    return Err(AppError::NotFound { entity: "status" });
+        write_tx!(self, [actor, input], own [code, name_ru, name_en, kinds], |app, tx| {
+            let taken: Option<i64> =
+                sql::query_scalar("SELECT id FROM statuses WHERE code = $1 AND id <> $2")
+                    .bind(&code)
+                    .bind(id.unwrap_or(0))
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if taken.is_some() {
+                return Err(AppError::field(
+                    "code",
+                    "duplicate_code",
+                    format!("Статус с кодом «{code}» уже есть"),
+                    format!("A status with code '{code}' exists"),
+                ));
+            }
+            let cols = vec![
+                ("code", P::from(code.clone())),
+                ("name_ru", P::from(name_ru)),
+                ("name_en", P::from(name_en)),
+                ("kinds", P::from(kinds.join(","))),
+                ("is_reminder", P::from(truthy(&input.is_reminder))),
+                ("funnel_stage", P::from(stage)),
+                ("is_final", P::from(is_final)),
+                ("archived", P::from(truthy(&input.archived))),
+            ];
+            let id = match id {
+                Some(id) => {
+                    if !kupets_store::queries::update(&mut tx, "statuses", id, &cols).await? {
+                        return Err(AppError::NotFound { entity: "status" });
+                    }
+                    audit(&mut tx, Some(actor.id()), "update", "status", id, &code).await?;
+                    id
                 }
-                audit(&mut tx, Some(actor.id()), "update", "status", id, &code).await?;
-                id
-            }
-            None => {
-                let id = kupets_store::queries::insert(&mut tx, "statuses", &cols).await?;
-                audit(&mut tx, Some(actor.id()), "create", "status", id, &code).await?;
-                id
-            }
-        };
-        let r = sqlx::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(status_row(&r))
+                None => {
+                    let id = kupets_store::queries::insert(&mut tx, "statuses", &cols).await?;
+                    audit(&mut tx, Some(actor.id()), "create", "status", id, &code).await?;
+                    id
+                }
+            };
+            let r = sql::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(status_row(&r))
+        })
     }
 
     /// Gives a document a status from a date, with a note. Admins and
@@ -600,94 +600,94 @@ impl App {
         let note = c.opt_text("note", &input.note, 2000);
         let by_id = parse_opt_id(&mut c, "status_id", &input.status_id);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let doc = sqlx::query(&format!(
-            "SELECT kind, author_id, responsible_id, state FROM documents WHERE id = $1{}",
-            self.store.for_update()
-        ))
-        .bind(document_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound { entity: "document" })?;
-        let kind = DocKind::parse(&doc.get::<String, _>("kind"))
-            .ok_or_else(|| AppError::Internal("unknown document kind".into()))?;
-        let mine = doc.get::<i64, _>("responsible_id") == actor.id()
-            || doc.get::<i64, _>("author_id") == actor.id();
-        if !mine && !actor.can(Right::LeadDepartment) {
-            return Err(AppError::Forbidden {
-                role: actor.role.code().to_string(),
-            });
-        }
-        let status = match (by_id, input.status.as_deref().map(str::trim)) {
-            (Some(id), _) => {
-                sqlx::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
-                    .bind(id)
+        write_tx!(self, [actor, input], own[note], |app, tx| {
+            let doc = sql::query(&format!(
+                "SELECT kind, author_id, responsible_id, state FROM documents WHERE id = $1{}",
+                app.store.for_update()
+            ))
+            .bind(document_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound { entity: "document" })?;
+            let kind = DocKind::parse(&doc.get::<String, _>("kind"))
+                .ok_or_else(|| AppError::Internal("unknown document kind".into()))?;
+            let mine = doc.get::<i64, _>("responsible_id") == actor.id()
+                || doc.get::<i64, _>("author_id") == actor.id();
+            if !mine && !actor.can(Right::LeadDepartment) {
+                return Err(AppError::Forbidden {
+                    role: actor.role.code().to_string(),
+                });
+            }
+            let status = match (by_id, input.status.as_deref().map(str::trim)) {
+                (Some(id), _) => {
+                    sql::query(&format!("SELECT {STATUS_COLS} FROM statuses WHERE id = $1"))
+                        .bind(id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                }
+                (None, Some(code)) if !code.is_empty() => {
+                    sql::query(&format!(
+                        "SELECT {STATUS_COLS} FROM statuses WHERE code = $1"
+                    ))
+                    .bind(code)
                     .fetch_optional(&mut *tx)
                     .await?
-            }
-            (None, Some(code)) if !code.is_empty() => {
-                sqlx::query(&format!(
-                    "SELECT {STATUS_COLS} FROM statuses WHERE code = $1"
-                ))
-                .bind(code)
-                .fetch_optional(&mut *tx)
-                .await?
-            }
-            _ => {
-                return Err(AppError::Validation(vec![FieldError::required(
+                }
+                _ => {
+                    return Err(AppError::Validation(vec![FieldError::required(
+                        "status_id",
+                    )]))
+                }
+            };
+            let Some(status) = status.as_ref().map(status_row).filter(|s| !s.archived) else {
+                return Err(AppError::field(
                     "status_id",
-                )]))
+                    "not_found",
+                    "Нет такого статуса",
+                    "No such status",
+                ));
+            };
+            if !status.applies_to(kind) {
+                return Err(AppError::field(
+                    "status_id",
+                    "wrong_kind",
+                    format!(
+                        "Статус «{}» не для документов вида «{}»",
+                        status.name_ru,
+                        kind.label(true)
+                    ),
+                    format!(
+                        "Status '{}' is not for {}",
+                        status.name_en,
+                        kind.label(false).to_lowercase()
+                    ),
+                ));
             }
-        };
-        let Some(status) = status.as_ref().map(status_row).filter(|s| !s.archived) else {
-            return Err(AppError::field(
-                "status_id",
-                "not_found",
-                "Нет такого статуса",
-                "No such status",
-            ));
-        };
-        if !status.applies_to(kind) {
-            return Err(AppError::field(
-                "status_id",
-                "wrong_kind",
-                format!(
-                    "Статус «{}» не для документов вида «{}»",
-                    status.name_ru,
-                    kind.label(true)
-                ),
-                format!(
-                    "Status '{}' is not for {}",
-                    status.name_en,
-                    kind.label(false).to_lowercase()
-                ),
-            ));
-        }
-        let id = write_assignment(
-            &mut tx,
-            document_id,
-            status.id,
-            status.funnel_stage,
-            date,
-            &note,
-            actor.id(),
-        )
-        .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "status",
-            kind.code(),
-            document_id,
-            &format!("{} from {date}: {note}", status.code),
-        )
-        .await?;
-        let r = sqlx::query(&format!("{ASSIGNMENT_SQL} WHERE a.id = $1"))
-            .bind(id)
-            .fetch_one(&mut *tx)
+            let id = write_assignment(
+                &mut tx,
+                document_id,
+                status.id,
+                status.funnel_stage,
+                date,
+                &note,
+                actor.id(),
+            )
             .await?;
-        tx.commit().await?;
-        Ok(assignment_row(&r))
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "status",
+                kind.code(),
+                document_id,
+                &format!("{} from {date}: {note}", status.code),
+            )
+            .await?;
+            let r = sql::query(&format!("{ASSIGNMENT_SQL} WHERE a.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(assignment_row(&r))
+        })
     }
 
     /// A document's status history and its current status on `on`.
@@ -697,11 +697,11 @@ impl App {
         document_id: i64,
         on: NaiveDate,
     ) -> Result<StatusHistory> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         if !crate::people::exists(&mut conn, "documents", document_id).await? {
             return Err(AppError::NotFound { entity: "document" });
         }
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "{ASSIGNMENT_SQL} WHERE a.document_id = $1 ORDER BY a.effective_date DESC, a.id DESC"
         ))
         .bind(document_id)
@@ -793,7 +793,7 @@ impl App {
             None => None,
         };
         c.done()?;
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let people = self
             .scope(&mut conn, actor, employee, department, true)
             .await?;
@@ -856,7 +856,7 @@ impl App {
                     placeholders(1, people.len()),
                     people.len() + 1
                 );
-                system = bind_all(sqlx::query(&sql), &params)
+                system = bind_all(sql::query(&sql), &params)
                     .fetch_all(&mut *conn)
                     .await?;
             }
@@ -1009,7 +1009,7 @@ impl App {
         to: NaiveDate,
         employee: Option<i64>,
     ) -> Result<Funnel> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let everyone = actor.role == kupets_domain::Role::Admin && employee.is_none();
         let people = if everyone {
             Vec::new()
@@ -1038,7 +1038,7 @@ impl App {
             }
         }
         sql.push_str(" GROUP BY d.responsible_id, COALESCE(s.max_stage, 0)");
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let rows = bind_all(sql::query(&sql), &params)
             .fetch_all(&mut *conn)
             .await?;
         let groups: Vec<(i64, i64, i64, Money)> = rows
@@ -1099,7 +1099,7 @@ impl App {
 
     /// What a hand-over from one employee to another would move.
     pub async fn handover_preview(&self, actor: &Actor, input: &HandoverInput) -> Result<Handover> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let (from, to) = self.handover_parties(&mut conn, actor, input).await?;
         handover_listing(&mut conn, from, to, today()).await
     }
@@ -1108,43 +1108,43 @@ impl App {
     /// reminders to another, in one transaction; what moves is exactly what
     /// the preview lists at that moment.
     pub async fn handover(&self, actor: &Actor, input: &HandoverInput) -> Result<Handover> {
-        let mut tx = self.store.begin().await?;
-        let (from, to) = self.handover_parties(&mut tx, actor, input).await?;
-        let mut h = handover_listing(&mut tx, from, to, today()).await?;
-        for (table, col, items) in [
-            ("counterparties", "manager_id", &h.counterparties),
-            ("documents", "responsible_id", &h.documents),
-        ] {
-            for chunk in items.chunks(500) {
-                let mut params = vec![P::from(to)];
-                params.extend(chunk.iter().map(|m| P::from(m.id)));
-                bind_all(
-                    sqlx::query(&format!(
-                        "UPDATE {table} SET {col} = $1 WHERE id IN ({})",
-                        placeholders(2, chunk.len())
-                    )),
-                    &params,
-                )
-                .execute(&mut *tx)
-                .await?;
+        write_tx!(self, [actor, input], |app, tx| {
+            let (from, to) = app.handover_parties(&mut tx, actor, input).await?;
+            let mut h = handover_listing(&mut tx, from, to, today()).await?;
+            for (table, col, items) in [
+                ("counterparties", "manager_id", &h.counterparties),
+                ("documents", "responsible_id", &h.documents),
+            ] {
+                for chunk in items.chunks(500) {
+                    let mut params = vec![P::from(to)];
+                    params.extend(chunk.iter().map(|m| P::from(m.id)));
+                    bind_all(
+                        sql::query(&format!(
+                            "UPDATE {table} SET {col} = $1 WHERE id IN ({})",
+                            placeholders(2, chunk.len())
+                        )),
+                        &params,
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
             }
-        }
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "handover",
-            "employee",
-            from,
-            &format!(
-                "to={to} counterparties={} documents={}",
-                h.counterparties.len(),
-                h.documents.len()
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        h.done = true;
-        Ok(h)
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "handover",
+                "employee",
+                from,
+                &format!(
+                    "to={to} counterparties={} documents={}",
+                    h.counterparties.len(),
+                    h.documents.len()
+                ),
+            )
+            .await?;
+            h.done = true;
+            Ok(h)
+        })
     }
 
     async fn handover_parties(
@@ -1170,7 +1170,7 @@ impl App {
         let mut depts = Vec::new();
         for (field, id) in [("from_employee_id", from), ("to_employee_id", to)] {
             let row: Option<(Option<i64>, i64)> =
-                sqlx::query_as("SELECT department_id, archived FROM employees WHERE id = $1")
+                sql::query_as("SELECT department_id, archived FROM employees WHERE id = $1")
                     .bind(id)
                     .fetch_optional(&mut *conn)
                     .await?;
@@ -1211,7 +1211,7 @@ impl App {
 /// assignment on the latest date is the latest; a stage reached is never
 /// lost). Used by people's assignments and by the system (recalls, repairs).
 pub(crate) async fn write_assignment(
-    tx: &mut kupets_store::Tx,
+    tx: &mut kupets_store::Conn,
     document_id: i64,
     status_id: i64,
     funnel_stage: Option<i64>,
@@ -1234,7 +1234,7 @@ pub(crate) async fn write_assignment(
     .await?;
     // The newest assignment on the latest date is the latest; a stage
     // reached is never lost.
-    sqlx::query(
+    sql::query(
             "INSERT INTO doc_status (document_id, latest_id, latest_date, latest_status_id, latest_note, max_stage) VALUES ($1, $2, $3, $5, $6, $4) \
              ON CONFLICT (document_id) DO UPDATE SET \
                latest_id = CASE WHEN excluded.latest_date >= doc_status.latest_date THEN excluded.latest_id ELSE doc_status.latest_id END, \
@@ -1249,31 +1249,31 @@ pub(crate) async fn write_assignment(
         .bind(funnel_stage)
         .bind(status_id)
         .bind(note)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
     Ok(id)
 }
 
 async fn dept_members(conn: &mut Conn, d: i64) -> Result<Vec<i64>> {
-    Ok(sqlx::query_scalar::<_, i64>(
-        "SELECT id FROM employees WHERE department_id = $1 ORDER BY name",
+    Ok(
+        sql::query_scalar::<i64>("SELECT id FROM employees WHERE department_id = $1 ORDER BY name")
+            .bind(d)
+            .fetch_all(&mut *conn)
+            .await?,
     )
-    .bind(d)
-    .fetch_all(&mut *conn)
-    .await?)
 }
 
 /// What moves from `from`: counterparties they manage; their drafts, open
 /// orders, documents whose current status is a reminder, and returns still
 /// owed a replacement.
 async fn handover_listing(conn: &mut Conn, from: i64, to: i64, on: NaiveDate) -> Result<Handover> {
-    let cps = sqlx::query(
+    let cps = sql::query(
         "SELECT id, name FROM counterparties WHERE manager_id = $1 AND archived = 0 ORDER BY name, id",
     )
     .bind(from)
     .fetch_all(&mut *conn)
     .await?;
-    let docs = sqlx::query(
+    let docs = sql::query(
         "SELECT d.id, d.kind, d.number, \
            CASE WHEN d.state = 'draft' THEN 'draft' \
                 WHEN d.kind = 'return' AND d.replacement_required = 1 AND NOT EXISTS (SELECT 1 FROM documents r WHERE r.replacement_for_id = d.id AND r.kind = 'shipment' AND r.state = 'posted') THEN 'replacement_due' \

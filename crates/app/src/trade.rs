@@ -18,10 +18,10 @@ use kupets_domain::trade::{
 };
 use kupets_domain::{DocKind, DocState, Money, Qty, VatRate};
 use kupets_store::model::{DocLine, Document, RowGet};
-use kupets_store::queries::{self, audit, next_doc_seq, P};
-use kupets_store::{now, Conn, Tx};
+use kupets_store::queries::{self, audit, next_doc_seq, placeholders, P};
+use kupets_store::sql;
+use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -275,14 +275,14 @@ fn err(code: &'static str, ru: String, en: String) -> AppError {
 
 async fn load_lines(conn: &mut Conn, doc_id: i64) -> Result<Vec<DocLine>> {
     let sql = format!("SELECT {} FROM document_lines l JOIN products p ON p.id = l.product_id WHERE l.document_id = $1 ORDER BY l.line_no", DocLine::COLS);
-    let rows = sqlx::query(&sql).bind(doc_id).fetch_all(&mut *conn).await?;
+    let rows = sql::query(&sql).bind(doc_id).fetch_all(&mut *conn).await?;
     Ok(rows.iter().map(|r| DocLine::from_row(r)).collect())
 }
 
 /// How much of a line posted documents of `kind` have taken so far: shipped
 /// (or received) on an order line, or returned from a shipment (receipt) line.
 async fn taken_from(conn: &mut Conn, base_line_id: i64, kind: DocKind) -> Result<i64> {
-    Ok(sqlx::query_scalar(
+    Ok(sql::query_scalar(
         "SELECT CAST(COALESCE(SUM(l.qty), 0) AS BIGINT) FROM document_lines l JOIN documents d ON d.id = l.document_id \
          WHERE l.base_line_id = $1 AND d.kind = $2 AND d.state = 'posted'",
     )
@@ -292,7 +292,35 @@ async fn taken_from(conn: &mut Conn, base_line_id: i64, kind: DocKind) -> Result
     .await?)
 }
 
-async fn allow_negative_stock(tx: &mut Tx) -> Result<bool> {
+/// For each base line: its quantity, what was closed on it, and what posted
+/// documents of `kind` took from it — one statement however many lines.
+async fn base_lines_left(
+    conn: &mut Conn,
+    base_lines: &[i64],
+    kind: DocKind,
+) -> Result<std::collections::HashMap<i64, (i64, i64, i64)>> {
+    if base_lines.is_empty() {
+        return Ok(Default::default());
+    }
+    let n = base_lines.len();
+    let sql = format!(
+        "SELECT b.id, b.qty, b.closed_qty, CAST(COALESCE((SELECT SUM(l.qty) FROM document_lines l JOIN documents d ON d.id = l.document_id \
+         WHERE l.base_line_id = b.id AND d.kind = $1 AND d.state = 'posted'), 0) AS BIGINT) AS taken \
+         FROM document_lines b WHERE b.id IN ({})",
+        placeholders(2, n)
+    );
+    let mut q = sql::query_as::<(i64, i64, i64, i64)>(&sql).bind(kind.code());
+    for b in base_lines {
+        q = q.bind(*b);
+    }
+    Ok(q.fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .map(|(id, qty, closed, taken)| (id, (qty, closed, taken)))
+        .collect())
+}
+
+async fn allow_negative_stock(tx: &mut Conn) -> Result<bool> {
     Ok(queries::get_setting(tx, "allow_negative_stock")
         .await?
         .as_deref()
@@ -312,7 +340,7 @@ impl App {
             Document::COLS,
             if lock { self.store.for_update() } else { "" }
         );
-        let row = sqlx::query(&sql)
+        let row = sql::query(&sql)
             .bind(id)
             .bind(kind.code())
             .fetch_optional(&mut *conn)
@@ -325,7 +353,7 @@ impl App {
     /// A document of a line kind with its lines.
     pub async fn get_trade_doc(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<TradeDoc> {
         // A read: a reader connection, never SQLite's single writer.
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let document = self.doc_in_tx(&mut conn, kind, id, false).await?;
         let lines = load_lines(&mut conn, id).await?;
         Ok(TradeDoc { document, lines })
@@ -333,7 +361,7 @@ impl App {
 
     async fn trade_cols(
         &self,
-        tx: &mut Tx,
+        tx: &mut Conn,
         actor: &Actor,
         kind: DocKind,
         input: &TradeDocInput,
@@ -348,7 +376,7 @@ impl App {
         if let Some(base_kind) = kind.base_kind() {
             let id = c.id("base_id", &input.base_id);
             if id != 0 {
-                let row = sqlx::query("SELECT state, counterparty_id, warehouse_id, order_id FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut **tx).await?;
+                let row = sql::query("SELECT state, counterparty_id, warehouse_id, order_id FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut *tx).await?;
                 match row {
                     None => c.err(
                         "base_id",
@@ -398,12 +426,12 @@ impl App {
             Some(order_kind) => {
                 let o = c.opt_id("order_id", &input.order_id);
                 if let Some(o) = o {
-                    match sqlx::query(
+                    match sql::query(
                         "SELECT state, counterparty_id FROM documents WHERE id = $1 AND kind = $2",
                     )
                     .bind(o)
                     .bind(order_kind.code())
-                    .fetch_optional(&mut **tx)
+                    .fetch_optional(&mut *tx)
                     .await?
                     {
                         None => c.err(
@@ -443,11 +471,11 @@ impl App {
             None
         };
         if let Some(r) = replacement_for {
-            let row: Option<(String, Option<i64>, i64)> = sqlx::query_as(
+            let row: Option<(String, Option<i64>, i64)> = sql::query_as(
                 "SELECT state, counterparty_id, replacement_required FROM documents WHERE id = $1 AND kind = 'return'",
             )
             .bind(r)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
             match row {
                 Some((state, rcp, required))
@@ -486,11 +514,11 @@ impl App {
             let mut vat = String::new();
             let mut tracked = false;
             if product != 0 {
-                match sqlx::query_as::<_, (String, i64)>(
+                match sql::query_as::<(String, i64)>(
                     "SELECT vat_rate, serial_tracked FROM products WHERE id = $1",
                 )
                 .bind(product)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await?
                 {
                     Some((v, t)) => {
@@ -522,11 +550,11 @@ impl App {
             let mut price = None;
             let mut pricing = None;
             if link != 0 {
-                let row = sqlx::query(
+                let row = sql::query(
                     "SELECT document_id, product_id, price, retail_price, base_price, auto_pct, special_pct, rule_kind, rule_id, pricing FROM document_lines WHERE id = $1",
                 )
                 .bind(link)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await?;
                 match row {
                     Some(r)
@@ -760,61 +788,85 @@ impl App {
         ))
     }
 
-    async fn write_lines(tx: &mut Tx, doc_id: i64, lines: &[NewLine]) -> Result<()> {
-        crate::serial::drop_incoming(tx, doc_id).await?;
-        sqlx::query("DELETE FROM line_units WHERE line_id IN (SELECT id FROM document_lines WHERE document_id = $1)")
-            .bind(doc_id)
-            .execute(&mut **tx)
-            .await?;
-        sqlx::query("DELETE FROM document_lines WHERE document_id = $1")
-            .bind(doc_id)
-            .execute(&mut **tx)
-            .await?;
+    /// Writes a document's lines in one statement (and their serials).
+    /// `fresh`: a new document, with nothing of its own to clear first.
+    async fn write_lines(tx: &mut Conn, doc_id: i64, lines: &[NewLine], fresh: bool) -> Result<()> {
+        if !fresh {
+            crate::serial::drop_incoming(tx, doc_id).await?;
+            sql::query("DELETE FROM line_units WHERE line_id IN (SELECT id FROM document_lines WHERE document_id = $1)")
+                .bind(doc_id)
+                .execute(&mut *tx)
+                .await?;
+            sql::query("DELETE FROM document_lines WHERE document_id = $1")
+                .bind(doc_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if lines.is_empty() {
+            return Ok(());
+        }
+        const COLS: [&str; 17] = [
+            "cost",
+            "document_id",
+            "line_no",
+            "product_id",
+            "qty",
+            "price",
+            "amount",
+            "vat_rate",
+            "vat",
+            "base_line_id",
+            "retail_price",
+            "base_price",
+            "auto_pct",
+            "special_pct",
+            "rule_kind",
+            "rule_id",
+            "pricing",
+        ];
+        let mut params: Vec<P> = Vec::with_capacity(lines.len() * COLS.len());
+        let mut rows = Vec::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
             let amount = line_amount(Qty(l.qty), Money(l.price));
             let rate = VatRate::parse(&l.vat).unwrap_or(VatRate::R22);
-            let line_id = queries::insert(
-                tx,
-                "document_lines",
-                &[
-                    ("document_id", P::from(doc_id)),
-                    ("line_no", P::from(i as i64 + 1)),
-                    ("product_id", P::from(l.product)),
-                    ("qty", P::from(l.qty)),
-                    ("price", P::from(l.price)),
-                    ("amount", P::from(amount.0)),
-                    ("vat_rate", P::from(l.vat.as_str())),
-                    ("vat", P::from(line_vat(amount, rate).0)),
-                    ("base_line_id", P::from(l.base_line)),
-                    ("cost", P::from(l.cost)),
-                    (
-                        "retail_price",
-                        P::from(l.pricing.as_ref().map(|p| p.retail)),
-                    ),
-                    ("base_price", P::from(l.pricing.as_ref().map(|p| p.base))),
-                    (
-                        "auto_pct",
-                        P::from(l.pricing.as_ref().map_or(0, |p| p.auto_pct)),
-                    ),
-                    (
-                        "special_pct",
-                        P::from(l.pricing.as_ref().map_or(0, |p| p.special_pct)),
-                    ),
-                    (
-                        "rule_kind",
-                        P::from(l.pricing.as_ref().and_then(|p| p.rule_kind.clone())),
-                    ),
-                    (
-                        "rule_id",
-                        P::from(l.pricing.as_ref().and_then(|p| p.rule_id)),
-                    ),
-                    (
-                        "pricing",
-                        P::from(l.pricing.as_ref().map(|p| p.explanation.clone())),
-                    ),
-                ],
-            )
-            .await?;
+            rows.push(format!("({})", placeholders(params.len() + 1, COLS.len())));
+            params.extend([
+                P::from(l.cost),
+                P::from(doc_id),
+                P::from(i as i64 + 1),
+                P::from(l.product),
+                P::from(l.qty),
+                P::from(l.price),
+                P::from(amount.0),
+                P::from(l.vat.as_str()),
+                P::from(line_vat(amount, rate).0),
+                P::from(l.base_line),
+                P::from(l.pricing.as_ref().map(|p| p.retail)),
+                P::from(l.pricing.as_ref().map(|p| p.base)),
+                P::from(l.pricing.as_ref().map_or(0, |p| p.auto_pct)),
+                P::from(l.pricing.as_ref().map_or(0, |p| p.special_pct)),
+                P::from(l.pricing.as_ref().and_then(|p| p.rule_kind.clone())),
+                P::from(l.pricing.as_ref().and_then(|p| p.rule_id)),
+                P::from(l.pricing.as_ref().map(|p| p.explanation.clone())),
+            ]);
+        }
+        let sql = format!(
+            "INSERT INTO document_lines ({}) VALUES {} RETURNING id, line_no",
+            COLS.join(", "),
+            rows.join(", ")
+        );
+        let ids: std::collections::HashMap<i64, i64> = sql::query_as::<(i64, i64)>(&sql)
+            .bind_all(&params)
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .map(|(id, no)| (no, id))
+            .collect();
+        for (i, l) in lines.iter().enumerate() {
+            if l.units.is_empty() && l.new_serials.is_empty() {
+                continue;
+            }
+            let line_id = ids.get(&(i as i64 + 1)).copied().unwrap_or_default();
             let mut units = l.units.clone();
             for sn in &l.new_serials {
                 units.push(
@@ -833,10 +885,10 @@ impl App {
                 );
             }
             for u in &units {
-                sqlx::query("INSERT INTO line_units (line_id, unit_id) VALUES ($1, $2)")
+                sql::query("INSERT INTO line_units (line_id, unit_id) VALUES ($1, $2)")
                     .bind(line_id)
                     .bind(*u)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await?;
             }
         }
@@ -844,7 +896,7 @@ impl App {
     }
 
     async fn new_header(
-        tx: &mut Tx,
+        tx: &mut Conn,
         actor: &Actor,
         kind: DocKind,
         date: chrono::NaiveDate,
@@ -873,14 +925,14 @@ impl App {
         input: &TradeDocInput,
     ) -> Result<TradeDoc> {
         actor.require(right_for(kind))?;
-        let mut tx = self.store.begin().await?;
-        let (date, cols, lines) = self.trade_cols(&mut tx, actor, kind, input).await?;
-        let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
-        Self::write_lines(&mut tx, id, &lines).await?;
-        let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
-        let lines = load_lines(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(TradeDoc { document, lines })
+        write_tx!(self, [actor, input], |app, tx| {
+            let (date, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
+            let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
+            Self::write_lines(&mut tx, id, &lines, true).await?;
+            let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
+            let lines = load_lines(&mut tx, id).await?;
+            Ok(TradeDoc { document, lines })
+        })
     }
 
     /// Replaces a draft's header and lines; a posted document is refused.
@@ -892,26 +944,26 @@ impl App {
         input: &TradeDocInput,
     ) -> Result<TradeDoc> {
         actor.require(right_for(kind))?;
-        let mut tx = self.store.begin().await?;
-        let doc = self.doc_in_tx(&mut tx, kind, id, true).await?;
-        crate::document::check_draft(&doc)?;
-        // A draft receipt's own incoming serials are free again for its new lines.
-        crate::serial::drop_incoming(&mut tx, id).await?;
-        let (_, cols, lines) = self.trade_cols(&mut tx, actor, kind, input).await?;
-        queries::update(&mut tx, "documents", id, &cols).await?;
-        Self::write_lines(&mut tx, id, &lines).await?;
-        audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
-        let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
-        let lines = load_lines(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(TradeDoc { document, lines })
+        write_tx!(self, [actor, input], |app, tx| {
+            let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
+            crate::document::check_draft(&doc)?;
+            // A draft receipt's own incoming serials are free again for its new lines.
+            crate::serial::drop_incoming(&mut tx, id).await?;
+            let (_, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
+            queries::update(&mut tx, "documents", id, &cols).await?;
+            Self::write_lines(&mut tx, id, &lines, false).await?;
+            audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+            let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
+            let lines = load_lines(&mut tx, id).await?;
+            Ok(TradeDoc { document, lines })
+        })
     }
 
     /// Moves stock by `sign` × each line, refusing to go below zero unless
     /// the installation allows it. Stock rows are locked while checked.
     async fn move_stock(
         &self,
-        tx: &mut Tx,
+        tx: &mut Conn,
         doc: &Document,
         lines: &[DocLine],
         sign: i64,
@@ -954,7 +1006,7 @@ impl App {
     /// negative stock is allowed.
     pub(crate) async fn apply_stock(
         &self,
-        tx: &mut Tx,
+        tx: &mut Conn,
         doc_id: i64,
         date: &str,
         wh: i64,
@@ -978,10 +1030,10 @@ impl App {
         // One statement creates missing rows and reads (on PostgreSQL: locks,
         // in product order) every row: an upsert that changes nothing.
         let rows = queries::bind_all(
-            sqlx::query(&format!("INSERT INTO stock (warehouse_id, product_id, qty) VALUES {values} ON CONFLICT (warehouse_id, product_id) DO UPDATE SET qty = stock.qty RETURNING product_id, qty")),
+            sql::query(&format!("INSERT INTO stock (warehouse_id, product_id, qty) VALUES {values} ON CONFLICT (warehouse_id, product_id) DO UPDATE SET qty = stock.qty RETURNING product_id, qty")),
             &params,
         )
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await?;
         let list = products.join(", ");
         let have: std::collections::HashMap<i64, i64> = rows
@@ -1008,12 +1060,12 @@ impl App {
         }
         case.push_str(" ELSE 0 END");
         queries::bind_all(
-            sqlx::query(&format!(
+            sql::query(&format!(
                 "UPDATE stock SET qty = qty + {case} WHERE warehouse_id = $1 AND product_id IN ({list})"
             )),
             &up,
         )
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         let mut mv = vec![P::from(doc_id), P::from(wh), P::from(date), P::from(now())];
         let mut rows_sql = Vec::new();
@@ -1027,20 +1079,20 @@ impl App {
             ));
         }
         queries::bind_all(
-            sqlx::query(&format!(
+            sql::query(&format!(
                 "INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES {}",
                 rows_sql.join(", ")
             )),
             &mv,
         )
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await?;
         Ok(None)
     }
 
     /// Appends the negation of a document's stock moves (cancelling).
-    pub(crate) async fn reverse_stock(&self, tx: &mut Tx, doc_id: i64) -> Result<()> {
-        let moves = sqlx::query("SELECT warehouse_id, product_id, qty, move_date FROM stock_moves WHERE document_id = $1 ORDER BY warehouse_id, product_id, id").bind(doc_id).fetch_all(&mut **tx).await?;
+    pub(crate) async fn reverse_stock(&self, tx: &mut Conn, doc_id: i64) -> Result<()> {
+        let moves = sql::query("SELECT warehouse_id, product_id, qty, move_date FROM stock_moves WHERE document_id = $1 ORDER BY warehouse_id, product_id, id").bind(doc_id).fetch_all(&mut *tx).await?;
         // Per warehouse and date, net per product (a document's moves share
         // both; kept general all the same).
         let mut groups: Vec<((i64, String), Vec<StockChange>)> = Vec::new();
@@ -1084,162 +1136,160 @@ impl App {
     /// Posts a draft of any trade kind.
     pub async fn post_trade_doc(&self, actor: &Actor, kind: DocKind, id: i64) -> Result<Document> {
         actor.require(right_for(kind))?;
-        let mut tx = self.store.begin().await?;
-        let doc = self.doc_in_tx(&mut tx, kind, id, true).await?;
-        let next = crate::document::check_draft(&doc)?
-            .post()
-            .map_err(crate::document::transition_error)?;
-        let lines = load_lines(&mut tx, id).await?;
-        // The document this one draws on: the order it fulfils, or the
-        // shipment (receipt) it returns. Locked, so concurrent postings
-        // against it queue and never take more than it has.
-        let parent = if kind.order_kind().is_some() {
-            doc.order_id
-        } else {
-            doc.base_id
-        };
-        if let Some(parent) = parent {
-            sqlx::query(&format!(
-                "SELECT id FROM documents WHERE id = $1{}",
-                self.store.for_update()
-            ))
-            .bind(parent)
-            .fetch_one(&mut *tx)
-            .await?;
-            for l in lines.iter().filter(|l| l.base_line_id.is_some()) {
-                let bl = l.base_line_id.unwrap_or_default();
-                let r = sqlx::query("SELECT qty, closed_qty FROM document_lines WHERE id = $1")
-                    .bind(bl)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                let taken = Qty(taken_from(&mut tx, bl, kind).await?);
-                let (qty, name, no, this) = (
-                    Qty(r.get("qty")),
-                    &l.product_name,
-                    l.line_no,
-                    Qty(l.qty).to_api(),
-                );
-                if kind.base_kind().is_some() {
-                    let left = remaining(qty, taken, Qty(0));
-                    if l.qty > left.0 {
-                        return Err(err(
-                            "exceeds_base",
-                            format!(
-                                "Строка {no}: «{name}» — можно вернуть {}, в возврате {this}",
-                                left.to_api()
-                            ),
-                            format!(
-                                "Line {no}: '{name}' — {} can be returned, {this} in the return",
-                                left.to_api()
-                            ),
-                        ));
-                    }
-                } else {
-                    let left = remaining(qty, taken, Qty(r.get("closed_qty")));
-                    if l.qty > left.0 {
-                        return Err(err(
-                            "exceeds_order",
-                            format!("Строка {no}: «{name}» — по заказу осталось {}, в документе {this}", left.to_api()),
-                            format!("Line {no}: '{name}' — {} left on the order, {this} in the document", left.to_api()),
-                        ));
-                    }
-                }
-            }
-        }
-        let sign = kind.stock_sign();
-        if sign != 0 {
-            self.move_stock(&mut tx, &doc, &lines, sign).await?;
-        }
-        if matches!(
-            kind,
-            DocKind::Shipment | DocKind::Return | DocKind::Receipt | DocKind::SupplierReturn
-        ) && lines.iter().any(|l| l.serial_tracked)
-        {
-            crate::serial::post_units(&mut tx, &doc, kind).await?;
-        }
-        if kind == DocKind::Return && lines.iter().any(|l| l.serial_tracked) {
-            crate::serial::returned_to_repair(&mut tx, actor, &doc).await?;
-        }
-        let settle = kind.settlement_sign() * doc.amount;
-        if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {
-            if kind == DocKind::Shipment {
-                // The counterparty row is locked first; the balance is summed
-                // only when there is a limit to check it against.
-                let (balance, limit): (i64, Option<i64>) = {
-                    let l: Option<i64> = sqlx::query_scalar(&format!(
-                        "SELECT credit_limit FROM counterparties WHERE id = $1{}",
-                        self.store.for_update()
-                    ))
-                    .bind(cp)
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    let b: i64 = if l.is_some() {
-                        sqlx::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?
+        write_tx!(self, [actor], |app, tx| {
+            let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
+            let next = crate::document::check_draft(&doc)?
+                .post()
+                .map_err(crate::document::transition_error)?;
+            let lines = load_lines(&mut tx, id).await?;
+            // The document this one draws on: the order it fulfils, or the
+            // shipment (receipt) it returns. Locked, so concurrent postings
+            // against it queue and never take more than it has.
+            let parent = if kind.order_kind().is_some() {
+                doc.order_id
+            } else {
+                doc.base_id
+            };
+            // Parents, then the counterparty: the lock order of every
+            // posting and cancelling path (see `lock_for_posting`).
+            crate::document::lock_for_posting(&mut tx, &app.store, &doc).await?;
+            if parent.is_some() {
+                // What each base line has, and what posted documents of this
+                // kind took from it: one statement for all the lines.
+                let base: Vec<i64> = lines.iter().filter_map(|l| l.base_line_id).collect();
+                let left_of = base_lines_left(&mut tx, &base, kind).await?;
+                for l in lines.iter().filter(|l| l.base_line_id.is_some()) {
+                    let bl = l.base_line_id.unwrap_or_default();
+                    let (qty, closed, taken) = left_of.get(&bl).copied().unwrap_or_default();
+                    let (name, no, this) = (&l.product_name, l.line_no, Qty(l.qty).to_api());
+                    if kind.base_kind().is_some() {
+                        let left = remaining(Qty(qty), Qty(taken), Qty(0));
+                        if l.qty > left.0 {
+                            return Err(err(
+                                "exceeds_base",
+                                format!(
+                                    "Строка {no}: «{name}» — можно вернуть {}, в возврате {this}",
+                                    left.to_api()
+                                ),
+                                format!(
+                                    "Line {no}: '{name}' — {} can be returned, {this} in the return",
+                                    left.to_api()
+                                ),
+                            ));
+                        }
                     } else {
-                        0
-                    };
-                    (b, l)
-                };
-                if let Some(limit) = limit.filter(|l| balance + settle > *l) {
-                    let (b, a, l) = (
-                        Money(balance).to_ru(),
-                        Money(balance + settle).to_ru(),
-                        Money(limit).to_ru(),
-                    );
-                    if !actor.can(Right::OverrideCreditLimit) {
-                        return Err(err(
-                            "credit_limit",
-                            format!("Превышен кредитный лимит: долг {b}, после отгрузки {a}, лимит {l}"),
-                            format!("Credit limit exceeded: balance {b}, after this shipment {a}, limit {l}"),
-                        ));
+                        let left = remaining(Qty(qty), Qty(taken), Qty(closed));
+                        if l.qty > left.0 {
+                            return Err(err(
+                                "exceeds_order",
+                                format!("Строка {no}: «{name}» — по заказу осталось {}, в документе {this}", left.to_api()),
+                                format!("Line {no}: '{name}' — {} left on the order, {this} in the document", left.to_api()),
+                            ));
+                        }
                     }
-                    audit(
-                        &mut tx,
-                        Some(actor.id()),
-                        "credit_limit_override",
-                        kind.code(),
-                        id,
-                        &format!("balance {b} → {a}, limit {l}"),
-                    )
-                    .await?;
                 }
             }
-            crate::document::write_entry(&mut tx, cp, doc.order_id, id, &doc.date, Money(settle))
+            let sign = kind.stock_sign();
+            if sign != 0 {
+                app.move_stock(&mut tx, &doc, &lines, sign).await?;
+            }
+            if matches!(
+                kind,
+                DocKind::Shipment | DocKind::Return | DocKind::Receipt | DocKind::SupplierReturn
+            ) && lines.iter().any(|l| l.serial_tracked)
+            {
+                crate::serial::post_units(&mut tx, &doc, kind).await?;
+            }
+            if kind == DocKind::Return && lines.iter().any(|l| l.serial_tracked) {
+                crate::serial::returned_to_repair(&mut tx, actor, &doc).await?;
+            }
+            let settle = kind.settlement_sign() * doc.amount;
+            if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {
+                if kind == DocKind::Shipment {
+                    // The counterparty row is locked first; the balance is summed
+                    // only when there is a limit to check it against.
+                    let (balance, limit): (i64, Option<i64>) = {
+                        let l: Option<i64> = sql::query_scalar(&format!(
+                            "SELECT credit_limit FROM counterparties WHERE id = $1{}",
+                            app.store.for_update()
+                        ))
+                        .bind(cp)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                        let b: i64 = if l.is_some() {
+                            sql::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?
+                        } else {
+                            0
+                        };
+                        (b, l)
+                    };
+                    if let Some(limit) = limit.filter(|l| balance + settle > *l) {
+                        let (b, a, l) = (
+                            Money(balance).to_ru(),
+                            Money(balance + settle).to_ru(),
+                            Money(limit).to_ru(),
+                        );
+                        if !actor.can(Right::OverrideCreditLimit) {
+                            return Err(err(
+                                "credit_limit",
+                                format!("Превышен кредитный лимит: долг {b}, после отгрузки {a}, лимит {l}"),
+                                format!("Credit limit exceeded: balance {b}, after this shipment {a}, limit {l}"),
+                            ));
+                        }
+                        audit(
+                            &mut tx,
+                            Some(actor.id()),
+                            "credit_limit_override",
+                            kind.code(),
+                            id,
+                            &format!("balance {b} → {a}, limit {l}"),
+                        )
+                        .await?;
+                    }
+                }
+                crate::document::write_entry(
+                    &mut tx,
+                    cp,
+                    doc.order_id,
+                    id,
+                    &doc.date,
+                    Money(settle),
+                )
                 .await?;
-            crate::pricing::record_purchase(
+                crate::pricing::record_purchase(
+                    &mut tx,
+                    cp,
+                    &doc.date,
+                    kind.purchase_sign() * doc.amount,
+                )
+                .await?;
+            }
+            let posted_at = now();
+            queries::update(
                 &mut tx,
-                cp,
-                &doc.date,
-                kind.purchase_sign() * doc.amount,
+                "documents",
+                id,
+                &[
+                    ("state", P::from(next.code())),
+                    ("posted_at", P::from(posted_at.as_str())),
+                ],
             )
             .await?;
-        }
-        let posted_at = now();
-        queries::update(
-            &mut tx,
-            "documents",
-            id,
-            &[
-                ("state", P::from(next.code())),
-                ("posted_at", P::from(posted_at.as_str())),
-            ],
-        )
-        .await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "post",
-            kind.code(),
-            id,
-            &format!("amount={}", Money(doc.amount)),
-        )
-        .await?;
-        tx.commit().await?;
-        // The row as written, without reading it back.
-        let mut d = doc;
-        d.state = next.code().to_string();
-        d.posted_at = Some(posted_at);
-        Ok(d)
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "post",
+                kind.code(),
+                id,
+                &format!("amount={}", Money(doc.amount)),
+            )
+            .await?;
+            // The row as written, without reading it back.
+            let mut d = doc;
+            d.state = next.code().to_string();
+            d.posted_at = Some(posted_at);
+            Ok(d)
+        })
     }
 
     /// Creates a draft payment (`in` or `out`).
@@ -1259,82 +1309,82 @@ impl App {
                 DocKind::PaymentIn
             }
         };
-        let mut tx = self.store.begin().await?;
-        let cp = c.id("counterparty_id", &input.counterparty_id);
-        if cp != 0 {
+        write_tx!(self, [actor, input], own[c], |app, tx| {
+            let cp = c.id("counterparty_id", &input.counterparty_id);
+            if cp != 0 {
+                check_ref(
+                    &mut c,
+                    &mut tx,
+                    "counterparty_id",
+                    "counterparties",
+                    Some(cp),
+                )
+                .await?;
+            }
+            let date = c.date("date", &input.date, today());
+            let amount = c.money("amount", &input.amount);
+            if amount <= 0 && c.errors.iter().all(|e| e.field != "amount") {
+                c.err(
+                    "amount",
+                    "not_positive",
+                    "Сумма платежа больше нуля",
+                    "A payment amount must be above zero",
+                );
+            }
+            let order_id = c.opt_id("order_id", &input.order_id);
+            if let Some(o) = order_id {
+                let owner: Option<Option<i64>> = sql::query_scalar(
+                    "SELECT counterparty_id FROM documents WHERE id = $1 AND kind = 'sales_order'",
+                )
+                .bind(o)
+                .fetch_optional(&mut *tx)
+                .await?;
+                match owner {
+                    None => c.err(
+                        "order_id",
+                        "not_found",
+                        format!("Заказ {o} не найден"),
+                        format!("No sales order {o}"),
+                    ),
+                    Some(owner) if cp != 0 && owner != Some(cp) => c.err(
+                        "order_id",
+                        "other_customer",
+                        "Заказ другого контрагента",
+                        "The order belongs to another counterparty",
+                    ),
+                    _ => {}
+                }
+            }
+            let comment = c.opt_text("comment", &input.comment, 1000);
+            let responsible = c
+                .opt_id("responsible_id", &input.responsible_id)
+                .unwrap_or(actor.id());
             check_ref(
                 &mut c,
                 &mut tx,
-                "counterparty_id",
-                "counterparties",
-                Some(cp),
+                "responsible_id",
+                "employees",
+                Some(responsible),
             )
             .await?;
-        }
-        let date = c.date("date", &input.date, today());
-        let amount = c.money("amount", &input.amount);
-        if amount <= 0 && c.errors.iter().all(|e| e.field != "amount") {
-            c.err(
-                "amount",
-                "not_positive",
-                "Сумма платежа больше нуля",
-                "A payment amount must be above zero",
-            );
-        }
-        let order_id = c.opt_id("order_id", &input.order_id);
-        if let Some(o) = order_id {
-            let owner: Option<Option<i64>> = sqlx::query_scalar(
-                "SELECT counterparty_id FROM documents WHERE id = $1 AND kind = 'sales_order'",
-            )
-            .bind(o)
-            .fetch_optional(&mut *tx)
-            .await?;
-            match owner {
-                None => c.err(
-                    "order_id",
-                    "not_found",
-                    format!("Заказ {o} не найден"),
-                    format!("No sales order {o}"),
-                ),
-                Some(owner) if cp != 0 && owner != Some(cp) => c.err(
-                    "order_id",
-                    "other_customer",
-                    "Заказ другого контрагента",
-                    "The order belongs to another counterparty",
-                ),
-                _ => {}
-            }
-        }
-        let comment = c.opt_text("comment", &input.comment, 1000);
-        let responsible = c
-            .opt_id("responsible_id", &input.responsible_id)
-            .unwrap_or(actor.id());
-        check_ref(
-            &mut c,
-            &mut tx,
-            "responsible_id",
-            "employees",
-            Some(responsible),
-        )
-        .await?;
-        c.done()?;
-        let cols = vec![
-            ("counterparty_id", P::from(Some(cp))),
-            ("order_id", P::from(order_id)),
-            ("doc_date", P::from(date.to_string())),
-            ("amount", P::from(amount)),
-            ("comment", P::from(comment)),
-            ("responsible_id", P::from(responsible)),
-        ];
-        let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
-        let d = self.doc_in_tx(&mut tx, kind, id, false).await?;
-        tx.commit().await?;
-        Ok(d)
+            c.done()?;
+            let cols = vec![
+                ("counterparty_id", P::from(Some(cp))),
+                ("order_id", P::from(order_id)),
+                ("doc_date", P::from(date.to_string())),
+                ("amount", P::from(amount)),
+                ("comment", P::from(comment)),
+                ("responsible_id", P::from(responsible)),
+            ];
+            let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
+            let d = app.doc_in_tx(&mut tx, kind, id, false).await?;
+            Ok(d)
+        })
     }
 
     /// The kind of a document by id (payments are listed under one resource).
     pub async fn kind_of(&self, id: i64) -> Result<DocKind> {
-        let k: Option<String> = sqlx::query_scalar("SELECT kind FROM documents WHERE id = $1")
+        let k: Option<String> = sql::query_scalar("SELECT kind FROM documents WHERE id = $1")
             .bind(id)
             .fetch_optional(self.store.reader())
             .await?;
@@ -1357,48 +1407,49 @@ impl App {
         let mut c = Check::new();
         let reason = c.text("reason", &input.reason, 500);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let doc = self.doc_in_tx(&mut tx, kind, order_id, true).await?;
-        if doc.state != "posted" {
-            return Err(err(
-                "order_not_posted",
-                "Закрыть остаток можно только у проведённого заказа".into(),
-                "Only a posted order's remainder can be closed".into(),
-            ));
-        }
-        let r = sqlx::query(
-            "SELECT qty, closed_qty FROM document_lines WHERE id = $1 AND document_id = $2",
-        )
-        .bind(line_id)
-        .bind(order_id)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "order line",
+        write_tx!(self, [actor, input], own[reason], |app, tx| {
+            let doc = app.doc_in_tx(&mut tx, kind, order_id, true).await?;
+            if doc.state != "posted" {
+                return Err(err(
+                    "order_not_posted",
+                    "Закрыть остаток можно только у проведённого заказа".into(),
+                    "Only a posted order's remainder can be closed".into(),
+                ));
+            }
+            let r = sql::query(
+                "SELECT qty, closed_qty FROM document_lines WHERE id = $1 AND document_id = $2",
+            )
+            .bind(line_id)
+            .bind(order_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(AppError::NotFound {
+                entity: "order line",
+            })?;
+            let left = remaining(
+                Qty(r.get("qty")),
+                Qty(taken_from(&mut tx, line_id, fulfil).await?),
+                Qty(r.get("closed_qty")),
+            );
+            if left.0 <= 0 {
+                return Err(err(
+                    "nothing_left",
+                    "По строке нечего закрывать".into(),
+                    "Nothing is left on this line".into(),
+                ));
+            }
+            sql::query("UPDATE document_lines SET closed_qty = closed_qty + $1, close_reason = $2 WHERE id = $3").bind(left.0).bind(&reason).bind(line_id).execute(&mut *tx).await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "close_line",
+                kind.code(),
+                order_id,
+                &format!("line {line_id}: {} closed — {reason}", left.to_api()),
+            )
+            .await?;
+            Ok(())
         })?;
-        let left = remaining(
-            Qty(r.get("qty")),
-            Qty(taken_from(&mut tx, line_id, fulfil).await?),
-            Qty(r.get("closed_qty")),
-        );
-        if left.0 <= 0 {
-            return Err(err(
-                "nothing_left",
-                "По строке нечего закрывать".into(),
-                "Nothing is left on this line".into(),
-            ));
-        }
-        sqlx::query("UPDATE document_lines SET closed_qty = closed_qty + $1, close_reason = $2 WHERE id = $3").bind(left.0).bind(&reason).bind(line_id).execute(&mut *tx).await?;
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "close_line",
-            kind.code(),
-            order_id,
-            &format!("line {line_id}: {} closed — {reason}", left.to_api()),
-        )
-        .await?;
-        tx.commit().await?;
         self.order_view(actor, kind, order_id).await
     }
 
@@ -1411,7 +1462,7 @@ impl App {
         } else {
             1
         };
-        let mut tx = self.store.reader().acquire().await?;
+        let mut tx = self.store.read_conn().await?;
         let document = self.doc_in_tx(&mut tx, kind, id, false).await?;
         let lines = load_lines(&mut tx, id).await?;
         let mut views = Vec::new();
@@ -1426,7 +1477,7 @@ impl App {
                 line: l,
             });
         }
-        let sums = sqlx::query(
+        let sums = sql::query(
             "SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = $2 THEN e.amount ELSE 0 END), 0) AS BIGINT) AS shipped, \
                     CAST(COALESCE(SUM(CASE WHEN d.kind IN ('payment_in', 'payment_out') THEN -e.amount ELSE 0 END), 0) AS BIGINT) AS paid \
              FROM settlement_entries e JOIN documents d ON d.id = e.document_id WHERE e.order_id = $1",

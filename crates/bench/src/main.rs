@@ -2,6 +2,8 @@
 //! `cargo run --release -p bench -- NAME`. Each prints progress to stderr and
 //! its figures as JSON on the last line of stdout.
 
+mod cycle;
+
 use anyhow::{bail, Context};
 use chrono::Datelike;
 use kupets_app::App;
@@ -28,6 +30,7 @@ async fn main() -> anyhow::Result<()> {
         Some("pricing") => pricing().await,
         Some("reminders") => reminders().await,
         Some("serials") => serials().await,
+        Some("cycle") => cycle::cycle().await,
         _ => {
             eprintln!(
                 "usage: bench foundation | posting | reports | pricing | reminders | serials | driver DB"
@@ -293,7 +296,7 @@ async fn foundation() -> anyhow::Result<()> {
         (state >> 33) % n
     };
     for chunk in 0..(N / 10_000) {
-        let mut tx = store.begin().await?;
+        let mut tx = store.raw_begin().await?;
         for i in 0..10_000 {
             let k = chunk * 10_000 + i;
             let form = FORMS[rnd(FORMS.len() as u64) as usize];

@@ -36,7 +36,13 @@ impl Buckets {
 }
 
 /// Ages one counterparty's items on `on` (items dated later are ignored).
+///
+/// Linear in the items after one sort: debits are found by document and by
+/// order through maps built once, and each order's debits are drained
+/// oldest first behind a cursor, so a long history costs no more per entry
+/// than a short one.
 pub fn age(items: &[Item], on: NaiveDate) -> Buckets {
+    use std::collections::HashMap;
     let items: Vec<&Item> = items
         .iter()
         .filter(|i| i.date <= on && i.amount != 0)
@@ -48,6 +54,15 @@ pub fn age(items: &[Item], on: NaiveDate) -> Buckets {
         .map(|i| (i.doc_id, i.date, i.order_id, i.amount))
         .collect();
     debits.sort_by_key(|d| (d.1, d.0));
+    // Where each document's debits are, and each order's, oldest first.
+    let mut by_doc: HashMap<i64, Vec<usize>> = HashMap::new();
+    let mut by_order: HashMap<i64, (usize, Vec<usize>)> = HashMap::new();
+    for (k, d) in debits.iter().enumerate() {
+        by_doc.entry(d.0).or_default().push(k);
+        if let Some(o) = d.2 {
+            by_order.entry(o).or_default().1.push(k);
+        }
+    }
     let mut credits: Vec<&Item> = items.iter().copied().filter(|i| i.amount < 0).collect();
     credits.sort_by_key(|c| (c.date, c.doc_id));
     let mut pool = 0i64;
@@ -58,19 +73,28 @@ pub fn age(items: &[Item], on: NaiveDate) -> Buckets {
     };
     for c in &credits {
         let mut left = -c.amount;
-        if let Some(base) = c.base_id {
-            for d in debits.iter_mut().filter(|d| d.0 == base) {
-                take(d, &mut left);
+        if let Some(ks) = c.base_id.and_then(|b| by_doc.get(&b)) {
+            for &k in ks {
+                take(&mut debits[k], &mut left);
             }
         }
-        if let Some(order) = c.order_id {
-            for d in debits.iter_mut().filter(|d| d.2 == Some(order)) {
-                take(d, &mut left);
+        if let Some((next, ks)) = c.order_id.and_then(|o| by_order.get_mut(&o)) {
+            // Debits before `next` are drained; stop once the credit is.
+            while left > 0 && *next < ks.len() {
+                take(&mut debits[ks[*next]], &mut left);
+                if debits[ks[*next]].3 == 0 {
+                    *next += 1;
+                } else {
+                    break;
+                }
             }
         }
         pool += left;
     }
     for d in debits.iter_mut() {
+        if pool == 0 {
+            break;
+        }
         take(d, &mut pool);
     }
     let mut b = Buckets {
@@ -150,5 +174,79 @@ mod tests {
         ];
         let b = age(&items, d("2026-03-31"));
         assert_eq!((b.d31_60, b.d90_plus), (100, 50));
+    }
+
+    /// The allocation as first written (a scan of every debit per credit):
+    /// the linear one must agree with it on any history.
+    fn age_by_scan(items: &[Item], on: NaiveDate) -> Buckets {
+        let items: Vec<&Item> = items
+            .iter()
+            .filter(|i| i.date <= on && i.amount != 0)
+            .collect();
+        let mut debits: Vec<(i64, NaiveDate, Option<i64>, i64)> = items
+            .iter()
+            .filter(|i| i.amount > 0)
+            .map(|i| (i.doc_id, i.date, i.order_id, i.amount))
+            .collect();
+        debits.sort_by_key(|d| (d.1, d.0));
+        let mut credits: Vec<&Item> = items.iter().copied().filter(|i| i.amount < 0).collect();
+        credits.sort_by_key(|c| (c.date, c.doc_id));
+        let mut pool = 0i64;
+        let take = |d: &mut (i64, NaiveDate, Option<i64>, i64), left: &mut i64| {
+            let x = d.3.min(*left);
+            d.3 -= x;
+            *left -= x;
+        };
+        for c in &credits {
+            let mut left = -c.amount;
+            if let Some(base) = c.base_id {
+                for d in debits.iter_mut().filter(|d| d.0 == base) {
+                    take(d, &mut left);
+                }
+            }
+            if let Some(order) = c.order_id {
+                for d in debits.iter_mut().filter(|d| d.2 == Some(order)) {
+                    take(d, &mut left);
+                }
+            }
+            pool += left;
+        }
+        for d in debits.iter_mut() {
+            take(d, &mut pool);
+        }
+        let mut b = Buckets {
+            unallocated_credit: pool,
+            ..Default::default()
+        };
+        for (_, date, _, open) in debits {
+            match (on - date).num_days() {
+                0..=30 => b.d0_30 += open,
+                31..=60 => b.d31_60 += open,
+                61..=90 => b.d61_90 += open,
+                _ => b.d90_plus += open,
+            }
+        }
+        b
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn linear_allocation_equals_the_scan(
+            raw in proptest::collection::vec((0i64..120, -5000i64..5000, 0i64..4, 0i64..6), 0..60)
+        ) {
+            let items: Vec<Item> = raw
+                .iter()
+                .enumerate()
+                .map(|(k, (day, amount, order, base))| Item {
+                    doc_id: k as i64 + 1,
+                    date: d("2026-01-01") + chrono::Duration::days(*day),
+                    amount: *amount,
+                    order_id: (*order > 0).then_some(*order),
+                    base_id: (*base > 0 && *amount < 0).then_some(*base),
+                })
+                .collect();
+            let on = d("2026-03-15");
+            proptest::prop_assert_eq!(age(&items, on), age_by_scan(&items, on));
+        }
     }
 }

@@ -9,14 +9,18 @@ pub mod fast;
 pub mod model;
 pub mod page;
 pub mod queries;
+pub mod sql;
+pub mod writer;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Connection, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
-pub use sqlx::{AnyConnection as Conn, Transaction};
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+pub use sql::{BoxFuture, Conn, Tx};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+pub use writer::Retry;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -36,6 +40,50 @@ pub enum StoreError {
     Sqlite(#[from] rusqlite::Error),
     #[error("read pool: {0}")]
     Fast(String),
+    #[error("decode: {0}")]
+    Decode(String),
+    #[error("no row")]
+    RowNotFound,
+    #[error("writer: {0}")]
+    Writer(String),
+}
+
+impl StoreError {
+    /// PostgreSQL's serialization failure (40001) or deadlock (40P01), or
+    /// SQLite's busy: the transaction may simply be run again.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(db)) => {
+                matches!(db.code().as_deref(), Some("40001") | Some("40P01"))
+            }
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                )
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(db)) => db.is_unique_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                // SQLITE_CONSTRAINT_UNIQUE, SQLITE_CONSTRAINT_PRIMARYKEY
+                e.extended_code == 2067 || e.extended_code == 1555
+            }
+            _ => false,
+        }
+    }
+
+    pub fn is_foreign_key_violation(&self) -> bool {
+        match self {
+            StoreError::Db(sqlx::Error::Database(db)) => db.is_foreign_key_violation(),
+            StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => e.extended_code == 787,
+            _ => false,
+        }
+    }
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -54,7 +102,15 @@ pub struct Store {
     engine: Engine,
     /// SQLite only: rusqlite readers for the hot read paths.
     fast: Option<std::sync::Arc<fast::Readers>>,
+    /// SQLite only: the thread that runs every write transaction.
+    writer: Option<Arc<writer::Writer>>,
+    /// Statements run through [`sql`] on this store (see [`Store::statements`]).
+    counter: Arc<AtomicU64>,
 }
+
+/// How many times a transaction failing with a serialization failure or a
+/// deadlock is run again before the caller is told to retry.
+pub const MAX_RETRIES: u32 = 8;
 
 /// Turns `kupets.db`, `sqlite:kupets.db` or `postgres://…` into a URL sqlx takes.
 pub fn normalize_url(url: &str) -> Result<(String, Engine)> {
@@ -154,14 +210,24 @@ impl Store {
             }
             Engine::Postgres => None,
         };
-        let store = Store {
+        let mut store = Store {
             read,
             write,
             engine,
             fast,
+            writer: None,
+            counter: Arc::new(AtomicU64::new(0)),
         };
         store.migrate().await?;
         store.drop_fts_histograms().await?;
+        if engine == Engine::Sqlite {
+            let path = url.trim_start_matches("sqlite://");
+            let path = path.split('?').next().unwrap_or(path);
+            store.writer = Some(Arc::new(writer::Writer::start(
+                path,
+                store.counter.clone(),
+            )?));
+        }
         Ok(store)
     }
 
@@ -217,9 +283,86 @@ impl Store {
         }
     }
 
-    /// Starts the one transaction of a use case.
-    pub async fn begin(&self) -> Result<Tx> {
-        Ok(self.write.begin().await?)
+    /// A raw sqlx transaction on the write pool, for bulk loaders (the
+    /// benchmarks' seeding) that bypass the use cases. On SQLite it competes
+    /// with the writer thread for the database lock; the app never uses it.
+    pub async fn raw_begin(&self) -> Result<Tx> {
+        Ok(Tx::any_tx(self.write.begin().await?, self.counter.clone()))
+    }
+
+    /// A connection for reads outside any transaction.
+    pub async fn read_conn(&self) -> Result<Tx> {
+        Ok(Tx::any_pool(
+            self.read.acquire().await?,
+            self.counter.clone(),
+        ))
+    }
+
+    /// Statements run through [`sql`] on this store so far; the difference
+    /// across a use case is what it cost.
+    pub fn statements(&self) -> u64 {
+        self.counter.load(Ordering::Relaxed)
+    }
+
+    /// Runs one use case's transaction: `body` gets the transaction and
+    /// returns a future; what it wrote commits if it returns `Ok`, and none of
+    /// it if it returns `Err`.
+    ///
+    /// - SQLite: the body runs on the writer thread ([`writer`]), with every
+    ///   statement synchronous; it may share a commit with other bodies
+    ///   waiting at the same time (group commit), and its caller is answered
+    ///   only once that commit is durable.
+    /// - PostgreSQL: the body runs here in an sqlx transaction. A
+    ///   serialization failure or deadlock (the body's error or the commit's)
+    ///   runs it again, up to [`MAX_RETRIES`] times with jittered, growing
+    ///   back-off; then the error goes to the caller, who maps it to "try
+    ///   again". That is why the body is `Fn`: it must be safe to run twice,
+    ///   which it is because nothing of a failed run was committed.
+    ///
+    /// A body must not call `write` itself (it would wait for itself on
+    /// SQLite); that is refused with an error.
+    pub async fn write<T, E, F>(&self, body: F) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Retry + Send + 'static,
+        F: for<'t> Fn(&'t mut Tx) -> BoxFuture<'t, std::result::Result<T, E>>
+            + Send
+            + Sync
+            + 'static,
+    {
+        if writer::on_writer() {
+            return Err(E::from(StoreError::Writer(
+                "a write transaction may not start another".into(),
+            )));
+        }
+        if let Some(w) = &self.writer {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            w.submit(Box::new(writer::JobImpl {
+                f: body,
+                out: None,
+                reply: Some(reply),
+            }))?;
+            return answer
+                .await
+                .map_err(|_| E::from(StoreError::Writer("the writer thread stopped".into())))?;
+        }
+        let mut attempt = 0u32;
+        loop {
+            let begun = self.write.begin().await.map_err(StoreError::from)?;
+            let mut tx = Tx::any_tx(begun, self.counter.clone());
+            let out = match body(&mut tx).await {
+                Ok(v) => tx.commit_any().await.map(|_| v).map_err(E::from),
+                Err(e) => Err(e),
+            };
+            match out {
+                Err(e) if e.retryable() && attempt < MAX_RETRIES => {
+                    attempt += 1;
+                    tracing::info!(attempt, "transaction conflict: running it again");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The FTS5 index name where this engine has trigram search indexes.
@@ -411,6 +554,28 @@ fn split_sql(sql: &str) -> Vec<String> {
         cur.clear();
     }
     out
+}
+
+/// 2, 4, 8 … ms (capped at 200), each ×0.5–1.5 at random so that two
+/// transactions that collided do not collide again in step.
+fn backoff(attempt: u32) -> Duration {
+    let base = (1u64 << attempt.min(7)).min(200) as f64;
+    let jitter = 0.5 + rand_unit();
+    Duration::from_micros((base * jitter * 1000.0) as u64)
+}
+
+/// A number in [0, 1) from the clock's nanoseconds and a counter: jitter
+/// needs no cryptographic randomness.
+fn rand_unit() -> f64 {
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let n = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0)
+        ^ SEQ
+            .fetch_add(0x9E37_79B9, Ordering::Relaxed)
+            .wrapping_mul(0x2545_F491_4F6C_DD1D);
+    (n % 1_000_000) as f64 / 1_000_000.0
 }
 
 /// Current time as stored: RFC 3339 in UTC with milliseconds.

@@ -4,8 +4,8 @@
 
 use crate::model::RowGet;
 use crate::page::{finish, like_pattern, Page};
+use crate::sql::{self, Conn};
 use crate::{now, Result};
-use sqlx::{AnyConnection, Row};
 
 /// A value bound to a `$n` placeholder.
 #[derive(Debug, Clone)]
@@ -57,17 +57,70 @@ impl From<Option<String>> for P {
         P::OptS(v)
     }
 }
+impl From<&String> for P {
+    fn from(v: &String) -> P {
+        P::S(v.clone())
+    }
+}
+impl From<Option<&str>> for P {
+    fn from(v: Option<&str>) -> P {
+        P::OptS(v.map(str::to_string))
+    }
+}
+impl From<&Option<String>> for P {
+    fn from(v: &Option<String>) -> P {
+        P::OptS(v.clone())
+    }
+}
+impl From<Option<&String>> for P {
+    fn from(v: Option<&String>) -> P {
+        P::OptS(v.cloned())
+    }
+}
+impl From<i32> for P {
+    fn from(v: i32) -> P {
+        P::I(v as i64)
+    }
+}
+impl From<&i64> for P {
+    fn from(v: &i64) -> P {
+        P::I(*v)
+    }
+}
+impl From<&P> for P {
+    fn from(v: &P) -> P {
+        v.clone()
+    }
+}
 
 type Q<'a> = sqlx::query::Query<'a, sqlx::Any, sqlx::any::AnyArguments<'a>>;
 
-pub fn bind_all<'a>(mut q: Q<'a>, params: &[P]) -> Q<'a> {
+/// A statement that takes parameters in order: sqlx's, or the store's own
+/// [`sql::Query`].
+pub trait BindAll: Sized {
+    fn bind_p(self, p: &P) -> Self;
+}
+
+impl<'a> BindAll for Q<'a> {
+    fn bind_p(self, p: &P) -> Self {
+        match p.clone() {
+            P::I(v) => self.bind(v),
+            P::OptI(v) => self.bind(v),
+            P::S(v) => self.bind(v),
+            P::OptS(v) => self.bind(v),
+        }
+    }
+}
+
+impl BindAll for sql::Query {
+    fn bind_p(self, p: &P) -> Self {
+        self.bind(p.clone())
+    }
+}
+
+pub fn bind_all<B: BindAll>(mut q: B, params: &[P]) -> B {
     for p in params {
-        q = match p.clone() {
-            P::I(v) => q.bind(v),
-            P::OptI(v) => q.bind(v),
-            P::S(v) => q.bind(v),
-            P::OptS(v) => q.bind(v),
-        };
+        q = q.bind_p(p);
     }
     q
 }
@@ -83,7 +136,7 @@ pub fn placeholders(from: usize, n: usize) -> String {
 
 /// Inserts one row and returns its id. Column names come from code, never
 /// from input.
-pub async fn insert(conn: &mut AnyConnection, table: &str, cols: &[(&str, P)]) -> Result<i64> {
+pub async fn insert(conn: &mut Conn, table: &str, cols: &[(&str, P)]) -> Result<i64> {
     let names: Vec<&str> = cols.iter().map(|c| c.0).collect();
     let sql = format!(
         "INSERT INTO {table} ({}) VALUES ({}) RETURNING id",
@@ -91,17 +144,12 @@ pub async fn insert(conn: &mut AnyConnection, table: &str, cols: &[(&str, P)]) -
         placeholders(1, cols.len())
     );
     let params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
-    let row = bind_all(sqlx::query(&sql), &params).fetch_one(conn).await?;
+    let row = bind_all(sql::query(&sql), &params).fetch_one(conn).await?;
     Ok(row.get::<i64, _>(0))
 }
 
 /// Updates columns of one row; returns whether it existed.
-pub async fn update(
-    conn: &mut AnyConnection,
-    table: &str,
-    id: i64,
-    cols: &[(&str, P)],
-) -> Result<bool> {
+pub async fn update(conn: &mut Conn, table: &str, id: i64, cols: &[(&str, P)]) -> Result<bool> {
     let sets: Vec<String> = cols
         .iter()
         .enumerate()
@@ -114,19 +162,19 @@ pub async fn update(
     );
     let mut params: Vec<P> = cols.iter().map(|c| c.1.clone()).collect();
     params.push(P::I(id));
-    let res = bind_all(sqlx::query(&sql), &params).execute(conn).await?;
+    let res = bind_all(sql::query(&sql), &params).execute(conn).await?;
     Ok(res.rows_affected() > 0)
 }
 
 pub async fn get_by_id<T>(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     table: &str,
     cols: &str,
     id: i64,
     from_row: fn(&dyn RowGet) -> T,
 ) -> Result<Option<T>> {
     let sql = format!("SELECT {cols} FROM {table} WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(conn).await?;
+    let row = sql::query(&sql).bind(id).fetch_optional(conn).await?;
     Ok(row.as_ref().map(|r| from_row(r)))
 }
 
@@ -329,8 +377,8 @@ impl ListPlan {
 /// Takes the next number of a document kind in a year. Runs inside the
 /// document's own transaction, so a rolled-back create leaves no gap-causing
 /// increment behind and two creates never share a number.
-pub async fn next_doc_seq(conn: &mut AnyConnection, kind: &str, year: i32) -> Result<i64> {
-    let row = sqlx::query(
+pub async fn next_doc_seq(conn: &mut Conn, kind: &str, year: i32) -> Result<i64> {
+    let row = sql::query(
         "INSERT INTO doc_counters (kind, year, last) VALUES ($1, $2, 1) \
          ON CONFLICT (kind, year) DO UPDATE SET last = doc_counters.last + 1 RETURNING last",
     )
@@ -343,14 +391,14 @@ pub async fn next_doc_seq(conn: &mut AnyConnection, kind: &str, year: i32) -> Re
 
 /// Appends to the audit log. Nothing ever updates or deletes these rows.
 pub async fn audit(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     employee_id: Option<i64>,
     action: &str,
     entity: &str,
     entity_id: impl ToString,
     details: &str,
 ) -> Result<()> {
-    sqlx::query(
+    sql::query(
         "INSERT INTO audit_log (at, employee_id, action, entity, entity_id, details) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(now())
@@ -364,17 +412,15 @@ pub async fn audit(
     Ok(())
 }
 
-pub async fn get_setting(conn: &mut AnyConnection, key: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
-            .bind(key)
-            .fetch_optional(conn)
-            .await?,
-    )
+pub async fn get_setting(conn: &mut Conn, key: &str) -> Result<Option<String>> {
+    sql::query_scalar("SELECT value FROM settings WHERE key = $1")
+        .bind(key)
+        .fetch_optional(conn)
+        .await
 }
 
-pub async fn set_setting(conn: &mut AnyConnection, key: &str, value: &str) -> Result<()> {
-    sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+pub async fn set_setting(conn: &mut Conn, key: &str, value: &str) -> Result<()> {
+    sql::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
         .bind(key)
         .bind(value)
         .execute(conn)
@@ -390,12 +436,8 @@ pub struct IdemRecord {
     pub body: String,
 }
 
-pub async fn get_idem(
-    conn: &mut AnyConnection,
-    employee_id: i64,
-    key: &str,
-) -> Result<Option<IdemRecord>> {
-    let row = sqlx::query("SELECT request_hash, status, body FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
+pub async fn get_idem(conn: &mut Conn, employee_id: i64, key: &str) -> Result<Option<IdemRecord>> {
+    let row = sql::query("SELECT request_hash, status, body FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
         .bind(employee_id)
         .bind(key)
         .fetch_optional(conn)
@@ -409,12 +451,12 @@ pub async fn get_idem(
 
 /// Records the answer; returns false when another request took the key first.
 pub async fn put_idem(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     employee_id: i64,
     key: &str,
     rec: &IdemRecord,
 ) -> Result<bool> {
-    let res = sqlx::query(
+    let res = sql::query(
         "INSERT INTO idempotency_keys (employee_id, key, request_hash, status, body, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (employee_id, key) DO NOTHING",
     )

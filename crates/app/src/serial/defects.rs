@@ -77,21 +77,21 @@ impl App {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<DefectStats> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let (f, t) = (from.to_string(), to.to_string());
-        let (repairs, failures): (i64, i64) = sqlx::query_as(&format!(
+        let (repairs, failures): (i64, i64) = sql::query_as(&format!(
             "SELECT COUNT(*), CAST(COALESCE(SUM({COUNTS}), 0) AS BIGINT) {PERIOD} WHERE r.received_date >= $1 AND r.received_date <= $2"
         ))
         .bind(&f)
         .bind(&t)
         .fetch_one(&mut *conn)
         .await?;
-        let not_counted: Vec<(String, String)> = sqlx::query_as(
+        let not_counted: Vec<(String, String)> = sql::query_as(
             "SELECT name_ru, name_en FROM defect_categories WHERE counts_as_failure = 0 AND archived = 0 ORDER BY id",
         )
         .fetch_all(&mut *conn)
         .await?;
-        let by_product: Vec<(i64, String, i64, i64, i64)> = sqlx::query_as(&format!(
+        let by_product: Vec<(i64, String, i64, i64, i64)> = sql::query_as(&format!(
             "SELECT u.product_id, p.name, COUNT(*) AS n, CAST(SUM({COUNTS}) AS BIGINT) AS f, \
                (SELECT COUNT(*) FROM units x WHERE x.product_id = u.product_id AND x.shipped_date IS NOT NULL) AS shipped \
              {PERIOD} JOIN units u ON u.id = r.unit_id JOIN products p ON p.id = u.product_id \
@@ -101,7 +101,7 @@ impl App {
         .bind(&t)
         .fetch_all(&mut *conn)
         .await?;
-        let by_category: Vec<(String, String, i64, i64)> = sqlx::query_as(&format!(
+        let by_category: Vec<(String, String, i64, i64)> = sql::query_as(&format!(
             "SELECT COALESCE(dc.code, ''), COALESCE(dc.name_ru, 'Не указана'), COALESCE(dc.counts_as_failure, 1), COUNT(*) AS n {PERIOD} \
              WHERE r.received_date >= $1 AND r.received_date <= $2 GROUP BY dc.code, dc.name_ru, dc.counts_as_failure ORDER BY n DESC"
         ))
@@ -109,7 +109,7 @@ impl App {
         .bind(&t)
         .fetch_all(&mut *conn)
         .await?;
-        let by_month: Vec<(String, i64, i64, i64)> = sqlx::query_as(&format!(
+        let by_month: Vec<(String, i64, i64, i64)> = sql::query_as(&format!(
             "SELECT q.m, COUNT(*) AS n, CAST(SUM(q.c) AS BIGINT) AS f, \
                (SELECT COUNT(*) FROM units x WHERE SUBSTR(x.production_date, 1, 7) = q.m AND x.shipped_date IS NOT NULL) AS shipped \
              FROM (SELECT SUBSTR(u.production_date, 1, 7) AS m, {COUNTS} AS c {PERIOD} JOIN units u ON u.id = r.unit_id \
@@ -122,7 +122,7 @@ impl App {
         // Lots in the unit when it failed: fitted by a document before this
         // repair (production or an earlier repair; documents are dated, ties
         // go by id) and not removed by one before it.
-        let by_lot: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(&format!(
+        let by_lot: Vec<(String, String, i64, i64, i64)> = sql::query_as(&format!(
             "SELECT q.lot, p.name, COUNT(*) AS n, CAST(SUM(q.c) AS BIGINT) AS f, \
                (SELECT COUNT(DISTINCT y.unit_id) FROM unit_components y JOIN units z ON z.id = y.unit_id WHERE y.lot = q.lot AND y.product_id = q.product_id AND z.shipped_date IS NOT NULL) AS shipped \
              FROM (SELECT DISTINCT r.document_id, c.lot, c.product_id, {COUNTS} AS c {PERIOD} \

@@ -19,9 +19,9 @@ use kupets_domain::serial::{
 use kupets_domain::{DocKind, FieldError, Money, Qty};
 use kupets_store::model::ser;
 use kupets_store::queries::{audit, bind_all, next_doc_seq, P};
-use kupets_store::{now, Conn, Tx};
+use kupets_store::sql;
+use kupets_store::{now, Conn};
 use serde::{Deserialize, Serialize};
-use sqlx::Row;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
@@ -79,7 +79,7 @@ const UNIT_SQL: &str = "SELECT u.id, u.product_id, p.name AS product_name, p.sku
      u.counterparty_id, c.name AS counterparty_name, u.shipment_id, sd.number AS shipment_number, u.shipped_date, p.warranty_months \
      FROM units u JOIN products p ON p.id = u.product_id LEFT JOIN counterparties c ON c.id = u.counterparty_id LEFT JOIN documents sd ON sd.id = u.shipment_id";
 
-fn unit_row(r: &sqlx::any::AnyRow, on: NaiveDate) -> UnitRow {
+fn unit_row(r: &sql::Row, on: NaiveDate) -> UnitRow {
     let shipped: Option<String> = r.get("shipped_date");
     let months: i64 = r.get("warranty_months");
     let sd = shipped.as_deref().and_then(crate::input::parse_date);
@@ -201,7 +201,7 @@ fn conflict(code: &'static str, ru: String, en: String) -> AppError {
 }
 
 async fn product_flags(conn: &mut Conn, id: i64) -> Result<Option<(bool, String, i64)>> {
-    Ok(sqlx::query_as::<_, (i64, String, i64)>(
+    Ok(sql::query_as::<(i64, String, i64)>(
         "SELECT serial_tracked, name, warranty_months FROM products WHERE id = $1",
     )
     .bind(id)
@@ -221,7 +221,7 @@ pub(crate) async fn add_move(
     wh: Option<i64>,
     note: &str,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO unit_moves (unit_id, document_id, kind, move_date, counterparty_id, warehouse_id, note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+    sql::query("INSERT INTO unit_moves (unit_id, document_id, kind, move_date, counterparty_id, warehouse_id, note, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(unit)
         .bind(doc)
         .bind(kind)
@@ -240,7 +240,7 @@ const REPAIR_SQL: &str = "SELECT d.id, d.number, d.counterparty_id, c.name AS co
      FROM repairs r JOIN documents d ON d.id = r.document_id JOIN units u ON u.id = r.unit_id JOIN products p ON p.id = u.product_id \
      LEFT JOIN counterparties c ON c.id = d.counterparty_id LEFT JOIN defect_categories dc ON dc.id = r.defect_category_id";
 
-fn repair_row(r: &sqlx::any::AnyRow) -> RepairRow {
+fn repair_row(r: &sql::Row) -> RepairRow {
     RepairRow {
         id: r.get("id"),
         number: r.get("number"),

@@ -78,7 +78,7 @@ impl App {
         _actor: &Actor,
         k: &RecallCriteria,
     ) -> Result<Vec<RecallUnit>> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         recall_units(&mut conn, k).await
     }
 
@@ -89,89 +89,89 @@ impl App {
         let mut c = Check::new();
         let name = c.text("name", &input.name, 200);
         c.done()?;
-        let mut tx = self.store.begin().await?;
-        let units = recall_units(&mut tx, &input.criteria).await?;
-        if units.is_empty() {
-            return Err(conflict(
-                "nothing_found",
-                "Под условия отзыва не попала ни одна единица".into(),
-                "No unit matches the recall".into(),
-            ));
-        }
-        let criteria = serde_json::json!({
-            "product_id": input.criteria.product_id, "from": input.criteria.from, "to": input.criteria.to,
-            "batch": input.criteria.batch, "component_lot": input.criteria.component_lot,
-            "component_product_id": input.criteria.component_product_id, "component_serial": input.criteria.component_serial,
-        })
-        .to_string();
-        let id = kupets_store::queries::insert(
-            &mut tx,
-            "recalls",
-            &[
-                ("name", P::from(name.as_str())),
-                ("criteria", P::from(criteria)),
-                ("created_by", P::from(Some(actor.id()))),
-                ("created_at", P::from(now())),
-            ],
-        )
-        .await?;
-        let mut shipments: HashMap<i64, Vec<String>> = HashMap::new();
-        for u in &units {
-            sqlx::query("INSERT INTO recall_units (recall_id, unit_id, shipment_id, counterparty_id, progress, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5)")
-                .bind(id)
-                .bind(u.unit.id)
-                .bind(u.unit.shipment_id)
-                .bind(u.unit.counterparty_id)
-                .bind(now())
-                .execute(&mut *tx)
-                .await?;
-            if let Some(s) = u.unit.shipment_id {
-                shipments.entry(s).or_default().push(u.unit.serial.clone());
+        write_tx!(self, [actor, input], own[name], |app, tx| {
+            let units = recall_units(&mut tx, &input.criteria).await?;
+            if units.is_empty() {
+                return Err(conflict(
+                    "nothing_found",
+                    "Под условия отзыва не попала ни одна единица".into(),
+                    "No unit matches the recall".into(),
+                ));
             }
-        }
-        let remind: (i64, Option<i64>) =
-            sqlx::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'remind'")
-                .fetch_one(&mut *tx)
-                .await?;
-        let mut ids: Vec<&i64> = shipments.keys().collect();
-        ids.sort();
-        for s in ids {
-            let serials = &shipments[s];
-            crate::status::write_assignment(
+            let criteria = serde_json::json!({
+                "product_id": input.criteria.product_id, "from": input.criteria.from, "to": input.criteria.to,
+                "batch": input.criteria.batch, "component_lot": input.criteria.component_lot,
+                "component_product_id": input.criteria.component_product_id, "component_serial": input.criteria.component_serial,
+            })
+            .to_string();
+            let id = kupets_store::queries::insert(
                 &mut tx,
-                *s,
-                remind.0,
-                remind.1,
-                today(),
-                &format!(
-                    "Отзыв «{name}»: связаться с клиентом, серийные номера {}",
-                    serials.join(", ")
-                ),
-                actor.id(),
+                "recalls",
+                &[
+                    ("name", P::from(name.as_str())),
+                    ("criteria", P::from(criteria)),
+                    ("created_by", P::from(Some(actor.id()))),
+                    ("created_at", P::from(now())),
+                ],
             )
             .await?;
-        }
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "create",
-            "recall",
-            id,
-            &format!("{name}: {} units", units.len()),
-        )
-        .await?;
-        let r = load_recall(&mut tx, id).await?;
-        tx.commit().await?;
-        Ok(r)
+            let mut shipments: HashMap<i64, Vec<String>> = HashMap::new();
+            for u in &units {
+                sql::query("INSERT INTO recall_units (recall_id, unit_id, shipment_id, counterparty_id, progress, updated_at) VALUES ($1, $2, $3, $4, 'pending', $5)")
+                    .bind(id)
+                    .bind(u.unit.id)
+                    .bind(u.unit.shipment_id)
+                    .bind(u.unit.counterparty_id)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+                if let Some(s) = u.unit.shipment_id {
+                    shipments.entry(s).or_default().push(u.unit.serial.clone());
+                }
+            }
+            let remind: (i64, Option<i64>) =
+                sql::query_as("SELECT id, funnel_stage FROM statuses WHERE code = 'remind'")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            let mut ids: Vec<&i64> = shipments.keys().collect();
+            ids.sort();
+            for s in ids {
+                let serials = &shipments[s];
+                crate::status::write_assignment(
+                    &mut tx,
+                    *s,
+                    remind.0,
+                    remind.1,
+                    today(),
+                    &format!(
+                        "Отзыв «{name}»: связаться с клиентом, серийные номера {}",
+                        serials.join(", ")
+                    ),
+                    actor.id(),
+                )
+                .await?;
+            }
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "create",
+                "recall",
+                id,
+                &format!("{name}: {} units", units.len()),
+            )
+            .await?;
+            let r = load_recall(&mut tx, id).await?;
+            Ok(r)
+        })
     }
 
     pub async fn get_recall(&self, _actor: &Actor, id: i64) -> Result<Recall> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         load_recall(&mut conn, id).await
     }
 
     pub async fn list_recalls(&self, _actor: &Actor) -> Result<Vec<(i64, String, String, i64)>> {
-        Ok(sqlx::query_as("SELECT r.id, r.name, r.created_at, (SELECT COUNT(*) FROM recall_units x WHERE x.recall_id = r.id) FROM recalls r ORDER BY r.id DESC LIMIT 200")
+        Ok(sql::query_as("SELECT r.id, r.name, r.created_at, (SELECT COUNT(*) FROM recall_units x WHERE x.recall_id = r.id) FROM recalls r ORDER BY r.id DESC LIMIT 200")
             .fetch_all(self.store.reader())
             .await?)
     }
@@ -193,32 +193,32 @@ impl App {
                 "Progress: pending, contacted, returned or repaired",
             ));
         }
-        let mut tx = self.store.begin().await?;
-        let n = sqlx::query("UPDATE recall_units SET progress = $1, updated_at = $2 WHERE recall_id = $3 AND unit_id = $4")
-            .bind(p)
-            .bind(now())
-            .bind(recall)
-            .bind(unit)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        if n == 0 {
-            return Err(AppError::NotFound {
-                entity: "recall unit",
-            });
-        }
-        audit(
-            &mut tx,
-            Some(actor.id()),
-            "recall_progress",
-            "recall",
-            recall,
-            &format!("unit {unit}: {p}"),
-        )
-        .await?;
-        let r = load_recall(&mut tx, recall).await?;
-        tx.commit().await?;
-        Ok(r)
+        write_tx!(self, [actor, input, p], |app, tx| {
+            let n = sql::query("UPDATE recall_units SET progress = $1, updated_at = $2 WHERE recall_id = $3 AND unit_id = $4")
+                .bind(p)
+                .bind(now())
+                .bind(recall)
+                .bind(unit)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(AppError::NotFound {
+                    entity: "recall unit",
+                });
+            }
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "recall_progress",
+                "recall",
+                recall,
+                &format!("unit {unit}: {p}"),
+            )
+            .await?;
+            let r = load_recall(&mut tx, recall).await?;
+            Ok(r)
+        })
     }
 
     /// The customers to contact, as CSV (UTF-8 with BOM, `;` — opens in Excel).
@@ -237,7 +237,7 @@ impl App {
         let mut out =
             String::from("\u{feff}Клиент;ИНН;Телефон;Email;Контакт;Серийные номера;Отгрузки;Ход\n");
         for (cp, units) in per {
-            let row: Option<(String, String, String, String, String)> = sqlx::query_as(
+            let row: Option<(String, String, String, String, String)> = sql::query_as(
                 "SELECT name, inn, phone, email, contact_person FROM counterparties WHERE id = $1",
             )
             .bind(cp)
@@ -274,16 +274,16 @@ impl App {
 
 async fn load_recall(conn: &mut Conn, id: i64) -> Result<Recall> {
     let r: (String, String, String) =
-        sqlx::query_as("SELECT name, criteria, created_at FROM recalls WHERE id = $1")
+        sql::query_as("SELECT name, criteria, created_at FROM recalls WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(AppError::NotFound { entity: "recall" })?;
-    let rows = sqlx::query(&format!("{UNIT_SQL} JOIN recall_units ru ON ru.unit_id = u.id WHERE ru.recall_id = $1 ORDER BY u.serial"))
+    let rows = sql::query(&format!("{UNIT_SQL} JOIN recall_units ru ON ru.unit_id = u.id WHERE ru.recall_id = $1 ORDER BY u.serial"))
         .bind(id)
         .fetch_all(&mut *conn)
         .await?;
-    let progress: HashMap<i64, String> = sqlx::query_as::<_, (i64, String)>(
+    let progress: HashMap<i64, String> = sql::query_as::<(i64, String)>(
         "SELECT unit_id, progress FROM recall_units WHERE recall_id = $1",
     )
     .bind(id)
@@ -387,7 +387,7 @@ async fn recall_units(conn: &mut Conn, k: &RecallCriteria) -> Result<Vec<RecallU
             sql.push(')');
         }
         sql.push_str(" GROUP BY c.unit_id");
-        let rows = bind_all(sqlx::query(&sql), &params)
+        let rows = bind_all(sql::query(&sql), &params)
             .fetch_all(&mut *conn)
             .await?;
         hits = rows
@@ -404,7 +404,7 @@ async fn recall_units(conn: &mut Conn, k: &RecallCriteria) -> Result<Vec<RecallU
             let params: Vec<P> = chunk.iter().map(|i| P::from(*i)).collect();
             let list = kupets_store::queries::placeholders(1, chunk.len());
             let rows = bind_all(
-                sqlx::query(&format!(
+                sql::query(&format!(
                     "{UNIT_SQL} WHERE u.id IN ({list}) AND u.state NOT IN ('cancelled', 'incoming')"
                 )),
                 &params,
@@ -440,7 +440,7 @@ async fn recall_units(conn: &mut Conn, k: &RecallCriteria) -> Result<Vec<RecallU
             conds.push(format!("u.batch = ${}", params.len()));
         }
         let rows = bind_all(
-            sqlx::query(&format!(
+            sql::query(&format!(
                 "{UNIT_SQL} WHERE {} ORDER BY u.serial LIMIT 100000",
                 conds.join(" AND ")
             )),

@@ -11,7 +11,7 @@ impl App {
         if q.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = sqlx::query(&format!(
+        let rows = sql::query(&format!(
             "{UNIT_SQL} WHERE u.serial >= $1 AND u.serial < $2 ORDER BY u.serial, u.id LIMIT 50"
         ))
         .bind(q)
@@ -23,19 +23,19 @@ impl App {
 
     /// The trace card of a unit.
     pub async fn trace(&self, _actor: &Actor, unit_id: i64) -> Result<TraceCard> {
-        let mut conn = self.store.reader().acquire().await?;
+        let mut conn = self.store.read_conn().await?;
         let on = today();
-        let r = sqlx::query(&format!("{UNIT_SQL} WHERE u.id = $1"))
+        let r = sql::query(&format!("{UNIT_SQL} WHERE u.id = $1"))
             .bind(unit_id)
             .fetch_optional(&mut *conn)
             .await?
             .ok_or(AppError::NotFound { entity: "unit" })?;
         let unit = unit_row(&r, on);
-        let production_number: Option<String> = sqlx::query_scalar("SELECT d.number FROM units u JOIN documents d ON d.id = u.production_id WHERE u.id = $1")
+        let production_number: Option<String> = sql::query_scalar("SELECT d.number FROM units u JOIN documents d ON d.id = u.production_id WHERE u.id = $1")
             .bind(unit_id)
             .fetch_optional(&mut *conn)
             .await?;
-        let comps = sqlx::query(
+        let comps = sql::query(
             "SELECT c.product_id, p.name, c.qty, cu.serial, c.component_unit_id, c.lot, di.number AS installed, dr.number AS removed, c.removed_date \
              FROM unit_components c JOIN products p ON p.id = c.product_id LEFT JOIN units cu ON cu.id = c.component_unit_id \
              LEFT JOIN documents di ON di.id = c.installed_by LEFT JOIN documents dr ON dr.id = c.removed_by WHERE c.unit_id = $1 ORDER BY c.id",
@@ -57,7 +57,7 @@ impl App {
                 removed_date: c.get("removed_date"),
             })
             .collect();
-        let mv = sqlx::query(
+        let mv = sql::query(
             "SELECT m.move_date, m.kind, m.document_id, d.kind AS dkind, d.number, c.name AS cp, w.name AS wh, m.note \
              FROM unit_moves m LEFT JOIN documents d ON d.id = m.document_id LEFT JOIN counterparties c ON c.id = m.counterparty_id \
              LEFT JOIN warehouses w ON w.id = m.warehouse_id WHERE m.unit_id = $1 ORDER BY m.id",
@@ -78,11 +78,11 @@ impl App {
                 note: m.get("note"),
             })
             .collect();
-        let rp = sqlx::query(&format!("{REPAIR_SQL} WHERE r.unit_id = $1 ORDER BY d.id"))
+        let rp = sql::query(&format!("{REPAIR_SQL} WHERE r.unit_id = $1 ORDER BY d.id"))
             .bind(unit_id)
             .fetch_all(&mut *conn)
             .await?;
-        let parents = sqlx::query(&format!(
+        let parents = sql::query(&format!(
             "{UNIT_SQL} WHERE u.id IN (SELECT unit_id FROM unit_components WHERE component_unit_id = $1) ORDER BY u.id"
         ))
         .bind(unit_id)

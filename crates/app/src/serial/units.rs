@@ -5,15 +5,15 @@ use super::*;
 // ------------------------------------------------------------------ serials on documents
 
 /// Whether a unit was named on the line a return reverses.
-async fn on_base_line(tx: &mut Tx, base_line: Option<i64>, unit: i64) -> Result<bool> {
+async fn on_base_line(tx: &mut Conn, base_line: Option<i64>, unit: i64) -> Result<bool> {
     let Some(bl) = base_line else {
         return Ok(false);
     };
     let hit: Option<i64> =
-        sqlx::query_scalar("SELECT unit_id FROM line_units WHERE line_id = $1 AND unit_id = $2")
+        sql::query_scalar("SELECT unit_id FROM line_units WHERE line_id = $1 AND unit_id = $2")
             .bind(bl)
             .bind(unit)
-            .fetch_optional(&mut **tx)
+            .fetch_optional(&mut *tx)
             .await?;
     Ok(hit.is_some())
 }
@@ -78,7 +78,7 @@ fn serial_list(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn line_serials(
     c: &mut Check,
-    tx: &mut Tx,
+    tx: &mut Conn,
     field: &str,
     kind: DocKind,
     product: i64,
@@ -92,12 +92,12 @@ pub(crate) async fn line_serials(
 ) -> Result<Vec<i64>> {
     let mut out = Vec::new();
     for sn in serial_list(c, field, tracked, qty, serials) {
-        let unit: Option<(i64, String, Option<i64>, Option<i64>)> = sqlx::query_as(
+        let unit: Option<(i64, String, Option<i64>, Option<i64>)> = sql::query_as(
             "SELECT id, state, warehouse_id, counterparty_id FROM units WHERE product_id = $1 AND serial = $2",
         )
         .bind(product)
         .bind(&sn)
-        .fetch_optional(&mut **tx)
+        .fetch_optional(&mut *tx)
         .await?;
         let Some((id, state, uwh, ucp)) = unit else {
             c.err(
@@ -166,7 +166,7 @@ pub(crate) async fn line_serials(
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn receipt_serials(
     c: &mut Check,
-    tx: &mut Tx,
+    tx: &mut Conn,
     field: &str,
     product: i64,
     tracked: bool,
@@ -187,10 +187,10 @@ pub(crate) async fn receipt_serials(
         }
         taken.push((product, sn.clone()));
         let exists: Option<i64> =
-            sqlx::query_scalar("SELECT id FROM units WHERE product_id = $1 AND serial = $2")
+            sql::query_scalar("SELECT id FROM units WHERE product_id = $1 AND serial = $2")
                 .bind(product)
                 .bind(&sn)
-                .fetch_optional(&mut **tx)
+                .fetch_optional(&mut *tx)
                 .await?;
         if exists.is_some() {
             c.err(
@@ -207,33 +207,33 @@ pub(crate) async fn receipt_serials(
 
 /// Removes the `incoming` units a draft receipt made for its lines (when
 /// the draft's lines are rewritten).
-pub(crate) async fn drop_incoming(tx: &mut Tx, doc: i64) -> Result<()> {
-    let ids: Vec<i64> = sqlx::query_scalar(
+pub(crate) async fn drop_incoming(tx: &mut Conn, doc: i64) -> Result<()> {
+    let ids: Vec<i64> = sql::query_scalar(
         "SELECT u.id FROM line_units lu JOIN document_lines l ON l.id = lu.line_id JOIN units u ON u.id = lu.unit_id WHERE l.document_id = $1 AND u.state = 'incoming'",
     )
     .bind(doc)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     for id in ids {
-        sqlx::query("DELETE FROM line_units WHERE unit_id = $1")
+        sql::query("DELETE FROM line_units WHERE unit_id = $1")
             .bind(id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM units WHERE id = $1 AND state = 'incoming'")
+        sql::query("DELETE FROM units WHERE id = $1 AND state = 'incoming'")
             .bind(id)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?;
     }
     Ok(())
 }
 
 /// The units named on a document's lines.
-pub(super) async fn doc_units(tx: &mut Tx, doc: i64) -> Result<Vec<(i64, String)>> {
-    Ok(sqlx::query_as(
+pub(super) async fn doc_units(tx: &mut Conn, doc: i64) -> Result<Vec<(i64, String)>> {
+    Ok(sql::query_as(
         "SELECT u.id, u.serial FROM line_units lu JOIN document_lines l ON l.id = lu.line_id JOIN units u ON u.id = lu.unit_id WHERE l.document_id = $1 ORDER BY u.id",
     )
     .bind(doc)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?)
 }
 
@@ -241,7 +241,7 @@ pub(super) async fn doc_units(tx: &mut Tx, doc: i64) -> Result<Vec<(i64, String)
 /// conditional on where the unit must be, so two documents naming one
 /// serial cannot both post.
 pub(crate) async fn post_units(
-    tx: &mut Tx,
+    tx: &mut Conn,
     doc: &kupets_store::model::Document,
     kind: DocKind,
 ) -> Result<()> {
@@ -249,36 +249,36 @@ pub(crate) async fn post_units(
     let wh = doc.warehouse_id;
     for (u, sn) in units {
         let n = match kind {
-            DocKind::SupplierReturn => sqlx::query(
+            DocKind::SupplierReturn => sql::query(
                 "UPDATE units SET state = 'supplier', warehouse_id = NULL WHERE id = $1 AND state = 'stock' AND warehouse_id = $2",
             )
             .bind(u)
             .bind(wh)
-            .execute(&mut **tx)
+            .execute(&mut *tx)
             .await?
             .rows_affected(),
-            DocKind::Receipt => sqlx::query("UPDATE units SET state = 'stock', warehouse_id = $1, production_date = $2, batch = $3 WHERE id = $4 AND state = 'incoming'")
+            DocKind::Receipt => sql::query("UPDATE units SET state = 'stock', warehouse_id = $1, production_date = $2, batch = $3 WHERE id = $4 AND state = 'incoming'")
                 .bind(wh)
                 .bind(&doc.date)
                 .bind(&doc.number)
                 .bind(u)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected(),
-            DocKind::Shipment => sqlx::query("UPDATE units SET state = 'customer', warehouse_id = NULL, counterparty_id = $1, shipment_id = $2, shipped_date = $3 WHERE id = $4 AND state = 'stock' AND warehouse_id = $5")
+            DocKind::Shipment => sql::query("UPDATE units SET state = 'customer', warehouse_id = NULL, counterparty_id = $1, shipment_id = $2, shipped_date = $3 WHERE id = $4 AND state = 'stock' AND warehouse_id = $5")
                 .bind(doc.counterparty_id)
                 .bind(doc.id)
                 .bind(&doc.date)
                 .bind(u)
                 .bind(wh)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected(),
-            _ => sqlx::query("UPDATE units SET state = 'stock', warehouse_id = $1, counterparty_id = NULL, shipment_id = NULL WHERE id = $2 AND state = 'customer' AND counterparty_id = $3")
+            _ => sql::query("UPDATE units SET state = 'stock', warehouse_id = $1, counterparty_id = NULL, shipment_id = NULL WHERE id = $2 AND state = 'customer' AND counterparty_id = $3")
                 .bind(wh)
                 .bind(u)
                 .bind(doc.counterparty_id)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected(),
         };
@@ -308,10 +308,10 @@ pub(crate) async fn post_units(
         )
         .await?;
         if kind == DocKind::Return {
-            sqlx::query("UPDATE recall_units SET progress = 'returned', updated_at = $1 WHERE unit_id = $2 AND progress IN ('pending', 'contacted')")
+            sql::query("UPDATE recall_units SET progress = 'returned', updated_at = $1 WHERE unit_id = $2 AND progress IN ('pending', 'contacted')")
                 .bind(now())
                 .bind(u)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
         }
     }
@@ -320,10 +320,10 @@ pub(crate) async fn post_units(
 
 /// Cancelling puts units back where the document found them, or refuses
 /// when a unit has moved on since (cancel the later document first).
-pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
-    let d = sqlx::query("SELECT kind, warehouse_id, counterparty_id, base_id, doc_date FROM documents WHERE id = $1")
+pub(crate) async fn undo_units(tx: &mut Conn, doc_id: i64) -> Result<()> {
+    let d = sql::query("SELECT kind, warehouse_id, counterparty_id, base_id, doc_date FROM documents WHERE id = $1")
         .bind(doc_id)
-        .fetch_one(&mut **tx)
+        .fetch_one(&mut *tx)
         .await?;
     let kind = DocKind::parse(&d.get::<String, _>("kind"));
     let wh: Option<i64> = d.get("warehouse_id");
@@ -340,11 +340,11 @@ pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
     match kind {
         Some(DocKind::Shipment) => {
             for (u, sn) in doc_units(tx, doc_id).await? {
-                let n = sqlx::query("UPDATE units SET state = 'stock', warehouse_id = $1, counterparty_id = NULL, shipment_id = NULL, shipped_date = NULL WHERE id = $2 AND state = 'customer' AND shipment_id = $3")
+                let n = sql::query("UPDATE units SET state = 'stock', warehouse_id = $1, counterparty_id = NULL, shipment_id = NULL, shipped_date = NULL WHERE id = $2 AND state = 'customer' AND shipment_id = $3")
                     .bind(wh)
                     .bind(u)
                     .bind(doc_id)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await?
                     .rows_affected();
                 if n == 0 {
@@ -367,12 +367,12 @@ pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
             let cp: Option<i64> = d.get("counterparty_id");
             let base: Option<i64> = d.get("base_id");
             for (u, sn) in doc_units(tx, doc_id).await? {
-                let n = sqlx::query("UPDATE units SET state = 'customer', warehouse_id = NULL, counterparty_id = $1, shipment_id = $2 WHERE id = $3 AND state = 'stock' AND warehouse_id = $4")
+                let n = sql::query("UPDATE units SET state = 'customer', warehouse_id = NULL, counterparty_id = $1, shipment_id = $2 WHERE id = $3 AND state = 'stock' AND warehouse_id = $4")
                     .bind(cp)
                     .bind(base)
                     .bind(u)
                     .bind(wh)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await?
                     .rows_affected();
                 if n == 0 {
@@ -393,12 +393,12 @@ pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
         }
         Some(DocKind::SupplierReturn) => {
             for (u, sn) in doc_units(tx, doc_id).await? {
-                let n = sqlx::query(
+                let n = sql::query(
                     "UPDATE units SET state = 'stock', warehouse_id = $1 WHERE id = $2 AND state = 'supplier'",
                 )
                 .bind(wh)
                 .bind(u)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?
                 .rows_affected();
                 if n == 0 {
@@ -419,10 +419,10 @@ pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
         }
         Some(DocKind::Receipt) => {
             for (u, sn) in doc_units(tx, doc_id).await? {
-                let n = sqlx::query("UPDATE units SET state = 'cancelled', warehouse_id = NULL WHERE id = $1 AND state = 'stock' AND warehouse_id = $2")
+                let n = sql::query("UPDATE units SET state = 'cancelled', warehouse_id = NULL WHERE id = $1 AND state = 'stock' AND warehouse_id = $2")
                     .bind(u)
                     .bind(wh)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await?
                     .rows_affected();
                 if n == 0 {
@@ -442,21 +442,21 @@ pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
             }
         }
         Some(DocKind::Production) => {
-            let made: Vec<(i64, String, String, Option<i64>)> = sqlx::query_as(
+            let made: Vec<(i64, String, String, Option<i64>)> = sql::query_as(
                 "SELECT id, serial, state, warehouse_id FROM units WHERE production_id = $1",
             )
             .bind(doc_id)
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await?;
             for (u, sn, state, uwh) in &made {
                 if state != "stock" || *uwh != wh {
                     return Err(moved(sn));
                 }
-                sqlx::query(
+                sql::query(
                     "UPDATE units SET state = 'cancelled', warehouse_id = NULL WHERE id = $1",
                 )
                 .bind(*u)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await?;
                 add_move(
                     tx,
@@ -470,15 +470,15 @@ pub(crate) async fn undo_units(tx: &mut Tx, doc_id: i64) -> Result<()> {
                 )
                 .await?;
             }
-            let parts: Vec<(i64,)> = sqlx::query_as("SELECT c.component_unit_id FROM unit_components c JOIN units u ON u.id = c.unit_id WHERE u.production_id = $1 AND c.component_unit_id IS NOT NULL")
+            let parts: Vec<(i64,)> = sql::query_as("SELECT c.component_unit_id FROM unit_components c JOIN units u ON u.id = c.unit_id WHERE u.production_id = $1 AND c.component_unit_id IS NOT NULL")
                 .bind(doc_id)
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *tx)
                 .await?;
             for (cu,) in parts {
-                sqlx::query("UPDATE units SET state = 'stock', warehouse_id = $1 WHERE id = $2")
+                sql::query("UPDATE units SET state = 'stock', warehouse_id = $1 WHERE id = $2")
                     .bind(wh)
                     .bind(cu)
-                    .execute(&mut **tx)
+                    .execute(&mut *tx)
                     .await?;
                 add_move(
                     tx,

@@ -12,6 +12,7 @@ use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use kupets_store::queries::{get_idem, put_idem, IdemRecord};
+use kupets_store::sql;
 use sha2::{Digest, Sha256};
 
 const MAX_BODY: usize = 4 * 1024 * 1024;
@@ -58,25 +59,27 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let store = &state.app.store;
     let emp = actor.id();
 
-    let claim = async {
-        let mut tx = store.begin().await?;
-        let existing = get_idem(&mut tx, emp, &key).await?;
-        if existing.is_none() {
-            put_idem(
-                &mut tx,
-                emp,
-                &key,
-                &IdemRecord {
-                    request_hash: hash.clone(),
-                    status: 0,
-                    body: String::new(),
-                },
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok::<_, kupets_store::StoreError>(existing)
-    };
+    let (k, hs) = (key.clone(), hash.clone());
+    let claim = store.write(move |tx| {
+        let (key, hash) = (k.clone(), hs.clone());
+        Box::pin(async move {
+            let existing = get_idem(tx, emp, &key).await?;
+            if existing.is_none() {
+                put_idem(
+                    tx,
+                    emp,
+                    &key,
+                    &IdemRecord {
+                        request_hash: hash,
+                        status: 0,
+                        body: String::new(),
+                    },
+                )
+                .await?;
+            }
+            Ok::<_, kupets_store::StoreError>(existing)
+        })
+    });
     match claim.await {
         Err(e) => return ApiError::from(kupets_app::AppError::from(e)).into_response(),
         Ok(Some(rec)) => {
@@ -110,29 +113,29 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let status = resp.status();
     let (rparts, rbody) = resp.into_parts();
     let rbytes = to_bytes(rbody, MAX_BODY).await.unwrap_or_default();
-    let finish = async {
-        let mut tx = store.begin().await?;
-        if status.is_success() {
-            sqlx::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE employee_id = $3 AND key = $4")
-                .bind(status.as_u16() as i64)
-                .bind(String::from_utf8_lossy(&rbytes).to_string())
-                .bind(emp)
-                .bind(&key)
-                .execute(&mut *tx)
-                .await
-                .map_err(kupets_store::StoreError::from)?;
-        } else {
-            // A refused request created nothing: let the client retry the key.
-            sqlx::query("DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
-                .bind(emp)
-                .bind(&key)
-                .execute(&mut *tx)
-                .await
-                .map_err(kupets_store::StoreError::from)?;
-        }
-        tx.commit().await.map_err(kupets_store::StoreError::from)?;
-        Ok::<_, kupets_store::StoreError>(())
-    };
+    let body = String::from_utf8_lossy(&rbytes).to_string();
+    let finish = store.write(move |tx| {
+        let (key, body) = (key.clone(), body.clone());
+        Box::pin(async move {
+            if status.is_success() {
+                sql::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE employee_id = $3 AND key = $4")
+                    .bind(status.as_u16() as i64)
+                    .bind(body)
+                    .bind(emp)
+                    .bind(&key)
+                    .execute(tx)
+                    .await?;
+            } else {
+                // A refused request created nothing: let the client retry the key.
+                sql::query("DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
+                    .bind(emp)
+                    .bind(&key)
+                    .execute(tx)
+                    .await?;
+            }
+            Ok::<_, kupets_store::StoreError>(())
+        })
+    });
     if let Err(e) = finish.await {
         tracing::error!(error = %e, "idempotency record not saved");
     }

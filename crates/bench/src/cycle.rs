@@ -1,0 +1,244 @@
+//! `cycle`: the order-to-cash cycle over HTTP against the real server
+//! process — a sales order of 3 lines created and posted, a shipment against
+//! it created and posted, a payment created and posted, the client's balance
+//! read — with one client (median `cycle_ms`) and with 16 clients
+//! (`cycles_per_s`). Also the statements each step costs, counted by the
+//! store in process (`Store::statements`).
+//!
+//! The same work as `../shared/bench/tryton/` (order → shipment → invoice →
+//! payment → balance); run both in one go to get the ratio.
+
+use crate::{shop, temp_db, Server};
+use anyhow::{bail, Context};
+use kupets_app::trade::{LineInput, TradeDocInput};
+use kupets_domain::DocKind;
+use serde_json::{json, Value};
+use std::time::Instant;
+
+const LINES: usize = 3;
+
+pub async fn cycle() -> anyhow::Result<()> {
+    let db = temp_db("cycle");
+    let (app, actor, wh, products, cp) = shop(&db).await?;
+    let products: Vec<i64> = products.into_iter().take(LINES).collect();
+    let stmts = statements(&app, &actor, wh, &products, cp).await?;
+    eprintln!("statements: {stmts}");
+    drop(app);
+
+    let (server, _) = Server::start(&db).await?;
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"login": "bench", "password": "bench-password"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = login["token"].as_str().context("token")?.to_string();
+    let c = Cycle {
+        client: client.clone(),
+        base: server.base.clone(),
+        token,
+        wh,
+        cp,
+        products,
+    };
+    for _ in 0..20 {
+        c.run().await?; // warm-up: statement caches, connections
+    }
+    let n = 200;
+    let mut times = Vec::with_capacity(n);
+    for _ in 0..n {
+        let t = Instant::now();
+        c.run().await?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(|a, b| a.total_cmp(b));
+    let cycle_ms = crate::percentile(&times, 0.5);
+    let cycle_p99_ms = crate::percentile(&times, 0.99);
+    eprintln!("one client: median {cycle_ms:.2} ms, p99 {cycle_p99_ms:.2} ms");
+
+    let clients = 16;
+    let per_client = 40;
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            for _ in 0..per_client {
+                c.run().await?;
+            }
+            Ok::<_, anyhow::Error>(())
+        }));
+    }
+    for task in tasks {
+        task.await??;
+    }
+    let cycles_per_s = (clients * per_client) as f64 / t.elapsed().as_secs_f64();
+    eprintln!("{clients} clients: {cycles_per_s:.0} cycles/s");
+    drop(server);
+    println!(
+        "{}",
+        json!({
+            "scenario": "cycle",
+            "cycle_ms": (cycle_ms * 100.0).round() / 100.0,
+            "cycle_p99_ms": (cycle_p99_ms * 100.0).round() / 100.0,
+            "cycles_per_s": cycles_per_s.round(),
+            "clients": clients,
+            "statements": stmts,
+        })
+    );
+    Ok(())
+}
+
+#[derive(Clone)]
+struct Cycle {
+    client: reqwest::Client,
+    base: String,
+    token: String,
+    wh: i64,
+    cp: i64,
+    products: Vec<i64>,
+}
+
+impl Cycle {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> anyhow::Result<Value> {
+        let mut req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let r = req.send().await?;
+        let status = r.status();
+        let v: Value = r.json().await?;
+        if !status.is_success() {
+            bail!("{path}: {status} {v}");
+        }
+        Ok(v)
+    }
+
+    /// One order-to-cash cycle.
+    async fn run(&self) -> anyhow::Result<()> {
+        use reqwest::Method;
+        let lines: Vec<Value> = self
+            .products
+            .iter()
+            .map(|p| json!({"product_id": p.to_string(), "qty": "1", "price": "100.50"}))
+            .collect();
+        let order = self
+            .call(
+                Method::POST,
+                "/api/v1/sales-orders",
+                Some(json!({"counterparty_id": self.cp.to_string(), "lines": lines})),
+            )
+            .await?;
+        let oid = order["id"].as_str().context("order id")?.to_string();
+        self.call(
+            Method::POST,
+            &format!("/api/v1/sales-orders/{oid}/post"),
+            None,
+        )
+        .await?;
+        let ship_lines: Vec<Value> = order["lines"]
+            .as_array()
+            .context("order lines")?
+            .iter()
+            .map(|l| json!({"product_id": l["product_id"], "qty": l["qty"], "price": l["price"], "order_line_id": l["id"]}))
+            .collect();
+        let ship = self
+            .call(Method::POST, "/api/v1/shipments", Some(json!({"counterparty_id": self.cp.to_string(), "warehouse_id": self.wh.to_string(), "order_id": oid, "lines": ship_lines})))
+            .await?;
+        let sid = ship["id"].as_str().context("shipment id")?;
+        self.call(Method::POST, &format!("/api/v1/shipments/{sid}/post"), None)
+            .await?;
+        let amount = ship["amount"].as_str().context("amount")?;
+        let pay = self
+            .call(Method::POST, "/api/v1/payments", Some(json!({"counterparty_id": self.cp.to_string(), "order_id": oid, "amount": amount})))
+            .await?;
+        let pid = pay["id"].as_str().context("payment id")?;
+        self.call(Method::POST, &format!("/api/v1/payments/{pid}/post"), None)
+            .await?;
+        let card = self
+            .call(
+                Method::GET,
+                &format!("/api/v1/counterparties/{}", self.cp),
+                None,
+            )
+            .await?;
+        card["balance"].as_str().context("balance")?;
+        Ok(())
+    }
+}
+
+/// Statements per step of one cycle, in process (the server runs the same
+/// code): the difference of the store's counter around each call.
+async fn statements(
+    app: &kupets_app::App,
+    actor: &kupets_app::Actor,
+    wh: i64,
+    products: &[i64],
+    cp: i64,
+) -> anyhow::Result<Value> {
+    let e = |e: kupets_app::AppError| anyhow::anyhow!(e.message(false));
+    let s = &app.store;
+    let mut at = s.statements();
+    let mut step = || {
+        let now = s.statements();
+        let d = now - at;
+        at = now;
+        d
+    };
+    let input = |order: Option<(i64, &[i64])>| TradeDocInput {
+        counterparty_id: Some(cp.to_string()),
+        warehouse_id: order.map(|_| wh.to_string()),
+        order_id: order.map(|o| o.0.to_string()),
+        lines: products
+            .iter()
+            .enumerate()
+            .map(|(i, p)| LineInput {
+                product_id: Some(p.to_string()),
+                qty: Some("1".into()),
+                price: Some("100.50".into()),
+                order_line_id: order.map(|o| o.1[i].to_string()),
+                ..Default::default()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let order = app
+        .create_trade_doc(actor, DocKind::SalesOrder, &input(None))
+        .await
+        .map_err(e)?;
+    let order_create = step();
+    app.post_trade_doc(actor, DocKind::SalesOrder, order.document.id)
+        .await
+        .map_err(e)?;
+    let order_post = step();
+    let line_ids: Vec<i64> = order.lines.iter().map(|l| l.id).collect();
+    let ship = app
+        .create_trade_doc(
+            actor,
+            DocKind::Shipment,
+            &input(Some((order.document.id, &line_ids))),
+        )
+        .await
+        .map_err(e)?;
+    let shipment_create = step();
+    app.post_trade_doc(actor, DocKind::Shipment, ship.document.id)
+        .await
+        .map_err(e)?;
+    let shipment_post = step();
+    Ok(json!({
+        "order_create": order_create,
+        "order_post": order_post,
+        "shipment_create": shipment_create,
+        "shipment_post": shipment_post,
+    }))
+}

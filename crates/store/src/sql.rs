@@ -1,0 +1,613 @@
+//! The store's query interface: one SQL text, two drivers.
+//!
+//! The app writes `sql::query("… $1 …").bind(x).fetch_one(conn)` against a
+//! [`Conn`]. Behind it is either
+//!
+//! - a **rusqlite** connection (SQLite): the statement runs synchronously on
+//!   the thread that holds the connection — the store's writer thread for a
+//!   write transaction — so a use case of twenty statements costs no thread
+//!   hand-off at all, only the one that brought the use case to the writer
+//!   (see [`crate::writer`]); or
+//! - an **sqlx** connection or transaction (PostgreSQL, and SQLite reads
+//!   outside a transaction), awaited as before.
+//!
+//! Rows come back as [`Row`]: owned values with their column names, read
+//! with `row.get::<T, _>("col")` or through [`RowGet`] like the fast read
+//! path, so one `from_row` serves every driver. Every statement is counted
+//! (see [`crate::Store::statements`]), which is how tests and benchmarks see
+//! how many statements a create or a post costs.
+
+use crate::model::RowGet;
+use crate::queries::{bind_all, P};
+use crate::{Result, StoreError};
+use rusqlite::types::{Value as LiteValue, ValueRef};
+use sqlx::any::AnyTypeInfoKind;
+use sqlx::{Column, Row as _, ValueRef as _};
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// A boxed future that may cross threads; what a use case's transaction
+/// body returns (see [`crate::Store::write`]).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A column value, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// A row: its values and its statement's column names.
+#[derive(Debug, Clone)]
+pub struct Row {
+    names: Arc<[String]>,
+    vals: Vec<Value>,
+}
+
+/// A column by position or by name.
+pub trait ColIndex: std::fmt::Debug {
+    fn position(&self, names: &[String]) -> Option<usize>;
+}
+impl ColIndex for usize {
+    fn position(&self, names: &[String]) -> Option<usize> {
+        (*self < names.len()).then_some(*self)
+    }
+}
+impl ColIndex for &str {
+    fn position(&self, names: &[String]) -> Option<usize> {
+        names.iter().position(|n| n == self)
+    }
+}
+
+/// A Rust type a column decodes into.
+pub trait FromValue: Sized {
+    fn from_value(v: &Value) -> Option<Self>;
+}
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+impl FromValue for i32 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(i) => i32::try_from(*i).ok(),
+            _ => None,
+        }
+    }
+}
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(i) => Some(*i != 0),
+            _ => None,
+        }
+    }
+}
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Real(f) => Some(*f),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+impl FromValue for String {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Blob(b) => Some(b.clone()),
+            _ => None,
+        }
+    }
+}
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            v => T::from_value(v).map(Some),
+        }
+    }
+}
+
+impl Row {
+    /// The column decoded as `T`; a missing column or a wrong type is a bug
+    /// in the query and panics, as sqlx's `Row::get` does.
+    pub fn get<T: FromValue, I: ColIndex>(&self, i: I) -> T {
+        self.try_get(i).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_get<T: FromValue, I: ColIndex>(&self, i: I) -> Result<T> {
+        let pos = i
+            .position(&self.names)
+            .ok_or_else(|| StoreError::Decode(format!("no column {i:?}")))?;
+        T::from_value(&self.vals[pos]).ok_or_else(|| {
+            StoreError::Decode(format!(
+                "column {i:?}: cannot read {:?} as {}",
+                self.vals[pos],
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.vals.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.vals.is_empty()
+    }
+}
+
+impl RowGet for Row {
+    fn int(&self, c: &str) -> i64 {
+        self.get(c)
+    }
+    fn opt_int(&self, c: &str) -> Option<i64> {
+        self.get(c)
+    }
+    fn text(&self, c: &str) -> String {
+        self.get(c)
+    }
+    fn opt_text(&self, c: &str) -> Option<String> {
+        self.get(c)
+    }
+}
+
+/// A row decoded into a tuple, column by column.
+pub trait FromRow: Sized {
+    fn from_row(r: &Row) -> Result<Self>;
+}
+
+macro_rules! tuple_from_row {
+    ($($t:ident $i:tt),+) => {
+        impl<$($t: FromValue),+> FromRow for ($($t,)+) {
+            fn from_row(r: &Row) -> Result<Self> {
+                Ok(($(r.try_get::<$t, usize>($i)?,)+))
+            }
+        }
+    };
+}
+tuple_from_row!(A 0);
+tuple_from_row!(A 0, B 1);
+tuple_from_row!(A 0, B 1, C 2);
+tuple_from_row!(A 0, B 1, C 2, D 3);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8);
+tuple_from_row!(A 0, B 1, C 2, D 3, E 4, F 5, G 6, H 7, I 8, J 9);
+
+/// What a statement without rows reports.
+#[derive(Debug, Clone, Copy)]
+pub struct Done {
+    rows: u64,
+}
+impl Done {
+    pub fn rows_affected(&self) -> u64 {
+        self.rows
+    }
+}
+
+enum Inner {
+    /// SQLite through rusqlite, run synchronously on the holding thread.
+    Lite(rusqlite::Connection),
+    /// An sqlx transaction (PostgreSQL writes).
+    AnyTx(sqlx::Transaction<'static, sqlx::Any>),
+    /// A pooled sqlx connection outside any transaction (reads).
+    AnyPool(sqlx::pool::PoolConnection<sqlx::Any>),
+}
+
+/// A connection the queries run on. Reached through [`Tx`] (`&mut **tx`,
+/// `&mut *conn` and plain `tx` all give a `&mut Conn`).
+pub struct Conn {
+    inner: Inner,
+    counter: Arc<AtomicU64>,
+}
+
+/// The handle a use case holds: a write transaction (on the writer thread
+/// for SQLite, an sqlx transaction on PostgreSQL) or a read connection.
+pub struct Tx(Conn);
+
+impl std::ops::Deref for Tx {
+    type Target = Conn;
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+impl std::ops::DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut Conn {
+        &mut self.0
+    }
+}
+
+impl Tx {
+    pub(crate) fn lite(c: rusqlite::Connection, counter: Arc<AtomicU64>) -> Tx {
+        Tx(Conn {
+            inner: Inner::Lite(c),
+            counter,
+        })
+    }
+    pub(crate) fn any_tx(t: sqlx::Transaction<'static, sqlx::Any>, counter: Arc<AtomicU64>) -> Tx {
+        Tx(Conn {
+            inner: Inner::AnyTx(t),
+            counter,
+        })
+    }
+    pub(crate) fn any_pool(
+        c: sqlx::pool::PoolConnection<sqlx::Any>,
+        counter: Arc<AtomicU64>,
+    ) -> Tx {
+        Tx(Conn {
+            inner: Inner::AnyPool(c),
+            counter,
+        })
+    }
+
+    /// The rusqlite connection, for the writer's own BEGIN/SAVEPOINT/COMMIT.
+    pub(crate) fn lite_conn(&self) -> Option<&rusqlite::Connection> {
+        match &self.0.inner {
+            Inner::Lite(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// Commits an sqlx transaction (from [`crate::Store::raw_begin`]); a
+    /// no-op for the others (the writer thread commits SQLite batches itself).
+    pub async fn commit(self) -> Result<()> {
+        self.commit_any().await
+    }
+
+    pub(crate) async fn commit_any(self) -> Result<()> {
+        match self.0.inner {
+            Inner::AnyTx(t) => Ok(t.commit().await?),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Conn {
+    /// Runs one statement and returns its rows (all of them) and the number
+    /// of rows it changed.
+    async fn run(&mut self, sql: &str, params: &[P], rows: bool) -> Result<(Vec<Row>, u64)> {
+        self.counter.fetch_add(1, Ordering::Relaxed);
+        match &mut self.inner {
+            Inner::Lite(c) => Ok(run_lite(c, sql, params)?),
+            Inner::AnyTx(t) => run_any(t, sql, params, rows).await,
+            Inner::AnyPool(c) => run_any(c, sql, params, rows).await,
+        }
+    }
+
+    /// Runs a statement text of its own (DDL, PRAGMA, several statements)
+    /// with no parameters.
+    pub async fn execute_batch(&mut self, sql: &str) -> Result<()> {
+        self.counter.fetch_add(1, Ordering::Relaxed);
+        match &mut self.inner {
+            Inner::Lite(c) => Ok(c.execute_batch(sql)?),
+            Inner::AnyTx(t) => {
+                sqlx::Executor::execute(&mut **t, sql).await?;
+                Ok(())
+            }
+            Inner::AnyPool(c) => {
+                sqlx::Executor::execute(&mut **c, sql).await?;
+                Ok(())
+            }
+        }
+    }
+}
+
+fn lite_value(p: &P) -> LiteValue {
+    match p {
+        P::I(v) => LiteValue::Integer(*v),
+        P::OptI(v) => v.map(LiteValue::Integer).unwrap_or(LiteValue::Null),
+        P::S(v) => LiteValue::Text(v.clone()),
+        P::OptS(v) => v.clone().map(LiteValue::Text).unwrap_or(LiteValue::Null),
+    }
+}
+
+/// SQLite: prepared once per connection (the statement cache), `$n`
+/// parameters bound by name, every row read at once.
+fn run_lite(
+    c: &rusqlite::Connection,
+    sql: &str,
+    params: &[P],
+) -> rusqlite::Result<(Vec<Row>, u64)> {
+    let mut st = c.prepare_cached(sql)?;
+    for (i, p) in params.iter().enumerate() {
+        if let Some(idx) = st.parameter_index(&format!("${}", i + 1))? {
+            st.raw_bind_parameter(idx, lite_value(p))?;
+        }
+    }
+    let n = st.column_count();
+    let names: Arc<[String]> = st
+        .column_names()
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>()
+        .into();
+    let mut out = Vec::new();
+    {
+        let mut rows = st.raw_query();
+        while let Some(r) = rows.next()? {
+            let mut vals = Vec::with_capacity(n);
+            for i in 0..n {
+                vals.push(match r.get_ref(i)? {
+                    ValueRef::Null => Value::Null,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Real(v) => Value::Real(v),
+                    ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+                    ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+                });
+            }
+            out.push(Row {
+                names: names.clone(),
+                vals,
+            });
+        }
+    }
+    Ok((out, c.changes()))
+}
+
+async fn run_any(
+    c: &mut sqlx::AnyConnection,
+    sql: &str,
+    params: &[P],
+    rows: bool,
+) -> Result<(Vec<Row>, u64)> {
+    let q = bind_all(sqlx::query(sql), params);
+    if !rows {
+        let done = q.execute(c).await?;
+        return Ok((Vec::new(), done.rows_affected()));
+    }
+    let got = q.fetch_all(c).await?;
+    let Some(first) = got.first() else {
+        return Ok((Vec::new(), 0));
+    };
+    let names: Arc<[String]> = first
+        .columns()
+        .iter()
+        .map(|c| c.name().to_string())
+        .collect::<Vec<_>>()
+        .into();
+    let mut out = Vec::with_capacity(got.len());
+    for r in &got {
+        let mut vals = Vec::with_capacity(names.len());
+        for i in 0..r.columns().len() {
+            // The value's own type, not the column's: SQLite declares none
+            // for expressions (`COUNT(*)`).
+            let raw = r.try_get_raw(i)?;
+            if raw.is_null() {
+                vals.push(Value::Null);
+                continue;
+            }
+            let kind = raw.type_info().kind();
+            let v = match kind {
+                AnyTypeInfoKind::Null => Value::Null,
+                AnyTypeInfoKind::Bool => {
+                    opt(r.try_get::<Option<bool>, _>(i)?, |b| Value::Int(b as i64))
+                }
+                AnyTypeInfoKind::SmallInt => {
+                    opt(r.try_get::<Option<i16>, _>(i)?, |v| Value::Int(v as i64))
+                }
+                AnyTypeInfoKind::Integer => {
+                    opt(r.try_get::<Option<i32>, _>(i)?, |v| Value::Int(v as i64))
+                }
+                AnyTypeInfoKind::BigInt => opt(r.try_get::<Option<i64>, _>(i)?, Value::Int),
+                AnyTypeInfoKind::Real => {
+                    opt(r.try_get::<Option<f32>, _>(i)?, |v| Value::Real(v as f64))
+                }
+                AnyTypeInfoKind::Double => opt(r.try_get::<Option<f64>, _>(i)?, Value::Real),
+                AnyTypeInfoKind::Text => opt(r.try_get::<Option<String>, _>(i)?, Value::Text),
+                AnyTypeInfoKind::Blob => opt(r.try_get::<Option<Vec<u8>>, _>(i)?, Value::Blob),
+            };
+            vals.push(v);
+        }
+        out.push(Row {
+            names: names.clone(),
+            vals,
+        });
+    }
+    let n = out.len() as u64;
+    Ok((out, n))
+}
+
+fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> Value) -> Value {
+    v.map(f).unwrap_or(Value::Null)
+}
+
+/// Where a statement runs: a connection or transaction of the store's, or
+/// (for a one-off read) straight on the read pool.
+pub enum Target<'c> {
+    Conn(&'c mut Conn),
+    Pool(&'c sqlx::AnyPool),
+}
+impl<'c> From<&'c mut Conn> for Target<'c> {
+    fn from(c: &'c mut Conn) -> Self {
+        Target::Conn(c)
+    }
+}
+impl<'c> From<&'c mut Tx> for Target<'c> {
+    fn from(c: &'c mut Tx) -> Self {
+        Target::Conn(&mut c.0)
+    }
+}
+impl<'c, 'd> From<&'c mut &'d mut Tx> for Target<'c> {
+    fn from(c: &'c mut &'d mut Tx) -> Self {
+        Target::Conn(&mut c.0)
+    }
+}
+impl<'c> From<&'c sqlx::AnyPool> for Target<'c> {
+    fn from(p: &'c sqlx::AnyPool) -> Self {
+        Target::Pool(p)
+    }
+}
+
+impl Target<'_> {
+    async fn run(self, sql: &str, params: &[P], rows: bool) -> Result<(Vec<Row>, u64)> {
+        match self {
+            Target::Conn(c) => c.run(sql, params, rows).await,
+            Target::Pool(p) => {
+                let mut c = p.acquire().await?;
+                run_any(&mut c, sql, params, rows).await
+            }
+        }
+    }
+}
+
+/// A statement with its parameters.
+#[derive(Debug, Clone)]
+pub struct Query {
+    sql: String,
+    params: Vec<P>,
+}
+
+/// Starts a statement; `$1`, `$2`, … are bound in order by [`Query::bind`].
+pub fn query(sql: &str) -> Query {
+    Query {
+        sql: sql.to_string(),
+        params: Vec::new(),
+    }
+}
+
+/// A statement whose rows decode into `O` (a tuple).
+pub fn query_as<O: FromRow>(sql: &str) -> QueryAs<O> {
+    QueryAs {
+        q: query(sql),
+        _o: PhantomData,
+    }
+}
+
+/// A statement whose first column decodes into `O`.
+pub fn query_scalar<O: FromValue>(sql: &str) -> QueryScalar<O> {
+    QueryScalar {
+        q: query(sql),
+        _o: PhantomData,
+    }
+}
+
+impl Query {
+    pub fn bind(mut self, v: impl Into<P>) -> Self {
+        self.params.push(v.into());
+        self
+    }
+    /// Binds every parameter of a list in order.
+    pub fn bind_all(mut self, ps: &[P]) -> Self {
+        self.params.extend_from_slice(ps);
+        self
+    }
+    pub async fn fetch_all<'c>(self, c: impl Into<Target<'c>>) -> Result<Vec<Row>> {
+        Ok(c.into().run(&self.sql, &self.params, true).await?.0)
+    }
+    pub async fn fetch_optional<'c>(self, c: impl Into<Target<'c>>) -> Result<Option<Row>> {
+        Ok(c.into()
+            .run(&self.sql, &self.params, true)
+            .await?
+            .0
+            .into_iter()
+            .next())
+    }
+    pub async fn fetch_one<'c>(self, c: impl Into<Target<'c>>) -> Result<Row> {
+        self.fetch_optional(c).await?.ok_or(StoreError::RowNotFound)
+    }
+    pub async fn execute<'c>(self, c: impl Into<Target<'c>>) -> Result<Done> {
+        let (_, rows) = c.into().run(&self.sql, &self.params, false).await?;
+        Ok(Done { rows })
+    }
+}
+
+pub struct QueryAs<O> {
+    q: Query,
+    _o: PhantomData<fn() -> O>,
+}
+
+impl<O: FromRow> QueryAs<O> {
+    pub fn bind(mut self, v: impl Into<P>) -> Self {
+        self.q = self.q.bind(v);
+        self
+    }
+    pub fn bind_all(mut self, ps: &[P]) -> Self {
+        self.q = self.q.bind_all(ps);
+        self
+    }
+    pub async fn fetch_all<'c>(self, c: impl Into<Target<'c>>) -> Result<Vec<O>> {
+        let sql = self.q.sql.clone();
+        let rows = self.q.fetch_all(c).await?;
+        rows.iter()
+            .map(O::from_row)
+            .collect::<Result<_>>()
+            .map_err(|e| in_sql(e, &sql))
+    }
+    pub async fn fetch_optional<'c>(self, c: impl Into<Target<'c>>) -> Result<Option<O>> {
+        let sql = self.q.sql.clone();
+        let row = self.q.fetch_optional(c).await?;
+        row.as_ref()
+            .map(O::from_row)
+            .transpose()
+            .map_err(|e| in_sql(e, &sql))
+    }
+    pub async fn fetch_one<'c>(self, c: impl Into<Target<'c>>) -> Result<O> {
+        let sql = self.q.sql.clone();
+        O::from_row(&self.q.fetch_one(c).await?).map_err(|e| in_sql(e, &sql))
+    }
+}
+
+/// Names the statement in a decoding error: which query read what wrongly.
+fn in_sql(e: StoreError, sql: &str) -> StoreError {
+    match e {
+        StoreError::Decode(m) => StoreError::Decode(format!("{m} in `{sql}`")),
+        e => e,
+    }
+}
+
+pub struct QueryScalar<O> {
+    q: Query,
+    _o: PhantomData<fn() -> O>,
+}
+
+impl<O: FromValue> QueryScalar<O> {
+    pub fn bind(mut self, v: impl Into<P>) -> Self {
+        self.q = self.q.bind(v);
+        self
+    }
+    pub async fn fetch_all<'c>(self, c: impl Into<Target<'c>>) -> Result<Vec<O>> {
+        let sql = self.q.sql.clone();
+        let rows = self.q.fetch_all(c).await?;
+        rows.iter()
+            .map(|r| r.try_get(0usize))
+            .collect::<Result<_>>()
+            .map_err(|e| in_sql(e, &sql))
+    }
+    pub async fn fetch_optional<'c>(self, c: impl Into<Target<'c>>) -> Result<Option<O>> {
+        let sql = self.q.sql.clone();
+        let row = self.q.fetch_optional(c).await?;
+        row.map(|r| r.try_get(0usize))
+            .transpose()
+            .map_err(|e| in_sql(e, &sql))
+    }
+    pub async fn fetch_one<'c>(self, c: impl Into<Target<'c>>) -> Result<O> {
+        let sql = self.q.sql.clone();
+        self.q
+            .fetch_one(c)
+            .await?
+            .try_get(0usize)
+            .map_err(|e| in_sql(e, &sql))
+    }
+}
