@@ -499,6 +499,18 @@ impl App {
         actor.require(Right::ManagePricing)?;
         write_tx!(self, [actor, input], |app, tx| {
             let before = load_client_scales(&mut tx, cp).await?;
+            let walk_in: i64 =
+                sql::query_scalar("SELECT walk_in FROM counterparties WHERE id = $1")
+                    .bind(cp)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if walk_in != 0 {
+                return Err(AppError::conflict(
+                "walk_in_buyer",
+                "Разовому розничному покупателю накопительные скидки и скидки за объём не даются",
+                "A one-off retail buyer gets no cumulative or volume discounts",
+            ));
+            }
             let mut c = Check::new();
             let cum = parse_choice(
                 &mut c,

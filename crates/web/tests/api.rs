@@ -10,6 +10,7 @@ mod scales;
 mod serial;
 mod status;
 mod trade;
+mod walk_in;
 
 use axum::http::{Method, StatusCode};
 use kupets_testkit::{both_engines, TestApp};
