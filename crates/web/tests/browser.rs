@@ -66,7 +66,7 @@ pub async fn start_browser() -> Option<(Driver, fantoccini::Client)> {
 }
 
 /// Serves the test app on a free port; its base URL.
-async fn serve(t: &TestApp) -> String {
+pub async fn serve(t: &TestApp) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let router = t.router.clone();
@@ -75,7 +75,7 @@ async fn serve(t: &TestApp) -> String {
 }
 
 /// Logs in through the login page and lands on `next`.
-async fn log_in(c: &fantoccini::Client, base: &str, next: &str, login: &str, password: &str) {
+pub async fn log_in(c: &fantoccini::Client, base: &str, next: &str, login: &str, password: &str) {
     c.goto(&format!("{base}/login?next={next}")).await.unwrap();
     c.wait()
         .for_element(Locator::Css("input[name=login]"))
