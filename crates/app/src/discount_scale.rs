@@ -591,3 +591,39 @@ async fn load_client_scales(conn: &mut Conn, cp: i64) -> Result<ClientScales> {
         volume: choice(conn, r.get("volume_scale_id"), d[1]).await?,
     })
 }
+
+impl App {
+    /// The built-in counterparty «Розничный покупатель» for walk-in retail
+    /// sales, created on first use: retail price type, promotions apply,
+    /// scales withheld, credit limit 0 (paid before it ships).
+    pub async fn walk_in_buyer(&self, actor: &Actor) -> Result<i64> {
+        actor.require(Right::Read)?;
+        write_tx!(self, [actor], |app, tx| {
+            let found: Option<i64> =
+                sql::query_scalar("SELECT MIN(id) FROM counterparties WHERE walk_in = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if let Some(id) = found {
+                return Ok(id);
+            }
+            let id: i64 = sql::query_scalar(
+                "INSERT INTO counterparties (name, kind, price_type_id, credit_limit, cumulative_scale_id, volume_scale_id, walk_in, notes, search, created_at) \
+                 SELECT 'Розничный покупатель', 'customer', id, 0, 0, 0, 1, 'Встроенный контрагент для разовых розничных продаж', 'розничный покупатель', $1 \
+                 FROM price_types WHERE code = 'retail' RETURNING id",
+            )
+            .bind(now())
+            .fetch_one(&mut *tx)
+            .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "create",
+                "counterparty",
+                id,
+                "walk-in buyer",
+            )
+            .await?;
+            Ok(id)
+        })
+    }
+}

@@ -36,11 +36,7 @@ ALTER TABLE documents ADD COLUMN replacement_pricing TEXT;
 ALTER TABLE documents ADD COLUMN replacement_reason TEXT NOT NULL DEFAULT '';
 ALTER TABLE document_lines ADD COLUMN cost BIGINT;
 
--- One-off buyers: a built-in counterparty for walk-in retail sales — retail
--- price type, promotions apply, no cumulative or volume-maintenance scale
--- (withheld), no credit (limit 0: paid before it ships). Archivable like any
--- counterparty; counterparties are never deleted.
+-- One-off buyers: the counterparty «Розничный покупатель» for walk-in
+-- retail sales is marked `walk_in`; it is created once, on first use
+-- (retail price type, no scales, credit limit 0).
 ALTER TABLE counterparties ADD COLUMN walk_in BIGINT NOT NULL DEFAULT 0;
-INSERT INTO counterparties (name, kind, price_type_id, credit_limit, cumulative_scale_id, volume_scale_id, walk_in, notes, search, created_at)
-SELECT 'Розничный покупатель', 'customer', id, 0, 0, 0, 1, 'Встроенный контрагент для разовых розничных продаж', 'розничный покупатель', '2026-01-01T00:00:00Z'
-FROM price_types WHERE code = 'retail';

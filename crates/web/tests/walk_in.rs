@@ -16,17 +16,13 @@ fn id(v: &Value) -> String {
 }
 
 both_engines!(walk_in_sale_with_a_promotion, |t: TestApp| async move {
-    let list = t
-        .get("/api/v1/counterparties?limit=200", &t.admin)
-        .await
-        .body;
-    let walk_in = list["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "Розничный покупатель")
-        .expect("built in")
-        .clone();
+    let r = t.post("/api/v1/walk-in-buyer", &t.admin, json!({})).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let walk_in = r.body.clone();
+    assert_eq!(walk_in["name"], "Розничный покупатель");
+    // Created once.
+    let again = t.post("/api/v1/walk-in-buyer", &t.admin, json!({})).await;
+    assert_eq!(again.body["id"], walk_in["id"]);
     assert_eq!(walk_in["credit_limit"], "0.00", "{walk_in}");
     let buyer = id(&walk_in);
     let wh = id(&created(&t, "/api/v1/warehouses", json!({"name": "Магазин"})).await);

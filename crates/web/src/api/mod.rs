@@ -867,6 +867,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             scales::client_scales_get,
             scales::client_scales_put
         ))
+        .routes(routes!(scales::walk_in))
         .routes(routes!(status::status_list, status::status_create))
         .routes(routes!(status::status_update))
         .routes(routes!(status::doc_statuses, status::doc_assign))

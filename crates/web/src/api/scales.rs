@@ -115,3 +115,15 @@ pub async fn client_scales_put(
             .await?,
     ))
 }
+
+/// The built-in counterparty «Розничный покупатель» for walk-in retail
+/// sales (created on first use); its id.
+#[utoipa::path(post, path = "/api/v1/walk-in-buyer", tag = "pricing",
+    responses((status = 200, body = kupets_store::model::Counterparty)), security(("bearer" = [])))]
+pub async fn walk_in(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+) -> ApiResult<Json<kupets_store::model::Counterparty>> {
+    let id = s.app.walk_in_buyer(&a).await?;
+    Ok(Json(s.app.get_counterparty(&a, id).await?.counterparty))
+}
