@@ -70,12 +70,24 @@ pub fn check_new_password(c: &mut Check, field: &str, pw: &str) {
 
 impl App {
     /// Logs in by login and password; `kind` is `web` or `api`.
-    ///
-    /// The password is checked on a blocking thread and outside any write
-    /// transaction: Argon2 takes tens of milliseconds of CPU, which must
-    /// neither stall the async workers nor hold the writer (on SQLite every
-    /// other write would wait behind it).
     pub async fn login(&self, login: &str, password: &str, kind: &str) -> Result<Session> {
+        self.login_from(login, password, kind, None).await
+    }
+
+    /// Logs in from a client address (for throttling, see [`crate::throttle`]).
+    ///
+    /// The password is checked on a blocking thread, one check at a time,
+    /// and outside any write transaction: Argon2 takes tens of milliseconds
+    /// of CPU, which must neither stall the async workers nor hold the
+    /// writer, nor take every core during a burst of logins.
+    pub async fn login_from(
+        &self,
+        login: &str,
+        password: &str,
+        kind: &str,
+        addr: Option<&str>,
+    ) -> Result<Session> {
+        self.check_login_lock(login, addr).await?;
         let row = sql::query(&format!(
             "SELECT {}, password_hash FROM employees WHERE login = $1",
             Employee::COLS
@@ -90,46 +102,56 @@ impl App {
                 "Wrong login or password",
             )
         };
-        let password = password.to_string();
-        let Some(row) = row else {
-            // Spend the same time as a real check, so logins cannot be probed.
-            tokio::task::spawn_blocking(move || {
-                static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-                verify_password(
-                    &password,
-                    DUMMY.get_or_init(|| hash_password("not a password")),
-                )
-            })
+        let found = row.map(|r| (Employee::from_row(&r), r.get::<String, _>("password_hash")));
+        let pw = password.to_string();
+        // A missing login spends the same time as a real check, so logins
+        // cannot be probed.
+        static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let hash = found.as_ref().map(|f| f.1.clone()).unwrap_or_else(|| {
+            DUMMY
+                .get_or_init(|| hash_password("not a password"))
+                .clone()
+        });
+        static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+        let permit = CHECKS
+            .acquire()
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-            return Err(bad());
+            .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+        let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+            .await
+            .map_err(|e| AppError::Internal(format!("password check: {e}")))?;
+        drop(permit);
+        let employee = match found {
+            Some((e, _)) if ok && !e.archived => e,
+            other => {
+                let emp_id = other.map(|f| f.0.id);
+                let (login, addr) = (login.to_string(), addr.map(str::to_string));
+                write_tx!(self, [login, addr], |app, tx| {
+                    App::count_login_failure(&mut tx, emp_id, login, addr.as_deref()).await?;
+                    if let Some(id) = emp_id {
+                        audit(
+                            &mut tx,
+                            Some(id),
+                            "login_failed",
+                            "employee",
+                            id,
+                            addr.as_deref().unwrap_or(""),
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })?;
+                return Err(bad());
+            }
         };
-        let employee = Employee::from_row(&row);
-        let hash: String = row.get("password_hash");
-        let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?;
         let emp_id = employee.id;
-        if employee.archived || !ok {
-            write_tx!(self, [], |app, tx| {
-                audit(
-                    &mut tx,
-                    Some(emp_id),
-                    "login_failed",
-                    "employee",
-                    emp_id,
-                    "",
-                )
-                .await?;
-                Ok(())
-            })?;
-            return Err(bad());
-        }
         let token = random_token();
         let csrf = random_token();
         let expires_at = (chrono::Utc::now() + chrono::Duration::days(SESSION_DAYS))
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        write_tx!(self, [kind, token, csrf, expires_at], |app, tx| {
+        let login = login.to_string();
+        write_tx!(self, [kind, token, csrf, expires_at, login], |app, tx| {
+            App::clear_login_failures(&mut tx, login).await?;
             sql::query("DELETE FROM sessions WHERE expires_at < $1")
                 .bind(now())
                 .execute(&mut *tx)

@@ -167,10 +167,11 @@ async fn save<T>(
     let (table, entity) = (t.name, t.entity);
     let id = match id {
         Some(id) => {
+            let changed = crate::changes::describe(tx, table, id, &cols).await?;
             if !queries::update(tx, table, id, &cols).await? {
                 return Err(AppError::NotFound { entity });
             }
-            audit(tx, Some(actor.id()), "update", entity, id, "").await?;
+            audit(tx, Some(actor.id()), "update", entity, id, &changed).await?;
             id
         }
         None => {

@@ -277,12 +277,21 @@ impl App {
             let mut c = Check::new();
             let cols = cols(&mut c, &mut tx, input, Some(id)).await?;
             c.done()?;
+            let changed = crate::changes::describe(&mut tx, "counterparties", id, &cols).await?;
             if !queries::update(&mut tx, "counterparties", id, &cols).await? {
                 return Err(AppError::NotFound {
                     entity: "counterparty",
                 });
             }
-            audit(&mut tx, Some(actor.id()), "update", "counterparty", id, "").await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                "counterparty",
+                id,
+                &changed,
+            )
+            .await?;
             let cp = get_by_id(
                 &mut tx,
                 "counterparties",

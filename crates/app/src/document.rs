@@ -233,8 +233,17 @@ impl App {
             let doc = app.load_doc(&mut tx, kind, id, true).await?;
             state_of(&doc)?.check_edit().map_err(transition_error)?;
             let (_, cols) = app.adjustment_cols(&mut tx, actor, input).await?;
+            let changed = crate::changes::describe(&mut tx, "documents", id, &cols).await?;
             queries::update(&mut tx, "documents", id, &cols).await?;
-            audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                kind.code(),
+                id,
+                &changed,
+            )
+            .await?;
             let d = app.load_doc(&mut tx, kind, id, false).await?;
             Ok(d)
         })
@@ -507,6 +516,24 @@ impl App {
         actor.require(Right::ReadAudit)?;
         let mut sql = String::from("SELECT a.id, a.at, a.employee_id, e.name AS employee_name, a.action, a.entity, a.entity_id, a.details FROM audit_log a LEFT JOIN employees e ON e.id = a.employee_id WHERE 1 = 1");
         let mut params = Vec::new();
+        // Admins read everything; a department head what the people of
+        // their department did; an accountant what was done to documents
+        // and counterparties (not to people, settings or logins).
+        match actor.role {
+            kupets_domain::Role::Admin => {}
+            kupets_domain::Role::Accountant => {
+                sql += " AND a.entity IN ('counterparty', 'payment_in', 'payment_out', 'adjustment', 'shipment', 'receipt', 'return', 'supplier_return', 'sales_order', 'purchase_order')";
+            }
+            _ => {
+                params.push(P::from(actor.employee.department_id.unwrap_or(-1)));
+                params.push(P::from(actor.id()));
+                sql += &format!(
+                    " AND (a.employee_id = ${} OR a.employee_id IN (SELECT id FROM employees WHERE department_id = ${}))",
+                    params.len(),
+                    params.len() - 1
+                );
+            }
+        }
         if let Some(v) = f.employee_id {
             params.push(P::from(v));
             sql += &format!(" AND a.employee_id = ${}", params.len());

@@ -23,6 +23,9 @@ pub enum AppError {
         ru: String,
         en: String,
     },
+    /// Too many failed attempts: wait `retry_after` seconds.
+    #[error("too many attempts, retry after {retry_after} s")]
+    Throttled { retry_after: u64 },
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -51,6 +54,7 @@ impl AppError {
             AppError::Unauthorized => "unauthorized",
             AppError::Forbidden { .. } => "forbidden",
             AppError::Conflict { code, .. } => code,
+            AppError::Throttled { .. } => "too_many_attempts",
             AppError::Internal(_) => "internal",
         }
     }
@@ -82,6 +86,12 @@ impl AppError {
             (AppError::Forbidden { role }, false) => format!("The role '{role}' may not do this"),
             (AppError::Conflict { ru, .. }, true) => ru.clone(),
             (AppError::Conflict { en, .. }, false) => en.clone(),
+            (AppError::Throttled { retry_after }, true) => {
+                format!("Слишком много неудачных попыток входа; повторите через {retry_after} с")
+            }
+            (AppError::Throttled { retry_after }, false) => {
+                format!("Too many failed logins; retry in {retry_after} s")
+            }
             (AppError::Internal(_), true) => {
                 "Внутренняя ошибка; подробности в журнале сервера".into()
             }

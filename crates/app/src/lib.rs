@@ -41,6 +41,7 @@ macro_rules! write_tx {
 
 pub mod auth;
 pub mod catalog;
+pub mod changes;
 pub mod counterparty;
 pub mod demo;
 pub mod discount_scale;
@@ -53,6 +54,7 @@ pub mod replacement;
 pub mod reports;
 pub mod serial;
 pub mod status;
+pub mod throttle;
 pub mod trade;
 
 pub use error::AppError;

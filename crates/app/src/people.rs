@@ -121,12 +121,22 @@ impl App {
             let cols = vec![("name", P::from(name)), ("head_id", P::from(head_id))];
             let id = match id {
                 Some(id) => {
+                    let changed =
+                        crate::changes::describe(&mut tx, "departments", id, &cols).await?;
                     if !queries::update(&mut tx, "departments", id, &cols).await? {
                         return Err(AppError::NotFound {
                             entity: "department",
                         });
                     }
-                    audit(&mut tx, Some(actor.id()), "update", "department", id, "").await?;
+                    audit(
+                        &mut tx,
+                        Some(actor.id()),
+                        "update",
+                        "department",
+                        id,
+                        &changed,
+                    )
+                    .await?;
                     id
                 }
                 None => {
@@ -246,6 +256,12 @@ impl App {
                 cols.push(("password_hash", P::from(hash_password(&pw))));
             }
             c.done()?;
+            let shown: Vec<(&str, P)> = cols
+                .iter()
+                .filter(|c| c.0 != "password_hash")
+                .cloned()
+                .collect();
+            let changed = crate::changes::describe(&mut tx, "employees", id, &shown).await?;
             if !queries::update(&mut tx, "employees", id, &cols).await? {
                 return Err(AppError::NotFound { entity: "employee" });
             }
@@ -264,7 +280,15 @@ impl App {
                 )
                 .await?;
             }
-            audit(&mut tx, Some(actor.id()), "update", "employee", id, "").await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                "employee",
+                id,
+                &changed,
+            )
+            .await?;
             let e = get_by_id(&mut tx, "employees", Employee::COLS, id, Employee::from_row)
                 .await?
                 .ok_or(AppError::NotFound { entity: "employee" })?;

@@ -389,7 +389,7 @@ impl App {
                 if let Some(p) = same {
                     c.err(
                         "amount",
-                        "duplicate_amount",
+                        "duplicate_threshold",
                         format!(
                             "На этой шкале уже есть порог {} ({} %)",
                             Money(amount).to_ru(),
@@ -1431,18 +1431,7 @@ pub(crate) fn line_qty(c: &mut Check, field: &str, v: &Option<String>) -> i64 {
             c.add(FieldError::required(field));
             0
         }
-        Some(s) => match Qty::parse(s) {
-            Ok(q) if q.0 > 0 => q.0,
-            _ => {
-                c.err(
-                    field,
-                    "invalid_qty",
-                    "Количество больше нуля, не более 3 знаков после запятой",
-                    "A quantity above zero with at most 3 decimals",
-                );
-                0
-            }
-        },
+        Some(s) => crate::input::positive_qty(c, field, s),
     }
 }
 

@@ -192,9 +192,9 @@ impl App {
             .into_iter()
             .map(|(id, kind, number, date, amount)| {
                 if amount > 0 {
-                    debit += amount;
+                    debit = debit.saturating_add(amount);
                 } else {
-                    credit -= amount;
+                    credit = credit.saturating_sub(amount);
                 }
                 let label = DocKind::parse(&kind)
                     .map(|k| k.label(true))
@@ -263,39 +263,35 @@ impl App {
             .await?
             .into_iter()
             .collect();
-        let rows = self
+        let mut rows = self
             .store
             .read_rows(
                 "SELECT counterparty_id, document_id, entry_date, order_id, amount FROM settlement_entries WHERE entry_date <= $1".into(),
                 vec![P::from(date.to_string())],
-                |r| (r.int("counterparty_id"), r.int("document_id"), r.text("entry_date"), r.opt_int("order_id"), r.int("amount")),
+                |r| (r.int("counterparty_id"), r.int("document_id"), iso_date(&r.text("entry_date")), r.opt_int("order_id"), r.int("amount")),
             )
             .await?;
-        let mut per_doc: std::collections::HashMap<i64, (i64, Item)> =
-            std::collections::HashMap::new();
+        // Sorted by counterparty and document, a document's entries (a
+        // posting and its reversal) are neighbours: netted in one pass,
+        // without a map of a million documents.
+        rows.sort_unstable_by_key(|r| (r.0, r.1));
+        let mut items: Vec<(i64, Item)> = Vec::with_capacity(rows.len());
         for (cp, doc, d, order, amount) in rows {
-            per_doc
-                .entry(doc)
-                .or_insert_with(|| {
-                    (
-                        cp,
-                        Item {
-                            doc_id: doc,
-                            date: crate::input::parse_date(&d).unwrap_or_default(),
-                            amount: 0,
-                            order_id: order,
-                            base_id: bases.get(&doc).copied(),
-                        },
-                    )
-                })
-                .1
-                .amount += amount;
+            match items.last_mut() {
+                Some((_, last)) if last.doc_id == doc => last.amount += amount,
+                _ => items.push((
+                    cp,
+                    Item {
+                        doc_id: doc,
+                        date: d,
+                        amount,
+                        order_id: order,
+                        base_id: bases.get(&doc).copied(),
+                    },
+                )),
+            }
         }
-        let mut items: Vec<(i64, Item)> = per_doc
-            .into_values()
-            .filter(|(_, i)| i.amount != 0)
-            .collect();
-        items.sort_by_key(|(cp, i)| (*cp, i.doc_id));
+        items.retain(|(_, i)| i.amount != 0);
         let names: std::collections::HashMap<i64, String> = self
             .store
             .read_rows("SELECT id, name FROM counterparties".into(), vec![], |r| {
@@ -317,11 +313,13 @@ impl App {
             let mine: Vec<Item> = items[i..j].iter().map(|x| x.1.clone()).collect();
             let b = age(&mine, date);
             if b.total() != 0 || b.unallocated_credit != 0 {
-                totals.d0_30 += b.d0_30;
-                totals.d31_60 += b.d31_60;
-                totals.d61_90 += b.d61_90;
-                totals.d90_plus += b.d90_plus;
-                totals.unallocated_credit += b.unallocated_credit;
+                totals.d0_30 = totals.d0_30.saturating_add(b.d0_30);
+                totals.d31_60 = totals.d31_60.saturating_add(b.d31_60);
+                totals.d61_90 = totals.d61_90.saturating_add(b.d61_90);
+                totals.d90_plus = totals.d90_plus.saturating_add(b.d90_plus);
+                totals.unallocated_credit = totals
+                    .unallocated_credit
+                    .saturating_add(b.unallocated_credit);
                 rows.push(aging_row(
                     cp.to_string(),
                     names.get(&cp).cloned().unwrap_or_default(),
@@ -440,4 +438,23 @@ impl App {
             })
         })
     }
+}
+
+/// `YYYY-MM-DD` as stored, read without a format parser (a million ledger
+/// dates per aging report); anything else falls back to the general parse.
+fn iso_date(s: &str) -> NaiveDate {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b.get(r)?.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.len() == 10 && b[4] == b'-' && b[7] == b'-' {
+        if let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) {
+            if let Some(v) = NaiveDate::from_ymd_opt(y as i32, m, d) {
+                return v;
+            }
+        }
+    }
+    crate::input::parse_date(s).unwrap_or_default()
 }

@@ -222,8 +222,8 @@ pub struct TodayFilter {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Today {
     pub date: String,
-    /// Whose work is shown: (id, name).
-    #[schema(value_type = Vec<Object>)]
+    /// Whose work is shown: `[id, name]` pairs.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub employees: Vec<(String, String)>,
     /// Oldest first.
     pub reminders: Vec<Reminder>,
@@ -889,7 +889,7 @@ impl App {
             let cp = r.counterparty_id.and_then(|c| cps.get(&c).cloned());
             let e = counts.entry((emp, st.id)).or_insert((0, 0));
             e.0 += 1;
-            e.1 += amount;
+            e.1 = e.1.saturating_add(amount);
             if st.is_reminder {
                 reminders.push(Reminder {
                     document_id: r.id,

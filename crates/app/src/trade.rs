@@ -114,6 +114,15 @@ pub struct PaymentInput {
     pub responsible_id: Option<String>,
 }
 
+/// What posting may carry.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct PostInput {
+    /// Required to post a shipment over the customer's credit limit (heads
+    /// and admins); kept in the audit log.
+    #[serde(default, deserialize_with = "lenient")]
+    pub override_reason: Option<String>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct CloseLineInput {
     #[serde(default, deserialize_with = "lenient")]
@@ -373,10 +382,11 @@ impl App {
         }
         // A return reverses a posted shipment (receipt) of the same counterparty.
         let mut base: Option<(i64, Option<i64>, Option<i64>)> = None;
+        let mut base_date: Option<(String, String)> = None;
         if let Some(base_kind) = kind.base_kind() {
             let id = c.id("base_id", &input.base_id);
             if id != 0 {
-                let row = sql::query("SELECT state, counterparty_id, warehouse_id, order_id FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut *tx).await?;
+                let row = sql::query("SELECT state, counterparty_id, warehouse_id, order_id, doc_date, number FROM documents WHERE id = $1 AND kind = $2").bind(id).bind(base_kind.code()).fetch_optional(&mut *tx).await?;
                 match row {
                     None => c.err(
                         "base_id",
@@ -402,6 +412,7 @@ impl App {
                             );
                         }
                         base = Some((id, r.get("warehouse_id"), r.get("order_id")));
+                        base_date = Some((r.get("doc_date"), r.get("number")));
                     }
                 }
             }
@@ -422,6 +433,17 @@ impl App {
         };
         check_ref(&mut c, tx, "warehouse_id", "warehouses", wh).await?;
         let date = c.date("date", &input.date, today());
+        // Nothing is returned before it was shipped (received).
+        if let Some((bd, number)) = &base_date {
+            if date.to_string().as_str() < bd.as_str() {
+                c.err(
+                    "date",
+                    "before_base",
+                    format!("Дата возврата раньше даты документа {number} ({bd})"),
+                    format!("The return is dated before its document {number} ({bd})"),
+                );
+            }
+        }
         let order_id = match kind.order_kind() {
             Some(order_kind) => {
                 let o = c.opt_id("order_id", &input.order_id);
@@ -746,11 +768,31 @@ impl App {
                 }
             }
         }
+        let mut total = Money::ZERO;
+        let mut lines_ok = true;
+        for (i, l) in lines.iter().enumerate() {
+            let amount = line_amount(Qty(l.qty), Money(l.price));
+            if !amount.in_bounds() {
+                lines_ok = false;
+                c.err(
+                    &format!("lines[{i}].qty"),
+                    "too_large",
+                    "Сумма строки больше 999 999 999 999,99",
+                    "The line's amount exceeds 999 999 999 999.99",
+                );
+            }
+            total = total + amount;
+        }
+        if lines_ok && !total.in_bounds() {
+            c.err(
+                "lines",
+                "too_large",
+                "Сумма документа больше 999 999 999 999,99",
+                "The document's total exceeds 999 999 999 999.99",
+            );
+        }
         c.done()?;
-        let total: i64 = lines
-            .iter()
-            .map(|l| line_amount(Qty(l.qty), Money(l.price)).0)
-            .sum();
+        let total = total.0;
         let replacement =
             kind == DocKind::Return && crate::input::truthy(&input.replacement_required);
         Ok((
@@ -950,9 +992,51 @@ impl App {
             // A draft receipt's own incoming serials are free again for its new lines.
             crate::serial::drop_incoming(&mut tx, id).await?;
             let (_, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
+            let mut changed = crate::changes::describe(&mut tx, "documents", id, &cols).await?;
+            let old_lines = load_lines(&mut tx, id).await?;
+            let before: Vec<String> = old_lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} × {} @ {}",
+                        l.product_id,
+                        Qty(l.qty).to_api(),
+                        Money(l.price).to_api()
+                    )
+                })
+                .collect();
+            let after: Vec<String> = lines
+                .iter()
+                .map(|l| {
+                    format!(
+                        "{} × {} @ {}",
+                        l.product,
+                        Qty(l.qty).to_api(),
+                        Money(l.price).to_api()
+                    )
+                })
+                .collect();
+            if before != after {
+                if !changed.is_empty() {
+                    changed.push_str("; ");
+                }
+                changed.push_str(&format!(
+                    "lines: [{}] → [{}]",
+                    before.join(", "),
+                    after.join(", ")
+                ));
+            }
             queries::update(&mut tx, "documents", id, &cols).await?;
             Self::write_lines(&mut tx, id, &lines, false).await?;
-            audit(&mut tx, Some(actor.id()), "update", kind.code(), id, "").await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                kind.code(),
+                id,
+                &changed,
+            )
+            .await?;
             let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
             let lines = load_lines(&mut tx, id).await?;
             Ok(TradeDoc { document, lines })
@@ -1135,8 +1219,25 @@ impl App {
 
     /// Posts a draft of any trade kind.
     pub async fn post_trade_doc(&self, actor: &Actor, kind: DocKind, id: i64) -> Result<Document> {
+        self.post_trade_doc_with(actor, kind, id, &PostInput::default())
+            .await
+    }
+
+    /// Posts a draft; `input.override_reason` is the typed reason a head
+    /// gives for shipping over the customer's credit limit (kept in the
+    /// audit log; without it such a posting is refused).
+    pub async fn post_trade_doc_with(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        id: i64,
+        input: &PostInput,
+    ) -> Result<Document> {
         actor.require(right_for(kind))?;
-        write_tx!(self, [actor], |app, tx| {
+        let mut c = Check::new();
+        let reason = c.opt_text("override_reason", &input.override_reason, 1000);
+        c.done()?;
+        write_tx!(self, [actor, reason], |app, tx| {
             let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
             let next = crate::document::check_draft(&doc)?
                 .post()
@@ -1236,13 +1337,21 @@ impl App {
                                 format!("Credit limit exceeded: balance {b}, after this shipment {a}, limit {l}"),
                             ));
                         }
+                        if reason.is_empty() {
+                            return Err(AppError::field(
+                                "override_reason",
+                                "override_reason_required",
+                                format!("Превышен кредитный лимит (долг {b}, после отгрузки {a}, лимит {l}): укажите причину, чтобы провести"),
+                                format!("Credit limit exceeded (balance {b}, after this shipment {a}, limit {l}): give a reason to post anyway"),
+                            ));
+                        }
                         audit(
                             &mut tx,
                             Some(actor.id()),
                             "credit_limit_override",
                             kind.code(),
                             id,
-                            &format!("balance {b} → {a}, limit {l}"),
+                            &format!("balance {b} → {a}, limit {l}; reason: {reason}"),
                         )
                         .await?;
                     }

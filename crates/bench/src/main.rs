@@ -12,6 +12,8 @@ use kupets_store::Store;
 use serde_json::json;
 use std::time::{Duration, Instant};
 
+mod crash;
+
 // Same allocator as the `kupets` binary: this process also serves (`__serve`).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -26,11 +28,14 @@ async fn main() -> anyhow::Result<()> {
         Some("foundation") => foundation().await,
         Some("driver") if args.len() > 2 => driver(&args[2]).await,
         Some("posting") => posting().await,
-        Some("reports") => reports().await,
+        Some("reports") => {
+            reports(args.get(2).and_then(|a| a.parse().ok()).unwrap_or(10_000)).await
+        }
         Some("pricing") => pricing().await,
         Some("reminders") => reminders().await,
         Some("serials") => serials().await,
         Some("cycle") => cycle::cycle().await,
+        Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
                 "usage: bench foundation | posting | reports | pricing | reminders | serials | driver DB"
@@ -823,11 +828,11 @@ async fn posting() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Reports on 10 000 counterparties and 1 000 000 ledger entries.
-async fn reports() -> anyhow::Result<()> {
+/// Reports on 1 000 000 ledger entries spread over `cps` counterparties
+/// (10 000 by default; `reports 1000` gives 1 000 entries each).
+async fn reports(cps: i64) -> anyhow::Result<()> {
     let db = temp_db("reports");
     let (app, actor, _, _, _) = shop(&db).await?;
-    let cps = 10_000i64;
     let entries = 1_000_000i64;
     {
         // Bulk load through rusqlite: documents and entries as posting leaves them.

@@ -32,6 +32,8 @@ pub enum Command {
         /// Fill an empty database with the demo company first
         #[arg(long)]
         demo: bool,
+        #[command(flatten)]
+        limits: LimitArgs,
     },
     /// Заполнить пустую базу демо-данными / fill an empty database with demo data
     Demo {
@@ -59,6 +61,57 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// HTTP limits of `serve`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LimitArgs {
+    /// Seconds a client has to send a request's line and headers
+    #[arg(long, env = "KUPETS_HEADER_TIMEOUT", default_value_t = 10)]
+    pub header_timeout: u64,
+    /// Seconds a connection may stay without any traffic before it is closed
+    #[arg(long, env = "KUPETS_IDLE_TIMEOUT", default_value_t = 60)]
+    pub idle_timeout: u64,
+    /// Seconds to read and answer one whole request (408 after)
+    #[arg(long, env = "KUPETS_REQUEST_TIMEOUT", default_value_t = 60)]
+    pub request_timeout: u64,
+    /// Most connections open at once; more are closed on arrival
+    #[arg(long, env = "KUPETS_MAX_CONNECTIONS", default_value_t = 1024)]
+    pub max_connections: usize,
+    /// Largest request body in bytes (413 above)
+    #[arg(long, env = "KUPETS_MAX_BODY", default_value_t = 2 * 1024 * 1024)]
+    pub max_body: usize,
+    /// Mark cookies Secure: the server is reached over HTTPS (a proxy in
+    /// front terminates TLS)
+    #[arg(long, env = "KUPETS_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+impl Default for LimitArgs {
+    fn default() -> Self {
+        let l = kupets_web::serve::Limits::default();
+        LimitArgs {
+            header_timeout: l.header_timeout.as_secs(),
+            idle_timeout: l.idle_timeout.as_secs(),
+            request_timeout: l.request_timeout.as_secs(),
+            max_connections: l.max_connections,
+            max_body: l.max_body,
+            secure_cookies: false,
+        }
+    }
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> kupets_web::serve::Limits {
+        use std::time::Duration;
+        kupets_web::serve::Limits {
+            header_timeout: Duration::from_secs(self.header_timeout.max(1)),
+            idle_timeout: Duration::from_secs(self.idle_timeout.max(1)),
+            request_timeout: Duration::from_secs(self.request_timeout.max(1)),
+            max_connections: self.max_connections.max(1),
+            max_body: self.max_body.max(1024),
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -99,8 +152,19 @@ pub async fn load_demo(app: &App) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Opens the store, binds and serves until Ctrl-C.
+/// Opens the store, binds and serves until Ctrl-C, with the default limits.
 pub async fn serve(database: &str, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
+    serve_with(database, listen, demo, &LimitArgs::default()).await
+}
+
+/// Opens the store, binds and serves until Ctrl-C or SIGTERM.
+pub async fn serve_with(
+    database: &str,
+    listen: SocketAddr,
+    demo: bool,
+    limits: &LimitArgs,
+) -> anyhow::Result<()> {
+    kupets_web::auth::set_secure_cookies(limits.secure_cookies);
     let store = Store::open(database)
         .await
         .with_context(|| format!("opening database {database}"))?;
@@ -121,11 +185,21 @@ pub async fn serve(database: &str, listen: SocketAddr, demo: bool) -> anyhow::Re
         .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
     println!("kupets слушает / listening on http://{addr}  (база / database: {database})");
-    axum::serve(listener, kupets_web::router(app))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    kupets_web::serve::serve(listener, kupets_web::router(app), limits.limits(), async {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     store.close().await;
     Ok(())
 }
@@ -145,7 +219,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             database,
             listen,
             demo,
-        } => serve(&database, listen, demo).await,
+            limits,
+        } => serve_with(&database, listen, demo, &limits).await,
         Command::Demo { database } => {
             let app = App::new(Store::open(&database).await?);
             load_demo(&app).await

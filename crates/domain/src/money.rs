@@ -100,6 +100,20 @@ pub fn div_round(num: i128, den: i128) -> i128 {
     }
 }
 
+/// Largest amount, price or document total accepted: 999 999 999 999,99 ₽.
+/// Documents and lines above it are refused (422), so sums of a few
+/// hundred thousand of them still fit in 64 bits.
+pub const MAX_AMOUNT: i64 = 99_999_999_999_999;
+/// Largest quantity accepted: 999 999 999,999 units.
+pub const MAX_QTY: i64 = 999_999_999_999;
+
+/// Narrows an exact wide result to 64 bits, saturating instead of wrapping
+/// (bounded inputs never reach the saturation; an out-of-bounds result is
+/// then refused by the bound checks instead of wrapping round to a lie).
+pub fn clamp_i64(v: i128) -> i64 {
+    i64::try_from(v).unwrap_or(if v < 0 { i64::MIN } else { i64::MAX })
+}
+
 /// An amount of money in kopecks of the installation's base currency.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Money(pub i64);
@@ -127,11 +141,21 @@ impl Money {
     }
     /// Amount = quantity × unit price, rounded half away from zero to the kopeck.
     pub fn times_qty(self, q: Qty) -> Money {
-        Money(div_round(self.0 as i128 * q.0 as i128, 1000) as i64)
+        Money(clamp_i64(div_round(
+            i128::from(self.0) * i128::from(q.0),
+            1000,
+        )))
     }
     /// This amount reduced by `p` percent, rounded to the kopeck.
     pub fn less_percent(self, p: Percent) -> Money {
-        Money(div_round(self.0 as i128 * (10_000 - p.0 as i128), 10_000) as i64)
+        Money(clamp_i64(div_round(
+            i128::from(self.0) * (10_000 - i128::from(p.0)),
+            10_000,
+        )))
+    }
+    /// Whether the amount is within ±[`MAX_AMOUNT`].
+    pub fn in_bounds(self) -> bool {
+        self.0.checked_abs().is_some_and(|a| a <= MAX_AMOUNT)
     }
 }
 
@@ -144,24 +168,24 @@ impl fmt::Display for Money {
 impl std::ops::Add for Money {
     type Output = Money;
     fn add(self, o: Money) -> Money {
-        Money(self.0 + o.0)
+        Money(self.0.saturating_add(o.0))
     }
 }
 impl std::ops::Sub for Money {
     type Output = Money;
     fn sub(self, o: Money) -> Money {
-        Money(self.0 - o.0)
+        Money(self.0.saturating_sub(o.0))
     }
 }
 impl std::ops::Neg for Money {
     type Output = Money;
     fn neg(self) -> Money {
-        Money(-self.0)
+        Money(self.0.saturating_neg())
     }
 }
 impl std::iter::Sum for Money {
     fn sum<I: Iterator<Item = Money>>(iter: I) -> Money {
-        Money(iter.map(|m| m.0).sum())
+        Money(clamp_i64(iter.map(|m| i128::from(m.0)).sum()))
     }
 }
 
@@ -174,7 +198,11 @@ impl Qty {
         parse_fixed(s, 3).map(Qty)
     }
     pub fn units(n: i64) -> Qty {
-        Qty(n * 1000)
+        Qty(n.saturating_mul(1000))
+    }
+    /// Whether the quantity is within ±[`MAX_QTY`].
+    pub fn in_bounds(self) -> bool {
+        self.0.checked_abs().is_some_and(|a| a <= MAX_QTY)
     }
     pub fn to_api(self) -> String {
         format_fixed(self.0, 3, 0)
@@ -235,6 +263,24 @@ mod tests {
         assert_eq!(Money(-5).to_api(), "-0.05");
         assert_eq!(Money(123_456).to_ru(), "1\u{a0}234,56\u{a0}₽");
         assert_eq!(Money(123_456_789).to_ru(), "1\u{a0}234\u{a0}567,89\u{a0}₽");
+    }
+
+    #[test]
+    fn never_wraps() {
+        // 2 × 50 000 000 000 000 000,00 wrapped to a negative total before.
+        let big = Money::parse("50000000000000000.00").unwrap();
+        assert!(big + big > big);
+        assert!(!(big + big).in_bounds());
+        let huge = Money(MAX_AMOUNT).times_qty(Qty(MAX_QTY));
+        assert_eq!(huge, Money(i64::MAX));
+        assert!(!huge.in_bounds());
+        assert!(Money(MAX_AMOUNT).in_bounds() && !Money(MAX_AMOUNT + 1).in_bounds());
+        assert!(Money(-MAX_AMOUNT).in_bounds() && !Money(i64::MIN).in_bounds());
+        assert_eq!(
+            [Money(i64::MAX), Money(1)].into_iter().sum::<Money>(),
+            Money(i64::MAX)
+        );
+        assert!(Qty(MAX_QTY).in_bounds() && !Qty(MAX_QTY + 1).in_bounds());
     }
 
     #[test]

@@ -26,7 +26,8 @@ pub enum Right {
     PostSettlements,
     /// Cancel posted documents.
     CancelDocuments,
-    /// Browse the audit log.
+    /// Browse the audit log (admins all of it, heads their department's,
+    /// accountants documents' and counterparties').
     ReadAudit,
     /// Create and post sales orders.
     Sell,
@@ -95,7 +96,9 @@ impl Role {
             ManagePeople => matches!(self, Admin),
             PostSettlements => matches!(self, Admin | DepartmentHead | Accountant),
             CancelDocuments => matches!(self, Admin | DepartmentHead | Accountant),
-            ReadAudit => matches!(self, Admin),
+            // Heads and accountants read the part they may see (see
+            // `App::audit_log`).
+            ReadAudit => matches!(self, Admin | DepartmentHead | Accountant),
             Sell => matches!(self, Admin | DepartmentHead | Manager),
             MoveStock => matches!(self, Admin | DepartmentHead | Manager | Storekeeper),
             OverrideCreditLimit => matches!(self, Admin | DepartmentHead),

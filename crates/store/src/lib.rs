@@ -518,6 +518,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0007_serials.sql"),
     },
     Migration {
+        name: "0008_integrity",
+        sqlite: include_str!("../migrations/0008_integrity.sql"),
+        postgres: include_str!("../migrations/0008_integrity.sql"),
+    },
+    Migration {
         name: "0011_seed_rules",
         sqlite: include_str!("../migrations/0011_seed_rules.sql"),
         postgres: include_str!("../migrations/0011_seed_rules.sql"),

@@ -428,16 +428,34 @@ pub async fn set_setting(conn: &mut Conn, key: &str, value: &str) -> Result<()> 
     Ok(())
 }
 
-/// A stored answer to an earlier create with the same `Idempotency-Key`.
+/// A claimed or answered `Idempotency-Key`. `status` 0: claimed, the request
+/// is still running in the process `owner`, which refreshes `heartbeat_at`.
 #[derive(Debug, Clone)]
 pub struct IdemRecord {
     pub request_hash: String,
     pub status: i64,
     pub body: String,
+    pub owner: String,
+    pub heartbeat_at: String,
+    pub created_at: String,
 }
 
-pub async fn get_idem(conn: &mut Conn, employee_id: i64, key: &str) -> Result<Option<IdemRecord>> {
-    let row = sql::query("SELECT request_hash, status, body FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
+/// The key's record, after removing it when it is older than `expired_before`.
+pub async fn get_idem(
+    conn: &mut Conn,
+    employee_id: i64,
+    key: &str,
+    expired_before: &str,
+) -> Result<Option<IdemRecord>> {
+    sql::query(
+        "DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2 AND created_at < $3",
+    )
+    .bind(employee_id)
+    .bind(key)
+    .bind(expired_before)
+    .execute(&mut *conn)
+    .await?;
+    let row = sql::query("SELECT request_hash, status, body, owner, heartbeat_at, created_at FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
         .bind(employee_id)
         .bind(key)
         .fetch_optional(conn)
@@ -446,27 +464,133 @@ pub async fn get_idem(conn: &mut Conn, employee_id: i64, key: &str) -> Result<Op
         request_hash: r.get(0),
         status: r.get(1),
         body: r.get(2),
+        owner: r.get(3),
+        heartbeat_at: r.get(4),
+        created_at: r.get(5),
     }))
 }
 
-/// Records the answer; returns false when another request took the key first.
+/// Claims a key for `owner`; false when another request claimed it first
+/// (the primary key decides, on both engines).
 pub async fn put_idem(
     conn: &mut Conn,
     employee_id: i64,
     key: &str,
-    rec: &IdemRecord,
+    request_hash: &str,
+    owner: &str,
 ) -> Result<bool> {
+    let at = now();
     let res = sql::query(
-        "INSERT INTO idempotency_keys (employee_id, key, request_hash, status, body, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (employee_id, key) DO NOTHING",
+        "INSERT INTO idempotency_keys (employee_id, key, request_hash, status, body, created_at, owner, heartbeat_at) \
+         VALUES ($1, $2, $3, 0, '', $4, $5, $4) ON CONFLICT (employee_id, key) DO NOTHING",
     )
     .bind(employee_id)
     .bind(key)
-    .bind(&rec.request_hash)
-    .bind(rec.status)
-    .bind(&rec.body)
-    .bind(now())
+    .bind(request_hash)
+    .bind(&at)
+    .bind(owner)
     .execute(conn)
     .await?;
     Ok(res.rows_affected() == 1)
+}
+
+/// Takes over a stale claim: succeeds only if nobody refreshed or took it
+/// since it was read.
+pub async fn take_over_idem(
+    conn: &mut Conn,
+    employee_id: i64,
+    key: &str,
+    seen: &IdemRecord,
+    owner: &str,
+) -> Result<bool> {
+    let res = sql::query(
+        "UPDATE idempotency_keys SET owner = $1, heartbeat_at = $2 \
+         WHERE employee_id = $3 AND key = $4 AND status = 0 AND owner = $5 AND heartbeat_at = $6",
+    )
+    .bind(owner)
+    .bind(now())
+    .bind(employee_id)
+    .bind(key)
+    .bind(&seen.owner)
+    .bind(&seen.heartbeat_at)
+    .execute(conn)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Refreshes the heartbeat of a claim this owner still holds.
+pub async fn beat_idem(conn: &mut Conn, employee_id: i64, key: &str, owner: &str) -> Result<()> {
+    sql::query("UPDATE idempotency_keys SET heartbeat_at = $1 WHERE employee_id = $2 AND key = $3 AND owner = $4 AND status = 0")
+        .bind(now())
+        .bind(employee_id)
+        .bind(key)
+        .bind(owner)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stores the answer of the claim this owner holds.
+pub async fn answer_idem(
+    conn: &mut Conn,
+    employee_id: i64,
+    key: &str,
+    owner: &str,
+    status: i64,
+    body: &str,
+) -> Result<()> {
+    sql::query("UPDATE idempotency_keys SET status = $1, body = $2 WHERE employee_id = $3 AND key = $4 AND owner = $5")
+        .bind(status)
+        .bind(body)
+        .bind(employee_id)
+        .bind(key)
+        .bind(owner)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Releases a claim this owner holds without an answer (the request was
+/// refused or abandoned), so the key can be used again.
+pub async fn release_idem(conn: &mut Conn, employee_id: i64, key: &str, owner: &str) -> Result<()> {
+    sql::query("DELETE FROM idempotency_keys WHERE employee_id = $1 AND key = $2 AND owner = $3 AND status = 0")
+        .bind(employee_id)
+        .bind(key)
+        .bind(owner)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Forgets every key created before `before` (keys live 24 hours).
+pub async fn expire_idem(conn: &mut Conn, before: &str) -> Result<u64> {
+    Ok(
+        sql::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+            .bind(before)
+            .execute(conn)
+            .await?
+            .rows_affected(),
+    )
+}
+
+/// The key's record read outside any transaction (readers, not the writer):
+/// what a repeat polls while the first request runs.
+pub async fn peek_idem(
+    store: &crate::Store,
+    employee_id: i64,
+    key: &str,
+) -> Result<Option<IdemRecord>> {
+    let row = sql::query("SELECT request_hash, status, body, owner, heartbeat_at, created_at FROM idempotency_keys WHERE employee_id = $1 AND key = $2")
+        .bind(employee_id)
+        .bind(key)
+        .fetch_optional(store.reader())
+        .await?;
+    Ok(row.map(|r| IdemRecord {
+        request_hash: r.get(0),
+        status: r.get(1),
+        body: r.get(2),
+        owner: r.get(3),
+        heartbeat_at: r.get(4),
+        created_at: r.get(5),
+    }))
 }

@@ -140,3 +140,40 @@ pub fn urlencode(s: &str) -> String {
     }
     out
 }
+
+/// The client's address (the TCP peer), when the server knows it; in-process
+/// requests (tests) may set it as a `ConnectInfo` extension too.
+pub struct ClientAddr(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string()),
+        ))
+    }
+}
+
+static SECURE_COOKIES: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Marks every cookie `Secure` (`kupets serve --secure-cookies`, for a
+/// server reached over HTTPS through a proxy that terminates TLS).
+pub fn set_secure_cookies(on: bool) {
+    SECURE_COOKIES.store(on, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// `; Secure` when cookies must travel over HTTPS only.
+pub fn secure_attr() -> &'static str {
+    if SECURE_COOKIES.load(std::sync::atomic::Ordering::Relaxed) {
+        "; Secure"
+    } else {
+        ""
+    }
+}
+
+/// The login form's CSRF cookie: a random token also sent as a hidden field
+/// (double submit), so another site cannot log a browser in.
+pub const LOGIN_CSRF_COOKIE: &str = "kupets_login_csrf";

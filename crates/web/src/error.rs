@@ -96,6 +96,7 @@ pub fn status_of(e: &AppError) -> StatusCode {
         } => StatusCode::UNAUTHORIZED,
         AppError::Conflict { code: "csrf", .. } => StatusCode::FORBIDDEN,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
+        AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -159,12 +160,19 @@ impl IntoResponse for ApiError {
                 .collect::<Vec<_>>()),
             _ => json!([]),
         };
-        problem(
+        let mut resp = problem(
             status_of(&self.error),
             self.error.code(),
             &self.error.message(ru),
             errors,
-        )
+        );
+        if let AppError::Throttled { retry_after } = self.error {
+            resp.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after),
+            );
+        }
+        resp
     }
 }
 

@@ -4,6 +4,7 @@
 mod browser;
 mod browser_replacement;
 mod defects;
+mod integrity;
 mod pages;
 mod pricing;
 mod replacement;

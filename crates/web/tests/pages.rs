@@ -4,19 +4,41 @@ use axum::http::{Method, StatusCode};
 use kupets_testkit::{both_engines, TestApp, ADMIN_PASSWORD};
 use serde_json::json;
 
+/// Opens the login page: its CSRF cookie and the token of its form.
+pub async fn login_page(t: &TestApp) -> (String, String) {
+    let r = t.page("/login", "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let set = r.headers["set-cookie"].to_str().unwrap();
+    let cookie = set.split(';').next().unwrap().to_string();
+    let i = r
+        .text
+        .find("name=\"login_csrf\" value=\"")
+        .expect("login_csrf field")
+        + 25;
+    let token = r.text[i..].split('"').next().unwrap().to_string();
+    assert_eq!(cookie, format!("kupets_login_csrf={token}"));
+    (cookie, token)
+}
+
+/// Sends the login form as a browser does, after opening the page.
+pub async fn login_form(t: &TestApp, fields: &[(&str, &str)]) -> kupets_testkit::Resp {
+    let (cookie, token) = login_page(t).await;
+    let mut all = fields.to_vec();
+    all.push(("login_csrf", &token));
+    t.form("/login", &cookie, &all).await
+}
+
 /// Logs in through the login form; returns the session cookie.
 pub async fn web_login(t: &TestApp, login: &str, password: &str) -> String {
-    let r = t
-        .form(
-            "/login",
-            "",
-            &[
-                ("login", login),
-                ("password", password),
-                ("next", "/counterparties"),
-            ],
-        )
-        .await;
+    let r = login_form(
+        t,
+        &[
+            ("login", login),
+            ("password", password),
+            ("next", "/counterparties"),
+        ],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
     assert_eq!(r.headers["location"], "/counterparties");
     let set = r.headers["set-cookie"].to_str().unwrap();
@@ -34,23 +56,42 @@ both_engines!(pages_need_login_and_check_csrf, |t: TestApp| async move {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(r.headers["location"], "/login?next=/counterparties");
     assert_eq!(t.page("/login", "").await.status, StatusCode::OK);
-    let r = t
-        .form("/login", "", &[("login", "admin"), ("password", "nope")])
-        .await;
+    let r = login_form(&t, &[("login", "admin"), ("password", "nope")]).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(r.text.contains("Неверный логин или пароль"));
-    // Never redirects off-site after login: the Today page instead.
+    // Without the login form's token (another site posting it): refused.
     let r = t
         .form(
             "/login",
             "",
+            &[("login", "admin"), ("password", ADMIN_PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.headers.get("location").is_none());
+    let (cookie, _) = login_page(&t).await;
+    let r = t
+        .form(
+            "/login",
+            &cookie,
             &[
                 ("login", "admin"),
                 ("password", ADMIN_PASSWORD),
-                ("next", "//evil.example"),
+                ("login_csrf", "forged"),
             ],
         )
         .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Never redirects off-site after login: the Today page instead.
+    let r = login_form(
+        &t,
+        &[
+            ("login", "admin"),
+            ("password", ADMIN_PASSWORD),
+            ("next", "//evil.example"),
+        ],
+    )
+    .await;
     assert_eq!(r.headers["location"], "/today");
 
     let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;

@@ -357,7 +357,7 @@ both_engines!(clients_on_their_own_scales, |t: TestApp| async move {
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
     assert_eq!(r.body["errors"][0]["field"], "amount");
-    assert_eq!(r.body["errors"][0]["code"], "duplicate_amount");
+    assert_eq!(r.body["errors"][0]["code"], "duplicate_threshold");
     assert!(r.text.contains("уже есть порог"), "{}", r.text);
     // …and by moving one onto it; editing a threshold in place is fine.
     let r = t

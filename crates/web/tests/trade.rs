@@ -446,21 +446,32 @@ both_engines!(trade_refusals, |t: TestApp| async move {
     assert_eq!(stock(&t, &s.wh, &s.drill).await, "5", "nothing moved");
     assert_eq!(balance(&t, &s.customer).await, "0.00");
     let head = t.user("head", "department_head").await;
-    assert_eq!(
-        post(&t, &format!("/api/v1/shipments/{big}/post"), &head)
-            .await
-            .status,
-        StatusCode::OK
-    );
+    // A head may override, but only with a typed reason.
+    let r = post(&t, &format!("/api/v1/shipments/{big}/post"), &head).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.error_fields(), vec!["override_reason"]);
+    assert_eq!(balance(&t, &s.customer).await, "0.00");
+    let r = t
+        .post(
+            &format!("/api/v1/shipments/{big}/post"),
+            &head,
+            json!({"override_reason": "Предоплата придёт завтра, согласовано"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     assert_eq!(balance(&t, &s.customer).await, "150000.00");
-    assert_eq!(
-        t.get("/api/v1/audit-log?action=credit_limit_override", a)
-            .await
-            .body["items"]
-            .as_array()
+    let log = t
+        .get("/api/v1/audit-log?action=credit_limit_override", a)
+        .await;
+    let items = log.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1);
+    assert!(
+        items[0]["details"]
+            .as_str()
             .unwrap()
-            .len(),
-        1
+            .contains("reason: Предоплата придёт завтра, согласовано"),
+        "{}",
+        log.text
     );
     // Cancelling the receipt now would leave stock below zero: refused.
     let r = t
@@ -1229,5 +1240,219 @@ both_engines!(
             .map(|x| x["value"].as_str().unwrap().to_string())
             .collect();
         assert_eq!(names, vec!["ООО «Ромашка»", "true"]);
+    }
+);
+
+// ---- concurrency: one lock order, retries, group commit ----
+
+both_engines!(
+    concurrent_shipping_and_cancelling_for_one_customer,
+    |t: TestApp| async move {
+        let a = t.admin.clone();
+        let s = shop(&t).await;
+        let saw = t
+            .post(
+                "/api/v1/products",
+                &a,
+                json!({"sku": "SAW-1", "name": "Пила SAW-1"}),
+            )
+            .await
+            .id();
+        t.set_retail(&saw, "2025-01-01", "500").await;
+        // No credit limit: every shipment may post; plenty of both in stock.
+        let r = t
+            .put(
+                &format!("/api/v1/counterparties/{}", s.customer),
+                &a,
+                json!({"name": "ООО «Строй»", "credit_limit": null}),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        let rc = t.post("/api/v1/receipts", &a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "date": "2026-03-01", "lines": [{"product_id": s.drill, "qty": "1000", "price": "600"}, {"product_id": saw, "qty": "1000", "price": "300"}]})).await;
+        assert_eq!(
+            post(&t, &format!("/api/v1/receipts/{}/post", rc.id()), &a)
+                .await
+                .status,
+            StatusCode::OK
+        );
+
+        // 32 clients, each shipping 6 times (the two products in either
+        // order) and cancelling every other shipment right away.
+        let t = std::sync::Arc::new(t);
+        let mut tasks = Vec::new();
+        for c in 0..32usize {
+            let (t, a, wh, cp, drill, saw) = (
+                t.clone(),
+                a.clone(),
+                s.wh.clone(),
+                s.customer.clone(),
+                s.drill.clone(),
+                saw.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                let mut statuses = Vec::new();
+                let mut kept = 0i64;
+                for i in 0..6usize {
+                    let (p1, p2) = if (c + i) % 2 == 0 { (&drill, &saw) } else { (&saw, &drill) };
+                    let r = t.post("/api/v1/shipments", &a, json!({"counterparty_id": cp, "warehouse_id": wh, "date": "2026-03-05", "lines": [{"product_id": p1, "qty": "1"}, {"product_id": p2, "qty": "1"}]})).await;
+                    statuses.push(r.status);
+                    if r.status != StatusCode::CREATED {
+                        continue;
+                    }
+                    let id = r.id();
+                    let p = post(&t, &format!("/api/v1/shipments/{id}/post"), &a).await;
+                    statuses.push(p.status);
+                    if p.status != StatusCode::OK {
+                        continue;
+                    }
+                    if i % 2 == 0 {
+                        let x = t.post(&format!("/api/v1/shipments/{id}/cancel"), &a, json!({"reason": "тест"})).await;
+                        statuses.push(x.status);
+                        if x.status == StatusCode::OK {
+                            continue;
+                        }
+                    }
+                    kept += 1;
+                }
+                (statuses, kept)
+            }));
+        }
+        let mut kept = 0;
+        let mut all = Vec::new();
+        for task in tasks {
+            let (st, k) = task.await.unwrap();
+            kept += k;
+            all.extend(st);
+        }
+        assert!(all.iter().all(|s| !s.is_server_error()), "no 5xx: {all:?}");
+        // Every request of this load is legitimate: none is refused either.
+        assert!(all.iter().all(|s| s.is_success()), "{all:?}");
+        assert_eq!(kept, 32 * 3);
+        // Stock = what came in less what stayed shipped; = the sum of moves.
+        assert_eq!(stock(&t, &s.wh, &s.drill).await, (1000 - kept).to_string());
+        assert_eq!(stock(&t, &s.wh, &saw).await, (1000 - kept).to_string());
+        let (stock_sum, moves_sum) = {
+            let st = &t.app.store;
+            let a: Vec<i64> = st
+                .read_rows(
+                    "SELECT CAST(COALESCE(SUM(qty), 0) AS BIGINT) AS n FROM stock".into(),
+                    vec![],
+                    |r| r.int("n"),
+                )
+                .await
+                .unwrap();
+            let b: Vec<i64> = st
+                .read_rows(
+                    "SELECT CAST(COALESCE(SUM(qty), 0) AS BIGINT) AS n FROM stock_moves".into(),
+                    vec![],
+                    |r| r.int("n"),
+                )
+                .await
+                .unwrap();
+            (a[0], b[0])
+        };
+        assert_eq!(stock_sum, moves_sum);
+        // The balance = the ledger's sum = what stayed shipped at 1 500,00.
+        let ledger: Vec<i64> = t.app.store.read_rows(format!("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS n FROM settlement_entries WHERE counterparty_id = {}", s.customer), vec![], |r| r.int("n")).await.unwrap();
+        assert_eq!(ledger[0], kept * 150_000);
+        assert_eq!(
+            balance(&t, &s.customer).await,
+            format!("{}.00", kept * 1500)
+        );
+    }
+);
+
+both_engines!(
+    a_conflicting_transaction_is_run_again,
+    |t: TestApp| async move {
+        use kupets_app::AppError;
+        use kupets_store::sql;
+        use std::sync::atomic::{AtomicU32, Ordering};
+        use std::sync::Arc;
+        if t.engine == kupets_testkit::Engine::Postgres {
+            // A real serialization failure (SQLSTATE 40001) on the first
+            // run: the body runs again, and only the second run's write stays.
+            let runs = Arc::new(AtomicU32::new(0));
+            let r2 = runs.clone();
+            let out: Result<u32, AppError> = t
+                .app
+                .store
+                .write(move |tx| {
+                    let runs = r2.clone();
+                    Box::pin(async move {
+                        let n = runs.fetch_add(1, Ordering::SeqCst);
+                        sql::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
+                            .bind(format!("run_{n}"))
+                            .execute(&mut *tx)
+                            .await?;
+                        if n == 0 {
+                            sql::query("DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = 'serialization_failure'; END $$")
+                                .execute(&mut *tx)
+                                .await?;
+                        }
+                        Ok(n)
+                    })
+                })
+                .await;
+            assert_eq!(out.unwrap(), 1);
+            assert_eq!(runs.load(Ordering::SeqCst), 2);
+            let keys: Vec<String> = t.app.store.read_rows("SELECT key AS k FROM settings WHERE key LIKE 'run\\_%' ESCAPE '\\' ORDER BY key".into(), vec![], |r| r.text("k")).await.unwrap();
+            assert_eq!(keys, vec!["run_1".to_string()]);
+
+            // A conflict that never clears: bounded retries, then a 409
+            // that says to try again — never a 500.
+            let runs = Arc::new(AtomicU32::new(0));
+            let r2 = runs.clone();
+            let out: Result<(), AppError> = t
+                .app
+                .store
+                .write(move |tx| {
+                    let runs = r2.clone();
+                    Box::pin(async move {
+                        runs.fetch_add(1, Ordering::SeqCst);
+                        sql::query("DO $$ BEGIN RAISE EXCEPTION 'injected' USING ERRCODE = 'deadlock_detected'; END $$")
+                            .execute(&mut *tx)
+                            .await?;
+                        Ok(())
+                    })
+                })
+                .await;
+            let e = out.unwrap_err();
+            assert_eq!(e.code(), kupets_app::error::RETRY_CODE);
+            assert_eq!(runs.load(Ordering::SeqCst), kupets_store::MAX_RETRIES + 1);
+        } else {
+            // SQLite: bodies waiting together share one commit, each in its
+            // own savepoint — the one that fails takes only its own writes.
+            let mut tasks = Vec::new();
+            for n in 0..24u32 {
+                let store = t.app.store.clone();
+                tasks.push(tokio::spawn(async move {
+                    store
+                        .write(move |tx| {
+                            Box::pin(async move {
+                                sql::query("INSERT INTO settings (key, value) VALUES ($1, 'x')")
+                                    .bind(format!("grp_{n:02}"))
+                                    .execute(&mut *tx)
+                                    .await?;
+                                if n % 3 == 1 {
+                                    return Err(AppError::conflict("no", "нет", "no"));
+                                }
+                                Ok(n)
+                            })
+                        })
+                        .await
+                }));
+            }
+            let mut ok = Vec::new();
+            for task in tasks {
+                if let Ok(n) = task.await.unwrap() {
+                    ok.push(format!("grp_{n:02}"));
+                }
+            }
+            ok.sort();
+            let keys: Vec<String> = t.app.store.read_rows("SELECT key AS k FROM settings WHERE key LIKE 'grp\\_%' ESCAPE '\\' ORDER BY key".into(), vec![], |r| r.text("k")).await.unwrap();
+            assert_eq!(keys, ok);
+            assert_eq!(keys.len(), 16);
+        }
     }
 );

@@ -90,18 +90,7 @@ pub(super) async fn parse_components(
         let product = c.id(&f("product_id"), &comp.product_id);
         let qty = match comp.qty.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
             None => 1000,
-            Some(s) => match Qty::parse(s) {
-                Ok(q) if q.0 > 0 => q.0,
-                _ => {
-                    c.err(
-                        &f("qty"),
-                        "invalid_qty",
-                        "Количество больше нуля, не более 3 знаков после запятой",
-                        "A quantity above zero with at most 3 decimals",
-                    );
-                    0
-                }
-            },
+            Some(s) => crate::input::positive_qty(c, &f("qty"), s),
         };
         if product == 0 {
             continue;

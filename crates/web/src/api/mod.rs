@@ -3,17 +3,20 @@
 
 pub mod idempotency;
 pub mod pricing;
+pub mod problems;
 pub mod replacement;
 pub mod reports;
 pub mod scales;
+pub mod security;
 pub mod serial;
 pub mod status;
+pub mod strict;
 pub mod trade;
 
 use crate::auth::ApiActor;
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::Json;
 use kupets_app::catalog::{
@@ -34,15 +37,38 @@ use utoipa::{IntoParams, Modify, OpenApi, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// JSON body extractor whose rejections are problem+json.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
-pub struct ApiJson<T>(pub T);
+pub use strict::ApiJson;
 
-/// Query extractor whose rejections are problem+json.
-#[derive(FromRequestParts)]
-#[from_request(via(axum::extract::Query), rejection(ApiError))]
+/// Query extractor whose rejections are problem+json; control characters
+/// (`%00`–`%1F`, `%7F`) in the query string are refused with 422.
 pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or("");
+        let bad = q.as_bytes().windows(3).any(|w| {
+            w[0] == b'%'
+                && (matches!((w[1], w[2]), (b'0' | b'1', _)) && w[2].is_ascii_hexdigit()
+                    || matches!((w[1], w[2].to_ascii_uppercase()), (b'7', b'F')))
+        });
+        if bad {
+            return Err(AppError::field(
+                "query",
+                "control_characters",
+                "Параметры запроса содержат управляющие символы",
+                "The query contains control characters",
+            )
+            .into());
+        }
+        let axum::extract::Query(v) =
+            axum::extract::Query::<T>::from_request_parts(parts, state).await?;
+        Ok(ApiQuery(v))
+    }
+}
 
 /// Path extractor whose rejections are problem+json.
 #[derive(FromRequestParts)]
@@ -200,12 +226,17 @@ pub struct LoginResponse {
 
 /// Exchanges login and password for a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", request_body = LoginRequest,
-    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong login or password")))]
+    responses((status = 200, body = LoginResponse), (status = 401, description = "wrong login or password"),
+        (status = 429, description = "too many failed logins for this login or address; see `Retry-After`")))]
 pub async fn login(
     State(s): State<AppState>,
+    addr: crate::auth::ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Json<LoginResponse>> {
-    let sess = s.app.login(&req.login, &req.password, "api").await?;
+    let sess = s
+        .app
+        .login_from(&req.login, &req.password, "api", addr.0.as_deref())
+        .await?;
     Ok(Json(LoginResponse {
         token: sess.token,
         expires_at: sess.expires_at,
@@ -753,7 +784,7 @@ struct ApiDoc;
 
 /// The API routes and the OpenAPI document describing them.
 pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let parts = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(healthz))
         .routes(routes!(login))
         .routes(routes!(logout))
@@ -793,6 +824,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(adj_post))
         .routes(routes!(adj_cancel))
         .routes(routes!(audit_log))
+        .routes(routes!(security::login_locks))
         .routes(routes!(trade::orders::list, trade::orders::create))
         .routes(routes!(trade::orders::get))
         .routes(routes!(trade::order_view, trade::order_update))
@@ -893,7 +925,10 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(serial::defect_categories))
         .routes(routes!(serial::defect_category_update))
         .routes(routes!(serial::defects))
-        .split_for_parts()
+        .split_for_parts();
+    let (router, mut openapi) = parts;
+    problems::add(&mut openapi);
+    (router, openapi)
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

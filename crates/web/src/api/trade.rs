@@ -51,10 +51,10 @@ macro_rules! line_doc_api {
 
             /// Posts: moves stock and settlements; refused with the figures when
             /// an order line, the stock or the credit limit would be exceeded.
-            #[utoipa::path(post, path = $post, tag = $tag, params(("id" = String, Path)),
-                responses((status = 200, body = Document), (status = 409)), security(("bearer" = [])))]
-            pub async fn post(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<Document>> {
-                Ok(Json(s.app.post_trade_doc(&a, $kind, id_of(&id, "document")?).await?))
+            #[utoipa::path(post, path = $post, tag = $tag, params(("id" = String, Path)), request_body(content = Option<kupets_app::trade::PostInput>, description = "optional: `override_reason` to ship over a credit limit"),
+                responses((status = 200, body = Document), (status = 409), (status = 422)), security(("bearer" = [])))]
+            pub async fn post(ApiActor(a): ApiActor, State(s): State<AppState>, ApiPath(id): ApiPath<String>, crate::api::strict::OptionalJson(input): crate::api::strict::OptionalJson<kupets_app::trade::PostInput>) -> ApiResult<Json<Document>> {
+                Ok(Json(s.app.post_trade_doc_with(&a, $kind, id_of(&id, "document")?, &input).await?))
             }
 
             /// Cancels a posted document with a reason: reversing entries.

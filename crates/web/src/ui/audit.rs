@@ -20,9 +20,10 @@ pub async fn list(
         let f = p.filter()?;
         let pg = s.app.audit_log(&ui.actor, &f).await?;
         let emps = s.app.all_employees().await?;
-        Ok::<_, kupets_app::AppError>((pg, emps))
+        let locks = s.app.login_locks(&ui.actor).await.unwrap_or_default();
+        Ok::<_, kupets_app::AppError>((pg, emps, locks))
     };
-    let (pg, emps) = match res.await {
+    let (pg, emps, locks) = match res.await {
         Ok(v) => v,
         Err(e) => return error_page(lang, &e),
     };
@@ -36,6 +37,21 @@ pub async fn list(
     );
     let body = html! {
         h1 { (lang.t("Журнал действий", "Audit log")) }
+        @if !locks.is_empty() {
+            h2 { (lang.t("Неудачные входы за час", "Failed logins in the last hour")) }
+            table.list {
+                tr { th { (lang.t("По чему", "By")) } th { (lang.t("Кто / откуда", "Login / address")) } th.num { (lang.t("Неудач", "Failures")) } th { (lang.t("Последняя", "Last")) } th { (lang.t("Заблокирован до", "Locked until")) } }
+                @for l in &locks {
+                    tr {
+                        td { @if l.scope == "login" { (lang.t("логин", "login")) } @else { (lang.t("адрес", "address")) } }
+                        td { code { (l.subject) } }
+                        td.num { (l.failures) }
+                        td { (l.last_failure_at.replace('T', " ").get(..19).unwrap_or(&l.last_failure_at)) }
+                        td { (l.locked_until.replace('T', " ").get(..19).unwrap_or(&l.locked_until)) }
+                    }
+                }
+            }
+        }
         div.toolbar {
             form method="get" action="/audit" {
                 select name="employee_id" {

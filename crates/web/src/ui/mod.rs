@@ -141,9 +141,12 @@ async fn set_lang(headers: HeaderMap, Query(q): Query<LangQuery>) -> Response {
     let mut resp = Redirect::to(&back).into_response();
     resp.headers_mut().insert(
         SET_COOKIE,
-        format!("lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax")
-            .parse()
-            .expect("valid cookie"),
+        format!(
+            "lang={lang}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+            crate::auth::secure_attr()
+        )
+        .parse()
+        .expect("valid cookie"),
     );
     resp
 }
@@ -154,6 +157,23 @@ struct LoginQuery {
 }
 
 fn login_form(lang: Lang, next: &str, error: Option<&str>, login: &str) -> Response {
+    let status = if error.is_some() {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
+    login_form_status(lang, next, error, login, status)
+}
+
+/// The login form with a fresh CSRF token in a cookie and a hidden field.
+fn login_form_status(
+    lang: Lang,
+    next: &str,
+    error: Option<&str>,
+    login: &str,
+    status: StatusCode,
+) -> Response {
+    let token = kupets_app::auth::random_token();
     let body = bare(
         lang,
         lang.t("Вход", "Log in"),
@@ -164,6 +184,7 @@ fn login_form(lang: Lang, next: &str, error: Option<&str>, login: &str) -> Respo
                     @if let Some(e) = error { div.alert { (e) } }
                     form method="post" action="/login" {
                         input type="hidden" name="next" value=(next);
+                        input type="hidden" name="login_csrf" value=(token);
                         p { label { (lang.t("Логин", "Login")) br; input type="text" name="login" value=(login) autofocus required style="width:100%"; } }
                         p { label { (lang.t("Пароль", "Password")) br; input type="password" name="password" required style="width:100%"; } }
                         p { button.btn type="submit" { (lang.t("Войти", "Log in")) } }
@@ -173,12 +194,18 @@ fn login_form(lang: Lang, next: &str, error: Option<&str>, login: &str) -> Respo
             }
         },
     );
-    let status = if error.is_some() {
-        StatusCode::UNAUTHORIZED
-    } else {
-        StatusCode::OK
-    };
-    (status, Html(body.into_string())).into_response()
+    let mut resp = (status, Html(body.into_string())).into_response();
+    resp.headers_mut().insert(
+        SET_COOKIE,
+        format!(
+            "{}={token}; Path=/login; HttpOnly; SameSite=Strict{}",
+            crate::auth::LOGIN_CSRF_COOKIE,
+            crate::auth::secure_attr()
+        )
+        .parse()
+        .expect("valid cookie"),
+    );
+    resp
 }
 
 async fn login_page(Query(q): Query<LoginQuery>) -> Response {
@@ -199,31 +226,62 @@ fn safe_next(next: &str) -> &str {
     }
 }
 
-async fn login_submit(State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+async fn login_submit(
+    State(s): State<AppState>,
+    addr: crate::auth::ClientAddr,
+    headers: HeaderMap,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     let login = f.get("login").cloned().unwrap_or_default();
     let next = safe_next(f.get("next").map(String::as_str).unwrap_or("/today")).to_string();
+    let sent = f.get("login_csrf").map(String::as_str).unwrap_or("");
+    let kept = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            kv.trim()
+                .strip_prefix(crate::auth::LOGIN_CSRF_COOKIE)
+                .and_then(|r| r.strip_prefix('='))
+        })
+        .unwrap_or("");
+    if sent.is_empty() || !crate::auth::constant_eq(sent, kept) {
+        return login_form_status(
+            lang,
+            &next,
+            Some(lang.t(
+                "Форма входа устарела: войдите ещё раз",
+                "The login form expired: please log in again",
+            )),
+            &login,
+            StatusCode::FORBIDDEN,
+        );
+    }
     match s
         .app
-        .login(
+        .login_from(
             &login,
             f.get("password").map(String::as_str).unwrap_or(""),
             "web",
+            addr.0.as_deref(),
         )
         .await
     {
         Ok(sess) => {
             let mut resp = Redirect::to(&next).into_response();
             let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}",
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
                 sess.token,
-                kupets_app::auth::SESSION_DAYS * 86400
+                kupets_app::auth::SESSION_DAYS * 86400,
+                crate::auth::secure_attr()
             );
             resp.headers_mut()
                 .insert(SET_COOKIE, cookie.parse().expect("valid cookie"));
             resp
         }
-        Err(e @ AppError::Conflict { .. }) => {
+        Err(e @ (AppError::Conflict { .. } | AppError::Throttled { .. })) => {
             login_form(lang, &next, Some(&e.message(lang.ru())), &login)
         }
         Err(e) => error_page(lang, &e),
@@ -251,9 +309,12 @@ async fn logout(
     let mut resp = Redirect::to("/login").into_response();
     resp.headers_mut().insert(
         SET_COOKIE,
-        format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
-            .parse()
-            .expect("valid cookie"),
+        format!(
+            "{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}",
+            crate::auth::secure_attr()
+        )
+        .parse()
+        .expect("valid cookie"),
     );
     resp
 }

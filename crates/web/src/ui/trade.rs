@@ -678,7 +678,18 @@ async fn show(
         div.toolbar style="margin-top:14px" {
             a.btn.light href=(format!("/{}/{}/print", p.seg, d.id)) { (lang.t("Печатная форма", "Printable form")) }
             @if d.state == "draft" && can { a.btn.light href=(format!("/{}/{}/edit", p.seg, d.id)) { (lang.t("Изменить черновик", "Edit the draft")) } }
-            @if d.state == "draft" && can { (button_form(&format!("/{}/{}/post", p.seg, d.id), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
+            @if d.state == "draft" && can {
+                @if p.kind == DocKind::Shipment && ui.actor.can(Right::OverrideCreditLimit) {
+                    form.inline method="post" action=(format!("/{}/{}/post", p.seg, d.id)) {
+                        input type="hidden" name="csrf" value=(ui.csrf);
+                        input type="text" name="override_reason" size="28" placeholder=(lang.t("Причина превышения лимита (если нужно)", "Reason to exceed the credit limit (if needed)"));
+                        " "
+                        button.btn type="submit" { (lang.t("Провести", "Post")) }
+                    }
+                } @else {
+                    (button_form(&format!("/{}/{}/post", p.seg, d.id), &ui.csrf, lang.t("Провести", "Post"), "btn"))
+                }
+            }
             @if d.state == "posted" && p.kind.is_order() && can && view.as_ref().is_some_and(|v| v.lines.iter().any(|l| l.remaining != "0")) {
                 a.btn href=(format!("/{}/{}/fulfil", p.seg, d.id)) { @if p.kind == DocKind::SalesOrder { (lang.t("Отгрузить", "Ship")) } @else { (lang.t("Принять", "Receive")) } }
             }
@@ -739,7 +750,14 @@ async fn act(
     let res = match what {
         "post" => s
             .app
-            .post_trade_doc(&ui.actor, p.kind, id)
+            .post_trade_doc_with(
+                &ui.actor,
+                p.kind,
+                id,
+                &kupets_app::trade::PostInput {
+                    override_reason: f.get("override_reason").cloned(),
+                },
+            )
             .await
             .map(|_| format!("/{}/{id}", p.seg)),
         _ => s
