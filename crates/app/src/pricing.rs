@@ -7,6 +7,7 @@
 //! `kupets_domain::pricing` decide each line. Sales orders and shipments
 //! without an order are priced by the same code inside their transaction.
 
+use crate::discount_scale::rule_scale;
 use crate::input::{lenient, Check};
 use crate::people::check_ref;
 use crate::{today, Actor, App, AppError, Result};
@@ -61,6 +62,11 @@ pub struct CumulativeThreshold {
     #[schema(value_type = String, example = "7")]
     pub pct: i64,
     pub archived: bool,
+    /// The cumulative scale it belongs to.
+    #[serde(serialize_with = "ser::id")]
+    #[schema(value_type = String)]
+    pub scale_id: i64,
+    pub scale_name: String,
 }
 
 /// A volume-maintenance rule: net purchases of at least `amount` over the
@@ -78,6 +84,11 @@ pub struct VolumeRule {
     #[schema(value_type = String, example = "4")]
     pub pct: i64,
     pub archived: bool,
+    /// The volume-maintenance rule set it belongs to.
+    #[serde(serialize_with = "ser::id")]
+    #[schema(value_type = String)]
+    pub scale_id: i64,
+    pub scale_name: String,
 }
 
 /// A promotion: from–to (both days included), on all products, a group (and
@@ -122,6 +133,9 @@ pub struct PersonalDiscountInput {
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct ThresholdInput {
+    /// The cumulative scale; empty: the default one.
+    #[serde(default, deserialize_with = "lenient")]
+    pub scale_id: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub amount: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
@@ -130,6 +144,9 @@ pub struct ThresholdInput {
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 pub struct VolumeRuleInput {
+    /// The volume-maintenance rule set; empty: the default one.
+    #[serde(default, deserialize_with = "lenient")]
+    pub scale_id: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub days: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
@@ -187,6 +204,36 @@ const PERSONAL_SQL: &str = "SELECT d.id, d.counterparty_id, c.name AS counterpar
      FROM personal_discounts d JOIN counterparties c ON c.id = d.counterparty_id LEFT JOIN product_groups g ON g.id = d.group_id";
 const PROMO_SQL: &str = "SELECT r.id, r.name, r.date_from, r.date_to, r.scope, r.group_id, g.name AS group_name, r.product_id, p.name AS product_name, r.pct, r.archived \
      FROM promotions r LEFT JOIN product_groups g ON g.id = r.group_id LEFT JOIN products p ON p.id = r.product_id";
+
+const THRESHOLD_SQL: &str =
+    "SELECT r.id, r.amount, r.pct, r.archived, r.scale_id, s.name AS scale_name \
+     FROM cumulative_thresholds r JOIN discount_scales s ON s.id = r.scale_id";
+const VOLUME_SQL: &str =
+    "SELECT r.id, r.days, r.amount, r.pct, r.archived, r.scale_id, s.name AS scale_name \
+     FROM volume_rules r JOIN discount_scales s ON s.id = r.scale_id";
+
+fn threshold_row(r: &sql::Row) -> CumulativeThreshold {
+    CumulativeThreshold {
+        id: r.get("id"),
+        amount: r.get("amount"),
+        pct: r.get("pct"),
+        archived: r.get::<i64, _>("archived") != 0,
+        scale_id: r.get("scale_id"),
+        scale_name: r.get("scale_name"),
+    }
+}
+
+fn volume_row(r: &sql::Row) -> VolumeRule {
+    VolumeRule {
+        id: r.get("id"),
+        days: r.get("days"),
+        amount: r.get("amount"),
+        pct: r.get("pct"),
+        archived: r.get::<i64, _>("archived") != 0,
+        scale_id: r.get("scale_id"),
+        scale_name: r.get("scale_name"),
+    }
+}
 
 fn personal_row(r: &sql::Row) -> PersonalDiscount {
     PersonalDiscount {
@@ -300,24 +347,21 @@ impl App {
         })
     }
 
+    /// Cumulative thresholds, of one scale or all, by scale and amount.
     pub async fn list_thresholds(
         &self,
         _actor: &Actor,
         archived: bool,
+        scale: Option<i64>,
     ) -> Result<Vec<CumulativeThreshold>> {
-        let rows = sql::query("SELECT id, amount, pct, archived FROM cumulative_thresholds WHERE archived = $1 ORDER BY amount, id")
-            .bind(archived as i64)
-            .fetch_all(self.store.reader())
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| CumulativeThreshold {
-                id: r.get("id"),
-                amount: r.get("amount"),
-                pct: r.get("pct"),
-                archived: r.get::<i64, _>("archived") != 0,
-            })
-            .collect())
+        let rows = sql::query(&format!(
+            "{THRESHOLD_SQL} WHERE r.archived = $1 AND ($2 = 0 OR r.scale_id = $2) ORDER BY s.name, r.scale_id, r.amount, r.id"
+        ))
+        .bind(archived as i64)
+        .bind(scale.unwrap_or(0))
+        .fetch_all(self.store.reader())
+        .await?;
+        Ok(rows.iter().map(threshold_row).collect())
     }
 
     pub async fn save_threshold(
@@ -330,61 +374,65 @@ impl App {
         let mut c = Check::new();
         let amount = positive_money(&mut c, "amount", &input.amount);
         let pct = req_pct(&mut c, "pct", &input.pct);
-        c.done()?;
-        write_tx!(self, [actor, input], |app, tx| {
-            // Two active thresholds of one amount would make the discount
-            // depend on the row order.
-            let twin: Option<i64> = sql::query_scalar(
-                "SELECT id FROM cumulative_thresholds WHERE amount = $1 AND archived = 0 AND id <> $2",
+        write_tx!(self, [actor, input], own[c], |app, tx| {
+            let scale = rule_scale(&mut c, &mut tx, "cumulative", &input.scale_id).await?;
+            if scale != 0 && c.errors.iter().all(|e| e.field != "amount") {
+                // Two thresholds of one amount would leave the tier undecided.
+                let same: Option<i64> = sql::query_scalar(
+                "SELECT pct FROM cumulative_thresholds WHERE scale_id = $1 AND amount = $2 AND archived = 0 AND id <> $3",
             )
+            .bind(scale)
             .bind(amount)
             .bind(id.unwrap_or(0))
             .fetch_optional(&mut *tx)
             .await?;
-            if twin.is_some() {
-                return Err(AppError::field(
-                    "amount",
-                    "duplicate_threshold",
-                    format!(
-                        "Порог с суммой {} уже есть",
-                        kupets_domain::Money(amount).to_ru()
-                    ),
-                    format!(
-                        "A threshold of {} already exists",
-                        kupets_domain::Money(amount).to_api()
-                    ),
-                ));
+                if let Some(p) = same {
+                    c.err(
+                        "amount",
+                        "duplicate_threshold",
+                        format!(
+                            "На этой шкале уже есть порог {} ({} %)",
+                            Money(amount).to_ru(),
+                            Percent(p)
+                        ),
+                        format!(
+                            "This scale already has a threshold of {} ({} %)",
+                            Money(amount).to_api(),
+                            Percent(p)
+                        ),
+                    );
+                }
             }
-            let cols = vec![("amount", P::from(amount)), ("pct", P::from(pct))];
+            c.done()?;
+            let cols = vec![
+                ("scale_id", P::from(scale)),
+                ("amount", P::from(amount)),
+                ("pct", P::from(pct)),
+            ];
             let id = write_rule(&mut tx, actor, RuleTable::Cumulative, id, cols).await?;
-            Ok(CumulativeThreshold {
-                id,
-                amount,
-                pct,
-                archived: false,
-            })
+            let r = sql::query(&format!("{THRESHOLD_SQL} WHERE r.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(threshold_row(&r))
         })
     }
 
+    /// Volume-maintenance rules, of one set or all.
     pub async fn list_volume_rules(
         &self,
         _actor: &Actor,
         archived: bool,
+        scale: Option<i64>,
     ) -> Result<Vec<VolumeRule>> {
-        let rows = sql::query("SELECT id, days, amount, pct, archived FROM volume_rules WHERE archived = $1 ORDER BY days, amount, id")
-            .bind(archived as i64)
-            .fetch_all(self.store.reader())
-            .await?;
-        Ok(rows
-            .iter()
-            .map(|r| VolumeRule {
-                id: r.get("id"),
-                days: r.get("days"),
-                amount: r.get("amount"),
-                pct: r.get("pct"),
-                archived: r.get::<i64, _>("archived") != 0,
-            })
-            .collect())
+        let rows = sql::query(&format!(
+            "{VOLUME_SQL} WHERE r.archived = $1 AND ($2 = 0 OR r.scale_id = $2) ORDER BY s.name, r.scale_id, r.days, r.amount, r.id"
+        ))
+        .bind(archived as i64)
+        .bind(scale.unwrap_or(0))
+        .fetch_all(self.store.reader())
+        .await?;
+        Ok(rows.iter().map(volume_row).collect())
     }
 
     pub async fn save_volume_rule(
@@ -420,21 +468,21 @@ impl App {
         };
         let amount = positive_money(&mut c, "amount", &input.amount);
         let pct = req_pct(&mut c, "pct", &input.pct);
-        c.done()?;
-        write_tx!(self, [actor, input], |app, tx| {
+        write_tx!(self, [actor, input], own[c], |app, tx| {
+            let scale = rule_scale(&mut c, &mut tx, "volume", &input.scale_id).await?;
+            c.done()?;
             let cols = vec![
+                ("scale_id", P::from(scale)),
                 ("days", P::from(days)),
                 ("amount", P::from(amount)),
                 ("pct", P::from(pct)),
             ];
             let id = write_rule(&mut tx, actor, RuleTable::Volume, id, cols).await?;
-            Ok(VolumeRule {
-                id,
-                days,
-                amount,
-                pct,
-                archived: false,
-            })
+            let r = sql::query(&format!("{VOLUME_SQL} WHERE r.id = $1"))
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
+            Ok(volume_row(&r))
         })
     }
 
@@ -793,6 +841,11 @@ pub struct Quote {
     /// Net purchases (shipments − returns) dated before `date`.
     #[schema(value_type = String)]
     pub net_purchases: String,
+    /// The cumulative scale that applies to the client (given or default);
+    /// null: none.
+    pub cumulative_scale: Option<String>,
+    /// The volume-maintenance rule set that applies; null: none.
+    pub volume_scale: Option<String>,
     pub lines: Vec<QuoteLine>,
     #[schema(value_type = String)]
     pub total_retail: String,
@@ -820,6 +873,9 @@ struct ClientFacts {
     net: Money,
     volume: Vec<(i64, i64, Money, i64, Money)>,
     promos: Vec<(Promotion, Vec<i64>)>,
+    /// The cumulative scale and volume set that apply: (id, name).
+    cumulative_scale: Option<(i64, String)>,
+    volume_scale: Option<(i64, String)>,
 }
 
 /// A product as pricing sees it.
@@ -879,13 +935,20 @@ async fn client_facts(
     date: NaiveDate,
 ) -> Result<ClientFacts> {
     let d = date.to_string();
+    // The scales: the one given, else the default named by the setting
+    // (0 given: withheld, no such scale); archived scales do not apply.
     let head = sql::query(
         "SELECT (SELECT id FROM price_types WHERE code = 'retail') AS retail, \
                 (SELECT discount_limit FROM employees WHERE id = $1) AS lim, \
-                c.id AS cp, c.name AS cp_name, c.price_type_id, t.code AS pt_code, t.name AS pt_name \
+                c.id AS cp, c.name AS cp_name, c.price_type_id, t.code AS pt_code, t.name AS pt_name, \
+                cs.id AS cs_id, cs.name AS cs_name, vs.id AS vs_id, vs.name AS vs_name \
          FROM (SELECT 1 AS one) AS one \
          LEFT JOIN counterparties c ON c.id = $2 \
-         LEFT JOIN price_types t ON t.id = c.price_type_id",
+         LEFT JOIN price_types t ON t.id = c.price_type_id \
+         LEFT JOIN discount_scales cs ON cs.archived = 0 AND cs.kind = 'cumulative' AND cs.id = COALESCE(c.cumulative_scale_id, \
+              (SELECT CAST(value AS BIGINT) FROM settings WHERE key = 'default_cumulative_scale' AND value <> '')) \
+         LEFT JOIN discount_scales vs ON vs.archived = 0 AND vs.kind = 'volume' AND vs.id = COALESCE(c.volume_scale_id, \
+              (SELECT CAST(value AS BIGINT) FROM settings WHERE key = 'default_volume_scale' AND value <> ''))",
     )
     .bind(author)
     .bind(cp)
@@ -903,7 +966,17 @@ async fn client_facts(
         net: Money::ZERO,
         volume: Vec::new(),
         promos: Vec::new(),
+        cumulative_scale: None,
+        volume_scale: None,
     };
+    if cp.is_some() && f.found {
+        f.cumulative_scale = head
+            .get::<Option<i64>, _>("cs_id")
+            .zip(head.get::<Option<String>, _>("cs_name"));
+        f.volume_scale = head
+            .get::<Option<i64>, _>("vs_id")
+            .zip(head.get::<Option<String>, _>("vs_name"));
+    }
     if let (Some(pt), Some(code), Some(name)) = (
         head.get::<Option<i64>, _>("price_type_id"),
         head.get::<Option<String>, _>("pt_code"),
@@ -929,10 +1002,12 @@ async fn client_facts(
             .collect();
         // (kind, id, days, amount, pct); `c` cumulative, `v` volume.
         let rules: Vec<(String, i64, i64, i64, i64)> = sql::query_as(
-            "SELECT 'c' AS k, id, 0 AS days, amount, pct FROM cumulative_thresholds WHERE archived = 0 \
-             UNION ALL SELECT 'v' AS k, id, days, amount, pct FROM volume_rules WHERE archived = 0 \
+            "SELECT 'c' AS k, id, 0 AS days, amount, pct FROM cumulative_thresholds WHERE scale_id = $1 AND archived = 0 \
+             UNION ALL SELECT 'v' AS k, id, days, amount, pct FROM volume_rules WHERE scale_id = $2 AND archived = 0 \
              ORDER BY 1, 4, 2",
         )
+        .bind(f.cumulative_scale.as_ref().map(|s| s.0).unwrap_or(0))
+        .bind(f.volume_scale.as_ref().map(|s| s.0).unwrap_or(0))
         .fetch_all(&mut *conn)
         .await?;
         let volume: Vec<&(String, i64, i64, i64, i64)> =
@@ -1120,6 +1195,12 @@ fn candidates(
         }
     }
     let d = date_ru(date);
+    let cs = f
+        .cumulative_scale
+        .as_ref()
+        .map(|s| s.1.as_str())
+        .unwrap_or("");
+    let vs = f.volume_scale.as_ref().map(|s| s.1.as_str()).unwrap_or("");
     match (f.tier, f.lowest_threshold) {
         (Some((id, amount, pct)), _) => out.push(Candidate {
             kind: RuleKind::Cumulative,
@@ -1127,12 +1208,12 @@ fn candidates(
             pct,
             applies: true,
             why_ru: format!(
-                "Накопительная: покупки до {d} {} — порог {} достигнут",
+                "Накопительная, шкала «{cs}»: покупки до {d} {} — порог {} достигнут",
                 f.net.to_ru(),
                 amount.to_ru()
             ),
             why_en: format!(
-                "Cumulative: purchases before {d} {} — threshold {} reached",
+                "Cumulative, scale '{cs}': purchases before {d} {} — threshold {} reached",
                 f.net.to_api(),
                 amount.to_api()
             ),
@@ -1143,12 +1224,12 @@ fn candidates(
             pct,
             applies: false,
             why_ru: format!(
-                "Накопительная: покупки до {d} {} — меньше порога {}",
+                "Накопительная, шкала «{cs}»: покупки до {d} {} — меньше порога {}",
                 f.net.to_ru(),
                 amount.to_ru()
             ),
             why_en: format!(
-                "Cumulative: purchases before {d} {} — below the threshold {}",
+                "Cumulative, scale '{cs}': purchases before {d} {} — below the threshold {}",
                 f.net.to_api(),
                 amount.to_api()
             ),
@@ -1163,13 +1244,13 @@ fn candidates(
             pct: *pct,
             applies,
             why_ru: format!(
-                "За объём: покупки за {days} дн. до {d} {} {} {}",
+                "За объём, набор «{vs}»: покупки за {days} дн. до {d} {} {} {}",
                 sum.to_ru(),
                 if applies { "≥" } else { "<" },
                 amount.to_ru()
             ),
             why_en: format!(
-                "Volume: purchases over the {days} days before {d} {} {} {}",
+                "Volume, set '{vs}': purchases over the {days} days before {d} {} {} {}",
                 sum.to_api(),
                 if applies { "≥" } else { "<" },
                 amount.to_api()
@@ -1235,6 +1316,8 @@ pub(crate) async fn price_lines(
         price_type_name: f.price_type.as_ref().map(|t| t.2.clone()),
         net: f.net,
         limit: f.limit.unwrap_or(0),
+        cumulative_scale: f.cumulative_scale.as_ref().map(|s| s.1.clone()),
+        volume_scale: f.volume_scale.as_ref().map(|s| s.1.clone()),
     };
     if !f.found {
         if let Some(cp) = cp {
@@ -1337,6 +1420,8 @@ pub(crate) struct ClientSummary {
     pub price_type_name: Option<String>,
     pub net: Money,
     pub limit: i64,
+    pub cumulative_scale: Option<String>,
+    pub volume_scale: Option<String>,
 }
 
 /// Parses a line's quantity (above zero, 3 decimals) and special discount.
@@ -1443,6 +1528,8 @@ impl App {
             author_id: author.to_string(),
             author_limit: Percent(summary.limit).to_api(),
             net_purchases: summary.net.to_api(),
+            cumulative_scale: summary.cumulative_scale,
+            volume_scale: summary.volume_scale,
             lines,
             total_retail: retail.to_api(),
             total_discount: discount.to_api(),

@@ -355,6 +355,14 @@ pub const SETTINGS: &[(&str, &str)] = &[
     ("company_name", "text"),
     ("allow_negative_stock", "true | false"),
     ("unattended_days", "1–365"),
+    (
+        "default_cumulative_scale",
+        "id of a cumulative scale | empty",
+    ),
+    (
+        "default_volume_scale",
+        "id of a volume-maintenance rule set | empty",
+    ),
 ];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -373,6 +381,7 @@ impl App {
                 .unwrap_or_else(|| match *key {
                     "company_name" => "ООО «Наша компания»".into(),
                     "unattended_days" => crate::unattended::DEFAULT_DAYS.to_string(),
+                    "default_cumulative_scale" | "default_volume_scale" => String::new(),
                     _ => "false".into(),
                 });
             out.push(Setting {
@@ -385,6 +394,17 @@ impl App {
 
     /// Changes a setting (admins); every change goes to the audit log.
     pub async fn set_setting(&self, actor: &Actor, key: &str, value: &str) -> Result<Setting> {
+        if let Some(kind) = key
+            .strip_prefix("default_")
+            .and_then(|k| k.strip_suffix("_scale"))
+        {
+            // Pricing's own setting: checked and audited there.
+            self.set_default_scale(actor, kind, value).await?;
+            return Ok(Setting {
+                key: key.to_string(),
+                value: value.trim().to_string(),
+            });
+        }
         actor.require(kupets_domain::role::Right::ManagePeople)?;
         let value = value.trim();
         match key {

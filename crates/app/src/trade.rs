@@ -79,6 +79,13 @@ pub struct TradeDocInput {
     /// replacement this ships; posting it ends the return's reminder.
     #[serde(default, deserialize_with = "lenient")]
     pub replacement_for_id: Option<String>,
+    /// Replacement shipments: `returned_price` (default: the returned line's
+    /// price, so the pair nets to zero), `free` (price 0, cost kept) or
+    /// `current_price` — the last two by a head, with a reason.
+    #[serde(default, deserialize_with = "lenient")]
+    pub replacement_pricing: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    pub replacement_reason: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub comment: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
@@ -192,6 +199,8 @@ struct NewLine {
     /// Receipts: serials of units that arrive (made when the line is written,
     /// waiting as `incoming` until the receipt is posted).
     new_serials: Vec<String>,
+    /// Our cost of the goods, per unit (replacement lines).
+    cost: Option<i64>,
 }
 
 /// How a sales line's price was decided (see `document_lines`).
@@ -704,7 +713,40 @@ impl App {
                 pricing,
                 units,
                 new_serials: std::mem::take(&mut new_serials),
+                cost: None,
             });
+        }
+        let replacement_mode = crate::replacement::mode(
+            &mut c,
+            actor,
+            replacement_for,
+            &input.replacement_pricing,
+            &input.replacement_reason,
+        )?;
+        if let (Some(ret), Some((m, _))) = (replacement_for, &replacement_mode) {
+            if *m != crate::replacement::Mode::Current {
+                // Priced from the return, not by the rules.
+                let asked: Vec<(usize, i64, i64)> = to_price
+                    .iter()
+                    .map(|t| (t.index, t.product, t.qty))
+                    .collect();
+                let priced =
+                    crate::replacement::prices(&mut c, tx, ret, *m, &date.to_string(), &asked)
+                        .await?;
+                for ((i, _, _), p) in asked.iter().zip(priced) {
+                    if let Some((price, cost)) = p {
+                        lines[*i].price = price;
+                        lines[*i].cost = Some(cost);
+                        check_sent_price(
+                            &mut c,
+                            &format!("lines[{i}].price"),
+                            &input.lines[*i].price,
+                            price,
+                        );
+                    }
+                }
+                to_price.clear();
+            }
         }
         if !to_price.is_empty() && cp != 0 {
             let (priced, _) = crate::pricing::price_lines(
@@ -768,6 +810,19 @@ impl App {
                 ("replacement_required", P::from(replacement)),
                 ("replacement_for_id", P::from(replacement_for)),
                 (
+                    "replacement_pricing",
+                    P::from(replacement_mode.as_ref().map(|m| m.0.code().to_string())),
+                ),
+                (
+                    "replacement_reason",
+                    P::from(
+                        replacement_mode
+                            .as_ref()
+                            .map(|m| m.1.clone())
+                            .unwrap_or_default(),
+                    ),
+                ),
+                (
                     "to_repair",
                     P::from(kind == DocKind::Return && crate::input::truthy(&input.to_repair)),
                 ),
@@ -797,7 +852,8 @@ impl App {
         if lines.is_empty() {
             return Ok(());
         }
-        const COLS: [&str; 16] = [
+        const COLS: [&str; 17] = [
+            "cost",
             "document_id",
             "line_no",
             "product_id",
@@ -822,6 +878,7 @@ impl App {
             let rate = VatRate::parse(&l.vat).unwrap_or(VatRate::R22);
             rows.push(format!("({})", placeholders(params.len() + 1, COLS.len())));
             params.extend([
+                P::from(l.cost),
                 P::from(doc_id),
                 P::from(i as i64 + 1),
                 P::from(l.product),

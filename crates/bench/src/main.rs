@@ -1023,23 +1023,49 @@ async fn pricing() -> anyhow::Result<()> {
             tx.execute("INSERT INTO personal_discounts (counterparty_id, group_id, pct, created_at) VALUES (?1, ?2, ?3, 'now')",
                 rusqlite::params![first_cp + rnd(cps as u64) as i64, group, 100 + rnd(1000) as i64])?;
         }
-        for (amount, pct) in [
-            (10_000_000i64, 200i64),
-            (50_000_000, 300),
-            (100_000_000, 500),
-            (300_000_000, 700),
-            (1_000_000_000, 1000),
-        ] {
-            tx.execute("INSERT INTO cumulative_thresholds (amount, pct, created_at) VALUES (?1, ?2, 'now')", rusqlite::params![amount, pct])?;
+        // 20 cumulative scales and 20 volume sets (the first of each the
+        // default), 5 rules on each; 1 000 clients spread over them, the rest
+        // on the defaults.
+        let mut scales = Vec::new();
+        for k in 0..20i64 {
+            let ids: Vec<i64> = ["cumulative", "volume"]
+                .iter()
+                .map(|kind| -> rusqlite::Result<i64> {
+                    if k == 0 {
+                        tx.query_row(
+                            "SELECT MIN(id) FROM discount_scales WHERE kind = ?1",
+                            [kind],
+                            |r| r.get(0),
+                        )
+                    } else {
+                        tx.execute("INSERT INTO discount_scales (kind, name, created_at) VALUES (?1, ?2, 'now')", rusqlite::params![kind, format!("Шкала {k}")])?;
+                        Ok(tx.last_insert_rowid())
+                    }
+                })
+                .collect::<rusqlite::Result<_>>()?;
+            for (amount, pct) in [
+                (10_000_000i64, 200i64),
+                (50_000_000, 300),
+                (100_000_000, 500),
+                (300_000_000, 700),
+                (1_000_000_000, 1000),
+            ] {
+                tx.execute("INSERT INTO cumulative_thresholds (scale_id, amount, pct, created_at) VALUES (?1, ?2, ?3, 'now')", rusqlite::params![ids[0], amount + k * 100_000, pct + k * 10])?;
+            }
+            for (days, amount, pct) in [
+                (30i64, 5_000_000i64, 300i64),
+                (60, 10_000_000, 400),
+                (90, 20_000_000, 500),
+                (180, 40_000_000, 600),
+                (365, 80_000_000, 800),
+            ] {
+                tx.execute("INSERT INTO volume_rules (scale_id, days, amount, pct, created_at) VALUES (?1, ?2, ?3, ?4, 'now')", rusqlite::params![ids[1], days, amount + k * 100_000, pct + k * 10])?;
+            }
+            scales.push(ids);
         }
-        for (days, amount, pct) in [
-            (30i64, 5_000_000i64, 300i64),
-            (60, 10_000_000, 400),
-            (90, 20_000_000, 500),
-            (180, 40_000_000, 600),
-            (365, 80_000_000, 800),
-        ] {
-            tx.execute("INSERT INTO volume_rules (days, amount, pct, created_at) VALUES (?1, ?2, ?3, 'now')", rusqlite::params![days, amount, pct])?;
+        for i in 0..1_000i64 {
+            let s = &scales[(i % 20) as usize];
+            tx.execute("UPDATE counterparties SET cumulative_scale_id = ?1, volume_scale_id = ?2 WHERE id = ?3", rusqlite::params![s[0], s[1], first_cp + i * 10])?;
         }
         for k in 0..20i64 {
             let from = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap()
@@ -1091,8 +1117,14 @@ async fn pricing() -> anyhow::Result<()> {
     let mut won: std::collections::BTreeMap<String, usize> = Default::default();
     let n = 1000;
     for i in 0..n + 50 {
+        // Every other quote for a client given its own scales.
+        let cp = if i % 2 == 0 {
+            first_cp + rnd(1_000) as i64 * 10
+        } else {
+            first_cp + rnd(cps as u64) as i64
+        };
         let input = QuoteInput {
-            counterparty_id: Some((first_cp + rnd(cps as u64) as i64).to_string()),
+            counterparty_id: Some(cp.to_string()),
             date: Some("2026-06-20".into()),
             author_id: None,
             lines: (0..20)
@@ -1128,7 +1160,7 @@ async fn pricing() -> anyhow::Result<()> {
     eprintln!("{n} quotes of 20 lines; winning rules: {won:?}");
     println!(
         "{}",
-        json!({"scenario": "pricing", "counterparties": cps, "rules": 10_000, "shipments": shipments, "quote_20_lines_p50_ms": pct(0.5), "quote_20_lines_p99_ms": pct(0.99)})
+        json!({"scenario": "pricing", "counterparties": cps, "rules": 10_170, "scales": 40, "clients_on_scales": 1_000, "shipments": shipments, "quote_20_lines_p50_ms": pct(0.5), "quote_20_lines_p99_ms": pct(0.99)})
     );
     Ok(())
 }

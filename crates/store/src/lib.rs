@@ -528,6 +528,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0010_manager.sql"),
     },
     Migration {
+        name: "0011_seed_rules",
+        sqlite: include_str!("../migrations/0011_seed_rules.sql"),
+        postgres: include_str!("../migrations/0011_seed_rules.sql"),
+    },
+    Migration {
         name: "0012_paperwork",
         sqlite: include_str!("../migrations/0012_paperwork.sql"),
         postgres: include_str!("../migrations/0012_paperwork.sql"),

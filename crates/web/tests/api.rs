@@ -2,14 +2,19 @@
 //! One test binary for the crate keeps links fast on small machines.
 
 mod browser;
+mod browser_replacement;
+mod defects;
 mod integrity;
 mod manager;
 mod pages;
 mod paperwork;
 mod pricing;
+mod replacement;
+mod scales;
 mod serial;
 mod status;
 mod trade;
+mod walk_in;
 
 use axum::http::{Method, StatusCode};
 use kupets_testkit::{both_engines, TestApp};

@@ -86,6 +86,16 @@ pub struct DefectCategory {
     pub code: String,
     pub name_ru: String,
     pub name_en: String,
+    /// Whether a repair in this category counts as a product failure in the
+    /// defect rates (misuse, transport damage, no fault found: not by default).
+    pub counts_as_failure: bool,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+pub struct DefectCategoryInput {
+    /// `true` or `false`.
+    #[serde(default, deserialize_with = "lenient")]
+    pub counts_as_failure: Option<String>,
 }
 
 /// Writes a repair order for a unit (inside the caller's transaction):
@@ -197,7 +207,7 @@ async fn load_repair(conn: &mut Conn, id: i64) -> Result<RepairRow> {
 
 impl App {
     pub async fn defect_categories(&self) -> Result<Vec<DefectCategory>> {
-        let rows = sql::query("SELECT id, code, name_ru, name_en FROM defect_categories WHERE archived = 0 ORDER BY id")
+        let rows = sql::query("SELECT id, code, name_ru, name_en, counts_as_failure FROM defect_categories WHERE archived = 0 ORDER BY id")
             .fetch_all(self.store.reader())
             .await?;
         Ok(rows
@@ -207,8 +217,62 @@ impl App {
                 code: r.get("code"),
                 name_ru: r.get("name_ru"),
                 name_en: r.get("name_en"),
+                counts_as_failure: r.get::<i64, _>("counts_as_failure") != 0,
             })
             .collect())
+    }
+
+    /// Says whether a defect category counts as a product failure (heads of
+    /// department and admins); audited.
+    pub async fn set_defect_category(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &DefectCategoryInput,
+    ) -> Result<DefectCategory> {
+        actor.require(Right::LeadDepartment)?;
+        let flag = match input.counts_as_failure.as_deref().map(str::trim) {
+            Some("true") | Some("1") | Some("on") => true,
+            Some("false") | Some("0") | Some("off") => false,
+            _ => {
+                return Err(AppError::field(
+                    "counts_as_failure",
+                    "invalid",
+                    "Укажите true или false",
+                    "true or false",
+                ))
+            }
+        };
+        write_tx!(self, [actor], |app, tx| {
+            let n = sql::query("UPDATE defect_categories SET counts_as_failure = $1 WHERE id = $2")
+                .bind(flag as i64)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(AppError::NotFound {
+                    entity: "defect category",
+                });
+            }
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "update",
+                "defect_categories",
+                id,
+                &format!("counts_as_failure={flag}"),
+            )
+            .await?;
+            Ok(())
+        })?;
+        self.defect_categories()
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(AppError::NotFound {
+                entity: "defect category",
+            })
     }
 
     /// Opens a repair order for a unit; warranty is decided from its

@@ -6,8 +6,10 @@ pub mod idempotency;
 pub mod paperwork;
 pub mod pricing;
 pub mod problems;
+pub mod replacement;
 pub mod reports;
 pub mod responsible;
+pub mod scales;
 pub mod security;
 pub mod serial;
 pub mod status;
@@ -889,6 +891,18 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             pricing::promotion_delete
         ))
         .routes(routes!(pricing::price_quote))
+        .routes(routes!(replacement::replacement_get))
+        .routes(routes!(scales::scale_list, scales::scale_create))
+        .routes(routes!(
+            scales::scale_get,
+            scales::scale_update,
+            scales::scale_delete
+        ))
+        .routes(routes!(
+            scales::client_scales_get,
+            scales::client_scales_put
+        ))
+        .routes(routes!(scales::walk_in))
         .routes(routes!(status::status_list, status::status_create))
         .routes(routes!(status::status_update))
         .routes(routes!(status::doc_statuses, status::doc_assign))
@@ -912,6 +926,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(serial::repair_state))
         .routes(routes!(serial::repair_part))
         .routes(routes!(serial::defect_categories))
+        .routes(routes!(serial::defect_category_update))
         .routes(routes!(serial::defects))
         .merge(paperwork::router())
         .routes(routes!(responsible::set_responsible))

@@ -21,6 +21,18 @@ use utoipa::IntoParams;
 pub struct RuleListParams {
     /// `true`: archived rules instead of those in force.
     pub archived: Option<bool>,
+    /// Only the rules of this scale (cumulative) or set (volume).
+    pub scale_id: Option<String>,
+}
+
+fn scale_param(p: &RuleListParams) -> Result<Option<i64>, ApiError> {
+    match p.scale_id.as_deref().filter(|s| !s.is_empty()) {
+        Some(v) => v
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| bad("scale_id", "Неверный идентификатор", "Invalid id")),
+        None => Ok(None),
+    }
 }
 
 #[derive(Debug, Default, Deserialize, IntoParams)]
@@ -134,7 +146,7 @@ pub async fn threshold_list(
 ) -> ApiResult<Json<Vec<CumulativeThreshold>>> {
     Ok(Json(
         s.app
-            .list_thresholds(&a, p.archived.unwrap_or(false))
+            .list_thresholds(&a, p.archived.unwrap_or(false), scale_param(&p)?)
             .await?,
     ))
 }
@@ -187,7 +199,7 @@ pub async fn volume_list(
 ) -> ApiResult<Json<Vec<VolumeRule>>> {
     Ok(Json(
         s.app
-            .list_volume_rules(&a, p.archived.unwrap_or(false))
+            .list_volume_rules(&a, p.archived.unwrap_or(false), scale_param(&p)?)
             .await?,
     ))
 }

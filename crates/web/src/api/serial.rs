@@ -280,6 +280,23 @@ pub async fn defect_categories(
     Ok(Json(s.app.defect_categories().await?))
 }
 
+/// Says whether a defect category counts as a product failure in the
+/// defect rates (heads of department and admins).
+#[utoipa::path(put, path = "/api/v1/defect-categories/{id}", tag = "serials", params(("id" = String, Path)), request_body = kupets_app::serial::DefectCategoryInput,
+    responses((status = 200, body = kupets_app::serial::DefectCategory), (status = 404), (status = 422), (status = 403)), security(("bearer" = [])))]
+pub async fn defect_category_update(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(input): ApiJson<kupets_app::serial::DefectCategoryInput>,
+) -> ApiResult<Json<kupets_app::serial::DefectCategory>> {
+    Ok(Json(
+        s.app
+            .set_defect_category(&a, id_of(&id, "defect category")?, &input)
+            .await?,
+    ))
+}
+
 /// Repairs by product, defect category, production month and component
 /// lot, with failure rates.
 #[utoipa::path(get, path = "/api/v1/reports/defects", tag = "serials", params(super::status::FunnelParams),

@@ -191,6 +191,7 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/statuses", "Статусы документов", "Document statuses"),
     ("/pricing", "Скидки и акции", "Discounts and promotions"),
     ("/pricing/try", "Подбор цены", "Try prices"),
+    ("/pricing/scales", "Шкалы скидок", "Discount scales"),
     ("/units", "Серийные номера", "Serial numbers"),
     ("/productions/new", "Производство", "Production"),
     ("/repairs", "Ремонты", "Repairs"),

@@ -561,6 +561,7 @@ impl Master for Counterparties {
         let bal = Money::parse(&card.balance).unwrap_or_default();
         let docs = app.counterparty_documents(a, id, 50).await?;
         let open = app.open_orders(a, id).await?;
+        let scales = app.client_scales(a, id).await?;
         let names: HashMap<i64, String> =
             [(id, card.counterparty.name.clone())].into_iter().collect();
         Ok(html! {
@@ -570,6 +571,7 @@ impl Master for Counterparties {
                     dd { b { (bal.to_ru()) } " " span.muted { @if bal.0 > 0 { (lang.t("(нам должны)", "(owes us)")) } @else if bal.0 < 0 { (lang.t("(мы должны / аванс)", "(we owe / prepaid)")) } } }
                     dt { (lang.t("Кредитный лимит", "Credit limit")) }
                     dd { @if let Some(l) = card.counterparty.credit_limit { (Money(l).to_ru()) } @else { (lang.t("без ограничения", "no limit")) } }
+                    (super::scales::card_rows(lang, &scales))
                 }
                 @if !open.is_empty() {
                     h2 { (lang.t("Открытые заказы", "Open orders")) }

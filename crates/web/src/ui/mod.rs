@@ -11,7 +11,9 @@ pub mod layout;
 pub mod master;
 pub mod paperwork;
 pub mod pricing;
+pub mod replacement;
 pub mod responsible;
+pub mod scales;
 pub mod serial;
 pub mod status;
 pub mod trade;
@@ -51,6 +53,7 @@ pub fn routes() -> Router<AppState> {
     let r = documents::routes(r);
     let r = trade::routes(r);
     let r = pricing::routes(r);
+    let r = scales::routes(r);
     let r = status::routes(r);
     let r = serial::routes(r);
     let r = paperwork::routes(r);

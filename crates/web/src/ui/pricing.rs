@@ -116,8 +116,8 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
     let after = q.cursor.as_deref().and_then(|c| c.parse::<i64>().ok());
     let res = async {
         Ok::<_, AppError>((
-            s.app.list_thresholds(a, false).await?,
-            s.app.list_volume_rules(a, false).await?,
+            s.app.list_thresholds(a, false, None).await?,
+            s.app.list_volume_rules(a, false, None).await?,
             s.app.list_promotions(a, false, None).await?,
             s.app
                 .list_personal_discounts(a, cp, false, after, 101)
@@ -140,6 +140,20 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
         "SELECT id, name FROM price_types WHERE archived = 0",
     )
     .await;
+    let cum_scales = opts(
+        &names(
+            &s.app,
+            "SELECT id, name FROM discount_scales WHERE archived = 0 AND kind = 'cumulative'",
+        )
+        .await,
+    );
+    let vol_scales = opts(
+        &names(
+            &s.app,
+            "SELECT id, name FROM discount_scales WHERE archived = 0 AND kind = 'volume'",
+        )
+        .await,
+    );
     let cps = names(
         &s.app,
         "SELECT id, name FROM counterparties WHERE archived = 0 ORDER BY name LIMIT 5000",
@@ -167,14 +181,16 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
         @if let Some(e) = &error { div.alert { (e) } }
 
         h2 { (lang.t("Накопительные скидки", "Cumulative discounts")) }
-        p.muted { (lang.t("Порог — сумма покупок клиента (отгрузки минус возвраты) до даты документа.", "The threshold is the client's net purchases (shipments minus returns) before the document's date.")) }
+        p.muted { (lang.t("Порог — сумма покупок клиента (отгрузки минус возвраты) до даты документа. У каждого клиента своя шкала или шкала по умолчанию — ", "The threshold is the client's net purchases (shipments minus returns) before the document's date. Each client has its own scale or the default one — "))
+            a href="/pricing/scales" { (lang.t("шкалы и наборы", "scales and sets")) } "." }
         table.list {
-            tr { th.num { (lang.t("Покупки от", "Purchases from")) } th.num { "%" } th {} }
-            @for t in &thresholds { tr { td.num { (Money(t.amount).to_ru()) } td.num { (pct_of(t.pct)) } td { (arch("thresholds", t.id)) } } }
+            tr { th { (lang.t("Шкала", "Scale")) } th.num { (lang.t("Покупки от", "Purchases from")) } th.num { "%" } th {} }
+            @for t in &thresholds { tr { td { (t.scale_name) } td.num { (Money(t.amount).to_ru()) } td.num { (pct_of(t.pct)) } td { (arch("thresholds", t.id)) } } }
         }
         @if edit {
             form.inline method="post" action="/pricing/thresholds" {
                 input type="hidden" name="csrf" value=(csrf);
+                (select("scale_id", &cum_scales, "", lang.t("Шкала по умолчанию", "The default scale")))
                 input type="text" name="amount" placeholder=(lang.t("Сумма, ₽", "Amount, ₽")) size="12";
                 input type="text" name="pct" placeholder="%" size="5";
                 button.btn type="submit" { (lang.t("Добавить порог", "Add threshold")) }
@@ -184,12 +200,13 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
         h2 { (lang.t("Скидки за поддержание уровня закупок", "Volume-maintenance discounts")) }
         p.muted { (lang.t("Действует, если за N дней до даты документа клиент купил не меньше суммы.", "Applies when the client bought at least the amount over the N days before the document's date.")) }
         table.list {
-            tr { th.num { (lang.t("Дней", "Days")) } th.num { (lang.t("Сумма от", "Amount from")) } th.num { "%" } th {} }
-            @for v in &volume { tr { td.num { (v.days) } td.num { (Money(v.amount).to_ru()) } td.num { (pct_of(v.pct)) } td { (arch("volume-rules", v.id)) } } }
+            tr { th { (lang.t("Набор", "Set")) } th.num { (lang.t("Дней", "Days")) } th.num { (lang.t("Сумма от", "Amount from")) } th.num { "%" } th {} }
+            @for v in &volume { tr { td { (v.scale_name) } td.num { (v.days) } td.num { (Money(v.amount).to_ru()) } td.num { (pct_of(v.pct)) } td { (arch("volume-rules", v.id)) } } }
         }
         @if edit {
             form.inline method="post" action="/pricing/volume-rules" {
                 input type="hidden" name="csrf" value=(csrf);
+                (select("scale_id", &vol_scales, "", lang.t("Набор по умолчанию", "The default set")))
                 input type="text" name="days" placeholder=(lang.t("Дней", "Days")) size="5";
                 input type="text" name="amount" placeholder=(lang.t("Сумма, ₽", "Amount, ₽")) size="12";
                 input type="text" name="pct" placeholder="%" size="5";
@@ -318,6 +335,7 @@ async fn add_threshold(ui: UiActor, State(s): State<AppState>, Form(f): Form<Val
         return r;
     }
     let input = ThresholdInput {
+        scale_id: g(&f, "scale_id"),
         amount: g(&f, "amount"),
         pct: g(&f, "pct"),
     };
@@ -330,6 +348,7 @@ async fn add_volume(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values
         return r;
     }
     let input = VolumeRuleInput {
+        scale_id: g(&f, "scale_id"),
         days: g(&f, "days"),
         amount: g(&f, "amount"),
         pct: g(&f, "pct"),
@@ -482,6 +501,11 @@ async fn try_prices(
                     (lang.t("Тип цен клиента", "Client's price type")) ": " strong { (q.price_type_name.clone().unwrap_or_else(|| lang.t("розничный", "retail").to_string())) }
                     " · " (lang.t("Покупки до даты", "Purchases before the date")) ": " strong { (money(&q.net_purchases)) }
                     " · " (lang.t("Ваш лимит спец. скидки", "Your special discount limit")) ": " strong { (pct(&q.author_limit)) }
+                    @if q.counterparty_id.is_some() {
+                        br;
+                        (lang.t("Накопительная шкала", "Cumulative scale")) ": " strong { (q.cumulative_scale.clone().unwrap_or_else(|| lang.t("нет", "none").to_string())) }
+                        " · " (lang.t("Набор за поддержание уровня закупок", "Volume-maintenance set")) ": " strong { (q.volume_scale.clone().unwrap_or_else(|| lang.t("нет", "none").to_string())) }
+                    }
                 }
                 table.list {
                     tr {

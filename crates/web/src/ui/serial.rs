@@ -39,6 +39,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/recalls/{id}", get(recall_show))
         .route("/recalls/{id}/units/{unit}", post(recall_progress))
         .route("/reports/defects", get(defects))
+        .route("/defect-categories/{id}", post(defect_category))
 }
 
 fn unit_state(lang: Lang, s: &str) -> &'static str {
@@ -795,16 +796,16 @@ async fn recall_progress(
 // ------------------------------------------------------------------ defects
 
 fn bars(rows: &[kupets_app::serial::DefectRow]) -> Markup {
-    let max = rows.iter().map(|r| r.repairs).max().unwrap_or(0).max(1);
+    let max = rows.iter().map(|r| r.failures).max().unwrap_or(0).max(1);
     let h = 26.0 * rows.len() as f64 + 6.0;
     html! {
         svg.funnel width="640" height=(h) viewBox=(format!("0 0 640 {h}")) {
             @for (i, r) in rows.iter().enumerate() {
                 @let y = i as f64 * 26.0 + 3.0;
-                @let w = 360.0 * r.repairs as f64 / max as f64;
+                @let w = 360.0 * r.failures as f64 / max as f64;
                 text x="200" y=(y + 16.0) text-anchor="end" font-size="12" { (r.label.chars().take(30).collect::<String>()) }
                 rect x="210" y=(y) width=(w.max(1.0)) height="20" rx="3" fill="#b42318" {}
-                text x=(216.0 + w) y=(y + 15.0) font-size="12" { (r.repairs) @if let Some(f) = &r.failure_rate { " · " (f.replace('.', ",")) "%" } }
+                text x=(216.0 + w) y=(y + 15.0) font-size="12" { (r.failures) @if let Some(f) = &r.failure_rate { " · " (f.replace('.', ",")) "%" } }
             }
         }
     }
@@ -817,8 +818,11 @@ fn defect_table(lang: Lang, title: &str, rows: &[kupets_app::serial::DefectRow])
         @else {
             (bars(rows))
             table.list {
-                tr { th {} th.num { (lang.t("Ремонтов", "Repairs")) } th.num { (lang.t("Отгружено", "Shipped")) } th.num { (lang.t("Отказы на единицу, %", "Failure rate, %")) } }
-                @for r in rows { tr { td { (r.label) } td.num { (r.repairs) } td.num { @if let Some(s) = r.shipped { (s) } } td.num { @if let Some(f) = &r.failure_rate { (f.replace('.', ",")) } } } }
+                tr { th {} th.num { (lang.t("Ремонтов", "Repairs")) } th.num { (lang.t("Из них отказов изделия", "Product failures")) } th.num { (lang.t("Отгружено", "Shipped")) } th.num { (lang.t("Отказы на единицу, %", "Failure rate, %")) } }
+                @for r in rows { tr {
+                    td { (r.label) @if r.counts_as_failure == Some(false) { " " span.muted { (lang.t("(не отказ изделия)", "(not a product failure)")) } } }
+                    td.num { (r.repairs) } td.num { (r.failures) } td.num { @if let Some(s) = r.shipped { (s) } } td.num { @if let Some(f) = &r.failure_rate { (f.replace('.', ",")) } }
+                } }
             }
         }
     }
@@ -838,6 +842,13 @@ async fn defects(
         Ok(d) => d,
         Err(e) => return error_page(lang, &e),
     };
+    let cats = s.app.defect_categories().await.unwrap_or_default();
+    let edit = ui.actor.can(kupets_domain::role::Right::LeadDepartment);
+    let not_counted = if lang.ru() {
+        d.not_counted_ru.join(", ")
+    } else {
+        d.not_counted_en.join(", ")
+    };
     let body = html! {
         h1 { (lang.t("Статистика дефектов", "Defect statistics")) }
         form.inline method="get" action="/reports/defects" {
@@ -845,11 +856,31 @@ async fn defects(
             (lang.t("по", "to")) input type="date" name="to" value=(d.to);
             button.btn.light type="submit" { (lang.t("Показать", "Show")) }
         }
-        p.muted { (lang.t("Ремонтов за период: ", "Repairs in the period: ")) (d.repairs) (lang.t(". Отказы на единицу — ремонты на отгруженную единицу.", ". Failure rate: repairs per unit shipped.")) }
+        p.muted { (lang.t("Ремонтов за период: ", "Repairs in the period: ")) (d.repairs) (lang.t(", из них отказов изделия: ", ", of which product failures: ")) (d.failures)
+            (lang.t(". Отказы на единицу — отказы изделия на отгруженную единицу. Не считаются отказом изделия: ", ". Failure rate: product failures per unit shipped. Not counted as product failures: "))
+            @if not_counted.is_empty() { "—" } @else { (not_counted) }
+            (lang.t(". Отказ относится к партиям компонентов, стоявшим в изделии при отказе, а не к деталям, установленным этим ремонтом.", ". A failure is charged to the component lots in the unit when it failed, not to parts fitted by that repair.")) }
         (defect_table(lang, lang.t("По изделиям", "By product"), &d.by_product))
         (defect_table(lang, lang.t("По категориям дефектов", "By defect category"), &d.by_category))
         (defect_table(lang, lang.t("По месяцу производства", "By production month"), &d.by_month))
         (defect_table(lang, lang.t("По партиям компонентов", "By component lot"), &d.by_lot))
+        h2 { (lang.t("Категории дефектов", "Defect categories")) }
+        table.list {
+            tr { th { (lang.t("Категория", "Category")) } th { (lang.t("Отказ изделия?", "Product failure?")) } th {} }
+            @for c in &cats {
+                tr {
+                    td { (if lang.ru() { &c.name_ru } else { &c.name_en }) }
+                    td { @if c.counts_as_failure { (lang.t("да", "yes")) } @else { (lang.t("нет", "no")) } }
+                    td { @if edit {
+                        form method="post" action=(format!("/defect-categories/{}", c.id)) style="display:inline" {
+                            input type="hidden" name="csrf" value=(ui.csrf);
+                            input type="hidden" name="counts_as_failure" value=(if c.counts_as_failure { "false" } else { "true" });
+                            button.btn.light type="submit" { @if c.counts_as_failure { (lang.t("Не считать отказом", "Do not count")) } @else { (lang.t("Считать отказом", "Count as failure")) } }
+                        }
+                    } }
+                }
+            }
+        }
     };
     page(
         lang,
@@ -859,4 +890,26 @@ async fn defects(
         "/reports/defects",
         body,
     )
+}
+
+async fn defect_category(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
+    let lang = current_lang();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let Ok(id) = id.parse::<i64>() else {
+        return not_found_page(lang);
+    };
+    let input = kupets_app::serial::DefectCategoryInput {
+        counts_as_failure: f.get("counts_as_failure").cloned(),
+    };
+    match s.app.set_defect_category(&ui.actor, id, &input).await {
+        Ok(_) => Redirect::to("/reports/defects").into_response(),
+        Err(e) => error_page(lang, &e),
+    }
 }

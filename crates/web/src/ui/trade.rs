@@ -313,6 +313,7 @@ async fn form_page(
                     @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true" checked[v("replacement_required") == "true"]; } }
                     @if p.kind == DocKind::Return { dt { (lang.t("Сразу в ремонт", "Straight to repair")) } dd { input type="checkbox" name="to_repair" value="true" checked[v("to_repair") == "true"]; " " span.muted { (lang.t("серийные изделия: заказ на ремонт на каждое", "serial units: a repair order for each")) } } }
                     @if p.kind == DocKind::Shipment { dt { (lang.t("Замена по возврату (id)", "Replaces return (id)")) } dd { input type="text" name="replacement_for_id" value=(v("replacement_for_id")); } }
+                    @if p.kind == DocKind::Shipment && !v("replacement_for_id").is_empty() { (super::replacement::form_fields(lang, &v("replacement_pricing"), &v("replacement_reason"))) }
                     dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; }
                 }
             }
@@ -359,6 +360,8 @@ async fn new_form(
         v.insert("counterparty_id".into(), c);
     }
     if let Some(r) = q.replacement_for_id {
+        // The replacement ships what was returned, from where it came back.
+        super::replacement::prefill(&s, &ui, &r, &mut v).await;
         v.insert("replacement_for_id".into(), r);
     }
     form_page(p, &ui, &s, &v, None, None).await
@@ -386,6 +389,8 @@ fn input_from(f: &Values) -> TradeDocInput {
         base_id: g("base_id"),
         replacement_required: g("replacement_required"),
         replacement_for_id: g("replacement_for_id"),
+        replacement_pricing: g("replacement_pricing"),
+        replacement_reason: g("replacement_reason"),
         to_repair: g("to_repair"),
         comment: g("comment"),
         responsible_id: None,
@@ -429,6 +434,10 @@ async fn values_of_doc(s: &AppState, doc: &kupets_app::trade::TradeDoc) -> Value
     v.insert("order_id".into(), opt(d.order_id));
     v.insert("base_id".into(), opt(d.base_id));
     v.insert("replacement_for_id".into(), opt(d.replacement_for_id));
+    if let Ok(Some(r)) = s.app.replacement_info(d.id).await {
+        v.insert("replacement_pricing".into(), r.pricing);
+        v.insert("replacement_reason".into(), r.reason);
+    }
     v.insert("comment".into(), d.comment.clone());
     if d.replacement_required {
         v.insert("replacement_required".into(), "true".into());
@@ -618,6 +627,11 @@ async fn show(
     } else {
         None
     };
+    let replacement_of = if d.replacement_for_id.is_some() {
+        s.app.replacement_info(d.id).await.ok().flatten()
+    } else {
+        None
+    };
     let progress: Option<Vec<(String, String)>> = view.as_ref().map(|v| {
         v.lines
             .iter()
@@ -642,6 +656,7 @@ async fn show(
                     @if let Some((sid, snum)) = &replacement { a href=(format!("/shipments/{sid}")) { (lang.t("отгружена: ", "shipped: ")) (snum) } }
                     @else if d.state == "posted" { a.btn.light href=(format!("/shipments/new?counterparty_id={}&replacement_for_id={}", d.counterparty_id.unwrap_or(0), d.id)) { (lang.t("Отгрузить замену", "Ship the replacement")) } } } }
                 @if let Some(r) = d.replacement_for_id { dt { (lang.t("Замена по возврату", "Replaces return")) } dd { a href=(format!("/returns/{r}")) { "№ " (r) } } }
+                @if let Some(r) = &replacement_of { (super::replacement::card_rows(lang, r)) }
                 dt { (lang.t("Сумма", "Total")) } dd { b { (Money(d.amount).to_ru()) } }
                 @if let Some(v) = &view {
                     dt { (lang.t("Исполнено на сумму", "Fulfilled for")) } dd { (Money::parse(&v.shipped_amount).unwrap_or_default().to_ru()) " · " (shipment_label(lang, &v.shipment_state)) }
@@ -1139,6 +1154,11 @@ async fn print(
         Ok(v) => v,
         Err(e) => return error_page(lang, &e),
     };
+    let replacement_of = if doc.document.replacement_for_id.is_some() {
+        s.app.replacement_info(id).await.ok().flatten()
+    } else {
+        None
+    };
     let d = &doc.document;
     let priced = doc.lines.iter().any(|l| l.retail_price.is_some());
     let vat: i64 = doc.lines.iter().map(|l| l.vat).sum();
@@ -1171,6 +1191,7 @@ async fn print(
         body {
             p.noprint { a href=(format!("/{}/{}", p.seg, d.id)) { "← kupets" } " · " a href="javascript:window.print()" { "Печать" } }
             h2 { (p.kind.label(true)) " № " (d.number) " от " (date_ru(&d.date)) @if d.state == "cancelled" { " (отменён)" } @else if d.state == "draft" { " (черновик)" } }
+            @if let Some(r) = &replacement_of { p { b { (r.print_ru) } @if r.pricing == "free" { " — бесплатно" } } }
             p { "Поставщик: " b { (seller) } br; "Покупатель: " b { (buyer) }
                 @if let Some(c) = &cp { @if !c.inn.is_empty() { ", ИНН " (c.inn) } @if !c.kpp.is_empty() { ", КПП " (c.kpp) } } }
             table.recon {
