@@ -984,9 +984,11 @@ both_engines!(
         };
         let (anna, anna_tok) = mk("anna", "anna@kupets.test").await;
         let (boris, boris_tok) = mk("boris", "boris@kupets.test").await;
-        let (_vera, vera_tok) = mk("vera", "vera@kupets.test").await;
+        let (vera, vera_tok) = mk("vera", "vera@kupets.test").await;
         let day = chrono::Utc::now().date_naive();
-        let order_by = |tok: String| {
+        // Each one's own order: the client's manager would otherwise be
+        // responsible for all of them (and get every reminder).
+        let order_by = |tok: String, me: String| {
             let t = &t;
             let c = s.customer.clone();
             let p = s.drill.clone();
@@ -995,18 +997,18 @@ both_engines!(
                     .post(
                         "/api/v1/sales-orders",
                         &tok,
-                        json!({"counterparty_id": c, "lines": [{"product_id": p, "qty": "1"}]}),
+                        json!({"counterparty_id": c, "responsible_id": me, "lines": [{"product_id": p, "qty": "1"}]}),
                     )
                     .await;
                 assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
                 (id(&r.body), r.body["number"].as_str().unwrap().to_string())
             }
         };
-        let (a1, a1n) = order_by(anna_tok.clone()).await;
-        let (a2, a2n) = order_by(anna_tok.clone()).await;
-        let (a3, a3n) = order_by(anna_tok.clone()).await;
-        let (b1, b1n) = order_by(boris_tok.clone()).await;
-        let (v1, _) = order_by(vera_tok.clone()).await;
+        let (a1, a1n) = order_by(anna_tok.clone(), anna.clone()).await;
+        let (a2, a2n) = order_by(anna_tok.clone(), anna.clone()).await;
+        let (a3, a3n) = order_by(anna_tok.clone(), anna.clone()).await;
+        let (b1, b1n) = order_by(boris_tok.clone(), boris.clone()).await;
+        let (v1, _) = order_by(vera_tok.clone(), vera.clone()).await;
         let remind = |doc: String, tok: String, date: chrono::NaiveDate| {
             let t = &t;
             async move {

@@ -1239,7 +1239,7 @@ both_engines!(
             .iter()
             .map(|x| x["value"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(names, vec!["ООО «Ромашка»", "true", "14"]);
+        assert_eq!(names, vec!["ООО «Ромашка»", "true", "14", "1", "2"]);
     }
 );
 
