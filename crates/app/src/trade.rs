@@ -541,16 +541,25 @@ impl App {
             let mut vat = String::new();
             let mut tracked = false;
             if product != 0 {
-                match sql::query_as::<(String, i64)>(
-                    "SELECT vat_rate, serial_tracked FROM products WHERE id = $1",
+                match sql::query_as::<(String, i64, String)>(
+                    "SELECT vat_rate, serial_tracked, unit FROM products WHERE id = $1",
                 )
                 .bind(product)
                 .fetch_optional(&mut *tx)
                 .await?
                 {
-                    Some((v, t)) => {
+                    Some((v, t, unit)) => {
                         vat = v;
                         tracked = t != 0;
+                        // «1,5 шт» is a typing slip, not a quantity.
+                        if qty > 0 && !kupets_domain::unit::fits(&unit, qty) {
+                            c.err(
+                                &f("qty"),
+                                "whole_units",
+                                format!("«{unit}» — только целое количество"),
+                                format!("'{unit}' takes whole numbers only"),
+                            );
+                        }
                     }
                     None => c.err(
                         &f("product_id"),
