@@ -1,6 +1,6 @@
 // kupets pages: a little vanilla JavaScript on top of forms that work
 // without it. Search boxes (data-pick), the line editor (table.lines),
-// confirmations (data-confirm) and serial ticking (data-units).
+// confirmations (data-confirm); serials are ticked from the line's list.
 (function () {
   "use strict";
   function debounce(fn, ms) { var t; return function () { var a = arguments, s = this; clearTimeout(t); t = setTimeout(function () { fn.apply(s, a); }, ms); }; }
@@ -73,6 +73,12 @@
       if (rows().length === 1) { addRow(); }
       tr.remove(); renumber(); refresh();
     });
+    // Ticking a unit writes the ticked serials into the line's field.
+    body.addEventListener("change", function (e) {
+      var box = e.target.closest(".units"); if (!box) return;
+      var field = box.parentNode.querySelector("input[type=text]");
+      field.value = Array.prototype.filter.call(box.querySelectorAll("input[type=checkbox]"), function (c) { return c.checked; }).map(function (c) { return c.value; }).join(" ");
+    });
     body.addEventListener("keydown", function (e) {
       if (e.key !== "Enter" || !e.target.classList.contains("qty")) return;
       e.preventDefault();
@@ -90,6 +96,16 @@
           c(".q-stock").textContent = q.stock || "";
           c(".q-amount").textContent = q.amount || "";
           c(".unit").textContent = q.unit || "";
+          var box = c(".units"), field = box && box.parentNode.querySelector("input[type=text]");
+          if (box && field) {
+            var cur = field.value.split(/[\s,;]+/).filter(Boolean).map(function (x) { return x.toUpperCase(); });
+            box.textContent = "";
+            (q.units || []).forEach(function (sn) {
+              var l = document.createElement("label"), cb = document.createElement("input");
+              cb.type = "checkbox"; cb.value = sn; cb.checked = cur.indexOf(sn.toUpperCase()) >= 0;
+              l.appendChild(cb); l.appendChild(document.createTextNode(" " + sn + " ")); box.appendChild(l);
+            });
+          }
           var old = tr.querySelector(".err.live"); if (old) old.remove();
           if (q.error) { var d = document.createElement("div"); d.className = "err live"; d.textContent = q.error; tr.cells[1].appendChild(d); }
         });
@@ -102,20 +118,9 @@
     refresh();
   }
 
-  // ---- serials: tick units in stock, or scan into the next free row
-  function units(box) {
-    var field = box.closest("td").querySelector("input[type=text]");
-    box.addEventListener("change", function () {
-      var ticked = Array.prototype.filter.call(box.querySelectorAll("input[type=checkbox]"), function (c) { return c.checked; }).map(function (c) { return c.value; });
-      field.value = ticked.join(" ");
-      field.dispatchEvent(new Event("input", { bubbles: true }));
-    });
-  }
-
   document.addEventListener("DOMContentLoaded", function () {
     picks(document);
     Array.prototype.forEach.call(document.querySelectorAll("table.lines[data-quote]"), editor);
-    Array.prototype.forEach.call(document.querySelectorAll("[data-units]"), units);
     // Irreversible actions ask first.
     document.addEventListener("submit", function (e) {
       var b = e.submitter || e.target.querySelector("[data-confirm]");

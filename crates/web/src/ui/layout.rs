@@ -62,7 +62,7 @@ dl.props{display:grid;grid-template-columns:200px 1fr;gap:6px 14px;margin:0}dl.p
 .scroll{overflow-x:auto;max-width:100%}tr.bad td{background:#fff6f6}.refusal ul{margin:6px 0 0;padding-left:18px}.refusal a{color:#8a1f1f;text-decoration:underline}
 .pick{position:relative}.pick ul.opts{position:absolute;z-index:5;left:0;top:100%;min-width:100%;max-width:92vw;max-height:260px;overflow:auto;margin:2px 0 0;padding:0;list-style:none;background:#fff;border:1px solid #c5ced9;border-radius:5px;box-shadow:0 4px 14px rgba(0,0,0,.12)}
 .pick ul.opts li{padding:6px 9px;cursor:pointer;white-space:nowrap}.pick ul.opts li.on,.pick ul.opts li:hover{background:#e8f0fc}
-table.lines td{vertical-align:top}table.lines input.qty{width:90px}table.lines .pick input{width:100%;min-width:220px}
+div.units label{display:inline-block;margin:2px 8px 0 0;font-size:13px;white-space:nowrap}table.lines td{vertical-align:top}table.lines input.qty{width:90px}table.lines .pick input{width:100%;min-width:220px}
 @media (max-width:700px){
 header.top{padding:4px 10px;gap:4px 10px;min-height:0}header.top nav{flex-wrap:nowrap;overflow-x:auto;width:100%;order:3;padding-bottom:2px}
 header.top .right{gap:4px 8px}header.top .right .who{display:none}header.top form.serial input{width:90px}

@@ -301,6 +301,9 @@ async fn quote(ui: UiActor, State(s): State<AppState>, Query(f): Query<Values>) 
                     "0".into()
                 })),
         );
+        if let Some(list) = serial_choices(&s, kind, &f, *i, *p).await {
+            row.insert("units".into(), json!(list));
+        }
         if let Some(q) = q {
             if !kupets_domain::unit::fits(&unit, q.0) {
                 row.insert(
@@ -343,4 +346,42 @@ pub fn qty_ru(lang: Lang, q: Qty) -> String {
     } else {
         s
     }
+}
+
+/// The serials a line may take, to tick instead of typing from memory: for a
+/// shipment, the units of the product in stock at its warehouse; for a
+/// return, the units shipped on the line it reverses. None for other kinds
+/// and products without serials.
+async fn serial_choices(
+    s: &AppState,
+    kind: DocKind,
+    f: &Values,
+    row: usize,
+    product: i64,
+) -> Option<Vec<String>> {
+    let g = |k: String| f.get(&k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let (sql, params) = match kind {
+        DocKind::Shipment => {
+            let wh = g("warehouse_id".into()).parse::<i64>().ok()?;
+            (
+                "SELECT u.serial FROM units u JOIN products p ON p.id = u.product_id WHERE p.serial_tracked = 1 AND u.product_id = $1 AND u.warehouse_id = $2 AND u.state = 'stock' ORDER BY u.serial LIMIT 200",
+                vec![P::from(product), P::from(wh)],
+            )
+        }
+        DocKind::Return => {
+            let base = g(format!("l{row}_base")).parse::<i64>().ok()?;
+            (
+                "SELECT u.serial FROM line_units lu JOIN units u ON u.id = lu.unit_id WHERE lu.line_id = $1 AND u.product_id = $2 ORDER BY u.serial LIMIT 200",
+                vec![P::from(base), P::from(product)],
+            )
+        }
+        _ => return None,
+    };
+    let list = s
+        .app
+        .store
+        .read_rows(sql.into(), params, |r| r.text("serial"))
+        .await
+        .ok()?;
+    (!list.is_empty()).then_some(list)
 }
