@@ -3,6 +3,7 @@
 
 mod browser;
 mod browser_replacement;
+mod daily;
 mod defects;
 mod integrity;
 mod manager;

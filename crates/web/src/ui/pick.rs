@@ -100,7 +100,7 @@ async fn find_documents(
     let mut params: Vec<P> = vec![P::from(like(&q.q).to_uppercase())];
     params.extend(kinds.iter().map(P::from));
     let mut sql = format!(
-        "SELECT d.id, d.number, d.date, d.amount, d.state, c.name FROM documents d LEFT JOIN counterparties c ON c.id = d.counterparty_id WHERE UPPER(d.number) LIKE $1 AND d.kind IN ({})",
+        "SELECT d.id, d.number, d.doc_date AS date, d.amount, d.state, c.name FROM documents d LEFT JOIN counterparties c ON c.id = d.counterparty_id WHERE UPPER(d.number) LIKE $1 AND d.kind IN ({})",
         marks.join(", ")
     );
     if let Ok(cp) = q.counterparty_id.parse::<i64>() {
@@ -121,7 +121,10 @@ async fn find_documents(
             )
         })
         .await
-        .unwrap_or_default();
+        .unwrap_or_else(|e| {
+            tracing::error!("document search: {e}");
+            Vec::new()
+        });
     Json(
         rows.into_iter()
             .map(|(id, number, date, amount, cp)| {

@@ -441,13 +441,14 @@ async fn create(
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let res = match resolved(p, &s, &f).await {
+    let (g, res) = resolved(p, &s, &f).await;
+    let res = match res {
         Ok(input) => s.app.create_trade_doc(&ui.actor, p.kind, &input).await,
         Err(e) => Err(e),
     };
     match res {
         Ok(d) => Redirect::to(&format!("/{}/{}", p.seg, d.document.id)).into_response(),
-        Err(e) => refused(p, &ui, &s, &f, &e, None).await,
+        Err(e) => refused(p, &ui, &s, &g, &e, None).await,
     }
 }
 
@@ -473,9 +474,14 @@ async fn refused(
     .await
 }
 
-/// The form's input with documents named by number and products by SKU or
-/// name resolved to ids; what cannot be resolved is a field error.
-async fn resolved(p: KindPage, s: &AppState, f: &Values) -> Result<TradeDocInput, AppError> {
+/// The form (rows renumbered) with documents named by number and products by
+/// SKU or name resolved to ids, and its input; what cannot be resolved is a
+/// field error.
+async fn resolved(
+    p: KindPage,
+    s: &AppState,
+    f: &Values,
+) -> (Values, Result<TradeDocInput, AppError>) {
     let mut f = super::lines::compact(f);
     let mut errs = Vec::new();
     let refs = [
@@ -508,11 +514,12 @@ async fn resolved(p: KindPage, s: &AppState, f: &Values) -> Result<TradeDocInput
             }
         }
     }
-    if errs.is_empty() {
+    let input = if errs.is_empty() {
         Ok(input_from(&f))
     } else {
         Err(AppError::Validation(errs))
-    }
+    };
+    (f, input)
 }
 
 /// A draft's values as its form shows them.
@@ -629,13 +636,14 @@ async fn update(
     let Ok(id) = id.parse::<i64>() else {
         return not_found_page(lang);
     };
-    let res = match resolved(p, &s, &f).await {
+    let (g, res) = resolved(p, &s, &f).await;
+    let res = match res {
         Ok(input) => s.app.update_trade_doc(&ui.actor, p.kind, id, &input).await,
         Err(e) => Err(e),
     };
     match res {
         Ok(_) => Redirect::to(&format!("/{}/{id}", p.seg)).into_response(),
-        Err(e) => refused(p, &ui, &s, &f, &e, Some(id)).await,
+        Err(e) => refused(p, &ui, &s, &g, &e, Some(id)).await,
     }
 }
 
