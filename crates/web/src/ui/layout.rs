@@ -138,6 +138,18 @@ pub fn may_see(role: Role, href: &str) -> bool {
     }
 }
 
+/// Every page a role's menus lead to (top bar and home page), once each:
+/// what the `pages` benchmark walks.
+pub fn menu_pages(role: Role) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = vec!["/"];
+    for href in NAV.iter().map(|n| n.href).chain(SECTIONS.iter().map(|s| s.0)) {
+        if may_see(role, href) && !out.contains(&href) {
+            out.push(href);
+        }
+    }
+    out
+}
+
 /// Every section, for the home page (the top bar keeps the daily ones).
 pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/counterparties", "Контрагенты", "Counterparties"),
