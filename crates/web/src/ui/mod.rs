@@ -21,6 +21,7 @@ pub mod serial;
 pub mod status;
 pub mod stock;
 pub mod trade;
+pub mod words;
 
 use crate::auth::{constant_eq, csrf_error, UiActor, SESSION_COOKIE};
 use crate::error::{current_lang, Lang};

@@ -204,7 +204,7 @@ async fn card(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
             dt { (lang.t("Гарантия", "Warranty")) } dd { (warranty(lang, u)) }
             @for p in &c.built_into { dt { (lang.t("Встроен в", "Built into")) } dd { a href=(format!("/units/{}", p.id)) { (p.product_name) " " (p.serial) } } }
         } }
-        h2 { (lang.t("Состав (as-built)", "Components (as built)")) }
+        h2 { (lang.t("Состав изделия", "Components (as built)")) }
         @if c.components.is_empty() { p.muted { (lang.t("Компонентов нет.", "No components.")) } }
         @else {
             table.list {
@@ -863,7 +863,7 @@ fn defect_table(lang: Lang, title: &str, rows: &[kupets_app::serial::DefectRow])
             table.list {
                 tr { th {} th.num { (lang.t("Ремонтов", "Repairs")) } th.num { (lang.t("Из них отказов изделия", "Product failures")) } th.num { (lang.t("Отгружено", "Shipped")) } th.num { (lang.t("Отказы на единицу, %", "Failure rate, %")) } }
                 @for r in rows { tr {
-                    td { (r.label) @if r.counts_as_failure == Some(false) { " " span.muted { (lang.t("(не отказ изделия)", "(not a product failure)")) } } }
+                    td { (super::words::month(lang, &r.label)) @if r.counts_as_failure == Some(false) { " " span.muted { (lang.t("(не отказ изделия)", "(not a product failure)")) } } }
                     td.num { (r.repairs) } td.num { (r.failures) } td.num { @if let Some(s) = r.shipped { (s) } } td.num { @if let Some(f) = &r.failure_rate { (f.replace('.', ",")) } }
                 } }
             }

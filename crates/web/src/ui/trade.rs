@@ -1250,15 +1250,15 @@ async fn report_aging(
         h1 { (lang.t("Старение дебиторской задолженности на ", "Receivables aging on ")) (kupets_domain::money::date_ru(date)) }
         (report_nav(lang))
         form.toolbar method="get" { input type="date" name="date" value=(date.to_string()); button.btn.light type="submit" { (lang.t("Показать", "Show")) } a.btn.light href=(format!("/api/v1/reports/aging?date={date}&format=xlsx")) { (lang.t("Скачать XLSX", "Download XLSX")) } }
-        table.list {
+        div.scroll { table.list {
             tr { th { (lang.t("Контрагент", "Counterparty")) } th.num { "0–30" } th.num { "31–60" } th.num { "61–90" } th.num { "90+" } th.num { (lang.t("Итого", "Total")) } th.num { (lang.t("Аванс", "Prepaid")) } }
             @for row in r.rows.iter().chain(std::iter::once(&r.totals)) {
                 tr {
-                    td { @if row.counterparty_id.is_empty() { b { (row.name) } } @else { a href=(format!("/counterparties/{}", row.counterparty_id)) { (row.name) } } }
+                    td { @if row.counterparty_id.is_empty() { b { (lang.t("Итого", "Total")) } } @else { a href=(format!("/counterparties/{}", row.counterparty_id)) { (row.name) } } }
                     td.num { (m(&row.d0_30)) } td.num { (m(&row.d31_60)) } td.num { (m(&row.d61_90)) } td.num { (m(&row.d90_plus)) } td.num { b { (m(&row.total)) } } td.num { (m(&row.unallocated_credit)) }
                 }
             }
-        }
+        } }
     };
     page(
         lang,
