@@ -2,6 +2,7 @@
 //! One test binary for the crate keeps links fast on small machines.
 
 mod browser;
+mod browser_daily;
 mod browser_replacement;
 mod daily;
 mod defects;

@@ -68,7 +68,7 @@ pub async fn list(
         table.list {
             tr { th { (lang.t("Когда", "When")) } th { (lang.t("Кто", "Who")) } th { (lang.t("Действие", "Action")) } th { (lang.t("Объект", "Entity")) } th { "id" } th { (lang.t("Подробности", "Details")) } }
             @for a in &pg.items {
-                tr { td { (super::words::datetime(lang, &a.at)) } td { (a.employee_name.clone().unwrap_or_default()) } td { span title=(a.action) { (super::words::action(lang, &a.action)) } } td { (super::words::entity(lang, &a.entity)) } td { (a.entity_id) } td { (a.details) } }
+                tr { td { (super::words::datetime(lang, &a.at)) } td { (a.employee_name.clone().unwrap_or_default()) } td { span title=(a.action) { (super::words::action(lang, &a.action)) } } td { (super::words::entity(lang, &a.entity)) } td { (a.entity_id) } td { (super::words::details(lang, &a.details)) } }
             }
         }
         div.pager { @if let Some(c) = &pg.next_cursor { a.btn.light href=(format!("/audit{}", query(&[("employee_id", &emp), ("entity", &entity), ("action", &action), ("from", &from), ("to", &to), ("cursor", c)]))) { (lang.t("Дальше ⟶", "Next ⟶")) } } }

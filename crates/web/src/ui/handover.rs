@@ -197,7 +197,7 @@ async fn handover_view(
                     (hidden(q))
                     label { input type="checkbox" name="confirm" value="true" required; " " (lang.t("Я проверил список и подтверждаю передачу", "I have checked the list and confirm the hand-over")) }
                     " "
-                    button.btn type="submit" data-confirm=(lang.t("Передать дела? Ответственный сменится у всех выбранных документов и клиентов.", "Hand the work over? The responsible changes on every chosen document and client.")) { (lang.t("Передать", "Hand over")) }
+                    button.btn type="submit" { (lang.t("Передать", "Hand over")) }
                 }
             }
             None => {}

@@ -65,7 +65,7 @@ const LABELS: &[(&str, &str, &str)] = &[
 ];
 
 /// One path segment in words: `qty` → «Количество»; unknown names as they are.
-fn word(lang: Lang, name: &str) -> String {
+pub fn word(lang: Lang, name: &str) -> String {
     LABELS
         .iter()
         .find(|(k, _, _)| *k == name)

@@ -1469,7 +1469,8 @@ fn split(v: &str) -> (String, String) {
 const PRINT_CSS: &str = "body{font:13px/1.35 'Times New Roman',serif;margin:24px;color:#000}h2{font-size:15px;text-align:center}\
 table.recon{width:100%;border-collapse:collapse}table.recon th,table.recon td{border:1px solid #000;padding:3px 5px;vertical-align:top}\
 td.n{text-align:right;white-space:nowrap}table.sign{width:100%;margin-top:28px}table.sign td{width:50%;vertical-align:top}\
-@media print{.noprint{display:none}}";
+@media print{.noprint{display:none}}\
+@media screen and (max-width:700px){body{margin:8px}table.recon{display:block;overflow-x:auto}table.sign td{display:block;width:auto}.noprint input,.noprint select{max-width:100%}}";
 
 /// "Ship" on an order: a shipment (receipt) form prefilled with what remains
 /// of each line; quantities can be lowered to ship part.

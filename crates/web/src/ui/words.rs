@@ -121,6 +121,28 @@ pub fn price_type(lang: Lang, code: &str) -> String {
     }
 }
 
+/// An audit row's details (`login=admin; name: А → Б`) with the field names
+/// said in words (`Логин=admin; Наименование: А → Б`); values as they are.
+pub fn details(lang: Lang, s: &str) -> String {
+    let field = |part: &str| -> String {
+        match part.find(['=', ':']) {
+            Some(i)
+                if i > 0
+                    && part[..i]
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+            {
+                format!("{}{}", super::refusal::word(lang, &part[..i]), &part[i..])
+            }
+            _ => part.to_string(),
+        }
+    };
+    s.split("; ")
+        .map(|p| p.split(", ").map(field).collect::<Vec<_>>().join(", "))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +156,7 @@ mod tests {
         assert_eq!(month(Lang::Ru, "прочее"), "прочее");
         assert_eq!(action(Lang::Ru, "post"), "проведение");
         assert_eq!(price_type(Lang::Ru, "wholesale"), "оптовая");
+        assert_eq!(details(Lang::Ru, "login=admin; name: А → Б"), "Логин=admin; Наименование: А → Б");
+        assert_eq!(details(Lang::Ru, "web"), "web");
     }
 }
