@@ -38,6 +38,21 @@ pub async fn run() -> anyhow::Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!(e.message(false)))?;
     }
+    // «Подбор цены» with a quote: the worked example's client and drill.
+    let quote = {
+        let c = rusqlite::Connection::open(&db)?;
+        let cp: i64 = c.query_row(
+            "SELECT id FROM counterparties WHERE name LIKE '%Строй%' ORDER BY id LIMIT 1",
+            [],
+            |r| r.get(0),
+        )?;
+        let drill: i64 = c.query_row(
+            "SELECT id FROM products WHERE sku = 'DR-1'",
+            [],
+            |r| r.get(0),
+        )?;
+        format!("/pricing/try?counterparty_id={cp}&l0_product={drill}&l0_qty=3")
+    };
     let (server, _) = crate::Server::start(&db).await?;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -71,7 +86,14 @@ pub async fn run() -> anyhow::Result<()> {
             .as_str()
             .and_then(kupets_domain::Role::parse)
             .ok_or_else(|| anyhow::anyhow!("{login}: no role"))?;
-        for href in kupets_web::ui::layout::menu_pages(role) {
+        let mut pages: Vec<String> = kupets_web::ui::layout::menu_pages(role)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        if kupets_web::ui::layout::may_see(role, "/pricing") {
+            pages.push(quote.clone());
+        }
+        for href in &pages {
             let mut times = Vec::new();
             for run in 0..5 {
                 let t = Instant::now();
@@ -93,7 +115,7 @@ pub async fn run() -> anyhow::Result<()> {
             times.sort_by(|a, b| a.total_cmp(b));
             let med = crate::percentile(&times, 0.5);
             eprintln!("{login:<10} {href:<28} {med:7.1} ms");
-            all.push((login.to_string(), href.to_string(), med));
+            all.push((login.to_string(), href.clone(), med));
         }
     }
     drop(server);
