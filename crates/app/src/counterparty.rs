@@ -5,7 +5,7 @@ use crate::people::check_ref;
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::inn::{check_inn, check_kpp};
 use kupets_domain::role::Right;
-use kupets_store::model::{Counterparty, RowGet};
+use kupets_store::model::Counterparty;
 use kupets_store::page::Page;
 use kupets_store::queries::{self, audit, get_by_id, ListSpec, P};
 use kupets_store::sql;
