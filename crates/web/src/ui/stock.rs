@@ -38,6 +38,9 @@ const RESERVED: &str = "SELECT l.product_id AS product_id, CAST(SUM(CASE WHEN l.
                 WHERE sd.kind = 'shipment' AND sd.state = 'posted' AND sl.base_line_id IS NOT NULL GROUP BY sl.base_line_id) sh ON sh.line_id = l.id \
      WHERE d.kind = 'sales_order' AND d.state = 'posted' GROUP BY l.product_id";
 
+/// A product's SKU, unit and quantity per warehouse.
+type ProductStock = (String, String, HashMap<i64, i64>);
+
 async fn stock(ui: UiActor, State(s): State<AppState>, Query(q): Query<StockQuery>) -> Response {
     let lang = current_lang();
     let whs: Vec<(i64, String)> = super::trade::opts(
@@ -88,8 +91,7 @@ async fn stock(ui: UiActor, State(s): State<AppState>, Query(q): Query<StockQuer
         .collect();
     // One row per product, a column per warehouse shown.
     let shown: Vec<&(i64, String)> = whs.iter().filter(|w| wh.is_none_or(|x| x == w.0)).collect();
-    let mut by_product: BTreeMap<(String, i64), (String, String, HashMap<i64, i64>)> =
-        BTreeMap::new();
+    let mut by_product: BTreeMap<(String, i64), ProductStock> = BTreeMap::new();
     for (id, sku, name, unit, w, qty) in rows {
         by_product
             .entry((name.clone(), id))
