@@ -301,3 +301,207 @@ async fn browser_enters_an_order_by_keyboard_and_pages_fit_a_phone() {
     }
     c.close().await.unwrap();
 }
+
+fn css(s: String) -> Locator<'static> {
+    Locator::Css(Box::leak(s.into_boxed_str()))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn browser_refused_shipment_keeps_lines_payment_by_number_serial_scan() {
+    let t = TestApp::new(Engine::Sqlite).await.unwrap();
+    let s = crate::daily::shop(&t).await;
+    let order = t
+        .post(
+            "/api/v1/sales-orders",
+            &t.admin,
+            json!({"counterparty_id": s.cp, "lines": [{"product_id": s.drill, "qty": "1"}]}),
+        )
+        .await
+        .id();
+    t.send(
+        axum::http::Method::POST,
+        &format!("/api/v1/sales-orders/{order}/post"),
+        &t.admin,
+        None,
+        &[],
+    )
+    .await;
+    let number = t
+        .get(&format!("/api/v1/sales-orders/{order}"), &t.admin)
+        .await
+        .body["number"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let Some((_driver, c)) = start_browser().await else {
+        return;
+    };
+    let base = serve(&t).await;
+    log_in(&c, &base, "/shipments/new", "admin", ADMIN_PASSWORD).await;
+    c.wait()
+        .for_element(css(format!(
+            "select[name=counterparty_id] option[value='{}']",
+            s.cp
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(css(format!(
+        "select[name=warehouse_id] option[value='{}']",
+        s.wh
+    )))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    // Line 1: the pump, its serial ticked from the units in stock.
+    let find = c
+        .find(Locator::Css("tr[data-row='0'] input[data-pick]"))
+        .await
+        .unwrap();
+    find.send_keys("pump").await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("ul.opts li"))
+        .await
+        .unwrap();
+    find.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.find(Locator::Css("input[name=l0_qty]"))
+        .await
+        .unwrap()
+        .send_keys("1")
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css(
+            "tr[data-row='0'] .units input[value='P-26-002']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let serials = c
+        .find(Locator::Css("input[name=l0_serials]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(serials.as_deref(), Some("P-26-002"));
+    // Line 2: 1,5 drills — refused, drills are whole.
+    let find = c
+        .find(Locator::Css("tr[data-row='1'] input[data-pick]"))
+        .await
+        .unwrap();
+    find.send_keys("дрел").await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("ul.opts li"))
+        .await
+        .unwrap();
+    find.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.find(Locator::Css("input[name=l1_qty]"))
+        .await
+        .unwrap()
+        .send_keys("1,5")
+        .await
+        .unwrap();
+    c.find(Locator::Css("main form button[type=submit].btn"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let msg = c
+        .wait()
+        .for_element(Locator::Css("tr[data-row='1'] .err"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(msg.starts_with("Строка 2, Количество:"), "{msg}");
+    // Everything typed is still there.
+    let v = |name: &'static str| {
+        let c = c.clone();
+        async move {
+            c.find(Locator::Css(name))
+                .await
+                .unwrap()
+                .prop("value")
+                .await
+                .unwrap()
+                .unwrap_or_default()
+        }
+    };
+    assert_eq!(v("input[name=l0_serials]").await, "P-26-002");
+    assert_eq!(v("input[name=l0_find]").await, "PUMP — Насос");
+    assert_eq!(v("input[name=l1_find]").await, "DR-1 — Дрель");
+    assert_eq!(v("input[name=l1_qty]").await, "1,5");
+    // The summary links to the row's message.
+    c.find(Locator::Css("#refusal a[href='#err-lines-1--qty']"))
+        .await
+        .unwrap();
+
+    // A payment names its order by typing part of the number.
+    c.goto(&format!("{base}/payments/new")).await.unwrap();
+    c.wait()
+        .for_element(css(format!(
+            "select[name=counterparty_id] option[value='{}']",
+            s.cp
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.find(Locator::Css("input[name=amount]"))
+        .await
+        .unwrap()
+        .send_keys("1000")
+        .await
+        .unwrap();
+    let o = c.find(Locator::Css("input[name=order_id]")).await.unwrap();
+    o.send_keys(number.rsplit('-').next().unwrap())
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("ul.opts li"))
+        .await
+        .unwrap();
+    o.send_keys(&Key::Enter.to_string()).await.unwrap();
+    assert_eq!(
+        o.prop("value").await.unwrap().as_deref(),
+        Some(number.as_str())
+    );
+    c.find(Locator::Css("main form button[type=submit].btn"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let link = c
+        .wait()
+        .for_element(css(format!("a[href='/sales-orders/{order}']")))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(link, number);
+
+    // A scanner in the Russian layout: «З-26-001» is P-26-001.
+    let scan = c
+        .find(Locator::Css("header form.serial input"))
+        .await
+        .unwrap();
+    scan.send_keys("З-26-001").await.unwrap();
+    scan.send_keys(&Key::Enter.to_string()).await.unwrap();
+    c.wait()
+        .for_element(Locator::XPath("//h1[contains(., 'P-26-001')]"))
+        .await
+        .unwrap();
+    c.close().await.unwrap();
+}

@@ -9,12 +9,12 @@ use axum::http::{Method, StatusCode};
 use kupets_testkit::{both_engines, TestApp, ADMIN_PASSWORD};
 use serde_json::{json, Value};
 
-struct Shop {
-    cp: String,
-    wh: String,
-    drill: String,
-    cable: String,
-    pump: String,
+pub struct Shop {
+    pub cp: String,
+    pub wh: String,
+    pub drill: String,
+    pub cable: String,
+    pub pump: String,
 }
 
 async fn created(t: &TestApp, path: &str, body: Value) -> Value {
@@ -34,7 +34,7 @@ async fn posted(t: &TestApp, path: &str) {
 
 /// A client, a warehouse with 10 drills (шт, retail 1 000), 50 m of cable
 /// (м, retail 20) and two pumps with serials P-26-001/002.
-async fn shop(t: &TestApp) -> Shop {
+pub async fn shop(t: &TestApp) -> Shop {
     let cp = id(&created(t, "/api/v1/counterparties", json!({"name": "ООО «Строй»"})).await);
     let sup = id(&created(
         t,
