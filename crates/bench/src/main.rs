@@ -40,10 +40,11 @@ async fn main() -> anyhow::Result<()> {
         Some("paperwork") => paperwork::run().await,
         Some("pages") => pages::run().await,
         Some("cycle") => cycle::cycle().await,
+        Some("load") => cycle::load(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(120)).await,
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | load [SECONDS] | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }
