@@ -1472,15 +1472,25 @@ impl App {
                 special: c.percent(&format!("lines[{i}].special_discount"), &l.special_discount),
             })
             .collect();
-        let mut conn = self.store.read_conn().await?;
-        if !c.errors.is_empty() {
-            // Name a missing client along with the other errors.
-            check_ref(&mut c, &mut conn, "counterparty_id", "counterparties", cp).await?;
-            std::mem::take(&mut c).done()?;
-        }
-        let (priced, summary) =
-            price_lines(&mut conn, cp, date, author, &to_price, "lines", &mut c).await?;
-        c.done()?;
+        // Every statement of the quote in one hop to the reader (the line
+        // editor asks for a quote as the user types).
+        let ((priced, summary), to_price) = self
+            .store
+            .read(move |conn: &mut kupets_store::Tx| {
+                let fut: kupets_store::BoxFuture<'_, Result<_>> = Box::pin(async move {
+                    if !c.errors.is_empty() {
+                        // Name a missing client along with the other errors.
+                        check_ref(&mut c, conn, "counterparty_id", "counterparties", cp).await?;
+                        std::mem::take(&mut c).done()?;
+                    }
+                    let priced =
+                        price_lines(conn, cp, date, author, &to_price, "lines", &mut c).await?;
+                    c.done()?;
+                    Ok((priced, to_price))
+                });
+                fut
+            })
+            .await?;
         let mut lines = Vec::new();
         let (mut retail, mut discount, mut amount, mut vat) =
             (Money::ZERO, Money::ZERO, Money::ZERO, Money::ZERO);

@@ -1564,12 +1564,17 @@ impl App {
 
     /// The kind of a document by id (payments are listed under one resource).
     pub async fn kind_of(&self, id: i64) -> Result<DocKind> {
-        let k: Option<String> = sql::query_scalar("SELECT kind FROM documents WHERE id = $1")
-            .bind(id)
-            .fetch_optional(self.store.reader())
+        // Every payment request passes here: the store's fast read path.
+        let k = self
+            .store
+            .read_rows(
+                "SELECT kind FROM documents WHERE id = $1".into(),
+                vec![P::from(id)],
+                |r| r.text("kind"),
+            )
             .await?;
-        k.as_deref()
-            .and_then(DocKind::parse)
+        k.first()
+            .and_then(|k| DocKind::parse(k))
             .ok_or(AppError::NotFound { entity: "document" })
     }
 

@@ -270,3 +270,59 @@ async fn statements(
         "shipment_post": shipment_post,
     }))
 }
+
+/// `bench load [SECONDS]`: a posting load to run beside another benchmark
+/// (issue 17: the latency targets must hold "with 16 clients posting beside
+/// them"). Its own server process and database; `CLIENTS` clients run the
+/// order-to-cash cycle (each document created and posted in one request)
+/// until the time is up, then the rate is printed.
+pub async fn load(seconds: u64) -> anyhow::Result<()> {
+    let db = temp_db("load");
+    let (app, _actor, wh, products, cp) = shop(&db).await?;
+    let products: Vec<i64> = products.into_iter().take(LINES).collect();
+    drop(app);
+    let (server, _) = Server::start(&db).await?;
+    let client = reqwest::Client::new();
+    let login: Value = client
+        .post(format!("{}/api/v1/auth/login", server.base))
+        .json(&json!({"login": "bench", "password": "bench-password"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let c = Cycle {
+        client,
+        base: server.base.clone(),
+        token: login["token"].as_str().context("token")?.to_string(),
+        wh,
+        cp,
+        products,
+        at_once: true,
+    };
+    eprintln!("posting load: {CLIENTS} clients for {seconds} s");
+    let until = Instant::now() + std::time::Duration::from_secs(seconds);
+    let t = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..CLIENTS {
+        let c = c.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut n = 0u64;
+            while Instant::now() < until {
+                c.run().await?;
+                n += 1;
+            }
+            Ok::<_, anyhow::Error>(n)
+        }));
+    }
+    let mut cycles = 0;
+    for task in tasks {
+        cycles += task.await??;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    drop(server);
+    println!(
+        "{}",
+        json!({"scenario": "load", "clients": CLIENTS, "seconds": secs.round(), "cycles": cycles, "documents_posted_per_s": (3.0 * cycles as f64 / secs).round()})
+    );
+    Ok(())
+}

@@ -40,10 +40,11 @@ async fn main() -> anyhow::Result<()> {
         Some("paperwork") => paperwork::run().await,
         Some("pages") => pages::run().await,
         Some("cycle") => cycle::cycle().await,
+        Some("load") => cycle::load(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(120)).await,
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | load [SECONDS] | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }
@@ -787,26 +788,55 @@ async fn posting() -> anyhow::Result<()> {
         .await?;
     let token = login["token"].as_str().context("token")?.to_string();
     let body = json!({"counterparty_id": cp.to_string(), "warehouse_id": wh.to_string(), "lines": products.iter().map(|p| json!({"product_id": p.to_string(), "qty": "1", "price": "100.50"})).collect::<Vec<_>>()});
+    // Create, then post (two requests, two commits per shipment, shared with
+    // the other clients' by group commit); then each shipment created and
+    // posted in one request (`?post=true`, one commit).
+    let http_per_s = http_shipments(&server.base, &token, &body, false).await?;
+    eprintln!("http, 16 clients, create then post: {http_per_s:.0} shipments/s");
+    let at_once_per_s = http_shipments(&server.base, &token, &body, true).await?;
+    eprintln!("http, 16 clients, created and posted at once: {at_once_per_s:.0} shipments/s");
+    drop(server);
+    println!(
+        "{}",
+        json!({"scenario": "posting", "shipments_per_s": per_s.round(), "baseline_per_s": base_per_s.round(), "ratio": ((per_s / base_per_s) * 100.0).round() / 100.0, "http_shipments_per_s": http_per_s.round(), "http_posted_at_once_per_s": at_once_per_s.round()})
+    );
+    Ok(())
+}
+
+/// 16 HTTP clients posting 20 shipments each; shipments per second.
+async fn http_shipments(
+    base: &str,
+    token: &str,
+    body: &serde_json::Value,
+    at_once: bool,
+) -> anyhow::Result<f64> {
+    let client = reqwest::Client::new();
     let per_client = 20;
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..16 {
         let (client, token, base, body) = (
             client.clone(),
-            token.clone(),
-            server.base.clone(),
+            token.to_string(),
+            base.to_string(),
             body.clone(),
         );
         tasks.push(tokio::spawn(async move {
             for _ in 0..per_client {
-                let r: serde_json::Value = client
-                    .post(format!("{base}/api/v1/shipments"))
+                let q = if at_once { "?post=true" } else { "" };
+                let r = client
+                    .post(format!("{base}/api/v1/shipments{q}"))
                     .bearer_auth(&token)
                     .json(&body)
                     .send()
-                    .await?
-                    .json()
                     .await?;
+                if !r.status().is_success() {
+                    bail!("create failed: {}", r.status());
+                }
+                if at_once {
+                    continue;
+                }
+                let r: serde_json::Value = r.json().await?;
                 let id = r["id"].as_str().context("id")?.to_string();
                 let p = client
                     .post(format!("{base}/api/v1/shipments/{id}/post"))
@@ -823,14 +853,7 @@ async fn posting() -> anyhow::Result<()> {
     for task in tasks {
         task.await??;
     }
-    let http_per_s = (16 * per_client) as f64 / t.elapsed().as_secs_f64();
-    eprintln!("http, 16 clients: {http_per_s:.0} shipments/s");
-    drop(server);
-    println!(
-        "{}",
-        json!({"scenario": "posting", "shipments_per_s": per_s.round(), "baseline_per_s": base_per_s.round(), "ratio": ((per_s / base_per_s) * 100.0).round() / 100.0, "http_shipments_per_s": http_per_s.round()})
-    );
-    Ok(())
+    Ok((16 * per_client) as f64 / t.elapsed().as_secs_f64())
 }
 
 /// Reports on 1 000 000 ledger entries spread over `cps` counterparties

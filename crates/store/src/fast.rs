@@ -70,6 +70,39 @@ impl Readers {
         .await
     }
 
+    /// Lends a connection out of the pool by value for `f` (which hands it
+    /// back with its answer), on a blocking thread: one hop for a read use
+    /// case of several statements (see [`crate::Store::read`]).
+    pub(crate) async fn with_owned<R: Send + 'static>(
+        self: &Arc<Self>,
+        f: impl FnOnce(rusqlite::Connection) -> (rusqlite::Connection, R) + Send + 'static,
+    ) -> Result<R> {
+        let _slot = self
+            .slots
+            .acquire()
+            .await
+            .map_err(|e| StoreError::Fast(e.to_string()))?;
+        let me = self.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = match me
+                .idle
+                .lock()
+                .map_err(|e| StoreError::Fast(e.to_string()))?
+                .pop()
+            {
+                Some(c) => c,
+                None => me.open()?,
+            };
+            let (conn, out) = f(conn);
+            if let Ok(mut idle) = me.idle.lock() {
+                idle.push(conn);
+            }
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Fast(e.to_string()))?
+    }
+
     async fn with_conn<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R> + Send + 'static,

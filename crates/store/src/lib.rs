@@ -365,6 +365,43 @@ impl Store {
         }
     }
 
+    /// A read-only use case of several statements in one hop. On SQLite the
+    /// body runs whole on a blocking thread with a rusqlite reader, every
+    /// statement synchronous (as the writer runs write bodies), instead of
+    /// one hand-off to sqlx's worker per statement; on PostgreSQL it runs on
+    /// a pooled connection. The body must only read (the reader is
+    /// `query_only`).
+    pub async fn read<T, E, F>(&self, body: F) -> std::result::Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, std::result::Result<T, E>> + Send + 'static,
+    {
+        match &self.fast {
+            Some(f) => {
+                let counter = self.counter.clone();
+                let out = f
+                    .with_owned(move |conn| {
+                        let mut tx = Tx::lite(conn, counter);
+                        // The body's statements complete synchronously; the
+                        // runtime handle only drives the boxed future.
+                        let out = tokio::runtime::Handle::current().block_on(body(&mut tx));
+                        match tx.into_lite() {
+                            Ok(conn) => (conn, out),
+                            Err(_) => unreachable!("a lent reader stays a rusqlite connection"),
+                        }
+                    })
+                    .await
+                    .map_err(E::from)?;
+                out
+            }
+            None => {
+                let mut tx = self.read_conn().await.map_err(E::from)?;
+                body(&mut tx).await
+            }
+        }
+    }
+
     /// The FTS5 index name where this engine has trigram search indexes.
     pub fn fts(&self, name: &'static str) -> Option<&'static str> {
         (self.engine == Engine::Sqlite).then_some(name)

@@ -262,6 +262,18 @@ impl Tx {
         })
     }
 
+    /// The rusqlite connection back, when a read lent it (see
+    /// [`crate::Store::read`]).
+    pub(crate) fn into_lite(self) -> std::result::Result<rusqlite::Connection, Tx> {
+        match self.0.inner {
+            Inner::Lite(c) => Ok(c),
+            inner => Err(Tx(Conn {
+                inner,
+                counter: self.0.counter,
+            })),
+        }
+    }
+
     /// The rusqlite connection, for the writer's own BEGIN/SAVEPOINT/COMMIT.
     pub(crate) fn lite_conn(&self) -> Option<&rusqlite::Connection> {
         match &self.0.inner {
