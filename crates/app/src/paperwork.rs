@@ -453,7 +453,8 @@ impl App {
         };
         let client = cp.as_ref().map(theirs).unwrap_or_default();
         if act {
-            if r.warranty || r.price <= 0 {
+            // Our own unit repaired is our cost: no act for a client.
+            if r.warranty || r.price <= 0 || r.custody != "client" {
                 return Err(AppError::conflict(
                     "not_paid_repair",
                     "Акт выполненных работ составляется для платного ремонта с ценой",

@@ -71,8 +71,8 @@ pub struct TradeDocInput {
     /// Customer returns: the customer is owed a replacement.
     #[serde(default, deserialize_with = "lenient")]
     pub replacement_required: Option<String>,
-    /// Customer returns of serial-numbered units: open a repair order for
-    /// each unit when posted (instead of just taking it back to stock).
+    /// Refused when true: a unit handed in for repair is not returned (it
+    /// would credit the client); open a repair order instead.
     #[serde(default, deserialize_with = "lenient")]
     pub to_repair: Option<String>,
     /// Shipments: the customer return (marked "replacement required") whose
@@ -796,6 +796,16 @@ impl App {
                 "The document's total exceeds 999 999 999 999.99",
             );
         }
+        if kind == DocKind::Return && crate::input::truthy(&input.to_repair) {
+            // A unit handed in for repair stays the client's: a return would
+            // credit them and put it in our stock (issue 12, item 3).
+            c.err(
+                "to_repair",
+                "repair_is_not_a_return",
+                "Изделие, сданное в ремонт, остаётся собственностью клиента: оформите заказ на ремонт (Ремонты → «Принять в ремонт»), а не возврат",
+                "A unit handed in for repair stays the client's property: open a repair order (Repairs → 'Take in for repair'), not a return",
+            );
+        }
         c.done()?;
         let total = total.0;
         let replacement =
@@ -822,10 +832,8 @@ impl App {
                             .unwrap_or_default(),
                     ),
                 ),
-                (
-                    "to_repair",
-                    P::from(kind == DocKind::Return && crate::input::truthy(&input.to_repair)),
-                ),
+                // Refused above; drafts saved before issue 12 may still carry it.
+                ("to_repair", P::from(false)),
                 ("doc_date", P::from(date.to_string())),
                 ("amount", P::from(total)),
                 ("comment", P::from(comment)),
@@ -1308,8 +1316,8 @@ impl App {
             {
                 crate::serial::post_units(&mut tx, &doc, kind).await?;
             }
-            if kind == DocKind::Return && lines.iter().any(|l| l.serial_tracked) {
-                crate::serial::returned_to_repair(&mut tx, actor, &doc).await?;
+            if kind == DocKind::Return {
+                crate::serial::refuse_flagged_to_repair(&mut tx, &doc).await?;
             }
             let settle = kind.settlement_sign() * doc.amount;
             if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {

@@ -3,6 +3,7 @@
 
 mod browser;
 mod browser_replacement;
+mod custody;
 mod defects;
 mod integrity;
 mod manager;

@@ -311,7 +311,7 @@ async fn form_page(
                     @if returns { dt { (lang.t("Документ-основание (id) *", "Base document (id) *")) } dd { input type="text" name="base_id" value=(v("base_id")); } }
                     @if p.kind.order_kind().is_some() { dt { (lang.t("Заказ (id)", "Order (id)")) } dd { input type="text" name="order_id" value=(v("order_id")); } }
                     @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true" checked[v("replacement_required") == "true"]; } }
-                    @if p.kind == DocKind::Return { dt { (lang.t("Сразу в ремонт", "Straight to repair")) } dd { input type="checkbox" name="to_repair" value="true" checked[v("to_repair") == "true"]; " " span.muted { (lang.t("серийные изделия: заказ на ремонт на каждое", "serial units: a repair order for each")) } } }
+                    @if p.kind == DocKind::Return { dt { (lang.t("Сдают в ремонт?", "Handed in for repair?")) } dd.muted { (lang.t("Это не возврат: изделие остаётся клиента, без кредита — ", "That is not a return: the unit stays the customer's, no credit — ")) a href="/repairs" { (lang.t("принять в ремонт", "take in for repair")) } } }
                     @if p.kind == DocKind::Shipment { dt { (lang.t("Замена по возврату (id)", "Replaces return (id)")) } dd { input type="text" name="replacement_for_id" value=(v("replacement_for_id")); } }
                     @if p.kind == DocKind::Shipment && !v("replacement_for_id").is_empty() { (super::replacement::form_fields(lang, &v("replacement_pricing"), &v("replacement_reason"))) }
                     dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; }
@@ -391,7 +391,8 @@ fn input_from(f: &Values) -> TradeDocInput {
         replacement_for_id: g("replacement_for_id"),
         replacement_pricing: g("replacement_pricing"),
         replacement_reason: g("replacement_reason"),
-        to_repair: g("to_repair"),
+        // Returns no longer send units to repair (a repair order does).
+        to_repair: None,
         comment: g("comment"),
         responsible_id: None,
         lines,
@@ -441,19 +442,6 @@ async fn values_of_doc(s: &AppState, doc: &kupets_app::trade::TradeDoc) -> Value
     v.insert("comment".into(), d.comment.clone());
     if d.replacement_required {
         v.insert("replacement_required".into(), "true".into());
-    }
-    let flags: Vec<i64> = s
-        .app
-        .store
-        .read_rows(
-            "SELECT to_repair AS n FROM documents WHERE id = $1".into(),
-            vec![kupets_store::queries::P::from(d.id)],
-            |r| r.int("n"),
-        )
-        .await
-        .unwrap_or_default();
-    if flags.first() == Some(&1) {
-        v.insert("to_repair".into(), "true".into());
     }
     let serials: Vec<(i64, String)> = s
         .app
