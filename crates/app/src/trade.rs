@@ -90,6 +90,13 @@ pub struct TradeDocInput {
     pub comment: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub responsible_id: Option<String>,
+    /// Sales orders, shipments and returns of the walk-in buyer
+    /// («Розничный покупатель») only: the buyer's name, for warranty.
+    #[serde(default, deserialize_with = "lenient")]
+    pub buyer_name: Option<String>,
+    /// …and phone (digits, spaces, `+ ( ) -`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub buyer_phone: Option<String>,
     #[serde(default)]
     pub lines: Vec<LineInput>,
 }
@@ -515,6 +522,7 @@ impl App {
             }
         }
         let comment = c.opt_text("comment", &input.comment, 1000);
+        let (buyer_name, buyer_phone) = buyer_of(&mut c, tx, kind, cp, input).await?;
         let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
             Some(r) => r,
             None => crate::responsible::default_for(tx, Some(cp), order_id, actor.id()).await?,
@@ -837,6 +845,8 @@ impl App {
                 ("doc_date", P::from(date.to_string())),
                 ("amount", P::from(total)),
                 ("comment", P::from(comment)),
+                ("buyer_name", P::from(buyer_name)),
+                ("buyer_phone", P::from(buyer_phone)),
                 ("responsible_id", P::from(responsible)),
             ],
             lines,
@@ -1698,4 +1708,61 @@ impl App {
             })
             .await?)
     }
+}
+
+/// The walk-in buyer's name and phone on a sales-side document (issue 12,
+/// item 5): refused on any other counterparty's documents, whose card
+/// already names the buyer.
+async fn buyer_of(
+    c: &mut Check,
+    tx: &mut Conn,
+    kind: DocKind,
+    cp: i64,
+    input: &TradeDocInput,
+) -> Result<(String, String)> {
+    let name = c.opt_text("buyer_name", &input.buyer_name, 200);
+    let phone = c.opt_text("buyer_phone", &input.buyer_phone, 50);
+    if name.is_empty() && phone.is_empty() {
+        return Ok((name, phone));
+    }
+    let walk_in: i64 = if cp == 0 {
+        0
+    } else {
+        sql::query_scalar("SELECT walk_in FROM counterparties WHERE id = $1")
+            .bind(cp)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or(0)
+    };
+    let sales = matches!(
+        kind,
+        DocKind::SalesOrder | DocKind::Shipment | DocKind::Return
+    );
+    if walk_in == 0 || !sales {
+        let field = if name.is_empty() {
+            "buyer_phone"
+        } else {
+            "buyer_name"
+        };
+        c.err(
+            field,
+            "walk_in_only",
+            "Имя и телефон покупателя указывают только в продажах «Розничному покупателю»",
+            "A buyer's name and phone go only on sales to the walk-in buyer",
+        );
+    }
+    if !phone.is_empty()
+        && (!phone
+            .chars()
+            .all(|ch| ch.is_ascii_digit() || " +()-".contains(ch))
+            || phone.chars().filter(|ch| ch.is_ascii_digit()).count() < 5)
+    {
+        c.err(
+            "buyer_phone",
+            "invalid_phone",
+            "Телефон: цифры (не меньше 5), пробелы и + ( ) -",
+            "Phone: digits (at least 5), spaces and + ( ) -",
+        );
+    }
+    Ok((name, phone))
 }
