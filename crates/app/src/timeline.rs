@@ -195,7 +195,9 @@ impl App {
             format!("${}", params.len())
         };
         let page = limit + 1;
-        let cursor_day = cursor.as_ref().map(|(at, _)| at.chars().take(10).collect::<String>());
+        let cursor_day = cursor
+            .as_ref()
+            .map(|(at, _)| at.chars().take(10).collect::<String>());
         let mut branches = Vec::new();
         if all || !kinds.is_empty() {
             // Documents: a document's `at` lies within its day (an
@@ -208,10 +210,16 @@ impl App {
                 cond.push_str(&format!(" AND d.kind IN ({})", list.join(", ")));
             }
             if let Some(d) = from {
-                cond.push_str(&format!(" AND d.doc_date >= {}", bind(P::from(d.to_string()))));
+                cond.push_str(&format!(
+                    " AND d.doc_date >= {}",
+                    bind(P::from(d.to_string()))
+                ));
             }
             if let Some(d) = to {
-                cond.push_str(&format!(" AND d.doc_date <= {}", bind(P::from(d.to_string()))));
+                cond.push_str(&format!(
+                    " AND d.doc_date <= {}",
+                    bind(P::from(d.to_string()))
+                ));
             }
             let (below, upto, after) = match (&cursor, &cursor_day) {
                 (Some((at, k)), Some(day)) => {
@@ -243,7 +251,10 @@ impl App {
             // from the index on (document, set at) alone; details for those.
             let mut cond = String::new();
             if let Some(d) = from {
-                cond.push_str(&format!(" AND x.created_at >= {}", bind(P::from(d.to_string()))));
+                cond.push_str(&format!(
+                    " AND x.created_at >= {}",
+                    bind(P::from(d.to_string()))
+                ));
             }
             if let Some(d) = to {
                 let next = (d + chrono::Duration::days(1)).to_string();
