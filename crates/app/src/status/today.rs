@@ -159,32 +159,35 @@ impl App {
                 if let Some(s) = status {
                     params.push(P::from(s));
                     sql.push_str(&format!(
-                        " AND (CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END) = ${}",
+                        " AND (CASE WHEN d.status_date <= $1 THEN d.status_id ELSE a.status_id END) = ${}",
                         params.len()
                     ));
                 }
             };
-            // The latest assignment is current unless it lies ahead; only
-            // then is the history searched (the CASE keeps SQLite from
-            // running the subquery for every other document).
+            // The latest assignment (copied onto the document) is current
+            // unless it lies ahead; only then is the history searched (the
+            // CASE keeps SQLite from running the subquery for every other
+            // document). `s` (doc_status) is joined for shown rows only, for
+            // the note.
             let select = "SELECT d.id, d.kind, d.number, d.doc_date, d.state, d.amount, d.counterparty_id, d.responsible_id, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END AS status_id, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_date ELSE a.effective_date END AS effective_date, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_note ELSE a.note END AS note";
-            let history = "LEFT JOIN status_assignments a ON a.id = CASE WHEN s.latest_date > $1 THEN \
+                   CASE WHEN d.status_date <= $1 THEN d.status_id ELSE a.status_id END AS status_id, \
+                   CASE WHEN d.status_date <= $1 THEN d.status_date ELSE a.effective_date END AS effective_date, \
+                   CASE WHEN d.status_date <= $1 THEN s.latest_note ELSE a.note END AS note";
+            let history = "LEFT JOIN status_assignments a ON a.id = CASE WHEN d.status_date > $1 THEN \
                    (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END";
             const CURRENT: &str =
-                "CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END";
-            // The people's documents with a status: counted per employee and
-            // status inside the database, and only what is shown (the newest
-            // 500, the due reminders) comes out as rows — a deputy covering
-            // two colleagues reads ~12 000 index entries but gets ~45 counts.
-            let from_where = |params: &mut Vec<P>| {
+                "CASE WHEN d.status_date <= $1 THEN d.status_id ELSE a.status_id END";
+            // The people's documents with a status, from one range of the
+            // partial index `documents_today` (no seek per document): counted
+            // per employee and status inside the database; only what is
+            // shown (the newest 500, the due reminders) comes out as rows.
+            let from_where = |params: &mut Vec<P>, note: bool| {
                 params.push(P::from(on.to_string()));
                 params.extend(people.iter().map(|p| P::from(*p)));
                 let mut sql = format!(
-                    "FROM documents d JOIN doc_status s ON s.document_id = d.id {history} \
-                     WHERE d.responsible_id IN ({}) AND d.state <> 'cancelled'",
+                    "FROM documents d {history} {} \
+                     WHERE d.responsible_id IN ({}) AND d.status_id IS NOT NULL AND d.state <> 'cancelled'",
+                    if note { "LEFT JOIN doc_status s ON s.document_id = d.id" } else { "" },
                     placeholders(2, people.len())
                 );
                 filters(params, &mut sql);
@@ -194,7 +197,7 @@ impl App {
             let sql = format!(
                 "SELECT d.responsible_id, {CURRENT} AS status_id, COUNT(*) AS n, CAST(SUM(d.amount) AS BIGINT) AS amount {} \
                  GROUP BY d.responsible_id, {CURRENT}",
-                from_where(&mut params)
+                from_where(&mut params, false)
             );
             counted = self
                 .store
@@ -213,11 +216,15 @@ impl App {
                 })
                 .collect();
             let mut params = Vec::new();
+            // The newest 500 picked from the index, then read (`$1`, the
+            // day, is the same parameter inside and out).
             let sql = format!(
-                "{select} {} AND {CURRENT} IS NOT NULL ORDER BY d.doc_date DESC, d.id DESC LIMIT 500",
-                from_where(&mut params)
+                "{select} FROM documents d {history} LEFT JOIN doc_status s ON s.document_id = d.id WHERE d.id IN \
+                 (SELECT d.id {} AND {CURRENT} IS NOT NULL ORDER BY d.doc_date DESC, d.id DESC LIMIT 500)",
+                from_where(&mut params, false)
             );
             rows = self.store.read_rows(sql, params, TodayRow::of).await?;
+            rows.sort_by(|a, b| (b.doc_date.as_str(), b.id).cmp(&(a.doc_date.as_str(), a.id)));
             rows.retain(|r| r.status_id.is_some_and(|s| statuses.contains_key(&s)));
             let reminder_ids: Vec<i64> = statuses
                 .values()
@@ -226,12 +233,14 @@ impl App {
                 .collect();
             if !reminder_ids.is_empty() {
                 let mut params = Vec::new();
-                let mut sql = format!("{select} {}", from_where(&mut params));
+                let mut sql = format!("{select} {}", from_where(&mut params, true));
                 let first = params.len() + 1;
                 params.extend(reminder_ids.iter().map(|i| P::from(*i)));
+                let list = placeholders(first, reminder_ids.len());
+                // Written so that the test needs no other table unless the
+                // latest assignment lies ahead.
                 sql.push_str(&format!(
-                    " AND {CURRENT} IN ({})",
-                    placeholders(first, reminder_ids.len())
+                    " AND ((d.status_date <= $1 AND d.status_id IN ({list})) OR (d.status_date > $1 AND a.status_id IN ({list})))"
                 ));
                 due = self.store.read_rows(sql, params, TodayRow::of).await?;
             }
