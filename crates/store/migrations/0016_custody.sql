@@ -21,3 +21,7 @@ CREATE INDEX documents_today ON documents(responsible_id, status_id, status_date
 -- The timeline picks a client's newest status changes from this index alone.
 CREATE INDEX status_assignments_doc_created ON status_assignments(document_id, created_at, id);
 DROP INDEX status_assignments_created;
+-- A document's status on a day when its latest assignment lies ahead, from
+-- the index alone (it replaces the one without the status).
+CREATE INDEX status_assignments_current ON status_assignments(document_id, effective_date, id, status_id);
+DROP INDEX status_assignments_doc;

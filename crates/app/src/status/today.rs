@@ -142,6 +142,13 @@ impl App {
         let mut to_manager: Vec<TodayRow> = Vec::new();
         let mut system = Vec::new();
         if !people.is_empty() {
+            // The current status on the day: the latest assignment (copied
+            // onto the document) unless it lies ahead; only then is the
+            // history searched, from the covering index
+            // `status_assignments_current` alone.
+            const CURRENT: &str = "CASE WHEN d.status_date <= $1 THEN d.status_id ELSE \
+                (SELECT x.status_id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
+                 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END";
             // The filters both queries share, from parameter `next`.
             let filters = |params: &mut Vec<P>, sql: &mut String| {
                 if let Some(k) = kind {
@@ -158,10 +165,7 @@ impl App {
                 }
                 if let Some(s) = status {
                     params.push(P::from(s));
-                    sql.push_str(&format!(
-                        " AND (CASE WHEN d.status_date <= $1 THEN d.status_id ELSE a.status_id END) = ${}",
-                        params.len()
-                    ));
+                    sql.push_str(&format!(" AND ({CURRENT}) = ${}", params.len()));
                 }
             };
             // The latest assignment (copied onto the document) is current
@@ -175,19 +179,22 @@ impl App {
                    CASE WHEN d.status_date <= $1 THEN s.latest_note ELSE a.note END AS note";
             let history = "LEFT JOIN status_assignments a ON a.id = CASE WHEN d.status_date > $1 THEN \
                    (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END";
-            const CURRENT: &str =
-                "CASE WHEN d.status_date <= $1 THEN d.status_id ELSE a.status_id END";
+
             // The people's documents with a status, from one range of the
             // partial index `documents_today` (no seek per document): counted
             // per employee and status inside the database; only what is
             // shown (the newest 500, the due reminders) comes out as rows.
-            let from_where = |params: &mut Vec<P>, note: bool| {
+            let from_where = |params: &mut Vec<P>, shown: bool| {
                 params.push(P::from(on.to_string()));
                 params.extend(people.iter().map(|p| P::from(*p)));
                 let mut sql = format!(
-                    "FROM documents d {history} {} \
+                    "FROM documents d {} \
                      WHERE d.responsible_id IN ({}) AND d.status_id IS NOT NULL AND d.state <> 'cancelled'",
-                    if note { "LEFT JOIN doc_status s ON s.document_id = d.id" } else { "" },
+                    if shown {
+                        format!("{history} LEFT JOIN doc_status s ON s.document_id = d.id")
+                    } else {
+                        String::new()
+                    },
                     placeholders(2, people.len())
                 );
                 filters(params, &mut sql);
@@ -196,7 +203,7 @@ impl App {
             let mut params = Vec::new();
             let sql = format!(
                 "SELECT d.responsible_id, {CURRENT} AS status_id, COUNT(*) AS n, CAST(SUM(d.amount) AS BIGINT) AS amount {} \
-                 GROUP BY d.responsible_id, {CURRENT}",
+                 GROUP BY 1, 2",
                 from_where(&mut params, false)
             );
             counted = self
@@ -237,11 +244,7 @@ impl App {
                 let first = params.len() + 1;
                 params.extend(reminder_ids.iter().map(|i| P::from(*i)));
                 let list = placeholders(first, reminder_ids.len());
-                // Written so that the test needs no other table unless the
-                // latest assignment lies ahead.
-                sql.push_str(&format!(
-                    " AND ((d.status_date <= $1 AND d.status_id IN ({list})) OR (d.status_date > $1 AND a.status_id IN ({list})))"
-                ));
+                sql.push_str(&format!(" AND {CURRENT} IN ({list})"));
                 due = self.store.read_rows(sql, params, TodayRow::of).await?;
             }
             // Reminders that reach the counterparty's manager, whoever is
