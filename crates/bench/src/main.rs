@@ -13,6 +13,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 mod crash;
+mod pages;
 mod paperwork;
 mod reminders;
 
@@ -37,11 +38,12 @@ async fn main() -> anyhow::Result<()> {
         Some("reminders") => reminders::run().await,
         Some("serials") => serials().await,
         Some("paperwork") => paperwork::run().await,
+        Some("pages") => pages::run().await,
         Some("cycle") => cycle::cycle().await,
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | cycle | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }
