@@ -775,6 +775,7 @@ impl App {
                     .bind(max_stage)
                     .execute(&mut *tx)
                     .await?;
+                crate::status::sync_current(&mut tx, doc).await?;
             }
             audit(&mut tx, None, "demo", "database", "", "demo company loaded").await?;
             Ok((

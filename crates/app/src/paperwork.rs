@@ -87,6 +87,23 @@ fn theirs(cp: &Counterparty) -> String {
     party(name, &cp.inn, &cp.kpp, &cp.address)
 }
 
+/// The walk-in buyer's name and phone after the counterparty, when the
+/// document carries them (for warranty).
+fn with_buyer(who: String, d: &kupets_store::model::Document) -> String {
+    let mut extra: Vec<String> = Vec::new();
+    if !d.buyer_name.is_empty() {
+        extra.push(d.buyer_name.clone());
+    }
+    if !d.buyer_phone.is_empty() {
+        extra.push(format!("тел. {}", d.buyer_phone));
+    }
+    if extra.is_empty() {
+        who
+    } else {
+        format!("{who} — {}", extra.join(", "))
+    }
+}
+
 fn director(c: &Company) -> Sign {
     Sign {
         role: if c.director_position.is_empty() {
@@ -418,7 +435,10 @@ impl App {
                         "Гарантия".into(),
                         format!("{months} мес., до {}", kupets_domain::money::date_ru(end)).into(),
                     ]),
-                    Row::new(vec!["Покупатель".into(), theirs(&cp).into()]),
+                    Row::new(vec![
+                        "Покупатель".into(),
+                        with_buyer(theirs(&cp), &doc.document).into(),
+                    ]),
                     Row::new(vec!["Продавец".into(), ours(&c).into()]),
                 ],
             ));
@@ -453,7 +473,8 @@ impl App {
         };
         let client = cp.as_ref().map(theirs).unwrap_or_default();
         if act {
-            if r.warranty || r.price <= 0 {
+            // Our own unit repaired is our cost: no act for a client.
+            if r.warranty || r.price <= 0 || r.custody != "client" {
                 return Err(AppError::conflict(
                     "not_paid_repair",
                     "Акт выполненных работ составляется для платного ремонта с ценой",
@@ -785,7 +806,7 @@ fn upd(
             ]),
             Row::new(vec![
                 "".into(),
-                format!("Грузополучатель и его адрес: {}", theirs(cp)).into(),
+                format!("Грузополучатель и его адрес: {}", with_buyer(theirs(cp), d)).into(),
             ]),
             Row::new(vec![
                 "".into(),
@@ -805,11 +826,14 @@ fn upd(
                 "".into(),
                 format!(
                     "Покупатель: {}",
-                    if cp.full_name.is_empty() {
-                        &cp.name
-                    } else {
-                        &cp.full_name
-                    }
+                    with_buyer(
+                        if cp.full_name.is_empty() {
+                            cp.name.clone()
+                        } else {
+                            cp.full_name.clone()
+                        },
+                        d
+                    )
                 )
                 .into(),
             ]),
@@ -977,9 +1001,12 @@ fn torg12(
         vec![Col::left(0.18), Col::left(0.82)],
         vec![
             Row::new(vec!["Грузоотправитель:".into(), ours(c).into()]),
-            Row::new(vec!["Грузополучатель:".into(), theirs(cp).into()]),
+            Row::new(vec![
+                "Грузополучатель:".into(),
+                with_buyer(theirs(cp), d).into(),
+            ]),
             Row::new(vec!["Поставщик:".into(), ours(c).into()]),
-            Row::new(vec!["Плательщик:".into(), theirs(cp).into()]),
+            Row::new(vec!["Плательщик:".into(), with_buyer(theirs(cp), d).into()]),
             Row::new(vec!["Основание:".into(), basis.into()]),
         ],
     ));

@@ -741,5 +741,19 @@ pub(crate) async fn write_assignment(
         .bind(note)
         .execute(&mut *tx)
         .await?;
+    sync_current(tx, document_id).await?;
     Ok(id)
+}
+
+/// Copies a document's latest status and date from `doc_status` onto the
+/// document (migration 0016), where the Today view reads them from one index.
+pub(crate) async fn sync_current(tx: &mut kupets_store::Conn, document_id: i64) -> Result<()> {
+    sql::query(
+        "UPDATE documents SET status_id = (SELECT s.latest_status_id FROM doc_status s WHERE s.document_id = $1), \
+         status_date = (SELECT s.latest_date FROM doc_status s WHERE s.document_id = $1) WHERE id = $1",
+    )
+    .bind(document_id)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
 }

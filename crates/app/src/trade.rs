@@ -71,8 +71,8 @@ pub struct TradeDocInput {
     /// Customer returns: the customer is owed a replacement.
     #[serde(default, deserialize_with = "lenient")]
     pub replacement_required: Option<String>,
-    /// Customer returns of serial-numbered units: open a repair order for
-    /// each unit when posted (instead of just taking it back to stock).
+    /// Refused when true: a unit handed in for repair is not returned (it
+    /// would credit the client); open a repair order instead.
     #[serde(default, deserialize_with = "lenient")]
     pub to_repair: Option<String>,
     /// Shipments: the customer return (marked "replacement required") whose
@@ -90,6 +90,13 @@ pub struct TradeDocInput {
     pub comment: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub responsible_id: Option<String>,
+    /// Sales orders, shipments and returns of the walk-in buyer
+    /// («Розничный покупатель») only: the buyer's name, for warranty.
+    #[serde(default, deserialize_with = "lenient")]
+    pub buyer_name: Option<String>,
+    /// …and phone (digits, spaces, `+ ( ) -`).
+    #[serde(default, deserialize_with = "lenient")]
+    pub buyer_phone: Option<String>,
     #[serde(default)]
     pub lines: Vec<LineInput>,
 }
@@ -515,6 +522,7 @@ impl App {
             }
         }
         let comment = c.opt_text("comment", &input.comment, 1000);
+        let (buyer_name, buyer_phone) = buyer_of(&mut c, tx, kind, cp, input).await?;
         let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
             Some(r) => r,
             None => crate::responsible::default_for(tx, Some(cp), order_id, actor.id()).await?,
@@ -805,6 +813,16 @@ impl App {
                 "The document's total exceeds 999 999 999 999.99",
             );
         }
+        if kind == DocKind::Return && crate::input::truthy(&input.to_repair) {
+            // A unit handed in for repair stays the client's: a return would
+            // credit them and put it in our stock (issue 12, item 3).
+            c.err(
+                "to_repair",
+                "repair_is_not_a_return",
+                "Изделие, сданное в ремонт, остаётся собственностью клиента: оформите заказ на ремонт (Ремонты → «Принять в ремонт»), а не возврат",
+                "A unit handed in for repair stays the client's property: open a repair order (Repairs → 'Take in for repair'), not a return",
+            );
+        }
         c.done()?;
         let total = total.0;
         let replacement =
@@ -831,13 +849,13 @@ impl App {
                             .unwrap_or_default(),
                     ),
                 ),
-                (
-                    "to_repair",
-                    P::from(kind == DocKind::Return && crate::input::truthy(&input.to_repair)),
-                ),
+                // Refused above; drafts saved before issue 12 may still carry it.
+                ("to_repair", P::from(false)),
                 ("doc_date", P::from(date.to_string())),
                 ("amount", P::from(total)),
                 ("comment", P::from(comment)),
+                ("buyer_name", P::from(buyer_name)),
+                ("buyer_phone", P::from(buyer_phone)),
                 ("responsible_id", P::from(responsible)),
             ],
             lines,
@@ -1352,8 +1370,8 @@ impl App {
             {
                 crate::serial::post_units(&mut tx, &doc, kind).await?;
             }
-            if kind == DocKind::Return && lines.iter().any(|l| l.serial_tracked) {
-                crate::serial::returned_to_repair(&mut tx, actor, &doc).await?;
+            if kind == DocKind::Return {
+                crate::serial::refuse_flagged_to_repair(&mut tx, &doc).await?;
             }
             let settle = kind.settlement_sign() * doc.amount;
             if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {
@@ -1752,4 +1770,61 @@ impl App {
             })
             .await?)
     }
+}
+
+/// The walk-in buyer's name and phone on a sales-side document (issue 12,
+/// item 5): refused on any other counterparty's documents, whose card
+/// already names the buyer.
+async fn buyer_of(
+    c: &mut Check,
+    tx: &mut Conn,
+    kind: DocKind,
+    cp: i64,
+    input: &TradeDocInput,
+) -> Result<(String, String)> {
+    let name = c.opt_text("buyer_name", &input.buyer_name, 200);
+    let phone = c.opt_text("buyer_phone", &input.buyer_phone, 50);
+    if name.is_empty() && phone.is_empty() {
+        return Ok((name, phone));
+    }
+    let walk_in: i64 = if cp == 0 {
+        0
+    } else {
+        sql::query_scalar("SELECT walk_in FROM counterparties WHERE id = $1")
+            .bind(cp)
+            .fetch_optional(&mut *tx)
+            .await?
+            .unwrap_or(0)
+    };
+    let sales = matches!(
+        kind,
+        DocKind::SalesOrder | DocKind::Shipment | DocKind::Return
+    );
+    if walk_in == 0 || !sales {
+        let field = if name.is_empty() {
+            "buyer_phone"
+        } else {
+            "buyer_name"
+        };
+        c.err(
+            field,
+            "walk_in_only",
+            "Имя и телефон покупателя указывают только в продажах «Розничному покупателю»",
+            "A buyer's name and phone go only on sales to the walk-in buyer",
+        );
+    }
+    if !phone.is_empty()
+        && (!phone
+            .chars()
+            .all(|ch| ch.is_ascii_digit() || " +()-".contains(ch))
+            || phone.chars().filter(|ch| ch.is_ascii_digit()).count() < 5)
+    {
+        c.err(
+            "buyer_phone",
+            "invalid_phone",
+            "Телефон: цифры (не меньше 5), пробелы и + ( ) -",
+            "Phone: digits (at least 5), spaces and + ( ) -",
+        );
+    }
+    Ok((name, phone))
 }

@@ -189,6 +189,10 @@ pub async fn run() -> anyhow::Result<()> {
                     rusqlite::params![id, remind, day.to_string(), owner, at])?;
             }
         }
+        // Each document carries its latest status and date (migration 0016),
+        // as `write_assignment` keeps them.
+        tx.execute("UPDATE documents SET status_id = (SELECT s.latest_status_id FROM doc_status s WHERE s.document_id = documents.id), \
+            status_date = (SELECT s.latest_date FROM doc_status s WHERE s.document_id = documents.id) WHERE id IN (SELECT document_id FROM doc_status)", [])?;
         tx.commit()?;
         first_emp
     };

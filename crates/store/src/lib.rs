@@ -574,6 +574,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0012_paperwork.sql"),
         postgres: include_str!("../migrations/0012_paperwork.sql"),
     },
+    Migration {
+        name: "0016_custody",
+        sqlite: include_str!("../migrations/0016_custody.sql"),
+        postgres: include_str!("../migrations/0016_custody.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

@@ -428,10 +428,14 @@ pub struct Document {
     #[serde(serialize_with = "ser::opt_id")]
     #[schema(value_type = Option<String>)]
     pub invoice_id: Option<i64>,
+    /// Documents of the walk-in buyer («Розничный покупатель»): the buyer's
+    /// name and phone for warranty, when given (empty otherwise).
+    pub buyer_name: String,
+    pub buyer_phone: String,
 }
 
 impl Document {
-    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, base_id, replacement_required, replacement_for_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason, invoice_id";
+    pub const COLS: &'static str = "id, kind, number, doc_date, state, author_id, responsible_id, counterparty_id, warehouse_id, order_id, base_id, replacement_required, replacement_for_id, amount, comment, created_at, posted_at, cancelled_at, cancel_reason, invoice_id, buyer_name, buyer_phone";
     pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
             id: col(r, "id"),
@@ -454,6 +458,8 @@ impl Document {
             cancelled_at: col(r, "cancelled_at"),
             cancel_reason: col(r, "cancel_reason"),
             invoice_id: col(r, "invoice_id"),
+            buyer_name: col(r, "buyer_name"),
+            buyer_phone: col(r, "buyer_phone"),
         }
     }
 }

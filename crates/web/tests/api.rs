@@ -4,6 +4,7 @@
 mod browser;
 mod browser_daily;
 mod browser_replacement;
+mod custody;
 mod daily;
 mod defects;
 mod integrity;

@@ -715,19 +715,12 @@ both_engines!(recall_campaign_progress, |t: TestApp| async move {
         )
         .await;
     assert_eq!(r.body["contacted"], 1);
-    // Returned straight to repair: a repair order opens by itself.
-    let ret = created(&t, "/api/v1/returns", json!({"counterparty_id": p.customer, "base_id": id(&sh), "date": "2026-04-01", "to_repair": true, "comment": "по отзыву",
+    // Returned (a genuine return: the unit is ours again, in stock); the
+    // other one is handed in for repair (stays the client's, see custody.rs).
+    let ret = created(&t, "/api/v1/returns", json!({"counterparty_id": p.customer, "base_id": id(&sh), "date": "2026-04-01", "comment": "по отзыву",
         "lines": [{"product_id": p.pump, "qty": "1", "base_line_id": sh["lines"][0]["id"], "serials": ["P-26-001"]}]})).await;
     ok(&t, &format!("/api/v1/returns/{}/post", id(&ret))).await;
-    assert_eq!(unit_of(&t, "P-26-001").await["state"], "repair");
-    let opened = t.get("/api/v1/repairs", &t.admin).await.body;
-    assert_eq!(opened[0]["serial"], "P-26-001");
-    assert_eq!(opened[0]["received_date"], "2026-04-01");
-    assert_eq!(opened[0]["warranty"], true);
-    assert!(opened[0]["complaint"]
-        .as_str()
-        .unwrap()
-        .contains("по отзыву"));
+    assert_eq!(unit_of(&t, "P-26-001").await["state"], "stock");
     let rp = created(
         &t,
         "/api/v1/repairs",

@@ -146,3 +146,126 @@ both_engines!(walk_in_sale_with_a_promotion, |t: TestApp| async move {
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
     assert_eq!(r.body["code"], "walk_in_buyer");
 });
+
+async fn send_post(t: &TestApp, path: &str) -> kupets_testkit::Resp {
+    t.send(Method::POST, path, &t.admin, None, &[]).await
+}
+
+both_engines!(
+    walk_in_buyer_name_and_phone_for_warranty,
+    |t: TestApp| async move {
+        let cookie = crate::pages::web_login(&t, "admin", kupets_testkit::ADMIN_PASSWORD).await;
+        // The shipment form opens a sale to the built-in buyer (created on first use).
+        let form = t.page("/shipments/new", &cookie).await;
+        assert!(
+            form.text.contains("Продажа розничному покупателю"),
+            "{}",
+            form.text
+        );
+        let csrf = crate::pages::csrf_of(&form.text);
+        let r = t
+            .form("/walk-in-sale/shipments", &cookie, &[("csrf", &csrf)])
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let buyer = t
+            .post("/api/v1/walk-in-buyer", &t.admin, json!({}))
+            .await
+            .body;
+        let buyer = id(&buyer);
+        assert_eq!(
+            r.headers["location"],
+            format!("/shipments/new?counterparty_id={buyer}").as_str()
+        );
+        let wh = id(&created(&t, "/api/v1/warehouses", json!({"name": "Магазин"})).await);
+        let saw = id(&created(
+            &t,
+            "/api/v1/products",
+            json!({"sku": "SAW", "name": "Пила", "serial_tracked": true, "warranty_months": "12"}),
+        )
+        .await);
+        t.set_retail(&saw, "2026-01-01", "7000").await;
+        let d = created(&t, "/api/v1/productions", json!({"product_id": saw, "warehouse_id": wh, "date": "2026-01-05", "units": [{"serial": "SW-1"}]})).await;
+        assert_eq!(
+            send_post(&t, &format!("/api/v1/productions/{}/post", id(&d)))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let sale = json!({"counterparty_id": buyer, "warehouse_id": wh, "date": "2026-03-10",
+        "buyer_name": "Петров Пётр", "buyer_phone": "+7 (912) 345-67-89",
+        "lines": [{"product_id": saw, "qty": "1", "serials": ["SW-1"]}]});
+        let sh = created(&t, "/api/v1/shipments", sale.clone()).await;
+        assert_eq!(
+            (&sh["buyer_name"], &sh["buyer_phone"]),
+            (&json!("Петров Пётр"), &json!("+7 (912) 345-67-89"))
+        );
+        let p = created(
+            &t,
+            "/api/v1/payments",
+            json!({"counterparty_id": buyer, "amount": "7000", "date": "2026-03-10"}),
+        )
+        .await;
+        assert_eq!(
+            send_post(&t, &format!("/api/v1/payments/{}/post", id(&p)))
+                .await
+                .status,
+            StatusCode::OK
+        );
+        let r = send_post(&t, &format!("/api/v1/shipments/{}/post", id(&sh))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        // On the document's page, its УПД and the warranty card.
+        let page = t.page(&format!("/shipments/{}", id(&sh)), &cookie).await;
+        assert!(
+            page.text.contains("Петров Пётр") && page.text.contains("+7 (912) 345-67-89"),
+            "{}",
+            page.text
+        );
+        for paper in ["warranty", "upd", "torg12"] {
+            let r = t
+                .get(
+                    &format!("/api/v1/documents/{}/papers/{paper}?format=html", id(&sh)),
+                    &t.admin,
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{paper}: {}", r.text);
+            assert!(
+                r.text
+                    .contains("Розничный покупатель — Петров Пётр, тел. +7 (912) 345-67-89"),
+                "{paper}: {}",
+                r.text
+            );
+        }
+        // Refusals: another client's documents, purchase documents, a bad phone.
+        let client = id(&created(&t, "/api/v1/counterparties", json!({"name": "ООО «Опт»"})).await);
+        let mut other = sale.clone();
+        other["counterparty_id"] = json!(client);
+        let r = t.post("/api/v1/shipments", &t.admin, other).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(
+            r.error_fields().contains(&"buyer_name".to_string()),
+            "{}",
+            r.text
+        );
+        let r = t.post("/api/v1/receipts", &t.admin, json!({"counterparty_id": buyer, "warehouse_id": wh, "buyer_phone": "+7 900 000-00-00",
+        "lines": [{"product_id": saw, "qty": "1", "price": "1", "serials": ["SW-9"]}]})).await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(
+            r.error_fields().contains(&"buyer_phone".to_string()),
+            "{}",
+            r.text
+        );
+        let mut bad = sale.clone();
+        bad["buyer_phone"] = json!("звоните вечером");
+        bad["lines"] = json!([{"product_id": saw, "qty": "1"}]);
+        let r = t.post("/api/v1/sales-orders", &t.admin, bad).await;
+        assert_eq!(r.error_fields(), ["buyer_phone"], "{}", r.text);
+        // A plain walk-in sale needs neither.
+        let mut plain = sale.clone();
+        plain["buyer_name"] = json!("");
+        plain["buyer_phone"] = Value::Null;
+        plain["lines"] = json!([{"product_id": saw, "qty": "1"}]);
+        let r = t.post("/api/v1/sales-orders", &t.admin, plain).await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        assert_eq!(r.body["buyer_name"], "");
+    }
+);

@@ -35,7 +35,7 @@ mod units;
 pub use defects::*;
 pub use production::*;
 pub use recall::*;
-pub(crate) use repair::returned_to_repair;
+pub(crate) use repair::refuse_flagged_to_repair;
 pub use repair::*;
 pub(crate) use units::{drop_incoming, line_serials, post_units, receipt_serials, undo_units};
 
@@ -73,10 +73,15 @@ pub struct UnitRow {
     pub warranty_end: Option<String>,
     /// Under warranty today.
     pub under_warranty: bool,
+    /// While in repair: `client` — the client's property in our custody
+    /// («в ремонте у нас»), `ours` — our own unit; null otherwise.
+    pub custody: Option<String>,
 }
 
 const UNIT_SQL: &str = "SELECT u.id, u.product_id, p.name AS product_name, p.sku, u.serial, u.batch, u.production_date, u.state, u.warehouse_id, \
-     u.counterparty_id, c.name AS counterparty_name, u.shipment_id, sd.number AS shipment_number, u.shipped_date, p.warranty_months \
+     u.counterparty_id, c.name AS counterparty_name, u.shipment_id, sd.number AS shipment_number, u.shipped_date, p.warranty_months, \
+     CASE WHEN u.state = 'repair' THEN (SELECT CASE WHEN r.unit_state_before = 'customer' THEN 'client' ELSE 'ours' END FROM repairs r \
+     WHERE r.unit_id = u.id AND r.state NOT IN ('handed_back', 'declined') ORDER BY r.document_id DESC LIMIT 1) END AS custody \
      FROM units u JOIN products p ON p.id = u.product_id LEFT JOIN counterparties c ON c.id = u.counterparty_id LEFT JOIN documents sd ON sd.id = u.shipment_id";
 
 fn unit_row(r: &sql::Row, on: NaiveDate) -> UnitRow {
@@ -103,6 +108,7 @@ fn unit_row(r: &sql::Row, on: NaiveDate) -> UnitRow {
             .filter(|_| months > 0)
             .map(|d| warranty_end(d, months as u32).to_string()),
         under_warranty: under_warranty(sd, months.max(0) as u32, on),
+        custody: r.get("custody"),
     }
 }
 
@@ -128,7 +134,8 @@ pub struct ComponentRow {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MoveRow {
     pub date: String,
-    /// `produced`, `shipped`, `returned`, `repair_in`, `repair_out`,
+    /// `produced`, `shipped`, `returned`, `repair_in`, `repair_out` (to our
+    /// stock), `to_client` (a client's unit handed back after repair),
     /// `installed`, `component_added`, `component_removed`, `cancelled`.
     pub kind: String,
     #[serde(serialize_with = "ser::opt_id")]
@@ -158,6 +165,11 @@ pub struct RepairRow {
     pub counterparty_name: Option<String>,
     /// `received`, `diagnosis`, `in_repair`, `ready`, `handed_back`, `declined`.
     pub state: String,
+    /// `client`: the client's unit, taken into our custody (no credit, not
+    /// in our stock), handed back to them; `ours`: our own unit (in stock
+    /// when received — including units returned before issue 12), back to
+    /// stock.
+    pub custody: String,
     pub complaint: String,
     #[serde(serialize_with = "ser::opt_id")]
     #[schema(value_type = Option<String>)]
@@ -236,7 +248,8 @@ pub(crate) async fn add_move(
 }
 
 const REPAIR_SQL: &str = "SELECT d.id, d.number, d.counterparty_id, c.name AS counterparty_name, d.warehouse_id, r.unit_id, u.serial, p.name AS product_name, r.state, r.complaint, \
-     r.defect_category_id, dc.name_ru AS defect_category, r.warranty, r.warranty_auto, r.override_reason, r.work, r.price, r.cost, r.received_date, r.closed_date \
+     r.defect_category_id, dc.name_ru AS defect_category, r.warranty, r.warranty_auto, r.override_reason, r.work, r.price, r.cost, r.received_date, r.closed_date, \
+     CASE WHEN r.unit_state_before = 'customer' THEN 'client' ELSE 'ours' END AS custody \
      FROM repairs r JOIN documents d ON d.id = r.document_id JOIN units u ON u.id = r.unit_id JOIN products p ON p.id = u.product_id \
      LEFT JOIN counterparties c ON c.id = d.counterparty_id LEFT JOIN defect_categories dc ON dc.id = r.defect_category_id";
 
@@ -250,6 +263,7 @@ fn repair_row(r: &sql::Row) -> RepairRow {
         counterparty_id: r.get("counterparty_id"),
         counterparty_name: r.get("counterparty_name"),
         state: r.get("state"),
+        custody: r.get("custody"),
         complaint: r.get("complaint"),
         defect_category_id: r.get("defect_category_id"),
         defect_category: r.get("defect_category"),

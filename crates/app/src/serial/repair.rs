@@ -1,6 +1,5 @@
 //! Repair orders for units.
 
-use super::units::doc_units;
 use super::*;
 
 // ------------------------------------------------------------------ repairs
@@ -339,7 +338,9 @@ impl App {
                 return Err(AppError::Validation(c.errors));
             };
             c.done()?;
-            if matches!(state.as_str(), "repair" | "consumed" | "cancelled") {
+            // Only a unit at a client (taken into our custody, still theirs)
+            // or in our stock (our own unit) can be repaired.
+            if !matches!(state.as_str(), "customer" | "stock") {
                 return Err(conflict(
                     "unit_unavailable",
                     format!(
@@ -347,6 +348,8 @@ impl App {
                         match state.as_str() {
                             "repair" => "уже в ремонте",
                             "consumed" => "встроена в другое изделие",
+                            "supplier" => "возвращена поставщику",
+                            "incoming" => "ещё не поступила",
                             _ => "списана",
                         }
                     ),
@@ -355,6 +358,8 @@ impl App {
                         match state.as_str() {
                             "repair" => "already in repair",
                             "consumed" => "built into another unit",
+                            "supplier" => "returned to the supplier",
+                            "incoming" => "not received yet",
                             _ => "written off",
                         }
                     ),
@@ -555,10 +560,17 @@ impl App {
                         remind.0,
                         remind.1,
                         day,
-                        &format!(
-                            "Ремонт готов: вернуть клиенту {} {}",
-                            cur.product_name, cur.serial
-                        ),
+                        &if cur.custody == "client" {
+                            format!(
+                                "Ремонт готов: вернуть клиенту {} {}",
+                                cur.product_name, cur.serial
+                            )
+                        } else {
+                            format!(
+                                "Ремонт готов: {} {} — на склад (наше изделие)",
+                                cur.product_name, cur.serial
+                            )
+                        },
                         actor.id(),
                     )
                     .await?;
@@ -575,18 +587,24 @@ impl App {
                         .bind(cur.unit_id)
                         .execute(&mut *tx)
                         .await?;
+                    // The client's unit goes back to them (it never entered
+                    // our stock); our own unit goes back to our stock.
+                    let client = cur.custody == "client";
                     add_move(
                         &mut tx,
                         cur.unit_id,
                         Some(id),
-                        "repair_out",
+                        if client { "to_client" } else { "repair_out" },
                         &d,
                         cur.counterparty_id,
-                        cur.warehouse_id,
+                        if client { None } else { cur.warehouse_id },
                         next.label(true),
                     )
                     .await?;
-                    let paid = next == RepairState::HandedBack && !cur.warranty && cur.price > 0;
+                    // Only the client pays, and only for a paid repair handed
+                    // back; repairing our own unit is our cost.
+                    let paid =
+                        next == RepairState::HandedBack && client && !cur.warranty && cur.price > 0;
                     let amount = if paid { cur.price } else { 0 };
                     sql::query("UPDATE documents SET state = 'posted', posted_at = $1, amount = $2 WHERE id = $3").bind(now()).bind(amount).bind(id).execute(&mut *tx).await?;
                     if let (true, Some(cp)) = (paid, cur.counterparty_id) {
@@ -847,38 +865,26 @@ impl App {
     }
 }
 
-/// A return marked "to repair" opens a repair order for each unit it takes
-/// back, received on the return's date.
-pub(crate) async fn returned_to_repair(
+/// Returns no longer open repairs (issue 12): a unit handed in for repair
+/// stays the client's and goes on a repair order. A draft return saved with
+/// the old "straight to repair" mark is refused on posting, so it is either
+/// saved again as a genuine return or replaced by a repair order. Returns
+/// posted before keep the repairs they opened (those units are ours).
+pub(crate) async fn refuse_flagged_to_repair(
     tx: &mut Conn,
-    actor: &Actor,
     doc: &kupets_store::model::Document,
 ) -> Result<()> {
     let flag: i64 = sql::query_scalar("SELECT to_repair FROM documents WHERE id = $1")
         .bind(doc.id)
         .fetch_one(&mut *tx)
         .await?;
-    if flag == 0 {
-        return Ok(());
-    }
-    let date = crate::input::parse_date(&doc.date).unwrap_or_else(today);
-    for (u, _) in doc_units(tx, doc.id).await? {
-        let facts: UnitFacts = sql::query_as("SELECT u.id, u.state, u.counterparty_id, u.shipped_date, p.warranty_months, u.serial FROM units u JOIN products p ON p.id = u.product_id WHERE u.id = $1")
-            .bind(u)
-            .fetch_one(&mut *tx)
-            .await?;
-        let (id, state, _, shipped, months, sn) = facts;
-        let note = format!("Возврат {}: {}", doc.number, doc.comment);
-        open_repair_tx(
-            tx,
-            actor,
-            (id, state, shipped, months, sn),
-            doc.counterparty_id,
-            doc.warehouse_id,
-            date,
-            note.trim_end_matches(": "),
-        )
-        .await?;
+    if flag != 0 {
+        return Err(AppError::field(
+            "to_repair",
+            "repair_is_not_a_return",
+            "Черновик помечен «Сразу в ремонт»: ремонт вещи клиента — заказ на ремонт без возврата. Сохраните возврат заново (без отметки) или удалите его и примите изделие в ремонт",
+            "The draft is marked 'straight to repair': a client's unit is repaired on a repair order, without a return. Save the return again (unmarked) or drop it and take the unit in for repair",
+        ));
     }
     Ok(())
 }

@@ -137,9 +137,18 @@ impl App {
             .map(|s| (s.id, s))
             .collect();
         let mut rows: Vec<TodayRow> = Vec::new();
+        let mut due: Vec<TodayRow> = Vec::new();
+        let mut counted: Vec<(i64, i64, i64, i64)> = Vec::new();
         let mut to_manager: Vec<TodayRow> = Vec::new();
         let mut system = Vec::new();
         if !people.is_empty() {
+            // The current status on the day: the latest assignment (copied
+            // onto the document) unless it lies ahead; only then is the
+            // history searched, from the covering index
+            // `status_assignments_current` alone.
+            const CURRENT: &str = "CASE WHEN d.status_date <= $1 THEN d.status_id ELSE \
+                (SELECT x.status_id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
+                 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END";
             // The filters both queries share, from parameter `next`.
             let filters = |params: &mut Vec<P>, sql: &mut String| {
                 if let Some(k) = kind {
@@ -156,32 +165,88 @@ impl App {
                 }
                 if let Some(s) = status {
                     params.push(P::from(s));
-                    sql.push_str(&format!(
-                        " AND (CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END) = ${}",
-                        params.len()
-                    ));
+                    sql.push_str(&format!(" AND ({CURRENT}) = ${}", params.len()));
                 }
             };
-            let mut params: Vec<P> = vec![P::from(on.to_string())];
-            params.extend(people.iter().map(|p| P::from(*p)));
-            // The latest assignment is current unless it lies ahead; only
-            // then is the history searched (the CASE keeps SQLite from
-            // running the subquery for every other document).
+            // The latest assignment (copied onto the document) is current
+            // unless it lies ahead; only then is the history searched (the
+            // CASE keeps SQLite from running the subquery for every other
+            // document). `s` (doc_status) is joined for shown rows only, for
+            // the note.
             let select = "SELECT d.id, d.kind, d.number, d.doc_date, d.state, d.amount, d.counterparty_id, d.responsible_id, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_status_id ELSE a.status_id END AS status_id, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_date ELSE a.effective_date END AS effective_date, \
-                   CASE WHEN s.latest_date <= $1 THEN s.latest_note ELSE a.note END AS note";
-            let history = "LEFT JOIN status_assignments a ON a.id = CASE WHEN s.latest_date > $1 THEN \
+                   CASE WHEN d.status_date <= $1 THEN d.status_id ELSE a.status_id END AS status_id, \
+                   CASE WHEN d.status_date <= $1 THEN d.status_date ELSE a.effective_date END AS effective_date, \
+                   CASE WHEN d.status_date <= $1 THEN s.latest_note ELSE a.note END AS note";
+            let history = "LEFT JOIN status_assignments a ON a.id = CASE WHEN d.status_date > $1 THEN \
                    (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END";
-            let mut sql = format!(
-                "{select} FROM documents d JOIN doc_status s ON s.document_id = d.id {history} \
-                 WHERE d.responsible_id IN ({}) AND d.state <> 'cancelled'",
-                placeholders(2, people.len())
+
+            // The people's documents with a status, from one range of the
+            // partial index `documents_today` (no seek per document): counted
+            // per employee and status inside the database; only what is
+            // shown (the newest 500, the due reminders) comes out as rows.
+            let from_where = |params: &mut Vec<P>, shown: bool| {
+                params.push(P::from(on.to_string()));
+                params.extend(people.iter().map(|p| P::from(*p)));
+                let mut sql = format!(
+                    "FROM documents d {} \
+                     WHERE d.responsible_id IN ({}) AND d.status_id IS NOT NULL AND d.state <> 'cancelled'",
+                    if shown {
+                        format!("{history} LEFT JOIN doc_status s ON s.document_id = d.id")
+                    } else {
+                        String::new()
+                    },
+                    placeholders(2, people.len())
+                );
+                filters(params, &mut sql);
+                sql
+            };
+            let mut params = Vec::new();
+            let sql = format!(
+                "SELECT d.responsible_id, {CURRENT} AS status_id, COUNT(*) AS n, CAST(SUM(d.amount) AS BIGINT) AS amount {} \
+                 GROUP BY 1, 2",
+                from_where(&mut params, false)
             );
-            filters(&mut params, &mut sql);
-            // Thousands of rows for a department: the store's fast read path.
+            counted = self
+                .store
+                .read_rows(sql, params, |r| {
+                    (
+                        r.int("responsible_id"),
+                        r.opt_int("status_id"),
+                        r.int("n"),
+                        r.opt_int("amount").unwrap_or(0),
+                    )
+                })
+                .await?
+                .into_iter()
+                .filter_map(|(e, s, n, a)| {
+                    s.filter(|s| statuses.contains_key(s)).map(|s| (e, s, n, a))
+                })
+                .collect();
+            let mut params = Vec::new();
+            // The newest 500 picked from the index, then read (`$1`, the
+            // day, is the same parameter inside and out).
+            let sql = format!(
+                "{select} FROM documents d {history} LEFT JOIN doc_status s ON s.document_id = d.id WHERE d.id IN \
+                 (SELECT d.id {} AND {CURRENT} IS NOT NULL ORDER BY d.doc_date DESC, d.id DESC LIMIT 500)",
+                from_where(&mut params, false)
+            );
             rows = self.store.read_rows(sql, params, TodayRow::of).await?;
+            rows.sort_by(|a, b| (b.doc_date.as_str(), b.id).cmp(&(a.doc_date.as_str(), a.id)));
             rows.retain(|r| r.status_id.is_some_and(|s| statuses.contains_key(&s)));
+            let reminder_ids: Vec<i64> = statuses
+                .values()
+                .filter(|s| s.is_reminder)
+                .map(|s| s.id)
+                .collect();
+            if !reminder_ids.is_empty() {
+                let mut params = Vec::new();
+                let mut sql = format!("{select} {}", from_where(&mut params, true));
+                let first = params.len() + 1;
+                params.extend(reminder_ids.iter().map(|i| P::from(*i)));
+                let list = placeholders(first, reminder_ids.len());
+                sql.push_str(&format!(" AND {CURRENT} IN ({list})"));
+                due = self.store.read_rows(sql, params, TodayRow::of).await?;
+            }
             // Reminders that reach the counterparty's manager, whoever is
             // responsible for the document (recalls, repairs ready).
             let manager_ids: Vec<i64> = statuses
@@ -201,7 +266,7 @@ impl App {
                     placeholders(2 + people.len(), manager_ids.len())
                 );
                 filters(&mut params, &mut sql);
-                let seen: std::collections::HashSet<i64> = rows.iter().map(|r| r.id).collect();
+                let seen: std::collections::HashSet<i64> = due.iter().map(|r| r.id).collect();
                 to_manager = self.store.read_rows(sql, params, TodayRow::of).await?;
                 to_manager.retain(|r| !seen.contains(&r.id));
             }
@@ -259,16 +324,12 @@ impl App {
                 });
             }
         }
-        // Newest first; names only for what is shown (reminders and the
-        // first 500 documents), not for every document counted.
-        rows.sort_by(|a, b| (b.doc_date.as_str(), b.id).cmp(&(a.doc_date.as_str(), a.id)));
-        let documents_total = rows.len() as i64;
-        let is_reminder = |r: &TodayRow| statuses[&r.status_id.unwrap_or(0)].is_reminder;
+        // Names only for what is shown (the reminders and the newest 500
+        // documents), not for every document counted.
+        let documents_total: i64 = counted.iter().map(|c| c.2).sum();
         let cp_ids: Vec<i64> = rows
             .iter()
-            .enumerate()
-            .filter(|(i, r)| *i < 500 || is_reminder(r))
-            .map(|(_, r)| r)
+            .chain(due.iter())
             .chain(to_manager.iter())
             .filter_map(|r| r.counterparty_id)
             .chain(
@@ -280,6 +341,7 @@ impl App {
         let cps = self.counterparty_names(&cp_ids).await?;
         let mut named: Vec<i64> = people.clone();
         named.extend(rows.iter().map(|r| r.responsible_id));
+        named.extend(counted.iter().map(|c| c.0));
         named.extend(cps.values().filter_map(|c| c.1));
         named.extend(system.iter().map(|r| r.get::<i64, _>("responsible_id")));
         named.sort_unstable();
@@ -294,55 +356,48 @@ impl App {
             }
         };
         let mut reminders = Vec::new();
-        let mut counts: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
-        let mut documents = Vec::new();
         let shown: std::collections::HashSet<i64> = people.iter().copied().collect();
-        let n_rows = rows.len();
-        for (i, r) in rows.into_iter().chain(to_manager).enumerate() {
-            let st = &statuses[&r.status_id.unwrap_or(0)];
-            let emp = r.responsible_id;
-            let amount = r.amount;
-            let effective = r.effective_date;
-            let cp = r.counterparty_id.and_then(|c| cps.get(&c).cloned());
-            let main = i < n_rows;
-            if main {
-                let e = counts.entry((emp, st.id)).or_insert((0, 0));
-                e.0 += 1;
-                e.1 = e.1.saturating_add(amount);
-            }
-            // Whose Today the reminder is on.
-            let recipient = match (&cp, st.to_manager) {
-                (Some((_, Some(m))), true) => *m,
-                _ => emp,
+        for r in due.into_iter().chain(to_manager) {
+            let Some(st) = r.status_id.and_then(|s| statuses.get(&s)) else {
+                continue;
             };
-            if st.is_reminder && shown.contains(&recipient) {
-                let (covered_for_id, covered_for_name) = cover(recipient);
-                reminders.push(Reminder {
-                    document_id: r.id,
-                    kind: r.kind.clone(),
-                    number: r.number.clone(),
-                    doc_date: r.doc_date.clone(),
-                    counterparty_name: cp.as_ref().map(|c| c.0.clone()),
-                    amount,
-                    employee_id: recipient,
-                    employee_name: name_of(recipient),
-                    department_id: dept_of(recipient),
-                    status_code: st.code.clone(),
-                    status_name_ru: st.name_ru.clone(),
-                    status_name_en: st.name_en.clone(),
-                    days_overdue: crate::input::parse_date(&effective)
-                        .map(|d| days_overdue(d, on))
-                        .unwrap_or(0),
-                    effective_date: effective.clone(),
-                    note: r.note.clone(),
-                    system: st.to_manager,
-                    covered_for_id,
-                    covered_for_name,
-                });
-            }
-            if !main || i >= 500 {
+            let cp = r.counterparty_id.and_then(|c| cps.get(&c));
+            // Whose Today the reminder is on.
+            let recipient = match (cp, st.to_manager) {
+                (Some((_, Some(m))), true) => *m,
+                _ => r.responsible_id,
+            };
+            if !st.is_reminder || !shown.contains(&recipient) {
                 continue;
             }
+            let (covered_for_id, covered_for_name) = cover(recipient);
+            reminders.push(Reminder {
+                document_id: r.id,
+                kind: r.kind,
+                number: r.number,
+                doc_date: r.doc_date,
+                counterparty_name: cp.map(|c| c.0.clone()),
+                amount: r.amount,
+                employee_id: recipient,
+                employee_name: name_of(recipient),
+                department_id: dept_of(recipient),
+                status_code: st.code.clone(),
+                status_name_ru: st.name_ru.clone(),
+                status_name_en: st.name_en.clone(),
+                days_overdue: crate::input::parse_date(&r.effective_date)
+                    .map(|d| days_overdue(d, on))
+                    .unwrap_or(0),
+                effective_date: r.effective_date,
+                note: r.note,
+                system: st.to_manager,
+                covered_for_id,
+                covered_for_name,
+            });
+        }
+        let mut documents = Vec::new();
+        for r in rows {
+            let st = &statuses[&r.status_id.unwrap_or(0)];
+            let emp = r.responsible_id;
             let (covered_for_id, covered_for_name) = cover(emp);
             documents.push(StatusDoc {
                 document_id: r.id,
@@ -350,14 +405,17 @@ impl App {
                 number: r.number,
                 doc_date: r.doc_date,
                 state: r.state,
-                counterparty_name: cp.map(|c| c.0),
-                amount,
+                counterparty_name: r
+                    .counterparty_id
+                    .and_then(|c| cps.get(&c))
+                    .map(|c| c.0.clone()),
+                amount: r.amount,
                 employee_id: emp,
                 employee_name: name_of(emp),
                 status_code: st.code.clone(),
                 status_name_ru: st.name_ru.clone(),
                 status_name_en: st.name_en.clone(),
-                effective_date: effective,
+                effective_date: r.effective_date,
                 note: r.note,
                 covered_for_id,
                 covered_for_name,
@@ -397,9 +455,9 @@ impl App {
             (a.effective_date.as_str(), a.document_id)
                 .cmp(&(b.effective_date.as_str(), b.document_id))
         });
-        let mut by_status: Vec<StatusCount> = counts
+        let mut by_status: Vec<StatusCount> = counted
             .into_iter()
-            .map(|((emp, sid), (count, amount))| {
+            .map(|(emp, sid, count, amount)| {
                 let st = &statuses[&sid];
                 StatusCount {
                     employee_id: emp,

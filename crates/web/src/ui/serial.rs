@@ -172,7 +172,11 @@ fn move_label(lang: Lang, k: &str) -> &'static str {
         "shipped" => lang.t("Отгружен", "Shipped"),
         "returned" => lang.t("Возвращён", "Returned"),
         "repair_in" => lang.t("Принят в ремонт", "Into repair"),
-        "repair_out" => lang.t("Из ремонта", "Out of repair"),
+        "repair_out" => lang.t("Из ремонта на склад", "Out of repair to stock"),
+        "to_client" => lang.t(
+            "Возвращён клиенту из ремонта",
+            "Handed back to the customer",
+        ),
         "installed" => lang.t("Установлен в изделие", "Built in"),
         "component_added" => lang.t("Установлен компонент", "Component fitted"),
         "component_removed" => lang.t("Снят компонент", "Component removed"),
@@ -199,7 +203,7 @@ async fn card(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
         div.card { dl.props {
             dt { (lang.t("Товар", "Product")) } dd { (u.product_name) " " span.muted { (u.sku) } }
             dt { (lang.t("Произведён", "Produced")) } dd { (date_ru(&u.production_date)) @if !u.batch.is_empty() { ", " (lang.t("партия ", "batch ")) (u.batch) } @if let Some(n) = &c.production_number { " · " (n) } }
-            dt { (lang.t("Где сейчас", "Where now")) } dd { b { (unit_state(lang, &u.state)) } @if let Some(cp) = &u.counterparty_name { " — " (cp) } }
+            dt { (lang.t("Где сейчас", "Where now")) } dd { b { @if u.custody.as_deref() == Some("client") { (lang.t("в ремонте у нас", "in repair with us")) } @else { (unit_state(lang, &u.state)) } } @if let Some(cp) = &u.counterparty_name { " — " @if u.custody.as_deref() == Some("client") { (lang.t("собственность клиента ", "the property of ")) } (cp) } }
             @if let (Some(sid), Some(n)) = (u.shipment_id, &u.shipment_number) { dt { (lang.t("Отгрузка", "Shipment")) } dd { a href=(doc_href("shipment", sid)) { (n) } " " @if let Some(d) = &u.shipped_date { (date_ru(d)) } } }
             dt { (lang.t("Гарантия", "Warranty")) } dd { (warranty(lang, u)) }
             @for p in &c.built_into { dt { (lang.t("Встроен в", "Built into")) } dd { a href=(format!("/units/{}", p.id)) { (p.product_name) " " (p.serial) } } }
@@ -423,9 +427,23 @@ async fn repairs(ui: UiActor, State(s): State<AppState>) -> Response {
         Ok(l) => l,
         Err(e) => return error_page(lang, &e),
     };
+    let whs = names(&s.app, "SELECT id, name FROM warehouses WHERE archived = 0").await;
     let body = html! {
         h1 { (lang.t("Ремонты", "Repairs")) }
-        p { (lang.t("Новый ремонт начинается с карточки серийного номера: ", "A repair starts from a serial's trace card: ")) a href="/units" { (lang.t("найти номер", "find a serial")) } }
+        @if ui.actor.can(Right::Repair) {
+            // Hand-in: the client's unit comes on a repair order, never on a
+            // return (no credit, not in our stock).
+            h2 { (lang.t("Принять в ремонт", "Take in for repair")) }
+            p.muted { (lang.t("Изделие клиента остаётся его собственностью: без возврата, без кредита клиенту, не на наш склад. Номер можно найти и в ", "The client's unit stays theirs: no return, no credit, not into our stock. A serial can also be found in ")) a href="/units" { (lang.t("серийных номерах", "serials")) } "." }
+            form.grid method="post" action="/repairs" {
+                input type="hidden" name="csrf" value=(ui.csrf);
+                label.l for="rp-serial" { (lang.t("Серийный номер", "Serial")) } div.f { input #rp-serial type="text" name="serial" required; }
+                label.l for="rp-complaint" { (lang.t("Жалоба", "Complaint")) } div.f { input #rp-complaint type="text" name="complaint"; }
+                label.l for="rp-date" { (lang.t("Принят", "Received")) } div.f { input #rp-date type="date" name="date" value=(kupets_app::today().to_string()); }
+                label.l for="rp-wh" { (lang.t("Склад запчастей", "Parts warehouse")) } div.f { select #rp-wh name="warehouse_id" { option value="" { "—" } @for (id, n) in &whs { option value=(id) { (n) } } } }
+                div.actions { button.btn type="submit" { (lang.t("Принять в ремонт", "Take in for repair")) } }
+            }
+        }
         table.list {
             tr { th { (lang.t("Заказ", "Order")) } th { (lang.t("Изделие", "Unit")) } th { (lang.t("Клиент", "Customer")) } th { (lang.t("Принят", "Received")) } th { (lang.t("Состояние", "State")) } th { (lang.t("Гарантия", "Warranty")) } }
             @for r in &list {
@@ -497,6 +515,10 @@ async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Stri
         div.card { dl.props {
             dt { (lang.t("Изделие", "Unit")) } dd { a href=(format!("/units/{}", r.unit_id)) { (r.product_name) " " (r.serial) } }
             dt { (lang.t("Клиент", "Customer")) } dd { (r.counterparty_name.clone().unwrap_or_default()) }
+            dt { (lang.t("Чьё изделие", "Whose unit")) } dd {
+                @if r.custody == "client" { (lang.t("клиента — у нас в ремонте: без кредита, не на нашем складе; после ремонта возвращается клиенту", "the customer's — in repair with us: no credit, not in our stock; handed back to the customer")) }
+                @else { (lang.t("наше (со склада) — после ремонта на склад", "ours (from stock) — back to stock after repair")) }
+            }
             dt { (lang.t("Принят", "Received")) } dd { (date_ru(&r.received_date)) @if let Some(c) = &r.closed_date { " · " (lang.t("закрыт ", "closed ")) (date_ru(c)) } }
             dt { (lang.t("Жалоба", "Complaint")) } dd { (r.complaint) }
             dt { (lang.t("Гарантия", "Warranty")) } dd {
@@ -508,7 +530,7 @@ async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Stri
             dt { (lang.t("Цена для клиента", "Price to the customer")) } dd { (Money(r.price).to_ru()) @if r.warranty { " " span.muted { (lang.t("(по гарантии не взимается)", "(not charged under warranty)")) } } }
             dt { (lang.t("Себестоимость", "Cost")) } dd { (Money(r.cost).to_ru()) }
         } }
-        (super::paperwork::repair_links(lang, id, !r.warranty && r.price > 0))
+        (super::paperwork::repair_links(lang, id, r.custody == "client" && !r.warranty && r.price > 0))
         @if can && !st.is_closed() {
             div.toolbar {
                 @for next in RepairState::ALL.into_iter().filter(|n| st.can_move_to(*n)) {

@@ -142,6 +142,7 @@ pub fn routes(mut r: Router<AppState>) -> Router<AppState> {
         );
     }
     r.route("/payments", get(payments).post(payment_create))
+        .route("/walk-in-sale/{seg}", post(walk_in_sale))
         .route("/payments/new", get(payment_new))
         .route("/payments/{id}", get(payment_show))
         .route(
@@ -327,6 +328,9 @@ async fn form_page(
         p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
         h1 { (p.kind.label(lang.ru())) ": " @if edit.is_some() { (lang.t("черновик", "draft")) } @else { (lang.t("новый документ", "new document")) } }
         (refusal.summary(lang, &placed))
+        @if by_rules && edit.is_none() {
+            p { (button_form(&format!("/walk-in-sale/{}", p.seg), &ui.csrf, lang.t("Продажа розничному покупателю", "Sale to a walk-in buyer"), "btn light")) " " span.muted { (lang.t("без карточки клиента; имя и телефон — ниже, для гарантии", "no client card needed; name and phone below, for warranty")) } }
+        }
         form method="post" action=(action) {
             input type="hidden" name="csrf" value=(ui.csrf);
             div.card {
@@ -337,9 +341,14 @@ async fn form_page(
                     @if let Some(base) = p.kind.base_kind() { dt { (lang.t("Документ-основание *", "Base document *")) } dd { (super::pick::doc_input(lang, "base_id", &[base], &v("base_id"))) (at("base_id")) } }
                     @if let Some(order) = p.kind.order_kind() { dt { (lang.t("Заказ", "Order")) } dd { (super::pick::doc_input(lang, "order_id", &[order], &v("order_id"))) (at("order_id")) } }
                     @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true" checked[v("replacement_required") == "true"]; } }
-                    @if p.kind == DocKind::Return { dt { (lang.t("Сразу в ремонт", "Straight to repair")) } dd { input type="checkbox" name="to_repair" value="true" checked[v("to_repair") == "true"]; " " span.muted { (lang.t("серийные изделия: заказ на ремонт на каждое", "serial units: a repair order for each")) } } }
+                    @if p.kind == DocKind::Return { dt { (lang.t("Сдают в ремонт?", "Handed in for repair?")) } dd.muted { (lang.t("Это не возврат: изделие остаётся клиента, без кредита — ", "That is not a return: the unit stays the customer's, no credit — ")) a href="/repairs" { (lang.t("принять в ремонт", "take in for repair")) } } }
                     @if p.kind == DocKind::Shipment { dt { (lang.t("Замена по возврату", "Replaces return")) } dd { (super::pick::doc_input(lang, "replacement_for_id", &[DocKind::Return], &v("replacement_for_id"))) (at("replacement_for_id")) } }
                     @if p.kind == DocKind::Shipment && !v("replacement_for_id").is_empty() { (super::replacement::form_fields(lang, &v("replacement_pricing"), &v("replacement_reason"))) }
+                    @if matches!(p.kind, DocKind::SalesOrder | DocKind::Shipment | DocKind::Return) {
+                        // Only on the walk-in buyer's documents (refused otherwise).
+                        dt { (lang.t("Покупатель (для гарантии)", "Buyer (for warranty)")) }
+                        dd { input type="text" name="buyer_name" value=(v("buyer_name")) placeholder=(lang.t("имя", "name")); " " input type="tel" name="buyer_phone" value=(v("buyer_phone")) placeholder=(lang.t("телефон", "phone")); " " span.muted { (lang.t("только для «Розничного покупателя»", "walk-in buyer only")) } (at("buyer_name")) (at("buyer_phone")) }
+                    }
                     dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; (at("comment")) }
                 }
             }
@@ -401,6 +410,27 @@ async fn new_form(
     form_page(p, &ui, &s, &v, &Refusal::none(), None).await
 }
 
+/// Opens a new sales order or shipment for the built-in walk-in buyer
+/// («Розничный покупатель»), created on first use.
+async fn walk_in_sale(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(seg): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
+    let lang = current_lang();
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    if !matches!(seg.as_str(), "sales-orders" | "shipments") {
+        return not_found_page(lang);
+    }
+    match s.app.walk_in_buyer(&ui.actor).await {
+        Ok(id) => Redirect::to(&format!("/{seg}/new?counterparty_id={id}")).into_response(),
+        Err(e) => error_page(lang, &e),
+    }
+}
+
 fn input_from(f: &Values) -> TradeDocInput {
     let g = |k: &str| f.get(k).cloned().filter(|v| !v.trim().is_empty());
     let lines = (0..MAX_ROWS)
@@ -425,8 +455,11 @@ fn input_from(f: &Values) -> TradeDocInput {
         replacement_for_id: g("replacement_for_id"),
         replacement_pricing: g("replacement_pricing"),
         replacement_reason: g("replacement_reason"),
-        to_repair: g("to_repair"),
+        // Returns no longer send units to repair (a repair order does).
+        to_repair: None,
         comment: g("comment"),
+        buyer_name: g("buyer_name"),
+        buyer_phone: g("buyer_phone"),
         responsible_id: None,
         lines,
     }
@@ -537,21 +570,10 @@ async fn values_of_doc(s: &AppState, doc: &kupets_app::trade::TradeDoc) -> Value
         v.insert("replacement_reason".into(), r.reason);
     }
     v.insert("comment".into(), d.comment.clone());
+    v.insert("buyer_name".into(), d.buyer_name.clone());
+    v.insert("buyer_phone".into(), d.buyer_phone.clone());
     if d.replacement_required {
         v.insert("replacement_required".into(), "true".into());
-    }
-    let flags: Vec<i64> = s
-        .app
-        .store
-        .read_rows(
-            "SELECT to_repair AS n FROM documents WHERE id = $1".into(),
-            vec![kupets_store::queries::P::from(d.id)],
-            |r| r.int("n"),
-        )
-        .await
-        .unwrap_or_default();
-    if flags.first() == Some(&1) {
-        v.insert("to_repair".into(), "true".into());
     }
     let serials: Vec<(i64, String)> = s
         .app
@@ -800,6 +822,9 @@ async fn show_page(
                 @if let Some(v) = &view {
                     dt { (lang.t("Исполнено на сумму", "Fulfilled for")) } dd { (Money::parse(&v.shipped_amount).unwrap_or_default().to_ru()) " · " (shipment_label(lang, &v.shipment_state)) }
                     dt { (lang.t("Оплачено", "Paid")) } dd { (Money::parse(&v.paid_amount).unwrap_or_default().to_ru()) " · " (payment_label(lang, &v.payment_state)) }
+                }
+                @if !d.buyer_name.is_empty() || !d.buyer_phone.is_empty() {
+                    dt { (lang.t("Покупатель", "Buyer")) } dd { (d.buyer_name) @if !d.buyer_phone.is_empty() { @if !d.buyer_name.is_empty() { ", " } (lang.t("тел. ", "phone ")) (d.buyer_phone) } }
                 }
                 @if !d.comment.is_empty() { dt { (lang.t("Комментарий", "Comment")) } dd { (d.comment) } }
                 @if let Some(r) = &d.cancel_reason { dt { (lang.t("Причина отмены", "Cancel reason")) } dd { (r) } }
