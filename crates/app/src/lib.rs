@@ -45,6 +45,7 @@ pub mod catalog;
 pub mod changes;
 pub mod company;
 pub mod contact;
+pub(crate) mod cost;
 pub mod counterparty;
 pub mod demo;
 pub mod discount_scale;

@@ -537,6 +537,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0012_paperwork.sql"),
         postgres: include_str!("../migrations/0012_paperwork.sql"),
     },
+    Migration {
+        name: "0013_analysis",
+        sqlite: include_str!("../migrations/0013_analysis.sql"),
+        postgres: include_str!("../migrations/0013_analysis.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may
