@@ -40,6 +40,7 @@ macro_rules! write_tx {
 }
 
 pub mod absence;
+pub mod analysis;
 pub mod auth;
 pub mod catalog;
 pub mod changes;
