@@ -159,7 +159,12 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
     );
     for prod in &products {
         let a = avg.get(prod).copied().unwrap_or_default();
-        p.extend([P::from(*prod), P::from(a.qty), P::from(a.value), P::from(a.unit)]);
+        p.extend([
+            P::from(*prod),
+            P::from(a.qty),
+            P::from(a.value),
+            P::from(a.unit),
+        ]);
         let k = p.len();
         q += &format!(" WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k - 2);
         v += &format!(" WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k - 1);
@@ -176,11 +181,8 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
     // The lines: one statement.
     if !lines.is_empty() {
         let mut p: Vec<P> = Vec::new();
-        let (mut c, mut a, mut ids) = (
-            String::from("CASE id"),
-            String::from("CASE id"),
-            Vec::new(),
-        );
+        let (mut c, mut a, mut ids) =
+            (String::from("CASE id"), String::from("CASE id"), Vec::new());
         for (line, unit, amt) in &lines {
             p.extend([P::from(*line), P::from(*unit), P::from(*amt)]);
             let k = p.len();

@@ -364,7 +364,10 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "id of a volume-maintenance rule set | empty",
     ),
     ("abc_a_pct", "1–99: class A = the first this % of the total"),
-    ("abc_b_pct", "above abc_a_pct, up to 100: class B up to this cumulative %"),
+    (
+        "abc_b_pct",
+        "above abc_a_pct, up to 100: class B up to this cumulative %",
+    ),
 ];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -415,10 +418,16 @@ impl App {
             "company_name" if !value.is_empty() && value.chars().count() <= 300 => {}
             "allow_negative_stock" if value == "true" || value == "false" => {}
             "unattended_days" if value.parse::<i64>().is_ok_and(|d| (1..=365).contains(&d)) => {}
-            "abc_a_pct" | "abc_b_pct" if value.parse::<i64>().is_ok_and(|d| (1..=100).contains(&d)) => {
+            "abc_a_pct" | "abc_b_pct"
+                if value.parse::<i64>().is_ok_and(|d| (1..=100).contains(&d)) =>
+            {
                 let mut conn = self.store.read_conn().await?;
                 let (a, b) = crate::analysis::abc::thresholds(&mut conn).await?;
-                let (a, b) = if key == "abc_a_pct" { (value.parse().unwrap_or(a), b) } else { (a, value.parse().unwrap_or(b)) };
+                let (a, b) = if key == "abc_a_pct" {
+                    (value.parse().unwrap_or(a), b)
+                } else {
+                    (a, value.parse().unwrap_or(b))
+                };
                 if a >= b || a >= 100 {
                     return Err(AppError::field(
                         "value",
@@ -428,7 +437,11 @@ impl App {
                     ));
                 }
             }
-            "company_name" | "allow_negative_stock" | "unattended_days" | "abc_a_pct" | "abc_b_pct" => {
+            "company_name"
+            | "allow_negative_stock"
+            | "unattended_days"
+            | "abc_a_pct"
+            | "abc_b_pct" => {
                 return Err(AppError::field(
                     "value",
                     "invalid",

@@ -83,7 +83,11 @@ pub async fn thresholds(conn: &mut Conn) -> Result<(i64, i64)> {
 
 /// Classes of values ordered largest first (see the module's rule).
 pub fn classify(values: &[i64], a_pct: i64, b_pct: i64) -> Vec<char> {
-    let total: i128 = values.iter().filter(|v| **v > 0).map(|v| i128::from(*v)).sum();
+    let total: i128 = values
+        .iter()
+        .filter(|v| **v > 0)
+        .map(|v| i128::from(*v))
+        .sum();
     let mut out = Vec::with_capacity(values.len());
     let mut before: i128 = 0;
     let mut prev: Option<(i64, char)> = None;
@@ -190,17 +194,26 @@ impl App {
         );
         if let Some(m) = scope.manager {
             params.push(kupets_store::queries::P::from(m));
-            sql += " AND f.counterparty_id IN (SELECT id FROM counterparties WHERE manager_id = $3)";
+            sql +=
+                " AND f.counterparty_id IN (SELECT id FROM counterparties WHERE manager_id = $3)";
         }
         sql += &format!(" GROUP BY {key}, t.name");
         let mut rows: Vec<(i64, String, i64)> = sql::query_as(&sql)
             .bind_all(&params)
             .fetch_all(&mut conn)
             .await?;
-        rows.sort_by(|a, b| b.2.cmp(&a.2).then_with(|| a.1.cmp(&b.1)).then(a.0.cmp(&b.0)));
+        rows.sort_by(|a, b| {
+            b.2.cmp(&a.2)
+                .then_with(|| a.1.cmp(&b.1))
+                .then(a.0.cmp(&b.0))
+        });
         let values: Vec<i64> = rows.iter().map(|r| r.2).collect();
         let classes = classify(&values, a_pct, b_pct);
-        let total: i128 = values.iter().filter(|v| **v > 0).map(|v| i128::from(*v)).sum();
+        let total: i128 = values
+            .iter()
+            .filter(|v| **v > 0)
+            .map(|v| i128::from(*v))
+            .sum();
         let mut cum: i128 = 0;
         let mut counts = AbcCounts::default();
         let items = rows
@@ -277,10 +290,19 @@ mod tests {
 
     #[test]
     fn crossing_item_is_a_and_ties_share() {
-        assert_eq!(classify(&[50, 30, 10, 10], 80, 95), vec!['A', 'A', 'B', 'B']);
+        assert_eq!(
+            classify(&[50, 30, 10, 10], 80, 95),
+            vec!['A', 'A', 'B', 'B']
+        );
         // 40 + 30 = 70 before the first 15, so it is A; its twin too.
-        assert_eq!(classify(&[40, 30, 15, 15], 80, 95), vec!['A', 'A', 'A', 'A']);
-        assert_eq!(classify(&[60, 20, 15, 5, 0], 50, 90), vec!['A', 'B', 'B', 'C', 'C']);
+        assert_eq!(
+            classify(&[40, 30, 15, 15], 80, 95),
+            vec!['A', 'A', 'A', 'A']
+        );
+        assert_eq!(
+            classify(&[60, 20, 15, 5, 0], 50, 90),
+            vec!['A', 'B', 'B', 'C', 'C']
+        );
         assert_eq!(classify(&[], 80, 95), Vec::<char>::new());
     }
 }

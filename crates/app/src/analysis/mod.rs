@@ -132,3 +132,44 @@ mod tests {
         assert_eq!(margin_pct(5, 0), "0");
     }
 }
+
+/// A product's moving average as it stands.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductCost {
+    pub product_id: String,
+    pub name: String,
+    /// Quantity on hand, all warehouses.
+    pub qty: String,
+    /// Its value net of VAT.
+    pub value: String,
+    /// The unit cost new issues take.
+    pub unit_cost: String,
+}
+
+impl crate::App {
+    /// Average costs of products (heads, admins, accountants).
+    pub async fn product_costs(
+        &self,
+        actor: &Actor,
+        product: Option<i64>,
+    ) -> Result<Vec<ProductCost>> {
+        actor.require(Right::SeeCost)?;
+        let rows: Vec<(i64, String, i64, i64, i64)> = kupets_store::sql::query_as(
+            "SELECT c.product_id, p.name, c.qty, c.value, c.unit_cost FROM product_costs c JOIN products p ON p.id = c.product_id \
+             WHERE ($1 = 0 OR c.product_id = $1) ORDER BY p.name, c.product_id",
+        )
+        .bind(product.unwrap_or(0))
+        .fetch_all(self.store.reader())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, qty, value, unit)| ProductCost {
+                product_id: id.to_string(),
+                name,
+                qty: kupets_domain::Qty(qty).to_api(),
+                value: Money(value).to_api(),
+                unit_cost: Money(unit).to_api(),
+            })
+            .collect())
+    }
+}

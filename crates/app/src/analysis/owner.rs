@@ -105,10 +105,11 @@ impl App {
         let mut out = Vec::new();
         for r in &rows {
             let id: i64 = r.get("id");
-            let name: String = sql::query_scalar(&format!("SELECT name FROM {table} WHERE id = $1"))
-                .bind(id)
-                .fetch_one(&mut *conn)
-                .await?;
+            let name: String =
+                sql::query_scalar(&format!("SELECT name FROM {table} WHERE id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *conn)
+                    .await?;
             out.push(OwnerTop {
                 id: id.to_string(),
                 name,
@@ -140,7 +141,13 @@ impl App {
         .fetch_one(&mut conn)
         .await?;
         let top_clients = self
-            .owner_top(&mut conn, "f.counterparty_id", "counterparties", start, date)
+            .owner_top(
+                &mut conn,
+                "f.counterparty_id",
+                "counterparties",
+                start,
+                date,
+            )
             .await?;
         let top_products = self
             .owner_top(&mut conn, "f.product_id", "products", start, date)

@@ -54,10 +54,7 @@ pub fn median_gap(days: &[NaiveDate]) -> Option<i64> {
     if days.len() < 2 {
         return None;
     }
-    let mut gaps: Vec<i64> = days
-        .windows(2)
-        .map(|w| (w[1] - w[0]).num_days())
-        .collect();
+    let mut gaps: Vec<i64> = days.windows(2).map(|w| (w[1] - w[0]).num_days()).collect();
     gaps.sort_unstable();
     let n = gaps.len();
     Some(if n % 2 == 1 {
@@ -88,9 +85,7 @@ impl App {
         let today = c.date("date", &q.date, crate::today());
         c.done()?;
         let mut conn = self.store.read_conn().await?;
-        let people = self
-            .scope(&mut conn, actor, employee, None, true)
-            .await?;
+        let people = self.scope(&mut conn, actor, employee, None, true).await?;
         if people.is_empty() {
             return Ok(Vec::new());
         }
@@ -125,7 +120,14 @@ impl App {
             .into_iter()
             .filter_map(|(cp, days, revenue)| {
                 let (interval, since) = quiet(&days, today)?;
-                Some((cp, interval, since, *days.last()?, days.len() as i64, revenue))
+                Some((
+                    cp,
+                    interval,
+                    since,
+                    *days.last()?,
+                    days.len() as i64,
+                    revenue,
+                ))
             })
             .collect();
         if found.is_empty() {
@@ -203,7 +205,12 @@ mod tests {
 
     #[test]
     fn intervals_and_quiet() {
-        let days = [d("2026-01-01"), d("2026-01-11"), d("2026-01-21"), d("2026-02-20")];
+        let days = [
+            d("2026-01-01"),
+            d("2026-01-11"),
+            d("2026-01-21"),
+            d("2026-02-20"),
+        ];
         // Gaps 10, 10, 30: median 10; quiet after 20 days but at least 30.
         assert_eq!(median_gap(&days), Some(10));
         assert_eq!(quiet(&days, d("2026-03-21")), None);

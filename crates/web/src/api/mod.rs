@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, with its OpenAPI 3.1 document generated from
 //! these handlers' annotations.
 
+pub mod analysis;
 pub mod client;
 pub mod idempotency;
 pub mod paperwork;
@@ -850,6 +851,12 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::balances))
         .routes(routes!(reports::reconciliation))
         .routes(routes!(reports::aging))
+        .routes(routes!(analysis::sales))
+        .routes(routes!(analysis::sales_documents))
+        .routes(routes!(analysis::abc))
+        .routes(routes!(analysis::quiet_clients))
+        .routes(routes!(analysis::owner))
+        .routes(routes!(analysis::product_costs))
         .routes(routes!(reports::settings))
         .routes(routes!(reports::set_setting))
         .routes(routes!(trade::returns::list, trade::returns::create))
