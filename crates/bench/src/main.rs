@@ -2,6 +2,7 @@
 //! `cargo run --release -p bench -- NAME`. Each prints progress to stderr and
 //! its figures as JSON on the last line of stdout.
 
+mod analysis;
 mod cycle;
 
 use anyhow::{bail, Context};
@@ -38,10 +39,11 @@ async fn main() -> anyhow::Result<()> {
         Some("serials") => serials().await,
         Some("paperwork") => paperwork::run().await,
         Some("cycle") => cycle::cycle().await,
+        Some("analysis") => analysis::run().await,
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | cycle | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | cycle | analysis | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }
