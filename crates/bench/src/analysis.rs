@@ -29,7 +29,11 @@ pub async fn run() -> anyhow::Result<()> {
         conn.pragma_update(None, "synchronous", "OFF")?;
         let tx = conn.transaction()?;
         let next = |tx: &rusqlite::Transaction, t: &str| -> rusqlite::Result<i64> {
-            tx.query_row(&format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {t}"), [], |r| r.get(0))
+            tx.query_row(
+                &format!("SELECT COALESCE(MAX(id), 0) + 1 FROM {t}"),
+                [],
+                |r| r.get(0),
+            )
         };
         first_manager = next(&tx, "employees")?;
         for i in 0..managers {
@@ -38,8 +42,10 @@ pub async fn run() -> anyhow::Result<()> {
         }
         let first_group = next(&tx, "product_groups")?;
         for i in 0..groups {
-            tx.execute("INSERT INTO product_groups (id, name) VALUES (?1, ?2)",
-                rusqlite::params![first_group + i, format!("Группа {i:02}")])?;
+            tx.execute(
+                "INSERT INTO product_groups (id, name) VALUES (?1, ?2)",
+                rusqlite::params![first_group + i, format!("Группа {i:02}")],
+            )?;
         }
         let first_product = next(&tx, "products")?;
         for i in 0..products {
@@ -85,13 +91,55 @@ pub async fn run() -> anyhow::Result<()> {
                 let cost = price * 7 / 10 * 100 / 122;
                 let cost_amount = cost * qty / 1000;
                 total += amount;
-                rows.push((l + 1, first_product + p, p, qty, price, amount, vat, cost, cost_amount));
+                rows.push((
+                    l + 1,
+                    first_product + p,
+                    p,
+                    qty,
+                    price,
+                    amount,
+                    vat,
+                    cost,
+                    cost_amount,
+                ));
             }
-            doc_st.execute(rusqlite::params![id, day.year(), k + 1, format!("РН-{k}"), date, manager, cp, total])?;
+            doc_st.execute(rusqlite::params![
+                id,
+                day.year(),
+                k + 1,
+                format!("РН-{k}"),
+                date,
+                manager,
+                cp,
+                total
+            ])?;
             for (no, product, p, qty, price, amount, vat, cost, cost_amount) in rows {
-                line_st.execute(rusqlite::params![id, no, product, qty, price, amount, vat, cost, cost_amount])?;
+                line_st.execute(rusqlite::params![
+                    id,
+                    no,
+                    product,
+                    qty,
+                    price,
+                    amount,
+                    vat,
+                    cost,
+                    cost_amount
+                ])?;
                 let line = tx.last_insert_rowid();
-                fact_st.execute(rusqlite::params![id, line, date, month, cp, product, first_group + p % groups, manager, qty, amount, amount - vat, cost_amount])?;
+                fact_st.execute(rusqlite::params![
+                    id,
+                    line,
+                    date,
+                    month,
+                    cp,
+                    product,
+                    first_group + p % groups,
+                    manager,
+                    qty,
+                    amount,
+                    amount - vat,
+                    cost_amount
+                ])?;
             }
             entry_st.execute(rusqlite::params![cp, id, date, total])?;
             day_st.execute(rusqlite::params![cp, date, total])?;
@@ -115,7 +163,11 @@ pub async fn run() -> anyhow::Result<()> {
     };
     // One warm-up of each, then the mean of a few runs.
     let r = app.sales_report(&actor, &year).await.map_err(e)?;
-    eprintln!("sales: {} clients × {} months", r.rows.len(), r.columns.len());
+    eprintln!(
+        "sales: {} clients × {} months",
+        r.rows.len(),
+        r.columns.len()
+    );
     let t = Instant::now();
     for _ in 0..3 {
         std::hint::black_box(app.sales_report(&actor, &year).await.map_err(e)?);

@@ -404,6 +404,56 @@ both_engines!(
         assert_eq!(o["last_month"]["revenue"], "200.00");
         assert_eq!(o["top_clients"][0]["name"], "Игрек");
         assert_eq!(o["receivables"], "350.00");
+
+        // The pages, Russian by default and English by the cookie.
+        let cookie = crate::pages::web_login(&t, "admin", kupets_testkit::ADMIN_PASSWORD).await;
+        let r = t
+            .page(
+                "/reports/sales?from=2026-01-01&to=2026-02-28&rows=counterparty&columns=month",
+                &cookie,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert!(r.text.contains("Продажи") && r.text.contains("Икс") && r.text.contains("<svg"));
+        assert!(
+            r.text
+                .contains(&format!("counterparty_id={x}&amp;month=2026-02")),
+            "drill-down link"
+        );
+        let r = t
+            .page(
+                &format!(
+                    "/reports/sales/documents?from=2026-01-01&to=2026-02-28&counterparty_id={x}"
+                ),
+                &cookie,
+            )
+            .await;
+        assert_eq!(r.text.matches("/shipments/").count(), 2, "{}", r.text);
+        let en = format!("{cookie}; lang=en");
+        let r = t
+            .page("/reports/abc?from=2026-01-01&to=2026-02-28", &en)
+            .await;
+        assert!(
+            r.text.contains("ABC analysis") && r.text.contains("Pareto chart"),
+            "{}",
+            r.text
+        );
+        let r = t.page("/reports/owner?date=2026-02-20", &cookie).await;
+        assert!(r.text.contains("Страница владельца") && r.text.contains("Игрек"));
+        let mcookie = crate::pages::web_login(&t, "m1", "password-123").await;
+        let r = t
+            .page("/reports/sales?from=2026-01-01&to=2026-02-28", &mcookie)
+            .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.text.contains("Икс")
+                && !r.text.contains("Игрек")
+                && !r.text.contains("Себестоимость")
+        );
+        assert_eq!(
+            t.page("/reports/owner", &mcookie).await.status,
+            StatusCode::FORBIDDEN
+        );
     }
 );
 
@@ -569,6 +619,15 @@ both_engines!(quiet_regular_clients, |t: TestApp| async move {
     )
     .await;
     assert_eq!(r.as_array().unwrap().len(), 1);
+    // The manager's Today shows them.
+    let mcookie = crate::pages::web_login(&t, "m1", "password-123").await;
+    let r = t.page("/today", &mcookie).await;
+    assert!(
+        r.text.contains("Постоянные клиенты замолчали") && r.text.contains("Замолчал"),
+        "{}",
+        r.text
+    );
+    assert!(!r.text.contains("Покупает"));
     // A call takes them off the list.
     created(
         &t,
