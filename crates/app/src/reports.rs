@@ -451,7 +451,7 @@ impl App {
             }
             _ => return Err(AppError::NotFound { entity: "setting" }),
         }
-        write_tx!(self, [actor, key, value], |app, tx| {
+        let saved = write_tx!(self, [actor, key, value], |app, tx| {
             let old = kupets_store::queries::get_setting(&mut tx, key)
                 .await?
                 .unwrap_or_default();
@@ -469,7 +469,11 @@ impl App {
                 key: key.to_string(),
                 value: value.to_string(),
             })
-        })
+        })?;
+        if key.starts_with("abc_") {
+            self.refresh_client_classes(true).await?;
+        }
+        Ok(saved)
     }
 }
 

@@ -45,6 +45,12 @@ CREATE INDEX sales_facts_date ON sales_facts(doc_date, counterparty_id);
 CREATE INDEX sales_facts_cp ON sales_facts(counterparty_id, doc_date);
 CREATE INDEX sales_facts_doc ON sales_facts(document_id);
 
+-- Each client's ABC class by revenue of the last 12 months (A, B, C;
+-- empty: no sales), refreshed once a day when the counterparties are first
+-- listed (setting `abc_classes_on`) and when the thresholds change; the
+-- list filters by it.
+ALTER TABLE counterparties ADD COLUMN abc_class TEXT NOT NULL DEFAULT '';
+
 -- ABC thresholds (cumulative %, A then B).
 INSERT INTO settings (key, value) VALUES ('abc_a_pct', '80') ON CONFLICT (key) DO NOTHING;
 INSERT INTO settings (key, value) VALUES ('abc_b_pct', '95') ON CONFLICT (key) DO NOTHING;

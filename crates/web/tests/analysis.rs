@@ -536,6 +536,49 @@ both_engines!(abc_tie_and_thresholds, |t: TestApp| async move {
         )
         .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    // The counterparty list shows and filters by class (12 months to today).
+    let names = |v: &Value| -> Vec<String> {
+        let mut n: Vec<String> = v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| {
+                format!(
+                    "{}:{}",
+                    i["name"].as_str().unwrap(),
+                    i["abc_class"].as_str().unwrap()
+                )
+            })
+            .collect();
+        n.sort();
+        n
+    };
+    let r = get(&t, "/api/v1/counterparties?abc_class=C").await;
+    assert_eq!(names(&r), ["К3:C", "К4:C"]);
+    let r = get(&t, "/api/v1/counterparties?abc_class=A").await;
+    assert_eq!(names(&r), ["К1:A", "К2:A"]);
+    let k1 = r["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "К1")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        get(&t, &format!("/api/v1/counterparties/{k1}")).await["abc_class"],
+        "A"
+    );
+    let cookie = crate::pages::web_login(&t, "admin", kupets_testkit::ADMIN_PASSWORD).await;
+    let r = t.page("/counterparties?abc_class=C", &cookie).await;
+    assert!(
+        r.text.contains("К3") && !r.text.contains("К1"),
+        "{}",
+        r.text
+    );
+    let r = t.page(&format!("/counterparties/{k1}"), &cookie).await;
+    assert!(r.text.contains("Класс ABC"), "{}", r.text);
     // By margin (cost 50,00 a unit): the same order.
     let r = get(&t, &format!("{q}&by=margin&subject=products")).await;
     assert_eq!(r["items"][0]["value"], "5000.00");

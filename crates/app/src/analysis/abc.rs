@@ -306,3 +306,44 @@ mod tests {
         assert_eq!(classify(&[], 80, 95), Vec::<char>::new());
     }
 }
+
+impl App {
+    /// Writes each client's class (`counterparties.abc_class`) unless done
+    /// today already (`force`: thresholds changed). A derived figure, so
+    /// not audited; a failed refresh leaves yesterday's classes.
+    pub async fn refresh_client_classes(&self, force: bool) -> Result<()> {
+        let today = crate::today().to_string();
+        let mut conn = self.store.read_conn().await?;
+        if !force && get_setting(&mut conn, "abc_classes_on").await?.as_deref() == Some(&today) {
+            return Ok(());
+        }
+        let classes = client_classes(&mut conn, crate::today()).await?;
+        drop(conn);
+        let mut by: Vec<(char, Vec<i64>)> = vec![('A', vec![]), ('B', vec![]), ('C', vec![])];
+        for (id, c) in classes {
+            if let Some(g) = by.iter_mut().find(|g| g.0 == c) {
+                g.1.push(id);
+            }
+        }
+        write_tx!(self, [today, by], |app, tx| {
+            sql::query("UPDATE counterparties SET abc_class = '' WHERE abc_class <> ''")
+                .execute(&mut *tx)
+                .await?;
+            for (class, ids) in by.iter() {
+                for chunk in ids.chunks(500) {
+                    let mut params = vec![kupets_store::queries::P::from(class.to_string())];
+                    params.extend(chunk.iter().map(|i| kupets_store::queries::P::from(*i)));
+                    sql::query(&format!(
+                        "UPDATE counterparties SET abc_class = $1 WHERE id IN ({})",
+                        kupets_store::queries::placeholders(2, chunk.len())
+                    ))
+                    .bind_all(&params)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+            kupets_store::queries::set_setting(&mut tx, "abc_classes_on", today).await?;
+            Ok(())
+        })
+    }
+}

@@ -109,6 +109,8 @@ pub struct ListParams {
     pub department_id: Option<String>,
     /// Employees: role.
     pub role: Option<String>,
+    /// Counterparties: ABC class (`A`, `B`, `C`).
+    pub abc_class: Option<String>,
 }
 
 pub fn parse_limit(v: &Option<String>) -> Result<i64, AppError> {
@@ -155,7 +157,8 @@ impl ListParams {
             })?),
         };
         let mut eq = Vec::new();
-        let filters: [(&'static str, &Option<String>, bool); 5] = [
+        let filters: [(&'static str, &Option<String>, bool); 6] = [
+            ("abc_class", &self.abc_class, false),
             ("kind", &self.kind, false),
             ("manager_id", &self.manager_id, true),
             ("group_id", &self.group_id, true),
@@ -329,7 +332,7 @@ master_api!(
     CounterpartyCard,
     CounterpartyInput,
     "counterparty",
-    filters = ["kind", "manager_id"],
+    filters = ["kind", "manager_id", "abc_class"],
     list = App::list_counterparties,
     get = App::get_counterparty,
     save = App::save_counterparty,
