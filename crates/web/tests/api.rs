@@ -3,6 +3,7 @@
 
 mod analysis;
 mod browser;
+mod browser_analysis;
 mod browser_replacement;
 mod defects;
 mod integrity;
