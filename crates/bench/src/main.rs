@@ -14,6 +14,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 mod crash;
+mod pages;
 mod paperwork;
 mod reminders;
 
@@ -38,12 +39,13 @@ async fn main() -> anyhow::Result<()> {
         Some("reminders") => reminders::run().await,
         Some("serials") => serials().await,
         Some("paperwork") => paperwork::run().await,
+        Some("pages") => pages::run().await,
         Some("cycle") => cycle::cycle().await,
         Some("analysis") => analysis::run().await,
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | cycle | analysis | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | analysis | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }

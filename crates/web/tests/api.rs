@@ -4,7 +4,9 @@
 mod analysis;
 mod browser;
 mod browser_analysis;
+mod browser_daily;
 mod browser_replacement;
+mod daily;
 mod defects;
 mod integrity;
 mod manager;
