@@ -109,6 +109,7 @@ pub async fn sales(
     let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
     Ok(xlsx(
         &format!("sales-{}-{}", r.from, r.to),
+        "Продажи",
         &format!("Продажи за период {} – {}", r.from, r.to),
         &heads,
         rows,
