@@ -46,11 +46,9 @@ pub async fn run() -> anyhow::Result<()> {
             [],
             |r| r.get(0),
         )?;
-        let drill: i64 = c.query_row(
-            "SELECT id FROM products WHERE sku = 'DR-1'",
-            [],
-            |r| r.get(0),
-        )?;
+        let drill: i64 = c.query_row("SELECT id FROM products WHERE sku = 'DR-1'", [], |r| {
+            r.get(0)
+        })?;
         format!("/pricing/try?counterparty_id={cp}&l0_product={drill}&l0_qty=3")
     };
     let (server, _) = crate::Server::start(&db).await?;

@@ -16,25 +16,63 @@ struct Data {
 
 async fn data(t: &TestApp) -> Data {
     let a = &t.admin;
-    let wh = t.post("/api/v1/warehouses", a, json!({"name": "Основной"})).await.id();
-    let cp = t.post("/api/v1/counterparties", a, json!({"name": "ООО «Строй»", "inn": "7707083893"})).await.id();
-    let sup = t.post("/api/v1/counterparties", a, json!({"name": "АО «Завод»", "kind": "supplier"})).await.id();
+    let wh = t
+        .post("/api/v1/warehouses", a, json!({"name": "Основной"}))
+        .await
+        .id();
+    let cp = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            json!({"name": "ООО «Строй»", "inn": "7707083893"}),
+        )
+        .await
+        .id();
+    let sup = t
+        .post(
+            "/api/v1/counterparties",
+            a,
+            json!({"name": "АО «Завод»", "kind": "supplier"}),
+        )
+        .await
+        .id();
     let mut ids = Vec::new();
     for (sku, name, unit, price) in [
         ("DR-1", "Дрель ударная", "шт", "1000"),
         ("CB-3", "Кабель медный", "м", "20"),
         ("GL-5", "Перчатки рабочие", "пар", "150"),
     ] {
-        let p = t.post("/api/v1/products", a, json!({"sku": sku, "name": name, "unit": unit})).await.id();
+        let p = t
+            .post(
+                "/api/v1/products",
+                a,
+                json!({"sku": sku, "name": name, "unit": unit}),
+            )
+            .await
+            .id();
         t.set_retail(&p, "2025-01-01", price).await;
         ids.push(p);
     }
     let rc = t.post("/api/v1/receipts", a, json!({"counterparty_id": sup, "warehouse_id": wh, "lines": [
         {"product_id": ids[0], "qty": "10", "price": "600"}, {"product_id": ids[1], "qty": "100", "price": "10"}, {"product_id": ids[2], "qty": "40", "price": "50"}]})).await.id();
-    t.send(axum::http::Method::POST, &format!("/api/v1/receipts/{rc}/post"), a, None, &[]).await;
+    t.send(
+        axum::http::Method::POST,
+        &format!("/api/v1/receipts/{rc}/post"),
+        a,
+        None,
+        &[],
+    )
+    .await;
     let order = t.post("/api/v1/sales-orders", a, json!({"counterparty_id": cp, "warehouse_id": wh, "comment": "Доставка до объекта, въезд с северной стороны, позвонить прорабу за час",
         "lines": [{"product_id": ids[0], "qty": "2"}, {"product_id": ids[1], "qty": "12.5"}]})).await.id();
-    t.send(axum::http::Method::POST, &format!("/api/v1/sales-orders/{order}/post"), a, None, &[]).await;
+    t.send(
+        axum::http::Method::POST,
+        &format!("/api/v1/sales-orders/{order}/post"),
+        a,
+        None,
+        &[],
+    )
+    .await;
     Data { cp, wh, order }
 }
 
@@ -84,17 +122,28 @@ async fn browser_enters_an_order_by_keyboard_and_pages_fit_a_phone() {
     // the quantity, Enter goes to the next line.
     let first = c.find(Locator::Css("input[name=l0_find]")).await.unwrap();
     first.click().await.unwrap();
-    for (i, (typed, qty)) in [("дрел", "3"), ("cb-", "2,5"), ("перчат", "4")].iter().enumerate() {
+    for (i, (typed, qty)) in [("дрел", "3"), ("cb-", "2,5"), ("перчат", "4")]
+        .iter()
+        .enumerate()
+    {
         let find = c
-            .find(Locator::Css(Box::leak(format!("tr[data-row='{i}'] input[data-pick]").into_boxed_str())))
+            .find(Locator::Css(Box::leak(
+                format!("tr[data-row='{i}'] input[data-pick]").into_boxed_str(),
+            )))
             .await
             .unwrap();
         find.send_keys(typed).await.unwrap();
-        c.wait().for_element(Locator::Css("ul.opts li")).await.unwrap();
+        c.wait()
+            .for_element(Locator::Css("ul.opts li"))
+            .await
+            .unwrap();
         find.send_keys(&Key::Enter.to_string()).await.unwrap();
         find.send_keys(&Key::Tab.to_string()).await.unwrap();
         let active = c.active_element().await.unwrap();
-        assert_eq!(active.attr("name").await.unwrap().as_deref(), Some(format!("l{i}_qty").as_str()));
+        assert_eq!(
+            active.attr("name").await.unwrap().as_deref(),
+            Some(format!("l{i}_qty").as_str())
+        );
         active.send_keys(qty).await.unwrap();
         active.send_keys(&Key::Enter.to_string()).await.unwrap();
     }
@@ -103,18 +152,47 @@ async fn browser_enters_an_order_by_keyboard_and_pages_fit_a_phone() {
     // (WebDriver reads no-break spaces as spaces.)
     let total = text_when(&c, ".q-total", |s| s == "3 650,00 ₽").await;
     assert_eq!(total, "3 650,00 ₽");
-    assert_eq!(text_when(&c, "tr[data-row='0'] .q-price", |s| !s.is_empty()).await, "1 000,00 ₽");
-    assert_eq!(text_when(&c, "tr[data-row='0'] .q-stock", |s| !s.is_empty()).await, "10");
-    assert_eq!(text_when(&c, "tr[data-row='1'] .unit", |s| !s.is_empty()).await, "м");
-    assert_eq!(text_when(&c, "tr[data-row='1'] .q-amount", |s| !s.is_empty()).await, "50,00 ₽");
-    c.find(Locator::Css("main form button[type=submit].btn")).await.unwrap().click().await.unwrap();
-    if c.wait().for_element(Locator::XPath("//button[text()='Провести']")).await.is_err() {
-        let text = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+    assert_eq!(
+        text_when(&c, "tr[data-row='0'] .q-price", |s| !s.is_empty()).await,
+        "1 000,00 ₽"
+    );
+    assert_eq!(
+        text_when(&c, "tr[data-row='0'] .q-stock", |s| !s.is_empty()).await,
+        "10"
+    );
+    assert_eq!(
+        text_when(&c, "tr[data-row='1'] .unit", |s| !s.is_empty()).await,
+        "м"
+    );
+    assert_eq!(
+        text_when(&c, "tr[data-row='1'] .q-amount", |s| !s.is_empty()).await,
+        "50,00 ₽"
+    );
+    c.find(Locator::Css("main form button[type=submit].btn"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    if c.wait()
+        .for_element(Locator::XPath("//button[text()='Провести']"))
+        .await
+        .is_err()
+    {
+        let text = c
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         panic!("not saved: {text}");
     }
     let url = c.current_url().await.unwrap();
     let id = url.path().rsplit('/').next().unwrap().to_string();
-    let o = t.get(&format!("/api/v1/sales-orders/{id}/lines"), &t.admin).await;
+    let o = t
+        .get(&format!("/api/v1/sales-orders/{id}/lines"), &t.admin)
+        .await;
     assert_eq!(o.body["lines"].as_array().unwrap().len(), 3, "{}", o.text);
     assert_eq!(o.body["amount"], "3650.00");
 
@@ -154,23 +232,69 @@ async fn browser_enters_an_order_by_keyboard_and_pages_fit_a_phone() {
     c.set_window_size(1280, 900).await.unwrap();
 
     // One language per page.
-    let english = ["retail", "wholesale", "dealer", "as-built", "login", "create", "update", "Total", "Draft", "posted"];
-    for path in ["/audit", "/stock", "/reports/aging", &format!("/sales-orders/{}", d.order), "/sales-orders/new"] {
+    let english = [
+        "retail",
+        "wholesale",
+        "dealer",
+        "as-built",
+        "login",
+        "create",
+        "update",
+        "Total",
+        "Draft",
+        "posted",
+    ];
+    for path in [
+        "/audit",
+        "/stock",
+        "/reports/aging",
+        &format!("/sales-orders/{}", d.order),
+        "/sales-orders/new",
+    ] {
         c.goto(&format!("{base}{path}")).await.unwrap();
-        let text = c.find(Locator::Css("main")).await.unwrap().text().await.unwrap();
+        let text = c
+            .find(Locator::Css("main"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         for w in english {
             let found = text
                 .split(|ch: char| !ch.is_alphanumeric() && ch != '-')
                 .any(|x| x.eq_ignore_ascii_case(w));
-            let line = text.lines().find(|l| l.to_lowercase().contains(&w.to_lowercase())).unwrap_or("");
+            let line = text
+                .lines()
+                .find(|l| l.to_lowercase().contains(&w.to_lowercase()))
+                .unwrap_or("");
             assert!(!found, "«{w}» on the Russian page {path}: {line}");
         }
     }
     c.goto(&format!("{base}/lang?set=en")).await.unwrap();
-    let russian = ["Итого", "Контрагент", "Сохранить", "Провести", "Строка", "Остаток", "Количество"];
-    for path in ["/stock", "/reports/aging", &format!("/sales-orders/{}", d.order), "/sales-orders/new", "/payments/new"] {
+    let russian = [
+        "Итого",
+        "Контрагент",
+        "Сохранить",
+        "Провести",
+        "Строка",
+        "Остаток",
+        "Количество",
+    ];
+    for path in [
+        "/stock",
+        "/reports/aging",
+        &format!("/sales-orders/{}", d.order),
+        "/sales-orders/new",
+        "/payments/new",
+    ] {
         c.goto(&format!("{base}{path}")).await.unwrap();
-        let text = c.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+        let text = c
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         for w in russian {
             assert!(!text.contains(w), "«{w}» on the English page {path}");
         }

@@ -284,29 +284,6 @@ pub(crate) async fn client_classes(
         .collect())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn crossing_item_is_a_and_ties_share() {
-        assert_eq!(
-            classify(&[50, 30, 10, 10], 80, 95),
-            vec!['A', 'A', 'B', 'B']
-        );
-        // 40 + 30 = 70 before the first 15, so it is A; its twin too.
-        assert_eq!(
-            classify(&[40, 30, 15, 15], 80, 95),
-            vec!['A', 'A', 'A', 'A']
-        );
-        assert_eq!(
-            classify(&[60, 20, 15, 5, 0], 50, 90),
-            vec!['A', 'B', 'B', 'C', 'C']
-        );
-        assert_eq!(classify(&[], 80, 95), Vec::<char>::new());
-    }
-}
-
 impl App {
     /// Writes each client's class (`counterparties.abc_class`) unless done
     /// today already (`force`: thresholds changed). A derived figure, so
@@ -345,5 +322,28 @@ impl App {
             kupets_store::queries::set_setting(&mut tx, "abc_classes_on", today).await?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crossing_item_is_a_and_ties_share() {
+        assert_eq!(
+            classify(&[50, 30, 10, 10], 80, 95),
+            vec!['A', 'A', 'B', 'B']
+        );
+        // 40 + 30 = 70 before the first 15, so it is A; its twin too.
+        assert_eq!(
+            classify(&[40, 30, 15, 15], 80, 95),
+            vec!['A', 'A', 'A', 'A']
+        );
+        assert_eq!(
+            classify(&[60, 20, 15, 5, 0], 50, 90),
+            vec!['A', 'B', 'B', 'C', 'C']
+        );
+        assert_eq!(classify(&[], 80, 95), Vec::<char>::new());
     }
 }

@@ -172,6 +172,9 @@ pub struct SalesDocument {
     pub figures: Figures,
 }
 
+/// A row's key, its sums and its cells' (column key, sums).
+type RowSums = (String, Sums, Vec<(String, Sums)>);
+
 /// A checked query: the period, the dimensions and the SQL filter.
 pub(crate) struct Plan {
     pub from: NaiveDate,
@@ -317,7 +320,7 @@ impl App {
             .bind_all(&plan.params)
             .fetch_all(&mut conn)
             .await?;
-        let mut rows: Vec<(String, Sums, Vec<(String, Sums)>)> = Vec::new();
+        let mut rows: Vec<RowSums> = Vec::new();
         let mut at: HashMap<String, usize> = HashMap::new();
         let mut cols: HashMap<String, Sums> = HashMap::new();
         let mut total = Sums::default();

@@ -92,7 +92,9 @@ pub(crate) fn xlsx(
                     .write_number_with_format(r, c as u16, k as f64 / 100.0, &num)
                     .map(|_| ()),
                 Cell::D(d) => match rust_xlsxwriter::ExcelDateTime::parse_from_str(&d) {
-                    Ok(dt) => ws.write_datetime_with_format(r, c as u16, &dt, &day).map(|_| ()),
+                    Ok(dt) => ws
+                        .write_datetime_with_format(r, c as u16, &dt, &day)
+                        .map(|_| ()),
                     Err(_) => ws.write_string(r, c as u16, d).map(|_| ()),
                 },
             }
@@ -108,7 +110,13 @@ pub(crate) fn xlsx(
     // for the rest.
     let ascii: String = file
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let utf8: String = file
         .bytes()

@@ -142,7 +142,11 @@ pub fn may_see(role: Role, href: &str) -> bool {
 /// what the `pages` benchmark walks.
 pub fn menu_pages(role: Role) -> Vec<&'static str> {
     let mut out: Vec<&'static str> = vec!["/"];
-    for href in NAV.iter().map(|n| n.href).chain(SECTIONS.iter().map(|s| s.0)) {
+    for href in NAV
+        .iter()
+        .map(|n| n.href)
+        .chain(SECTIONS.iter().map(|s| s.0))
+    {
         if may_see(role, href) && !out.contains(&href) {
             out.push(href);
         }

@@ -59,9 +59,7 @@ pub fn extra_of(kind: DocKind) -> Extra {
 pub fn filled_rows(f: &Values) -> Vec<usize> {
     let g = |k: String| f.get(&k).is_some_and(|v| !v.trim().is_empty());
     (0..MAX_ROWS)
-        .filter(|i| {
-            g(format!("l{i}_product")) || g(format!("l{i}_find")) || g(format!("l{i}_qty"))
-        })
+        .filter(|i| g(format!("l{i}_product")) || g(format!("l{i}_find")) || g(format!("l{i}_qty")))
         .collect()
 }
 
@@ -263,7 +261,11 @@ async fn quote(ui: UiActor, State(s): State<AppState>, Query(f): Query<Values>) 
                     format!(
                         "{}: {}",
                         super::refusal::label(lang, &e.field),
-                        if lang.ru() { &e.message_ru } else { &e.message_en }
+                        if lang.ru() {
+                            &e.message_ru
+                        } else {
+                            &e.message_en
+                        }
                     )
                 });
                 for e in &errs {
@@ -309,7 +311,10 @@ async fn quote(ui: UiActor, State(s): State<AppState>, Query(f): Query<Values>) 
                 row.insert(
                     "error".into(),
                     json!(lang
-                        .t("«{u}» — только целое количество", "'{u}' takes whole numbers only")
+                        .t(
+                            "«{u}» — только целое количество",
+                            "'{u}' takes whole numbers only"
+                        )
                         .replace("{u}", &unit)),
                 );
             }

@@ -392,9 +392,24 @@ async fn home(ui: UiActor, State(s): State<AppState>) -> Response {
         ("/shipments/new", "Отгрузка", "Shipment", Right::MoveStock),
         ("/receipts/new", "Поступление", "Receipt", Right::MoveStock),
         ("/payments/new", "Платёж", "Payment", Right::PostSettlements),
-        ("/adjustments/new", "Корректировка долга", "Debt adjustment", Right::PostSettlements),
-        ("/counterparties/new", "Новый контрагент", "New counterparty", Right::EditCounterparties),
-        ("/products/new", "Новый товар", "New product", Right::EditCatalog),
+        (
+            "/adjustments/new",
+            "Корректировка долга",
+            "Debt adjustment",
+            Right::PostSettlements,
+        ),
+        (
+            "/counterparties/new",
+            "Новый контрагент",
+            "New counterparty",
+            Right::EditCounterparties,
+        ),
+        (
+            "/products/new",
+            "Новый товар",
+            "New product",
+            Right::EditCatalog,
+        ),
         ("/repairs", "Ремонт", "Repair", Right::Repair),
         ("/stock", "Остатки", "Stock", Right::Read),
     ];

@@ -254,7 +254,13 @@ pub async fn numbers(s: &AppState, ids: &[i64]) -> std::collections::HashMap<i64
 pub fn doc_input(lang: Lang, name: &str, kinds: &[DocKind], value: &str) -> Markup {
     let example = kinds
         .first()
-        .map(|k| format!("{}-{}-000001", k.prefix(), chrono::Datelike::year(&kupets_app::today())))
+        .map(|k| {
+            format!(
+                "{}-{}-000001",
+                k.prefix(),
+                chrono::Datelike::year(&kupets_app::today())
+            )
+        })
         .unwrap_or_default();
     let kinds: Vec<&str> = kinds.iter().map(|k| k.code()).collect();
     html! {

@@ -505,8 +505,7 @@ async fn resolved(
         let has = |k: String| f.get(&k).is_some_and(|v| !v.trim().is_empty());
         if !has(format!("l{i}_product")) && has(format!("l{i}_find")) {
             let text = f[&format!("l{i}_find")].clone();
-            match super::pick::resolve_product(s, &format!("lines[{i}].product_id"), &text).await
-            {
+            match super::pick::resolve_product(s, &format!("lines[{i}].product_id"), &text).await {
                 Ok(id) => {
                     f.insert(format!("l{i}_product"), id.to_string());
                 }
@@ -699,7 +698,13 @@ async fn show(
 
 /// A document's page; after a refused action (posting without stock, …)
 /// with the refusal on top and at the lines it names.
-async fn show_page(p: KindPage, ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> Response {
+async fn show_page(
+    p: KindPage,
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
     let lang = current_lang();
     let res = async {
         let doc = s.app.get_trade_doc(&ui.actor, p.kind, id).await?;
@@ -922,7 +927,9 @@ async fn act(
     match res {
         Ok(to) => Redirect::to(&to).into_response(),
         // The document again, with the refusal where it applies.
-        Err(e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden { .. })) => {
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden { .. }),
+        ) => {
             let mut r = show_page(p, &ui, &s, id, &Refusal::of(lang, &e)).await;
             if r.status().is_success() {
                 *r.status_mut() = crate::error::status_of(&e);
@@ -1052,7 +1059,10 @@ async fn payment_create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Va
     let mut g = f.clone();
     let mut errs = Vec::new();
     for (field, kinds) in [
-        ("order_id", &[DocKind::SalesOrder, DocKind::PurchaseOrder][..]),
+        (
+            "order_id",
+            &[DocKind::SalesOrder, DocKind::PurchaseOrder][..],
+        ),
         ("invoice_id", &[DocKind::Invoice][..]),
     ] {
         let text = g.get(field).cloned().unwrap_or_default();

@@ -20,7 +20,18 @@ pub fn datetime(lang: Lang, s: &str) -> String {
 }
 
 const MONTHS_RU: [&str; 12] = [
-    "янв.", "февр.", "март", "апр.", "май", "июнь", "июль", "авг.", "сент.", "окт.", "нояб.", "дек.",
+    "янв.",
+    "февр.",
+    "март",
+    "апр.",
+    "май",
+    "июнь",
+    "июль",
+    "авг.",
+    "сент.",
+    "окт.",
+    "нояб.",
+    "дек.",
 ];
 const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -57,7 +68,11 @@ const ACTIONS: &[(&str, &str, &str)] = &[
     ("unarchive", "из архива", "restore"),
     ("delete", "удаление", "delete"),
     ("password", "смена пароля", "password change"),
-    ("credit_limit_override", "превышение кредитного лимита", "credit limit override"),
+    (
+        "credit_limit_override",
+        "превышение кредитного лимита",
+        "credit limit override",
+    ),
     ("status", "статус", "status"),
     ("handover", "передача дел", "hand-over"),
     ("demo", "демо-данные", "demo data"),
@@ -149,14 +164,23 @@ mod tests {
 
     #[test]
     fn said_as_people_say_it() {
-        assert_eq!(datetime(Lang::Ru, "2026-11-29T05:07:33Z"), "29.11.2026 05:07");
-        assert_eq!(datetime(Lang::En, "2026-11-29T05:07:33Z"), "2026-11-29 05:07");
+        assert_eq!(
+            datetime(Lang::Ru, "2026-11-29T05:07:33Z"),
+            "29.11.2026 05:07"
+        );
+        assert_eq!(
+            datetime(Lang::En, "2026-11-29T05:07:33Z"),
+            "2026-11-29 05:07"
+        );
         assert_eq!(month(Lang::Ru, "2026-10"), "окт. 2026");
         assert_eq!(month(Lang::En, "2026-10"), "Oct 2026");
         assert_eq!(month(Lang::Ru, "прочее"), "прочее");
         assert_eq!(action(Lang::Ru, "post"), "проведение");
         assert_eq!(price_type(Lang::Ru, "wholesale"), "оптовая");
-        assert_eq!(details(Lang::Ru, "login=admin; name: А → Б"), "Логин=admin; Наименование: А → Б");
+        assert_eq!(
+            details(Lang::Ru, "login=admin; name: А → Б"),
+            "Логин=admin; Наименование: А → Б"
+        );
         assert_eq!(details(Lang::Ru, "web"), "web");
     }
 }
