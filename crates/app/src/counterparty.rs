@@ -202,6 +202,7 @@ impl App {
         _actor: &Actor,
         spec: &ListSpec,
     ) -> Result<Page<Counterparty>> {
+        self.refresh_client_classes(false).await?;
         let spec = ListSpec {
             fts: self.store.fts("counterparties_fts"),
             digits_prefix: Some("inn"),

@@ -366,6 +366,16 @@ impl App {
     /// purchases).
     async fn reverse_document(&self, tx: &mut Conn, id: i64) -> Result<()> {
         self.reverse_stock(tx, id).await?;
+        // Cost goes back exactly as it came: after the stock rows, like posting.
+        let kind: String = sql::query_scalar("SELECT kind FROM documents WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let sign = DocKind::parse(&kind).map_or(0, |k| k.stock_sign());
+        if sign != 0 {
+            crate::cost::reverse(tx, id, |_| sign).await?;
+            crate::cost::drop_sales(tx, id).await?;
+        }
         let entries = sql::query("SELECT counterparty_id, order_id, entry_date, amount FROM settlement_entries WHERE document_id = $1 ORDER BY id").bind(id).fetch_all(&mut *tx).await?;
         for e in entries {
             write_entry(

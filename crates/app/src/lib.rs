@@ -40,11 +40,13 @@ macro_rules! write_tx {
 }
 
 pub mod absence;
+pub mod analysis;
 pub mod auth;
 pub mod catalog;
 pub mod changes;
 pub mod company;
 pub mod contact;
+pub(crate) mod cost;
 pub mod counterparty;
 pub mod demo;
 pub mod discount_scale;

@@ -363,6 +363,11 @@ pub const SETTINGS: &[(&str, &str)] = &[
         "default_volume_scale",
         "id of a volume-maintenance rule set | empty",
     ),
+    ("abc_a_pct", "1–99: class A = the first this % of the total"),
+    (
+        "abc_b_pct",
+        "above abc_a_pct, up to 100: class B up to this cumulative %",
+    ),
 ];
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -382,6 +387,8 @@ impl App {
                     "company_name" => "ООО «Наша компания»".into(),
                     "unattended_days" => crate::unattended::DEFAULT_DAYS.to_string(),
                     "default_cumulative_scale" | "default_volume_scale" => String::new(),
+                    "abc_a_pct" => "80".into(),
+                    "abc_b_pct" => "95".into(),
                     _ => "false".into(),
                 });
             out.push(Setting {
@@ -411,7 +418,30 @@ impl App {
             "company_name" if !value.is_empty() && value.chars().count() <= 300 => {}
             "allow_negative_stock" if value == "true" || value == "false" => {}
             "unattended_days" if value.parse::<i64>().is_ok_and(|d| (1..=365).contains(&d)) => {}
-            "company_name" | "allow_negative_stock" | "unattended_days" => {
+            "abc_a_pct" | "abc_b_pct"
+                if value.parse::<i64>().is_ok_and(|d| (1..=100).contains(&d)) =>
+            {
+                let mut conn = self.store.read_conn().await?;
+                let (a, b) = crate::analysis::abc::thresholds(&mut conn).await?;
+                let (a, b) = if key == "abc_a_pct" {
+                    (value.parse().unwrap_or(a), b)
+                } else {
+                    (a, value.parse().unwrap_or(b))
+                };
+                if a >= b || a >= 100 {
+                    return Err(AppError::field(
+                        "value",
+                        "invalid",
+                        format!("Порог A ({a} %) должен быть меньше порога B ({b} %)"),
+                        format!("Threshold A ({a} %) must be below threshold B ({b} %)"),
+                    ));
+                }
+            }
+            "company_name"
+            | "allow_negative_stock"
+            | "unattended_days"
+            | "abc_a_pct"
+            | "abc_b_pct" => {
                 return Err(AppError::field(
                     "value",
                     "invalid",
@@ -421,7 +451,7 @@ impl App {
             }
             _ => return Err(AppError::NotFound { entity: "setting" }),
         }
-        write_tx!(self, [actor, key, value], |app, tx| {
+        let saved = write_tx!(self, [actor, key, value], |app, tx| {
             let old = kupets_store::queries::get_setting(&mut tx, key)
                 .await?
                 .unwrap_or_default();
@@ -439,7 +469,11 @@ impl App {
                 key: key.to_string(),
                 value: value.to_string(),
             })
-        })
+        })?;
+        if key.starts_with("abc_") {
+            self.refresh_client_classes(true).await?;
+        }
+        Ok(saved)
     }
 }
 

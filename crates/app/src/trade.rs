@@ -340,6 +340,50 @@ async fn base_lines_left(
         .collect())
 }
 
+/// How each line of a stock-moving document is costed: receipts at their
+/// price net of VAT, customer returns at the cost their shipment line left
+/// with, shipments and returns to a supplier at the average.
+async fn cost_moves(
+    conn: &mut Conn,
+    kind: DocKind,
+    lines: &[DocLine],
+) -> Result<Vec<crate::cost::Move>> {
+    use crate::cost::{Move, Unit};
+    let base: Vec<i64> = lines.iter().filter_map(|l| l.base_line_id).collect();
+    let base_cost: std::collections::HashMap<i64, i64> =
+        if kind == DocKind::Return && !base.is_empty() {
+            let params: Vec<P> = base.iter().map(|b| P::from(*b)).collect();
+            sql::query_as::<(i64, Option<i64>)>(&format!(
+                "SELECT id, cost FROM document_lines WHERE id IN ({})",
+                placeholders(1, base.len())
+            ))
+            .bind_all(&params)
+            .fetch_all(&mut *conn)
+            .await?
+            .into_iter()
+            .filter_map(|(id, c)| c.map(|c| (id, c)))
+            .collect()
+        } else {
+            Default::default()
+        };
+    Ok(lines
+        .iter()
+        .map(|l| Move {
+            line: Some(l.id),
+            product: l.product_id,
+            qty: kind.stock_sign() * l.qty,
+            unit: match kind {
+                DocKind::Receipt => Unit::At(crate::cost::net_of_vat(l.price, &l.vat_rate)),
+                DocKind::Return => l
+                    .base_line_id
+                    .and_then(|b| base_cost.get(&b).copied())
+                    .map_or(Unit::Average, Unit::At),
+                _ => Unit::Average,
+            },
+        })
+        .collect())
+}
+
 async fn allow_negative_stock(tx: &mut Conn) -> Result<bool> {
     Ok(queries::get_setting(tx, "allow_negative_stock")
         .await?
@@ -1362,6 +1406,14 @@ impl App {
             let sign = kind.stock_sign();
             if sign != 0 {
                 app.move_stock(&mut tx, &doc, &lines, sign).await?;
+                if doc.warehouse_id.is_some() {
+                    // The cost rows are locked right after the stock rows.
+                    let moves = cost_moves(&mut tx, kind, &lines).await?;
+                    crate::cost::apply(&mut tx, &moves).await?;
+                }
+            }
+            if matches!(kind, DocKind::Shipment | DocKind::Return) {
+                crate::cost::record_sales(&mut tx, id).await?;
             }
             if matches!(
                 kind,

@@ -2,6 +2,7 @@
 //! `cargo run --release -p bench -- NAME`. Each prints progress to stderr and
 //! its figures as JSON on the last line of stdout.
 
+mod analysis;
 mod cycle;
 
 use anyhow::{bail, Context};
@@ -41,10 +42,11 @@ async fn main() -> anyhow::Result<()> {
         Some("pages") => pages::run().await,
         Some("cycle") => cycle::cycle().await,
         Some("load") => cycle::load(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(120)).await,
+        Some("analysis") => analysis::run().await,
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | load [SECONDS] | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | load [SECONDS] | analysis | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }

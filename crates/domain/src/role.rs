@@ -44,6 +44,9 @@ pub enum Right {
     LeadDepartment,
     /// Open and carry out repair orders.
     Repair,
+    /// See cost of goods and margins (sales report, ABC by margin, the
+    /// owner's page); a manager sees revenue of their own clients only.
+    SeeCost,
 }
 
 impl Role {
@@ -106,6 +109,7 @@ impl Role {
             ManageStatuses => matches!(self, Admin),
             LeadDepartment => matches!(self, Admin | DepartmentHead),
             Repair => matches!(self, Admin | DepartmentHead | ServiceEngineer | Manager),
+            SeeCost => matches!(self, Admin | DepartmentHead | Accountant),
         }
     }
 }

@@ -575,6 +575,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0012_paperwork.sql"),
     },
     Migration {
+        name: "0013_analysis",
+        sqlite: include_str!("../migrations/0013_analysis.sql"),
+        postgres: include_str!("../migrations/0013_analysis.sql"),
+    },
+    Migration {
         name: "0016_custody",
         sqlite: include_str!("../migrations/0016_custody.sql"),
         postgres: include_str!("../migrations/0016_custody.sql"),

@@ -349,10 +349,13 @@ pub struct Counterparty {
     /// ОГРН (13 digits) or ОГРНИП (15).
     pub ogrn: String,
     pub postal_address: String,
+    /// ABC class by revenue of the last 12 months (`A`, `B`, `C`; empty:
+    /// no sales), as of the day's first listing.
+    pub abc_class: String,
 }
 
 impl Counterparty {
-    pub const COLS: &'static str = "id, name, kind, inn, kpp, price_type_id, manager_id, credit_limit, phone, email, address, contact_person, notes, archived, created_at, full_name, ogrn, postal_address";
+    pub const COLS: &'static str = "id, name, kind, inn, kpp, price_type_id, manager_id, credit_limit, phone, email, address, contact_person, notes, archived, created_at, full_name, ogrn, postal_address, abc_class";
     pub fn from_row(r: &dyn RowGet) -> Self {
         Self {
             id: col(r, "id"),
@@ -373,6 +376,7 @@ impl Counterparty {
             full_name: col(r, "full_name"),
             ogrn: col(r, "ogrn"),
             postal_address: col(r, "postal_address"),
+            abc_class: col(r, "abc_class"),
         }
     }
 }

@@ -1,7 +1,9 @@
 //! Scenarios through the HTTP API and the pages, each on SQLite and PostgreSQL.
 //! One test binary for the crate keeps links fast on small machines.
 
+mod analysis;
 mod browser;
+mod browser_analysis;
 mod browser_daily;
 mod browser_replacement;
 mod custody;

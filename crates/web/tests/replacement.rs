@@ -182,7 +182,9 @@ both_engines!(replacements_priced_fairly, |t: TestApp| async move {
         .await;
     assert_eq!(info.body["pricing"], "free");
     assert_eq!(info.body["reason"], "Второй отказ подряд");
-    assert_eq!(info.body["cost"], "6100.50", "the receipt price is kept");
+    // The cost kept is the cost of goods at posting (issue 13): the moving
+    // average, net of VAT — 6 100,50 less 22 % VAT (1 100,09) = 5 000,41.
+    assert_eq!(info.body["cost"], "5000.41", "the cost of goods is kept");
     // At the current price, with a reason: 10 000,00.
     let r3 = created(&t, &admin, "/api/v1/returns", ret("1")).await;
     post(&t, &format!("/api/v1/returns/{}/post", id(&r3))).await;
@@ -284,7 +286,7 @@ both_engines!(replacements_priced_fairly, |t: TestApp| async move {
     );
     let page = t.page(&format!("/shipments/{}", id(&s2)), &cookie).await;
     assert!(page.text.contains("бесплатно") && page.text.contains("Второй отказ подряд"));
-    assert!(page.text.contains("6\u{a0}100,50"), "the cost on the card");
+    assert!(page.text.contains("5\u{a0}000,41"), "the cost on the card");
     let page = t
         .page(
             &format!("/shipments/{}", id(&s2)),

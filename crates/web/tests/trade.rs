@@ -1240,7 +1240,10 @@ both_engines!(
             .iter()
             .map(|x| x["value"].as_str().unwrap().to_string())
             .collect();
-        assert_eq!(names, vec!["ООО «Ромашка»", "true", "14", "1", "2"]);
+        assert_eq!(
+            names,
+            vec!["ООО «Ромашка»", "true", "14", "1", "2", "80", "95"]
+        );
     }
 );
 

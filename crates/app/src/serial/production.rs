@@ -55,6 +55,9 @@ pub struct ProductionInput {
     /// Lot components that go into every unit.
     #[serde(default)]
     pub components_per_unit: Vec<ComponentInput>,
+    /// Work cost added to the components' cost (`"1500.00"`), optional.
+    #[serde(default, deserialize_with = "lenient")]
+    pub work_cost: Option<String>,
     #[serde(default, deserialize_with = "lenient")]
     pub comment: Option<String>,
 }
@@ -192,6 +195,15 @@ impl App {
             let date = c.date("date", &input.date, today());
             let batch = c.opt_text("batch", &input.batch, 100);
             let comment = c.opt_text("comment", &input.comment, 1000);
+            let work_cost = c.opt_money("work_cost", &input.work_cost).unwrap_or(0);
+            if work_cost < 0 {
+                c.err(
+                    "work_cost",
+                    "negative",
+                    "Стоимость работ не может быть отрицательной",
+                    "The work cost cannot be negative",
+                );
+            }
             let mut pname = String::new();
             if product != 0 {
                 match product_flags(&mut tx, product).await? {
@@ -394,11 +406,12 @@ impl App {
                 ],
             )
             .await?;
-            sql::query("INSERT INTO productions (document_id, product_id, batch, spec) VALUES ($1, $2, $3, $4)")
+            sql::query("INSERT INTO productions (document_id, product_id, batch, spec, work_cost) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id)
                 .bind(product)
                 .bind(&batch)
                 .bind(serde_json::to_string(&specs).map_err(|e| AppError::Internal(e.to_string()))?)
+                .bind(work_cost)
                 .execute(&mut *tx)
                 .await?;
             audit(
@@ -425,7 +438,7 @@ impl App {
     pub async fn post_production(&self, actor: &Actor, id: i64) -> Result<ProductionView> {
         actor.require(Right::MoveStock)?;
         write_tx!(self, [actor], |app, tx| {
-            let doc = sql::query(&format!("SELECT d.state, d.doc_date, d.warehouse_id, d.number, p.product_id, p.batch, p.spec FROM documents d JOIN productions p ON p.document_id = d.id WHERE d.id = $1{}", app.store.for_update()))
+            let doc = sql::query(&format!("SELECT d.state, d.doc_date, d.warehouse_id, d.number, p.product_id, p.batch, p.spec, p.work_cost FROM documents d JOIN productions p ON p.document_id = d.id WHERE d.id = $1{}", app.store.for_update()))
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?
@@ -493,6 +506,32 @@ impl App {
                     .execute(&mut *tx)
                     .await?;
             }
+            // Cost: the components go out at their average, the product
+            // comes in at their sum plus the work cost.
+            let made: Vec<(i64, i64, i64)> = sql::query_as(
+                "SELECT id, product_id, qty FROM document_lines WHERE document_id = $1 ORDER BY line_no",
+            )
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let work: i64 = doc.get("work_cost");
+            let mut moves: Vec<crate::cost::Move> = made
+                .iter()
+                .filter(|m| m.2 < 0)
+                .map(|m| crate::cost::Move {
+                    line: Some(m.0),
+                    product: m.1,
+                    qty: m.2,
+                    unit: crate::cost::Unit::Average,
+                })
+                .collect();
+            moves.extend(made.iter().filter(|m| m.2 > 0).map(|m| crate::cost::Move {
+                line: Some(m.0),
+                product: m.1,
+                qty: m.2,
+                unit: crate::cost::Unit::Made { work },
+            }));
+            crate::cost::apply(&mut tx, &moves).await?;
             for s in &specs {
                 let exists: Option<i64> =
                     sql::query_scalar("SELECT id FROM units WHERE product_id = $1 AND serial = $2")

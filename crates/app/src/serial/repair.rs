@@ -766,13 +766,24 @@ impl App {
                 ));
             }
             let line_no: i64 = sql::query_scalar("SELECT CAST(COALESCE(MAX(line_no), 0) + 1 AS BIGINT) FROM document_lines WHERE document_id = $1").bind(id).fetch_one(&mut *tx).await?;
-            sql::query("INSERT INTO document_lines (document_id, line_no, product_id, qty, price, amount, vat_rate, vat) SELECT $1, $2, id, $3, 0, 0, vat_rate, 0 FROM products WHERE id = $4")
+            let line_id: i64 = sql::query_scalar("INSERT INTO document_lines (document_id, line_no, product_id, qty, price, amount, vat_rate, vat) SELECT $1, $2, id, $3, 0, 0, vat_rate, 0 FROM products WHERE id = $4 RETURNING id")
                 .bind(id)
                 .bind(line_no)
                 .bind(comp.qty)
                 .bind(comp.product_id)
-                .execute(&mut *tx)
+                .fetch_one(&mut *tx)
                 .await?;
+            // The part keeps its cost (the average when it was taken).
+            crate::cost::apply(
+                &mut tx,
+                &[crate::cost::Move {
+                    line: Some(line_id),
+                    product: comp.product_id,
+                    qty: -comp.qty,
+                    unit: crate::cost::Unit::Average,
+                }],
+            )
+            .await?;
             if let Some((cid, old_unit)) = replaced {
                 sql::query(
                     "UPDATE unit_components SET removed_by = $1, removed_date = $2 WHERE id = $3",

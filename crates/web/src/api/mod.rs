@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, with its OpenAPI 3.1 document generated from
 //! these handlers' annotations.
 
+pub mod analysis;
 pub mod client;
 pub mod idempotency;
 pub mod paperwork;
@@ -108,6 +109,8 @@ pub struct ListParams {
     pub department_id: Option<String>,
     /// Employees: role.
     pub role: Option<String>,
+    /// Counterparties: ABC class (`A`, `B`, `C`).
+    pub abc_class: Option<String>,
 }
 
 pub fn parse_limit(v: &Option<String>) -> Result<i64, AppError> {
@@ -154,7 +157,8 @@ impl ListParams {
             })?),
         };
         let mut eq = Vec::new();
-        let filters: [(&'static str, &Option<String>, bool); 5] = [
+        let filters: [(&'static str, &Option<String>, bool); 6] = [
+            ("abc_class", &self.abc_class, false),
             ("kind", &self.kind, false),
             ("manager_id", &self.manager_id, true),
             ("group_id", &self.group_id, true),
@@ -328,7 +332,7 @@ master_api!(
     CounterpartyCard,
     CounterpartyInput,
     "counterparty",
-    filters = ["kind", "manager_id"],
+    filters = ["kind", "manager_id", "abc_class"],
     list = App::list_counterparties,
     get = App::get_counterparty,
     save = App::save_counterparty,
@@ -850,6 +854,12 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(reports::balances))
         .routes(routes!(reports::reconciliation))
         .routes(routes!(reports::aging))
+        .routes(routes!(analysis::sales))
+        .routes(routes!(analysis::sales_documents))
+        .routes(routes!(analysis::abc))
+        .routes(routes!(analysis::quiet_clients))
+        .routes(routes!(analysis::owner))
+        .routes(routes!(analysis::product_costs))
         .routes(routes!(reports::settings))
         .routes(routes!(reports::set_setting))
         .routes(routes!(trade::returns::list, trade::returns::create))

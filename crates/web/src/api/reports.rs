@@ -28,7 +28,7 @@ pub struct ReportParams {
 }
 
 /// A spreadsheet cell: text or an amount in kopecks.
-enum Cell {
+pub(crate) enum Cell {
     T(String),
     M(i64),
     B(String),
@@ -47,7 +47,7 @@ fn money(v: &str) -> Cell {
 
 /// Writes one sheet: a title, column headers, rows. Amounts are numbers with
 /// two decimals, so the spreadsheet can sum them.
-fn xlsx(
+pub(crate) fn xlsx(
     file: &str,
     sheet: &str,
     title: &str,

@@ -192,6 +192,18 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
         "Today: reminders and statuses",
     ),
     ("/reports/funnel", "Воронка продаж", "Sales funnel"),
+    (
+        "/reports/sales",
+        "Продажи и валовая прибыль",
+        "Sales and margin",
+    ),
+    ("/reports/abc", "ABC-анализ", "ABC analysis"),
+    (
+        "/reports/quiet-clients",
+        "Замолчавшие клиенты",
+        "Quiet clients",
+    ),
+    ("/reports/owner", "Страница владельца", "Owner's page"),
     ("/handover", "Передача дел", "Hand-over"),
     (
         "/absences",

@@ -161,6 +161,7 @@ async fn list<M: Master>(
             ("manager_id", &p.manager_id),
             ("department_id", &p.department_id),
             ("role", &p.role),
+            ("abc_class", &p.abc_class),
         ] {
             if let Some(v) = v {
                 pairs.push((k, v));
@@ -445,7 +446,7 @@ impl Master for Counterparties {
     const TITLE: (&'static str, &'static str) = ("Контрагенты", "Counterparties");
     const NEW: (&'static str, &'static str) = ("Новый контрагент", "New counterparty");
     const RIGHT: Right = Right::EditCounterparties;
-    const FILTERS: &'static [&'static str] = &["kind", "manager_id"];
+    const FILTERS: &'static [&'static str] = &["kind", "manager_id", "abc_class"];
     type Item = Counterparty;
     type Input = CounterpartyInput;
     async fn list(app: &App, a: &Actor, spec: &ListSpec) -> Result<Page<Counterparty>, AppError> {
@@ -474,6 +475,7 @@ impl Master for Counterparties {
             lang.t("Менеджер", "Manager"),
             lang.t("Кредитный лимит", "Credit limit"),
             lang.t("Телефон", "Phone"),
+            "ABC",
         ]
     }
     fn row(lang: Lang, c: &Counterparty, ctx: &Ctx) -> Vec<Markup> {
@@ -485,6 +487,7 @@ impl Master for Counterparties {
             html! { (Ctx::name(&ctx.employees, c.manager_id)) },
             html! { @if let Some(l) = c.credit_limit { (Money(l).to_ru()) } @else { span.muted { "—" } } },
             html! { (c.phone) },
+            html! { @if !c.abc_class.is_empty() { span.tag.abc { (c.abc_class) } } },
         ]
     }
     fn fields(lang: Lang, ctx: &Ctx, _creating: bool) -> Vec<Field> {
@@ -537,7 +540,12 @@ impl Master for Counterparties {
     fn filter_controls(lang: Lang, ctx: &Ctx, p: &ListParams) -> Markup {
         let kind = p.kind.clone().unwrap_or_default();
         let mgr = p.manager_id.clone().unwrap_or_default();
+        let class = p.abc_class.clone().unwrap_or_default();
         html! {
+            select name="abc_class" {
+                option value="" { (lang.t("Любой класс ABC", "Any ABC class")) }
+                @for k in ["A", "B", "C"] { option value=(k) selected[class == k] { (lang.t("Класс ", "Class ")) (k) } }
+            }
             select name="kind" {
                 option value="" { (lang.t("Любой вид", "Any kind")) }
                 @for k in KINDS { option value=(k) selected[kind == k] { (kind_label(k, lang.ru())) } }
@@ -572,6 +580,8 @@ impl Master for Counterparties {
                     dt { (lang.t("Кредитный лимит", "Credit limit")) }
                     dd { @if let Some(l) = card.counterparty.credit_limit { (Money(l).to_ru()) } @else { (lang.t("без ограничения", "no limit")) } }
                     (super::scales::card_rows(lang, &scales))
+                    dt { (lang.t("Класс ABC (выручка за 12 мес.)", "ABC class (revenue, 12 months)")) }
+                    dd { @if card.counterparty.abc_class.is_empty() { span.muted { (lang.t("нет продаж", "no sales")) } } @else { span.tag.abc { (card.counterparty.abc_class) } " " a href=(format!("/reports/sales/documents?counterparty_id={id}&from={}", (kupets_app::today() - chrono::Duration::days(365)))) { (lang.t("продажи", "sales")) } } }
                 }
                 @if !open.is_empty() {
                     h2 { (lang.t("Открытые заказы", "Open orders")) }

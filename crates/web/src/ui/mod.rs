@@ -1,6 +1,7 @@
 //! Server-rendered pages. Plain HTML forms (no JavaScript needed), Russian by
 //! default with an English switch; every POST carries the session's CSRF token.
 
+pub mod analysis;
 pub mod audit;
 pub mod client;
 pub mod documents;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
     let r = pricing::routes(r);
     let r = scales::routes(r);
     let r = status::routes(r);
+    let r = analysis::routes(r);
     let r = serial::routes(r);
     let r = paperwork::routes(r);
     let r = handover::routes(r);

@@ -295,6 +295,7 @@ async fn production_page(
             label.l { (lang.t("Склад *", "Warehouse *")) } div.f { (sel("warehouse_id", &whs)) }
             label.l { (lang.t("Дата", "Date")) } div.f { input type="date" name="date" value=(if g("date").is_empty() { kupets_app::today().to_string() } else { g("date") }); }
             label.l { (lang.t("Партия", "Batch")) } div.f { input type="text" name="batch" value=(g("batch")); }
+            label.l { (lang.t("Стоимость работ", "Work cost")) } div.f { input type="text" inputmode="decimal" name="work_cost" value=(g("work_cost")); }
             label.l { (lang.t("Серийные номера", "Serials")) } div.f { textarea name="serials" rows="4" { (g("serials")) } div.hint { (lang.t("По одному в строке (можно сканером) — или оставьте пустым и задайте количество и шаблон", "One per line (a scanner works) — or leave empty and give a count and a pattern")) } }
             label.l { (lang.t("Количество", "Count")) } div.f { input type="text" name="count" value=(g("count")) size="6"; }
             label.l { (lang.t("Шаблон номера", "Serial pattern")) } div.f { input type="text" name="serial_pattern" value=(g("serial_pattern")) placeholder="DR1-26-####"; }
@@ -349,6 +350,7 @@ async fn production_create(
                 lot: g(&format!("c{i}_lot")),
             })
             .collect(),
+        work_cost: g("work_cost"),
         comment: None,
     };
     match s.app.create_production(&ui.actor, &input).await {

@@ -146,6 +146,16 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
         Vec::new()
     };
     let many = t.employees.len() + t.covering.len() > 1;
+    // Regular clients going quiet: the manager's own, a head's department's.
+    let quiet = if ui.actor.can(Right::Sell) || ui.actor.can(Right::SeeCost) {
+        let q = kupets_app::analysis::quiet::QuietQuery {
+            employee_id: f.employee_id.clone(),
+            date: None,
+        };
+        s.app.quiet_clients(&ui.actor, &q).await.unwrap_or_default()
+    } else {
+        Vec::new()
+    };
     let mut per_emp: Vec<(String, Vec<&kupets_app::status::StatusCount>)> = Vec::new();
     for c in &t.by_status {
         match per_emp.iter_mut().find(|p| p.0 == c.employee_name) {
@@ -175,6 +185,10 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
             button.btn.light type="submit" { (lang.t("Показать", "Show")) }
         }
         (super::responsible::today_extras(lang, &t, lead))
+        @if !quiet.is_empty() {
+            h2 { a href="/reports/quiet-clients" { (lang.t("Постоянные клиенты замолчали", "Regular clients going quiet")) } " (" (quiet.len()) ")" }
+            (super::analysis::quiet_table(lang, &quiet, lead))
+        }
         h2 { (lang.t("Напоминания", "Reminders")) " (" (t.reminders.len()) ")" }
         @if t.reminders.is_empty() { p.muted { (lang.t("На сегодня напоминаний нет.", "No reminders for today.")) } }
         @else {

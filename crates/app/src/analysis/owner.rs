@@ -1,0 +1,189 @@
+//! The owner's page: this month (to date) against last month and the same
+//! month last year; receivables and overdue receivables; top 10 clients and
+//! products of this month; the funnel in one line.
+
+use super::{Figures, Sums, SUMS};
+use crate::{Actor, App, Result};
+use chrono::{Datelike, Months, NaiveDate};
+use kupets_domain::role::Right;
+use kupets_domain::Money;
+use kupets_store::sql;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Debug, Clone, Default, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct OwnerQuery {
+    /// The day the page is for; today by default.
+    #[serde(default, deserialize_with = "crate::input::lenient")]
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnerPeriod {
+    pub from: String,
+    pub to: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+    /// Posted shipments in the period.
+    pub shipments: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnerTop {
+    pub id: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub figures: Figures,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct FunnelStep {
+    pub name_ru: String,
+    pub name_en: String,
+    pub count: i64,
+    pub amount: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct OwnerPage {
+    pub date: String,
+    pub this_month: OwnerPeriod,
+    pub last_month: OwnerPeriod,
+    pub last_year: OwnerPeriod,
+    /// Sum of positive balances on the date.
+    pub receivables: String,
+    /// Of them, older than 30 days (aging buckets 31+).
+    pub overdue: String,
+    pub top_clients: Vec<OwnerTop>,
+    pub top_products: Vec<OwnerTop>,
+    /// Sales orders of this month by funnel stage.
+    pub funnel: Vec<FunnelStep>,
+}
+
+fn month_start(d: NaiveDate) -> NaiveDate {
+    d.with_day(1).unwrap_or(d)
+}
+
+impl App {
+    async fn owner_period(
+        &self,
+        conn: &mut kupets_store::Conn,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<OwnerPeriod> {
+        let r = sql::query(&format!(
+            "SELECT {SUMS}, COUNT(DISTINCT CASE WHEN f.purchase = 1 THEN f.document_id END) AS n FROM sales_facts f WHERE f.doc_date >= $1 AND f.doc_date <= $2"
+        ))
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(OwnerPeriod {
+            from: from.to_string(),
+            to: to.to_string(),
+            figures: Sums::from_row(&r).show(true),
+            shipments: r.get("n"),
+        })
+    }
+
+    async fn owner_top(
+        &self,
+        conn: &mut kupets_store::Conn,
+        key: &str,
+        table: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<OwnerTop>> {
+        let rows = sql::query(&format!(
+            "SELECT {key} AS id, {SUMS} FROM sales_facts f WHERE f.doc_date >= $1 AND f.doc_date <= $2 GROUP BY {key} ORDER BY revenue DESC, {key} LIMIT 10"
+        ))
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_all(&mut *conn)
+        .await?;
+        let mut out = Vec::new();
+        for r in &rows {
+            let id: i64 = r.get("id");
+            let name: String =
+                sql::query_scalar(&format!("SELECT name FROM {table} WHERE id = $1"))
+                    .bind(id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            out.push(OwnerTop {
+                id: id.to_string(),
+                name,
+                figures: Sums::from_row(r).show(true),
+            });
+        }
+        Ok(out)
+    }
+
+    /// The owner's page (`/api/v1/reports/owner`): heads, admins, accountants.
+    pub async fn owner_page(&self, actor: &Actor, q: &OwnerQuery) -> Result<OwnerPage> {
+        actor.require(Right::SeeCost)?;
+        let mut c = crate::input::Check::new();
+        let date = c.date("date", &q.date, crate::today());
+        c.done()?;
+        let mut conn = self.store.read_conn().await?;
+        let start = month_start(date);
+        let last_start = start.checked_sub_months(Months::new(1)).unwrap_or(start);
+        let last_end = start.pred_opt().unwrap_or(start);
+        let ly_start = start.checked_sub_months(Months::new(12)).unwrap_or(start);
+        let ly_end = date.checked_sub_months(Months::new(12)).unwrap_or(date);
+        let this_month = self.owner_period(&mut conn, start, date).await?;
+        let last_month = self.owner_period(&mut conn, last_start, last_end).await?;
+        let last_year = self.owner_period(&mut conn, ly_start, ly_end).await?;
+        let receivables: i64 = sql::query_scalar(
+            "SELECT CAST(COALESCE(SUM(b), 0) AS BIGINT) FROM (SELECT SUM(amount) AS b FROM settlement_entries WHERE entry_date <= $1 GROUP BY counterparty_id) t WHERE b > 0",
+        )
+        .bind(date.to_string())
+        .fetch_one(&mut conn)
+        .await?;
+        let top_clients = self
+            .owner_top(
+                &mut conn,
+                "f.counterparty_id",
+                "counterparties",
+                start,
+                date,
+            )
+            .await?;
+        let top_products = self
+            .owner_top(&mut conn, "f.product_id", "products", start, date)
+            .await?;
+        drop(conn);
+        let aging = self.aging_report(actor, date).await?;
+        let overdue = [
+            &aging.totals.d31_60,
+            &aging.totals.d61_90,
+            &aging.totals.d90_plus,
+        ]
+        .iter()
+        .map(|v| Money::parse(v).unwrap_or_default().0)
+        .fold(0i64, i64::saturating_add);
+        let funnel = self
+            .funnel(actor, start, date, None)
+            .await?
+            .overall
+            .into_iter()
+            .map(|s| FunnelStep {
+                name_ru: s.name_ru,
+                name_en: s.name_en,
+                count: s.count,
+                amount: Money(s.amount).to_api(),
+            })
+            .collect();
+        Ok(OwnerPage {
+            date: date.to_string(),
+            this_month,
+            last_month,
+            last_year,
+            receivables: Money(receivables).to_api(),
+            overdue: Money(overdue).to_api(),
+            top_clients,
+            top_products,
+            funnel,
+        })
+    }
+}
