@@ -537,6 +537,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0012_paperwork.sql"),
         postgres: include_str!("../migrations/0012_paperwork.sql"),
     },
+    Migration {
+        name: "0014_exchange",
+        sqlite: include_str!("../migrations/0014_exchange.sql"),
+        postgres: include_str!("../migrations/0014_exchange.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may
