@@ -4,6 +4,7 @@
 mod browser;
 mod browser_replacement;
 mod defects;
+mod exchange;
 mod integrity;
 mod manager;
 mod pages;
