@@ -113,6 +113,12 @@ const NAV: &[NavItem] = &[
         right: Right::Read,
     },
     NavItem {
+        href: "/bank-statements",
+        ru: "Банк",
+        en: "Bank",
+        right: Right::PostSettlements,
+    },
+    NavItem {
         href: "/pricing",
         ru: "Скидки",
         en: "Discounts",

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod client;
 pub mod documents;
+pub mod exchange;
 pub mod forms;
 pub mod groups;
 pub mod handover;
@@ -60,6 +61,7 @@ pub fn routes() -> Router<AppState> {
     let r = handover::routes(r);
     let r = responsible::routes(r);
     let r = client::routes(r);
+    let r = exchange::routes(r);
     master::routes(r)
 }
 
