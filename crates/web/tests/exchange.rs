@@ -306,3 +306,82 @@ both_engines!(payment_orders_read_back, |t: TestApp| async move {
     assert_eq!(p["rows"][0]["direction"], "out");
     assert_eq!(p["rows"][0]["counterparty_id"], supplier.as_str());
 });
+
+async fn count_counterparties(t: &TestApp) -> usize {
+    let r = t.get("/api/v1/counterparties?limit=500", &t.admin).await;
+    r.body["items"].as_array().expect("items").len()
+}
+
+fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            // Numbers as number cells, the way Excel keeps an ИНН typed in.
+            if !v.is_empty() && v.chars().all(|c| c.is_ascii_digit()) && v.len() < 15 {
+                ws.write_number(r as u32, c as u16, v.parse::<f64>().unwrap()).unwrap();
+            } else {
+                ws.write_string(r as u32, c as u16, *v).unwrap();
+            }
+        }
+    }
+    wb.save_to_buffer().unwrap()
+}
+
+both_engines!(counterparty_import, |t: TestApp| async move {
+    let t = &t;
+    let before = count_counterparties(t).await;
+    let (a, b, c) = (complete_inn10("500100001"), complete_inn10("500100002"), complete_inn10("500100003"));
+    created(t, "/api/v1/counterparties", json!({"name": "Уже есть", "inn": c})).await;
+    let before = before + 1;
+    // Bad rows: a wrong ИНН check digit, a missing name, a repeated ИНН, one
+    // already kept, a bad limit — all listed, nothing written.
+    let mut wrong = a.clone();
+    wrong.replace_range(9..10, if a.ends_with('0') { "1" } else { "0" });
+    let bad = format!(
+        "Наименование;Вид;ИНН;КПП;Кредитный лимит\r\nООО Альфа;покупатель;{a};500101001;1000\r\nООО Бета;поставщик;{wrong};;\r\n;;;;\r\n;покупатель;{b};;\r\nООО Гамма;оба;{a};500101001;\r\nООО Дельта;;{c};;\r\nООО Эпсилон;;;;много\r\n"
+    );
+    let (s, p) = upload(t, "/api/v1/imports/counterparties?preview=true", bad.clone().into_bytes()).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["rows"], 7 - 1, "the blank row is skipped: {p}");
+    let errs: Vec<(i64, String)> = p["errors"].as_array().unwrap().iter().map(|e| (e["row"].as_i64().unwrap(), e["field"].as_str().unwrap().to_string())).collect();
+    assert_eq!(
+        errs,
+        vec![(3, "inn".into()), (5, "name".into()), (6, "inn".into()), (7, "inn".into()), (8, "credit_limit".into())],
+        "{p}"
+    );
+    let (s, e) = upload(t, "/api/v1/imports/counterparties", bad.into_bytes()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"].as_array().unwrap().len(), 5);
+    assert_eq!(e["errors"][0]["field"], "rows[3].inn");
+    assert_eq!(count_counterparties(t).await, before, "all or nothing");
+
+    // Good CSV in windows-1251 with commas.
+    let good = format!("Наименование,ИНН,Телефон\r\nООО Альфа,{a},+7 900\r\nИП Бета,,\r\n");
+    let (s, r) = upload(t, "/api/v1/imports/counterparties", encoding_rs_cp1251(&good)).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["created"], 2);
+    let found = t.get(&format!("/api/v1/counterparties?q={a}"), &t.admin).await;
+    assert_eq!(found.body["items"][0]["name"], "ООО Альфа", "{}", found.text);
+    assert_eq!(found.body["items"][0]["phone"], "+7 900");
+
+    // XLSX: ИНН kept as a number cell; a duplicate of the CSV's row is refused.
+    let dup = xlsx(&[&["Наименование", "ИНН", "Вид"], &["ООО Бета-2", &b, "поставщик"], &["ООО Альфа снова", &a, ""]]);
+    let (s, e) = upload(t, "/api/v1/imports/counterparties", dup).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    assert_eq!(e["errors"][0]["field"], "rows[3].inn");
+    let ok_x = xlsx(&[&["Наименование", "ИНН", "Вид"], &["ООО Бета-2", &b, "поставщик"]]);
+    let (s, r) = upload(t, "/api/v1/imports/counterparties", ok_x).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let found = t.get(&format!("/api/v1/counterparties?q={b}"), &t.admin).await;
+    assert_eq!(found.body["items"][0]["kind"], "supplier");
+    assert_eq!(count_counterparties(t).await, before + 3);
+
+    // Templates read back as valid (empty-example) imports' headers.
+    let (s, tpl) = raw_get(t, "/api/v1/imports/counterparties/template?format=xlsx").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(tpl.starts_with(b"PK"));
+    let (s, tpl) = raw_get(t, "/api/v1/imports/counterparties/template").await;
+    assert_eq!(s, StatusCode::OK);
+    assert!(String::from_utf8(tpl).unwrap().contains("Наименование;Вид;ИНН"));
+});

@@ -13,6 +13,9 @@ pub mod statement;
 use kupets_store::queries::{bind_all, P};
 use kupets_store::{sql, Conn};
 
+/// Rows written so far by a running import (read by a progress bar).
+pub type Progress = std::sync::Arc<std::sync::atomic::AtomicUsize>;
+
 /// Rows per multi-row INSERT: under SQLite's and PostgreSQL's parameter
 /// limits for the widest table written here.
 pub(crate) const CHUNK: usize = 400;
@@ -27,8 +30,24 @@ pub(crate) async fn insert_rows(
     rows: &[Vec<P>],
     returning: Option<&str>,
 ) -> crate::Result<Vec<sql::Row>> {
+    insert_rows_counted(tx, table, cols, rows, returning, None).await
+}
+
+/// [`insert_rows`], adding each chunk's row count to `progress` (what a
+/// command line's progress bar reads while the transaction runs).
+pub(crate) async fn insert_rows_counted(
+    tx: &mut Conn,
+    table: &str,
+    cols: &[&str],
+    rows: &[Vec<P>],
+    returning: Option<&str>,
+    progress: Option<&Progress>,
+) -> crate::Result<Vec<sql::Row>> {
     let mut out = Vec::new();
     for chunk in rows.chunks(CHUNK) {
+        if let Some(p) = progress {
+            p.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
+        }
         let n = cols.len();
         let values: Vec<String> = (0..chunk.len())
             .map(|r| format!("({})", kupets_store::queries::placeholders(r * n + 1, n)))
@@ -66,4 +85,28 @@ pub(crate) async fn reserve_seqs(tx: &mut Conn, kind: &str, year: i32, n: i64) -
     .fetch_one(&mut *tx)
     .await?;
     Ok(row.get::<i64, _>(0) - n + 1)
+}
+
+impl crate::App {
+    /// Who a command-line import acts as: the employee with that login, or
+    /// the first active admin.
+    pub async fn cli_actor(&self, login: Option<&str>) -> crate::Result<crate::Actor> {
+        use kupets_store::model::{Employee, RowGet};
+        let sql = match login {
+            Some(_) => format!("SELECT {} FROM employees WHERE login = $1 AND archived = 0", Employee::COLS),
+            None => format!(
+                "SELECT {} FROM employees WHERE role = 'admin' AND archived = 0 AND login <> $1 ORDER BY id LIMIT 1",
+                Employee::COLS
+            ),
+        };
+        let row = sql::query(&sql)
+            .bind(login.unwrap_or(""))
+            .fetch_optional(self.store.reader())
+            .await?
+            .ok_or(crate::AppError::NotFound { entity: "employee" })?;
+        let employee = Employee::from_row(&row as &dyn RowGet);
+        let role = kupets_domain::Role::parse(&employee.role)
+            .ok_or_else(|| crate::AppError::Internal(format!("bad role {}", employee.role)))?;
+        Ok(crate::Actor { employee, role })
+    }
 }
