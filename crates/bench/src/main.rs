@@ -13,6 +13,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 mod crash;
+mod import;
 mod paperwork;
 mod reminders;
 
@@ -38,10 +39,17 @@ async fn main() -> anyhow::Result<()> {
         Some("serials") => serials().await,
         Some("paperwork") => paperwork::run().await,
         Some("cycle") => cycle::cycle().await,
+        Some("import") => {
+            import::run(
+                args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000),
+                args.get(3).and_then(|a| a.parse().ok()).unwrap_or(10_000),
+            )
+            .await
+        }
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | cycle | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | cycle | import [ROWS] [DOCS] | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }
