@@ -2,6 +2,7 @@
 //! One test binary for the crate keeps links fast on small machines.
 
 mod browser;
+mod browser_exchange;
 mod browser_replacement;
 mod defects;
 mod exchange;
