@@ -385,3 +385,35 @@ both_engines!(counterparty_import, |t: TestApp| async move {
     assert_eq!(s, StatusCode::OK);
     assert!(String::from_utf8(tpl).unwrap().contains("Наименование;Вид;ИНН"));
 });
+
+both_engines!(exchange_pages_ru_en, |t: TestApp| async move {
+    let t = &t;
+    created(t, "/api/v1/company/bank-accounts", json!({"bank_name": "ПАО Сбербанк", "bic": "044525225", "corr_account": "30101810400000000225", "account": our_account()})).await;
+    let ours = our_account();
+    let inn = complete_inn10("773000011");
+    let (s, r) = upload(t, "/api/v1/bank-statements", statement("1.03", true, &[Doc { number: "5", date: "03.03.2026", amount: "10.00", payer: (&inn, "40702810100000000111", "ИП Сидоров"), payee: ("7707083893", &ours, "ООО «Купец»"), purpose: "x" }])).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    let import = r["import_id"].as_str().unwrap().to_string();
+    let cookie = crate::pages::web_login(t, "admin", kupets_testkit::ADMIN_PASSWORD).await;
+    let home = t.page("/", &cookie).await;
+    assert!(home.text.contains("href=\"/bank-statements\""), "in the menu");
+    let list = t.page("/bank-statements", &cookie).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.text.contains("Загрузить выписку"));
+    assert!(list.text.contains(&format!("/bank-statements/{import}")));
+    let en = t.page(&format!("/bank-statements/{import}"), &format!("{cookie}; lang=en")).await;
+    assert!(en.text.contains("Create counterparty from requisites"), "{}", en.text);
+    assert!(en.text.contains("Unmatched"));
+    let ru = t.page(&format!("/bank-statements/{import}"), &cookie).await;
+    assert!(ru.text.contains("Создать контрагента из реквизитов"));
+    assert!(ru.text.contains("overflow-x:auto"), "the table scrolls on a phone");
+    let imp = t.page("/imports", &cookie).await;
+    assert!(imp.text.contains("Загрузка данных из CSV и Excel"));
+    assert!(imp.text.contains("/api/v1/imports/counterparties/template?format=xlsx"));
+    let imp_en = t.page("/imports", &format!("{cookie}; lang=en")).await;
+    assert!(imp_en.text.contains("Import from CSV and Excel"));
+    // A manager has no settlement rights: no page.
+    t.user("mgr", "manager").await;
+    let mgr = crate::pages::web_login(t, "mgr", "password-123").await;
+    assert_eq!(t.page("/bank-statements", &mgr).await.status, StatusCode::FORBIDDEN);
+});

@@ -128,6 +128,7 @@ async fn list(ui: UiActor, State(s): State<AppState>) -> Response {
     let month = today.format("%Y-%m-01").to_string();
     let body = html! {
         h1 { (lang.t("Банк: выписки и платёжные поручения", "Bank: statements and payment orders")) }
+        p { a href="/imports" { (lang.t("Загрузка контрагентов и других данных из CSV и Excel →", "Import counterparties and other records from CSV and Excel →")) } }
         (upload_form(lang, &ui))
         div.card {
             h2 style="margin-top:0" { (lang.t("Платёжные поручения в банк", "Payment orders for the bank")) }

@@ -170,6 +170,8 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/payments", "Платежи", "Payments"),
     ("/invoices", "Счета на оплату", "Invoices"),
     ("/adjustments", "Корректировки долга", "Debt adjustments"),
+    ("/bank-statements", "Выписки банка", "Bank statements"),
+    ("/imports", "Загрузка из CSV и Excel", "Import from CSV and Excel"),
     ("/reports/balances", "Взаиморасчёты", "Balances"),
     (
         "/reports/reconciliation",

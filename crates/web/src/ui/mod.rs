@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod forms;
 pub mod groups;
 pub mod handover;
+pub mod imports;
 pub mod layout;
 pub mod master;
 pub mod paperwork;
@@ -62,6 +63,7 @@ pub fn routes() -> Router<AppState> {
     let r = responsible::routes(r);
     let r = client::routes(r);
     let r = exchange::routes(r);
+    let r = imports::routes(r);
     master::routes(r)
 }
 
