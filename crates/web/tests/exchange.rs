@@ -417,3 +417,38 @@ both_engines!(exchange_pages_ru_en, |t: TestApp| async move {
     let mgr = crate::pages::web_login(t, "mgr", "password-123").await;
     assert_eq!(t.page("/bank-statements", &mgr).await.status, StatusCode::FORBIDDEN);
 });
+
+both_engines!(opening_balances_import, |t: TestApp| async move {
+    let t = &t;
+    let inn = complete_inn10("500200001");
+    let alfa = id(&created(t, "/api/v1/counterparties", json!({"name": "ООО Альфа", "inn": inn})).await);
+    let beta = id(&created(t, "/api/v1/counterparties", json!({"name": "ИП Бета"})).await);
+    // One unknown counterparty and one other date: all refused, nothing posted.
+    let bad = format!("Контрагент;ИНН;Сумма;Дата\r\n;{inn};15000.00;31.12.2025\r\nИП Бета;;-2500,50;2025-12-31\r\nООО Неизвестное;;100;31.12.2025\r\nООО Альфа;;5;01.01.2026\r\n");
+    let (s, e) = upload(t, "/api/v1/imports/opening-balances", bad.into_bytes()).await;
+    assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
+    let fields: Vec<&str> = e["errors"].as_array().unwrap().iter().map(|x| x["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["rows[4].counterparty", "rows[5].counterparty", "rows[5].date"], "{e}");
+    assert_eq!(balance(t, &alfa).await, "0.00");
+
+    let good = format!("Контрагент;ИНН;Сумма;Дата\r\n;{inn};15000.00;31.12.2025\r\nИП Бета;;-2500,50;2025-12-31\r\n");
+    let xl = xlsx(&[&["Контрагент", "ИНН", "Сумма", "Дата"], &["", &inn, "15000.00", "31.12.2025"], &["ИП Бета", "", "-2500.50", "31.12.2025"]]);
+    let (s, p) = upload(t, "/api/v1/imports/opening-balances?preview=true", xl).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["errors"].as_array().unwrap().len(), 0, "the XLSX reads the same: {p}");
+    let (s, r) = upload(t, "/api/v1/imports/opening-balances", good.into_bytes()).await;
+    assert_eq!(s, StatusCode::CREATED, "{r}");
+    assert_eq!(r["created"], 2);
+    assert_eq!(balance(t, &alfa).await, "15000.00");
+    assert_eq!(balance(t, &beta).await, "-2500.50");
+    // On the balances report of the day, and as the opening of the акт сверки after it.
+    let rep = t.get("/api/v1/reports/balances?date=2025-12-31", &t.admin).await;
+    assert!(rep.text.contains("15000.00") && rep.text.contains("-2500.50"), "{}", rep.text);
+    let before = t.get("/api/v1/reports/balances?date=2025-12-30", &t.admin).await;
+    assert!(!before.text.contains("15000.00"), "dated: {}", before.text);
+    let rec = t.get(&format!("/api/v1/reports/reconciliation?counterparty_id={alfa}&from=2026-01-01&to=2026-01-31"), &t.admin).await;
+    assert_eq!(rec.status, StatusCode::OK, "{}", rec.text);
+    assert!(rec.text.contains("15000.00"), "{}", rec.text);
+    let rec = t.get(&format!("/api/v1/reports/reconciliation?counterparty_id={alfa}&from=2025-12-01&to=2025-12-31"), &t.admin).await;
+    assert!(rec.text.contains("КОР-2025-"), "the opening document is listed: {}", rec.text);
+});

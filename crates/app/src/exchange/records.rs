@@ -37,12 +37,21 @@ pub const COUNTERPARTY_COLUMNS: &[Column] = &[
     Column { field: "notes", ru: "Примечание", aliases: &["notes", "комментарий"], required: false, example: "" },
 ];
 
+/// Opening balances: one posted document for the whole file, dated.
+pub const OPENING_BALANCE_COLUMNS: &[Column] = &[
+    Column { field: "counterparty", ru: "Контрагент", aliases: &["counterparty", "наименование", "name"], required: false, example: "ООО «Ромашка»" },
+    Column { field: "inn", ru: "ИНН", aliases: &["inn"], required: false, example: "7707083893" },
+    Column { field: "amount", ru: "Сумма", aliases: &["amount", "сальдо", "долг"], required: true, example: "15000.00" },
+    Column { field: "date", ru: "Дата", aliases: &["date", "на дату"], required: true, example: "2025-12-31" },
+];
+
 /// The kinds that can be imported.
-pub const KINDS: &[&str] = &["counterparties"];
+pub const KINDS: &[&str] = &["counterparties", "opening-balances"];
 
 pub fn columns(kind: &str) -> Result<&'static [Column]> {
     match kind {
         "counterparties" => Ok(COUNTERPARTY_COLUMNS),
+        "opening-balances" => Ok(OPENING_BALANCE_COLUMNS),
         _ => Err(AppError::field(
             "kind",
             "invalid_kind",
@@ -386,7 +395,7 @@ impl App {
         progress: super::Progress,
     ) -> Result<RecordImport> {
         let cols = columns(kind)?;
-        actor.require(Right::EditCounterparties)?;
+        actor.require(if kind == "opening-balances" { Right::PostSettlements } else { Right::EditCounterparties })?;
         let table = read_table(bytes)?;
         let rows = match to_rows(cols, table) {
             Ok(r) => r,
@@ -398,10 +407,25 @@ impl App {
         let smp = sample(&rows);
         if !commit {
             let mut conn = self.store.read_conn().await?;
-            let (_, errors) = check_counterparties(&mut conn, actor, &rows).await?;
+            let errors = if kind == "opening-balances" {
+                check_opening(&mut conn, &rows).await?.1
+            } else {
+                check_counterparties(&mut conn, actor, &rows).await?.1
+            };
             return Ok(RecordImport { kind: kind.into(), rows: n, created: 0, errors, sample: smp });
         }
         let rows = std::sync::Arc::new(rows);
+        if kind == "opening-balances" {
+            let (created, errors) = write_tx!(self, [actor, rows], |app, tx| {
+                let (plan, errors) = check_opening(&mut tx, rows).await?;
+                if !errors.is_empty() {
+                    return Ok((0, errors));
+                }
+                write_opening(&mut tx, actor, &plan).await?;
+                Ok((plan.1.len(), Vec::new()))
+            })?;
+            return Ok(RecordImport { kind: kind.into(), rows: n, created, errors, sample: smp });
+        }
         let (created, errors) = write_tx!(self, [actor, rows, progress], |app, tx| {
             progress.store(0, std::sync::atomic::Ordering::Relaxed);
             let (values, errors) = check_counterparties(&mut tx, actor, rows).await?;
@@ -452,4 +476,118 @@ pub fn template(kind: &str, xlsx: bool) -> Result<Vec<u8>> {
         ws.set_column_width(i as u16, 22).map_err(e)?;
     }
     wb.save_to_buffer().map_err(e)
+}
+
+/// (date, [(counterparty, signed amount)])
+type OpeningPlan = (chrono::NaiveDate, Vec<(i64, i64)>);
+
+/// Finds each row's counterparty (by ИНН, else by its exact name) and
+/// checks the amounts and the one date of the document.
+async fn check_opening(conn: &mut kupets_store::Conn, rows: &Rows) -> Result<(OpeningPlan, Vec<RowError>)> {
+    let mut errs = Vec::new();
+    let cps = sql::query("SELECT id, name, inn FROM counterparties WHERE archived = 0")
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut by_inn: HashMap<String, Vec<i64>> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<i64>> = HashMap::new();
+    for r in &cps {
+        let inn: String = r.get("inn");
+        if !inn.is_empty() {
+            by_inn.entry(inn).or_default().push(r.get("id"));
+        }
+        by_name.entry(r.get::<String, _>("name").to_lowercase()).or_default().push(r.get("id"));
+    }
+    let mut date: Option<chrono::NaiveDate> = None;
+    let mut out = Vec::new();
+    let mut seen: HashMap<i64, usize> = HashMap::new();
+    for (n, r) in &rows.rows {
+        let g = |k: &str| r.get(k).cloned().unwrap_or_default();
+        let (inn, name) = (g("inn"), g("counterparty"));
+        let found = if !inn.is_empty() {
+            by_inn.get(&inn)
+        } else {
+            by_name.get(&name.to_lowercase())
+        };
+        let cp = match found.map(Vec::as_slice) {
+            Some([one]) => Some(*one),
+            Some([_, _, ..]) => {
+                errs.push(err(*n, if inn.is_empty() { "counterparty" } else { "inn" }, "ambiguous", "Несколько контрагентов подходят: укажите ИНН", "Several counterparties match: give the INN"));
+                None
+            }
+            _ if inn.is_empty() && name.is_empty() => {
+                errs.push(err(*n, "counterparty", "required", "Укажите контрагента или ИНН", "Give the counterparty or its INN"));
+                None
+            }
+            _ => {
+                let (f, what) = if inn.is_empty() { ("counterparty", name.clone()) } else { ("inn", inn.clone()) };
+                errs.push(err(*n, f, "not_found", format!("Контрагент «{what}» не найден"), format!("No counterparty '{what}'")));
+                None
+            }
+        };
+        if let Some(cp) = cp {
+            if let Some(first) = seen.insert(cp, *n) {
+                errs.push(err(*n, "counterparty", "duplicate", format!("Тот же контрагент, что в строке {first}"), format!("The same counterparty as row {first}")));
+            }
+        }
+        let amount = match Money::parse(&g("amount")) {
+            Ok(m) if m.in_bounds() && m.0 != 0 => m.0,
+            _ => {
+                errs.push(err(*n, "amount", "invalid_money", "Сумма: не ноль, до 2 знаков; плюс — долг нам, минус — наш долг или аванс", "Amount: not zero, up to 2 decimals; plus: they owe us, minus: we owe them or a prepayment"));
+                0
+            }
+        };
+        let d = crate::input::parse_date(&g("date"));
+        match (d, date) {
+            (None, _) => errs.push(err(*n, "date", "invalid_date", "Дата: ГГГГ-ММ-ДД или ДД.ММ.ГГГГ", "Date: YYYY-MM-DD or DD.MM.YYYY")),
+            (Some(d), None) => date = Some(d),
+            (Some(d), Some(first)) if d != first => errs.push(err(*n, "date", "other_date", format!("Все остатки вводятся одним документом на одну дату ({first})"), format!("All balances go in one document of one date ({first})"))),
+            _ => {}
+        }
+        if let Some(cp) = cp {
+            out.push((cp, amount));
+        }
+    }
+    if rows.rows.is_empty() {
+        errs.push(err(2, "amount", "empty", "В файле нет строк", "The file has no rows"));
+    }
+    Ok(((date.unwrap_or_default(), out), errs))
+}
+
+/// One posted document «Ввод начальных остатков» (a debt adjustment)
+/// with a ledger entry per counterparty, each written in one statement.
+async fn write_opening(tx: &mut kupets_store::Conn, actor: &Actor, plan: &OpeningPlan) -> Result<()> {
+    use chrono::Datelike;
+    use kupets_domain::DocKind;
+    let (date, entries) = plan;
+    let kind = DocKind::Adjustment;
+    let seq = super::reserve_seqs(tx, kind.code(), date.year(), 1).await?;
+    let at = now();
+    let total: i64 = entries.iter().map(|e| e.1).sum();
+    let id = kupets_store::queries::insert(
+        tx,
+        "documents",
+        &[
+            ("kind", P::from(kind.code())),
+            ("year", P::from(date.year() as i64)),
+            ("seq", P::from(seq)),
+            ("number", P::from(kupets_domain::document::doc_number(kind, date.year(), seq))),
+            ("doc_date", P::from(date.to_string())),
+            ("state", P::from("posted")),
+            ("author_id", P::from(actor.id())),
+            ("responsible_id", P::from(actor.id())),
+            ("amount", P::from(total)),
+            ("comment", P::from("Ввод начальных остатков (загрузка)")),
+            ("created_at", P::from(at.as_str())),
+            ("posted_at", P::from(at.as_str())),
+        ],
+    )
+    .await?;
+    let rows: Vec<Vec<P>> = entries
+        .iter()
+        .map(|(cp, amount)| vec![P::from(*cp), P::from(id), P::from(date.to_string()), P::from(*amount), P::from(at.as_str())])
+        .collect();
+    insert_rows(tx, "settlement_entries", &["counterparty_id", "document_id", "entry_date", "amount", "created_at"], &rows, None).await?;
+    audit(tx, Some(actor.id()), "create", kind.code(), id, "opening balances").await?;
+    audit(tx, Some(actor.id()), "post", kind.code(), id, &format!("{} counterparties, total={}", entries.len(), Money(total))).await?;
+    Ok(())
 }

@@ -27,6 +27,7 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 fn kind_label(lang: Lang, k: &str) -> &'static str {
     match k {
         "counterparties" => lang.t("Контрагенты", "Counterparties"),
+        "opening-balances" => lang.t("Начальные остатки взаиморасчётов", "Opening balances"),
         _ => lang.t("Записи", "Records"),
     }
 }
