@@ -220,22 +220,24 @@ impl App {
     }
 
     pub async fn get_counterparty(&self, _actor: &Actor, id: i64) -> Result<CounterpartyCard> {
-        let mut conn = self.store.read_conn().await?;
-        let cp = get_by_id(
-            &mut conn,
-            "counterparties",
-            Counterparty::COLS,
-            id,
-            Counterparty::from_row,
-        )
-        .await?
-        .ok_or(AppError::NotFound {
-            entity: "counterparty",
-        })?;
-        let balance: i64 = sql::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1")
-            .bind(id)
-            .fetch_one(&mut *conn)
-            .await?;
+        // One statement on the fast read path: the card is read after every
+        // posting (the order-to-cash cycle ends with it).
+        let sql = format!(
+            "SELECT {}, (SELECT CAST(COALESCE(SUM(s.amount), 0) AS BIGINT) FROM settlement_entries s \
+             WHERE s.counterparty_id = c.id) AS balance FROM counterparties c WHERE c.id = $1",
+            Counterparty::COLS
+        );
+        let (cp, balance) = self
+            .store
+            .read_rows(sql, vec![P::from(id)], |r| {
+                (Counterparty::from_row(r), r.int("balance"))
+            })
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(AppError::NotFound {
+                entity: "counterparty",
+            })?;
         Ok(CounterpartyCard {
             counterparty: cp,
             balance: kupets_domain::Money(balance).to_api(),

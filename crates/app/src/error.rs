@@ -82,8 +82,15 @@ impl AppError {
             (AppError::NotFound { entity }, false) => format!("Not found: {entity}"),
             (AppError::Unauthorized, true) => "Требуется вход в систему".into(),
             (AppError::Unauthorized, false) => "Login required".into(),
-            (AppError::Forbidden { role }, true) => format!("Недостаточно прав для роли «{role}»"),
-            (AppError::Forbidden { role }, false) => format!("The role '{role}' may not do this"),
+            // The role in words, as the menus name it, never its code.
+            (AppError::Forbidden { role }, true) => format!(
+                "Недостаточно прав для роли «{}»",
+                kupets_domain::Role::parse(role).map_or(role.as_str(), |r| r.label(true))
+            ),
+            (AppError::Forbidden { role }, false) => format!(
+                "The role '{}' may not do this",
+                kupets_domain::Role::parse(role).map_or(role.as_str(), |r| r.label(false))
+            ),
             (AppError::Conflict { ru, .. }, true) => ru.clone(),
             (AppError::Conflict { en, .. }, false) => en.clone(),
             (AppError::Throttled { retry_after }, true) => {

@@ -20,7 +20,7 @@ use kupets_domain::{DocKind, DocState, Money, Qty, VatRate};
 use kupets_store::model::{DocLine, Document, RowGet};
 use kupets_store::queries::{self, audit, next_doc_seq, placeholders, P};
 use kupets_store::sql;
-use kupets_store::{now, Conn};
+use kupets_store::{now, Conn, Tx};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -541,16 +541,25 @@ impl App {
             let mut vat = String::new();
             let mut tracked = false;
             if product != 0 {
-                match sql::query_as::<(String, i64)>(
-                    "SELECT vat_rate, serial_tracked FROM products WHERE id = $1",
+                match sql::query_as::<(String, i64, String)>(
+                    "SELECT vat_rate, serial_tracked, unit FROM products WHERE id = $1",
                 )
                 .bind(product)
                 .fetch_optional(&mut *tx)
                 .await?
                 {
-                    Some((v, t)) => {
+                    Some((v, t, unit)) => {
                         vat = v;
                         tracked = t != 0;
+                        // «1,5 шт» is a typing slip, not a quantity.
+                        if qty > 0 && !kupets_domain::unit::fits(&unit, qty) {
+                            c.err(
+                                &f("qty"),
+                                "whole_units",
+                                format!("«{unit}» — только целое количество"),
+                                format!("'{unit}' takes whole numbers only"),
+                            );
+                        }
                     }
                     None => c.err(
                         &f("product_id"),
@@ -971,12 +980,29 @@ impl App {
         kind: DocKind,
         input: &TradeDocInput,
     ) -> Result<TradeDoc> {
+        self.create_trade_doc_with(actor, kind, input, false).await
+    }
+
+    /// Creates a document and, with `post`, posts it in the same
+    /// transaction ("Провести и закрыть"): one commit instead of two, and
+    /// nothing is written when the posting is refused (no stray draft).
+    pub async fn create_trade_doc_with(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        input: &TradeDocInput,
+        post: bool,
+    ) -> Result<TradeDoc> {
         actor.require(right_for(kind))?;
         write_tx!(self, [actor, input], |app, tx| {
             let (date, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
             let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
             Self::write_lines(&mut tx, id, &lines, true).await?;
-            let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
+            let document = if post {
+                app.post_in_tx(&mut tx, actor, kind, id, "").await?
+            } else {
+                app.doc_in_tx(&mut tx, kind, id, false).await?
+            };
             let lines = load_lines(&mut tx, id).await?;
             Ok(TradeDoc { document, lines })
         })
@@ -1245,6 +1271,24 @@ impl App {
         let reason = c.opt_text("override_reason", &input.override_reason, 1000);
         c.done()?;
         write_tx!(self, [actor, reason], |app, tx| {
+            app.post_in_tx(tx, actor, kind, id, reason).await
+        })
+    }
+
+    /// Posting inside a write transaction the caller holds: the body of
+    /// `post_trade_doc_with`, also used to create and post in one
+    /// transaction (`create_trade_doc_posted`, `create_payment_posted`).
+    #[allow(clippy::needless_borrow)] // written against an owned transaction (`&mut tx`)
+    pub(crate) async fn post_in_tx(
+        &self,
+        mut tx: &mut Tx,
+        actor: &Actor,
+        kind: DocKind,
+        id: i64,
+        reason: &str,
+    ) -> Result<Document> {
+        let app = self;
+        {
             let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
             let next = crate::document::check_draft(&doc)?
                 .post()
@@ -1405,11 +1449,21 @@ impl App {
             d.state = next.code().to_string();
             d.posted_at = Some(posted_at);
             Ok(d)
-        })
+        }
     }
 
     /// Creates a draft payment (`in` or `out`).
     pub async fn create_payment(&self, actor: &Actor, input: &PaymentInput) -> Result<Document> {
+        self.create_payment_with(actor, input, false).await
+    }
+
+    /// Creates a payment and, with `post`, posts it in the same transaction.
+    pub async fn create_payment_with(
+        &self,
+        actor: &Actor,
+        input: &PaymentInput,
+        post: bool,
+    ) -> Result<Document> {
         actor.require(Right::PostSettlements)?;
         let mut c = Check::new();
         let kind = match input.direction.as_deref().map(str::trim).unwrap_or("in") {
@@ -1500,6 +1554,9 @@ impl App {
                 ("responsible_id", P::from(responsible)),
             ];
             let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
+            if post {
+                return app.post_in_tx(&mut tx, actor, kind, id, "").await;
+            }
             let d = app.doc_in_tx(&mut tx, kind, id, false).await?;
             Ok(d)
         })

@@ -38,7 +38,11 @@ pub async fn run(n: usize, docs: usize) -> anyhow::Result<()> {
         .await
         .map_err(e)?;
     let cp_secs = t.elapsed().as_secs_f64();
-    anyhow::ensure!(r.created == n && r.errors.is_empty(), "import failed: {:?}", r.errors.first());
+    anyhow::ensure!(
+        r.created == n && r.errors.is_empty(),
+        "import failed: {:?}",
+        r.errors.first()
+    );
     let rows_per_s = n as f64 / cp_secs;
     println!("counterparties: {n} rows in {cp_secs:.2} s = {rows_per_s:.0} rows/s");
 
@@ -82,7 +86,10 @@ pub async fn run(n: usize, docs: usize) -> anyhow::Result<()> {
             format!("ПолучательСчет={ours}"),
             "ПолучательИНН=7707083893".into(),
             "Получатель1=ООО «Купец»".into(),
-            format!("НазначениеПлатежа=Оплата по счету № {} от 01.03.2026, в т.ч. НДС 22%", 1 + i % 500),
+            format!(
+                "НазначениеПлатежа=Оплата по счету № {} от 01.03.2026, в т.ч. НДС 22%",
+                1 + i % 500
+            ),
             "КонецДокумента".into(),
         ]);
     }
@@ -95,7 +102,12 @@ pub async fn run(n: usize, docs: usize) -> anyhow::Result<()> {
         .await
         .map_err(e)?;
     let st_secs = t.elapsed().as_secs_f64();
-    anyhow::ensure!(st.matched + st.unmatched == docs, "statement: {} + {}", st.matched, st.unmatched);
+    anyhow::ensure!(
+        st.matched + st.unmatched == docs,
+        "statement: {} + {}",
+        st.matched,
+        st.unmatched
+    );
     let docs_per_s = docs as f64 / st_secs;
     println!(
         "statement: {docs} documents ({} matched, {} unmatched, {} KiB) in {st_secs:.2} s = {docs_per_s:.0} docs/s",
@@ -107,14 +119,20 @@ pub async fn run(n: usize, docs: usize) -> anyhow::Result<()> {
     let t = Instant::now();
     let posted = app.post_bank_import(&actor, id).await.map_err(e)?;
     let post_secs = t.elapsed().as_secs_f64();
-    println!("posting the batch: {} payments in {post_secs:.2} s", posted.posted);
+    println!(
+        "posting the batch: {} payments in {post_secs:.2} s",
+        posted.posted
+    );
     let t = Instant::now();
     let again = app
         .import_statement(&actor, "bench.txt", &bytes)
         .await
         .map_err(e)?;
     let again_secs = t.elapsed().as_secs_f64();
-    anyhow::ensure!(again.already_imported == docs, "re-import created something");
+    anyhow::ensure!(
+        again.already_imported == docs,
+        "re-import created something"
+    );
     println!("re-import (all already imported): {again_secs:.2} s");
     for s in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{db}{s}"));

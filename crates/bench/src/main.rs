@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 mod crash;
 mod import;
+mod pages;
 mod paperwork;
 mod reminders;
 
@@ -38,6 +39,7 @@ async fn main() -> anyhow::Result<()> {
         Some("reminders") => reminders::run().await,
         Some("serials") => serials().await,
         Some("paperwork") => paperwork::run().await,
+        Some("pages") => pages::run().await,
         Some("cycle") => cycle::cycle().await,
         Some("import") => {
             import::run(
@@ -49,7 +51,7 @@ async fn main() -> anyhow::Result<()> {
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | cycle | import [ROWS] [DOCS] | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | import [ROWS] [DOCS] | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }

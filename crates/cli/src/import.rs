@@ -32,7 +32,13 @@ fn app_err(e: kupets_app::AppError) -> anyhow::Error {
     }
 }
 
-pub async fn run(app: &App, kind: &str, file: &str, as_login: Option<&str>, preview: bool) -> anyhow::Result<()> {
+pub async fn run(
+    app: &App,
+    kind: &str,
+    file: &str,
+    as_login: Option<&str>,
+    preview: bool,
+) -> anyhow::Result<()> {
     let bytes = std::fs::read(file)?;
     let actor = app.cli_actor(as_login).await.map_err(app_err)?;
     let started = Instant::now();
@@ -49,7 +55,10 @@ pub async fn run(app: &App, kind: &str, file: &str, as_login: Option<&str>, prev
             }
             .map_err(app_err)?;
             for row in r.rows.iter().filter(|r| r.status != "matched") {
-                println!("{:>6} № {} {} {}: {}", row.line, row.number, row.date, row.amount, row.reason_ru);
+                println!(
+                    "{:>6} № {} {} {}: {}",
+                    row.line, row.number, row.date, row.amount, row.reason_ru
+                );
             }
             println!(
                 "Сопоставлено {}, без контрагента {}, уже загружено {}, не наш счёт {} ({} мс){}",
@@ -58,7 +67,9 @@ pub async fn run(app: &App, kind: &str, file: &str, as_login: Option<&str>, prev
                 r.already_imported,
                 r.not_ours,
                 started.elapsed().as_millis(),
-                r.import_id.map(|i| format!("; загрузка № {i}")).unwrap_or_default()
+                r.import_id
+                    .map(|i| format!("; загрузка № {i}"))
+                    .unwrap_or_default()
             );
         }
         kind => {
@@ -84,10 +95,17 @@ pub async fn run(app: &App, kind: &str, file: &str, as_login: Option<&str>, prev
             }
             eprintln!();
             for e in &r.errors {
-                println!("строка {} / row {}, {}: {} / {}", e.row, e.row, e.field, e.message_ru, e.message_en);
+                println!(
+                    "строка {} / row {}, {}: {} / {}",
+                    e.row, e.row, e.field, e.message_ru, e.message_en
+                );
             }
             if !r.errors.is_empty() {
-                bail!("{} ошибок, ничего не записано / {} errors, nothing written", r.errors.len(), r.errors.len());
+                bail!(
+                    "{} ошибок, ничего не записано / {} errors, nothing written",
+                    r.errors.len(),
+                    r.errors.len()
+                );
             }
             println!(
                 "Строк {}, записано {} за {} мс / {} rows, {} written in {} ms",

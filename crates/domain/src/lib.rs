@@ -14,6 +14,7 @@ pub mod role;
 pub mod serial;
 pub mod status;
 pub mod trade;
+pub mod unit;
 pub mod vat;
 pub mod words;
 

@@ -56,6 +56,42 @@ pub fn parse_serial(s: &str) -> Result<String, &'static str> {
     Ok(t.to_string())
 }
 
+/// What a scanner or a person may have meant by a typed serial, best first:
+/// as typed, in capitals (serials are printed in capitals, people type them
+/// in lower case), and — for a scanner sending the keys of a QWERTY label
+/// while the keyboard is in the Russian layout (ЙЦУКЕН) — the same keys
+/// read as Latin letters («ВК1-26-0001» → «DR1-26-0001»).
+pub fn serial_variants(s: &str) -> Vec<String> {
+    let t = s.trim();
+    let mut out = vec![t.to_string(), t.to_uppercase()];
+    if t.chars().any(|c| layout_key(c).is_some()) {
+        let latin: String = t.chars().map(|c| layout_key(c).unwrap_or(c)).collect();
+        out.push(latin.clone());
+        out.push(latin.to_uppercase());
+    }
+    let mut seen = Vec::new();
+    out.retain(|v| {
+        let new = !seen.contains(v);
+        seen.push(v.clone());
+        new
+    });
+    out
+}
+
+/// The Latin character on the same key of a Russian (ЙЦУКЕН) keyboard.
+fn layout_key(c: char) -> Option<char> {
+    const RU: &str = "йцукенгшщзхъфывапролджэячсмитьбюё";
+    const EN: &str = "qwertyuiop[]asdfghjkl;'zxcvbnm,.`";
+    let lower = c.to_lowercase().next()?;
+    let i = RU.chars().position(|r| r == lower)?;
+    let l = EN.chars().nth(i)?;
+    Some(if c.is_uppercase() {
+        l.to_ascii_uppercase()
+    } else {
+        l
+    })
+}
+
 /// The states of a repair order, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RepairState {
@@ -128,6 +164,14 @@ impl RepairState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scanned_in_the_russian_layout() {
+        assert!(serial_variants("ВК1-26-0001").contains(&"DR1-26-0001".to_string()));
+        assert!(serial_variants("вк1-26-0001").contains(&"DR1-26-0001".to_string()));
+        assert!(serial_variants("dr1-26-0001").contains(&"DR1-26-0001".to_string()));
+        assert_eq!(serial_variants("DR1"), vec!["DR1".to_string()]);
+    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

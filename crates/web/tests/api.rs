@@ -2,8 +2,10 @@
 //! One test binary for the crate keeps links fast on small machines.
 
 mod browser;
+mod browser_daily;
 mod browser_exchange;
 mod browser_replacement;
+mod daily;
 mod defects;
 mod exchange;
 mod integrity;

@@ -272,20 +272,45 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
         .click()
         .await
         .unwrap();
-    c.find(css(format!(
-        "select[name=l0_product] option[value='{drill}']"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    // The product by typing part of its name: the list opens, Enter picks.
+    let find = c.find(Locator::Css("input[name=l0_find]")).await.unwrap();
+    find.send_keys("дрел").await.unwrap();
+    c.wait()
+        .for_element(Locator::Css("ul.opts li"))
+        .await
+        .unwrap();
+    find.send_keys("\u{E007}").await.unwrap();
+    let picked = c
+        .find(Locator::Css("input[name=l0_product]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(picked.as_deref(), Some(drill.as_str()));
     c.find(Locator::Css("input[name=l0_qty]"))
         .await
         .unwrap()
         .send_keys("5")
         .await
         .unwrap();
+    // Price and total from the pricing engine before saving.
+    let mut total = String::new();
+    for _ in 0..50 {
+        total = c
+            .find(Locator::Css(".q-total"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        if total.starts_with("5") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // WebDriver reads no-break spaces as spaces.
+    assert_eq!(total, "5 000,00 ₽");
     c.find(Locator::Css("button[type=submit].btn"))
         .await
         .unwrap()

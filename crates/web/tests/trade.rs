@@ -888,10 +888,11 @@ both_engines!(balances_reconciliation_and_aging, |t: TestApp| async move {
             r.headers["content-type"],
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         );
-        assert!(r.headers["content-disposition"]
-            .to_str()
-            .unwrap()
-            .ends_with(".xlsx\""));
+        // An ASCII name for old clients, the Russian one for browsers.
+        let cd = r.headers["content-disposition"].to_str().unwrap();
+        assert!(cd.contains(".xlsx\"; filename*=UTF-8''"), "{cd}");
+        assert!(cd.ends_with(".xlsx"), "{cd}");
+        assert!(!cd.contains("balances-") && !cd.contains("aging-"), "{cd}");
         assert!(r.text.starts_with("PK"), "an XLSX file is a zip archive");
     }
     assert_eq!(
@@ -1456,3 +1457,62 @@ both_engines!(
         }
     }
 );
+
+/// Documents on the first page of a list (the tests stay under a page).
+async fn count(t: &TestApp, path: &str) -> usize {
+    t.get(path, &t.admin).await.body["items"]
+        .as_array()
+        .expect("a page of items")
+        .len()
+}
+
+both_engines!(create_and_post_in_one_request, |t: TestApp| async move {
+    let a = &t.admin;
+    let s = shop(&t).await;
+    // A receipt of 5 drills, created and posted at once.
+    let r = t.post("/api/v1/receipts?post=true", a, json!({"counterparty_id": s.supplier, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "5", "price": "600"}]})).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    assert_eq!(r.body["state"], "posted");
+    assert_eq!(stock(&t, &s.wh, &s.drill).await, "5");
+    // An order and a shipment against it, each in one request.
+    let o = t.post("/api/v1/sales-orders?post=true", a, json!({"counterparty_id": s.customer, "lines": [{"product_id": s.drill, "qty": "3", "price": "1000"}]})).await;
+    assert_eq!(o.body["state"], "posted", "{}", o.text);
+    let sh = t.post("/api/v1/shipments?post=true", a, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "order_id": o.id(), "lines": [{"product_id": s.drill, "qty": "3", "price": "1000", "order_line_id": line_of(&o.body)}]})).await;
+    assert_eq!(sh.status, StatusCode::CREATED, "{}", sh.text);
+    assert_eq!(sh.body["state"], "posted");
+    assert_eq!(stock(&t, &s.wh, &s.drill).await, "2");
+    assert_eq!(balance(&t, &s.customer).await, "3000.00");
+    let p = t
+        .post(
+            "/api/v1/payments?post=true",
+            a,
+            json!({"counterparty_id": s.customer, "amount": "1000"}),
+        )
+        .await;
+    assert_eq!(p.body["state"], "posted", "{}", p.text);
+    assert_eq!(balance(&t, &s.customer).await, "2000.00");
+    // A refused posting writes nothing: no stray draft is left behind.
+    let before = count(&t, "/api/v1/shipments").await;
+    let r = t.post("/api/v1/shipments?post=true", a, json!({"counterparty_id": s.customer, "warehouse_id": s.wh, "lines": [{"product_id": s.drill, "qty": "7", "price": "1000"}]})).await;
+    assert!(r.status.is_client_error(), "{} {}", r.status, r.text);
+    assert_eq!(count(&t, "/api/v1/shipments").await, before);
+    assert_eq!(stock(&t, &s.wh, &s.drill).await, "2");
+    assert_eq!(balance(&t, &s.customer).await, "2000.00");
+    // Without the flag, a draft as before.
+    let d = t
+        .post(
+            "/api/v1/payments",
+            a,
+            json!({"counterparty_id": s.customer, "amount": "1"}),
+        )
+        .await;
+    assert_eq!(d.body["state"], "draft");
+    let bad = t
+        .post(
+            "/api/v1/payments?post=maybe",
+            a,
+            json!({"counterparty_id": s.customer, "amount": "1"}),
+        )
+        .await;
+    assert!(bad.status.is_client_error(), "{}", bad.status);
+});

@@ -49,7 +49,8 @@ pub struct PostedBatch {
     pub unmatched: usize,
 }
 
-const ROW_SQL: &str = "SELECT b.*, c.name AS cp_name, o.number AS order_number, i.number AS invoice_number, \
+const ROW_SQL: &str =
+    "SELECT b.*, c.name AS cp_name, o.number AS order_number, i.number AS invoice_number, \
     p.number AS payment_number, p.state AS payment_state \
     FROM bank_docs b LEFT JOIN counterparties c ON c.id = b.counterparty_id \
     LEFT JOIN documents o ON o.id = b.order_id LEFT JOIN documents i ON i.id = b.invoice_id \
@@ -66,7 +67,10 @@ fn row_of(r: &sql::Row) -> BankRow {
         inn: &other_inn,
         account: &other_account,
     };
-    let (ru, en) = (reason_text(&reason, &cref, true), reason_text(&reason, &cref, false));
+    let (ru, en) = (
+        reason_text(&reason, &cref, true),
+        reason_text(&reason, &cref, false),
+    );
     BankRow {
         id: Some(r.int("id").to_string()),
         line: 0,
@@ -82,7 +86,12 @@ fn row_of(r: &sql::Row) -> BankRow {
         other_bank: s("other_bank"),
         other_bic: s("other_bic"),
         purpose: s("purpose"),
-        status: if r.opt_int("payment_id").is_some() { "matched" } else { "unmatched" }.into(),
+        status: if r.opt_int("payment_id").is_some() {
+            "matched"
+        } else {
+            "unmatched"
+        }
+        .into(),
         reason,
         reason_ru: ru,
         reason_en: en,
@@ -103,7 +112,9 @@ async fn load_row(tx: &mut Conn, id: i64) -> Result<sql::Row> {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or(AppError::NotFound { entity: "bank document" })
+        .ok_or(AppError::NotFound {
+            entity: "bank document",
+        })
 }
 
 fn posted_conflict() -> AppError {
@@ -157,7 +168,9 @@ impl App {
             .bind(id)
             .fetch_optional(self.store.reader())
             .await?
-            .ok_or(AppError::NotFound { entity: "bank import" })?;
+            .ok_or(AppError::NotFound {
+                entity: "bank import",
+            })?;
         let rows = self.bank_import_rows(id).await?;
         Ok(BankImport {
             id: id.to_string(),
@@ -180,7 +193,12 @@ impl App {
     /// makes its draft payment, or re-points the draft it has. The other
     /// party's account is remembered on the counterparty, so the next
     /// statement matches it by itself.
-    pub async fn assign_bank_row(&self, actor: &Actor, id: i64, input: &AssignInput) -> Result<BankRow> {
+    pub async fn assign_bank_row(
+        &self,
+        actor: &Actor,
+        id: i64,
+        input: &AssignInput,
+    ) -> Result<BankRow> {
         actor.require(Right::PostSettlements)?;
         let c = Check::new();
         write_tx!(self, [actor, input], own[c], |app, tx| {
@@ -209,16 +227,31 @@ impl App {
                     .fetch_optional(&mut *tx)
                     .await?;
                 match r {
-                    Some(r) if r.opt_int("counterparty_id") == Some(cp) => order_no = r.text("number"),
-                    Some(_) => c.err("order_id", "other_customer", "Заказ другого контрагента", "The order belongs to another counterparty"),
-                    None => c.err("order_id", "not_found", format!("Заказ {o} не найден"), format!("No sales order {o}")),
+                    Some(r) if r.opt_int("counterparty_id") == Some(cp) => {
+                        order_no = r.text("number")
+                    }
+                    Some(_) => c.err(
+                        "order_id",
+                        "other_customer",
+                        "Заказ другого контрагента",
+                        "The order belongs to another counterparty",
+                    ),
+                    None => c.err(
+                        "order_id",
+                        "not_found",
+                        format!("Заказ {o} не найден"),
+                        format!("No sales order {o}"),
+                    ),
                 }
             }
             c.done()?;
             let f = found.expect("checked");
             let row = load_row(&mut tx, id).await?;
             let cp_t = (cp, f.text("name"), f.opt_int("manager_id"));
-            match (row.opt_int("payment_id"), row.get::<Option<String>, _>("payment_state").as_deref()) {
+            match (
+                row.opt_int("payment_id"),
+                row.get::<Option<String>, _>("payment_state").as_deref(),
+            ) {
                 (Some(_), Some("posted")) => return Err(posted_conflict()),
                 (Some(p), _) => {
                     sql::query("UPDATE documents SET counterparty_id = $1, order_id = $2, invoice_id = NULL, responsible_id = $3 WHERE id = $4 AND state = 'draft'")
@@ -228,7 +261,17 @@ impl App {
                         .bind(p)
                         .execute(&mut *tx)
                         .await?;
-                    audit(&mut tx, Some(actor.id()), "update", &row.text("direction").replace("in", "payment_in").replace("out", "payment_out"), p, &format!("counterparty_id → {cp} (bank statement)")).await?;
+                    audit(
+                        &mut tx,
+                        Some(actor.id()),
+                        "update",
+                        &row.text("direction")
+                            .replace("in", "payment_in")
+                            .replace("out", "payment_out"),
+                        p,
+                        &format!("counterparty_id → {cp} (bank statement)"),
+                    )
+                    .await?;
                 }
                 (None, _) => {
                     let cand = Cand {
@@ -248,7 +291,11 @@ impl App {
                         },
                         bank_account_id: row.int("bank_account_id"),
                         our_account: row.text("our_account"),
-                        direction: if row.text("direction") == "out" { "out" } else { "in" },
+                        direction: if row.text("direction") == "out" {
+                            "out"
+                        } else {
+                            "in"
+                        },
                         other: Party::default(),
                         status: "matched",
                         reason: "assigned",
@@ -284,12 +331,25 @@ impl App {
             .bind(id)
             .fetch_optional(self.store.reader())
             .await?
-            .ok_or(AppError::NotFound { entity: "bank document" })?;
+            .ok_or(AppError::NotFound {
+                entity: "bank document",
+            })?;
         let name = row.text("other_name");
         let input = crate::counterparty::CounterpartyInput {
-            name: Some(if name.is_empty() { format!("ИНН {}", row.text("other_inn")) } else { name.clone() }),
+            name: Some(if name.is_empty() {
+                format!("ИНН {}", row.text("other_inn"))
+            } else {
+                name.clone()
+            }),
             full_name: Some(name),
-            kind: Some(if row.text("direction") == "out" { "supplier" } else { "customer" }.into()),
+            kind: Some(
+                if row.text("direction") == "out" {
+                    "supplier"
+                } else {
+                    "customer"
+                }
+                .into(),
+            ),
             inn: Some(row.text("other_inn")),
             kpp: Some(row.text("other_kpp")).filter(|_| row.text("other_inn").len() == 10),
             ..Default::default()
@@ -311,12 +371,15 @@ impl App {
     pub async fn post_bank_import(&self, actor: &Actor, id: i64) -> Result<PostedBatch> {
         actor.require(Right::PostSettlements)?;
         write_tx!(self, [actor], |app, tx| {
-            let exists: Option<i64> = sql::query_scalar("SELECT id FROM bank_imports WHERE id = $1")
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
+            let exists: Option<i64> =
+                sql::query_scalar("SELECT id FROM bank_imports WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
             if exists.is_none() {
-                return Err(AppError::NotFound { entity: "bank import" });
+                return Err(AppError::NotFound {
+                    entity: "bank import",
+                });
             }
             let drafts = "SELECT b.payment_id FROM bank_docs b WHERE b.import_id = $1 AND b.payment_id IS NOT NULL";
             let lock = app.store.for_update();
@@ -359,16 +422,26 @@ impl App {
             .execute(&mut *tx)
             .await?
             .rows_affected() as usize;
-            let unmatched: i64 = sql::query_scalar("SELECT COUNT(*) FROM bank_docs WHERE import_id = $1 AND payment_id IS NULL")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await?;
+            let unmatched: i64 = sql::query_scalar(
+                "SELECT COUNT(*) FROM bank_docs WHERE import_id = $1 AND payment_id IS NULL",
+            )
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
             sql::query("UPDATE bank_imports SET posted_at = $1 WHERE id = $2")
                 .bind(at.as_str())
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
-            audit(&mut tx, Some(actor.id()), "post", "bank_import", id, &format!("{posted} payments")).await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "post",
+                "bank_import",
+                id,
+                &format!("{posted} payments"),
+            )
+            .await?;
             Ok(PostedBatch {
                 posted,
                 unmatched: unmatched as usize,

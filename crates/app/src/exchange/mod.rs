@@ -74,7 +74,12 @@ pub(crate) async fn insert_rows_counted(
 
 /// Reserves `n` consecutive numbers of a document kind in a year with one
 /// statement; returns the first.
-pub(crate) async fn reserve_seqs(tx: &mut Conn, kind: &str, year: i32, n: i64) -> crate::Result<i64> {
+pub(crate) async fn reserve_seqs(
+    tx: &mut Conn,
+    kind: &str,
+    year: i32,
+    n: i64,
+) -> crate::Result<i64> {
     let row = sql::query(
         "INSERT INTO doc_counters (kind, year, last) VALUES ($1, $2, $3) \
          ON CONFLICT (kind, year) DO UPDATE SET last = doc_counters.last + $3 RETURNING last",

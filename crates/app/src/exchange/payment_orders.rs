@@ -29,17 +29,36 @@ pub struct PaymentOrderFilter {
 impl App {
     /// Outgoing payments dated in the period as payment orders from our
     /// main account to each counterparty's account; windows-1251, CRLF.
-    pub async fn payment_orders(&self, actor: &Actor, f: &PaymentOrderFilter) -> Result<(String, Vec<u8>)> {
+    pub async fn payment_orders(
+        &self,
+        actor: &Actor,
+        f: &PaymentOrderFilter,
+    ) -> Result<(String, Vec<u8>)> {
         actor.require(Right::PostSettlements)?;
         let mut c = Check::new();
         let from = c.date("from", &f.from, today());
         let to = c.date("to", &f.to, from);
-        let state = f.state.as_deref().map(str::trim).filter(|s| !s.is_empty()).unwrap_or("draft");
+        let state = f
+            .state
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .unwrap_or("draft");
         if !matches!(state, "draft" | "posted" | "all") {
-            c.err("state", "invalid", "Состояние: draft, posted или all", "State: draft, posted or all");
+            c.err(
+                "state",
+                "invalid",
+                "Состояние: draft, posted или all",
+                "State: draft, posted or all",
+            );
         }
         if to < from {
-            c.err("to", "before_from", "Конец периода раньше начала", "The period ends before it starts");
+            c.err(
+                "to",
+                "before_from",
+                "Конец периода раньше начала",
+                "The period ends before it starts",
+            );
         }
         c.done()?;
         let mut conn = self.store.read_conn().await?;
@@ -81,7 +100,8 @@ impl App {
             .iter()
             .map(|r| {
                 let name = r.text("full_name");
-                let date = chrono::NaiveDate::parse_from_str(&r.text("doc_date"), "%Y-%m-%d").unwrap_or(from);
+                let date = chrono::NaiveDate::parse_from_str(&r.text("doc_date"), "%Y-%m-%d")
+                    .unwrap_or(from);
                 let comment = r.text("comment");
                 BankDoc {
                     line: 0,
@@ -94,14 +114,24 @@ impl App {
                         account: r.get::<Option<String>, _>("account").unwrap_or_default(),
                         inn: r.text("inn"),
                         kpp: r.text("kpp"),
-                        name: if name.is_empty() { r.text("name") } else { name },
+                        name: if name.is_empty() {
+                            r.text("name")
+                        } else {
+                            name
+                        },
                         bank: r.get::<Option<String>, _>("bank_name").unwrap_or_default(),
                         bic: r.get::<Option<String>, _>("bic").unwrap_or_default(),
-                        corr_account: r.get::<Option<String>, _>("corr_account").unwrap_or_default(),
+                        corr_account: r
+                            .get::<Option<String>, _>("corr_account")
+                            .unwrap_or_default(),
                     },
                     debited: None,
                     credited: None,
-                    purpose: if comment.is_empty() { "Оплата".into() } else { comment },
+                    purpose: if comment.is_empty() {
+                        "Оплата".into()
+                    } else {
+                        comment
+                    },
                     payment_kind: "01".into(),
                     priority: "5".into(),
                 }
@@ -119,6 +149,9 @@ impl App {
             documents,
         };
         let file = format!("1c_to_kl_{}.txt", from.format("%Y%m%d"));
-        Ok((file, write_statement(&st, chrono::Local::now().naive_local())))
+        Ok((
+            file,
+            write_statement(&st, chrono::Local::now().naive_local()),
+        ))
     }
 }

@@ -25,24 +25,108 @@ pub struct Column {
 }
 
 pub const COUNTERPARTY_COLUMNS: &[Column] = &[
-    Column { field: "name", ru: "Наименование", aliases: &["name", "название", "контрагент"], required: true, example: "ООО «Ромашка»" },
-    Column { field: "kind", ru: "Вид", aliases: &["kind", "тип"], required: false, example: "покупатель" },
-    Column { field: "inn", ru: "ИНН", aliases: &["inn"], required: false, example: "7707083893" },
-    Column { field: "kpp", ru: "КПП", aliases: &["kpp"], required: false, example: "770701001" },
-    Column { field: "full_name", ru: "Полное наименование", aliases: &["full_name"], required: false, example: "Общество с ограниченной ответственностью «Ромашка»" },
-    Column { field: "phone", ru: "Телефон", aliases: &["phone"], required: false, example: "+7 495 123-45-67" },
-    Column { field: "email", ru: "Эл. почта", aliases: &["email", "e-mail", "почта"], required: false, example: "buh@romashka.ru" },
-    Column { field: "address", ru: "Адрес", aliases: &["address"], required: false, example: "Москва, ул. Ленина, 1" },
-    Column { field: "credit_limit", ru: "Кредитный лимит", aliases: &["credit_limit", "лимит"], required: false, example: "100000" },
-    Column { field: "notes", ru: "Примечание", aliases: &["notes", "комментарий"], required: false, example: "" },
+    Column {
+        field: "name",
+        ru: "Наименование",
+        aliases: &["name", "название", "контрагент"],
+        required: true,
+        example: "ООО «Ромашка»",
+    },
+    Column {
+        field: "kind",
+        ru: "Вид",
+        aliases: &["kind", "тип"],
+        required: false,
+        example: "покупатель",
+    },
+    Column {
+        field: "inn",
+        ru: "ИНН",
+        aliases: &["inn"],
+        required: false,
+        example: "7707083893",
+    },
+    Column {
+        field: "kpp",
+        ru: "КПП",
+        aliases: &["kpp"],
+        required: false,
+        example: "770701001",
+    },
+    Column {
+        field: "full_name",
+        ru: "Полное наименование",
+        aliases: &["full_name"],
+        required: false,
+        example: "Общество с ограниченной ответственностью «Ромашка»",
+    },
+    Column {
+        field: "phone",
+        ru: "Телефон",
+        aliases: &["phone"],
+        required: false,
+        example: "+7 495 123-45-67",
+    },
+    Column {
+        field: "email",
+        ru: "Эл. почта",
+        aliases: &["email", "e-mail", "почта"],
+        required: false,
+        example: "buh@romashka.ru",
+    },
+    Column {
+        field: "address",
+        ru: "Адрес",
+        aliases: &["address"],
+        required: false,
+        example: "Москва, ул. Ленина, 1",
+    },
+    Column {
+        field: "credit_limit",
+        ru: "Кредитный лимит",
+        aliases: &["credit_limit", "лимит"],
+        required: false,
+        example: "100000",
+    },
+    Column {
+        field: "notes",
+        ru: "Примечание",
+        aliases: &["notes", "комментарий"],
+        required: false,
+        example: "",
+    },
 ];
 
 /// Opening balances: one posted document for the whole file, dated.
 pub const OPENING_BALANCE_COLUMNS: &[Column] = &[
-    Column { field: "counterparty", ru: "Контрагент", aliases: &["counterparty", "наименование", "name"], required: false, example: "ООО «Ромашка»" },
-    Column { field: "inn", ru: "ИНН", aliases: &["inn"], required: false, example: "7707083893" },
-    Column { field: "amount", ru: "Сумма", aliases: &["amount", "сальдо", "долг"], required: true, example: "15000.00" },
-    Column { field: "date", ru: "Дата", aliases: &["date", "на дату"], required: true, example: "2025-12-31" },
+    Column {
+        field: "counterparty",
+        ru: "Контрагент",
+        aliases: &["counterparty", "наименование", "name"],
+        required: false,
+        example: "ООО «Ромашка»",
+    },
+    Column {
+        field: "inn",
+        ru: "ИНН",
+        aliases: &["inn"],
+        required: false,
+        example: "7707083893",
+    },
+    Column {
+        field: "amount",
+        ru: "Сумма",
+        aliases: &["amount", "сальдо", "долг"],
+        required: true,
+        example: "15000.00",
+    },
+    Column {
+        field: "date",
+        ru: "Дата",
+        aliases: &["date", "на дату"],
+        required: true,
+        example: "2025-12-31",
+    },
 ];
 
 /// The kinds that can be imported.
@@ -146,8 +230,16 @@ pub fn read_table(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
 
 fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
     use calamine::{Data, Reader, Xlsx};
-    let bad = |e: String| AppError::field("file", "bad_xlsx", format!("Файл XLSX не читается: {e}"), format!("The XLSX file cannot be read: {e}"));
-    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| bad(e.to_string()))?;
+    let bad = |e: String| {
+        AppError::field(
+            "file",
+            "bad_xlsx",
+            format!("Файл XLSX не читается: {e}"),
+            format!("The XLSX file cannot be read: {e}"),
+        )
+    };
+    let mut wb: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes.to_vec())).map_err(|e| bad(e.to_string()))?;
     let range = wb
         .worksheet_range_at(0)
         .ok_or_else(|| bad("no sheet".into()))?
@@ -159,13 +251,23 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
                 .map(|c| match c {
                     Data::Empty => String::new(),
                     Data::String(s) => s.trim().to_string(),
-                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", *f as i64),
+                    Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                        format!("{}", *f as i64)
+                    }
                     Data::Float(f) => format!("{f}"),
                     Data::Int(i) => i.to_string(),
-                    Data::Bool(b) => if *b { "1".into() } else { "0".into() },
+                    Data::Bool(b) => {
+                        if *b {
+                            "1".into()
+                        } else {
+                            "0".into()
+                        }
+                    }
                     // Excel's serial day (1900 system): day 0 is 1899-12-30.
                     Data::DateTime(d) => chrono::NaiveDate::from_ymd_opt(1899, 12, 30)
-                        .and_then(|z| z.checked_add_days(chrono::Days::new(d.as_f64().max(0.0) as u64)))
+                        .and_then(|z| {
+                            z.checked_add_days(chrono::Days::new(d.as_f64().max(0.0) as u64))
+                        })
                         .map(|d| d.to_string())
                         .unwrap_or_default(),
                     Data::DateTimeIso(s) => s.get(..10).unwrap_or(s).to_string(),
@@ -179,9 +281,17 @@ fn read_xlsx(bytes: &[u8]) -> Result<Vec<Vec<String>>> {
 
 /// Maps the header row to fields; unknown columns are refused (a typo
 /// would otherwise drop a column silently).
-fn header_map(cols: &[Column], header: &[String]) -> std::result::Result<Vec<Option<&'static str>>, Vec<RowError>> {
+fn header_map(
+    cols: &[Column],
+    header: &[String],
+) -> std::result::Result<Vec<Option<&'static str>>, Vec<RowError>> {
     let mut errs = Vec::new();
-    let norm = |s: &str| s.trim().trim_start_matches('\u{feff}').to_lowercase().replace('ё', "е");
+    let norm = |s: &str| {
+        s.trim()
+            .trim_start_matches('\u{feff}')
+            .to_lowercase()
+            .replace('ё', "е")
+    };
     let mut out = Vec::new();
     for h in header {
         let n = norm(h);
@@ -249,7 +359,13 @@ fn to_rows(cols: &[Column], table: Vec<Vec<String>>) -> std::result::Result<Rows
     Ok(Rows { rows })
 }
 
-fn err(row: usize, field: &str, code: &str, ru: impl Into<String>, en: impl Into<String>) -> RowError {
+fn err(
+    row: usize,
+    field: &str,
+    code: &str,
+    ru: impl Into<String>,
+    en: impl Into<String>,
+) -> RowError {
     RowError {
         row,
         field: field.into(),
@@ -269,11 +385,27 @@ fn kind_code(v: &str) -> Option<&'static str> {
 }
 
 const CP_COLS: [&str; 13] = [
-    "name", "kind", "inn", "kpp", "full_name", "phone", "email", "address", "credit_limit", "notes", "search", "manager_id", "created_at",
+    "name",
+    "kind",
+    "inn",
+    "kpp",
+    "full_name",
+    "phone",
+    "email",
+    "address",
+    "credit_limit",
+    "notes",
+    "search",
+    "manager_id",
+    "created_at",
 ];
 
 /// Checks counterparty rows; returns the values to insert.
-async fn check_counterparties(conn: &mut kupets_store::Conn, actor: &Actor, rows: &Rows) -> Result<(Vec<Vec<P>>, Vec<RowError>)> {
+async fn check_counterparties(
+    conn: &mut kupets_store::Conn,
+    actor: &Actor,
+    rows: &Rows,
+) -> Result<(Vec<Vec<P>>, Vec<RowError>)> {
     let mut errs = Vec::new();
     let mut out = Vec::new();
     let mut seen: HashMap<(String, String), usize> = HashMap::new();
@@ -282,12 +414,30 @@ async fn check_counterparties(conn: &mut kupets_store::Conn, actor: &Actor, rows
         let g = |k: &str| r.get(k).cloned().unwrap_or_default();
         let name = g("name");
         if name.is_empty() {
-            errs.push(err(*n, "name", "required", "Наименование обязательно", "The name is required"));
+            errs.push(err(
+                *n,
+                "name",
+                "required",
+                "Наименование обязательно",
+                "The name is required",
+            ));
         } else if name.chars().count() > 300 {
-            errs.push(err(*n, "name", "too_long", "Наименование длиннее 300 знаков", "The name is over 300 characters"));
+            errs.push(err(
+                *n,
+                "name",
+                "too_long",
+                "Наименование длиннее 300 знаков",
+                "The name is over 300 characters",
+            ));
         }
         let kind = kind_code(&g("kind")).unwrap_or_else(|| {
-            errs.push(err(*n, "kind", "invalid_kind", "Вид: покупатель, поставщик или оба", "Kind: customer, supplier or both"));
+            errs.push(err(
+                *n,
+                "kind",
+                "invalid_kind",
+                "Вид: покупатель, поставщик или оба",
+                "Kind: customer, supplier or both",
+            ));
             "customer"
         });
         let inn = g("inn");
@@ -301,12 +451,24 @@ async fn check_counterparties(conn: &mut kupets_store::Conn, actor: &Actor, rows
             if let Err(e) = check_kpp(&kpp) {
                 errs.push(err(*n, "kpp", e.code, e.message_ru, e.message_en));
             } else if inn.len() != 10 {
-                errs.push(err(*n, "kpp", "kpp_without_org_inn", "КПП указывается только для организации (ИНН из 10 цифр)", "KPP goes only with an organisation's 10-digit INN"));
+                errs.push(err(
+                    *n,
+                    "kpp",
+                    "kpp_without_org_inn",
+                    "КПП указывается только для организации (ИНН из 10 цифр)",
+                    "KPP goes only with an organisation's 10-digit INN",
+                ));
             }
         }
         if !inn.is_empty() {
             if let Some(first) = seen.insert((inn.clone(), kpp.clone()), *n) {
-                errs.push(err(*n, "inn", "duplicate_inn", format!("ИНН/КПП повторяет строку {first}"), format!("INN/KPP repeats row {first}")));
+                errs.push(err(
+                    *n,
+                    "inn",
+                    "duplicate_inn",
+                    format!("ИНН/КПП повторяет строку {first}"),
+                    format!("INN/KPP repeats row {first}"),
+                ));
             }
         }
         let limit = g("credit_limit");
@@ -316,14 +478,26 @@ async fn check_counterparties(conn: &mut kupets_store::Conn, actor: &Actor, rows
             match Money::parse(&limit) {
                 Ok(m) if m.0 >= 0 && m.in_bounds() => Some(m.0),
                 _ => {
-                    errs.push(err(*n, "credit_limit", "invalid_money", "Кредитный лимит: сумма не меньше нуля", "Credit limit: an amount of zero or more"));
+                    errs.push(err(
+                        *n,
+                        "credit_limit",
+                        "invalid_money",
+                        "Кредитный лимит: сумма не меньше нуля",
+                        "Credit limit: an amount of zero or more",
+                    ));
                     None
                 }
             }
         };
         let email = g("email");
         if !email.is_empty() && !email.contains('@') {
-            errs.push(err(*n, "email", "invalid_email", "Неверный адрес почты", "Invalid e-mail address"));
+            errs.push(err(
+                *n,
+                "email",
+                "invalid_email",
+                "Неверный адрес почты",
+                "Invalid e-mail address",
+            ));
         }
         let search = format!("{} {}", name, inn).to_lowercase();
         out.push(vec![
@@ -344,10 +518,18 @@ async fn check_counterparties(conn: &mut kupets_store::Conn, actor: &Actor, rows
     }
     // Duplicates of counterparties already kept (active, same ИНН and КПП).
     let keys: Vec<(String, String)> = seen.keys().cloned().collect();
-    let inns: Vec<String> = keys.iter().map(|k| k.0.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let inns: Vec<String> = keys
+        .iter()
+        .map(|k| k.0.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let mut have: HashMap<(String, String), i64> = HashMap::new();
     for chunk in inns.chunks(super::CHUNK) {
-        let q = format!("SELECT id, inn, kpp FROM counterparties WHERE archived = 0 AND inn IN ({})", placeholders(1, chunk.len()));
+        let q = format!(
+            "SELECT id, inn, kpp FROM counterparties WHERE archived = 0 AND inn IN ({})",
+            placeholders(1, chunk.len())
+        );
         let ps: Vec<P> = chunk.iter().map(|s| P::from(s.as_str())).collect();
         for r in bind_all(sql::query(&q), &ps).fetch_all(&mut *conn).await? {
             have.insert((r.get("inn"), r.get("kpp")), r.get("id"));
@@ -355,7 +537,13 @@ async fn check_counterparties(conn: &mut kupets_store::Conn, actor: &Actor, rows
     }
     for (k, row) in &seen {
         if let Some(id) = have.get(k) {
-            errs.push(err(*row, "inn", "duplicate_inn", format!("Контрагент с таким ИНН/КПП уже есть (№ {id})"), format!("A counterparty with this INN/KPP exists (id {id})")));
+            errs.push(err(
+                *row,
+                "inn",
+                "duplicate_inn",
+                format!("Контрагент с таким ИНН/КПП уже есть (№ {id})"),
+                format!("A counterparty with this INN/KPP exists (id {id})"),
+            ));
         }
     }
     errs.sort_by_key(|e| e.row);
@@ -395,12 +583,22 @@ impl App {
         progress: super::Progress,
     ) -> Result<RecordImport> {
         let cols = columns(kind)?;
-        actor.require(if kind == "opening-balances" { Right::PostSettlements } else { Right::EditCounterparties })?;
+        actor.require(if kind == "opening-balances" {
+            Right::PostSettlements
+        } else {
+            Right::EditCounterparties
+        })?;
         let table = read_table(bytes)?;
         let rows = match to_rows(cols, table) {
             Ok(r) => r,
             Err(errors) => {
-                return Ok(RecordImport { kind: kind.into(), rows: 0, created: 0, errors, sample: Vec::new() })
+                return Ok(RecordImport {
+                    kind: kind.into(),
+                    rows: 0,
+                    created: 0,
+                    errors,
+                    sample: Vec::new(),
+                })
             }
         };
         let n = rows.rows.len();
@@ -412,7 +610,13 @@ impl App {
             } else {
                 check_counterparties(&mut conn, actor, &rows).await?.1
             };
-            return Ok(RecordImport { kind: kind.into(), rows: n, created: 0, errors, sample: smp });
+            return Ok(RecordImport {
+                kind: kind.into(),
+                rows: n,
+                created: 0,
+                errors,
+                sample: smp,
+            });
         }
         let rows = std::sync::Arc::new(rows);
         if kind == "opening-balances" {
@@ -424,7 +628,13 @@ impl App {
                 write_opening(&mut tx, actor, &plan).await?;
                 Ok((plan.1.len(), Vec::new()))
             })?;
-            return Ok(RecordImport { kind: kind.into(), rows: n, created, errors, sample: smp });
+            return Ok(RecordImport {
+                kind: kind.into(),
+                rows: n,
+                created,
+                errors,
+                sample: smp,
+            });
         }
         let (created, errors) = write_tx!(self, [actor, rows, progress], |app, tx| {
             progress.store(0, std::sync::atomic::Ordering::Relaxed);
@@ -432,7 +642,15 @@ impl App {
             if !errors.is_empty() {
                 return Ok((0, errors));
             }
-            let ids = super::insert_rows_counted(&mut tx, "counterparties", &CP_COLS, &values, Some("id"), Some(progress)).await?;
+            let ids = super::insert_rows_counted(
+                &mut tx,
+                "counterparties",
+                &CP_COLS,
+                &values,
+                Some("id"),
+                Some(progress),
+            )
+            .await?;
             let at = now();
             let audit_rows: Vec<Vec<P>> = ids
                 .iter()
@@ -447,11 +665,39 @@ impl App {
                     ]
                 })
                 .collect();
-            insert_rows(&mut tx, "audit_log", &["at", "employee_id", "action", "entity", "entity_id", "details"], &audit_rows, None).await?;
-            audit(&mut tx, Some(actor.id()), "import", "counterparty", 0, &format!("{} rows", ids.len())).await?;
+            insert_rows(
+                &mut tx,
+                "audit_log",
+                &[
+                    "at",
+                    "employee_id",
+                    "action",
+                    "entity",
+                    "entity_id",
+                    "details",
+                ],
+                &audit_rows,
+                None,
+            )
+            .await?;
+            audit(
+                &mut tx,
+                Some(actor.id()),
+                "import",
+                "counterparty",
+                0,
+                &format!("{} rows", ids.len()),
+            )
+            .await?;
             Ok((ids.len(), Vec::new()))
         })?;
-        Ok(RecordImport { kind: kind.into(), rows: n, created, errors, sample: smp })
+        Ok(RecordImport {
+            kind: kind.into(),
+            rows: n,
+            created,
+            errors,
+            sample: smp,
+        })
     }
 }
 
@@ -471,7 +717,8 @@ pub fn template(kind: &str, xlsx: bool) -> Result<Vec<u8>> {
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let e = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
     for (i, c) in cols.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, c.ru, &bold).map_err(e)?;
+        ws.write_string_with_format(0, i as u16, c.ru, &bold)
+            .map_err(e)?;
         ws.write_string(1, i as u16, c.example).map_err(e)?;
         ws.set_column_width(i as u16, 22).map_err(e)?;
     }
@@ -483,7 +730,10 @@ type OpeningPlan = (chrono::NaiveDate, Vec<(i64, i64)>);
 
 /// Finds each row's counterparty (by ИНН, else by its exact name) and
 /// checks the amounts and the one date of the document.
-async fn check_opening(conn: &mut kupets_store::Conn, rows: &Rows) -> Result<(OpeningPlan, Vec<RowError>)> {
+async fn check_opening(
+    conn: &mut kupets_store::Conn,
+    rows: &Rows,
+) -> Result<(OpeningPlan, Vec<RowError>)> {
     let mut errs = Vec::new();
     let cps = sql::query("SELECT id, name, inn FROM counterparties WHERE archived = 0")
         .fetch_all(&mut *conn)
@@ -495,7 +745,10 @@ async fn check_opening(conn: &mut kupets_store::Conn, rows: &Rows) -> Result<(Op
         if !inn.is_empty() {
             by_inn.entry(inn).or_default().push(r.get("id"));
         }
-        by_name.entry(r.get::<String, _>("name").to_lowercase()).or_default().push(r.get("id"));
+        by_name
+            .entry(r.get::<String, _>("name").to_lowercase())
+            .or_default()
+            .push(r.get("id"));
     }
     let mut date: Option<chrono::NaiveDate> = None;
     let mut out = Vec::new();
@@ -511,22 +764,54 @@ async fn check_opening(conn: &mut kupets_store::Conn, rows: &Rows) -> Result<(Op
         let cp = match found.map(Vec::as_slice) {
             Some([one]) => Some(*one),
             Some([_, _, ..]) => {
-                errs.push(err(*n, if inn.is_empty() { "counterparty" } else { "inn" }, "ambiguous", "Несколько контрагентов подходят: укажите ИНН", "Several counterparties match: give the INN"));
+                errs.push(err(
+                    *n,
+                    if inn.is_empty() {
+                        "counterparty"
+                    } else {
+                        "inn"
+                    },
+                    "ambiguous",
+                    "Несколько контрагентов подходят: укажите ИНН",
+                    "Several counterparties match: give the INN",
+                ));
                 None
             }
             _ if inn.is_empty() && name.is_empty() => {
-                errs.push(err(*n, "counterparty", "required", "Укажите контрагента или ИНН", "Give the counterparty or its INN"));
+                errs.push(err(
+                    *n,
+                    "counterparty",
+                    "required",
+                    "Укажите контрагента или ИНН",
+                    "Give the counterparty or its INN",
+                ));
                 None
             }
             _ => {
-                let (f, what) = if inn.is_empty() { ("counterparty", name.clone()) } else { ("inn", inn.clone()) };
-                errs.push(err(*n, f, "not_found", format!("Контрагент «{what}» не найден"), format!("No counterparty '{what}'")));
+                let (f, what) = if inn.is_empty() {
+                    ("counterparty", name.clone())
+                } else {
+                    ("inn", inn.clone())
+                };
+                errs.push(err(
+                    *n,
+                    f,
+                    "not_found",
+                    format!("Контрагент «{what}» не найден"),
+                    format!("No counterparty '{what}'"),
+                ));
                 None
             }
         };
         if let Some(cp) = cp {
             if let Some(first) = seen.insert(cp, *n) {
-                errs.push(err(*n, "counterparty", "duplicate", format!("Тот же контрагент, что в строке {first}"), format!("The same counterparty as row {first}")));
+                errs.push(err(
+                    *n,
+                    "counterparty",
+                    "duplicate",
+                    format!("Тот же контрагент, что в строке {first}"),
+                    format!("The same counterparty as row {first}"),
+                ));
             }
         }
         let amount = match Money::parse(&g("amount")) {
@@ -538,9 +823,21 @@ async fn check_opening(conn: &mut kupets_store::Conn, rows: &Rows) -> Result<(Op
         };
         let d = crate::input::parse_date(&g("date"));
         match (d, date) {
-            (None, _) => errs.push(err(*n, "date", "invalid_date", "Дата: ГГГГ-ММ-ДД или ДД.ММ.ГГГГ", "Date: YYYY-MM-DD or DD.MM.YYYY")),
+            (None, _) => errs.push(err(
+                *n,
+                "date",
+                "invalid_date",
+                "Дата: ГГГГ-ММ-ДД или ДД.ММ.ГГГГ",
+                "Date: YYYY-MM-DD or DD.MM.YYYY",
+            )),
             (Some(d), None) => date = Some(d),
-            (Some(d), Some(first)) if d != first => errs.push(err(*n, "date", "other_date", format!("Все остатки вводятся одним документом на одну дату ({first})"), format!("All balances go in one document of one date ({first})"))),
+            (Some(d), Some(first)) if d != first => errs.push(err(
+                *n,
+                "date",
+                "other_date",
+                format!("Все остатки вводятся одним документом на одну дату ({first})"),
+                format!("All balances go in one document of one date ({first})"),
+            )),
             _ => {}
         }
         if let Some(cp) = cp {
@@ -548,14 +845,24 @@ async fn check_opening(conn: &mut kupets_store::Conn, rows: &Rows) -> Result<(Op
         }
     }
     if rows.rows.is_empty() {
-        errs.push(err(2, "amount", "empty", "В файле нет строк", "The file has no rows"));
+        errs.push(err(
+            2,
+            "amount",
+            "empty",
+            "В файле нет строк",
+            "The file has no rows",
+        ));
     }
     Ok(((date.unwrap_or_default(), out), errs))
 }
 
 /// One posted document «Ввод начальных остатков» (a debt adjustment)
 /// with a ledger entry per counterparty, each written in one statement.
-async fn write_opening(tx: &mut kupets_store::Conn, actor: &Actor, plan: &OpeningPlan) -> Result<()> {
+async fn write_opening(
+    tx: &mut kupets_store::Conn,
+    actor: &Actor,
+    plan: &OpeningPlan,
+) -> Result<()> {
     use chrono::Datelike;
     use kupets_domain::DocKind;
     let (date, entries) = plan;
@@ -570,7 +877,10 @@ async fn write_opening(tx: &mut kupets_store::Conn, actor: &Actor, plan: &Openin
             ("kind", P::from(kind.code())),
             ("year", P::from(date.year() as i64)),
             ("seq", P::from(seq)),
-            ("number", P::from(kupets_domain::document::doc_number(kind, date.year(), seq))),
+            (
+                "number",
+                P::from(kupets_domain::document::doc_number(kind, date.year(), seq)),
+            ),
             ("doc_date", P::from(date.to_string())),
             ("state", P::from("posted")),
             ("author_id", P::from(actor.id())),
@@ -584,10 +894,47 @@ async fn write_opening(tx: &mut kupets_store::Conn, actor: &Actor, plan: &Openin
     .await?;
     let rows: Vec<Vec<P>> = entries
         .iter()
-        .map(|(cp, amount)| vec![P::from(*cp), P::from(id), P::from(date.to_string()), P::from(*amount), P::from(at.as_str())])
+        .map(|(cp, amount)| {
+            vec![
+                P::from(*cp),
+                P::from(id),
+                P::from(date.to_string()),
+                P::from(*amount),
+                P::from(at.as_str()),
+            ]
+        })
         .collect();
-    insert_rows(tx, "settlement_entries", &["counterparty_id", "document_id", "entry_date", "amount", "created_at"], &rows, None).await?;
-    audit(tx, Some(actor.id()), "create", kind.code(), id, "opening balances").await?;
-    audit(tx, Some(actor.id()), "post", kind.code(), id, &format!("{} counterparties, total={}", entries.len(), Money(total))).await?;
+    insert_rows(
+        tx,
+        "settlement_entries",
+        &[
+            "counterparty_id",
+            "document_id",
+            "entry_date",
+            "amount",
+            "created_at",
+        ],
+        &rows,
+        None,
+    )
+    .await?;
+    audit(
+        tx,
+        Some(actor.id()),
+        "create",
+        kind.code(),
+        id,
+        "opening balances",
+    )
+    .await?;
+    audit(
+        tx,
+        Some(actor.id()),
+        "post",
+        kind.code(),
+        id,
+        &format!("{} counterparties, total={}", entries.len(), Money(total)),
+    )
+    .await?;
     Ok(())
 }

@@ -213,8 +213,16 @@ pub(crate) async fn analyse(conn: &mut Conn, st: &Statement) -> Result<Vec<Cand>
                 our_account,
                 direction: dir,
                 other,
-                status: if bank_account_id == 0 { "not_ours" } else { "unmatched" },
-                reason: if bank_account_id == 0 { "not_our_account" } else { "unknown_payer" },
+                status: if bank_account_id == 0 {
+                    "not_ours"
+                } else {
+                    "unmatched"
+                },
+                reason: if bank_account_id == 0 {
+                    "not_our_account"
+                } else {
+                    "unknown_payer"
+                },
                 counterparty: None,
                 order: None,
                 invoice: None,
@@ -329,9 +337,11 @@ pub(crate) async fn analyse(conn: &mut Conn, st: &Statement) -> Result<Vec<Cand>
              WHERE a.archived = 0 AND c.archived = 0 AND a.account IN ({ph}) ORDER BY a.id"
         );
         for r in bind_all(sql::query(&q), &ps).fetch_all(&mut *conn).await? {
-            by_acc
-                .entry(r.get("account"))
-                .or_insert((r.get("id"), r.get("name"), r.get("manager_id")));
+            by_acc.entry(r.get("account")).or_insert((
+                r.get("id"),
+                r.get("name"),
+                r.get("manager_id"),
+            ));
         }
     }
     for c in cands.iter_mut().filter(|c| open(c)) {
@@ -365,8 +375,10 @@ pub(crate) async fn analyse(conn: &mut Conn, st: &Statement) -> Result<Vec<Cand>
     }
     wanted.sort();
     wanted.dedup();
-    let mut docs: HashMap<(String, i64, i64), (i64, String, Option<i64>, Option<i64>, String, Option<i64>)> =
-        HashMap::new();
+    let mut docs: HashMap<
+        (String, i64, i64),
+        (i64, String, Option<i64>, Option<i64>, String, Option<i64>),
+    > = HashMap::new();
     for chunk in wanted.chunks(super::CHUNK) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| format!("({})", placeholders(i * 3 + 1, 3)))
@@ -408,7 +420,11 @@ pub(crate) async fn analyse(conn: &mut Conn, st: &Statement) -> Result<Vec<Cand>
                     None => {
                         c.counterparty = Some((owner, d.4.clone(), d.5));
                         c.status = "matched";
-                        c.reason = if *kind == DocKind::Invoice { "invoice" } else { "order" };
+                        c.reason = if *kind == DocKind::Invoice {
+                            "invoice"
+                        } else {
+                            "order"
+                        };
                     }
                 }
                 if *kind == DocKind::Invoice {
@@ -505,7 +521,11 @@ const BANK_COLS: [&str; 20] = [
 /// The comment a payment made from a bank document carries.
 pub(crate) fn payment_comment(d: &BankDoc) -> String {
     let p: String = d.purpose.chars().take(900).collect();
-    format!("П/п № {} от {}: {p}", d.number, kupets_domain::bank::format_date(d.date))
+    format!(
+        "П/п № {} от {}: {p}",
+        d.number,
+        kupets_domain::bank::format_date(d.date)
+    )
 }
 
 /// Writes draft payments for the matched documents (numbers reserved in one
@@ -518,7 +538,9 @@ pub(crate) async fn write_payments(
 ) -> Result<Vec<Option<i64>>> {
     let mut by_ky: HashMap<(&'static str, i32), i64> = HashMap::new();
     for c in cands.iter().filter(|c| c.counterparty.is_some()) {
-        *by_ky.entry((kind_of(c).code(), c.doc.date.year())).or_default() += 1;
+        *by_ky
+            .entry((kind_of(c).code(), c.doc.date.year()))
+            .or_default() += 1;
     }
     let mut next: HashMap<(&'static str, i32), i64> = HashMap::new();
     let mut keys: Vec<_> = by_ky.keys().copied().collect();
@@ -583,7 +605,14 @@ pub(crate) async fn write_payments(
     insert_rows(
         tx,
         "audit_log",
-        &["at", "employee_id", "action", "entity", "entity_id", "details"],
+        &[
+            "at",
+            "employee_id",
+            "action",
+            "entity",
+            "entity_id",
+            "details",
+        ],
         &audit_rows,
         None,
     )
@@ -680,7 +709,9 @@ impl App {
                 .collect();
             for row in r.rows.iter_mut() {
                 if matches!(row.status.as_str(), "matched" | "unmatched") {
-                    if let Some(s) = by_key.remove(&(row.number.clone(), row.date.clone(), row.amount.clone())) {
+                    if let Some(s) =
+                        by_key.remove(&(row.number.clone(), row.date.clone(), row.amount.clone()))
+                    {
                         let line = row.line;
                         *row = s;
                         row.line = line;

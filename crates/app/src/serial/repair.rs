@@ -302,11 +302,19 @@ impl App {
                     .fetch_optional(&mut *tx)
                     .await?;
             } else if let Some(sn) = serial {
-                let found: Vec<UnitFacts> = sql::query_as(&format!("{sql} WHERE u.serial = $1 AND ($2 = 0 OR u.product_id = $2) AND u.state <> 'cancelled'"))
-                    .bind(sn)
+                let v = super::units::variants4(sn);
+                let mut found: Vec<UnitFacts> = sql::query_as(&format!("{sql} WHERE u.serial IN ($1, $3, $4, $5) AND ($2 = 0 OR u.product_id = $2) AND u.state <> 'cancelled'"))
+                    .bind(&v[0])
                     .bind(product.unwrap_or(0))
+                    .bind(&v[1])
+                    .bind(&v[2])
+                    .bind(&v[3])
                     .fetch_all(&mut *tx)
                     .await?;
+                // The serial exactly as typed wins over its other readings.
+                if found.iter().any(|u| u.5 == sn) {
+                    found.retain(|u| u.5 == sn);
+                }
                 if found.len() > 1 {
                     c.err(
                         "product_id",

@@ -11,11 +11,45 @@ impl App {
         if q.is_empty() {
             return Ok(Vec::new());
         }
+        // As typed first; then in capitals and as read from the Russian
+        // layout, for a serial typed in lower case or scanned in ЙЦУКЕН.
+        for v in kupets_domain::serial::serial_variants(q) {
+            let rows = sql::query(&format!(
+                "{UNIT_SQL} WHERE u.serial >= $1 AND u.serial < $2 ORDER BY u.serial, u.id LIMIT 50"
+            ))
+            .bind(&v)
+            .bind(format!("{v}\u{10FFFF}"))
+            .fetch_all(self.store.reader())
+            .await?;
+            if !rows.is_empty() {
+                return Ok(rows.iter().map(|r| unit_row(r, today())).collect());
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// Units by product, state (`stock`, `customer`, …), customer and
+    /// warehouse — each filter optional — newest first, at most `limit`.
+    pub async fn list_units(
+        &self,
+        actor: &Actor,
+        product: Option<i64>,
+        state: Option<&str>,
+        counterparty: Option<i64>,
+        warehouse: Option<i64>,
+        limit: i64,
+    ) -> Result<Vec<UnitRow>> {
+        actor.require(Right::Read)?;
         let rows = sql::query(&format!(
-            "{UNIT_SQL} WHERE u.serial >= $1 AND u.serial < $2 ORDER BY u.serial, u.id LIMIT 50"
+            "{UNIT_SQL} WHERE ($1 = 0 OR u.product_id = $1) AND ($2 = '' OR u.state = $2) \
+             AND ($3 = 0 OR u.counterparty_id = $3) AND ($4 = 0 OR u.warehouse_id = $4) \
+             ORDER BY u.id DESC LIMIT $5"
         ))
-        .bind(q)
-        .bind(format!("{q}\u{10FFFF}"))
+        .bind(product.unwrap_or(0))
+        .bind(state.unwrap_or(""))
+        .bind(counterparty.unwrap_or(0))
+        .bind(warehouse.unwrap_or(0))
+        .bind(limit.clamp(1, 1000))
         .fetch_all(self.store.reader())
         .await?;
         Ok(rows.iter().map(|r| unit_row(r, today())).collect())

@@ -92,11 +92,17 @@ pub(crate) async fn line_serials(
 ) -> Result<Vec<i64>> {
     let mut out = Vec::new();
     for sn in serial_list(c, field, tracked, qty, serials) {
+        // Typed in lower case or scanned in the Russian layout: the same unit;
+        // an exact match wins.
+        let v = variants4(&sn);
         let unit: Option<(i64, String, Option<i64>, Option<i64>)> = sql::query_as(
-            "SELECT id, state, warehouse_id, counterparty_id FROM units WHERE product_id = $1 AND serial = $2",
+            "SELECT id, state, warehouse_id, counterparty_id FROM units WHERE product_id = $1 AND serial IN ($2, $3, $4, $5) ORDER BY CASE WHEN serial = $2 THEN 0 ELSE 1 END, id LIMIT 1",
         )
         .bind(product)
-        .bind(&sn)
+        .bind(&v[0])
+        .bind(&v[1])
+        .bind(&v[2])
+        .bind(&v[3])
         .fetch_optional(&mut *tx)
         .await?;
         let Some((id, state, uwh, ucp)) = unit else {
@@ -496,4 +502,12 @@ pub(crate) async fn undo_units(tx: &mut Conn, doc_id: i64) -> Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+/// A serial's variants (`serial_variants`), always four for one statement
+/// text (the last repeated).
+pub(crate) fn variants4(sn: &str) -> [String; 4] {
+    let v = kupets_domain::serial::serial_variants(sn);
+    let at = |i: usize| v.get(i).or(v.last()).cloned().unwrap_or_default();
+    [at(0), at(1), at(2), at(3)]
 }

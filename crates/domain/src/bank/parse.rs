@@ -54,8 +54,14 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 fn trim_ascii(b: &[u8]) -> &[u8] {
-    let s = b.iter().position(|c| !c.is_ascii_whitespace()).unwrap_or(b.len());
-    let e = b.iter().rposition(|c| !c.is_ascii_whitespace()).map_or(s, |e| e + 1);
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(s, |e| e + 1);
     &b[s..e]
 }
 
@@ -135,11 +141,21 @@ impl DocDraft {
         let missing = |k: &str| {
             err(
                 self.line,
-                format!("Документ со строки {}: нет поля {k} (конец на строке {end})", self.line),
-                format!("The document at line {}: no {k} field (ends at line {end})", self.line),
+                format!(
+                    "Документ со строки {}: нет поля {k} (конец на строке {end})",
+                    self.line
+                ),
+                format!(
+                    "The document at line {}: no {k} field (ends at line {end})",
+                    self.line
+                ),
             )
         };
-        let number = self.number.clone().filter(|n| !n.is_empty()).ok_or_else(|| missing("Номер"))?;
+        let number = self
+            .number
+            .clone()
+            .filter(|n| !n.is_empty())
+            .ok_or_else(|| missing("Номер"))?;
         let (dl, dv) = self.date.clone().ok_or_else(|| missing("Дата"))?;
         let (al, av) = self.amount.clone().ok_or_else(|| missing("Сумма"))?;
         let amount = money(al, "Сумма", &av)?;
@@ -207,7 +223,10 @@ fn party_field(p: &mut Party, whole: &mut String, suffix: &str, v: &str) -> bool
 /// Parses a whole file. Any fault refuses the file, naming its line.
 pub fn parse_statement(bytes: &[u8]) -> Result<Statement, FormatError> {
     let (text, encoding) = decode(bytes);
-    let mut lines = text.split('\n').enumerate().map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
+    let mut lines = text
+        .split('\n')
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim_end_matches('\r')));
     // The first line names the format (blank lines before it are tolerated
     // by no bank; neither are they here).
     match lines.next() {
@@ -241,18 +260,16 @@ pub fn parse_statement(bytes: &[u8]) -> Result<Statement, FormatError> {
             continue;
         }
         if ended {
-            return Err(err(
-                n,
-                "Строки после КонецФайла",
-                "Lines after КонецФайла",
-            ));
+            return Err(err(n, "Строки после КонецФайла", "Lines after КонецФайла"));
         }
         let (key, value) = match line.split_once('=') {
             Some((k, v)) => (k.trim(), v),
             None => (line, ""),
         };
         match (&mut block, key) {
-            (Block::Header, "СекцияРасчСчет") => block = Block::Account(AccountSection::default()),
+            (Block::Header, "СекцияРасчСчет") => {
+                block = Block::Account(AccountSection::default())
+            }
             (Block::Header, "СекцияДокумент") => {
                 block = Block::Doc(DocDraft {
                     line: n,
@@ -318,7 +335,8 @@ pub fn parse_statement(bytes: &[u8]) -> Result<Statement, FormatError> {
                             party_field(&mut d.payer, &mut d.payer_line, s, v);
                         } else if let Some(s) = k.strip_prefix("Получатель") {
                             party_field(&mut d.payee, &mut d.payee_line, s, v);
-                        } else if let Some(rest) = k.strip_prefix("НазначениеПлатежа") {
+                        } else if let Some(rest) = k.strip_prefix("НазначениеПлатежа")
+                        {
                             // НазначениеПлатежа1…6: the purpose in pieces (1.02).
                             if rest.chars().all(|c| c.is_ascii_digit()) && d.purpose.is_empty() {
                                 d.purpose = v.trim().to_string();
@@ -336,7 +354,10 @@ pub fn parse_statement(bytes: &[u8]) -> Result<Statement, FormatError> {
     match block {
         Block::Doc(d) => Err(err(
             last,
-            format!("Документ со строки {} не закрыт строкой КонецДокумента", d.line),
+            format!(
+                "Документ со строки {} не закрыт строкой КонецДокумента",
+                d.line
+            ),
             format!("The document at line {} has no КонецДокумента", d.line),
         )),
         Block::Account(_) => Err(err(

@@ -20,8 +20,12 @@ pub struct PurposeRef {
 
 fn kind_of(word: &str) -> Option<RefKind> {
     match word {
-        "сч" | "счет" | "счета" | "счету" | "счетом" | "сч-т" | "счт" => Some(RefKind::Invoice),
-        "зк" | "заказ" | "заказа" | "заказу" | "зак" | "заказом" => Some(RefKind::Order),
+        "сч" | "счет" | "счета" | "счету" | "счетом" | "сч-т" | "счт" => {
+            Some(RefKind::Invoice)
+        }
+        "зк" | "заказ" | "заказа" | "заказу" | "зак" | "заказом" => {
+            Some(RefKind::Order)
+        }
         _ => None,
     }
 }
@@ -49,7 +53,11 @@ pub fn purpose_refs(text: &str) -> Vec<PurposeRef> {
         // A full number: ЗК-2026-000013.
         if c.get(i) == Some(&'-') {
             if let Some((year, seq, end)) = full_number(&c, i + 1) {
-                out.push(PurposeRef { kind, seq, year: Some(year) });
+                out.push(PurposeRef {
+                    kind,
+                    seq,
+                    year: Some(year),
+                });
                 i = end;
             }
             // «счет-фактура» and the like: not a reference.
@@ -139,16 +147,31 @@ mod tests {
             purpose_refs("Оплата по счету № 15 от 02.03.2026 за инструмент, в т.ч. НДС 22%"),
             vec![r(Invoice, 15, Some(2026))]
         );
-        assert_eq!(purpose_refs("Оплата сч.15 НДС не облагается"), vec![r(Invoice, 15, None)]);
-        assert_eq!(purpose_refs("по сч 7 от 1.02.26"), vec![r(Invoice, 7, Some(2026))]);
-        assert_eq!(purpose_refs("Оплата по счёту №15"), vec![r(Invoice, 15, None)]);
+        assert_eq!(
+            purpose_refs("Оплата сч.15 НДС не облагается"),
+            vec![r(Invoice, 15, None)]
+        );
+        assert_eq!(
+            purpose_refs("по сч 7 от 1.02.26"),
+            vec![r(Invoice, 7, Some(2026))]
+        );
+        assert_eq!(
+            purpose_refs("Оплата по счёту №15"),
+            vec![r(Invoice, 15, None)]
+        );
         assert_eq!(
             purpose_refs("Предоплата по заказу ЗК-2026-000013"),
             vec![r(Order, 13, Some(2026))]
         );
-        assert_eq!(purpose_refs("СЧ-2025-000004"), vec![r(Invoice, 4, Some(2025))]);
+        assert_eq!(
+            purpose_refs("СЧ-2025-000004"),
+            vec![r(Invoice, 4, Some(2025))]
+        );
         assert_eq!(purpose_refs("по заказу №13"), vec![r(Order, 13, None)]);
-        assert_eq!(purpose_refs("Оплата по договору 5 сч N 9"), vec![r(Invoice, 9, None)]);
+        assert_eq!(
+            purpose_refs("Оплата по договору 5 сч N 9"),
+            vec![r(Invoice, 9, None)]
+        );
     }
 
     #[test]

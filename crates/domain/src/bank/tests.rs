@@ -125,12 +125,20 @@ fn written_orders_read_back_the_same() {
         .and_hms_opt(9, 30, 0)
         .unwrap();
     let bytes = write_statement(&st, created);
-    assert!(std::str::from_utf8(&bytes).is_err(), "windows-1251, not UTF-8");
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "windows-1251, not UTF-8"
+    );
     assert!(bytes.windows(2).any(|w| w == b"\r\n"));
     let back = parse_statement(&bytes).unwrap();
     assert_eq!(back.encoding, "windows-1251");
     let no_line = |d: &[BankDoc]| {
-        d.iter().map(|d| BankDoc { line: 0, ..d.clone() }).collect::<Vec<_>>()
+        d.iter()
+            .map(|d| BankDoc {
+                line: 0,
+                ..d.clone()
+            })
+            .collect::<Vec<_>>()
     };
     assert_eq!(no_line(&back.documents), no_line(&st.documents));
     assert_eq!(back.accounts, st.accounts);

@@ -41,19 +41,32 @@ fn doc_lines(d: &BankDoc) -> Vec<(String, String)> {
 }
 
 fn one_line(s: &str) -> String {
-    s.split(['\r', '\n']).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ")
+    s.split(['\r', '\n'])
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// The file as text (CRLF line ends), before encoding.
 pub fn statement_text(st: &Statement, created: chrono::NaiveDateTime) -> String {
     let mut lines: Vec<(String, String)> = vec![
         ("1CClientBankExchange".into(), String::new()),
-        ("ВерсияФормата".into(), if st.version.is_empty() { "1.03".into() } else { st.version.clone() }),
+        (
+            "ВерсияФормата".into(),
+            if st.version.is_empty() {
+                "1.03".into()
+            } else {
+                st.version.clone()
+            },
+        ),
         ("Кодировка".into(), "Windows".into()),
         ("Отправитель".into(), st.sender.clone()),
         ("Получатель".into(), st.receiver.clone()),
         ("ДатаСоздания".into(), format_date(created.date())),
-        ("ВремяСоздания".into(), created.format("%H:%M:%S").to_string()),
+        (
+            "ВремяСоздания".into(),
+            created.format("%H:%M:%S").to_string(),
+        ),
     ];
     if let Some(d) = st.date_from {
         lines.push(("ДатаНачала".into(), format_date(d)));
@@ -72,7 +85,10 @@ pub fn statement_text(st: &Statement, created: chrono::NaiveDateTime) -> String 
     let mut s = String::new();
     for (k, v) in lines {
         s.push_str(&k);
-        let marker = matches!(k.as_str(), "1CClientBankExchange" | "КонецДокумента" | "КонецФайла");
+        let marker = matches!(
+            k.as_str(),
+            "1CClientBankExchange" | "КонецДокумента" | "КонецФайла"
+        );
         if !marker {
             s.push('=');
             s.push_str(&one_line(&v));

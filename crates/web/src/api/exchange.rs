@@ -57,7 +57,10 @@ pub async fn statement_upload(
     body: Bytes,
 ) -> ApiResult<(StatusCode, Json<StatementResult>)> {
     if matches!(p.preview.as_deref(), Some("true" | "1")) {
-        return Ok((StatusCode::OK, Json(s.app.preview_statement(&a, &body).await?)));
+        return Ok((
+            StatusCode::OK,
+            Json(s.app.preview_statement(&a, &body).await?),
+        ));
     }
     let name = p.file_name.unwrap_or_default();
     Ok((
@@ -69,7 +72,10 @@ pub async fn statement_upload(
 /// Imports so far, newest first.
 #[utoipa::path(get, path = "/api/v1/bank-statements", tag = "exchange",
     responses((status = 200, body = Vec<BankImport>), (status = 403)), security(("bearer" = [])))]
-pub async fn statement_list(ApiActor(a): ApiActor, State(s): State<AppState>) -> ApiResult<Json<Vec<BankImport>>> {
+pub async fn statement_list(
+    ApiActor(a): ApiActor,
+    State(s): State<AppState>,
+) -> ApiResult<Json<Vec<BankImport>>> {
     Ok(Json(s.app.list_bank_imports(&a).await?))
 }
 
@@ -81,7 +87,11 @@ pub async fn statement_get(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<BankImport>> {
-    Ok(Json(s.app.get_bank_import(&a, id_of(&id, "bank import")?).await?))
+    Ok(Json(
+        s.app
+            .get_bank_import(&a, id_of(&id, "bank import")?)
+            .await?,
+    ))
 }
 
 /// Posts every draft payment of the import, in one transaction.
@@ -92,7 +102,11 @@ pub async fn statement_post(
     State(s): State<AppState>,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<PostedBatch>> {
-    Ok(Json(s.app.post_bank_import(&a, id_of(&id, "bank import")?).await?))
+    Ok(Json(
+        s.app
+            .post_bank_import(&a, id_of(&id, "bank import")?)
+            .await?,
+    ))
 }
 
 /// Assigns a bank document to a counterparty (and optionally an order).
@@ -140,8 +154,14 @@ pub async fn payment_orders(
     let (name, bytes) = s.app.payment_orders(&a, &f).await?;
     Ok((
         [
-            (header::CONTENT_TYPE, "text/plain; charset=windows-1251".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (
+                header::CONTENT_TYPE,
+                "text/plain; charset=windows-1251".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ),
         ],
         bytes,
     )

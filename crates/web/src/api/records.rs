@@ -51,7 +51,9 @@ pub async fn import(
         return Ok((StatusCode::OK, Json(r)));
     }
     if !r.errors.is_empty() {
-        return Err(AppError::Validation(r.errors.iter().map(|e| e.field_error()).collect()).into());
+        return Err(
+            AppError::Validation(r.errors.iter().map(|e| e.field_error()).collect()).into(),
+        );
     }
     Ok((StatusCode::CREATED, Json(r)))
 }
@@ -74,14 +76,20 @@ pub async fn import_template(
     let xlsx = p.format.as_deref() == Some("xlsx");
     let bytes = template(&kind, xlsx)?;
     let (ct, ext) = if xlsx {
-        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")
+        (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "xlsx",
+        )
     } else {
         ("text/csv; charset=utf-8", "csv")
     };
     Ok((
         [
             (header::CONTENT_TYPE, ct.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{kind}.{ext}\"")),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{kind}.{ext}\""),
+            ),
         ],
         bytes,
     )

@@ -32,6 +32,9 @@ enum Cell {
     T(String),
     M(i64),
     B(String),
+    /// An ISO date, written as a real date cell (`dd.mm.yyyy`), so the
+    /// spreadsheet sorts and filters it as a date.
+    D(String),
 }
 
 fn money(v: &str) -> Cell {
@@ -46,6 +49,7 @@ fn money(v: &str) -> Cell {
 /// two decimals, so the spreadsheet can sum them.
 fn xlsx(
     file: &str,
+    sheet: &str,
     title: &str,
     headers: &[&str],
     rows: Vec<Vec<Cell>>,
@@ -56,8 +60,11 @@ fn xlsx(
     let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
+    // The sheet is named in Russian, as the report is.
+    ws.set_name(sheet).map_err(err)?;
     let bold = Format::new().set_bold();
     let num = Format::new().set_num_format("# ##0.00");
+    let day = Format::new().set_num_format("dd.mm.yyyy");
     ws.write_string_with_format(0, 0, title, &bold)
         .map_err(err)?;
     for (c, h) in headers.iter().enumerate() {
@@ -84,6 +91,12 @@ fn xlsx(
                 Cell::M(k) => ws
                     .write_number_with_format(r, c as u16, k as f64 / 100.0, &num)
                     .map(|_| ()),
+                Cell::D(d) => match rust_xlsxwriter::ExcelDateTime::parse_from_str(&d) {
+                    Ok(dt) => ws
+                        .write_datetime_with_format(r, c as u16, &dt, &day)
+                        .map(|_| ()),
+                    Err(_) => ws.write_string(r, c as u16, d).map(|_| ()),
+                },
             }
             .map_err(err)?;
         }
@@ -93,6 +106,28 @@ fn xlsx(
         ws.write_string(r + 1, 0, f).map_err(err)?;
     }
     let bytes = wb.save_to_buffer().map_err(err)?;
+    // A Russian file name for browsers (RFC 6266 `filename*`), an ASCII one
+    // for the rest.
+    let ascii: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8: String = file
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
     Ok((
         [
             (
@@ -101,7 +136,7 @@ fn xlsx(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}.xlsx\""),
+                format!("attachment; filename=\"{ascii}.xlsx\"; filename*=UTF-8''{utf8}.xlsx"),
             ),
         ],
         bytes,
@@ -171,7 +206,8 @@ pub async fn balances(
             money(&r.total_payable),
         ]);
         return Ok(xlsx(
-            &format!("balances-{}", r.date),
+            &format!("Взаиморасчёты {}", r.date),
+            "Взаиморасчёты",
             &format!("Взаиморасчёты на {}", r.date),
             &["Контрагент", "ИНН", "Нам должны", "Мы должны"],
             rows,
@@ -232,7 +268,7 @@ pub async fn reconciliation(
         ]);
         for x in &r.rows {
             rows.push(vec![
-                Cell::T(x.date.clone()),
+                Cell::D(x.date.clone()),
                 Cell::T(x.title.clone()),
                 money(&x.debit),
                 money(&x.credit),
@@ -256,7 +292,8 @@ pub async fn reconciliation(
             r.from, r.to, r.our_company, r.counterparty
         );
         return Ok(xlsx(
-            &format!("reconciliation-{}-{}", r.counterparty_id, r.to),
+            &format!("Акт сверки {} {}", r.counterparty, r.to),
+            "Акт сверки",
             &title,
             &["Дата", "Документ", "Дебет", "Кредит"],
             rows,
@@ -295,7 +332,8 @@ pub async fn aging(
             })
             .collect();
         return Ok(xlsx(
-            &format!("aging-{}", r.date),
+            &format!("Старение задолженности {}", r.date),
+            "Старение задолженности",
             &format!("Старение дебиторской задолженности на {}", r.date),
             &[
                 "Контрагент",

@@ -18,6 +18,14 @@ use kupets_store::page::Page;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
+/// Query of a create: `post=true` creates and posts in one transaction.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CreateParams {
+    /// Post at once ("Провести"): one transaction, one commit.
+    pub post: Option<bool>,
+}
+
 /// Handlers of a document kind with lines (shipments, receipts).
 macro_rules! line_doc_api {
     ($m:ident, $kind:expr, $path:literal, $path_id:literal, $post:literal, $cancel:literal, $tag:literal) => {
@@ -29,12 +37,14 @@ macro_rules! line_doc_api {
                 Ok(Json(s.app.list_documents(&a, $kind, &p.filter()?).await?))
             }
 
-            /// Creates a draft; nothing moves until it is posted.
+            /// Creates a draft; nothing moves until it is posted. With
+            /// `?post=true` it is posted in the same transaction (refused as
+            /// a whole, nothing written, when the posting is refused).
             #[utoipa::path(post, path = $path, tag = $tag, request_body = TradeDocInput,
-                params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
-                responses((status = 201, body = TradeDoc), (status = 422), (status = 403)), security(("bearer" = [])))]
-            pub async fn create(ApiActor(a): ApiActor, State(s): State<AppState>, ApiJson(input): ApiJson<TradeDocInput>) -> ApiResult<(StatusCode, Json<TradeDoc>)> {
-                Ok((StatusCode::CREATED, Json(s.app.create_trade_doc(&a, $kind, &input).await?)))
+                params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create"), CreateParams),
+                responses((status = 201, body = TradeDoc), (status = 409), (status = 422), (status = 403)), security(("bearer" = [])))]
+            pub async fn create(ApiActor(a): ApiActor, State(s): State<AppState>, ApiQuery(q): ApiQuery<CreateParams>, ApiJson(input): ApiJson<TradeDocInput>) -> ApiResult<(StatusCode, Json<TradeDoc>)> {
+                Ok((StatusCode::CREATED, Json(s.app.create_trade_doc_with(&a, $kind, &input, q.post.unwrap_or(false)).await?)))
             }
 
             #[utoipa::path(get, path = $path_id, tag = $tag, params(("id" = String, Path)), responses((status = 200, body = TradeDoc), (status = 404)), security(("bearer" = [])))]
@@ -258,16 +268,21 @@ pub async fn payments(
 
 /// Creates a draft payment (incoming by default).
 #[utoipa::path(post, path = "/api/v1/payments", tag = "payments", request_body = PaymentInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create")),
-    responses((status = 201, body = Document), (status = 422), (status = 403)), security(("bearer" = [])))]
+    params(("Idempotency-Key" = Option<String>, Header, description = "Repeat-safe create"), CreateParams),
+    responses((status = 201, body = Document), (status = 409), (status = 422), (status = 403)), security(("bearer" = [])))]
 pub async fn payment_create(
     ApiActor(a): ApiActor,
     State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<CreateParams>,
     ApiJson(input): ApiJson<PaymentInput>,
 ) -> ApiResult<(StatusCode, Json<Document>)> {
     Ok((
         StatusCode::CREATED,
-        Json(s.app.create_payment(&a, &input).await?),
+        Json(
+            s.app
+                .create_payment_with(&a, &input, q.post.unwrap_or(false))
+                .await?,
+        ),
     ))
 }
 

@@ -46,8 +46,8 @@ pub async fn list(
                         td { @if l.scope == "login" { (lang.t("логин", "login")) } @else { (lang.t("адрес", "address")) } }
                         td { code { (l.subject) } }
                         td.num { (l.failures) }
-                        td { (l.last_failure_at.replace('T', " ").get(..19).unwrap_or(&l.last_failure_at)) }
-                        td { (l.locked_until.replace('T', " ").get(..19).unwrap_or(&l.locked_until)) }
+                        td { (super::words::datetime(lang, &l.last_failure_at)) }
+                        td { (super::words::datetime(lang, &l.locked_until)) }
                     }
                 }
             }
@@ -68,7 +68,7 @@ pub async fn list(
         table.list {
             tr { th { (lang.t("Когда", "When")) } th { (lang.t("Кто", "Who")) } th { (lang.t("Действие", "Action")) } th { (lang.t("Объект", "Entity")) } th { "id" } th { (lang.t("Подробности", "Details")) } }
             @for a in &pg.items {
-                tr { td { (a.at.replace('T', " ").get(..19).unwrap_or(&a.at)) } td { (a.employee_name.clone().unwrap_or_default()) } td { code { (a.action) } } td { (a.entity) } td { (a.entity_id) } td { (a.details) } }
+                tr { td { (super::words::datetime(lang, &a.at)) } td { (a.employee_name.clone().unwrap_or_default()) } td { span title=(a.action) { (super::words::action(lang, &a.action)) } } td { (super::words::entity(lang, &a.entity)) } td { (a.entity_id) } td { (super::words::details(lang, &a.details)) } }
             }
         }
         div.pager { @if let Some(c) = &pg.next_cursor { a.btn.light href=(format!("/audit{}", query(&[("employee_id", &emp), ("entity", &entity), ("action", &action), ("from", &from), ("to", &to), ("cursor", c)]))) { (lang.t("Дальше ⟶", "Next ⟶")) } } }

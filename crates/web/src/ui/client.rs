@@ -38,7 +38,7 @@ fn events(lang: Lang, items: &[TimelineEvent]) -> Markup {
             tr { th { (lang.t("Когда", "When")) } th { (lang.t("Что", "What")) } th { (lang.t("Подробно", "Details")) } th.num { (lang.t("Сумма", "Amount")) } th { (lang.t("Сотрудник", "Employee")) } }
             @for e in items {
                 tr {
-                    td { (e.at.replace('T', " ")) }
+                    td { (super::words::datetime(lang, &e.at)) }
                     td {
                         a href=(doc_href(&e.kind, e.document_id)) { (kind_label(lang, &e.kind)) " " (e.number) }
                         @if e.event == "status" { " " span.tag { (lang.t("статус", "status")) } }
@@ -250,7 +250,7 @@ async fn interaction_page(
         h1 { (channel_label(&i.kind, lang.ru())) " " (i.number) }
         div.card {
             dl.props {
-                dt { (lang.t("Когда", "When")) } dd { (i.at.replace('T', " ")) }
+                dt { (lang.t("Когда", "When")) } dd { (super::words::datetime(lang, &i.at)) }
                 dt { (lang.t("Клиент", "Client")) } dd { a href=(format!("/counterparties/{}", i.counterparty_id)) { (i.counterparty_name) } }
                 dt { (lang.t("Контактное лицо", "Contact person")) } dd { (i.contact_name.clone().unwrap_or_default()) }
                 dt { (lang.t("Тема", "Subject")) } dd { b { (i.subject) } }

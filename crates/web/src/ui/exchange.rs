@@ -27,8 +27,13 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         .route("/bank-statements/{id}", get(show))
         .route("/bank-statements/{id}/post", post(post_batch))
         .route("/bank-statement-rows/{id}/assign", post(assign))
-        .route("/bank-statement-rows/{id}/counterparty", post(make_counterparty))
-        .layer(axum::extract::DefaultBodyLimit::max(crate::api::exchange::MAX_UPLOAD));
+        .route(
+            "/bank-statement-rows/{id}/counterparty",
+            post(make_counterparty),
+        )
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::api::exchange::MAX_UPLOAD,
+        ));
     r.merge(own)
 }
 
@@ -45,7 +50,11 @@ fn status_label(lang: Lang, s: &str) -> &'static str {
     }
 }
 
-fn rows_table(lang: Lang, rows: &[BankRow], actions: Option<(&UiActor, &[(i64, String)], &str)>) -> Markup {
+fn rows_table(
+    lang: Lang,
+    rows: &[BankRow],
+    actions: Option<(&UiActor, &[(i64, String)], &str)>,
+) -> Markup {
     html! {
         div style="overflow-x:auto" {
             table.list {
@@ -160,7 +169,14 @@ async fn list(ui: UiActor, State(s): State<AppState>) -> Response {
             }
         }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Банк", "Bank"), "/bank-statements", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Банк", "Bank"),
+        "/bank-statements",
+        body,
+    )
 }
 
 fn result_page(lang: Lang, ui: &UiActor, r: &StatementResult, data: Option<&str>) -> Response {
@@ -187,7 +203,14 @@ fn result_page(lang: Lang, ui: &UiActor, r: &StatementResult, data: Option<&str>
         }
         (rows_table(lang, &r.rows, None))
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Выписка", "Statement"), "/bank-statements", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Выписка", "Statement"),
+        "/bank-statements",
+        body,
+    )
 }
 
 async fn upload(ui: UiActor, State(s): State<AppState>, mut mp: Multipart) -> Response {
@@ -209,7 +232,12 @@ async fn upload(ui: UiActor, State(s): State<AppState>, mut mp: Multipart) -> Re
         return r;
     }
     if file.is_empty() {
-        let e = AppError::field("file", "required", "Выберите файл выписки", "Choose a statement file");
+        let e = AppError::field(
+            "file",
+            "required",
+            "Выберите файл выписки",
+            "Choose a statement file",
+        );
         return error_page(lang, &e);
     }
     if f.get("action").map(String::as_str) == Some("import") {
@@ -243,7 +271,15 @@ async fn import_again(ui: UiActor, State(s): State<AppState>, Form(f): Form<Valu
     let (n, d) = data.split_once(':').unwrap_or(("", ""));
     let name = String::from_utf8(b64.decode(n).unwrap_or_default()).unwrap_or_default();
     let Ok(file) = b64.decode(d) else {
-        return error_page(lang, &AppError::field("file", "required", "Выберите файл выписки", "Choose a statement file"));
+        return error_page(
+            lang,
+            &AppError::field(
+                "file",
+                "required",
+                "Выберите файл выписки",
+                "Choose a statement file",
+            ),
+        );
     };
     match s.app.import_statement(&ui.actor, &name, &file).await {
         Ok(r) => match &r.import_id {
@@ -257,7 +293,12 @@ async fn import_again(ui: UiActor, State(s): State<AppState>, Form(f): Form<Valu
 async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return error_page(lang, &AppError::NotFound { entity: "bank import" });
+        return error_page(
+            lang,
+            &AppError::NotFound {
+                entity: "bank import",
+            },
+        );
     };
     let imp = match s.app.get_bank_import(&ui.actor, id).await {
         Ok(v) => v,
@@ -292,10 +333,22 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
         (rows_table(lang, &imp.rows, Some((&ui, &cps, &import))))
         p { a href="/bank-statements" { (lang.t("← Все выписки", "← All statements")) } }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Выписка", "Statement"), "/bank-statements", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Выписка", "Statement"),
+        "/bank-statements",
+        body,
+    )
 }
 
-async fn post_batch(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn post_batch(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
@@ -307,7 +360,12 @@ async fn post_batch(ui: UiActor, State(s): State<AppState>, Path(id): Path<Strin
     }
 }
 
-async fn assign(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn assign(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
@@ -316,19 +374,40 @@ async fn assign(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, 
         counterparty_id: f.get("counterparty_id").cloned().filter(|v| !v.is_empty()),
         order_id: f.get("order_id").cloned().filter(|v| !v.is_empty()),
     };
-    match s.app.assign_bank_row(&ui.actor, id.parse().unwrap_or(0), &input).await {
-        Ok(_) => Redirect::to(&format!("/bank-statements/{}", f.get("import").cloned().unwrap_or_default())).into_response(),
+    match s
+        .app
+        .assign_bank_row(&ui.actor, id.parse().unwrap_or(0), &input)
+        .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/bank-statements/{}",
+            f.get("import").cloned().unwrap_or_default()
+        ))
+        .into_response(),
         Err(e) => error_page(lang, &e),
     }
 }
 
-async fn make_counterparty(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>, Form(f): Form<Values>) -> Response {
+async fn make_counterparty(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Path(id): Path<String>,
+    Form(f): Form<Values>,
+) -> Response {
     let lang = current_lang();
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
-    match s.app.counterparty_from_bank_row(&ui.actor, id.parse().unwrap_or(0)).await {
-        Ok(_) => Redirect::to(&format!("/bank-statements/{}", f.get("import").cloned().unwrap_or_default())).into_response(),
+    match s
+        .app
+        .counterparty_from_bank_row(&ui.actor, id.parse().unwrap_or(0))
+        .await
+    {
+        Ok(_) => Redirect::to(&format!(
+            "/bank-statements/{}",
+            f.get("import").cloned().unwrap_or_default()
+        ))
+        .into_response(),
         Err(e) => error_page(lang, &e),
     }
 }

@@ -108,9 +108,17 @@ pub fn form(
         .collect();
     html! {
         @if !errors.is_empty() {
-            div.alert {
+            div.alert.refusal role="alert" {
                 (lang.t("Запись не сохранена: исправьте отмеченные поля.", "Not saved: correct the marked fields."))
-                @for e in &unknown { br; (e.field) ": " (if lang.ru() { &e.message_ru } else { &e.message_en }) }
+                ul {
+                    @for e in errors {
+                        li {
+                            @if unknown.iter().any(|u| u.field == e.field) { (super::refusal::label(lang, &e.field)) }
+                            @else { a href=(format!("#f_{}", e.field)) { (super::refusal::label(lang, &e.field)) } }
+                            ": " (if lang.ru() { &e.message_ru } else { &e.message_en })
+                        }
+                    }
+                }
             }
         }
         form.grid method="post" action=(action) {
@@ -123,10 +131,18 @@ pub fn form(
 
 /// A small POST form that is just one button (archive, post, …).
 pub fn button_form(action: &str, csrf: &str, label: &str, class: &str) -> Markup {
+    // Archiving asks first (the page's script shows the question).
+    let lang = crate::error::current_lang();
+    let confirm = action.ends_with("/archive").then(|| {
+        lang.t(
+            "Переместить в архив? Запись пропадёт из списков и выбора.",
+            "Move to the archive? It leaves the lists and choices.",
+        )
+    });
     html! {
         form method="post" action=(action) style="display:inline" {
             input type="hidden" name="csrf" value=(csrf);
-            button type="submit" class=(class) { (label) }
+            button type="submit" class=(class) data-confirm=[confirm] { (label) }
         }
     }
 }

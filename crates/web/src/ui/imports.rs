@@ -20,7 +20,9 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
     let own = Router::new()
         .route("/imports", get(form_page).post(upload))
         .route("/imports/commit", post(commit))
-        .layer(axum::extract::DefaultBodyLimit::max(crate::api::exchange::MAX_UPLOAD));
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::api::exchange::MAX_UPLOAD,
+        ));
     r.merge(own)
 }
 
@@ -58,7 +60,14 @@ async fn form_page(ui: UiActor) -> Response {
         }
         p { a href="/bank-statements" { (lang.t("Выписки банка →", "Bank statements →")) } }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Загрузка данных", "Import"), "/imports", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Загрузка данных", "Import"),
+        "/imports",
+        body,
+    )
 }
 
 fn result_page(lang: Lang, ui: &UiActor, r: &RecordImport, data: Option<&str>) -> Response {
@@ -97,7 +106,14 @@ fn result_page(lang: Lang, ui: &UiActor, r: &RecordImport, data: Option<&str>) -
         }
         p { a href="/imports" { (lang.t("← Загрузка данных", "← Import")) } }
     };
-    page(lang, &ui.actor, &ui.csrf, lang.t("Загрузка данных", "Import"), "/imports", body)
+    page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Загрузка данных", "Import"),
+        "/imports",
+        body,
+    )
 }
 
 async fn upload(ui: UiActor, State(s): State<AppState>, mut mp: Multipart) -> Response {
@@ -117,7 +133,10 @@ async fn upload(ui: UiActor, State(s): State<AppState>, mut mp: Multipart) -> Re
     }
     let kind = f.get("kind").cloned().unwrap_or_default();
     if file.is_empty() {
-        return error_page(lang, &AppError::field("file", "required", "Выберите файл", "Choose a file"));
+        return error_page(
+            lang,
+            &AppError::field("file", "required", "Выберите файл", "Choose a file"),
+        );
     }
     match s.app.import_records(&ui.actor, &kind, &file, false).await {
         Ok(r) => {
@@ -134,7 +153,9 @@ async fn commit(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -
         return r;
     }
     let kind = f.get("kind").cloned().unwrap_or_default();
-    let Ok(file) = base64::engine::general_purpose::STANDARD.decode(f.get("data").cloned().unwrap_or_default()) else {
+    let Ok(file) = base64::engine::general_purpose::STANDARD
+        .decode(f.get("data").cloned().unwrap_or_default())
+    else {
         return Redirect::to("/imports").into_response();
     };
     match s.app.import_records(&ui.actor, &kind, &file, true).await {

@@ -4,7 +4,7 @@ use crate::error::{status_of, Lang};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use kupets_app::{Actor, AppError};
-use kupets_domain::role::Right;
+use kupets_domain::role::{Right, Role};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 impl Lang {
@@ -59,96 +59,103 @@ dl.props{display:grid;grid-template-columns:200px 1fr;gap:6px 14px;margin:0}dl.p
 .tiles{display:grid;grid-template-columns:repeat(auto-fill,minmax(210px,1fr));gap:14px}
 .tile{background:#fff;border:1px solid #dde3ea;border-radius:8px;padding:14px 16px}.tile b{font-size:22px;display:block}
 .login{max-width:380px;margin:80px auto}
+.scroll{overflow-x:auto;max-width:100%}tr.bad td{background:#fff6f6}.refusal ul{margin:6px 0 0;padding-left:18px}.refusal a{color:#8a1f1f;text-decoration:underline}
+.pick{position:relative}.pick ul.opts{position:absolute;z-index:5;left:0;top:100%;min-width:100%;max-width:92vw;max-height:260px;overflow:auto;margin:2px 0 0;padding:0;list-style:none;background:#fff;border:1px solid #c5ced9;border-radius:5px;box-shadow:0 4px 14px rgba(0,0,0,.12)}
+.pick ul.opts li{padding:6px 9px;cursor:pointer;white-space:nowrap}.pick ul.opts li.on,.pick ul.opts li:hover{background:#e8f0fc}
+div.units label{display:inline-block;margin:2px 8px 0 0;font-size:13px;white-space:nowrap}table.lines td{vertical-align:top}table.lines input.qty{width:90px}table.lines .pick input{width:100%;min-width:220px}
+@media (max-width:700px){
+header.top{padding:4px 10px;gap:4px 10px;min-height:0}header.top nav{flex-wrap:nowrap;overflow-x:auto;width:100%;order:3;padding-bottom:2px}
+header.top .right{gap:4px 8px}header.top .right .who{display:none}header.top form.serial input{width:90px}
+main{margin:10px auto;padding:0 10px}h1{font-size:19px}
+table.list{display:block;overflow-x:auto;max-width:100%}
+form.grid{grid-template-columns:1fr}form.grid .actions{grid-column:1}form.grid label.l{padding-top:0}
+dl.props{grid-template-columns:1fr}dl.props dd{margin-bottom:6px}
+.card{padding:12px}input,select,textarea{max-width:100%}details.why .explain{min-width:0}
+table.lines .pick input{min-width:160px}
+}
 "#;
 
-/// One navigation entry: where, label, and who sees it.
+/// The pages' script (search boxes, line editor, confirmations); every form
+/// also works without it.
+pub const JS: &str = include_str!("app.js");
+
+/// One navigation entry: where and the label; who sees it is `may_see`.
 struct NavItem {
     href: &'static str,
     ru: &'static str,
     en: &'static str,
-    right: Right,
+}
+
+const fn nav(href: &'static str, ru: &'static str, en: &'static str) -> NavItem {
+    NavItem { href, ru, en }
 }
 
 const NAV: &[NavItem] = &[
-    NavItem {
-        href: "/today",
-        ru: "Сегодня",
-        en: "Today",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/counterparties",
-        ru: "Контрагенты",
-        en: "Counterparties",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/products",
-        ru: "Товары",
-        en: "Products",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/sales-orders",
-        ru: "Заказы",
-        en: "Orders",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/shipments",
-        ru: "Отгрузки",
-        en: "Shipments",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/receipts",
-        ru: "Поступления",
-        en: "Receipts",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/payments",
-        ru: "Платежи",
-        en: "Payments",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/bank-statements",
-        ru: "Банк",
-        en: "Bank",
-        right: Right::PostSettlements,
-    },
-    NavItem {
-        href: "/pricing",
-        ru: "Скидки",
-        en: "Discounts",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/repairs",
-        ru: "Сервис",
-        en: "Service",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/reports/balances",
-        ru: "Отчёты",
-        en: "Reports",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/employees",
-        ru: "Сотрудники",
-        en: "Employees",
-        right: Right::Read,
-    },
-    NavItem {
-        href: "/audit",
-        ru: "Журнал",
-        en: "Audit log",
-        right: Right::ReadAudit,
-    },
+    nav("/today", "Сегодня", "Today"),
+    nav("/counterparties", "Контрагенты", "Counterparties"),
+    nav("/products", "Товары", "Products"),
+    nav("/stock", "Остатки", "Stock"),
+    nav("/sales-orders", "Заказы", "Orders"),
+    nav("/shipments", "Отгрузки", "Shipments"),
+    nav("/receipts", "Поступления", "Receipts"),
+    nav("/payments", "Платежи", "Payments"),
+    nav("/bank-statements", "Банк", "Bank"),
+    nav("/pricing", "Скидки", "Discounts"),
+    nav("/repairs", "Сервис", "Service"),
+    nav("/units", "Серийные №", "Serials"),
+    nav("/reports/balances", "Отчёты", "Reports"),
+    nav("/employees", "Сотрудники", "Employees"),
+    nav("/audit", "Журнал", "Audit log"),
 ];
+
+/// Whether a role's menus and home page offer a section: only the work the
+/// role does (the server still checks every action). Sections not listed
+/// here are open to everyone who may read.
+pub fn may_see(role: Role, href: &str) -> bool {
+    use Right::*;
+    let any = |rights: &[Right]| rights.iter().any(|r| role.can(*r));
+    let seg = href.trim_start_matches('/');
+    let first = seg.split(['/', '?']).next().unwrap_or("");
+    match first {
+        "sales-orders" | "invoices" | "unattended" => any(&[Sell, PostSettlements]),
+        "shipments" | "returns" | "receipts" | "purchase-orders" | "supplier-returns" => {
+            any(&[MoveStock, PostSettlements])
+        }
+        "payments" | "adjustments" => any(&[PostSettlements, Sell]),
+        "bank-statements" => any(&[PostSettlements]),
+        "imports" => any(&[EditCounterparties, PostSettlements]),
+        "pricing" => any(&[Sell, ManagePricing]),
+        "repairs" | "recalls" => any(&[Repair]),
+        "productions" => any(&[MoveStock, Repair]),
+        "handover" => any(&[LeadDepartment]),
+        "statuses" => any(&[ManageStatuses]),
+        "departments" | "company" | "mail-settings" => any(&[ManagePeople]),
+        "employees" => any(&[ManagePeople, LeadDepartment]),
+        "audit" => any(&[ReadAudit]),
+        "reports" => match seg {
+            "reports/defects" => any(&[Repair, ManagePricing]),
+            "reports/funnel" => any(&[Sell]),
+            _ => any(&[Sell, PostSettlements]),
+        },
+        _ => true,
+    }
+}
+
+/// Every page a role's menus lead to (top bar and home page), once each:
+/// what the `pages` benchmark walks.
+pub fn menu_pages(role: Role) -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = vec!["/"];
+    for href in NAV
+        .iter()
+        .map(|n| n.href)
+        .chain(SECTIONS.iter().map(|s| s.0))
+    {
+        if may_see(role, href) && !out.contains(&href) {
+            out.push(href);
+        }
+    }
+    out
+}
 
 /// Every section, for the home page (the top bar keeps the daily ones).
 pub const SECTIONS: &[(&str, &str, &str)] = &[
@@ -157,6 +164,7 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/product-groups", "Группы товаров", "Product groups"),
     ("/price-types", "Типы цен", "Price types"),
     ("/warehouses", "Склады", "Warehouses"),
+    ("/stock", "Остатки на складах", "Stock"),
     ("/sales-orders", "Заказы покупателей", "Sales orders"),
     ("/shipments", "Отгрузки", "Shipments"),
     ("/returns", "Возвраты от покупателей", "Customer returns"),
@@ -171,7 +179,11 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/invoices", "Счета на оплату", "Invoices"),
     ("/adjustments", "Корректировки долга", "Debt adjustments"),
     ("/bank-statements", "Выписки банка", "Bank statements"),
-    ("/imports", "Загрузка из CSV и Excel", "Import from CSV and Excel"),
+    (
+        "/imports",
+        "Загрузка из CSV и Excel",
+        "Import from CSV and Excel",
+    ),
     ("/reports/balances", "Взаиморасчёты", "Balances"),
     (
         "/reports/reconciliation",
@@ -241,13 +253,14 @@ pub fn page(
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — kupets" }
                 link rel="stylesheet" href="/static/app.css";
+                script src="/static/app.js" defer {}
             }
             body {
                 header.top {
                     a.brand href="/" { "kupets" }
                     nav {
                         @for n in NAV {
-                            @if actor.can(n.right) {
+                            @if may_see(actor.role, n.href) {
                                 a.on[active == n.href] href=(n.href) { (lang.t(n.ru, n.en)) }
                             }
                         }
@@ -255,7 +268,7 @@ pub fn page(
                     div.right {
                         // Scan or type a serial from any page.
                         form.serial method="get" action="/units" { input type="search" name="serial" placeholder=(lang.t("Серийный №", "Serial no.")) aria-label=(lang.t("Поиск по серийному номеру", "Find a serial")); }
-                        span { (actor.employee.name) " · " (actor.role.label(lang.ru())) }
+                        span.who { (actor.employee.name) " · " (actor.role.label(lang.ru())) }
                         @if lang.ru() { a href="/lang?set=en" { "EN" } } @else { a href="/lang?set=ru" { "RU" } }
                         a href="/api/docs" { "API" }
                         form method="post" action="/logout" {
@@ -287,14 +300,42 @@ pub fn bare(lang: Lang, title: &str, body: Markup) -> Markup {
     }
 }
 
+/// A page outside the usual frame (errors) that still carries the menu:
+/// the sections everyone may read, so the way on is one click away.
+pub fn framed(lang: Lang, title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(lang.code()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — kupets" }
+                link rel="stylesheet" href="/static/app.css";
+            }
+            body {
+                header.top {
+                    a.brand href="/" { "kupets" }
+                    nav {
+                        @for n in NAV.iter().filter(|n| Role::ALL.iter().all(|r| may_see(*r, n.href))) {
+                            a href=(n.href) { (lang.t(n.ru, n.en)) }
+                        }
+                    }
+                    div.right { @if lang.ru() { a href="/lang?set=en" { "EN" } } @else { a href="/lang?set=ru" { "RU" } } }
+                }
+                main { (body) }
+            }
+        }
+    }
+}
+
 pub fn error_page(lang: Lang, e: &AppError) -> Response {
     let status = status_of(e);
-    let body = bare(
+    let body = framed(
         lang,
         lang.t("Ошибка", "Error"),
         html! {
             div.card {
-                h1 { (status.as_u16()) " · " (lang.t("Ошибка", "Error")) }
+                h1 { (status_word(lang, status)) }
                 div.alert { (e.message(lang.ru())) }
                 p { a href="javascript:history.back()" { (lang.t("← Назад", "← Back")) } " · " a href="/" { (lang.t("На главную", "Home")) } }
             }
@@ -303,12 +344,24 @@ pub fn error_page(lang: Lang, e: &AppError) -> Response {
     (status, Html(body.into_string())).into_response()
 }
 
+/// What a refusal is, in words (the status code is for machines).
+fn status_word(lang: Lang, status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        403 => lang.t("Недостаточно прав", "Not allowed"),
+        404 => lang.t("Не найдено", "Not found"),
+        409 => lang.t("Действие отклонено", "Refused"),
+        422 => lang.t("Проверьте данные", "Please check the data"),
+        429 => lang.t("Слишком много попыток", "Too many attempts"),
+        _ => lang.t("Ошибка", "Error"),
+    }
+}
+
 pub fn not_found_page(lang: Lang) -> Response {
-    let body = bare(
+    let body = framed(
         lang,
         "404",
         html! {
-            div.card { h1 { "404" } p { (lang.t("Такой страницы нет.", "No such page.")) } p { a href="/" { (lang.t("На главную", "Home")) } } }
+            div.card { h1 { (lang.t("Не найдено", "Not found")) } p { (lang.t("Такой страницы нет.", "No such page.")) } p { a href="/" { (lang.t("На главную", "Home")) } } }
         },
     );
     (StatusCode::NOT_FOUND, Html(body.into_string())).into_response()

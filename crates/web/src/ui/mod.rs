@@ -10,15 +10,20 @@ pub mod groups;
 pub mod handover;
 pub mod imports;
 pub mod layout;
+pub mod lines;
 pub mod master;
 pub mod paperwork;
+pub mod pick;
 pub mod pricing;
+pub mod refusal;
 pub mod replacement;
 pub mod responsible;
 pub mod scales;
 pub mod serial;
 pub mod status;
+pub mod stock;
 pub mod trade;
+pub mod words;
 
 use crate::auth::{constant_eq, csrf_error, UiActor, SESSION_COOKIE};
 use crate::error::{current_lang, Lang};
@@ -31,6 +36,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use forms::Values;
 use kupets_app::AppError;
+use kupets_domain::role::Right;
 use layout::{bare, error_page, page};
 use maud::html;
 use serde::Deserialize;
@@ -42,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/lang", get(set_lang))
         .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
         .route("/api/openapi.json", get(openapi_json))
         .route("/api/docs", get(api_docs))
         .route("/product-groups", get(groups::list).post(groups::create))
@@ -64,6 +71,9 @@ pub fn routes() -> Router<AppState> {
     let r = client::routes(r);
     let r = exchange::routes(r);
     let r = imports::routes(r);
+    let r = pick::routes(r);
+    let r = lines::routes(r);
+    let r = stock::routes(r);
     master::routes(r)
 }
 
@@ -84,6 +94,17 @@ async fn css() -> Response {
             (CACHE_CONTROL, "public, max-age=3600"),
         ],
         layout::CSS,
+    )
+        .into_response()
+}
+
+async fn js() -> Response {
+    (
+        [
+            (CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        layout::JS,
     )
         .into_response()
 }
@@ -366,26 +387,53 @@ async fn home(ui: UiActor, State(s): State<AppState>) -> Response {
             count("employees").await,
         ),
     ];
+    let role = ui.actor.role;
+    // Only what the role does: the server refuses the rest anyway.
+    let actions: Vec<(&str, &str, &str, Right)> = vec![
+        ("/sales-orders/new", "Новый заказ", "New order", Right::Sell),
+        ("/shipments/new", "Отгрузка", "Shipment", Right::MoveStock),
+        ("/receipts/new", "Поступление", "Receipt", Right::MoveStock),
+        ("/payments/new", "Платёж", "Payment", Right::PostSettlements),
+        (
+            "/adjustments/new",
+            "Корректировка долга",
+            "Debt adjustment",
+            Right::PostSettlements,
+        ),
+        (
+            "/counterparties/new",
+            "Новый контрагент",
+            "New counterparty",
+            Right::EditCounterparties,
+        ),
+        (
+            "/products/new",
+            "Новый товар",
+            "New product",
+            Right::EditCatalog,
+        ),
+        ("/repairs", "Ремонт", "Repair", Right::Repair),
+        ("/stock", "Остатки", "Stock", Right::Read),
+    ];
     let body = html! {
         h1 { (lang.t("Добрый день, ", "Hello, ")) (ui.actor.employee.name) }
         div.tiles {
-            @for (href, label, n) in &tiles {
+            @for (href, label, n) in tiles.iter().filter(|t| layout::may_see(role, t.0)) {
                 a.tile href=(href) { b { (n) } (label) }
             }
         }
         div.card style="margin-top:18px" {
-            h2 style="margin-top:0" { (lang.t("Разделы", "Sections")) }
-            p { @for (i, (href, ru, en)) in layout::SECTIONS.iter().enumerate() { @if i > 0 { " · " } a href=(href) { (lang.t(ru, en)) } } }
+            h2 style="margin-top:0" { (lang.t("Быстрые действия", "Quick actions")) }
+            p.toolbar {
+                @for (i, (href, ru, en, right)) in actions.iter().filter(|a| role.can(a.3) && layout::may_see(role, a.0)).enumerate() {
+                    @let _ = right;
+                    @if i == 0 { a.btn href=(href) { (lang.t(ru, en)) } } @else { a.btn.light href=(href) { (lang.t(ru, en)) } }
+                }
+            }
         }
         div.card {
-            h2 style="margin-top:0" { (lang.t("Быстрые действия", "Quick actions")) }
-            p {
-                a.btn href="/counterparties/new" { (lang.t("Новый контрагент", "New counterparty")) } " "
-                a.btn.light href="/products/new" { (lang.t("Новый товар", "New product")) } " "
-                a.btn.light href="/sales-orders/new" { (lang.t("Новый заказ", "New order")) } " "
-                a.btn.light href="/payments/new" { (lang.t("Платёж", "Payment")) } " "
-                a.btn.light href="/adjustments/new" { (lang.t("Корректировка долга", "Debt adjustment")) }
-            }
+            h2 style="margin-top:0" { (lang.t("Разделы", "Sections")) }
+            p { @for (i, (href, ru, en)) in layout::SECTIONS.iter().filter(|x| layout::may_see(role, x.0)).enumerate() { @if i > 0 { " · " } a href=(href) { (lang.t(ru, en)) } } }
         }
     };
     page(

@@ -235,11 +235,11 @@ fn outbox_table(lang: Lang, rows: &[OutboxEntry]) -> Markup {
                 tr { th { (lang.t("Создано", "Created")) } th { (lang.t("Кому", "To")) } th { (lang.t("Тема", "Subject")) } th { (lang.t("Вложение", "Attachment")) } th { (lang.t("Состояние", "State")) } th { (lang.t("Попыток", "Tries")) } }
                 @for m in rows {
                     tr {
-                        td { (m.created_at.get(..16).unwrap_or(&m.created_at).replace('T', " ")) }
+                        td { (super::words::datetime(lang, &m.created_at)) }
                         td { (m.to_addr) } td { (m.subject) } td { (m.attachment_name) }
                         td { span class=(format!("tag mail-{}", m.state)) { (mail_state(&m.state, lang.ru())) }
                             @if !m.last_error.is_empty() { br; span.muted { (m.last_error) } }
-                            @if m.state == "queued" && m.attempts > 0 { br; span.muted { (lang.t("следующая попытка: ", "next try: ")) (m.next_attempt_at.get(..16).unwrap_or("").replace('T', " ")) } } }
+                            @if m.state == "queued" && m.attempts > 0 { br; span.muted { (lang.t("следующая попытка: ", "next try: ")) (super::words::datetime(lang, &m.next_attempt_at)) } } }
                         td.num { (m.attempts) }
                     }
                 }

@@ -85,7 +85,7 @@ pub fn explain(lang: Lang, l: &DocLine) -> Markup {
         details.why {
             summary { (lang.t("почему?", "why?")) }
             div.explain {
-                (lang.t("Базовая цена", "Base price")) " (" (base_type) "): " (Money(l.base_price.unwrap_or(0)).to_ru()) br;
+                (lang.t("Базовая цена", "Base price")) " (" (super::words::price_type(lang, &base_type)) "): " (Money(l.base_price.unwrap_or(0)).to_ru()) br;
                 @if cands.is_empty() { (lang.t("Автоматических скидок нет", "No automatic discounts")) br; }
                 ul { @for c in &cands { (candidate(lang, c)) } }
                 (lang.t("Автоматическая скидка", "Automatic discount")) ": " (pct_of(l.auto_pct))

@@ -89,27 +89,70 @@ fn units_table(lang: Lang, units: &[UnitRow]) -> Markup {
 #[derive(Debug, Default, serde::Deserialize)]
 struct SerialQuery {
     serial: Option<String>,
+    product_id: Option<String>,
+    state: Option<String>,
+    counterparty_id: Option<String>,
 }
 
-/// The search behind the header's serial box: one match opens its card.
+/// The search behind the header's serial box (one match opens its card),
+/// and the list of units with filters: product, state, customer.
 async fn search(ui: UiActor, State(s): State<AppState>, Query(q): Query<SerialQuery>) -> Response {
     let lang = current_lang();
     let serial = q.serial.clone().unwrap_or_default();
-    let found = match s.app.find_units(&ui.actor, &serial).await {
+    let num = |v: &Option<String>| v.as_deref().and_then(|x| x.parse::<i64>().ok());
+    let state = q.state.clone().unwrap_or_default();
+    let found = if serial.trim().is_empty() {
+        s.app
+            .list_units(
+                &ui.actor,
+                num(&q.product_id),
+                Some(state.as_str()).filter(|x| !x.is_empty()),
+                num(&q.counterparty_id),
+                None,
+                200,
+            )
+            .await
+    } else {
+        s.app.find_units(&ui.actor, &serial).await
+    };
+    let found = match found {
         Ok(f) => f,
         Err(e) => return error_page(lang, &e),
     };
-    if found.len() == 1 && found[0].serial == serial.trim() {
+    if found.len() == 1
+        && kupets_domain::serial::serial_variants(&serial).contains(&found[0].serial)
+    {
         return Redirect::to(&format!("/units/{}", found[0].id)).into_response();
     }
+    let products = super::trade::opts(
+        &super::trade::names(
+            &s.app,
+            "SELECT id, name FROM products WHERE serial_tracked = 1 AND archived = 0",
+        )
+        .await,
+    );
+    let customers = super::trade::opts(
+        &super::trade::names(
+            &s.app,
+            "SELECT DISTINCT c.id, c.name FROM counterparties c JOIN units u ON u.counterparty_id = c.id",
+        )
+        .await,
+    );
+    let pick = |v: &Option<String>| v.clone().unwrap_or_default();
     let body = html! {
-        h1 { (lang.t("Поиск по серийному номеру", "Find a serial")) }
+        h1 { (lang.t("Серийные номера", "Serial numbers")) }
         form.inline method="get" action="/units" {
-            input type="text" name="serial" value=(serial) autofocus placeholder=(lang.t("Серийный номер или его начало", "A serial or its beginning"));
+            input type="search" name="serial" value=(serial) placeholder=(lang.t("Серийный номер или его начало", "A serial or its beginning")) aria-label=(lang.t("Серийный номер", "Serial"));
+            (super::trade::select("product_id", &products, &pick(&q.product_id), lang.t("Все изделия", "All products")))
+            select name="state" aria-label=(lang.t("Где", "Where")) {
+                option value="" { (lang.t("Где угодно", "Anywhere")) }
+                @for st in ["stock", "customer", "repair", "consumed", "cancelled"] { option value=(st) selected[state == st] { (unit_state(lang, st)) } }
+            }
+            (super::trade::select("counterparty_id", &customers, &pick(&q.counterparty_id), lang.t("Все клиенты", "All customers")))
             button.btn type="submit" { (lang.t("Найти", "Find")) }
         }
-        @if !serial.trim().is_empty() && found.is_empty() { p.muted { (lang.t("Ничего не найдено.", "Nothing found.")) } }
-        @if !found.is_empty() { (units_table(lang, &found)) }
+        @if found.is_empty() { p.muted { (lang.t("Ничего не найдено.", "Nothing found.")) } }
+        @else { div.scroll { (units_table(lang, &found)) } }
     };
     page(
         lang,
@@ -161,7 +204,7 @@ async fn card(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
             dt { (lang.t("Гарантия", "Warranty")) } dd { (warranty(lang, u)) }
             @for p in &c.built_into { dt { (lang.t("Встроен в", "Built into")) } dd { a href=(format!("/units/{}", p.id)) { (p.product_name) " " (p.serial) } } }
         } }
-        h2 { (lang.t("Состав (as-built)", "Components (as built)")) }
+        h2 { (lang.t("Состав изделия", "Components (as built)")) }
         @if c.components.is_empty() { p.muted { (lang.t("Компонентов нет.", "No components.")) } }
         @else {
             table.list {
@@ -820,7 +863,7 @@ fn defect_table(lang: Lang, title: &str, rows: &[kupets_app::serial::DefectRow])
             table.list {
                 tr { th {} th.num { (lang.t("Ремонтов", "Repairs")) } th.num { (lang.t("Из них отказов изделия", "Product failures")) } th.num { (lang.t("Отгружено", "Shipped")) } th.num { (lang.t("Отказы на единицу, %", "Failure rate, %")) } }
                 @for r in rows { tr {
-                    td { (r.label) @if r.counts_as_failure == Some(false) { " " span.muted { (lang.t("(не отказ изделия)", "(not a product failure)")) } } }
+                    td { (super::words::month(lang, &r.label)) @if r.counts_as_failure == Some(false) { " " span.muted { (lang.t("(не отказ изделия)", "(not a product failure)")) } } }
                     td.num { (r.repairs) } td.num { (r.failures) } td.num { @if let Some(s) = r.shipped { (s) } } td.num { @if let Some(f) = &r.failure_rate { (f.replace('.', ",")) } }
                 } }
             }

@@ -72,7 +72,7 @@ pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: Do
                             td { (date_ru(&a.effective_date)) }
                             td { (if lang.ru() { &a.status_name_ru } else { &a.status_name_en }) @if history.current.as_ref().is_some_and(|c| c.id == a.id) { " " span.tag.posted { (lang.t("текущий", "current")) } } }
                             td { (a.note) }
-                            td.muted { (a.employee_name.clone().unwrap_or_default()) ", " (a.created_at.get(..16).unwrap_or(&a.created_at).replace('T', " ")) }
+                            td.muted { (a.employee_name.clone().unwrap_or_default()) ", " (super::words::datetime(lang, &a.created_at)) }
                         }
                     }
                 }

@@ -6,6 +6,7 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::{button_form, query, Values};
 use super::layout::{error_page, not_found_page, page, state_tag};
+use super::refusal::Refusal;
 use crate::api::DocListParams;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
@@ -65,9 +66,7 @@ pub const PAGES: [KindPage; 6] = [
     },
 ];
 
-const ROWS: usize = 6;
-/// The most lines a form carries.
-const MAX_ROWS: usize = 500;
+use super::lines::MAX_ROWS;
 
 fn page_of(kind: DocKind) -> Option<KindPage> {
     PAGES.iter().copied().find(|p| p.kind == kind)
@@ -243,6 +242,9 @@ pub fn doc_table(lang: Lang, docs: &[Document], cps: &HashMap<i64, String>) -> M
 struct NewQuery {
     counterparty_id: Option<String>,
     replacement_for_id: Option<String>,
+    /// The shipment (receipt) to return, by number or id: its lines come
+    /// prefilled, each linked to the line it reverses.
+    base_id: Option<String>,
 }
 
 /// A select of `items` with an empty first choice labelled `empty`.
@@ -255,20 +257,17 @@ pub(crate) fn select(name: &str, items: &[(i64, String)], selected: &str, empty:
     }
 }
 
+/// The document form; after a refusal, with everything typed and each
+/// message at its field or row (`refusal`).
 async fn form_page(
     p: KindPage,
     ui: &UiActor,
     s: &AppState,
     values: &Values,
-    error: Option<String>,
+    refusal: &Refusal,
     edit: Option<i64>,
 ) -> Response {
     let lang = current_lang();
-    // Room for every line of a draft being edited, and two more.
-    let rows = (0..MAX_ROWS)
-        .filter(|i| values.contains_key(&format!("l{i}_product")))
-        .max()
-        .map_or(ROWS, |m| (m + 3).max(ROWS));
     let action = match edit {
         Some(id) => format!("/{}/{id}", p.seg),
         None => format!("/{}", p.seg),
@@ -281,15 +280,28 @@ async fn form_page(
         .await,
     );
     let whs = opts(&names(&s.app, "SELECT id, name FROM warehouses WHERE archived = 0").await);
-    let products = opts(
-        &names(
-            &s.app,
-            "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 LIMIT 5000",
-        )
-        .await,
-    );
-    let v = |k: &str| values.get(k).cloned().unwrap_or_default();
-    let returns = p.kind.base_kind().is_some();
+    let products = names(
+        &s.app,
+        "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 LIMIT 5000",
+    )
+    .await;
+    // References arrive as ids (from the API's ways, a prefill) or numbers
+    // (typed); the form shows numbers.
+    let refs = ["order_id", "base_id", "replacement_for_id"];
+    let ids: Vec<i64> = refs
+        .iter()
+        .filter_map(|k| values.get(*k).and_then(|v| v.trim().parse().ok()))
+        .collect();
+    let nums = super::pick::numbers(s, &ids).await;
+    let v = |k: &str| {
+        let raw = values.get(k).cloned().unwrap_or_default();
+        if refs.contains(&k) {
+            if let Some(n) = raw.trim().parse::<i64>().ok().and_then(|id| nums.get(&id)) {
+                return n.clone();
+            }
+        }
+        raw
+    };
     // Sales lines are priced by the discount rules; the author may only ask
     // for a special discount within their limit.
     let by_rules = matches!(p.kind, DocKind::SalesOrder | DocKind::Shipment);
@@ -297,55 +309,60 @@ async fn form_page(
         p.kind,
         DocKind::Shipment | DocKind::Return | DocKind::Receipt | DocKind::SupplierReturn
     );
+    let placed = |f: &str| {
+        f.starts_with("lines[")
+            || [
+                "counterparty_id",
+                "warehouse_id",
+                "date",
+                "order_id",
+                "base_id",
+                "replacement_for_id",
+                "comment",
+            ]
+            .contains(&f)
+    };
+    let at = |f: &str| refusal.at(lang, f);
     let body = html! {
         p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
         h1 { (p.kind.label(lang.ru())) ": " @if edit.is_some() { (lang.t("черновик", "draft")) } @else { (lang.t("новый документ", "new document")) } }
-        @if let Some(e) = &error { div.alert { (e) } }
+        (refusal.summary(lang, &placed))
         form method="post" action=(action) {
             input type="hidden" name="csrf" value=(ui.csrf);
             div.card {
                 dl.props {
-                    dt { (lang.t("Контрагент *", "Counterparty *")) } dd { (select("counterparty_id", &cps, &v("counterparty_id"), "—")) }
-                    dt { (lang.t("Склад", "Warehouse")) } dd { (select("warehouse_id", &whs, &v("warehouse_id"), "—")) }
-                    dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(v("date")); }
-                    @if returns { dt { (lang.t("Документ-основание (id) *", "Base document (id) *")) } dd { input type="text" name="base_id" value=(v("base_id")); } }
-                    @if p.kind.order_kind().is_some() { dt { (lang.t("Заказ (id)", "Order (id)")) } dd { input type="text" name="order_id" value=(v("order_id")); } }
+                    dt { (lang.t("Контрагент *", "Counterparty *")) } dd { (select("counterparty_id", &cps, &v("counterparty_id"), "—")) (at("counterparty_id")) }
+                    dt { (lang.t("Склад", "Warehouse")) } dd { (select("warehouse_id", &whs, &v("warehouse_id"), "—")) (at("warehouse_id")) }
+                    dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(v("date")); (at("date")) }
+                    @if let Some(base) = p.kind.base_kind() { dt { (lang.t("Документ-основание *", "Base document *")) } dd { (super::pick::doc_input(lang, "base_id", &[base], &v("base_id"))) (at("base_id")) } }
+                    @if let Some(order) = p.kind.order_kind() { dt { (lang.t("Заказ", "Order")) } dd { (super::pick::doc_input(lang, "order_id", &[order], &v("order_id"))) (at("order_id")) } }
                     @if p.kind == DocKind::Return { dt { (lang.t("Требуется замена", "Replacement required")) } dd { input type="checkbox" name="replacement_required" value="true" checked[v("replacement_required") == "true"]; } }
                     @if p.kind == DocKind::Return { dt { (lang.t("Сразу в ремонт", "Straight to repair")) } dd { input type="checkbox" name="to_repair" value="true" checked[v("to_repair") == "true"]; " " span.muted { (lang.t("серийные изделия: заказ на ремонт на каждое", "serial units: a repair order for each")) } } }
-                    @if p.kind == DocKind::Shipment { dt { (lang.t("Замена по возврату (id)", "Replaces return (id)")) } dd { input type="text" name="replacement_for_id" value=(v("replacement_for_id")); } }
+                    @if p.kind == DocKind::Shipment { dt { (lang.t("Замена по возврату", "Replaces return")) } dd { (super::pick::doc_input(lang, "replacement_for_id", &[DocKind::Return], &v("replacement_for_id"))) (at("replacement_for_id")) } }
                     @if p.kind == DocKind::Shipment && !v("replacement_for_id").is_empty() { (super::replacement::form_fields(lang, &v("replacement_pricing"), &v("replacement_reason"))) }
-                    dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; }
+                    dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(v("comment")) style="width:100%"; (at("comment")) }
                 }
             }
-            table.list {
-                tr { th { (lang.t("Товар", "Product")) } th { (lang.t("Количество", "Quantity")) } @if serials { th { (lang.t("Серийные номера", "Serials")) } } th { @if returns { (lang.t("Строка основания (id)", "Base line (id)")) } @else if by_rules { (lang.t("Спец. скидка, %", "Special discount, %")) } @else { (lang.t("Цена, ₽", "Price, ₽")) } } }
-                @for i in 0..rows {
-                    tr {
-                        td {
-                            (select(&format!("l{i}_product"), &products, &v(&format!("l{i}_product")), "—"))
-                            // A line fulfilling an order line keeps the link when edited.
-                            @if !v(&format!("l{i}_line")).is_empty() { input type="hidden" name=(format!("l{i}_line")) value=(v(&format!("l{i}_line"))); }
-                        }
-                        td { input type="text" name=(format!("l{i}_qty")) value=(v(&format!("l{i}_qty"))) size="8"; }
-                        @if serials { td { input type="text" name=(format!("l{i}_serials")) value=(v(&format!("l{i}_serials"))) placeholder=(lang.t("через пробел; можно сканером", "space separated; scanner welcome")); } }
-                        td { @if returns { input type="text" name=(format!("l{i}_base")) value=(v(&format!("l{i}_base"))) size="8"; } @else if by_rules { input type="text" name=(format!("l{i}_special")) value=(v(&format!("l{i}_special"))) size="6"; } @else { input type="text" name=(format!("l{i}_price")) value=(v(&format!("l{i}_price"))) size="10"; } }
-                    }
-                }
-            }
+            (at("lines"))
+            (super::lines::editor(lang, p.kind, values, &products, serials, refusal))
             @if by_rules {
                 p.muted { (lang.t("Цены — по типу цен клиента и правилам скидок на дату документа; спец. скидка — в пределах вашего лимита. ", "Prices follow the client's price type and the discount rules on the document's date; a special discount must be within your limit. ")) a href="/pricing/try" { (lang.t("Подобрать цены", "Try prices")) } }
             }
             p { button.btn type="submit" { (lang.t("Сохранить черновик", "Save draft")) } }
         }
     };
-    page(
+    let mut resp = page(
         lang,
         &ui.actor,
         &ui.csrf,
         p.kind.label(lang.ru()),
         &format!("/{}", p.seg),
         body,
-    )
+    );
+    if !refusal.is_empty() {
+        *resp.status_mut() = refusal.status;
+    }
+    resp
 }
 
 async fn new_form(
@@ -359,12 +376,29 @@ async fn new_form(
     if let Some(c) = q.counterparty_id {
         v.insert("counterparty_id".into(), c);
     }
+    if let (Some(b), Some(base_kind)) = (q.base_id, p.kind.base_kind()) {
+        if let Ok(Some(id)) = super::pick::resolve_doc(&s, "base_id", &[base_kind], &b).await {
+            if let Ok(base) = s.app.get_trade_doc(&ui.actor, base_kind, id).await {
+                if let Some(w) = base.document.warehouse_id {
+                    v.insert("warehouse_id".into(), w.to_string());
+                }
+                for (i, l) in base.lines.iter().enumerate() {
+                    v.insert(format!("l{i}_product"), l.product_id.to_string());
+                    v.insert(format!("l{i}_qty"), kupets_domain::Qty(l.qty).to_api());
+                    v.insert(format!("l{i}_base"), l.id.to_string());
+                }
+            }
+            v.insert("base_id".into(), id.to_string());
+        } else {
+            v.insert("base_id".into(), b);
+        }
+    }
     if let Some(r) = q.replacement_for_id {
         // The replacement ships what was returned, from where it came back.
         super::replacement::prefill(&s, &ui, &r, &mut v).await;
         v.insert("replacement_for_id".into(), r);
     }
-    form_page(p, &ui, &s, &v, None, None).await
+    form_page(p, &ui, &s, &v, &Refusal::none(), None).await
 }
 
 fn input_from(f: &Values) -> TradeDocInput {
@@ -407,20 +441,84 @@ async fn create(
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
-    match s
-        .app
-        .create_trade_doc(&ui.actor, p.kind, &input_from(&f))
-        .await
-    {
+    let (g, res) = resolved(p, &s, &f).await;
+    let res = match res {
+        Ok(input) => s.app.create_trade_doc(&ui.actor, p.kind, &input).await,
+        Err(e) => Err(e),
+    };
+    match res {
         Ok(d) => Redirect::to(&format!("/{}/{}", p.seg, d.document.id)).into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut resp =
-                form_page(p, &ui, &s, &f, Some(e.message(current_lang().ru())), None).await;
-            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            resp
-        }
-        Err(e) => error_page(current_lang(), &e),
+        Err(e) => refused(p, &ui, &s, &g, &e, None).await,
     }
+}
+
+/// Any refusal of a document form (validation, conflict, rights) shows the
+/// form again with what was typed; rows renumbered as the app counted them.
+async fn refused(
+    p: KindPage,
+    ui: &UiActor,
+    s: &AppState,
+    f: &Values,
+    e: &AppError,
+    edit: Option<i64>,
+) -> Response {
+    let lang = current_lang();
+    form_page(
+        p,
+        ui,
+        s,
+        &super::lines::compact(f),
+        &Refusal::of(lang, e),
+        edit,
+    )
+    .await
+}
+
+/// The form (rows renumbered) with documents named by number and products by
+/// SKU or name resolved to ids, and its input; what cannot be resolved is a
+/// field error.
+async fn resolved(
+    p: KindPage,
+    s: &AppState,
+    f: &Values,
+) -> (Values, Result<TradeDocInput, AppError>) {
+    let mut f = super::lines::compact(f);
+    let mut errs = Vec::new();
+    let refs = [
+        ("order_id", p.kind.order_kind()),
+        ("base_id", p.kind.base_kind()),
+        ("replacement_for_id", Some(DocKind::Return)),
+    ];
+    for (field, kind) in refs {
+        let (Some(kind), Some(text)) = (kind, f.get(field).cloned()) else {
+            continue;
+        };
+        match super::pick::resolve_doc(s, field, &[kind], &text).await {
+            Ok(Some(id)) => {
+                f.insert(field.into(), id.to_string());
+            }
+            Ok(None) => {}
+            Err(e) => errs.push(e),
+        }
+    }
+    for i in super::lines::filled_rows(&f) {
+        let has = |k: String| f.get(&k).is_some_and(|v| !v.trim().is_empty());
+        if !has(format!("l{i}_product")) && has(format!("l{i}_find")) {
+            let text = f[&format!("l{i}_find")].clone();
+            match super::pick::resolve_product(s, &format!("lines[{i}].product_id"), &text).await {
+                Ok(id) => {
+                    f.insert(format!("l{i}_product"), id.to_string());
+                }
+                Err(e) => errs.push(e),
+            }
+        }
+    }
+    let input = if errs.is_empty() {
+        Ok(input_from(&f))
+    } else {
+        Err(AppError::Validation(errs))
+    };
+    (f, input)
 }
 
 /// A draft's values as its form shows them.
@@ -520,7 +618,7 @@ async fn edit_form(
         return Redirect::to(&format!("/{}/{id}", p.seg)).into_response();
     }
     let v = values_of_doc(&s, &doc).await;
-    form_page(p, &ui, &s, &v, None, Some(id)).await
+    form_page(p, &ui, &s, &v, &Refusal::none(), Some(id)).await
 }
 
 async fn update(
@@ -537,25 +635,26 @@ async fn update(
     let Ok(id) = id.parse::<i64>() else {
         return not_found_page(lang);
     };
-    match s
-        .app
-        .update_trade_doc(&ui.actor, p.kind, id, &input_from(&f))
-        .await
-    {
+    let (g, res) = resolved(p, &s, &f).await;
+    let res = match res {
+        Ok(input) => s.app.update_trade_doc(&ui.actor, p.kind, id, &input).await,
+        Err(e) => Err(e),
+    };
+    match res {
         Ok(_) => Redirect::to(&format!("/{}/{id}", p.seg)).into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut resp = form_page(p, &ui, &s, &f, Some(e.message(lang.ru())), Some(id)).await;
-            *resp.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            resp
-        }
-        Err(e) => error_page(lang, &e),
+        Err(e) => refused(p, &ui, &s, &g, &e, Some(id)).await,
     }
 }
 
-fn lines_table(lang: Lang, lines: &[DocLine], progress: Option<&[(String, String)]>) -> Markup {
+fn lines_table(
+    lang: Lang,
+    lines: &[DocLine],
+    progress: Option<&[(String, String)]>,
+    refusal: &Refusal,
+) -> Markup {
     let priced = lines.iter().any(|l| l.retail_price.is_some());
     html! {
-        table.list {
+        div.scroll { table.list {
             tr {
                 th { "№" } th { (lang.t("Товар", "Product")) } th.num { (lang.t("Кол-во", "Qty")) }
                 @if priced { th.num { (lang.t("Розничная цена", "Retail price")) } th.num { (lang.t("Скидка от розничной", "Discount vs retail")) } }
@@ -564,8 +663,8 @@ fn lines_table(lang: Lang, lines: &[DocLine], progress: Option<&[(String, String
                 th { "id" }
             }
             @for (i, l) in lines.iter().enumerate() {
-                tr {
-                    td { (l.line_no) } td { (l.product_name) " " span.muted { (l.sku) } } td.num { (kupets_domain::Qty(l.qty).to_api()) " " (l.unit) }
+                tr.bad[refusal.row_has("lines", i)] {
+                    td { (l.line_no) } td { (l.product_name) " " span.muted { (l.sku) } (refusal.row(lang, "lines", i)) } td.num { (super::lines::qty_ru(lang, kupets_domain::Qty(l.qty))) " " (l.unit) }
                     @if priced {
                         @if let Some(r) = l.retail_price {
                             (money_td(r))
@@ -581,7 +680,7 @@ fn lines_table(lang: Lang, lines: &[DocLine], progress: Option<&[(String, String
                     td.muted { (l.id) }
                 }
             }
-        }
+        } }
     }
 }
 
@@ -591,10 +690,22 @@ async fn show(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found_page(lang);
+        return not_found_page(current_lang());
     };
+    show_page(p, &ui, &s, id, &Refusal::none()).await
+}
+
+/// A document's page; after a refused action (posting without stock, …)
+/// with the refusal on top and at the lines it names.
+async fn show_page(
+    p: KindPage,
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
     let res = async {
         let doc = s.app.get_trade_doc(&ui.actor, p.kind, id).await?;
         let view = if p.kind.is_order() {
@@ -643,19 +754,47 @@ async fn show(
     } else {
         Right::MoveStock
     });
+    // Documents this one rests on, shown by number.
+    let refs: Vec<i64> = [d.order_id, d.base_id, d.replacement_for_id]
+        .into_iter()
+        .flatten()
+        .collect();
+    let nums = super::pick::numbers(s, &refs).await;
+    let num = |id: i64| nums.get(&id).cloned().unwrap_or_else(|| id.to_string());
+    // The next steps: an order is shipped, paid, returned; a shipment returned.
+    let cp = d.counterparty_id.unwrap_or(0);
+    let last_shipment: Option<String> = if p.kind == DocKind::SalesOrder && d.state == "posted" {
+        s.app
+            .store
+            .read_rows(
+                "SELECT number FROM documents WHERE order_id = $1 AND kind = 'shipment' AND state = 'posted' ORDER BY id DESC LIMIT 1".into(),
+                vec![kupets_store::queries::P::from(d.id)],
+                |r| r.text("number"),
+            )
+            .await
+            .ok()
+            .and_then(|v| v.into_iter().next())
+    } else {
+        None
+    };
+    let unpaid = view.as_ref().map_or(0, |v| {
+        d.amount - Money::parse(&v.paid_amount).unwrap_or_default().0
+    });
+    let placed = |f: &str| f.starts_with("lines[");
     let body = html! {
         p { a href=(format!("/{}", p.seg)) { "← " (lang.t(p.title.0, p.title.1)) } }
         h1 { (p.kind.label(lang.ru())) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
+        (refusal.summary(lang, &placed))
         div.card {
             dl.props {
                 dt { (lang.t("Контрагент", "Counterparty")) } dd { @if let Some(c) = d.counterparty_id { a href=(format!("/counterparties/{c}")) { (cps.get(&c).cloned().unwrap_or_default()) } } }
                 @if let Some(w) = d.warehouse_id { dt { (lang.t("Склад", "Warehouse")) } dd { (whs.get(&w).cloned().unwrap_or_default()) } }
-                @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/{}/{o}", if p.kind == DocKind::Receipt { "purchase-orders" } else { "sales-orders" })) { "№ " (o) } } }
-                @if let Some(b) = d.base_id { dt { (lang.t("Основание", "Base document")) } dd { a href=(format!("/{}/{b}", if p.kind == DocKind::Return { "shipments" } else { "receipts" })) { "№ " (b) } } }
+                @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/{}/{o}", if p.kind == DocKind::Receipt { "purchase-orders" } else { "sales-orders" })) { (num(o)) } } }
+                @if let Some(b) = d.base_id { dt { (lang.t("Основание", "Base document")) } dd { a href=(format!("/{}/{b}", if p.kind == DocKind::Return { "shipments" } else { "receipts" })) { (num(b)) } } }
                 @if d.replacement_required { dt { (lang.t("Замена", "Replacement")) } dd { b { (lang.t("требуется", "required")) } " "
                     @if let Some((sid, snum)) = &replacement { a href=(format!("/shipments/{sid}")) { (lang.t("отгружена: ", "shipped: ")) (snum) } }
                     @else if d.state == "posted" { a.btn.light href=(format!("/shipments/new?counterparty_id={}&replacement_for_id={}", d.counterparty_id.unwrap_or(0), d.id)) { (lang.t("Отгрузить замену", "Ship the replacement")) } } } }
-                @if let Some(r) = d.replacement_for_id { dt { (lang.t("Замена по возврату", "Replaces return")) } dd { a href=(format!("/returns/{r}")) { "№ " (r) } } }
+                @if let Some(r) = d.replacement_for_id { dt { (lang.t("Замена по возврату", "Replaces return")) } dd { a href=(format!("/returns/{r}")) { (num(r)) } } }
                 @if let Some(r) = &replacement_of { (super::replacement::card_rows(lang, r)) }
                 dt { (lang.t("Сумма", "Total")) } dd { b { (Money(d.amount).to_ru()) } }
                 @if let Some(v) = &view {
@@ -666,7 +805,7 @@ async fn show(
                 @if let Some(r) = &d.cancel_reason { dt { (lang.t("Причина отмены", "Cancel reason")) } dd { (r) } }
             }
         }
-        (lines_table(lang, &doc.lines, progress.as_deref()))
+        (lines_table(lang, &doc.lines, progress.as_deref(), refusal))
         (super::paperwork::doc_block(lang, &ui, &s.app, p.kind, d).await)
         @if let (Some(v), true) = (&view, d.state == "posted" && can) {
             @for l in v.lines.iter().filter(|l| l.remaining != "0") {
@@ -696,12 +835,21 @@ async fn show(
             @if d.state == "posted" && p.kind.is_order() && can && view.as_ref().is_some_and(|v| v.lines.iter().any(|l| l.remaining != "0")) {
                 a.btn href=(format!("/{}/{}/fulfil", p.seg, d.id)) { @if p.kind == DocKind::SalesOrder { (lang.t("Отгрузить", "Ship")) } @else { (lang.t("Принять", "Receive")) } }
             }
+            @if d.state == "posted" && p.kind == DocKind::SalesOrder && unpaid > 0 && ui.actor.can(Right::PostSettlements) {
+                a.btn href=(format!("/payments/new{}", query(&[("counterparty_id", &cp.to_string()), ("order_id", &d.number), ("amount", &Money(unpaid).to_api())]))) { (lang.t("Оплатить", "Pay")) }
+            }
+            @if let (Some(sh), true) = (&last_shipment, ui.actor.can(Right::MoveStock)) {
+                a.btn.light href=(format!("/returns/new{}", query(&[("counterparty_id", &cp.to_string()), ("base_id", sh)]))) { (lang.t("Вернуть", "Return")) }
+            }
+            @if d.state == "posted" && p.kind == DocKind::Shipment && ui.actor.can(Right::MoveStock) {
+                a.btn.light href=(format!("/returns/new{}", query(&[("counterparty_id", &cp.to_string()), ("base_id", &d.number)]))) { (lang.t("Возврат", "Return")) }
+            }
         }
         @if d.state == "posted" && ui.actor.can(Right::CancelDocuments) {
             form method="post" action=(format!("/{}/{}/cancel", p.seg, d.id)) style="display:flex;gap:8px;margin-top:10px" {
                 input type="hidden" name="csrf" value=(ui.csrf);
                 input type="text" name="reason" placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
-                button.btn.danger type="submit" { (lang.t("Отменить проведение", "Cancel document")) }
+                button.btn.danger type="submit" data-confirm=(lang.t("Отменить проведённый документ? Это нельзя вернуть.", "Cancel the posted document? This cannot be undone.")) { (lang.t("Отменить проведение", "Cancel document")) }
             }
         }
         (statuses)
@@ -778,6 +926,16 @@ async fn act(
     };
     match res {
         Ok(to) => Redirect::to(&to).into_response(),
+        // The document again, with the refusal where it applies.
+        Err(
+            e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden { .. }),
+        ) => {
+            let mut r = show_page(p, &ui, &s, id, &Refusal::of(lang, &e)).await;
+            if r.status().is_success() {
+                *r.status_mut() = crate::error::status_of(&e);
+            }
+            r
+        }
         Err(e) => error_page(lang, &e),
     }
 }
@@ -817,7 +975,7 @@ async fn payments(
     )
 }
 
-async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, error: Option<String>) -> Response {
+async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let cps = opts(
         &names(
@@ -826,33 +984,61 @@ async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, error: Option<Stri
         )
         .await,
     );
-    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let ids: Vec<i64> = ["order_id", "invoice_id"]
+        .iter()
+        .filter_map(|k| v.get(*k).and_then(|x| x.trim().parse().ok()))
+        .collect();
+    let nums = super::pick::numbers(s, &ids).await;
+    let g = |k: &str| {
+        let raw = v.get(k).cloned().unwrap_or_default();
+        match raw.trim().parse::<i64>().ok().and_then(|id| nums.get(&id)) {
+            Some(n) if k.ends_with("_id") && k != "counterparty_id" => n.clone(),
+            _ => raw,
+        }
+    };
+    let placed = |f: &str| {
+        [
+            "direction",
+            "counterparty_id",
+            "date",
+            "amount",
+            "order_id",
+            "invoice_id",
+            "comment",
+        ]
+        .contains(&f)
+    };
+    let at = |f: &str| refusal.at(lang, f);
     let body = html! {
         p { a href="/payments" { "← " (lang.t("Платежи", "Payments")) } }
         h1 { (lang.t("Новый платёж", "New payment")) }
-        @if let Some(e) = &error { div.alert { (e) } }
+        (refusal.summary(lang, &placed))
         div.card {
             form.grid method="post" action="/payments" {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                label.l { (lang.t("Направление", "Direction")) } div.f { select name="direction" { option value="in" selected[g("direction") != "out"] { (lang.t("Входящий (от контрагента)", "Incoming (from the counterparty)")) } option value="out" selected[g("direction") == "out"] { (lang.t("Исходящий (возврат денег, оплата поставщику)", "Outgoing (refund, paying a supplier)")) } } }
-                label.l { (lang.t("Контрагент *", "Counterparty *")) } div.f { (select("counterparty_id", &cps, &g("counterparty_id"), "—")) }
-                label.l { (lang.t("Дата", "Date")) } div.f { input type="date" name="date" value=(g("date")); }
-                label.l { (lang.t("Сумма, ₽ *", "Amount, ₽ *")) } div.f { input type="text" name="amount" value=(g("amount")); }
-                label.l { (lang.t("Заказ (id)", "Order (id)")) } div.f { input type="text" name="order_id" value=(g("order_id")); }
-                label.l { (lang.t("Счёт на оплату (id)", "Invoice (id)")) } div.f { input type="text" name="invoice_id" value=(g("invoice_id")); }
-                label.l { (lang.t("Комментарий", "Comment")) } div.f { input type="text" name="comment" value=(g("comment")); }
+                label.l { (lang.t("Направление", "Direction")) } div.f { select name="direction" { option value="in" selected[g("direction") != "out"] { (lang.t("Входящий (от контрагента)", "Incoming (from the counterparty)")) } option value="out" selected[g("direction") == "out"] { (lang.t("Исходящий (возврат денег, оплата поставщику)", "Outgoing (refund, paying a supplier)")) } } (at("direction")) }
+                label.l { (lang.t("Контрагент *", "Counterparty *")) } div.f { (select("counterparty_id", &cps, &g("counterparty_id"), "—")) (at("counterparty_id")) }
+                label.l { (lang.t("Дата", "Date")) } div.f { input type="date" name="date" value=(g("date")); (at("date")) }
+                label.l { (lang.t("Сумма, ₽ *", "Amount, ₽ *")) } div.f { input type="text" inputmode="decimal" name="amount" value=(g("amount")); (at("amount")) }
+                label.l for="f_order_id" { (lang.t("Заказ", "Order")) } div.f { (super::pick::doc_input(lang, "order_id", &[DocKind::SalesOrder, DocKind::PurchaseOrder], &g("order_id"))) (at("order_id")) }
+                label.l for="f_invoice_id" { (lang.t("Счёт на оплату", "Invoice")) } div.f { (super::pick::doc_input(lang, "invoice_id", &[DocKind::Invoice], &g("invoice_id"))) (at("invoice_id")) }
+                label.l { (lang.t("Комментарий", "Comment")) } div.f { input type="text" name="comment" value=(g("comment")); (at("comment")) }
                 div.actions { button.btn type="submit" { (lang.t("Сохранить черновик", "Save draft")) } }
             }
         }
     };
-    page(
+    let mut r = page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Платёж", "Payment"),
         "/payments",
         body,
-    )
+    );
+    if !refusal.is_empty() {
+        *r.status_mut() = refusal.status;
+    }
+    r
 }
 
 async fn payment_new(
@@ -862,22 +1048,41 @@ async fn payment_new(
 ) -> Response {
     let mut v = prefill;
     v.insert("date".into(), kupets_app::today().to_string());
-    payment_form(&ui, &s, &v, None).await
+    payment_form(&ui, &s, &v, &Refusal::none()).await
 }
 
 async fn payment_create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
-    let input: PaymentInput = super::forms::input_of(&f);
-    match s.app.create_payment(&ui.actor, &input).await {
-        Ok(d) => Redirect::to(&format!("/payments/{}", d.id)).into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut r = payment_form(&ui, &s, &f, Some(e.message(current_lang().ru()))).await;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+    // Order and invoice are typed by number; the app takes ids.
+    let mut g = f.clone();
+    let mut errs = Vec::new();
+    for (field, kinds) in [
+        (
+            "order_id",
+            &[DocKind::SalesOrder, DocKind::PurchaseOrder][..],
+        ),
+        ("invoice_id", &[DocKind::Invoice][..]),
+    ] {
+        let text = g.get(field).cloned().unwrap_or_default();
+        match super::pick::resolve_doc(&s, field, kinds, &text).await {
+            Ok(Some(id)) => {
+                g.insert(field.into(), id.to_string());
+            }
+            Ok(None) => {}
+            Err(e) => errs.push(e),
         }
-        Err(e) => error_page(current_lang(), &e),
+    }
+    let res = if errs.is_empty() {
+        let input: PaymentInput = super::forms::input_of(&g);
+        s.app.create_payment(&ui.actor, &input).await
+    } else {
+        Err(AppError::Validation(errs))
+    };
+    match res {
+        Ok(d) => Redirect::to(&format!("/payments/{}", d.id)).into_response(),
+        Err(e) => payment_form(&ui, &s, &f, &Refusal::of(current_lang(), &e)).await,
     }
 }
 
@@ -899,6 +1104,29 @@ async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
     };
     let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
     let kind = DocKind::parse(&d.kind).unwrap_or(DocKind::PaymentIn);
+    // The order and invoice, by number and kind (a payment may settle a
+    // purchase order).
+    let nums: HashMap<i64, (String, String)> = {
+        let ids: Vec<i64> = [d.order_id, d.invoice_id].into_iter().flatten().collect();
+        let mut out = HashMap::new();
+        for id in ids {
+            if let Ok(rows) = s
+                .app
+                .store
+                .read_rows(
+                    "SELECT number, kind FROM documents WHERE id = $1".into(),
+                    vec![kupets_store::queries::P::from(id)],
+                    |r| (r.text("number"), r.text("kind")),
+                )
+                .await
+            {
+                if let Some(r) = rows.into_iter().next() {
+                    out.insert(id, r);
+                }
+            }
+        }
+        out
+    };
     let statuses = super::status::status_block(lang, &ui, &s.app, id, kind).await;
     let body = html! {
         p { a href="/payments" { "← " (lang.t("Платежи", "Payments")) } }
@@ -906,8 +1134,8 @@ async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
         div.card { dl.props {
             dt { (lang.t("Контрагент", "Counterparty")) } dd { @if let Some(c) = d.counterparty_id { a href=(format!("/counterparties/{c}")) { (cps.get(&c).cloned().unwrap_or_default()) } } }
             dt { (lang.t("Сумма", "Amount")) } dd { b { (Money(d.amount).to_ru()) } }
-            @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/sales-orders/{o}")) { "№ " (o) } } }
-            @if let Some(i) = d.invoice_id { dt { (lang.t("Счёт на оплату", "Invoice")) } dd { a href=(format!("/invoices/{i}")) { "№ " (i) } } }
+            @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(doc_href(nums.get(&o).map_or("sales_order", |x| x.1.as_str()), o)) { (nums.get(&o).map_or(o.to_string(), |x| x.0.clone())) } } }
+            @if let Some(i) = d.invoice_id { dt { (lang.t("Счёт на оплату", "Invoice")) } dd { a href=(format!("/invoices/{i}")) { (nums.get(&i).map_or(i.to_string(), |x| x.0.clone())) } } }
             @if !d.comment.is_empty() { dt { (lang.t("Комментарий", "Comment")) } dd { (d.comment) } }
         } }
         @if d.state == "draft" && ui.actor.can(Right::PostSettlements) { (button_form(&format!("/payments/{id}/post"), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
@@ -915,7 +1143,7 @@ async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
             form method="post" action=(format!("/payments/{id}/cancel")) style="display:flex;gap:8px;margin-top:10px" {
                 input type="hidden" name="csrf" value=(ui.csrf);
                 input type="text" name="reason" placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
-                button.btn.danger type="submit" { (lang.t("Отменить проведение", "Cancel document")) }
+                button.btn.danger type="submit" data-confirm=(lang.t("Отменить проведённый документ? Это нельзя вернуть.", "Cancel the posted document? This cannot be undone.")) { (lang.t("Отменить проведение", "Cancel document")) }
             }
         }
         (statuses)
@@ -1032,15 +1260,15 @@ async fn report_aging(
         h1 { (lang.t("Старение дебиторской задолженности на ", "Receivables aging on ")) (kupets_domain::money::date_ru(date)) }
         (report_nav(lang))
         form.toolbar method="get" { input type="date" name="date" value=(date.to_string()); button.btn.light type="submit" { (lang.t("Показать", "Show")) } a.btn.light href=(format!("/api/v1/reports/aging?date={date}&format=xlsx")) { (lang.t("Скачать XLSX", "Download XLSX")) } }
-        table.list {
+        div.scroll { table.list {
             tr { th { (lang.t("Контрагент", "Counterparty")) } th.num { "0–30" } th.num { "31–60" } th.num { "61–90" } th.num { "90+" } th.num { (lang.t("Итого", "Total")) } th.num { (lang.t("Аванс", "Prepaid")) } }
             @for row in r.rows.iter().chain(std::iter::once(&r.totals)) {
                 tr {
-                    td { @if row.counterparty_id.is_empty() { b { (row.name) } } @else { a href=(format!("/counterparties/{}", row.counterparty_id)) { (row.name) } } }
+                    td { @if row.counterparty_id.is_empty() { b { (lang.t("Итого", "Total")) } } @else { a href=(format!("/counterparties/{}", row.counterparty_id)) { (row.name) } } }
                     td.num { (m(&row.d0_30)) } td.num { (m(&row.d31_60)) } td.num { (m(&row.d61_90)) } td.num { (m(&row.d90_plus)) } td.num { b { (m(&row.total)) } } td.num { (m(&row.unallocated_credit)) }
                 }
             }
-        }
+        } }
     };
     page(
         lang,
@@ -1251,7 +1479,8 @@ fn split(v: &str) -> (String, String) {
 const PRINT_CSS: &str = "body{font:13px/1.35 'Times New Roman',serif;margin:24px;color:#000}h2{font-size:15px;text-align:center}\
 table.recon{width:100%;border-collapse:collapse}table.recon th,table.recon td{border:1px solid #000;padding:3px 5px;vertical-align:top}\
 td.n{text-align:right;white-space:nowrap}table.sign{width:100%;margin-top:28px}table.sign td{width:50%;vertical-align:top}\
-@media print{.noprint{display:none}}";
+@media print{.noprint{display:none}}\
+@media screen and (max-width:700px){body{margin:8px}table.recon{display:block;overflow-x:auto}table.sign td{display:block;width:auto}.noprint input,.noprint select{max-width:100%}}";
 
 /// "Ship" on an order: a shipment (receipt) form prefilled with what remains
 /// of each line; quantities can be lowered to ship part.

@@ -1,0 +1,409 @@
+//! The pages as the daily work uses them (issue 16), on both engines: a
+//! refused form comes back with everything typed and the message at its row,
+//! documents are linked by number, the line editor's figures come from the
+//! pricing engine before saving, serials are found however they are typed,
+//! each role sees its own menu, the stock page shows what is reserved.
+
+use crate::pages::{csrf_of, web_login};
+use axum::http::{Method, StatusCode};
+use kupets_testkit::{both_engines, TestApp, ADMIN_PASSWORD};
+use serde_json::{json, Value};
+
+struct Shop {
+    cp: String,
+    wh: String,
+    drill: String,
+    cable: String,
+    pump: String,
+}
+
+async fn created(t: &TestApp, path: &str, body: Value) -> Value {
+    let r = t.post(path, &t.admin, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{path}: {}", r.text);
+    r.body
+}
+
+fn id(v: &Value) -> String {
+    v["id"].as_str().unwrap().to_string()
+}
+
+async fn posted(t: &TestApp, path: &str) {
+    let r = t.send(Method::POST, path, &t.admin, None, &[]).await;
+    assert_eq!(r.status, StatusCode::OK, "{path}: {}", r.text);
+}
+
+/// A client, a warehouse with 10 drills (шт, retail 1 000), 50 m of cable
+/// (м, retail 20) and two pumps with serials P-26-001/002.
+async fn shop(t: &TestApp) -> Shop {
+    let cp = id(&created(t, "/api/v1/counterparties", json!({"name": "ООО «Строй»"})).await);
+    let sup = id(&created(
+        t,
+        "/api/v1/counterparties",
+        json!({"name": "Поставщик", "kind": "supplier"}),
+    )
+    .await);
+    let wh = id(&created(t, "/api/v1/warehouses", json!({"name": "Основной"})).await);
+    let drill = id(&created(
+        t,
+        "/api/v1/products",
+        json!({"sku": "DR-1", "name": "Дрель"}),
+    )
+    .await);
+    let cable = id(&created(
+        t,
+        "/api/v1/products",
+        json!({"sku": "CB-3", "name": "Кабель", "unit": "м"}),
+    )
+    .await);
+    let pump = id(&created(
+        t,
+        "/api/v1/products",
+        json!({"sku": "PUMP", "name": "Насос", "serial_tracked": true}),
+    )
+    .await);
+    t.set_retail(&drill, "2025-01-01", "1000").await;
+    t.set_retail(&cable, "2025-01-01", "20").await;
+    t.set_retail(&pump, "2025-01-01", "20000").await;
+    let rc = created(t, "/api/v1/receipts", json!({"counterparty_id": sup, "warehouse_id": wh,
+        "lines": [{"product_id": drill, "qty": "10", "price": "600"}, {"product_id": cable, "qty": "50", "price": "10"}]})).await;
+    posted(t, &format!("/api/v1/receipts/{}/post", id(&rc))).await;
+    let d = created(
+        t,
+        "/api/v1/productions",
+        json!({"product_id": pump, "warehouse_id": wh, "date": "2026-02-15", "batch": "B1",
+        "count": "2", "serial_pattern": "P-26-###"}),
+    )
+    .await;
+    posted(t, &format!("/api/v1/productions/{}/post", id(&d))).await;
+    Shop {
+        cp,
+        wh,
+        drill,
+        cable,
+        pump,
+    }
+}
+
+both_engines!(
+    refused_shipment_keeps_its_lines_and_says_which_row,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let form = t.page("/shipments/new", &cookie).await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = csrf_of(&form.text);
+        // Row 2 asks for 1,5 drills (шт are whole); row 1 is fine; rows are
+        // sent with a gap (a removed row), as the line editor may leave them.
+        let r = t
+            .form(
+                "/shipments",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &s.cp),
+                    ("warehouse_id", &s.wh),
+                    ("comment", "срочно"),
+                    ("l0_product", &s.cable),
+                    ("l0_qty", "2,5"),
+                    ("l3_find", "dr-1"),
+                    ("l3_qty", "1.5"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        // Everything typed is back: both lines (the typed SKU resolved), the comment.
+        assert!(
+            r.text.contains("value=\"CB-3 — Кабель\""),
+            "row 1 kept: {}",
+            r.text
+        );
+        assert!(
+            r.text.contains("name=\"l1_find\" value=\"DR-1 — Дрель\""),
+            "row 2 kept, renumbered"
+        );
+        assert!(r.text.contains("name=\"l1_qty\" value=\"1.5\""));
+        assert!(r.text.contains("value=\"срочно\""));
+        // The message is at row 2, in words, and the summary links to it.
+        assert!(r.text.contains("id=\"err-lines-1--qty\""));
+        assert!(r.text.contains("href=\"#err-lines-1--qty\""));
+        assert!(r.text.contains("Строка 2, Количество"), "{}", r.text);
+        assert!(r.text.contains("только целое количество"));
+        assert!(!r.text.contains("lines[1].qty"), "no field paths shown");
+        // The menu is there: the form is a page, not an error page.
+        assert!(r.text.contains("href=\"/sales-orders\""));
+        // Fractional metres are fine; whole drills too.
+        let r = t
+            .form(
+                "/shipments",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &s.cp),
+                    ("warehouse_id", &s.wh),
+                    ("l0_product", &s.cable),
+                    ("l0_qty", "2.5"),
+                    ("l1_find", "DR-1 — Дрель"),
+                    ("l1_qty", "20"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let sh = r.headers["location"].to_str().unwrap().to_string();
+        // Posting 20 drills with 10 in stock is refused on the document's page,
+        // which keeps the menu and says which line.
+        let page = t.page(&sh, &cookie).await;
+        let r = t
+            .form(
+                &format!("{sh}/post"),
+                &cookie,
+                &[("csrf", &csrf_of(&page.text))],
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.text);
+        assert!(r.text.contains("Дрель"), "the document is shown again");
+        assert!(r.text.contains("href=\"/shipments\""));
+        let api = t.get(&format!("/api/v1{sh}"), &t.admin).await;
+        assert_eq!(api.body["state"], "draft", "nothing posted");
+    }
+);
+
+both_engines!(
+    payment_links_an_order_by_its_number,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let o = created(
+            &t,
+            "/api/v1/sales-orders",
+            json!({"counterparty_id": s.cp, "lines": [{"product_id": s.drill, "qty": "2"}]}),
+        )
+        .await;
+        let order = id(&o);
+        posted(&t, &format!("/api/v1/sales-orders/{order}/post")).await;
+        let number = t
+            .get(&format!("/api/v1/sales-orders/{order}"), &t.admin)
+            .await
+            .body["number"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        // The order offers the next steps: ship, pay (with what is unpaid).
+        let page = t.page(&format!("/sales-orders/{order}"), &cookie).await;
+        assert!(page.text.contains(">Отгрузить<"));
+        assert!(page.text.contains(">Оплатить<"));
+        assert!(page.text.contains("amount=2000.00"), "{}", page.text);
+        // The number is found as typed, in any case.
+        let found = t
+            .page(
+                &format!(
+                    "/ui/find/documents?kind=sales_order&q={}",
+                    number.rsplit('-').next().unwrap()
+                ),
+                &cookie,
+            )
+            .await;
+        assert!(found.text.contains(&number), "{}", found.text);
+        let form = t.page("/payments/new", &cookie).await;
+        let csrf = csrf_of(&form.text);
+        // An unknown number: the form comes back with it and says so by the field.
+        let r = t
+            .form(
+                "/payments",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &s.cp),
+                    ("amount", "500"),
+                    ("order_id", "ЗК-1999-000999"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text.contains("value=\"ЗК-1999-000999\""));
+        assert!(r.text.contains("«ЗК-1999-000999» не найден"));
+        assert!(r.text.contains("id=\"err-order-id\""));
+        let r = t
+            .form(
+                "/payments",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &s.cp),
+                    ("amount", "500"),
+                    ("order_id", &number.to_lowercase()),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let pay = r.headers["location"].to_str().unwrap().to_string();
+        let api = t.get(&format!("/api/v1{pay}"), &t.admin).await;
+        assert_eq!(api.body["order_id"], order.as_str());
+        // The payment shows the order by number, linked.
+        let p = t.page(&pay, &cookie).await;
+        assert!(
+            p.text
+                .contains(&format!("href=\"/sales-orders/{order}\">{number}<")),
+            "{}",
+            p.text
+        );
+    }
+);
+
+both_engines!(line_quote_prices_before_saving, |t: TestApp| async move {
+    let s = shop(&t).await;
+    let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+    // Products by part of the name or SKU.
+    let f = t
+        .page("/ui/find/products?q=%D0%B4%D1%80%D0%B5%D0%BB", &cookie)
+        .await;
+    let v: Value = serde_json::from_str(&f.text).unwrap();
+    assert_eq!(v[0]["label"], "DR-1 — Дрель");
+    assert_eq!(v[0]["whole"], true);
+    let q = format!(
+        "/ui/lines/quote?kind=sales_order&counterparty_id={}&warehouse_id={}&l0_product={}&l0_qty=3&l2_product={}&l2_qty=1,5&l4_product={}&l4_qty=1.5",
+        s.cp, s.wh, s.drill, s.cable, s.drill
+    );
+    let r = t.page(&q, &cookie).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    let v: Value = serde_json::from_str(&r.text).unwrap();
+    assert_eq!(v["rows"]["0"]["price"], "1\u{a0}000,00\u{a0}₽");
+    assert_eq!(v["rows"]["0"]["amount"], "3\u{a0}000,00\u{a0}₽");
+    assert_eq!(v["rows"]["0"]["stock"], "10");
+    assert_eq!(v["rows"]["0"]["discount_pct"], "0 %");
+    assert_eq!(v["rows"]["2"]["amount"], "30,00\u{a0}₽");
+    assert_eq!(v["rows"]["2"]["stock"], "50");
+    assert_eq!(v["rows"]["2"]["whole"], false);
+    assert!(v["rows"]["4"]["error"].as_str().unwrap().contains("целое"));
+    assert_eq!(v["total"], "4\u{a0}530,00\u{a0}₽");
+    // A shipment line of a serial product lists the units in stock to tick.
+    let q = format!(
+        "/ui/lines/quote?kind=shipment&counterparty_id={}&warehouse_id={}&l0_product={}&l0_qty=1",
+        s.cp, s.wh, s.pump
+    );
+    let v: Value = serde_json::from_str(&t.page(&q, &cookie).await.text).unwrap();
+    assert_eq!(v["rows"]["0"]["units"], json!(["P-26-001", "P-26-002"]));
+});
+
+both_engines!(serials_are_found_however_typed, |t: TestApp| async move {
+    let s = shop(&t).await;
+    let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+    // Lower case, and a scanner in the Russian layout («З» is the P key).
+    for typed in ["p-26-001", "З-26-001"] {
+        let r = t
+            .page(
+                &format!("/units?serial={}", kupets_testkit::enc(typed)),
+                &cookie,
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{typed}: {}", r.text);
+        assert!(r.headers["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/units/"));
+    }
+    // A shipment takes the serial as scanned.
+    let sh = t
+        .post(
+            "/api/v1/shipments",
+            &t.admin,
+            json!({"counterparty_id": s.cp, "warehouse_id": s.wh,
+        "lines": [{"product_id": s.pump, "qty": "1", "price": "20000", "serials": ["з-26-002"]}]}),
+        )
+        .await;
+    assert_eq!(sh.status, StatusCode::CREATED, "{}", sh.text);
+    posted(&t, &format!("/api/v1/shipments/{}/post", id(&sh.body))).await;
+    // /units lists units with filters: the one at the customer, the one in stock.
+    let r = t
+        .page(
+            &format!("/units?state=customer&counterparty_id={}", s.cp),
+            &cookie,
+        )
+        .await;
+    assert!(
+        r.text.contains("P-26-002") && !r.text.contains("P-26-001"),
+        "{}",
+        r.text
+    );
+    let r = t.page("/units?state=stock", &cookie).await;
+    assert!(r.text.contains("P-26-001") && !r.text.contains("P-26-002"));
+    // The shipment offers its return, prefilled with its lines.
+    let page = t
+        .page(&format!("/shipments/{}", id(&sh.body)), &cookie)
+        .await;
+    assert!(page.text.contains(">Возврат<"));
+});
+
+both_engines!(each_role_sees_its_work, |t: TestApp| async move {
+    let _ = shop(&t).await;
+    t.user("sklad", "storekeeper").await;
+    t.user("engineer", "service_engineer").await;
+    let sk = web_login(&t, "sklad", "password-123").await;
+    let home = t.page("/", &sk).await;
+    assert!(
+        !home.text.contains("href=\"/sales-orders\""),
+        "no orders in the storekeeper's menu"
+    );
+    assert!(!home.text.contains("/sales-orders/new"));
+    assert!(home.text.contains("href=\"/shipments\""));
+    assert!(home.text.contains("href=\"/stock\""));
+    let en = web_login(&t, "engineer", "password-123").await;
+    let home = t.page("/", &en).await;
+    for absent in [
+        "/counterparties/new",
+        "/payments/new",
+        "/adjustments/new",
+        "/sales-orders",
+    ] {
+        assert!(
+            !home.text.contains(absent),
+            "{absent} offered to the engineer"
+        );
+    }
+    assert!(home.text.contains("href=\"/repairs\""));
+    // The server still refuses, and names the role in words; the order form
+    // comes back with the refusal instead of a bare error page.
+    let form = t.page("/sales-orders/new", &en).await;
+    let r = t
+        .form(
+            "/sales-orders",
+            &en,
+            &[("csrf", &csrf_of(&form.text)), ("comment", "попытка")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.text.contains("Сервисный инженер"), "{}", r.text);
+    assert!(!r.text.contains("service_engineer"));
+    assert!(r.text.contains("value=\"попытка\""));
+    // Error pages carry the menu.
+    let r = t.page("/no-such-page", &en).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.text.contains("href=\"/today\""));
+});
+
+both_engines!(
+    stock_page_shows_reserved_by_open_orders,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let o = created(
+            &t,
+            "/api/v1/sales-orders",
+            json!({"counterparty_id": s.cp, "lines": [{"product_id": s.drill, "qty": "4"}]}),
+        )
+        .await;
+        posted(&t, &format!("/api/v1/sales-orders/{}/post", id(&o))).await;
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let r = t.page("/stock?q=%D0%B4%D1%80%D0%B5%D0%BB", &cookie).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(
+            r.text.contains("Дрель") && !r.text.contains("Кабель"),
+            "search"
+        );
+        // 10 in stock, 4 reserved, 6 free.
+        let row = &r.text[r.text.find("Дрель").unwrap()..];
+        let row = &row[..row.find("</tr>").unwrap()];
+        let cells: Vec<&str> = row.split("<td class=\"num\">").skip(1).collect();
+        assert!(cells[0].starts_with("10"), "{row}");
+        assert!(cells[1].contains(">4<"), "{row}");
+        assert!(cells[2].starts_with('6'), "{row}");
+    }
+);
