@@ -185,6 +185,12 @@ fn in_list<T: Clone + Into<P>>(vals: &[T]) -> (String, Vec<P>) {
     )
 }
 
+/// A counterparty found by ИНН: id, name, КПП, manager.
+type CpRow = (i64, String, String, Option<i64>);
+/// A referenced document: id, number, counterparty, order, the
+/// counterparty's name and manager.
+type RefDoc = (i64, String, Option<i64>, Option<i64>, String, Option<i64>);
+
 /// Matches every document of a statement against what the database holds:
 /// a fixed number of statements per 400 documents, whatever their count.
 pub(crate) async fn analyse(conn: &mut Conn, st: &Statement) -> Result<Vec<Cand>> {
@@ -297,7 +303,7 @@ pub(crate) async fn analyse(conn: &mut Conn, st: &Statement) -> Result<Vec<Cand>
             .collect();
         s.into_iter().collect()
     };
-    let mut by_inn: HashMap<String, Vec<(i64, String, String, Option<i64>)>> = HashMap::new();
+    let mut by_inn: HashMap<String, Vec<CpRow>> = HashMap::new();
     for chunk in inns.chunks(super::CHUNK) {
         let (ph, ps) = in_list(chunk);
         let q = format!("SELECT id, name, inn, kpp, manager_id FROM counterparties WHERE archived = 0 AND inn IN ({ph}) ORDER BY id");
@@ -375,10 +381,7 @@ pub(crate) async fn analyse(conn: &mut Conn, st: &Statement) -> Result<Vec<Cand>
     }
     wanted.sort();
     wanted.dedup();
-    let mut docs: HashMap<
-        (String, i64, i64),
-        (i64, String, Option<i64>, Option<i64>, String, Option<i64>),
-    > = HashMap::new();
+    let mut docs: HashMap<(String, i64, i64), RefDoc> = HashMap::new();
     for chunk in wanted.chunks(super::CHUNK) {
         let rows: Vec<String> = (0..chunk.len())
             .map(|i| format!("({})", placeholders(i * 3 + 1, 3)))

@@ -76,7 +76,7 @@ fn err(line: usize, ru: impl Into<String>, en: impl Into<String>) -> FormatError
 enum Block {
     Header,
     Account(AccountSection),
-    Doc(DocDraft),
+    Doc(Box<DocDraft>),
 }
 
 #[derive(Default)]
@@ -271,11 +271,11 @@ pub fn parse_statement(bytes: &[u8]) -> Result<Statement, FormatError> {
                 block = Block::Account(AccountSection::default())
             }
             (Block::Header, "СекцияДокумент") => {
-                block = Block::Doc(DocDraft {
+                block = Block::Doc(Box::new(DocDraft {
                     line: n,
                     kind: value.trim().to_string(),
                     ..DocDraft::default()
-                })
+                }))
             }
             (Block::Header, "КонецФайла") => ended = true,
             (Block::Header, "ВерсияФормата") => {

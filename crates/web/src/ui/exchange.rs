@@ -37,6 +37,10 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.merge(own)
 }
 
+/// What the import page's rows need for their forms: the session, the
+/// counterparties to choose from (id, label) and the import's id.
+type RowActions<'a> = (&'a UiActor, &'a [(i64, String)], &'a str);
+
 fn money(s: &str) -> String {
     Money::parse(s).unwrap_or_default().to_ru()
 }
@@ -50,11 +54,7 @@ fn status_label(lang: Lang, s: &str) -> &'static str {
     }
 }
 
-fn rows_table(
-    lang: Lang,
-    rows: &[BankRow],
-    actions: Option<(&UiActor, &[(i64, String)], &str)>,
-) -> Markup {
+fn rows_table(lang: Lang, rows: &[BankRow], actions: Option<RowActions<'_>>) -> Markup {
     html! {
         div style="overflow-x:auto" {
             table.list {

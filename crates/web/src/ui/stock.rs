@@ -88,6 +88,7 @@ async fn stock(ui: UiActor, State(s): State<AppState>, Query(q): Query<StockQuer
         .collect();
     // One row per product, a column per warehouse shown.
     let shown: Vec<&(i64, String)> = whs.iter().filter(|w| wh.is_none_or(|x| x == w.0)).collect();
+    #[allow(clippy::type_complexity)]
     let mut by_product: BTreeMap<(String, i64), (String, String, HashMap<i64, i64>)> =
         BTreeMap::new();
     for (id, sku, name, unit, w, qty) in rows {

@@ -722,7 +722,7 @@ async fn show_page(
     let d = &doc.document;
     let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
     let whs = names(&s.app, "SELECT id, name FROM warehouses").await;
-    let statuses = super::status::status_block(lang, &ui, &s.app, id, p.kind).await;
+    let statuses = super::status::status_block(lang, ui, &s.app, id, p.kind).await;
     // A return owed a replacement links to the shipment that replaced it.
     let replacement: Option<(i64, String)> = if d.replacement_required {
         s.app
@@ -806,7 +806,7 @@ async fn show_page(
             }
         }
         (lines_table(lang, &doc.lines, progress.as_deref(), refusal))
-        (super::paperwork::doc_block(lang, &ui, &s.app, p.kind, d).await)
+        (super::paperwork::doc_block(lang, ui, &s.app, p.kind, d).await)
         @if let (Some(v), true) = (&view, d.state == "posted" && can) {
             @for l in v.lines.iter().filter(|l| l.remaining != "0") {
                 form method="post" action=(format!("/{}/{}/lines/{}/close", p.seg, d.id, l.line.id)) style="display:flex;gap:8px;margin-top:8px;align-items:center" {
