@@ -52,6 +52,7 @@ pub mod demo;
 pub mod discount_scale;
 pub mod document;
 pub mod error;
+pub mod exchange;
 pub mod input;
 pub mod interaction;
 pub mod invoice;

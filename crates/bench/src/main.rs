@@ -14,6 +14,7 @@ use serde_json::json;
 use std::time::{Duration, Instant};
 
 mod crash;
+mod import;
 mod pages;
 mod paperwork;
 mod reminders;
@@ -43,10 +44,17 @@ async fn main() -> anyhow::Result<()> {
         Some("cycle") => cycle::cycle().await,
         Some("load") => cycle::load(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(120)).await,
         Some("analysis") => analysis::run().await,
+        Some("import") => {
+            import::run(
+                args.get(2).and_then(|a| a.parse().ok()).unwrap_or(100_000),
+                args.get(3).and_then(|a| a.parse().ok()).unwrap_or(10_000),
+            )
+            .await
+        }
         Some("crash") => crash::crash(args.get(2).and_then(|n| n.parse().ok()).unwrap_or(24)).await,
         _ => {
             eprintln!(
-                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | load [SECONDS] | analysis | crash [KILLS] | driver DB"
+                "usage: bench foundation | posting | reports [CUSTOMERS] | pricing | reminders | serials | paperwork | pages | cycle | load [SECONDS] | analysis | import [ROWS] [DOCS] | crash [KILLS] | driver DB"
             );
             std::process::exit(2);
         }

@@ -7,6 +7,8 @@ use kupets_app::App;
 use kupets_store::Store;
 use std::net::SocketAddr;
 
+pub mod import;
+
 pub const DEFAULT_DB: &str = "kupets.db";
 
 #[derive(Parser)]
@@ -44,6 +46,20 @@ pub enum Command {
     User {
         #[command(subcommand)]
         command: UserCommand,
+    },
+    /// Загрузить выписку банка или записи из CSV/XLSX / import a bank
+    /// statement or records from CSV/XLSX. KIND: bank-statement, counterparties
+    Import {
+        kind: String,
+        file: String,
+        #[arg(long, env = "KUPETS_DATABASE", default_value = DEFAULT_DB)]
+        database: String,
+        /// Act as this employee (default: the first admin)
+        #[arg(long = "as")]
+        as_login: Option<String>,
+        /// Only check and show what would be imported
+        #[arg(long)]
+        preview: bool,
     },
     /// Онлайн-копия встроенной базы / online copy of the embedded database
     Backup {
@@ -224,6 +240,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             demo,
             limits,
         } => serve_with(&database, listen, demo, &limits).await,
+        Command::Import {
+            kind,
+            file,
+            database,
+            as_login,
+            preview,
+        } => {
+            let app = App::new(Store::open(&database).await?);
+            crate::import::run(&app, &kind, &file, as_login.as_deref(), preview).await
+        }
         Command::Demo { database } => {
             let app = App::new(Store::open(&database).await?);
             load_demo(&app).await

@@ -3,6 +3,7 @@
 //! so most tests live here.
 
 pub mod aging;
+pub mod bank;
 pub mod document;
 pub mod error;
 pub mod inn;

@@ -580,6 +580,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0013_analysis.sql"),
     },
     Migration {
+        name: "0014_exchange",
+        sqlite: include_str!("../migrations/0014_exchange.sql"),
+        postgres: include_str!("../migrations/0014_exchange.sql"),
+    },
+    Migration {
         name: "0016_custody",
         sqlite: include_str!("../migrations/0016_custody.sql"),
         postgres: include_str!("../migrations/0016_custody.sql"),

@@ -3,10 +3,12 @@
 
 pub mod analysis;
 pub mod client;
+pub mod exchange;
 pub mod idempotency;
 pub mod paperwork;
 pub mod pricing;
 pub mod problems;
+pub mod records;
 pub mod replacement;
 pub mod reports;
 pub mod responsible;
@@ -954,6 +956,7 @@ pub fn routes() -> (axum::Router<AppState>, utoipa::openapi::OpenApi) {
             client::interaction_create
         ))
         .routes(routes!(client::interaction_get))
+        .merge(exchange::router())
         .split_for_parts();
     let (router, mut openapi) = parts;
     problems::add(&mut openapi);

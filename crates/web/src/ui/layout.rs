@@ -99,6 +99,7 @@ const NAV: &[NavItem] = &[
     nav("/shipments", "Отгрузки", "Shipments"),
     nav("/receipts", "Поступления", "Receipts"),
     nav("/payments", "Платежи", "Payments"),
+    nav("/bank-statements", "Банк", "Bank"),
     nav("/pricing", "Скидки", "Discounts"),
     nav("/repairs", "Сервис", "Service"),
     nav("/units", "Серийные №", "Serials"),
@@ -121,6 +122,8 @@ pub fn may_see(role: Role, href: &str) -> bool {
             any(&[MoveStock, PostSettlements])
         }
         "payments" | "adjustments" => any(&[PostSettlements, Sell]),
+        "bank-statements" => any(&[PostSettlements]),
+        "imports" => any(&[EditCounterparties, PostSettlements]),
         "pricing" => any(&[Sell, ManagePricing]),
         "repairs" | "recalls" => any(&[Repair]),
         "productions" => any(&[MoveStock, Repair]),
@@ -175,6 +178,12 @@ pub const SECTIONS: &[(&str, &str, &str)] = &[
     ("/payments", "Платежи", "Payments"),
     ("/invoices", "Счета на оплату", "Invoices"),
     ("/adjustments", "Корректировки долга", "Debt adjustments"),
+    ("/bank-statements", "Выписки банка", "Bank statements"),
+    (
+        "/imports",
+        "Загрузка из CSV и Excel",
+        "Import from CSV and Excel",
+    ),
     ("/reports/balances", "Взаиморасчёты", "Balances"),
     (
         "/reports/reconciliation",
