@@ -262,9 +262,9 @@ mod tests {
     #[test]
     fn average_rounds_half_away_from_zero() {
         let mut a = Avg::default();
-        // 3 units at 100,00 net and 2 at 101,01: 501,02 / 5 = 100,204 → 100,20.
+        // 3 units at 100,00 net and 2 at 100,51: 501,02 / 5 = 100,204 → 100,20.
         a.add(3000, 30000);
-        a.add(2000, 20202);
+        a.add(2000, 20102);
         assert_eq!(a.unit, 10020);
         // One unit out at the average: 4 left worth 400,82 → 100,205 → 100,21.
         let out = amount(-1000, a.unit);

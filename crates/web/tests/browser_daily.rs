@@ -168,7 +168,7 @@ async fn browser_enters_an_order_by_keyboard_and_pages_fit_a_phone() {
         text_when(&c, "tr[data-row='1'] .q-amount", |s| !s.is_empty()).await,
         "50,00 ₽"
     );
-    c.find(Locator::Css("main form button[type=submit].btn"))
+    c.find(Locator::Css("#doc-form button[type=submit]"))
         .await
         .unwrap()
         .click()
@@ -408,7 +408,7 @@ async fn browser_refused_shipment_keeps_lines_payment_by_number_serial_scan() {
         .send_keys("1,5")
         .await
         .unwrap();
-    c.find(Locator::Css("main form button[type=submit].btn"))
+    c.find(Locator::Css("#doc-form button[type=submit]"))
         .await
         .unwrap()
         .click()

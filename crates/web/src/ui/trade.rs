@@ -331,7 +331,7 @@ async fn form_page(
         @if by_rules && edit.is_none() {
             p { (button_form(&format!("/walk-in-sale/{}", p.seg), &ui.csrf, lang.t("Продажа розничному покупателю", "Sale to a walk-in buyer"), "btn light")) " " span.muted { (lang.t("без карточки клиента; имя и телефон — ниже, для гарантии", "no client card needed; name and phone below, for warranty")) } }
         }
-        form method="post" action=(action) {
+        form #doc-form method="post" action=(action) {
             input type="hidden" name="csrf" value=(ui.csrf);
             div.card {
                 dl.props {
