@@ -349,7 +349,7 @@ async fn browser_orders_ships_part_and_sees_remainder_and_balance() {
     );
     qty.clear().await.unwrap();
     qty.send_keys("2").await.unwrap();
-    c.find(Locator::Css("#doc-form button[type=submit]"))
+    c.find(Locator::Css("button[type=submit].btn"))
         .await
         .unwrap()
         .click()
