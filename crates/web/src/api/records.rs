@@ -34,9 +34,11 @@ pub struct ImportParams {
 /// windows-1251, `;` or `,`) or XLSX file sent as the body. Every row is
 /// checked first; with any error nothing is written and every error is
 /// listed (422, fields `rows[N].column`). `preview=true` lists what the
-/// import would do.
+/// import would do. The body is read as bytes whatever its declared type:
+/// CSV as text (declared `text/plain`, which every client can send) or an
+/// XLSX file as it is.
 #[utoipa::path(post, path = "/api/v1/imports/{kind}", tag = "exchange", params(("kind" = String, Path), ImportParams),
-    request_body(content = String, content_type = "text/csv"),
+    request_body(content = String, content_type = "text/plain"),
     responses((status = 200, body = RecordImport), (status = 201, body = RecordImport), (status = 403), (status = 422)), security(("bearer" = [])))]
 pub async fn import(
     ApiActor(a): ApiActor,
