@@ -1350,176 +1350,167 @@ impl App {
         reason: &str,
     ) -> Result<Document> {
         let app = self;
-        {
-            let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
-            let next = crate::document::check_draft(&doc)?
-                .post()
-                .map_err(crate::document::transition_error)?;
-            let lines = load_lines(&mut tx, id).await?;
-            // The document this one draws on: the order it fulfils, or the
-            // shipment (receipt) it returns. Locked, so concurrent postings
-            // against it queue and never take more than it has.
-            let parent = if kind.order_kind().is_some() {
-                doc.order_id
-            } else {
-                doc.base_id
-            };
-            // Parents, then the counterparty: the lock order of every
-            // posting and cancelling path (see `lock_for_posting`).
-            crate::document::lock_for_posting(&mut tx, &app.store, &doc).await?;
-            if parent.is_some() {
-                // What each base line has, and what posted documents of this
-                // kind took from it: one statement for all the lines.
-                let base: Vec<i64> = lines.iter().filter_map(|l| l.base_line_id).collect();
-                let left_of = base_lines_left(&mut tx, &base, kind).await?;
-                for l in lines.iter().filter(|l| l.base_line_id.is_some()) {
-                    let bl = l.base_line_id.unwrap_or_default();
-                    let (qty, closed, taken) = left_of.get(&bl).copied().unwrap_or_default();
-                    let (name, no, this) = (&l.product_name, l.line_no, Qty(l.qty).to_api());
-                    if kind.base_kind().is_some() {
-                        let left = remaining(Qty(qty), Qty(taken), Qty(0));
-                        if l.qty > left.0 {
-                            return Err(err(
-                                "exceeds_base",
-                                format!(
-                                    "Строка {no}: «{name}» — можно вернуть {}, в возврате {this}",
-                                    left.to_api()
-                                ),
-                                format!(
-                                    "Line {no}: '{name}' — {} can be returned, {this} in the return",
-                                    left.to_api()
-                                ),
-                            ));
-                        }
-                    } else {
-                        let left = remaining(Qty(qty), Qty(taken), Qty(closed));
-                        if l.qty > left.0 {
-                            return Err(err(
-                                "exceeds_order",
-                                format!("Строка {no}: «{name}» — по заказу осталось {}, в документе {this}", left.to_api()),
-                                format!("Line {no}: '{name}' — {} left on the order, {this} in the document", left.to_api()),
-                            ));
-                        }
+        let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
+        let next = crate::document::check_draft(&doc)?
+            .post()
+            .map_err(crate::document::transition_error)?;
+        let lines = load_lines(&mut tx, id).await?;
+        // The document this one draws on: the order it fulfils, or the
+        // shipment (receipt) it returns. Locked, so concurrent postings
+        // against it queue and never take more than it has.
+        let parent = if kind.order_kind().is_some() {
+            doc.order_id
+        } else {
+            doc.base_id
+        };
+        // Parents, then the counterparty: the lock order of every
+        // posting and cancelling path (see `lock_for_posting`).
+        crate::document::lock_for_posting(&mut tx, &app.store, &doc).await?;
+        if parent.is_some() {
+            // What each base line has, and what posted documents of this
+            // kind took from it: one statement for all the lines.
+            let base: Vec<i64> = lines.iter().filter_map(|l| l.base_line_id).collect();
+            let left_of = base_lines_left(&mut tx, &base, kind).await?;
+            for l in lines.iter().filter(|l| l.base_line_id.is_some()) {
+                let bl = l.base_line_id.unwrap_or_default();
+                let (qty, closed, taken) = left_of.get(&bl).copied().unwrap_or_default();
+                let (name, no, this) = (&l.product_name, l.line_no, Qty(l.qty).to_api());
+                if kind.base_kind().is_some() {
+                    let left = remaining(Qty(qty), Qty(taken), Qty(0));
+                    if l.qty > left.0 {
+                        return Err(err(
+                            "exceeds_base",
+                            format!(
+                                "Строка {no}: «{name}» — можно вернуть {}, в возврате {this}",
+                                left.to_api()
+                            ),
+                            format!(
+                                "Line {no}: '{name}' — {} can be returned, {this} in the return",
+                                left.to_api()
+                            ),
+                        ));
+                    }
+                } else {
+                    let left = remaining(Qty(qty), Qty(taken), Qty(closed));
+                    if l.qty > left.0 {
+                        return Err(err(
+                            "exceeds_order",
+                            format!("Строка {no}: «{name}» — по заказу осталось {}, в документе {this}", left.to_api()),
+                            format!("Line {no}: '{name}' — {} left on the order, {this} in the document", left.to_api()),
+                        ));
                     }
                 }
             }
-            let sign = kind.stock_sign();
-            if sign != 0 {
-                app.move_stock(&mut tx, &doc, &lines, sign).await?;
-                if doc.warehouse_id.is_some() {
-                    // The cost rows are locked right after the stock rows.
-                    let moves = cost_moves(&mut tx, kind, &lines).await?;
-                    crate::cost::apply(&mut tx, &moves).await?;
-                }
-            }
-            if matches!(kind, DocKind::Shipment | DocKind::Return) {
-                crate::cost::record_sales(&mut tx, id).await?;
-            }
-            if matches!(
-                kind,
-                DocKind::Shipment | DocKind::Return | DocKind::Receipt | DocKind::SupplierReturn
-            ) && lines.iter().any(|l| l.serial_tracked)
-            {
-                crate::serial::post_units(&mut tx, &doc, kind).await?;
-            }
-            if kind == DocKind::Return {
-                crate::serial::refuse_flagged_to_repair(&mut tx, &doc).await?;
-            }
-            let settle = kind.settlement_sign() * doc.amount;
-            if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {
-                if kind == DocKind::Shipment {
-                    // The counterparty row is locked first; the balance is summed
-                    // only when there is a limit to check it against.
-                    let (balance, limit): (i64, Option<i64>) = {
-                        let l: Option<i64> = sql::query_scalar(&format!(
-                            "SELECT credit_limit FROM counterparties WHERE id = $1{}",
-                            app.store.for_update()
-                        ))
-                        .bind(cp)
-                        .fetch_one(&mut *tx)
-                        .await?;
-                        let b: i64 = if l.is_some() {
-                            sql::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?
-                        } else {
-                            0
-                        };
-                        (b, l)
-                    };
-                    if let Some(limit) = limit.filter(|l| balance + settle > *l) {
-                        let (b, a, l) = (
-                            Money(balance).to_ru(),
-                            Money(balance + settle).to_ru(),
-                            Money(limit).to_ru(),
-                        );
-                        if !actor.can(Right::OverrideCreditLimit) {
-                            return Err(err(
-                                "credit_limit",
-                                format!("Превышен кредитный лимит: долг {b}, после отгрузки {a}, лимит {l}"),
-                                format!("Credit limit exceeded: balance {b}, after this shipment {a}, limit {l}"),
-                            ));
-                        }
-                        if reason.is_empty() {
-                            return Err(AppError::field(
-                                "override_reason",
-                                "override_reason_required",
-                                format!("Превышен кредитный лимит (долг {b}, после отгрузки {a}, лимит {l}): укажите причину, чтобы провести"),
-                                format!("Credit limit exceeded (balance {b}, after this shipment {a}, limit {l}): give a reason to post anyway"),
-                            ));
-                        }
-                        audit(
-                            &mut tx,
-                            Some(actor.id()),
-                            "credit_limit_override",
-                            kind.code(),
-                            id,
-                            &format!("balance {b} → {a}, limit {l}; reason: {reason}"),
-                        )
-                        .await?;
-                    }
-                }
-                crate::document::write_entry(
-                    &mut tx,
-                    cp,
-                    doc.order_id,
-                    id,
-                    &doc.date,
-                    Money(settle),
-                )
-                .await?;
-                crate::pricing::record_purchase(
-                    &mut tx,
-                    cp,
-                    &doc.date,
-                    kind.purchase_sign() * doc.amount,
-                )
-                .await?;
-            }
-            let posted_at = now();
-            queries::update(
-                &mut tx,
-                "documents",
-                id,
-                &[
-                    ("state", P::from(next.code())),
-                    ("posted_at", P::from(posted_at.as_str())),
-                ],
-            )
-            .await?;
-            audit(
-                &mut tx,
-                Some(actor.id()),
-                "post",
-                kind.code(),
-                id,
-                &format!("amount={}", Money(doc.amount)),
-            )
-            .await?;
-            // The row as written, without reading it back.
-            let mut d = doc;
-            d.state = next.code().to_string();
-            d.posted_at = Some(posted_at);
-            Ok(d)
         }
+        let sign = kind.stock_sign();
+        if sign != 0 {
+            app.move_stock(&mut tx, &doc, &lines, sign).await?;
+            if doc.warehouse_id.is_some() {
+                // The cost rows are locked right after the stock rows.
+                let moves = cost_moves(&mut tx, kind, &lines).await?;
+                crate::cost::apply(&mut tx, &moves).await?;
+            }
+        }
+        if matches!(kind, DocKind::Shipment | DocKind::Return) {
+            crate::cost::record_sales(&mut tx, id).await?;
+        }
+        if matches!(
+            kind,
+            DocKind::Shipment | DocKind::Return | DocKind::Receipt | DocKind::SupplierReturn
+        ) && lines.iter().any(|l| l.serial_tracked)
+        {
+            crate::serial::post_units(&mut tx, &doc, kind).await?;
+        }
+        if kind == DocKind::Return {
+            crate::serial::refuse_flagged_to_repair(&mut tx, &doc).await?;
+        }
+        let settle = kind.settlement_sign() * doc.amount;
+        if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {
+            if kind == DocKind::Shipment {
+                // The counterparty row is locked first; the balance is summed
+                // only when there is a limit to check it against.
+                let (balance, limit): (i64, Option<i64>) = {
+                    let l: Option<i64> = sql::query_scalar(&format!(
+                        "SELECT credit_limit FROM counterparties WHERE id = $1{}",
+                        app.store.for_update()
+                    ))
+                    .bind(cp)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                    let b: i64 = if l.is_some() {
+                        sql::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?
+                    } else {
+                        0
+                    };
+                    (b, l)
+                };
+                if let Some(limit) = limit.filter(|l| balance + settle > *l) {
+                    let (b, a, l) = (
+                        Money(balance).to_ru(),
+                        Money(balance + settle).to_ru(),
+                        Money(limit).to_ru(),
+                    );
+                    if !actor.can(Right::OverrideCreditLimit) {
+                        return Err(err(
+                            "credit_limit",
+                            format!("Превышен кредитный лимит: долг {b}, после отгрузки {a}, лимит {l}"),
+                            format!("Credit limit exceeded: balance {b}, after this shipment {a}, limit {l}"),
+                        ));
+                    }
+                    if reason.is_empty() {
+                        return Err(AppError::field(
+                            "override_reason",
+                            "override_reason_required",
+                            format!("Превышен кредитный лимит (долг {b}, после отгрузки {a}, лимит {l}): укажите причину, чтобы провести"),
+                            format!("Credit limit exceeded (balance {b}, after this shipment {a}, limit {l}): give a reason to post anyway"),
+                        ));
+                    }
+                    audit(
+                        &mut tx,
+                        Some(actor.id()),
+                        "credit_limit_override",
+                        kind.code(),
+                        id,
+                        &format!("balance {b} → {a}, limit {l}; reason: {reason}"),
+                    )
+                    .await?;
+                }
+            }
+            crate::document::write_entry(&mut tx, cp, doc.order_id, id, &doc.date, Money(settle))
+                .await?;
+            crate::pricing::record_purchase(
+                &mut tx,
+                cp,
+                &doc.date,
+                kind.purchase_sign() * doc.amount,
+            )
+            .await?;
+        }
+        let posted_at = now();
+        queries::update(
+            &mut tx,
+            "documents",
+            id,
+            &[
+                ("state", P::from(next.code())),
+                ("posted_at", P::from(posted_at.as_str())),
+            ],
+        )
+        .await?;
+        audit(
+            &mut tx,
+            Some(actor.id()),
+            "post",
+            kind.code(),
+            id,
+            &format!("amount={}", Money(doc.amount)),
+        )
+        .await?;
+        // The row as written, without reading it back.
+        let mut d = doc;
+        d.state = next.code().to_string();
+        d.posted_at = Some(posted_at);
+        Ok(d)
     }
 
     /// Creates a draft payment (`in` or `out`).
