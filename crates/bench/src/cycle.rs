@@ -25,25 +25,7 @@ pub async fn cycle() -> anyhow::Result<()> {
     eprintln!("statements: {stmts}");
     drop(app);
 
-    let (server, _) = Server::start(&db).await?;
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&json!({"login": "bench", "password": "bench-password"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["token"].as_str().context("token")?.to_string();
-    let mut c = Cycle {
-        client: client.clone(),
-        base: server.base.clone(),
-        token,
-        wh,
-        cp,
-        products,
-        at_once: true,
-    };
+    let (server, mut c) = Cycle::start(&db, wh, cp, products).await?;
     // Each document created and posted in one request (`?post=true`, one
     // transaction, one commit), then the same work in two requests per
     // document (create, then post), as a client that reviews drafts does.
@@ -127,6 +109,35 @@ struct Cycle {
 }
 
 impl Cycle {
+    /// Starts the server on `db`, logs the bench user in and returns a
+    /// client that creates and posts each document in one request.
+    async fn start(
+        db: &str,
+        wh: i64,
+        cp: i64,
+        products: Vec<i64>,
+    ) -> anyhow::Result<(Server, Cycle)> {
+        let (server, _) = Server::start(db).await?;
+        let client = reqwest::Client::new();
+        let login: Value = client
+            .post(format!("{}/api/v1/auth/login", server.base))
+            .json(&json!({"login": "bench", "password": "bench-password"}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let c = Cycle {
+            client,
+            base: server.base.clone(),
+            token: login["token"].as_str().context("token")?.to_string(),
+            wh,
+            cp,
+            products,
+            at_once: true,
+        };
+        Ok((server, c))
+    }
+
     async fn call(
         &self,
         method: reqwest::Method,
@@ -281,24 +292,7 @@ pub async fn load(seconds: u64) -> anyhow::Result<()> {
     let (app, _actor, wh, products, cp) = shop(&db).await?;
     let products: Vec<i64> = products.into_iter().take(LINES).collect();
     drop(app);
-    let (server, _) = Server::start(&db).await?;
-    let client = reqwest::Client::new();
-    let login: Value = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&json!({"login": "bench", "password": "bench-password"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let c = Cycle {
-        client,
-        base: server.base.clone(),
-        token: login["token"].as_str().context("token")?.to_string(),
-        wh,
-        cp,
-        products,
-        at_once: true,
-    };
+    let (server, c) = Cycle::start(&db, wh, cp, products).await?;
     eprintln!("posting load: {CLIENTS} clients for {seconds} s");
     let until = Instant::now() + std::time::Duration::from_secs(seconds);
     let t = Instant::now();
