@@ -780,6 +780,7 @@ impl App {
                     &crate::status::TodayFilter {
                         employee_id: Some(id.to_string()),
                         date: Some(day.to_string()),
+                        limit: Some("1000".into()),
                         ..Default::default()
                     },
                 )

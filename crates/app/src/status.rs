@@ -258,6 +258,11 @@ pub struct TodayFilter {
     pub to: Option<String>,
     /// The day to look from; default today.
     pub date: Option<String>,
+    /// Reminders per page (1–1000, default 200), oldest first.
+    pub limit: Option<String>,
+    /// Where the page of reminders starts: `reminders_next_cursor` of the
+    /// page before.
+    pub cursor: Option<String>,
 }
 
 /// The Today view: due and overdue reminders, documents by current status.
@@ -271,8 +276,12 @@ pub struct Today {
     /// today): `[id, name]` pairs.
     #[schema(value_type = Vec<Vec<String>>)]
     pub covering: Vec<(String, String)>,
-    /// Oldest first.
+    /// Oldest first; one page of them (`limit`, `cursor`).
     pub reminders: Vec<Reminder>,
+    /// All due reminders.
+    pub reminders_total: i64,
+    /// The next page of reminders, if any.
+    pub reminders_next_cursor: Option<String>,
     /// Per employee and status.
     pub by_status: Vec<StatusCount>,
     /// The documents themselves, newest first; at most 500 (see `documents_total`).
@@ -408,30 +417,6 @@ fn parse_opt_date(c: &mut Check, field: &str, v: &Option<String>) -> Option<Naiv
 }
 
 impl App {
-    /// id → (name, manager) of the counterparties given (the store's fast
-    /// read path).
-    async fn counterparty_names(&self, ids: &[i64]) -> Result<HashMap<i64, (String, Option<i64>)>> {
-        let mut ids = ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut out = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let rows = self
-                .store
-                .read_rows(
-                    format!(
-                        "SELECT id, name, manager_id FROM counterparties WHERE id IN ({})",
-                        placeholders(1, chunk.len())
-                    ),
-                    chunk.iter().map(|i| P::from(*i)).collect(),
-                    |r| (r.int("id"), (r.text("name"), r.opt_int("manager_id"))),
-                )
-                .await?;
-            out.extend(rows);
-        }
-        Ok(out)
-    }
-
     /// The catalogue; archived statuses too when asked.
     pub async fn list_statuses(&self, _actor: &Actor, archived: bool) -> Result<Vec<Status>> {
         let mut conn = self.store.read_conn().await?;

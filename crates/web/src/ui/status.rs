@@ -111,6 +111,29 @@ async fn assign(
     }
 }
 
+/// Today with the same filters, at another page of reminders.
+fn today_href(f: &TodayFilter, cursor: Option<&str>) -> String {
+    let pairs = [
+        ("employee_id", f.employee_id.as_deref()),
+        ("department_id", f.department_id.as_deref()),
+        ("status_id", f.status_id.as_deref()),
+        ("kind", f.kind.as_deref()),
+        ("from", f.from.as_deref()),
+        ("to", f.to.as_deref()),
+        ("date", f.date.as_deref()),
+        ("limit", f.limit.as_deref()),
+        ("cursor", cursor),
+    ];
+    let q: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", crate::auth::urlencode(v)))
+        })
+        .collect();
+    format!("/today?{}", q.join("&"))
+}
+
 fn opt(v: &Option<String>) -> String {
     v.clone().unwrap_or_default()
 }
@@ -189,7 +212,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
             h2 { a href="/reports/quiet-clients" { (lang.t("Постоянные клиенты замолчали", "Regular clients going quiet")) } " (" (quiet.len()) ")" }
             (super::analysis::quiet_table(lang, &quiet, lead))
         }
-        h2 { (lang.t("Напоминания", "Reminders")) " (" (t.reminders.len()) ")" }
+        h2 { (lang.t("Напоминания", "Reminders")) " (" (t.reminders_total) ")" }
         @if t.reminders.is_empty() { p.muted { (lang.t("На сегодня напоминаний нет.", "No reminders for today.")) } }
         @else {
             table.list.reminders {
@@ -204,6 +227,13 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
                         td { (if lang.ru() { &r.status_name_ru } else { &r.status_name_en }) @if r.system { " " span.tag { (lang.t("авто", "auto")) } } }
                         td { (r.note) @if let Some(n) = &r.covered_for_name { " " span.tag.covered { (lang.t("за ", "covering ")) (n) } } }
                     }
+                }
+            }
+            @if t.reminders_total > t.reminders.len() as i64 {
+                p.muted {
+                    (lang.t("Показаны ", "Showing ")) (t.reminders.len()) (lang.t(" из ", " of ")) (t.reminders_total) ". "
+                    @if f.cursor.as_deref().is_some_and(|c| !c.is_empty() && c != "0") { a href=(today_href(&f, None)) { (lang.t("К первым", "First page")) } " " }
+                    @if let Some(next) = &t.reminders_next_cursor { a href=(today_href(&f, Some(next))) { (lang.t("Следующие →", "Next →")) } }
                 }
             }
         }
