@@ -407,3 +407,309 @@ both_engines!(
         assert!(cells[2].starts_with('6'), "{row}");
     }
 );
+
+/// The page after a refusal: the menu is there (a page, not a bare error).
+fn has_menu(text: &str) {
+    assert!(text.contains("href=\"/today\""), "menu: {text}");
+}
+
+both_engines!(
+    refused_invoice_and_adjustment_keep_what_was_typed,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let o = created(
+            &t,
+            "/api/v1/sales-orders",
+            json!({"counterparty_id": s.cp, "lines": [{"product_id": s.drill, "qty": "2"}]}),
+        )
+        .await;
+        let order = id(&o);
+        posted(&t, &format!("/api/v1/sales-orders/{order}/post")).await;
+        let number = o["number"].as_str().unwrap().to_string();
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let form = t.page("/invoices/new", &cookie).await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+        assert!(form
+            .text
+            .contains("data-pick=\"/ui/find/documents?kind=sales_order\""));
+        let csrf = csrf_of(&form.text);
+        // An unknown order number: everything comes back, the message at it.
+        let r = t
+            .form(
+                "/invoices",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("order_id", "ЗК-1999-000999"),
+                    ("due_date", "2026-01-01"),
+                    ("comment", "к оплате до пятницы"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"ЗК-1999-000999\""));
+        assert!(r.text.contains("value=\"к оплате до пятницы\""));
+        assert!(r.text.contains("value=\"2026-01-01\""));
+        assert!(r.text.contains("id=\"err-order-id\""));
+        assert!(r.text.contains("href=\"#err-order-id\""));
+        has_menu(&r.text);
+        // Lines of its own: a bad price is refused at its row, in words.
+        let r = t
+            .form(
+                "/invoices",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &s.cp),
+                    ("l0_find", "dr-1"),
+                    ("l0_qty", "2"),
+                    ("l0_price", "дорого"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"DR-1 — Дрель\""), "{}", r.text);
+        assert!(r.text.contains("value=\"дорого\""));
+        assert!(r.text.contains("id=\"err-lines-0--price\""));
+        assert!(r.text.contains("Строка 1, Цена"));
+        // The order typed by number in lower case bills it; the invoice shows
+        // the order as its number with a link.
+        let r = t
+            .form(
+                "/invoices",
+                &cookie,
+                &[("csrf", &csrf), ("order_id", &number.to_lowercase())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let inv = r.headers["location"].to_str().unwrap().to_string();
+        let page = t.page(&inv, &cookie).await;
+        assert!(
+            page.text
+                .contains(&format!("href=\"/sales-orders/{order}\">{number}<")),
+            "{}",
+            page.text
+        );
+        // Cancelling a draft is refused on the invoice's page, the reason kept.
+        let r = t
+            .form(
+                &format!("{inv}/cancel"),
+                &cookie,
+                &[("csrf", &csrf), ("reason", "ошибка в сумме")],
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.text);
+        assert!(r.text.contains("Счёт на оплату"), "the invoice again");
+        has_menu(&r.text);
+
+        // A debt adjustment of zero: the form again, the message at the amount.
+        let form = t.page("/adjustments/new", &cookie).await;
+        let r = t
+            .form(
+                "/adjustments",
+                &cookie,
+                &[
+                    ("csrf", &csrf_of(&form.text)),
+                    ("counterparty_id", &s.cp),
+                    ("amount", "0"),
+                    ("comment", "сверка за ноябрь"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("сверка за ноябрь"));
+        assert!(r.text.contains("id=\"err-amount\""));
+        assert!(r.text.contains("href=\"#err-amount\""));
+        has_menu(&r.text);
+        // A role without the right: the same form back, the role in words.
+        t.user("sklad", "storekeeper").await;
+        let sk = web_login(&t, "sklad", "password-123").await;
+        let home = t.page("/", &sk).await;
+        let r = t
+            .form(
+                "/adjustments",
+                &sk,
+                &[
+                    ("csrf", &csrf_of(&home.text)),
+                    ("counterparty_id", &s.cp),
+                    ("amount", "100"),
+                    ("comment", "не моё"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert!(r.text.contains("не моё"));
+        assert!(r.text.contains("Кладовщик"), "{}", r.text);
+        assert!(!r.text.contains("storekeeper"));
+        has_menu(&r.text);
+    }
+);
+
+both_engines!(
+    refused_repair_and_product_forms_keep_what_was_typed,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let list = t.page("/repairs", &cookie).await;
+        let csrf = csrf_of(&list.text);
+        // An unknown serial: the hand-in form again with what was typed.
+        let r = t
+            .form(
+                "/repairs",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("serial", "NOPE-404"),
+                    ("complaint", "не крутит"),
+                    ("warehouse_id", &s.wh),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"NOPE-404\""));
+        assert!(r.text.contains("value=\"не крутит\""));
+        assert!(r.text.contains("id=\"err-serial\""));
+        has_menu(&r.text);
+        let r = t
+            .form(
+                "/repairs",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("serial", "p-26-001"),
+                    ("complaint", "не крутит"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let rep = r.headers["location"].to_str().unwrap().to_string();
+        // A negative price: the repair's page, the diagnosis as typed, the
+        // message at the price.
+        let r = t
+            .form(
+                &rep,
+                &cookie,
+                &[("csrf", &csrf), ("work", "замена щёток"), ("price", "-5")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"замена щёток\""));
+        assert!(r.text.contains("value=\"-5\""));
+        assert!(r.text.contains("id=\"err-price\""));
+        has_menu(&r.text);
+
+        // A product without a name: the form again, the message at the name.
+        let r = t
+            .form(
+                "/products",
+                &cookie,
+                &[("csrf", &csrf), ("sku", "NEW-77"), ("name", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"NEW-77\""));
+        assert!(r.text.contains("id=\"err-name\""));
+        assert!(r.text.contains("href=\"#err-name\""));
+        has_menu(&r.text);
+        // A price that is not a number: the product's card, the price kept.
+        let r = t
+            .form(
+                &format!("/products/{}/prices", s.drill),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("price_type_id", "1"),
+                    ("effective_date", "2026-03-01"),
+                    ("price", "дёшево"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"дёшево\""), "{}", r.text);
+        assert!(r.text.contains("value=\"2026-03-01\""));
+        assert!(r.text.contains("id=\"err-price\""));
+        assert!(r.text.contains("Дрель"), "the card");
+        has_menu(&r.text);
+        // A contact without a name: the counterparty's card, the rest kept.
+        let r = t
+            .form(
+                &format!("/counterparties/{}/contacts", s.cp),
+                &cookie,
+                &[("csrf", &csrf), ("name", ""), ("phone", "+7 900 000-00-01")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"+7 900 000-00-01\""));
+        has_menu(&r.text);
+    }
+);
+
+both_engines!(
+    document_search_sees_what_the_lists_show,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        // Two departments, a manager in each, an order by each.
+        let mut depts = Vec::new();
+        for name in ["Розница", "Опт"] {
+            depts.push(id(&created(
+                &t,
+                "/api/v1/departments",
+                json!({"name": name}),
+            )
+            .await));
+        }
+        let mut cookies = Vec::new();
+        for (i, login) in ["m_retail", "m_trade"].iter().enumerate() {
+            let r = t
+                .post(
+                    "/api/v1/employees",
+                    &t.admin,
+                    json!({"login": login, "name": login, "role": "manager", "password": "password-123",
+                        "department_id": depts[i], "discount_limit": "5"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            let token = t.login(login, "password-123").await;
+            let o = t
+                .post(
+                    "/api/v1/sales-orders",
+                    &token,
+                    json!({"counterparty_id": s.cp, "lines": [{"product_id": s.drill, "qty": "1"}]}),
+                )
+                .await;
+            assert_eq!(o.status, StatusCode::CREATED, "{}", o.text);
+            cookies.push(web_login(&t, login, "password-123").await);
+        }
+        // Each manager finds by number exactly the orders their list shows.
+        for cookie in &cookies {
+            let list = t.page("/sales-orders", cookie).await;
+            assert_eq!(list.status, StatusCode::OK);
+            let found = t
+                .page(
+                    &format!(
+                        "/ui/find/documents?kind=sales_order&q={}",
+                        kupets_testkit::enc("0")
+                    ),
+                    cookie,
+                )
+                .await;
+            let v: Value = serde_json::from_str(&found.text).unwrap();
+            let numbers: Vec<&str> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["number"].as_str().unwrap())
+                .collect();
+            assert!(!numbers.is_empty());
+            for n in &numbers {
+                assert!(list.text.contains(n), "{n} found but not listed");
+            }
+            let listed = list.text.matches("href=\"/sales-orders/").count()
+                - list.text.matches("href=\"/sales-orders/new").count();
+            assert_eq!(numbers.len(), listed, "{}", list.text);
+        }
+        // Without a session nothing is found.
+        let r = t.page("/ui/find/documents?kind=sales_order&q=1", "").await;
+        assert!(r.status.is_redirection() || r.status.is_client_error());
+    }
+);

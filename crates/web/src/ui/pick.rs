@@ -229,13 +229,12 @@ pub async fn resolve_product(s: &AppState, field: &str, text: &str) -> Result<i6
 }
 
 /// Id → number of the documents, for showing references as numbers.
-pub async fn numbers(s: &AppState, ids: &[i64]) -> std::collections::HashMap<i64, String> {
+pub async fn numbers(app: &kupets_app::App, ids: &[i64]) -> std::collections::HashMap<i64, String> {
     if ids.is_empty() {
         return Default::default();
     }
     let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    s.app
-        .store
+    app.store
         .read_rows(
             format!(
                 "SELECT id, number FROM documents WHERE id IN ({})",

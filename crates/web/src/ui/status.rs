@@ -5,12 +5,12 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::Values;
 use super::layout::{error_page, not_found_page, page};
+use super::refusal::Refusal;
 use super::trade::doc_href;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -330,10 +330,12 @@ async fn funnel(ui: UiActor, State(s): State<AppState>, Query(q): Query<FunnelQu
 }
 
 async fn catalogue(ui: UiActor, State(s): State<AppState>) -> Response {
-    catalogue_page(&ui, &s, None).await
+    catalogue_page(&ui, &s, &Refusal::none()).await
 }
 
-async fn catalogue_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Response {
+/// The statuses with the new-status form; after a refusal, the form with
+/// what was typed and each message at its field.
+async fn catalogue_page(ui: &UiActor, s: &AppState, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let list = match s.app.list_statuses(&ui.actor, true).await {
         Ok(l) => l,
@@ -351,9 +353,12 @@ async fn catalogue_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Re
                 .join(", ")
         }
     };
+    let a = "/statuses";
+    let v = |name: &str| refusal.value(a, name, "");
+    let at = |name: &str| refusal.at_form(lang, a, name);
     let body = html! {
         h1 { (lang.t("Статусы документов", "Document statuses")) }
-        @if let Some(e) = &error { div.alert { (e) } }
+        (refusal.summary(lang, &|f| refusal.form == a && ["code", "name_ru", "name_en", "kinds", "is_reminder", "funnel_stage", "is_final"].contains(&f)))
         table.list {
             tr { th { (lang.t("Код", "Code")) } th { (lang.t("Название", "Name")) } th { (lang.t("Документы", "Documents")) } th { (lang.t("Напоминание", "Reminder")) } th.num { (lang.t("Этап воронки", "Funnel stage")) } th { (lang.t("Итоговый", "Final")) } th {} }
             @for st in &list {
@@ -372,29 +377,29 @@ async fn catalogue_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Re
                 }
             }
         }
-        @if edit {
+        @if edit || refusal.form == a {
             h2 { (lang.t("Новый статус", "New status")) }
-            form.grid method="post" action="/statuses" {
+            form.grid method="post" action=(a) {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                label.l { (lang.t("Код *", "Code *")) } div.f { input type="text" name="code"; div.hint { (lang.t("Латиницей: call_back", "Latin: call_back")) } }
-                label.l { (lang.t("Название *", "Name (Russian) *")) } div.f { input type="text" name="name_ru"; }
-                label.l { (lang.t("Название по-английски *", "Name (English) *")) } div.f { input type="text" name="name_en"; }
-                label.l { (lang.t("Для документов", "For documents")) } div.f { input type="text" name="kinds" placeholder="sales_order,shipment"; div.hint { (lang.t("Коды видов через запятую; пусто — для всех", "Kind codes, comma separated; empty: all")) } }
-                label.l { (lang.t("Напоминание", "Reminder")) } div.f { input type="checkbox" name="is_reminder" value="true"; }
-                label.l { (lang.t("Этап воронки", "Funnel stage")) } div.f { input type="text" name="funnel_stage" size="4"; div.hint { (lang.t("Только для заказов покупателей (sales_order)", "Sales orders only (sales_order)")) } }
-                label.l { (lang.t("Итоговый", "Final")) } div.f { input type="checkbox" name="is_final" value="true"; }
+                label.l { (lang.t("Код *", "Code *")) } div.f { input type="text" name="code" value=(v("code")); div.hint { (lang.t("Латиницей: call_back", "Latin: call_back")) } (at("code")) }
+                label.l { (lang.t("Название *", "Name (Russian) *")) } div.f { input type="text" name="name_ru" value=(v("name_ru")); (at("name_ru")) }
+                label.l { (lang.t("Название по-английски *", "Name (English) *")) } div.f { input type="text" name="name_en" value=(v("name_en")); (at("name_en")) }
+                label.l { (lang.t("Для документов", "For documents")) } div.f { input type="text" name="kinds" value=(v("kinds")) placeholder="sales_order,shipment"; div.hint { (lang.t("Коды видов через запятую; пусто — для всех", "Kind codes, comma separated; empty: all")) } (at("kinds")) }
+                label.l { (lang.t("Напоминание", "Reminder")) } div.f { input type="checkbox" name="is_reminder" value="true" checked[v("is_reminder") == "true"]; (at("is_reminder")) }
+                label.l { (lang.t("Этап воронки", "Funnel stage")) } div.f { input type="text" name="funnel_stage" value=(v("funnel_stage")) size="4"; div.hint { (lang.t("Только для заказов покупателей (sales_order)", "Sales orders only (sales_order)")) } (at("funnel_stage")) }
+                label.l { (lang.t("Итоговый", "Final")) } div.f { input type="checkbox" name="is_final" value="true" checked[v("is_final") == "true"]; (at("is_final")) }
                 div.actions { button.btn type="submit" { (lang.t("Добавить", "Add")) } }
             }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Статусы", "Statuses"),
         "/statuses",
         body,
-    )
+    ))
 }
 
 fn status_input(f: &Values) -> StatusInput {
@@ -418,16 +423,18 @@ fn status_input(f: &Values) -> StatusInput {
     }
 }
 
-async fn status_saved(ui: &UiActor, s: &AppState, r: Result<Status, AppError>) -> Response {
+/// Any refusal (rights too) shows the statuses again, the form as sent.
+async fn status_saved(
+    ui: &UiActor,
+    s: &AppState,
+    r: Result<Status, AppError>,
+    action: &str,
+    f: &Values,
+) -> Response {
     let lang = current_lang();
     match r {
         Ok(_) => Redirect::to("/statuses").into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut resp = catalogue_page(ui, s, Some(e.message(lang.ru()))).await;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            resp
-        }
-        Err(e) => error_page(lang, &e),
+        Err(e) => catalogue_page(ui, s, &Refusal::of_form(lang, &e, action, f)).await,
     }
 }
 
@@ -436,7 +443,7 @@ async fn status_create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Val
         return r;
     }
     let r = s.app.save_status(&ui.actor, None, &status_input(&f)).await;
-    status_saved(&ui, &s, r).await
+    status_saved(&ui, &s, r, "/statuses", &f).await
 }
 
 async fn status_update(
@@ -455,5 +462,5 @@ async fn status_update(
         .app
         .save_status(&ui.actor, Some(id), &status_input(&f))
         .await;
-    status_saved(&ui, &s, r).await
+    status_saved(&ui, &s, r, &format!("/statuses/{id}"), &f).await
 }

@@ -293,7 +293,7 @@ async fn form_page(
         .iter()
         .filter_map(|k| values.get(*k).and_then(|v| v.trim().parse().ok()))
         .collect();
-    let nums = super::pick::numbers(s, &ids).await;
+    let nums = super::pick::numbers(&s.app, &ids).await;
     let v = |k: &str| {
         let raw = values.get(k).cloned().unwrap_or_default();
         if refs.contains(&k) {
@@ -781,7 +781,7 @@ async fn show_page(
         .into_iter()
         .flatten()
         .collect();
-    let nums = super::pick::numbers(s, &refs).await;
+    let nums = super::pick::numbers(&s.app, &refs).await;
     let num = |id: i64| nums.get(&id).cloned().unwrap_or_else(|| id.to_string());
     // The next steps: an order is shipped, paid, returned; a shipment returned.
     let cp = d.counterparty_id.unwrap_or(0);
@@ -831,7 +831,7 @@ async fn show_page(
             }
         }
         (lines_table(lang, &doc.lines, progress.as_deref(), refusal))
-        (super::paperwork::doc_block(lang, ui, &s.app, p.kind, d).await)
+        (super::paperwork::doc_block(lang, ui, &s.app, p.kind, d, refusal).await)
         @if let (Some(v), true) = (&view, d.state == "posted" && can) {
             @for l in v.lines.iter().filter(|l| l.remaining != "0") {
                 form method="post" action=(format!("/{}/{}/lines/{}/close", p.seg, d.id, l.line.id)) style="display:flex;gap:8px;margin-top:8px;align-items:center" {
@@ -887,6 +887,26 @@ async fn show_page(
         &format!("/{}", p.seg),
         body,
     )
+}
+
+/// A document's page after a refused form sent from it (an invoice, a
+/// letter to the client): the page with the refusal on top.
+pub(crate) async fn show_refused(
+    kind: DocKind,
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    let Some(p) = page_of(kind) else {
+        return not_found_page(current_lang());
+    };
+    let r = show_page(p, ui, s, id, refusal).await;
+    if r.status().is_success() {
+        refusal.apply(r)
+    } else {
+        r
+    }
 }
 
 fn shipment_label(lang: Lang, s: &kupets_domain::trade::ShipmentState) -> &'static str {
@@ -1013,7 +1033,7 @@ async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, refusal: &Refusal)
         .iter()
         .filter_map(|k| v.get(*k).and_then(|x| x.trim().parse().ok()))
         .collect();
-    let nums = super::pick::numbers(s, &ids).await;
+    let nums = super::pick::numbers(&s.app, &ids).await;
     let g = |k: &str| {
         let raw = v.get(k).cloned().unwrap_or_default();
         match raw.trim().parse::<i64>().ok().and_then(|id| nums.get(&id)) {
