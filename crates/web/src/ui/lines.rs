@@ -160,6 +160,18 @@ pub fn editor(
         }
     };
     html! {
+        @if serials {
+            // A scan (serial + Enter) fills the next free row. The box belongs
+            // to no form, so Enter never sends the document.
+            p.scan {
+                label { (lang.t("Скан: ", "Scan: "))
+                    input.scan type="search" form="no-form" data-scan="/ui/find/unit" autocomplete="off"
+                        placeholder=(lang.t("серийный номер и Enter", "serial number and Enter"))
+                        aria-label=(lang.t("Сканировать серийный номер", "Scan a serial number"));
+                }
+                " " span.muted.scan-msg role="status" {}
+            }
+        }
         div.scroll {
             table.list.lines data-quote=(format!("/ui/lines/quote?kind={}", kind.code())) {
                 thead { tr {

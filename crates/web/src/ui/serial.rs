@@ -553,6 +553,18 @@ async fn repair_page(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> 
     let dat = |name: &str| refusal.at_form(lang, &da, name);
     let pa = format!("/repairs/{id}/parts");
     let pv = |name: &str| refusal.value(&pa, name, "");
+    // The shipment that sold the unit, by number with a link.
+    let sold: Option<(i64, String)> = s
+        .app
+        .store
+        .read_rows(
+            "SELECT d.id, d.number FROM line_units lu JOIN document_lines l ON l.id = lu.line_id JOIN documents d ON d.id = l.document_id WHERE lu.unit_id = $1 AND d.kind = 'shipment' AND d.state = 'posted' ORDER BY d.id DESC LIMIT 1".into(),
+            vec![kupets_store::queries::P::from(r.unit_id)],
+            |x| (x.int("id"), x.text("number")),
+        )
+        .await
+        .ok()
+        .and_then(|v| v.into_iter().next());
     let cat = dv(
         "defect_category_id",
         &r.defect_category_id
@@ -567,7 +579,8 @@ async fn repair_page(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> 
         (refusal.summary(lang, &|f| (refusal.form == da || refusal.form == pa) && !f.is_empty()))
         div.card { dl.props {
             dt { (lang.t("Изделие", "Unit")) } dd { a href=(format!("/units/{}", r.unit_id)) { (r.product_name) " " (r.serial) } }
-            dt { (lang.t("Клиент", "Customer")) } dd { (r.counterparty_name.clone().unwrap_or_default()) }
+            dt { (lang.t("Клиент", "Customer")) } dd { @if let Some(c) = r.counterparty_id { a href=(format!("/counterparties/{c}")) { (r.counterparty_name.clone().unwrap_or_default()) } } }
+            @if let Some((sid, n)) = &sold { dt { (lang.t("Продан по отгрузке", "Sold on shipment")) } dd { a href=(doc_href("shipment", *sid)) { (n) } } }
             dt { (lang.t("Чьё изделие", "Whose unit")) } dd {
                 @if r.custody == "client" { (lang.t("клиента — у нас в ремонте: без кредита, не на нашем складе; после ремонта возвращается клиенту", "the customer's — in repair with us: no credit, not in our stock; handed back to the customer")) }
                 @else { (lang.t("наше (со склада) — после ремонта на склад", "ours (from stock) — back to stock after repair")) }
