@@ -713,3 +713,147 @@ both_engines!(
         assert!(r.status.is_redirection() || r.status.is_client_error());
     }
 );
+
+/// A file as downloaded: the headers and the bytes as sent.
+struct Download {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+async fn download(t: &TestApp, path: &str) -> Download {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .uri(path)
+        .header("authorization", format!("Bearer {}", t.admin))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Download {
+        status,
+        headers,
+        bytes,
+    }
+}
+
+/// The Russian file name a download offers (`filename*=UTF-8''…`).
+fn file_name(r: &Download) -> String {
+    let cd = r.headers["content-disposition"].to_str().unwrap();
+    let enc = cd.split("filename*=UTF-8''").nth(1).unwrap_or("");
+    let mut bytes = Vec::new();
+    let mut it = enc.bytes();
+    while let Some(b) = it.next() {
+        if b == b'%' {
+            let h: String = [it.next().unwrap(), it.next().unwrap()]
+                .iter()
+                .map(|c| *c as char)
+                .collect();
+            bytes.push(u8::from_str_radix(&h, 16).unwrap());
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8(bytes).unwrap()
+}
+
+/// The sheets of a downloaded workbook: (name, rows of cells).
+fn sheets(r: &Download) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(r.bytes.clone())).expect("an XLSX file");
+    let names = wb.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|n| {
+            let range = wb.worksheet_range(&n).unwrap();
+            (n, range.rows().map(|r| r.to_vec()).collect())
+        })
+        .collect()
+}
+
+both_engines!(
+    spreadsheets_are_named_in_russian_with_real_cells,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let sh = created(
+            &t,
+            "/api/v1/shipments",
+            json!({"counterparty_id": s.cp, "warehouse_id": s.wh,
+                "lines": [{"product_id": s.drill, "qty": "2"}]}),
+        )
+        .await;
+        posted(&t, &format!("/api/v1/shipments/{}/post", id(&sh))).await;
+        let today = kupets_domain::money::date_ru(kupets_app::today());
+        // The акт сверки: named after the counterparty and the period, dates
+        // as date cells, amounts as numbers.
+        let r = download(
+            &t,
+            &format!(
+                "/api/v1/reports/reconciliation?counterparty_id={}&format=xlsx",
+                s.cp
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let name = file_name(&r);
+        assert!(
+            name.starts_with("Акт сверки ООО «Строй» ") && name.ends_with(&format!("{today}.xlsx")),
+            "{name}"
+        );
+        let book = sheets(&r);
+        assert_eq!(book[0].0, "Акт сверки");
+        let row = book[0]
+            .1
+            .iter()
+            .find(|row| matches!(row.first(), Some(calamine::Data::DateTime(_))))
+            .expect("a date cell");
+        assert!(
+            matches!(row[2], calamine::Data::Float(f) if (f - 2000.0).abs() < 0.001),
+            "{row:?}"
+        );
+        // Balances and aging: the date in Russian in the name.
+        for (path, prefix, sheet) in [
+            ("balances", "Взаиморасчёты на ", "Взаиморасчёты"),
+            (
+                "aging",
+                "Старение задолженности на ",
+                "Старение задолженности",
+            ),
+        ] {
+            let r = download(&t, &format!("/api/v1/reports/{path}?format=xlsx")).await;
+            assert_eq!(file_name(&r), format!("{prefix}{today}.xlsx"));
+            assert_eq!(sheets(&r)[0].0, sheet);
+        }
+        // Sales: the header says what the rows are, quantities are numbers.
+        let r = download(&t, "/api/v1/reports/sales?format=xlsx").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(file_name(&r).starts_with("Продажи "), "{}", file_name(&r));
+        let book = sheets(&r);
+        assert_eq!(book[0].0, "Продажи");
+        let rows = &book[0].1;
+        assert_eq!(rows[2][0], calamine::Data::String("Контрагент".into()));
+        assert!(
+            matches!(rows[3][1], calamine::Data::Float(f) if (f - 2.0).abs() < 0.001),
+            "{:?}",
+            rows[3]
+        );
+        // By month, a month is a date cell.
+        let r = download(&t, "/api/v1/reports/sales?format=xlsx&rows=month").await;
+        assert!(matches!(sheets(&r)[0].1[3][0], calamine::Data::DateTime(_)));
+        // An import template: a Russian sheet and file name.
+        let r = download(&t, "/api/v1/imports/counterparties/template?format=xlsx").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(file_name(&r), "Шаблон загрузки — контрагенты.xlsx");
+        assert_eq!(sheets(&r)[0].0, "Контрагенты");
+    }
+);
