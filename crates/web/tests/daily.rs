@@ -857,3 +857,102 @@ both_engines!(
         assert_eq!(sheets(&r)[0].0, "Контрагенты");
     }
 );
+
+both_engines!(
+    refused_actions_come_back_on_their_page,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let o = created(
+            &t,
+            "/api/v1/sales-orders",
+            json!({"counterparty_id": s.cp, "warehouse_id": s.wh,
+                "lines": [{"product_id": s.drill, "qty": "1"}, {"product_id": s.pump, "qty": "1"}]}),
+        )
+        .await;
+        let order = id(&o);
+        posted(&t, &format!("/api/v1/sales-orders/{order}/post")).await;
+        let lines = t
+            .get(&format!("/api/v1/sales-orders/{order}"), &t.admin)
+            .await
+            .body["lines"]
+            .clone();
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let form = t
+            .page(&format!("/sales-orders/{order}/fulfil"), &cookie)
+            .await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = csrf_of(&form.text);
+        // «Отгрузить» with two serials for one pump: the form again with the
+        // serials as typed and the message at the pump's row (row 2, though
+        // only it was sent).
+        let (l0, l1) = (
+            lines[0]["id"].as_str().unwrap(),
+            lines[1]["id"].as_str().unwrap(),
+        );
+        let r = t
+            .form(
+                &format!("/sales-orders/{order}/fulfil"),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("warehouse_id", &s.wh),
+                    ("l0_line", l0),
+                    ("l0_product", &s.drill),
+                    ("l0_price", "1000"),
+                    ("l0_qty", "0"),
+                    ("l1_line", l1),
+                    ("l1_product", &s.pump),
+                    ("l1_price", "20000"),
+                    ("l1_qty", "1"),
+                    ("l1_serials", "P-26-001 P-26-002"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"P-26-001 P-26-002\""));
+        assert!(r.text.contains("id=\"err-lines-1--serials\""), "{}", r.text);
+        assert!(r.text.contains("Строка 2, Серийные номера"));
+        has_menu(&r.text);
+        // An unknown status: the order's page, the note kept, the reason shown.
+        let r = t
+            .form(
+                &format!("/documents/{order}/status"),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("status_id", "999999"),
+                    ("note", "перезвонить в пятницу"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.text);
+        assert!(
+            r.text.contains("value=\"перезвонить в пятницу\""),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains(&o["number"].as_str().unwrap().to_string()));
+        has_menu(&r.text);
+        // A payment posted by a role without the right: its page, the role in words.
+        let p = created(
+            &t,
+            "/api/v1/payments",
+            json!({"counterparty_id": s.cp, "amount": "100", "direction": "in"}),
+        )
+        .await;
+        t.user("sklad", "storekeeper").await;
+        let sk = web_login(&t, "sklad", "password-123").await;
+        let home = t.page("/", &sk).await;
+        let r = t
+            .form(
+                &format!("/payments/{}/post", id(&p)),
+                &sk,
+                &[("csrf", &csrf_of(&home.text))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert!(r.text.contains(p["number"].as_str().unwrap()));
+        assert!(r.text.contains("Кладовщик"));
+        has_menu(&r.text);
+    }
+);

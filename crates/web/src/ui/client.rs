@@ -280,7 +280,15 @@ async fn interaction_page(
         Ok(i) => i,
         Err(e) => return error_page(lang, &e),
     };
-    let block = status_block(lang, &ui, &s.app, id, DocKind::Interaction).await;
+    let block = status_block(
+        lang,
+        &ui,
+        &s.app,
+        id,
+        DocKind::Interaction,
+        &Refusal::none(),
+    )
+    .await;
     let body = html! {
         h1 { (channel_label(&i.kind, lang.ru())) " " (i.number) }
         div.card {

@@ -232,7 +232,7 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
 /// An adjustment's page: a draft with its edit form and «Провести», a posted
 /// one with the cancel form. After a refused form of the page, that form
 /// with what was typed and the message at it.
-async fn show_page(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> Response {
+pub(crate) async fn show_page(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let d = match s.app.get_document(&ui.actor, DocKind::Adjustment, id).await {
         Ok(d) => d,
@@ -244,7 +244,8 @@ async fn show_page(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> Re
         .and_then(|c| names.get(&c))
         .map(String::as_str)
         .unwrap_or("");
-    let statuses = super::status::status_block(lang, ui, &s.app, id, DocKind::Adjustment).await;
+    let statuses =
+        super::status::status_block(lang, ui, &s.app, id, DocKind::Adjustment, refusal).await;
     let edit = format!("/adjustments/{id}");
     let own = refusal.form == edit;
     let none = Refusal::none();
@@ -297,9 +298,6 @@ async fn refused(
     f: &Values,
 ) -> Response {
     let lang = current_lang();
-    if matches!(e, AppError::NotFound { .. }) {
-        return error_page(lang, e);
-    }
     show_page(ui, s, id, &Refusal::of_form(lang, e, action, f)).await
 }
 

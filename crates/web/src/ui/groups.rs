@@ -181,7 +181,6 @@ pub async fn archive(
     };
     match res.await {
         Ok(()) => Redirect::to(&format!("/product-groups/{id}")).into_response(),
-        Err(e @ AppError::NotFound { .. }) => error_page(lang, &e),
         Err(e) => edit_page(&ui, &s, id, None, &Refusal::of(lang, &e)).await,
     }
 }

@@ -476,7 +476,6 @@ async fn archive<M: Master>(
     };
     match res.await {
         Ok(()) => Redirect::to(&format!("/{}/{id}", M::RES)).into_response(),
-        Err(e @ AppError::NotFound { .. }) => error_page(lang, &e),
         Err(e) => {
             let action = format!("/{}/{id}/archive", M::RES);
             card::<M>(&ui, &s, id, false, &Refusal::of_form(lang, &e, &action, &f)).await

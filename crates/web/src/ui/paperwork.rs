@@ -446,7 +446,7 @@ async fn client_email(app: &App, cp: Option<i64>) -> String {
     }
 }
 
-async fn invoice_view(
+pub(crate) async fn invoice_view(
     ui: &UiActor,
     app: &App,
     id: i64,
@@ -461,7 +461,7 @@ async fn invoice_view(
     let d = &inv.document;
     let cps = names_of(app).await;
     let email = client_email(app, d.counterparty_id).await;
-    let statuses = super::status::status_block(lang, ui, app, id, DocKind::Invoice).await;
+    let statuses = super::status::status_block(lang, ui, app, id, DocKind::Invoice, refusal).await;
     let paid = Money::parse(&inv.paid_amount).unwrap_or_default();
     let can = ui.actor.can(Right::Sell);
     let order_no = match d.order_id {
@@ -578,9 +578,6 @@ async fn refused_on_invoice(
     f: &Values,
 ) -> Response {
     let lang = current_lang();
-    if matches!(e, AppError::NotFound { .. }) {
-        return error_page(lang, e);
-    }
     invoice_view(ui, &s.app, id, None, &Refusal::of_form(lang, e, action, f)).await
 }
 

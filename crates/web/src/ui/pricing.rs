@@ -333,7 +333,6 @@ async fn after_save<T>(
             None => "/pricing".into(),
         })
         .into_response(),
-        Err(e @ AppError::NotFound { .. }) => error_page(lang, &e),
         Err(e) => {
             let r = Refusal::of_form(lang, &e, action, f);
             rules_page(ui, s, &RulesQuery::default(), &r).await

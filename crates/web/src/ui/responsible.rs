@@ -32,7 +32,13 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 }
 
 /// The responsible of a document, with the form to change it.
-pub async fn block(lang: Lang, ui: &UiActor, app: &App, id: i64) -> Markup {
+pub async fn block(
+    lang: Lang,
+    ui: &UiActor,
+    app: &App,
+    id: i64,
+    refusal: &super::refusal::Refusal,
+) -> Markup {
     let cur: Option<(i64, String)> = app
         .store
         .read_rows(
@@ -47,14 +53,16 @@ pub async fn block(lang: Lang, ui: &UiActor, app: &App, id: i64) -> Markup {
         return html! {};
     };
     let people = opts(&names(app, "SELECT id, name FROM employees WHERE archived = 0").await);
+    let a = format!("/documents/{id}/responsible");
     html! {
         div.card.responsible {
-            form.inline method="post" action=(format!("/documents/{id}/responsible")) {
+            form.inline method="post" action=(a) {
                 span { (lang.t("Ответственный", "Responsible")) ": " b { (rname) } }
                 input type="hidden" name="csrf" value=(ui.csrf);
-                (select("responsible_id", &people, &rid.to_string(), "—"))
+                (select("responsible_id", &people, &refusal.value(&a, "responsible_id", &rid.to_string()), "—"))
                 button.btn.light type="submit" { (lang.t("Сменить", "Change")) }
             }
+            (refusal.at_form(lang, &a, "responsible_id"))
         }
     }
 }
@@ -81,7 +89,11 @@ async fn change(
     };
     match res.await {
         Ok(kind) => Redirect::to(&doc_href(kind.code(), id)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let action = format!("/documents/{id}/responsible");
+            let r = super::refusal::Refusal::of_form(lang, &e, &action, &f);
+            super::status::document_refused(&ui, &s, id, &e, &r).await
+        }
     }
 }
 
@@ -221,7 +233,6 @@ async fn absence_cancel(
     };
     match s.app.cancel_absence(&ui.actor, id).await {
         Ok(_) => Redirect::to("/absences").into_response(),
-        Err(e @ AppError::NotFound { .. }) => error_page(lang, &e),
         Err(e) => absences_page(&ui, &s, Some(e), &Values::new()).await,
     }
 }

@@ -194,7 +194,6 @@ async fn after<T>(
     let lang = current_lang();
     match r {
         Ok(_) => Redirect::to("/pricing/scales").into_response(),
-        Err(e @ AppError::NotFound { .. }) => error_page(lang, &e),
         Err(e) => scales_page(ui, s, &Refusal::of_form(lang, &e, action, f)).await,
     }
 }

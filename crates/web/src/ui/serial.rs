@@ -383,14 +383,20 @@ async fn production_show(
 }
 
 /// A production document; after a refused posting, with the reason on top.
-async fn production_view(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> Response {
+pub(crate) async fn production_view(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
     let lang = current_lang();
     let p = match s.app.get_production(&ui.actor, id).await {
         Ok(p) => p,
         Err(e) => return error_page(lang, &e),
     };
     let d = &p.document;
-    let statuses = super::status::status_block(lang, ui, &s.app, id, DocKind::Production).await;
+    let statuses =
+        super::status::status_block(lang, ui, &s.app, id, DocKind::Production, refusal).await;
     let body = html! {
         h1 { (lang.t("Производство", "Production")) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
         (refusal.summary(lang, &|_| false))
@@ -430,7 +436,6 @@ async fn production_post(
     };
     match s.app.post_production(&ui.actor, id).await {
         Ok(_) => Redirect::to(&format!("/productions/{id}")).into_response(),
-        Err(e @ AppError::NotFound { .. }) => error_page(lang, &e),
         Err(e) => {
             let r = Refusal::of_form(lang, &e, &format!("/productions/{id}/post"), &f);
             production_view(&ui, &s, id, &r).await
@@ -529,7 +534,12 @@ async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Stri
 
 /// A repair order with its forms (state, diagnosis and price, parts); after
 /// a refused one, that form with what was typed and the message at it.
-async fn repair_page(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> Response {
+pub(crate) async fn repair_page(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
     let lang = current_lang();
     let (r, cats) = match (
         s.app.get_repair(&ui.actor, id).await,
@@ -545,7 +555,8 @@ async fn repair_page(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> 
     )
     .await;
     let prods = opts(&products);
-    let statuses = super::status::status_block(lang, ui, &s.app, id, DocKind::Repair).await;
+    let statuses =
+        super::status::status_block(lang, ui, &s.app, id, DocKind::Repair, refusal).await;
     let can = ui.actor.can(Right::Repair);
     // What the diagnosis and part forms show: as saved, or as typed when refused.
     let da = format!("/repairs/{id}");
@@ -653,9 +664,6 @@ async fn repair_refused(
     f: &Values,
 ) -> Response {
     let lang = current_lang();
-    if matches!(e, AppError::NotFound { .. }) {
-        return error_page(lang, e);
-    }
     repair_page(ui, s, id, &Refusal::of_form(lang, e, action, f)).await
 }
 

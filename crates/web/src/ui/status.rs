@@ -36,7 +36,16 @@ pub(crate) fn kind_label(lang: Lang, kind: &str) -> &'static str {
 
 /// The status block of a document page: current status, the form to set
 /// one, the history.
-pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: DocKind) -> Markup {
+/// After a refused status (or responsible) form of the page, that form as
+/// it was sent and the message at it.
+pub async fn status_block(
+    lang: Lang,
+    ui: &UiActor,
+    app: &App,
+    id: i64,
+    kind: DocKind,
+    refusal: &Refusal,
+) -> Markup {
     let (history, statuses) = match (
         app.status_history(&ui.actor, id, kupets_app::today()).await,
         app.list_statuses(&ui.actor, false).await,
@@ -45,7 +54,11 @@ pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: Do
         _ => return html! {},
     };
     let fits: Vec<&Status> = statuses.iter().filter(|s| s.applies_to(kind)).collect();
-    let responsible = super::responsible::block(lang, ui, app, id).await;
+    let responsible = super::responsible::block(lang, ui, app, id, refusal).await;
+    let a = format!("/documents/{id}/status");
+    let v = |name: &str, d: &str| refusal.value(&a, name, d);
+    let chosen = v("status_id", "");
+    let today = kupets_app::today().to_string();
     html! {
         (responsible)
         div.card.statuses {
@@ -55,15 +68,16 @@ pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: Do
                     None => { span.muted { (lang.t("не задан", "none")) } }
                 }
             }
-            form.inline method="post" action=(format!("/documents/{id}/status")) {
+            form.inline method="post" action=(a) {
                 input type="hidden" name="csrf" value=(ui.csrf);
                 select name="status_id" {
-                    @for s in &fits { option value=(s.id) { (s.name(lang.ru())) @if s.is_reminder { " ⏰" } } }
+                    @for s in &fits { option value=(s.id) selected[chosen == s.id.to_string()] { (s.name(lang.ru())) @if s.is_reminder { " ⏰" } } }
                 }
-                input type="date" name="effective_date" value=(kupets_app::today().to_string());
-                input type="text" name="note" placeholder=(lang.t("Заметка", "Note")) style="flex:1;min-width:220px";
+                input type="date" name="effective_date" value=(v("effective_date", &today));
+                input type="text" name="note" value=(v("note", "")) placeholder=(lang.t("Заметка", "Note")) style="flex:1;min-width:220px";
                 button.btn type="submit" { (lang.t("Установить статус", "Set status")) }
             }
+            @for f in ["status_id", "status", "effective_date", "note"] { (refusal.at_form(lang, &a, f)) }
             @if !history.history.is_empty() {
                 table.list {
                     tr { th { (lang.t("С даты", "From")) } th { (lang.t("Статус", "Status")) } th { (lang.t("Заметка", "Note")) } th { (lang.t("Кто, когда", "Who, when")) } }
@@ -107,7 +121,34 @@ async fn assign(
     };
     match res.await {
         Ok(kind) => Redirect::to(&doc_href(kind.code(), id)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(lang, &e, &format!("/documents/{id}/status"), &f);
+            document_refused(&ui, &s, id, &e, &r).await
+        }
+    }
+}
+
+/// A document's own page after a refused form of one of its blocks (status,
+/// responsible): the page with that form as it was sent; a document that
+/// cannot be read (or a kind without such a page) is the error page.
+pub(crate) async fn document_refused(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    e: &AppError,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
+    match s.app.kind_of(id).await {
+        Ok(DocKind::Adjustment) => super::documents::show_page(ui, s, id, refusal).await,
+        Ok(DocKind::Invoice) => super::paperwork::invoice_view(ui, &s.app, id, None, refusal).await,
+        Ok(DocKind::Repair) => super::serial::repair_page(ui, s, id, refusal).await,
+        Ok(DocKind::Production) => super::serial::production_view(ui, s, id, refusal).await,
+        Ok(DocKind::PaymentIn | DocKind::PaymentOut) => {
+            super::trade::payment_page(ui, s, id, refusal).await
+        }
+        Ok(DocKind::Interaction) | Err(_) => error_page(lang, e),
+        Ok(kind) => super::trade::show_refused(kind, ui, s, id, refusal).await,
     }
 }
 
