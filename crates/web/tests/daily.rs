@@ -360,6 +360,15 @@ both_engines!(each_role_sees_its_work, |t: TestApp| async move {
         );
     }
     assert!(home.text.contains("href=\"/repairs\""));
+    // The owner's page shows cost: not offered to a manager, who may not see it.
+    t.user("manager1", "manager").await;
+    let mg = web_login(&t, "manager1", "password-123").await;
+    let home = t.page("/", &mg).await;
+    assert!(!home.text.contains("/reports/owner"));
+    assert_eq!(
+        t.page("/reports/owner", &mg).await.status,
+        StatusCode::FORBIDDEN
+    );
     // The server still refuses, and names the role in words; the order form
     // comes back with the refusal instead of a bare error page.
     let form = t.page("/sales-orders/new", &en).await;

@@ -135,6 +135,8 @@ pub fn may_see(role: Role, href: &str) -> bool {
         "reports" => match seg {
             "reports/defects" => any(&[Repair, ManagePricing]),
             "reports/funnel" => any(&[Sell]),
+            // The owner's page shows cost and margin.
+            "reports/owner" => any(&[SeeCost]),
             _ => any(&[Sell, PostSettlements]),
         },
         _ => true,
