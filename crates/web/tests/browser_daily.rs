@@ -612,5 +612,41 @@ async fn browser_scan_fills_the_next_free_row() {
     let sh = t.get(&format!("/api/v1/shipments/{id}"), &t.admin).await;
     let lines = sh.body["lines"].as_array().unwrap();
     assert_eq!(lines.len(), 2, "{}", sh.text);
+
+    // A refused product form: what was typed is back and the message sits
+    // under its own field; the summary's link leads there.
+    c.goto(&format!("{base}/products/new")).await.unwrap();
+    let sku = c
+        .wait()
+        .for_element(Locator::Css("input[name=sku]"))
+        .await
+        .unwrap();
+    sku.send_keys("NEW-77").await.unwrap();
+    c.find(Locator::Css("form.grid button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#refusal a[href='#err-name']"))
+        .await
+        .unwrap();
+    let placed = c
+        .execute(
+            "const e = document.getElementById('err-name'); return !!e && !!e.parentNode.querySelector('input[name=name]');",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(placed, serde_json::Value::Bool(true));
+    let kept = c
+        .find(Locator::Css("input[name=sku]"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(kept.as_deref(), Some("NEW-77"));
     c.close().await.unwrap();
 }
