@@ -246,6 +246,14 @@ both_engines!(
             "{}",
             p.text
         );
+        // So does the audit log.
+        let log = t.page("/audit", &cookie).await;
+        assert!(
+            log.text
+                .contains(&format!("href=\"/sales-orders/{order}\">{number}<")),
+            "{}",
+            log.text
+        );
     }
 );
 
