@@ -160,9 +160,10 @@ pub fn editor(
         }
     };
     html! {
-        @if serials {
-            // A scan (serial + Enter) fills the next free row. The box belongs
-            // to no form, so Enter never sends the document.
+        @if serials && matches!(kind, DocKind::Shipment | DocKind::Return | DocKind::SupplierReturn) {
+            // A scan (serial + Enter) fills the next free row with a unit we
+            // know (a receipt's serials are new). The box belongs to no form,
+            // so Enter never sends the document.
             p.scan {
                 label { (lang.t("Скан: ", "Scan: "))
                     input.scan type="search" form="no-form" data-scan="/ui/find/unit" autocomplete="off"
