@@ -701,6 +701,15 @@ impl App {
     }
 }
 
+/// What a template is called, in Russian: the file and the sheet.
+pub fn template_name(kind: &str) -> String {
+    match kind {
+        "counterparties" => "Шаблон загрузки — контрагенты".into(),
+        "opening-balances" => "Шаблон загрузки — начальные остатки расчётов".into(),
+        other => format!("Шаблон загрузки — {other}"),
+    }
+}
+
 /// A template to fill: the Russian headers and one example row.
 pub fn template(kind: &str, xlsx: bool) -> Result<Vec<u8>> {
     let cols = columns(kind)?;
@@ -716,6 +725,12 @@ pub fn template(kind: &str, xlsx: bool) -> Result<Vec<u8>> {
     let ws = wb.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let e = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    // A Russian sheet name, never "Sheet1" (at most 31 characters).
+    ws.set_name(match kind {
+        "counterparties" => "Контрагенты",
+        _ => "Начальные остатки",
+    })
+    .map_err(e)?;
     for (i, c) in cols.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, c.ru, &bold)
             .map_err(e)?;

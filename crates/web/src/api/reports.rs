@@ -35,6 +35,43 @@ pub(crate) enum Cell {
     /// An ISO date, written as a real date cell (`dd.mm.yyyy`), so the
     /// spreadsheet sorts and filters it as a date.
     D(String),
+    /// A month (`YYYY-MM`), a real date cell shown as `mm.yyyy`.
+    Mo(String),
+    /// A decimal (a quantity, a percentage) written as a number.
+    N(String),
+}
+
+/// `2026-03-10` → `10.03.2026` for titles and file names.
+pub(crate) fn ru_date(iso: &str) -> String {
+    kupets_app::input::parse_date(iso)
+        .map(kupets_domain::money::date_ru)
+        .unwrap_or_else(|| iso.to_string())
+}
+
+/// `Content-Disposition` for a download named in Russian: `filename*`
+/// (RFC 6266) for browsers, an ASCII `filename` for the rest.
+pub(crate) fn attachment(file: &str, ext: &str) -> String {
+    let ascii: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8: String = file
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{utf8}.{ext}")
 }
 
 fn money(v: &str) -> Cell {
@@ -65,6 +102,8 @@ pub(crate) fn xlsx(
     let bold = Format::new().set_bold();
     let num = Format::new().set_num_format("# ##0.00");
     let day = Format::new().set_num_format("dd.mm.yyyy");
+    let month = Format::new().set_num_format("mm.yyyy");
+    let dec = Format::new().set_num_format("# ##0.###");
     ws.write_string_with_format(0, 0, title, &bold)
         .map_err(err)?;
     for (c, h) in headers.iter().enumerate() {
@@ -97,6 +136,20 @@ pub(crate) fn xlsx(
                         .map(|_| ()),
                     Err(_) => ws.write_string(r, c as u16, d).map(|_| ()),
                 },
+                Cell::Mo(m) => {
+                    match rust_xlsxwriter::ExcelDateTime::parse_from_str(&format!("{m}-01")) {
+                        Ok(dt) => ws
+                            .write_datetime_with_format(r, c as u16, &dt, &month)
+                            .map(|_| ()),
+                        Err(_) => ws.write_string(r, c as u16, m).map(|_| ()),
+                    }
+                }
+                Cell::N(n) => match n.trim().replace(',', ".").parse::<f64>() {
+                    Ok(v) => ws
+                        .write_number_with_format(r, c as u16, v, &dec)
+                        .map(|_| ()),
+                    Err(_) => ws.write_string(r, c as u16, n).map(|_| ()),
+                },
             }
             .map_err(err)?;
         }
@@ -106,28 +159,6 @@ pub(crate) fn xlsx(
         ws.write_string(r + 1, 0, f).map_err(err)?;
     }
     let bytes = wb.save_to_buffer().map_err(err)?;
-    // A Russian file name for browsers (RFC 6266 `filename*`), an ASCII one
-    // for the rest.
-    let ascii: String = file
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let utf8: String = file
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     Ok((
         [
             (
@@ -136,7 +167,7 @@ pub(crate) fn xlsx(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}.xlsx\"; filename*=UTF-8''{utf8}.xlsx"),
+                attachment(file, "xlsx"),
             ),
         ],
         bytes,
@@ -206,9 +237,9 @@ pub async fn balances(
             money(&r.total_payable),
         ]);
         return Ok(xlsx(
-            &format!("Взаиморасчёты {}", r.date),
+            &format!("Взаиморасчёты на {}", ru_date(&r.date)),
             "Взаиморасчёты",
-            &format!("Взаиморасчёты на {}", r.date),
+            &format!("Взаиморасчёты на {}", ru_date(&r.date)),
             &["Контрагент", "ИНН", "Нам должны", "Мы должны"],
             rows,
             None,
@@ -289,10 +320,18 @@ pub async fn reconciliation(
         ]);
         let title = format!(
             "Акт сверки взаимных расчетов за период {} – {} между {} и {}",
-            r.from, r.to, r.our_company, r.counterparty
+            ru_date(&r.from),
+            ru_date(&r.to),
+            r.our_company,
+            r.counterparty
         );
         return Ok(xlsx(
-            &format!("Акт сверки {} {}", r.counterparty, r.to),
+            &format!(
+                "Акт сверки {} {}–{}",
+                r.counterparty,
+                ru_date(&r.from),
+                ru_date(&r.to)
+            ),
             "Акт сверки",
             &title,
             &["Дата", "Документ", "Дебет", "Кредит"],
@@ -332,9 +371,9 @@ pub async fn aging(
             })
             .collect();
         return Ok(xlsx(
-            &format!("Старение задолженности {}", r.date),
+            &format!("Старение задолженности на {}", ru_date(&r.date)),
             "Старение задолженности",
-            &format!("Старение дебиторской задолженности на {}", r.date),
+            &format!("Старение дебиторской задолженности на {}", ru_date(&r.date)),
             &[
                 "Контрагент",
                 "0–30",
