@@ -730,15 +730,51 @@ pub(crate) async fn write_assignment(
     Ok(id)
 }
 
-/// Copies a document's latest status and date from `doc_status` onto the
-/// document (migration 0016), where the Today view reads them from one index.
+/// What `documents` carries of a document's statuses as of `on`: the
+/// assignment in force (its status and date) and the date of the next one
+/// (migration 0020), where the Today view reads them from one index.
+const IN_FORCE: &str = "status_id = (SELECT x.status_id FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= $1 \
+     ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
+     status_date = (SELECT x.effective_date FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= $1 \
+     ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
+     status_next = (SELECT MIN(x.effective_date) FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date > $1)";
+
+/// Brings one document's status in force up to date, as of today.
 pub(crate) async fn sync_current(tx: &mut kupets_store::Conn, document_id: i64) -> Result<()> {
-    sql::query(
-        "UPDATE documents SET status_id = (SELECT s.latest_status_id FROM doc_status s WHERE s.document_id = $1), \
-         status_date = (SELECT s.latest_date FROM doc_status s WHERE s.document_id = $1) WHERE id = $1",
-    )
-    .bind(document_id)
-    .execute(&mut *tx)
-    .await?;
+    sql::query(&format!("UPDATE documents SET {IN_FORCE} WHERE id = $2"))
+        .bind(today().to_string())
+        .bind(document_id)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
+}
+
+impl App {
+    /// Brings up to date, as of `on`, every document whose next status
+    /// assignment has come; returns how many. The server runs it every
+    /// minute or so (and the Today view stays right without it: such
+    /// documents search their history until then).
+    pub async fn roll_statuses(&self, on: NaiveDate) -> Result<u64> {
+        let day = on.to_string();
+        // A read first: nearly always there is nothing to do, and then
+        // nothing is written.
+        let due = sql::query_scalar::<i64>(
+            "SELECT COUNT(*) FROM documents WHERE status_next IS NOT NULL AND status_next <= $1",
+        )
+        .bind(day.clone())
+        .fetch_one(self.store.reader())
+        .await?;
+        if due == 0 {
+            return Ok(0);
+        }
+        write_tx!(self, [day], |app, tx| {
+            Ok(sql::query(&format!(
+                "UPDATE documents SET {IN_FORCE} WHERE status_next IS NOT NULL AND status_next <= $1"
+            ))
+            .bind(day.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected())
+        })
+    }
 }

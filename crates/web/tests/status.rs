@@ -947,3 +947,52 @@ both_engines!(
         assert!(html.contains("cursor=2"), "{html}");
     }
 );
+
+both_engines!(
+    statuses_whose_day_comes_are_brought_up_to_date,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let (_, mgr) = staff(&t, "roller", "manager", None).await;
+        let day =
+            |n: i64| (chrono::Local::now().date_naive() + chrono::Duration::days(n)).to_string();
+        let o = order(&t, &mgr, &s, &day(-20), "1").await;
+        assign(&t, &mgr, &o, "remind", &day(-10), "сначала").await;
+        assign(&t, &mgr, &o, "waiting", &day(3), "потом").await;
+        let shown = |v: &Value| -> Vec<(String, String)> {
+            v["documents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["status_code"].as_str().unwrap().to_string(),
+                        d["note"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        };
+        // Before and after the next assignment's day, with and without the
+        // roll: the same answers.
+        for round in 0..2u64 {
+            let r = today(&t, &mgr, &format!("date={}", day(0))).await;
+            assert_eq!(reminder_docs(&r.body), vec![o.clone()]);
+            assert_eq!(shown(&r.body), vec![("remind".into(), "сначала".into())]);
+            let r = today(&t, &mgr, &format!("date={}", day(5))).await;
+            assert!(reminder_docs(&r.body).is_empty(), "{}", r.text);
+            assert_eq!(shown(&r.body), vec![("waiting".into(), "потом".into())]);
+            let r = today(&t, &mgr, &format!("date={}", day(-15))).await;
+            assert!(
+                r.body["documents"].as_array().unwrap().is_empty(),
+                "{}",
+                r.text
+            );
+            let rolled = t
+                .app
+                .roll_statuses(chrono::Local::now().date_naive() + chrono::Duration::days(5))
+                .await
+                .unwrap();
+            // Only the first time is there anything to bring up to date.
+            assert_eq!(rolled, 1 - round);
+        }
+    }
+);

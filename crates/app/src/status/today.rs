@@ -74,8 +74,9 @@ struct Cand {
     counterparty_id: Option<i64>,
     status_id: i64,
     effective_date: String,
-    /// Its latest assignment lies ahead: the current one is from the history.
-    ahead: bool,
+    /// The assignment in force is not the latest: its note is read from
+    /// the history.
+    from_history: bool,
 }
 
 impl Cand {
@@ -89,7 +90,7 @@ impl Cand {
             counterparty_id: r.opt_int("counterparty_id"),
             status_id: r.opt_int("status_id")?,
             effective_date: r.opt_text("effective_date")?,
-            ahead: r.int("ahead") != 0,
+            from_history: r.int("from_history") != 0,
         })
     }
 }
@@ -273,17 +274,19 @@ impl App {
         let mut due: Vec<(Cand, i64)> = Vec::new();
         let mut system = Vec::new();
         if !people.is_empty() {
-            // The current status on the day: the latest assignment (copied
-            // onto the document) unless it lies ahead; only then is the
-            // history searched, from the covering index
-            // `status_assignments_current` alone.
+            // The current status on the day, searched in the history (the
+            // covering index `status_assignments_current` alone) for the
+            // documents whose copy is not in force on the day.
             const AHEAD_STATUS: &str = "(SELECT x.status_id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
                  ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
             const AHEAD_DATE: &str = "(SELECT x.effective_date FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
                  ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
             // What the partial index `documents_today` holds of a document.
             const CAND: &str = "d.id, d.responsible_id, d.doc_date, d.amount, d.counterparty_id";
-            const SETTLED: &str = "d.status_id AS status_id, d.status_date AS effective_date, CAST(0 AS BIGINT) AS ahead";
+            // The copy on the document is in force; its note is the latest
+            // assignment's unless a later one is still to come.
+            const SETTLED: &str = "d.status_id AS status_id, d.status_date AS effective_date, \
+                 CAST(CASE WHEN d.status_next IS NULL THEN 0 ELSE 1 END AS BIGINT) AS from_history";
             // The filters every query shares, from parameter `next`; `cur`
             // reads the current status.
             let filters = |params: &mut Vec<P>, sql: &mut String, cur: &str| {
@@ -305,21 +308,28 @@ impl App {
                 }
             };
             // The people's documents with a status fall in two halves:
-            // - "settled" ones, whose latest assignment is on or before the
-            //   day, so the status on the document is current: counted and
-            //   picked inside the database from ranges of the partial index
-            //   `documents_today` (no seek per document);
-            // - those whose latest assignment lies ahead: one seek each in
-            //   the history, so they are read once and counted and picked
-            //   here.
+            // - "settled" ones, whose copy of the status is in force on the
+            //   day (its date on or before it, the next assignment's after
+            //   it; migration 0020): counted and picked inside the database
+            //   from ranges of the partial index `documents_today` (no seek
+            //   per document). For today that is nearly all of them, once
+            //   the server has brought the day's statuses up to date;
+            // - the others (a past day, or a next assignment come since):
+            //   one seek each in the history, so they are read once and
+            //   counted and picked here.
             let half = |params: &mut Vec<P>, settled: bool| -> String {
                 params.push(P::from(on.to_string()));
                 params.extend(people.iter().map(|p| P::from(*p)));
                 let mut sql = format!(
-                    "WHERE d.responsible_id IN ({}) AND d.status_id IS NOT NULL \
-                     AND d.status_date {} $1 AND d.state <> 'cancelled'",
+                    "WHERE d.responsible_id IN ({}) AND {}",
                     placeholders(2, people.len()),
-                    if settled { "<=" } else { ">" }
+                    if settled {
+                        "d.status_id IS NOT NULL AND d.status_date <= $1 AND (d.status_next IS NULL OR d.status_next > $1) \
+                         AND d.state <> 'cancelled'"
+                    } else {
+                        "(d.status_id IS NOT NULL OR d.status_next IS NOT NULL) AND d.state <> 'cancelled' \
+                         AND (d.status_id IS NULL OR d.status_date > $1 OR d.status_next <= $1)"
+                    }
                 );
                 filters(
                     params,
@@ -334,7 +344,7 @@ impl App {
             };
             let mut params = Vec::new();
             let sql = format!(
-                "SELECT {CAND}, {AHEAD_STATUS} AS status_id, {AHEAD_DATE} AS effective_date, CAST(1 AS BIGINT) AS ahead \
+                "SELECT {CAND}, {AHEAD_STATUS} AS status_id, {AHEAD_DATE} AS effective_date, CAST(1 AS BIGINT) AS from_history \
                  FROM documents d {}",
                 half(&mut params, false)
             );
@@ -753,7 +763,7 @@ async fn details<'a>(
     let (mut ids, mut ahead) = (Vec::new(), Vec::new());
     for c in shown {
         ids.push(c.id);
-        if c.ahead {
+        if c.from_history {
             ahead.push(c.id);
         }
     }
