@@ -272,6 +272,12 @@ impl App {
         // what is shown, not for everything counted.
         let mut newest: Vec<Cand> = Vec::new();
         let mut due: Vec<(Cand, i64)> = Vec::new();
+        // How many reminders each person has: the plain settled ones counted
+        // in the database (only the first page's worth of them read), the
+        // others as read.
+        let mut plain_total: i64 = 0;
+        let mut plain_per_person: HashMap<i64, i64> = HashMap::new();
+        let mut extra_per_person: HashMap<i64, i64> = HashMap::new();
         let mut system = Vec::new();
         if !people.is_empty() {
             // The current status on the day, searched in the history (the
@@ -361,8 +367,7 @@ impl App {
                  FROM documents d {} GROUP BY 1, 2",
                 half(&mut params, true)
             );
-            let mut sums: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
-            for (e, s, n, a) in rows_of(conn, &sql, &params, |r| {
+            let settled_counts = rows_of(conn, &sql, &params, |r| {
                 (
                     r.int("responsible_id"),
                     r.int("status_id"),
@@ -370,9 +375,9 @@ impl App {
                     r.opt_int("amount").unwrap_or(0),
                 )
             })
-            .await?
-            .into_iter()
-            .chain(
+            .await?;
+            let mut sums: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
+            for (e, s, n, a) in settled_counts.iter().copied().chain(
                 ahead
                     .iter()
                     .map(|c| (c.responsible_id, c.status_id, 1, c.amount)),
@@ -405,36 +410,62 @@ impl App {
             newest.sort_by(|a, b| (b.doc_date.as_str(), b.id).cmp(&(a.doc_date.as_str(), a.id)));
             newest.truncate(SHOWN_DOCUMENTS);
 
-            let reminder_ids: Vec<i64> = statuses
+            // Reminders of the responsible ("plain") among the settled
+            // documents: counted above per person, so only the first
+            // `offset + limit` by date are read (the index gives them
+            // their dates); all others — those of statuses that go to the
+            // client's manager, and those searched in the history — are
+            // read whole (few).
+            let plain: Vec<i64> = statuses
                 .values()
-                .filter(|s| s.is_reminder)
+                .filter(|s| s.is_reminder && !s.to_manager)
                 .map(|s| s.id)
                 .collect();
-            let mut found: Vec<Cand> = Vec::new();
-            if !reminder_ids.is_empty() {
+            let to_mgr: Vec<i64> = statuses
+                .values()
+                .filter(|s| s.is_reminder && s.to_manager)
+                .map(|s| s.id)
+                .collect();
+            for (e, s, n, _) in &settled_counts {
+                if plain.contains(s) {
+                    plain_total += n;
+                    *plain_per_person.entry(*e).or_default() += n;
+                }
+            }
+            // Each with whether it is among the counted plain ones.
+            let mut found: Vec<(Cand, bool)> = Vec::new();
+            for (ids, cap) in [(&plain, Some(offset + limit)), (&to_mgr, None)] {
+                if ids.is_empty() {
+                    continue;
+                }
                 let mut params = Vec::new();
                 let mut sql = format!(
                     "SELECT {CAND}, {SETTLED} FROM documents d {}",
                     half(&mut params, true)
                 );
                 let first = params.len() + 1;
-                params.extend(reminder_ids.iter().map(|i| P::from(*i)));
+                params.extend(ids.iter().map(|i| P::from(*i)));
                 sql.push_str(&format!(
                     " AND d.status_id IN ({})",
-                    placeholders(first, reminder_ids.len())
+                    placeholders(first, ids.len())
                 ));
-                found = rows_of(conn, &sql, &params, Cand::of)
-                    .await?
-                    .into_iter()
-                    .flatten()
-                    .collect();
+                if let Some(cap) = cap {
+                    sql.push_str(&format!(" ORDER BY d.status_date, d.id LIMIT {cap}"));
+                }
                 found.extend(
-                    ahead
-                        .iter()
-                        .filter(|c| reminder_ids.contains(&c.status_id))
-                        .cloned(),
+                    rows_of(conn, &sql, &params, Cand::of)
+                        .await?
+                        .into_iter()
+                        .flatten()
+                        .map(|c| (c, cap.is_some())),
                 );
             }
+            found.extend(
+                ahead
+                    .iter()
+                    .filter(|c| plain.contains(&c.status_id) || to_mgr.contains(&c.status_id))
+                    .map(|c| (c.clone(), false)),
+            );
             // Reminders that reach the counterparty's manager, whoever is
             // responsible for the document (recalls, repairs ready).
             let manager_ids: Vec<i64> = statuses
@@ -447,31 +478,33 @@ impl App {
                 params.extend(people.iter().map(|p| P::from(*p)));
                 params.extend(manager_ids.iter().map(|p| P::from(*p)));
                 let mut sql = format!(
-                    "SELECT {CAND}, {SETTLED} FROM doc_status s JOIN documents d ON d.id = s.document_id \
+                    "SELECT {CAND}, s.latest_status_id AS status_id, s.latest_date AS effective_date, CAST(0 AS BIGINT) AS from_history \
+                     FROM doc_status s JOIN documents d ON d.id = s.document_id \
                      JOIN counterparties cp ON cp.id = d.counterparty_id \
                      WHERE cp.manager_id IN ({}) AND s.latest_status_id IN ({}) AND s.latest_date <= $1 AND d.state <> 'cancelled'",
                     placeholders(2, people.len()),
                     placeholders(2 + people.len(), manager_ids.len())
                 );
-                filters(&mut params, &mut sql, "d.status_id");
-                let seen: std::collections::HashSet<i64> = found.iter().map(|c| c.id).collect();
+                filters(&mut params, &mut sql, "s.latest_status_id");
+                let seen: std::collections::HashSet<i64> = found.iter().map(|c| c.0.id).collect();
                 found.extend(
                     rows_of(conn, &sql, &params, Cand::of)
                         .await?
                         .into_iter()
                         .flatten()
-                        .filter(|c| !seen.contains(&c.id)),
+                        .filter(|c| !seen.contains(&c.id))
+                        .map(|c| (c, false)),
                 );
             }
             // Whose Today each reminder is on: the responsible's, or for a
             // status that goes to the manager, the client's manager's.
             let managed: Vec<i64> = found
                 .iter()
-                .filter(|c| statuses.get(&c.status_id).is_some_and(|s| s.to_manager))
-                .filter_map(|c| c.counterparty_id)
+                .filter(|c| statuses.get(&c.0.status_id).is_some_and(|s| s.to_manager))
+                .filter_map(|c| c.0.counterparty_id)
                 .collect();
             let managers = counterparty_names(conn, &managed).await?;
-            for c in found {
+            for (c, counted) in found {
                 let Some(st) = statuses.get(&c.status_id) else {
                     continue;
                 };
@@ -482,7 +515,10 @@ impl App {
                     (Some((_, Some(m))), true) => *m,
                     _ => c.responsible_id,
                 };
-                if shown.contains(&recipient) {
+                if counted {
+                    due.push((c, recipient));
+                } else if shown.contains(&recipient) {
+                    *extra_per_person.entry(recipient).or_default() += 1;
                     due.push((c, recipient));
                 }
             }
@@ -565,8 +601,14 @@ impl App {
                 Item::System(i) => system[*i].get("responsible_id"),
             }
         };
-        let reminders_total = items.len() as i64;
-        let next_cursor = (offset + limit < items.len()).then(|| (offset + limit).to_string());
+        for r in &system {
+            *extra_per_person
+                .entry(r.get::<i64, _>("responsible_id"))
+                .or_default() += 1;
+        }
+        let reminders_total = plain_total + extra_per_person.values().sum::<i64>();
+        let next_cursor =
+            (((offset + limit) as i64) < reminders_total).then(|| (offset + limit).to_string());
         let page: Vec<&Item> = items
             .iter()
             .skip(offset)
@@ -599,6 +641,7 @@ impl App {
         named.extend(newest.iter().map(|c| c.responsible_id));
         named.extend(counted.iter().map(|c| c.0));
         named.extend(items.iter().map(|x| recipient(&x.2)));
+        named.extend(plain_per_person.keys().chain(extra_per_person.keys()));
         named.sort_unstable();
         named.dedup();
         let staff = employee_depts(conn, &named).await?;
@@ -726,7 +769,10 @@ impl App {
                 .cmp(&(b.employee_name.as_str(), order[&b.status_id]))
         });
         let departments = if company {
-            let depts: Vec<Option<i64>> = items.iter().map(|x| dept_of(recipient(&x.2))).collect();
+            let mut depts: Vec<(Option<i64>, i64)> = Vec::new();
+            for (e, n) in plain_per_person.iter().chain(extra_per_person.iter()) {
+                depts.push((dept_of(*e), *n));
+            }
             company_departments(conn, &depts, &by_status).await?
         } else {
             Vec::new()
@@ -850,7 +896,7 @@ async fn employee_depts(
 /// per department, and last those of employees of no department.
 async fn company_departments(
     conn: &mut Conn,
-    reminder_depts: &[Option<i64>],
+    reminder_depts: &[(Option<i64>, i64)],
     by_status: &[StatusCount],
 ) -> Result<Vec<TodayDepartment>> {
     let rows = sql::query("SELECT id, name FROM departments ORDER BY name, id")
@@ -871,9 +917,9 @@ async fn company_departments(
         reminders: 0,
         documents: 0,
     });
-    for r in reminder_depts {
+    for (r, n) in reminder_depts {
         if let Some(d) = out.iter_mut().find(|d| d.department_id == *r) {
-            d.reminders += 1;
+            d.reminders += n;
         }
     }
     for c in by_status {
