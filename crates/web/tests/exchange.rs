@@ -55,7 +55,7 @@ pub async fn upload(t: &TestApp, path: &str, bytes: Vec<u8>) -> (StatusCode, Val
     )
 }
 
-async fn raw_get(t: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
+pub async fn raw_get(t: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
     let req = Request::builder()
         .uri(path)
         .header("authorization", format!("Bearer {}", t.admin))
@@ -476,7 +476,7 @@ async fn count_counterparties(t: &TestApp) -> usize {
     r.body["items"].as_array().expect("items").len()
 }
 
-fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     for (r, row) in rows.iter().enumerate() {

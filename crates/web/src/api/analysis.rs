@@ -1,10 +1,10 @@
 //! Sales and margin analysis under `/api/v1/reports`: sales (with its
 //! drill-down and XLSX), ABC, quiet clients, the owner's page.
 
-use super::reports::{xlsx, Cell};
 use super::ApiQuery;
 use crate::auth::ApiActor;
 use crate::error::ApiResult;
+use crate::xlsx::{xlsx, Cell};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;

@@ -381,6 +381,7 @@ async fn invoice_list(ui: UiActor, State(s): State<AppState>) -> Response {
     let body = html! {
         h1 { (lang.t("Счета на оплату", "Invoices")) }
         p.muted { (lang.t("Счёт выставляется из заказа покупателя кнопкой «Выставить счёт».", "An invoice is made from a sales order with «Выставить счёт» (Issue an invoice).")) }
+        p { a.btn.light href="/invoices/export.xlsx" { (lang.t("Скачать XLSX", "Download XLSX")) } }
         (super::trade::doc_table(lang, &docs, &cps))
     };
     page(
