@@ -362,6 +362,22 @@ both_engines!(statement_import, |t: TestApp| async move {
     assert_eq!(balance(t, &stroyka).await, "-2300.00");
     assert_eq!(balance(t, &supplier).await, "700.50");
     assert_eq!(balance(t, &newcp).await, "-450.00");
+    // Posted by the body a payment posted by hand goes through: the same
+    // audit row (with its amount), one per payment.
+    let audit = t
+        .get(
+            "/api/v1/audit-log?entity=payment_in&action=post&limit=500",
+            &t.admin,
+        )
+        .await;
+    let rows = audit.body["items"].as_array().expect("items");
+    assert_eq!(rows.len(), 3, "{}", audit.text);
+    assert!(
+        rows.iter()
+            .all(|a| a["details"].as_str().unwrap().starts_with("amount=")),
+        "{}",
+        audit.text
+    );
     ok(
         t,
         &format!("/api/v1/bank-statements/{import_a}/post"),

@@ -38,13 +38,13 @@ impl Sheet {
     fn row_with(&self, text: &str) -> &Vec<Data> {
         self.data()
             .into_iter()
-            .find(|r| r.iter().any(|c| c.to_string() == text))
+            .find(|r| r.iter().any(|c| *c == text))
             .unwrap_or_else(|| panic!("no row with {text} in {:?}", self.rows))
     }
     fn has(&self, text: &str) -> bool {
         self.data()
             .iter()
-            .any(|r| r.iter().any(|c| c.to_string() == text))
+            .any(|r| r.iter().any(|c| *c == text))
     }
 }
 

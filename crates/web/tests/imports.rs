@@ -183,6 +183,36 @@ both_engines!(products_import, |t: TestApp| async move {
     assert_eq!(tree.iter().filter(|p| *p == "Инструмент").count(), 1);
     assert!(tree.contains(&"Инструмент / Дрели / Сетевые".to_string()));
     assert_eq!(product_by_sku(t, "DR-9").await["warranty_months"], 6);
+
+    // The same through `kupets import products FILE`: a bad file fails
+    // naming its rows, a good one writes.
+    let file = std::env::temp_dir().join(format!(
+        "kupets-products-{}-{}.csv",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let path = file.to_str().unwrap();
+    std::fs::write(&file, "Артикул;Наименование\r\nDR-1;Повтор\r\n").unwrap();
+    let e = kupets_cli::import::run(&t.app, "products", path, None, false)
+        .await
+        .expect_err("a repeated SKU");
+    assert!(e.to_string().contains("ничего не записано"), "{e}");
+    std::fs::write(
+        &file,
+        "Артикул;Наименование;Группа\r\nCLI-1;Из командной строки;Инструмент/Дрели\r\n",
+    )
+    .unwrap();
+    kupets_cli::import::run(&t.app, "products", path, None, false)
+        .await
+        .expect("imported");
+    let _ = std::fs::remove_file(&file);
+    assert_eq!(
+        product_by_sku(t, "CLI-1").await["name"],
+        "Из командной строки"
+    );
 });
 
 /// The retail price the quote gives on `date`; `None` when the product has

@@ -57,11 +57,20 @@ pub const OPENING_STOCK_COLUMNS: &[Column] = &[
     },
 ];
 
+/// One line of the receipt.
+struct Line {
+    product: i64,
+    name: String,
+    /// Thousandths.
+    qty: i64,
+    /// Unit cost net of VAT, kopecks.
+    cost: i64,
+}
+
 struct Plan {
     date: chrono::NaiveDate,
     warehouse: i64,
-    /// (product, name, qty in thousandths, unit cost)
-    lines: Vec<(i64, String, i64, i64)>,
+    lines: Vec<Line>,
 }
 
 async fn check(conn: &mut Conn, rows: &Rows) -> Result<(Plan, Vec<RowError>)> {
@@ -218,7 +227,12 @@ async fn check(conn: &mut Conn, rows: &Rows) -> Result<(Plan, Vec<RowError>)> {
         };
         one_date(&mut errs, &mut date, *n, &g("date"));
         if let Some((id, name)) = product {
-            plan.lines.push((id, name, qty, cost));
+            plan.lines.push(Line {
+                product: id,
+                name,
+                qty,
+                cost,
+            });
         }
     }
     plan.date = date.unwrap_or_default();
@@ -238,7 +252,7 @@ async fn write(app: &App, tx: &mut Conn, actor: &Actor, plan: &Plan) -> Result<i
     let amounts: Vec<i64> = plan
         .lines
         .iter()
-        .map(|l| line_amount(Qty(l.2), Money(l.3)).0)
+        .map(|l| line_amount(Qty(l.qty), Money(l.cost)).0)
         .collect();
     let total = Money(amounts.iter().map(|a| Money(*a)).sum::<Money>().0);
     let id = kupets_store::queries::insert(
@@ -276,9 +290,9 @@ async fn write(app: &App, tx: &mut Conn, actor: &Actor, plan: &Plan) -> Result<i
             vec![
                 P::from(id),
                 P::from(i as i64 + 1),
-                P::from(l.0),
-                P::from(l.2),
-                P::from(l.3),
+                P::from(l.product),
+                P::from(l.qty),
+                P::from(l.cost),
                 P::from(*a),
                 P::from("none"),
                 P::from(0i64),
@@ -305,14 +319,17 @@ async fn write(app: &App, tx: &mut Conn, actor: &Actor, plan: &Plan) -> Result<i
     .iter()
     .map(|r| (r.get::<i64, _>("line_no"), r.get::<i64, _>("id")))
     .collect();
-    let numbered: Vec<(i64, &(i64, String, i64, i64))> = plan
+    let numbered: Vec<(i64, &Line)> = plan
         .lines
         .iter()
         .enumerate()
         .map(|(i, l)| (i as i64 + 1, l))
         .collect();
     for chunk in numbered.chunks(CHUNK) {
-        let changes = chunk.iter().map(|(_, l)| (l.0, l.2, l.1.clone())).collect();
+        let changes = chunk
+            .iter()
+            .map(|(_, l)| (l.product, l.qty, l.name.clone()))
+            .collect();
         // Stock only grows here: no shortage can be reported.
         app.apply_stock(tx, id, &date, plan.warehouse, changes)
             .await?;
@@ -320,9 +337,9 @@ async fn write(app: &App, tx: &mut Conn, actor: &Actor, plan: &Plan) -> Result<i
             .iter()
             .map(|(no, l)| Move {
                 line: line_ids.get(no).copied(),
-                product: l.0,
-                qty: l.2,
-                unit: Unit::At(l.3),
+                product: l.product,
+                qty: l.qty,
+                unit: Unit::At(l.cost),
             })
             .collect();
         crate::cost::apply(tx, &moves).await?;
