@@ -42,9 +42,7 @@ impl Sheet {
             .unwrap_or_else(|| panic!("no row with {text} in {:?}", self.rows))
     }
     fn has(&self, text: &str) -> bool {
-        self.data()
-            .iter()
-            .any(|r| r.iter().any(|c| *c == text))
+        self.data().iter().any(|r| r.iter().any(|c| *c == text))
     }
 }
 

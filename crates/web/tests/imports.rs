@@ -454,4 +454,28 @@ both_engines!(opening_stock_import, |t: TestApp| async move {
         ]
     );
     assert_eq!(unit_cost(t, &drill).await, "3500.00", "moving average");
+
+    // The opening is a receipt like any other: its page shows, and
+    // cancelling it takes back the stock and the cost exactly.
+    let receipts = t.get("/api/v1/receipts?state=posted", &t.admin).await;
+    let last = receipts.body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let card = t.page(&format!("/receipts/{last}"), &cookie).await;
+    assert_eq!(card.status, StatusCode::OK, "{}", card.text);
+    assert!(card.text.contains("Ввод начальных остатков склада"));
+    let r = t
+        .post(
+            &format!("/api/v1/receipts/{last}/cancel"),
+            &t.admin,
+            json!({"reason": "ошибка в файле"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(
+        stock_of(t, &drill).await,
+        vec![("Основной".into(), "10".into())]
+    );
+    assert_eq!(unit_cost(t, &drill).await, "3000.00");
 });
