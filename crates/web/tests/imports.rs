@@ -479,3 +479,31 @@ both_engines!(opening_stock_import, |t: TestApp| async move {
     );
     assert_eq!(unit_cost(t, &drill).await, "3000.00");
 });
+
+both_engines!(templates_read_back, |t: TestApp| async move {
+    let t = &t;
+    // Each kind's template (CSV and XLSX) is a file the import reads: its
+    // headers are all known, whatever its example row refers to.
+    for kind in kupets_app::exchange::records::KINDS {
+        for q in ["", "?format=xlsx"] {
+            let (s, bytes) =
+                crate::exchange::raw_get(t, &format!("/api/v1/imports/{kind}/template{q}")).await;
+            assert_eq!(s, StatusCode::OK, "{kind}{q}");
+            let (s, p) = upload(t, &format!("/api/v1/imports/{kind}?preview=true"), bytes).await;
+            assert_eq!(s, StatusCode::OK, "{kind}{q}: {p}");
+            assert_eq!(p["rows"], 1, "{kind}{q}: {p}");
+            assert!(
+                p["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .all(|e| e["row"] != 1),
+                "{kind}{q}: {p}"
+            );
+        }
+    }
+    let (_, csv) = crate::exchange::raw_get(t, "/api/v1/imports/opening-stock/template").await;
+    assert!(String::from_utf8(csv)
+        .unwrap()
+        .contains("Склад;Артикул;Количество;Себестоимость;Дата"));
+});
