@@ -348,7 +348,7 @@ async fn run(
         "products" => products::run(conn, actor, rows, write, progress).await,
         "prices" => prices::run(conn, actor, rows, write, progress).await,
         "opening-balances" => opening_balances::run(conn, actor, rows, write).await,
-        "opening-stock" => opening_stock::run(app, conn, actor, rows, write).await,
+        "opening-stock" => opening_stock::run(app, conn, actor, rows, write, progress).await,
         _ => Err(kind_error()),
     }
 }

@@ -9,7 +9,7 @@
 //! serial number on the receipt line, which a table of quantities does not
 //! carry; their opening stock goes in as a receipt typed with the serials.
 
-use super::super::{insert_rows, CHUNK};
+use super::super::{insert_rows, Progress, CHUNK};
 use super::{err, one_date, Column, RowError, Rows};
 use crate::cost::{Move, Unit};
 use crate::{Actor, App, Result};
@@ -243,7 +243,13 @@ async fn check(conn: &mut Conn, rows: &Rows) -> Result<(Plan, Vec<RowError>)> {
 /// Writes the posted receipt: header, lines (multi-row INSERTs), then the
 /// stock and the averages a chunk of products at a time (each product is
 /// on one line, so the chunks are independent).
-async fn write(app: &App, tx: &mut Conn, actor: &Actor, plan: &Plan) -> Result<i64> {
+async fn write(
+    app: &App,
+    tx: &mut Conn,
+    actor: &Actor,
+    plan: &Plan,
+    progress: &Progress,
+) -> Result<i64> {
     use chrono::Datelike;
     let kind = DocKind::Receipt;
     let (date, year) = (plan.date.to_string(), plan.date.year());
@@ -343,6 +349,7 @@ async fn write(app: &App, tx: &mut Conn, actor: &Actor, plan: &Plan) -> Result<i
             })
             .collect();
         crate::cost::apply(tx, &moves).await?;
+        progress.fetch_add(chunk.len(), std::sync::atomic::Ordering::Relaxed);
     }
     audit(
         tx,
@@ -371,11 +378,12 @@ pub(super) async fn run(
     actor: &Actor,
     rows: &Rows,
     write_it: bool,
+    progress: &Progress,
 ) -> Result<(usize, Vec<RowError>)> {
     let (plan, errors) = check(conn, rows).await?;
     if !write_it || !errors.is_empty() {
         return Ok((0, errors));
     }
-    write(app, conn, actor, &plan).await?;
+    write(app, conn, actor, &plan, progress).await?;
     Ok((plan.lines.len(), Vec::new()))
 }
