@@ -780,6 +780,7 @@ impl App {
                     &crate::status::TodayFilter {
                         employee_id: Some(id.to_string()),
                         date: Some(day.to_string()),
+                        limit: Some("1000".into()),
                         ..Default::default()
                     },
                 )
@@ -920,13 +921,17 @@ async fn send_smtp(
 }
 
 /// Delivers due messages and the digests every 30 seconds, for as long as
-/// the server runs.
+/// the server runs; first brings statuses whose day has come up to date
+/// (`App::roll_statuses`), so the day's reminders are read from the index.
 pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
         loop {
             tick.tick().await;
             let at = Utc::now();
+            if let Err(e) = app.roll_statuses(crate::today()).await {
+                tracing::warn!(error = %e, "statuses");
+            }
             if let Err(e) = app.run_digests(at).await {
                 tracing::warn!(error = %e, "digest");
             }

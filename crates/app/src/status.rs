@@ -258,6 +258,11 @@ pub struct TodayFilter {
     pub to: Option<String>,
     /// The day to look from; default today.
     pub date: Option<String>,
+    /// Reminders per page (1–1000, default 200), oldest first.
+    pub limit: Option<String>,
+    /// Where the page of reminders starts: `reminders_next_cursor` of the
+    /// page before.
+    pub cursor: Option<String>,
 }
 
 /// The Today view: due and overdue reminders, documents by current status.
@@ -271,8 +276,12 @@ pub struct Today {
     /// today): `[id, name]` pairs.
     #[schema(value_type = Vec<Vec<String>>)]
     pub covering: Vec<(String, String)>,
-    /// Oldest first.
+    /// Oldest first; one page of them (`limit`, `cursor`).
     pub reminders: Vec<Reminder>,
+    /// All due reminders.
+    pub reminders_total: i64,
+    /// The next page of reminders, if any.
+    pub reminders_next_cursor: Option<String>,
     /// Per employee and status.
     pub by_status: Vec<StatusCount>,
     /// The documents themselves, newest first; at most 500 (see `documents_total`).
@@ -408,30 +417,6 @@ fn parse_opt_date(c: &mut Check, field: &str, v: &Option<String>) -> Option<Naiv
 }
 
 impl App {
-    /// id → (name, manager) of the counterparties given (the store's fast
-    /// read path).
-    async fn counterparty_names(&self, ids: &[i64]) -> Result<HashMap<i64, (String, Option<i64>)>> {
-        let mut ids = ids.to_vec();
-        ids.sort_unstable();
-        ids.dedup();
-        let mut out = HashMap::new();
-        for chunk in ids.chunks(500) {
-            let rows = self
-                .store
-                .read_rows(
-                    format!(
-                        "SELECT id, name, manager_id FROM counterparties WHERE id IN ({})",
-                        placeholders(1, chunk.len())
-                    ),
-                    chunk.iter().map(|i| P::from(*i)).collect(),
-                    |r| (r.int("id"), (r.text("name"), r.opt_int("manager_id"))),
-                )
-                .await?;
-            out.extend(rows);
-        }
-        Ok(out)
-    }
-
     /// The catalogue; archived statuses too when asked.
     pub async fn list_statuses(&self, _actor: &Actor, archived: bool) -> Result<Vec<Status>> {
         let mut conn = self.store.read_conn().await?;
@@ -745,15 +730,51 @@ pub(crate) async fn write_assignment(
     Ok(id)
 }
 
-/// Copies a document's latest status and date from `doc_status` onto the
-/// document (migration 0016), where the Today view reads them from one index.
+/// What `documents` carries of a document's statuses as of `on`: the
+/// assignment in force (its status and date) and the date of the next one
+/// (migration 0020), where the Today view reads them from one index.
+const IN_FORCE: &str = "status_id = (SELECT x.status_id FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= $1 \
+     ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
+     status_date = (SELECT x.effective_date FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= $1 \
+     ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
+     status_next = (SELECT MIN(x.effective_date) FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date > $1)";
+
+/// Brings one document's status in force up to date, as of today.
 pub(crate) async fn sync_current(tx: &mut kupets_store::Conn, document_id: i64) -> Result<()> {
-    sql::query(
-        "UPDATE documents SET status_id = (SELECT s.latest_status_id FROM doc_status s WHERE s.document_id = $1), \
-         status_date = (SELECT s.latest_date FROM doc_status s WHERE s.document_id = $1) WHERE id = $1",
-    )
-    .bind(document_id)
-    .execute(&mut *tx)
-    .await?;
+    sql::query(&format!("UPDATE documents SET {IN_FORCE} WHERE id = $2"))
+        .bind(today().to_string())
+        .bind(document_id)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
+}
+
+impl App {
+    /// Brings up to date, as of `on`, every document whose next status
+    /// assignment has come; returns how many. The server runs it every
+    /// minute or so (and the Today view stays right without it: such
+    /// documents search their history until then).
+    pub async fn roll_statuses(&self, on: NaiveDate) -> Result<u64> {
+        let day = on.to_string();
+        // A read first: nearly always there is nothing to do, and then
+        // nothing is written.
+        let due = sql::query_scalar::<i64>(
+            "SELECT COUNT(*) FROM documents WHERE status_next IS NOT NULL AND status_next <= $1",
+        )
+        .bind(day.clone())
+        .fetch_one(self.store.reader())
+        .await?;
+        if due == 0 {
+            return Ok(0);
+        }
+        write_tx!(self, [day], |app, tx| {
+            Ok(sql::query(&format!(
+                "UPDATE documents SET {IN_FORCE} WHERE status_next IS NOT NULL AND status_next <= $1"
+            ))
+            .bind(day.to_string())
+            .execute(&mut *tx)
+            .await?
+            .rows_affected())
+        })
+    }
 }

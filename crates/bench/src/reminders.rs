@@ -191,8 +191,14 @@ pub async fn run() -> anyhow::Result<()> {
         }
         // Each document carries its latest status and date (migration 0016),
         // as `write_assignment` keeps them.
-        tx.execute("UPDATE documents SET status_id = (SELECT s.latest_status_id FROM doc_status s WHERE s.document_id = documents.id), \
-            status_date = (SELECT s.latest_date FROM doc_status s WHERE s.document_id = documents.id) WHERE id IN (SELECT document_id FROM doc_status)", [])?;
+        // What assigning leaves on each document as of the day viewed (as
+        // the server keeps it, `App::roll_statuses`): the status in force,
+        // its date and the next assignment's date.
+        tx.execute("UPDATE documents SET \
+            status_id = (SELECT x.status_id FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= ?1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
+            status_date = (SELECT x.effective_date FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= ?1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
+            status_next = (SELECT MIN(x.effective_date) FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date > ?1) \
+            WHERE id IN (SELECT document_id FROM doc_status)", ["2026-11-27"])?;
         tx.commit()?;
         first_emp
     };

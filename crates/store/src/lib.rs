@@ -589,6 +589,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0016_custody.sql"),
         postgres: include_str!("../migrations/0016_custody.sql"),
     },
+    Migration {
+        name: "0020_status_in_force",
+        sqlite: include_str!("../migrations/0020_status_in_force.sql"),
+        postgres: include_str!("../migrations/0020_status_in_force.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

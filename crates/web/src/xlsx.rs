@@ -22,6 +22,37 @@ pub enum Cell {
     Q(i64),
     /// A whole number.
     N(i64),
+    /// A decimal as the app gives it (`"12.5"`, a margin's percentage): a
+    /// number, so the spreadsheet can sum and sort it; text if it is not one.
+    Dec(String),
+    /// A month (`YYYY-MM`): a real date cell shown as `mm.yyyy`.
+    Mo(String),
+}
+
+/// `Content-Disposition` for a download named in Russian: `filename*`
+/// (RFC 6266) for browsers, an ASCII `filename` for the rest.
+pub fn attachment(file: &str, ext: &str) -> String {
+    let ascii: String = file
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let utf8: String = file
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    format!("attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{utf8}.{ext}")
 }
 
 /// Writes one sheet: a title, column headers, rows. Amounts are numbers with
@@ -46,6 +77,7 @@ pub fn xlsx(
     let day = Format::new().set_num_format("dd.mm.yyyy");
     let moment = Format::new().set_num_format("dd.mm.yyyy hh:mm");
     let qty = Format::new().set_num_format("# ##0.###");
+    let month = Format::new().set_num_format("mm.yyyy");
     ws.write_string_with_format(0, 0, title, &bold)
         .map_err(err)?;
     for (c, h) in headers.iter().enumerate() {
@@ -92,6 +124,20 @@ pub fn xlsx(
                     .write_number_with_format(r, c as u16, q as f64 / 1000.0, &qty)
                     .map(|_| ()),
                 Cell::N(n) => ws.write_number(r, c as u16, n as f64).map(|_| ()),
+                Cell::Dec(n) => match n.trim().replace(',', ".").parse::<f64>() {
+                    Ok(v) => ws
+                        .write_number_with_format(r, c as u16, v, &qty)
+                        .map(|_| ()),
+                    Err(_) => ws.write_string(r, c as u16, n).map(|_| ()),
+                },
+                Cell::Mo(m) => {
+                    match rust_xlsxwriter::ExcelDateTime::parse_from_str(&format!("{m}-01")) {
+                        Ok(dt) => ws
+                            .write_datetime_with_format(r, c as u16, &dt, &month)
+                            .map(|_| ()),
+                        Err(_) => ws.write_string(r, c as u16, m).map(|_| ()),
+                    }
+                }
             }
             .map_err(err)?;
         }
@@ -101,28 +147,6 @@ pub fn xlsx(
         ws.write_string(r + 1, 0, f).map_err(err)?;
     }
     let bytes = wb.save_to_buffer().map_err(err)?;
-    // A Russian file name for browsers (RFC 6266 `filename*`), an ASCII one
-    // for the rest.
-    let ascii: String = file
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let utf8: String = file
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     Ok((
         [
             (
@@ -131,7 +155,7 @@ pub fn xlsx(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}.xlsx\"; filename*=UTF-8''{utf8}.xlsx"),
+                attachment(file, "xlsx"),
             ),
         ],
         bytes,

@@ -246,6 +246,14 @@ both_engines!(
             "{}",
             p.text
         );
+        // So does the audit log.
+        let log = t.page("/audit", &cookie).await;
+        assert!(
+            log.text
+                .contains(&format!("href=\"/sales-orders/{order}\">{number}<")),
+            "{}",
+            log.text
+        );
     }
 );
 
@@ -360,6 +368,15 @@ both_engines!(each_role_sees_its_work, |t: TestApp| async move {
         );
     }
     assert!(home.text.contains("href=\"/repairs\""));
+    // The owner's page shows cost: not offered to a manager, who may not see it.
+    t.user("manager1", "manager").await;
+    let mg = web_login(&t, "manager1", "password-123").await;
+    let home = t.page("/", &mg).await;
+    assert!(!home.text.contains("/reports/owner"));
+    assert_eq!(
+        t.page("/reports/owner", &mg).await.status,
+        StatusCode::FORBIDDEN
+    );
     // The server still refuses, and names the role in words; the order form
     // comes back with the refusal instead of a bare error page.
     let form = t.page("/sales-orders/new", &en).await;
@@ -405,5 +422,559 @@ both_engines!(
         assert!(cells[0].starts_with("10"), "{row}");
         assert!(cells[1].contains(">4<"), "{row}");
         assert!(cells[2].starts_with('6'), "{row}");
+    }
+);
+
+/// The page after a refusal: the menu is there (a page, not a bare error).
+fn has_menu(text: &str) {
+    assert!(text.contains("href=\"/today\""), "menu: {text}");
+}
+
+both_engines!(
+    refused_invoice_and_adjustment_keep_what_was_typed,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let o = created(
+            &t,
+            "/api/v1/sales-orders",
+            json!({"counterparty_id": s.cp, "lines": [{"product_id": s.drill, "qty": "2"}]}),
+        )
+        .await;
+        let order = id(&o);
+        posted(&t, &format!("/api/v1/sales-orders/{order}/post")).await;
+        let number = o["number"].as_str().unwrap().to_string();
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let form = t.page("/invoices/new", &cookie).await;
+        assert_eq!(form.status, StatusCode::OK, "{}", form.text);
+        assert!(form
+            .text
+            .contains("data-pick=\"/ui/find/documents?kind=sales_order\""));
+        let csrf = csrf_of(&form.text);
+        // An unknown order number: everything comes back, the message at it.
+        let r = t
+            .form(
+                "/invoices",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("order_id", "ЗК-1999-000999"),
+                    ("due_date", "2026-01-01"),
+                    ("comment", "к оплате до пятницы"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"ЗК-1999-000999\""));
+        assert!(r.text.contains("value=\"к оплате до пятницы\""));
+        assert!(r.text.contains("value=\"2026-01-01\""));
+        assert!(r.text.contains("id=\"err-order-id\""));
+        assert!(r.text.contains("href=\"#err-order-id\""));
+        has_menu(&r.text);
+        // Lines of its own: a bad price is refused at its row, in words.
+        let r = t
+            .form(
+                "/invoices",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("counterparty_id", &s.cp),
+                    ("l0_find", "dr-1"),
+                    ("l0_qty", "2"),
+                    ("l0_price", "дорого"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"DR-1 — Дрель\""), "{}", r.text);
+        assert!(r.text.contains("value=\"дорого\""));
+        assert!(r.text.contains("id=\"err-lines-0--price\""));
+        assert!(r.text.contains("Строка 1, Цена"));
+        // The order typed by number in lower case bills it; the invoice shows
+        // the order as its number with a link.
+        let r = t
+            .form(
+                "/invoices",
+                &cookie,
+                &[("csrf", &csrf), ("order_id", &number.to_lowercase())],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let inv = r.headers["location"].to_str().unwrap().to_string();
+        let page = t.page(&inv, &cookie).await;
+        assert!(
+            page.text
+                .contains(&format!("href=\"/sales-orders/{order}\">{number}<")),
+            "{}",
+            page.text
+        );
+        // Cancelling a draft is refused on the invoice's page, the reason kept.
+        let r = t
+            .form(
+                &format!("{inv}/cancel"),
+                &cookie,
+                &[("csrf", &csrf), ("reason", "ошибка в сумме")],
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.text);
+        assert!(r.text.contains("Счёт на оплату"), "the invoice again");
+        has_menu(&r.text);
+
+        // A debt adjustment of zero: the form again, the message at the amount.
+        let form = t.page("/adjustments/new", &cookie).await;
+        let r = t
+            .form(
+                "/adjustments",
+                &cookie,
+                &[
+                    ("csrf", &csrf_of(&form.text)),
+                    ("counterparty_id", &s.cp),
+                    ("amount", "0"),
+                    ("comment", "сверка за ноябрь"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("сверка за ноябрь"));
+        assert!(r.text.contains("id=\"err-amount\""));
+        assert!(r.text.contains("href=\"#err-amount\""));
+        has_menu(&r.text);
+        // A role without the right: the same form back, the role in words.
+        t.user("sklad", "storekeeper").await;
+        let sk = web_login(&t, "sklad", "password-123").await;
+        let home = t.page("/", &sk).await;
+        let r = t
+            .form(
+                "/adjustments",
+                &sk,
+                &[
+                    ("csrf", &csrf_of(&home.text)),
+                    ("counterparty_id", &s.cp),
+                    ("amount", "100"),
+                    ("comment", "не моё"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert!(r.text.contains("не моё"));
+        assert!(r.text.contains("Кладовщик"), "{}", r.text);
+        assert!(!r.text.contains("storekeeper"));
+        has_menu(&r.text);
+    }
+);
+
+both_engines!(
+    refused_repair_and_product_forms_keep_what_was_typed,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let list = t.page("/repairs", &cookie).await;
+        let csrf = csrf_of(&list.text);
+        // An unknown serial: the hand-in form again with what was typed.
+        let r = t
+            .form(
+                "/repairs",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("serial", "NOPE-404"),
+                    ("complaint", "не крутит"),
+                    ("warehouse_id", &s.wh),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"NOPE-404\""));
+        assert!(r.text.contains("value=\"не крутит\""));
+        assert!(r.text.contains("id=\"err-serial\""));
+        has_menu(&r.text);
+        let r = t
+            .form(
+                "/repairs",
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("serial", "p-26-001"),
+                    ("complaint", "не крутит"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+        let rep = r.headers["location"].to_str().unwrap().to_string();
+        // A negative price: the repair's page, the diagnosis as typed, the
+        // message at the price.
+        let r = t
+            .form(
+                &rep,
+                &cookie,
+                &[("csrf", &csrf), ("work", "замена щёток"), ("price", "-5")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"замена щёток\""));
+        assert!(r.text.contains("value=\"-5\""));
+        assert!(r.text.contains("id=\"err-price\""));
+        has_menu(&r.text);
+
+        // A product without a name: the form again, the message at the name.
+        let r = t
+            .form(
+                "/products",
+                &cookie,
+                &[("csrf", &csrf), ("sku", "NEW-77"), ("name", "")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"NEW-77\""));
+        assert!(r.text.contains("id=\"err-name\""));
+        assert!(r.text.contains("href=\"#err-name\""));
+        has_menu(&r.text);
+        // A price that is not a number: the product's card, the price kept.
+        let r = t
+            .form(
+                &format!("/products/{}/prices", s.drill),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("price_type_id", "1"),
+                    ("effective_date", "2026-03-01"),
+                    ("price", "дёшево"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"дёшево\""), "{}", r.text);
+        assert!(r.text.contains("value=\"2026-03-01\""));
+        assert!(r.text.contains("id=\"err-price\""));
+        assert!(r.text.contains("Дрель"), "the card");
+        has_menu(&r.text);
+        // A contact without a name: the counterparty's card, the rest kept.
+        let r = t
+            .form(
+                &format!("/counterparties/{}/contacts", s.cp),
+                &cookie,
+                &[("csrf", &csrf), ("name", ""), ("phone", "+7 900 000-00-01")],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"+7 900 000-00-01\""));
+        has_menu(&r.text);
+    }
+);
+
+both_engines!(
+    document_search_sees_what_the_lists_show,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        // Two departments, a manager in each, an order by each.
+        let mut depts = Vec::new();
+        for name in ["Розница", "Опт"] {
+            depts.push(id(&created(
+                &t,
+                "/api/v1/departments",
+                json!({"name": name}),
+            )
+            .await));
+        }
+        let mut cookies = Vec::new();
+        for (i, login) in ["m_retail", "m_trade"].iter().enumerate() {
+            let r = t
+                .post(
+                    "/api/v1/employees",
+                    &t.admin,
+                    json!({"login": login, "name": login, "role": "manager", "password": "password-123",
+                        "department_id": depts[i], "discount_limit": "5"}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            let token = t.login(login, "password-123").await;
+            let o = t
+                .post(
+                    "/api/v1/sales-orders",
+                    &token,
+                    json!({"counterparty_id": s.cp, "lines": [{"product_id": s.drill, "qty": "1"}]}),
+                )
+                .await;
+            assert_eq!(o.status, StatusCode::CREATED, "{}", o.text);
+            cookies.push(web_login(&t, login, "password-123").await);
+        }
+        // Each manager finds by number exactly the orders their list shows.
+        for cookie in &cookies {
+            let list = t.page("/sales-orders", cookie).await;
+            assert_eq!(list.status, StatusCode::OK);
+            let found = t
+                .page(
+                    &format!(
+                        "/ui/find/documents?kind=sales_order&q={}",
+                        kupets_testkit::enc("0")
+                    ),
+                    cookie,
+                )
+                .await;
+            let v: Value = serde_json::from_str(&found.text).unwrap();
+            let numbers: Vec<&str> = v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| d["number"].as_str().unwrap())
+                .collect();
+            assert!(!numbers.is_empty());
+            for n in &numbers {
+                assert!(list.text.contains(n), "{n} found but not listed");
+            }
+            // Links to orders only, not to «+ Создать» or the XLSX export.
+            let listed = list
+                .text
+                .split("href=\"/sales-orders/")
+                .skip(1)
+                .filter(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+                .count();
+            assert_eq!(numbers.len(), listed, "{}", list.text);
+        }
+        // Without a session nothing is found.
+        let r = t.page("/ui/find/documents?kind=sales_order&q=1", "").await;
+        assert!(r.status.is_redirection() || r.status.is_client_error());
+    }
+);
+
+/// A file as downloaded: the headers and the bytes as sent.
+struct Download {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    bytes: Vec<u8>,
+}
+
+async fn download(t: &TestApp, path: &str) -> Download {
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+    let req = axum::http::Request::builder()
+        .uri(path)
+        .header("authorization", format!("Bearer {}", t.admin))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let resp = t.router.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Download {
+        status,
+        headers,
+        bytes,
+    }
+}
+
+/// The Russian file name a download offers (`filename*=UTF-8''…`).
+fn file_name(r: &Download) -> String {
+    let cd = r.headers["content-disposition"].to_str().unwrap();
+    let enc = cd.split("filename*=UTF-8''").nth(1).unwrap_or("");
+    let mut bytes = Vec::new();
+    let mut it = enc.bytes();
+    while let Some(b) = it.next() {
+        if b == b'%' {
+            let h: String = [it.next().unwrap(), it.next().unwrap()]
+                .iter()
+                .map(|c| *c as char)
+                .collect();
+            bytes.push(u8::from_str_radix(&h, 16).unwrap());
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8(bytes).unwrap()
+}
+
+/// The sheets of a downloaded workbook: (name, rows of cells).
+fn sheets(r: &Download) -> Vec<(String, Vec<Vec<calamine::Data>>)> {
+    use calamine::Reader;
+    let mut wb: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(r.bytes.clone())).expect("an XLSX file");
+    let names = wb.sheet_names().to_vec();
+    names
+        .into_iter()
+        .map(|n| {
+            let range = wb.worksheet_range(&n).unwrap();
+            (n, range.rows().map(|r| r.to_vec()).collect())
+        })
+        .collect()
+}
+
+both_engines!(
+    spreadsheets_are_named_in_russian_with_real_cells,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let sh = created(
+            &t,
+            "/api/v1/shipments",
+            json!({"counterparty_id": s.cp, "warehouse_id": s.wh,
+                "lines": [{"product_id": s.drill, "qty": "2"}]}),
+        )
+        .await;
+        posted(&t, &format!("/api/v1/shipments/{}/post", id(&sh))).await;
+        let today = kupets_domain::money::date_ru(kupets_app::today());
+        // The акт сверки: named after the counterparty and the period, dates
+        // as date cells, amounts as numbers.
+        let r = download(
+            &t,
+            &format!(
+                "/api/v1/reports/reconciliation?counterparty_id={}&format=xlsx",
+                s.cp
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        let name = file_name(&r);
+        assert!(
+            name.starts_with("Акт сверки ООО «Строй» ") && name.ends_with(&format!("{today}.xlsx")),
+            "{name}"
+        );
+        let book = sheets(&r);
+        assert_eq!(book[0].0, "Акт сверки");
+        let row = book[0]
+            .1
+            .iter()
+            .find(|row| matches!(row.first(), Some(calamine::Data::DateTime(_))))
+            .expect("a date cell");
+        assert!(
+            matches!(row[2], calamine::Data::Float(f) if (f - 2000.0).abs() < 0.001),
+            "{row:?}"
+        );
+        // Balances and aging: the date in Russian in the name.
+        for (path, prefix, sheet) in [
+            ("balances", "Взаиморасчёты на ", "Взаиморасчёты"),
+            (
+                "aging",
+                "Старение задолженности на ",
+                "Старение задолженности",
+            ),
+        ] {
+            let r = download(&t, &format!("/api/v1/reports/{path}?format=xlsx")).await;
+            assert_eq!(file_name(&r), format!("{prefix}{today}.xlsx"));
+            assert_eq!(sheets(&r)[0].0, sheet);
+        }
+        // Sales: the header says what the rows are, quantities are numbers.
+        let r = download(&t, "/api/v1/reports/sales?format=xlsx").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(file_name(&r).starts_with("Продажи "), "{}", file_name(&r));
+        let book = sheets(&r);
+        assert_eq!(book[0].0, "Продажи");
+        let rows = &book[0].1;
+        assert_eq!(rows[2][0], calamine::Data::String("Контрагент".into()));
+        assert!(
+            matches!(rows[3][1], calamine::Data::Float(f) if (f - 2.0).abs() < 0.001),
+            "{:?}",
+            rows[3]
+        );
+        // By month, a month is a date cell.
+        let r = download(&t, "/api/v1/reports/sales?format=xlsx&rows=month").await;
+        assert!(matches!(sheets(&r)[0].1[3][0], calamine::Data::DateTime(_)));
+        // An import template: a Russian sheet and file name.
+        let r = download(&t, "/api/v1/imports/counterparties/template?format=xlsx").await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(file_name(&r), "Шаблон загрузки — контрагенты.xlsx");
+        assert_eq!(sheets(&r)[0].0, "Контрагенты");
+    }
+);
+
+both_engines!(
+    refused_actions_come_back_on_their_page,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let o = created(
+            &t,
+            "/api/v1/sales-orders",
+            json!({"counterparty_id": s.cp, "warehouse_id": s.wh,
+                "lines": [{"product_id": s.drill, "qty": "1"}, {"product_id": s.pump, "qty": "1"}]}),
+        )
+        .await;
+        let order = id(&o);
+        posted(&t, &format!("/api/v1/sales-orders/{order}/post")).await;
+        let lines = t
+            .get(&format!("/api/v1/sales-orders/{order}"), &t.admin)
+            .await
+            .body["lines"]
+            .clone();
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let form = t
+            .page(&format!("/sales-orders/{order}/fulfil"), &cookie)
+            .await;
+        assert_eq!(form.status, StatusCode::OK);
+        let csrf = csrf_of(&form.text);
+        // «Отгрузить» with two serials for one pump: the form again with the
+        // serials as typed and the message at the pump's row (row 2, though
+        // only it was sent).
+        let (l0, l1) = (
+            lines[0]["id"].as_str().unwrap(),
+            lines[1]["id"].as_str().unwrap(),
+        );
+        let r = t
+            .form(
+                &format!("/sales-orders/{order}/fulfil"),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("warehouse_id", &s.wh),
+                    ("l0_line", l0),
+                    ("l0_product", &s.drill),
+                    ("l0_price", "1000"),
+                    ("l0_qty", "0"),
+                    ("l1_line", l1),
+                    ("l1_product", &s.pump),
+                    ("l1_price", "20000"),
+                    ("l1_qty", "1"),
+                    ("l1_serials", "P-26-001 P-26-002"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("value=\"P-26-001 P-26-002\""));
+        assert!(r.text.contains("id=\"err-lines-1--serials\""), "{}", r.text);
+        assert!(r.text.contains("Строка 2, Серийные номера"));
+        has_menu(&r.text);
+        // An unknown status: the order's page, the note kept, the reason shown.
+        let r = t
+            .form(
+                &format!("/documents/{order}/status"),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("status_id", "999999"),
+                    ("note", "перезвонить в пятницу"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.text);
+        assert!(
+            r.text.contains("value=\"перезвонить в пятницу\""),
+            "{}",
+            r.text
+        );
+        assert!(r.text.contains(&o["number"].as_str().unwrap().to_string()));
+        has_menu(&r.text);
+        // A payment posted by a role without the right: its page, the role in words.
+        let p = created(
+            &t,
+            "/api/v1/payments",
+            json!({"counterparty_id": s.cp, "amount": "100", "direction": "in"}),
+        )
+        .await;
+        t.user("sklad", "storekeeper").await;
+        let sk = web_login(&t, "sklad", "password-123").await;
+        let home = t.page("/", &sk).await;
+        let r = t
+            .form(
+                &format!("/payments/{}/post", id(&p)),
+                &sk,
+                &[("csrf", &csrf_of(&home.text))],
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.text);
+        assert!(r.text.contains(p["number"].as_str().unwrap()));
+        assert!(r.text.contains("Кладовщик"));
+        has_menu(&r.text);
     }
 );

@@ -894,3 +894,105 @@ both_engines!(status_pages, |t: TestApp| async move {
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert!(t.page("/statuses", &cookie).await.text.contains("Встреча"));
 });
+
+both_engines!(
+    reminders_come_in_pages_oldest_first,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let (_, mgr) = staff(&t, "pager", "manager", None).await;
+        let mut docs = Vec::new();
+        for day in 1..=5 {
+            let o = order(&t, &mgr, &s, "2026-03-01", "1").await;
+            let r = assign(
+                &t,
+                &mgr,
+                &o,
+                "remind",
+                &format!("2026-04-0{day}"),
+                &format!("звонок {day}"),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+            docs.push(o);
+        }
+        // The third one has a later status dated ahead: its reminder still
+        // shows, with the note of the assignment in force on the day.
+        assign(&t, &mgr, &docs[2], "waiting", "2026-12-01", "потом").await;
+        let r = today(&t, &mgr, "date=2026-04-10&limit=2").await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+        assert_eq!(r.body["reminders_total"], 5);
+        assert_eq!(reminder_docs(&r.body), docs[..2].to_vec());
+        assert_eq!(r.body["reminders_next_cursor"], "2");
+        let r = today(&t, &mgr, "date=2026-04-10&limit=2&cursor=2").await;
+        assert_eq!(reminder_docs(&r.body), docs[2..4].to_vec());
+        assert_eq!(r.body["reminders"][0]["note"], "звонок 3");
+        assert_eq!(r.body["reminders"][0]["days_overdue"], 7);
+        let r = today(&t, &mgr, "date=2026-04-10&limit=2&cursor=4").await;
+        assert_eq!(reminder_docs(&r.body), docs[4..].to_vec());
+        assert!(r.body["reminders_next_cursor"].is_null());
+        // All five documents are counted and listed, whatever the page.
+        assert_eq!(r.body["documents_total"], 5);
+        assert_eq!(r.body["documents"].as_array().unwrap().len(), 5);
+        // Bad paging names its field.
+        let r = today(&t, &mgr, "limit=0").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("\"limit\""), "{}", r.text);
+        let r = today(&t, &mgr, "cursor=abc").await;
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+        assert!(r.text.contains("\"cursor\""), "{}", r.text);
+        // The page says how many there are and links to the next ones.
+        let cookie = crate::pages::web_login(&t, "pager", "password-123").await;
+        let html = t.page("/today?date=2026-04-10&limit=2", &cookie).await.text;
+        assert!(html.contains("Показаны 2 из 5"), "{html}");
+        assert!(html.contains("cursor=2"), "{html}");
+    }
+);
+
+both_engines!(
+    statuses_whose_day_comes_are_brought_up_to_date,
+    |t: TestApp| async move {
+        let s = shop(&t).await;
+        let (_, mgr) = staff(&t, "roller", "manager", None).await;
+        let day =
+            |n: i64| (chrono::Local::now().date_naive() + chrono::Duration::days(n)).to_string();
+        let o = order(&t, &mgr, &s, &day(-20), "1").await;
+        assign(&t, &mgr, &o, "remind", &day(-10), "сначала").await;
+        assign(&t, &mgr, &o, "waiting", &day(3), "потом").await;
+        let shown = |v: &Value| -> Vec<(String, String)> {
+            v["documents"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| {
+                    (
+                        d["status_code"].as_str().unwrap().to_string(),
+                        d["note"].as_str().unwrap().to_string(),
+                    )
+                })
+                .collect()
+        };
+        // Before and after the next assignment's day, with and without the
+        // roll: the same answers.
+        for round in 0..2u64 {
+            let r = today(&t, &mgr, &format!("date={}", day(0))).await;
+            assert_eq!(reminder_docs(&r.body), vec![o.clone()]);
+            assert_eq!(shown(&r.body), vec![("remind".into(), "сначала".into())]);
+            let r = today(&t, &mgr, &format!("date={}", day(5))).await;
+            assert!(reminder_docs(&r.body).is_empty(), "{}", r.text);
+            assert_eq!(shown(&r.body), vec![("waiting".into(), "потом".into())]);
+            let r = today(&t, &mgr, &format!("date={}", day(-15))).await;
+            assert!(
+                r.body["documents"].as_array().unwrap().is_empty(),
+                "{}",
+                r.text
+            );
+            let rolled = t
+                .app
+                .roll_statuses(chrono::Local::now().date_naive() + chrono::Duration::days(5))
+                .await
+                .unwrap();
+            // Only the first time is there anything to bring up to date.
+            assert_eq!(rolled, 1 - round);
+        }
+    }
+);

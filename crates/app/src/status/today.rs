@@ -2,38 +2,105 @@
 
 use super::*;
 
-/// A document with its current status, as the Today query returns it.
-struct TodayRow {
-    id: i64,
-    kind: String,
-    number: String,
-    doc_date: String,
-    state: String,
-    amount: i64,
-    counterparty_id: Option<i64>,
-    responsible_id: i64,
-    /// None: every assignment of the document still lies ahead.
-    status_id: Option<i64>,
-    effective_date: String,
-    note: String,
+/// The parsed filter of a Today view.
+struct TodayArgs {
+    employee: Option<i64>,
+    department: Option<i64>,
+    status: Option<i64>,
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    on: NaiveDate,
+    kind: Option<DocKind>,
+    /// The page of reminders.
+    offset: usize,
+    limit: usize,
 }
 
-impl TodayRow {
-    fn of(r: &dyn RowGet) -> TodayRow {
-        TodayRow {
+/// Rows of a query on the view's connection, read by `map`.
+async fn rows_of<T>(
+    conn: &mut Conn,
+    sql: &str,
+    params: &[P],
+    map: fn(&dyn RowGet) -> T,
+) -> Result<Vec<T>> {
+    Ok(bind_all(sql::query(sql), params)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| map(r))
+        .collect())
+}
+
+/// id → (name, manager) of the counterparties given.
+async fn counterparty_names(
+    conn: &mut Conn,
+    ids: &[i64],
+) -> Result<HashMap<i64, (String, Option<i64>)>> {
+    let mut ids = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let params: Vec<P> = chunk.iter().map(|i| P::from(*i)).collect();
+        let rows = rows_of(
+            conn,
+            &format!(
+                "SELECT id, name, manager_id FROM counterparties WHERE id IN ({})",
+                placeholders(1, chunk.len())
+            ),
+            &params,
+            |r| (r.int("id"), (r.text("name"), r.opt_int("manager_id"))),
+        )
+        .await?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
+/// Reminders on a page of Today unless asked otherwise, and at most.
+const DEFAULT_REMINDERS: usize = 200;
+const MAX_REMINDERS: usize = 1000;
+
+/// At most this many documents are shown (newest first); all are counted.
+const SHOWN_DOCUMENTS: usize = 500;
+
+/// A document with its current status on the day, as the index holds it.
+#[derive(Clone)]
+struct Cand {
+    id: i64,
+    responsible_id: i64,
+    doc_date: String,
+    amount: i64,
+    counterparty_id: Option<i64>,
+    status_id: i64,
+    effective_date: String,
+    /// The assignment in force is not the latest: its note is read from
+    /// the history.
+    from_history: bool,
+}
+
+impl Cand {
+    /// None: no assignment of the document is in force on the day.
+    fn of(r: &dyn RowGet) -> Option<Cand> {
+        Some(Cand {
             id: r.int("id"),
-            kind: r.text("kind"),
-            number: r.text("number"),
+            responsible_id: r.int("responsible_id"),
             doc_date: r.text("doc_date"),
-            state: r.text("state"),
             amount: r.int("amount"),
             counterparty_id: r.opt_int("counterparty_id"),
-            responsible_id: r.int("responsible_id"),
-            status_id: r.opt_int("status_id"),
-            effective_date: r.opt_text("effective_date").unwrap_or_default(),
-            note: r.opt_text("note").unwrap_or_default(),
-        }
+            status_id: r.opt_int("status_id")?,
+            effective_date: r.opt_text("effective_date")?,
+            from_history: r.int("from_history") != 0,
+        })
     }
+}
+
+/// What is read of a shown document beyond the index.
+struct Detail {
+    kind: String,
+    number: String,
+    state: String,
+    note: String,
 }
 
 impl App {
@@ -108,8 +175,71 @@ impl App {
             },
             None => None,
         };
+        let limit = match f.limit.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => DEFAULT_REMINDERS,
+            Some(v) => match v.parse::<usize>() {
+                Ok(n) if (1..=MAX_REMINDERS).contains(&n) => n,
+                _ => {
+                    c.err(
+                        "limit",
+                        "invalid_limit",
+                        format!("Напоминаний на странице: от 1 до {MAX_REMINDERS}"),
+                        format!("Reminders per page: 1 to {MAX_REMINDERS}"),
+                    );
+                    DEFAULT_REMINDERS
+                }
+            },
+        };
+        let offset = match f.cursor.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            None => 0,
+            Some(v) => v.parse::<u32>().map(|n| n as usize).unwrap_or_else(|_| {
+                c.err(
+                    "cursor",
+                    "invalid_cursor",
+                    "Неверная позиция в списке напоминаний",
+                    "Not a position in the reminders",
+                );
+                0
+            }),
+        };
         c.done()?;
-        let mut conn = self.store.read_conn().await?;
+        // Every statement of the view in one hop to a reader (on SQLite a
+        // rusqlite connection on a blocking thread): a deputy's Today runs a
+        // dozen of them, each a thread hand-off on sqlx's worker otherwise.
+        let app = self.clone();
+        let actor = actor.clone();
+        let args = TodayArgs {
+            employee,
+            department,
+            status,
+            from,
+            to,
+            on,
+            kind,
+            offset,
+            limit,
+        };
+        self.store
+            .read(move |conn: &mut kupets_store::Tx| {
+                let fut: kupets_store::BoxFuture<'_, Result<Today>> =
+                    Box::pin(async move { app.today_in(conn, &actor, args).await });
+                fut
+            })
+            .await
+    }
+
+    async fn today_in(&self, conn: &mut Conn, actor: &Actor, args: TodayArgs) -> Result<Today> {
+        let TodayArgs {
+            employee,
+            department,
+            status,
+            from,
+            to,
+            on,
+            kind,
+            offset,
+            limit,
+        } = args;
         let company =
             actor.role == kupets_domain::Role::Admin && employee.is_none() && department.is_none();
         let own = if company {
@@ -117,13 +247,12 @@ impl App {
                 .fetch_all(&mut *conn)
                 .await?
         } else {
-            self.scope(&mut conn, actor, employee, department, true)
-                .await?
+            self.scope(conn, actor, employee, department, true).await?
         };
         // Whoever the shown people cover today joins them, marked.
         let mut covered: HashMap<i64, i64> = HashMap::new();
         let mut people = own.clone();
-        for (absent, deputy) in crate::responsible::covered_by(&mut conn, &own, on).await? {
+        for (absent, deputy) in crate::responsible::covered_by(conn, &own, on).await? {
             if !own.contains(&absent) {
                 covered.entry(absent).or_insert(deputy);
                 if !people.contains(&absent) {
@@ -131,26 +260,36 @@ impl App {
                 }
             }
         }
-        let statuses: HashMap<i64, Status> = all_statuses(&mut conn)
+        let statuses: HashMap<i64, Status> = all_statuses(conn)
             .await?
             .into_iter()
             .map(|s| (s.id, s))
             .collect();
-        let mut rows: Vec<TodayRow> = Vec::new();
-        let mut due: Vec<TodayRow> = Vec::new();
+        let shown: std::collections::HashSet<i64> = people.iter().copied().collect();
         let mut counted: Vec<(i64, i64, i64, i64)> = Vec::new();
-        let mut to_manager: Vec<TodayRow> = Vec::new();
+        // The documents shown (the newest 500) and every due reminder with
+        // its recipient, first as index entries only: text is read for
+        // what is shown, not for everything counted.
+        let mut newest: Vec<Cand> = Vec::new();
+        let mut due: Vec<(Cand, i64)> = Vec::new();
         let mut system = Vec::new();
         if !people.is_empty() {
-            // The current status on the day: the latest assignment (copied
-            // onto the document) unless it lies ahead; only then is the
-            // history searched, from the covering index
-            // `status_assignments_current` alone.
-            const CURRENT: &str = "CASE WHEN d.status_date <= $1 THEN d.status_id ELSE \
-                (SELECT x.status_id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
-                 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END";
-            // The filters both queries share, from parameter `next`.
-            let filters = |params: &mut Vec<P>, sql: &mut String| {
+            // The current status on the day, searched in the history (the
+            // covering index `status_assignments_current` alone) for the
+            // documents whose copy is not in force on the day.
+            const AHEAD_STATUS: &str = "(SELECT x.status_id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
+                 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
+            const AHEAD_DATE: &str = "(SELECT x.effective_date FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
+                 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
+            // What the partial index `documents_today` holds of a document.
+            const CAND: &str = "d.id, d.responsible_id, d.doc_date, d.amount, d.counterparty_id";
+            // The copy on the document is in force; its note is the latest
+            // assignment's unless a later one is still to come.
+            const SETTLED: &str = "d.status_id AS status_id, d.status_date AS effective_date, \
+                 CAST(CASE WHEN d.status_next IS NULL THEN 0 ELSE 1 END AS BIGINT) AS from_history";
+            // The filters every query shares, from parameter `next`; `cur`
+            // reads the current status.
+            let filters = |params: &mut Vec<P>, sql: &mut String, cur: &str| {
                 if let Some(k) = kind {
                     params.push(P::from(k.code()));
                     sql.push_str(&format!(" AND d.kind = ${}", params.len()));
@@ -165,87 +304,136 @@ impl App {
                 }
                 if let Some(s) = status {
                     params.push(P::from(s));
-                    sql.push_str(&format!(" AND ({CURRENT}) = ${}", params.len()));
+                    sql.push_str(&format!(" AND {cur} = ${}", params.len()));
                 }
             };
-            // The latest assignment (copied onto the document) is current
-            // unless it lies ahead; only then is the history searched (the
-            // CASE keeps SQLite from running the subquery for every other
-            // document). `s` (doc_status) is joined for shown rows only, for
-            // the note.
-            let select = "SELECT d.id, d.kind, d.number, d.doc_date, d.state, d.amount, d.counterparty_id, d.responsible_id, \
-                   CASE WHEN d.status_date <= $1 THEN d.status_id ELSE a.status_id END AS status_id, \
-                   CASE WHEN d.status_date <= $1 THEN d.status_date ELSE a.effective_date END AS effective_date, \
-                   CASE WHEN d.status_date <= $1 THEN s.latest_note ELSE a.note END AS note";
-            let history = "LEFT JOIN status_assignments a ON a.id = CASE WHEN d.status_date > $1 THEN \
-                   (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) END";
-
-            // The people's documents with a status, from one range of the
-            // partial index `documents_today` (no seek per document): counted
-            // per employee and status inside the database; only what is
-            // shown (the newest 500, the due reminders) comes out as rows.
-            let from_where = |params: &mut Vec<P>, shown: bool| {
+            // The people's documents with a status fall in two halves:
+            // - "settled" ones, whose copy of the status is in force on the
+            //   day (its date on or before it, the next assignment's after
+            //   it; migration 0020): counted and picked inside the database
+            //   from ranges of the partial index `documents_today` (no seek
+            //   per document). For today that is nearly all of them, once
+            //   the server has brought the day's statuses up to date;
+            // - the others (a past day, or a next assignment come since):
+            //   one seek each in the history, so they are read once and
+            //   counted and picked here.
+            let half = |params: &mut Vec<P>, settled: bool| -> String {
                 params.push(P::from(on.to_string()));
                 params.extend(people.iter().map(|p| P::from(*p)));
                 let mut sql = format!(
-                    "FROM documents d {} \
-                     WHERE d.responsible_id IN ({}) AND d.status_id IS NOT NULL AND d.state <> 'cancelled'",
-                    if shown {
-                        format!("{history} LEFT JOIN doc_status s ON s.document_id = d.id")
+                    "WHERE d.responsible_id IN ({}) AND {}",
+                    placeholders(2, people.len()),
+                    if settled {
+                        "d.status_id IS NOT NULL AND d.status_date <= $1 AND (d.status_next IS NULL OR d.status_next > $1) \
+                         AND d.state <> 'cancelled'"
                     } else {
-                        String::new()
-                    },
-                    placeholders(2, people.len())
+                        "(d.status_id IS NOT NULL OR d.status_next IS NOT NULL) AND d.state <> 'cancelled' \
+                         AND (d.status_id IS NULL OR d.status_date > $1 OR d.status_next <= $1)"
+                    }
                 );
-                filters(params, &mut sql);
+                filters(
+                    params,
+                    &mut sql,
+                    if settled { "d.status_id" } else { AHEAD_STATUS },
+                );
                 sql
+            };
+            let known = |c: &Option<Cand>| {
+                c.as_ref()
+                    .is_some_and(|c| statuses.contains_key(&c.status_id))
             };
             let mut params = Vec::new();
             let sql = format!(
-                "SELECT d.responsible_id, {CURRENT} AS status_id, COUNT(*) AS n, CAST(SUM(d.amount) AS BIGINT) AS amount {} \
-                 GROUP BY 1, 2",
-                from_where(&mut params, false)
+                "SELECT {CAND}, {AHEAD_STATUS} AS status_id, {AHEAD_DATE} AS effective_date, CAST(1 AS BIGINT) AS from_history \
+                 FROM documents d {}",
+                half(&mut params, false)
             );
-            counted = self
-                .store
-                .read_rows(sql, params, |r| {
-                    (
-                        r.int("responsible_id"),
-                        r.opt_int("status_id"),
-                        r.int("n"),
-                        r.opt_int("amount").unwrap_or(0),
-                    )
-                })
+            let ahead: Vec<Cand> = rows_of(conn, &sql, &params, Cand::of)
                 .await?
                 .into_iter()
-                .filter_map(|(e, s, n, a)| {
-                    s.filter(|s| statuses.contains_key(s)).map(|s| (e, s, n, a))
-                })
+                .filter(known)
+                .flatten()
                 .collect();
+
             let mut params = Vec::new();
-            // The newest 500 picked from the index, then read (`$1`, the
-            // day, is the same parameter inside and out).
             let sql = format!(
-                "{select} FROM documents d {history} LEFT JOIN doc_status s ON s.document_id = d.id WHERE d.id IN \
-                 (SELECT d.id {} AND {CURRENT} IS NOT NULL ORDER BY d.doc_date DESC, d.id DESC LIMIT 500)",
-                from_where(&mut params, false)
+                "SELECT d.responsible_id, d.status_id AS status_id, COUNT(*) AS n, CAST(SUM(d.amount) AS BIGINT) AS amount \
+                 FROM documents d {} GROUP BY 1, 2",
+                half(&mut params, true)
             );
-            rows = self.store.read_rows(sql, params, TodayRow::of).await?;
-            rows.sort_by(|a, b| (b.doc_date.as_str(), b.id).cmp(&(a.doc_date.as_str(), a.id)));
-            rows.retain(|r| r.status_id.is_some_and(|s| statuses.contains_key(&s)));
+            let mut sums: HashMap<(i64, i64), (i64, i64)> = HashMap::new();
+            for (e, s, n, a) in rows_of(conn, &sql, &params, |r| {
+                (
+                    r.int("responsible_id"),
+                    r.int("status_id"),
+                    r.int("n"),
+                    r.opt_int("amount").unwrap_or(0),
+                )
+            })
+            .await?
+            .into_iter()
+            .chain(
+                ahead
+                    .iter()
+                    .map(|c| (c.responsible_id, c.status_id, 1, c.amount)),
+            ) {
+                if statuses.contains_key(&s) {
+                    let x = sums.entry((e, s)).or_default();
+                    x.0 += n;
+                    x.1 = x.1.saturating_add(a);
+                }
+            }
+            counted = sums
+                .into_iter()
+                .map(|((e, s), (n, a))| (e, s, n, a))
+                .collect();
+
+            // The newest 500: of the settled ones sorted in the database,
+            // merged with those ahead.
+            let mut params = Vec::new();
+            let sql = format!(
+                "SELECT {CAND}, {SETTLED} FROM documents d {} ORDER BY d.doc_date DESC, d.id DESC LIMIT {SHOWN_DOCUMENTS}",
+                half(&mut params, true)
+            );
+            newest = rows_of(conn, &sql, &params, Cand::of)
+                .await?
+                .into_iter()
+                .filter(known)
+                .flatten()
+                .collect();
+            newest.extend(ahead.iter().cloned());
+            newest.sort_by(|a, b| (b.doc_date.as_str(), b.id).cmp(&(a.doc_date.as_str(), a.id)));
+            newest.truncate(SHOWN_DOCUMENTS);
+
             let reminder_ids: Vec<i64> = statuses
                 .values()
                 .filter(|s| s.is_reminder)
                 .map(|s| s.id)
                 .collect();
+            let mut found: Vec<Cand> = Vec::new();
             if !reminder_ids.is_empty() {
                 let mut params = Vec::new();
-                let mut sql = format!("{select} {}", from_where(&mut params, true));
+                let mut sql = format!(
+                    "SELECT {CAND}, {SETTLED} FROM documents d {}",
+                    half(&mut params, true)
+                );
                 let first = params.len() + 1;
                 params.extend(reminder_ids.iter().map(|i| P::from(*i)));
-                let list = placeholders(first, reminder_ids.len());
-                sql.push_str(&format!(" AND {CURRENT} IN ({list})"));
-                due = self.store.read_rows(sql, params, TodayRow::of).await?;
+                sql.push_str(&format!(
+                    " AND d.status_id IN ({})",
+                    placeholders(first, reminder_ids.len())
+                ));
+                found = rows_of(conn, &sql, &params, Cand::of)
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect();
+                found.extend(
+                    ahead
+                        .iter()
+                        .filter(|c| reminder_ids.contains(&c.status_id))
+                        .cloned(),
+                );
             }
             // Reminders that reach the counterparty's manager, whoever is
             // responsible for the document (recalls, repairs ready).
@@ -259,16 +447,44 @@ impl App {
                 params.extend(people.iter().map(|p| P::from(*p)));
                 params.extend(manager_ids.iter().map(|p| P::from(*p)));
                 let mut sql = format!(
-                    "{select} FROM doc_status s JOIN documents d ON d.id = s.document_id {history} \
+                    "SELECT {CAND}, {SETTLED} FROM doc_status s JOIN documents d ON d.id = s.document_id \
                      JOIN counterparties cp ON cp.id = d.counterparty_id \
                      WHERE cp.manager_id IN ({}) AND s.latest_status_id IN ({}) AND s.latest_date <= $1 AND d.state <> 'cancelled'",
                     placeholders(2, people.len()),
                     placeholders(2 + people.len(), manager_ids.len())
                 );
-                filters(&mut params, &mut sql);
-                let seen: std::collections::HashSet<i64> = due.iter().map(|r| r.id).collect();
-                to_manager = self.store.read_rows(sql, params, TodayRow::of).await?;
-                to_manager.retain(|r| !seen.contains(&r.id));
+                filters(&mut params, &mut sql, "d.status_id");
+                let seen: std::collections::HashSet<i64> = found.iter().map(|c| c.id).collect();
+                found.extend(
+                    rows_of(conn, &sql, &params, Cand::of)
+                        .await?
+                        .into_iter()
+                        .flatten()
+                        .filter(|c| !seen.contains(&c.id)),
+                );
+            }
+            // Whose Today each reminder is on: the responsible's, or for a
+            // status that goes to the manager, the client's manager's.
+            let managed: Vec<i64> = found
+                .iter()
+                .filter(|c| statuses.get(&c.status_id).is_some_and(|s| s.to_manager))
+                .filter_map(|c| c.counterparty_id)
+                .collect();
+            let managers = counterparty_names(conn, &managed).await?;
+            for c in found {
+                let Some(st) = statuses.get(&c.status_id) else {
+                    continue;
+                };
+                let recipient = match (
+                    c.counterparty_id.and_then(|cp| managers.get(&cp)),
+                    st.to_manager,
+                ) {
+                    (Some((_, Some(m))), true) => *m,
+                    _ => c.responsible_id,
+                };
+                if shown.contains(&recipient) {
+                    due.push((c, recipient));
+                }
             }
             // Returns owed a replacement, until the replacement is shipped:
             // the client's manager's (the responsible's if there is none).
@@ -324,29 +540,68 @@ impl App {
                 });
             }
         }
-        // Names only for what is shown (the reminders and the newest 500
-        // documents), not for every document counted.
-        let documents_total: i64 = counted.iter().map(|c| c.2).sum();
-        let cp_ids: Vec<i64> = rows
+        // Every reminder's place, oldest first; only a page of them is read
+        // in full (a deputy's Today may hold thousands).
+        enum Item {
+            Due(usize),
+            System(usize),
+        }
+        let mut items: Vec<(String, i64, Item)> = due
             .iter()
-            .chain(due.iter())
-            .chain(to_manager.iter())
-            .filter_map(|r| r.counterparty_id)
-            .chain(
-                system
-                    .iter()
-                    .filter_map(|r| r.get::<Option<i64>, _>("counterparty_id")),
-            )
+            .enumerate()
+            .map(|(i, (c, _))| (c.effective_date.clone(), c.id, Item::Due(i)))
+            .chain(system.iter().enumerate().map(|(i, r)| {
+                (
+                    r.get::<String, _>("doc_date"),
+                    r.get::<i64, _>("id"),
+                    Item::System(i),
+                )
+            }))
             .collect();
-        let cps = self.counterparty_names(&cp_ids).await?;
+        items.sort_by(|a, b| (a.0.as_str(), a.1).cmp(&(b.0.as_str(), b.1)));
+        let recipient = |it: &Item| -> i64 {
+            match it {
+                Item::Due(i) => due[*i].1,
+                Item::System(i) => system[*i].get("responsible_id"),
+            }
+        };
+        let reminders_total = items.len() as i64;
+        let next_cursor = (offset + limit < items.len()).then(|| (offset + limit).to_string());
+        let page: Vec<&Item> = items
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .map(|x| &x.2)
+            .collect();
+        let text = details(
+            conn,
+            on,
+            page.iter()
+                .filter_map(|it| match it {
+                    Item::Due(i) => Some(&due[*i].0),
+                    Item::System(_) => None,
+                })
+                .chain(newest.iter()),
+        )
+        .await?;
+        // Names only for what is shown, not for every document counted.
+        let documents_total: i64 = counted.iter().map(|c| c.2).sum();
+        let cp_ids: Vec<i64> = page
+            .iter()
+            .filter_map(|it| match it {
+                Item::Due(i) => due[*i].0.counterparty_id,
+                Item::System(i) => system[*i].get::<Option<i64>, _>("counterparty_id"),
+            })
+            .chain(newest.iter().filter_map(|c| c.counterparty_id))
+            .collect();
+        let cps = counterparty_names(conn, &cp_ids).await?;
         let mut named: Vec<i64> = people.clone();
-        named.extend(rows.iter().map(|r| r.responsible_id));
+        named.extend(newest.iter().map(|c| c.responsible_id));
         named.extend(counted.iter().map(|c| c.0));
-        named.extend(cps.values().filter_map(|c| c.1));
-        named.extend(system.iter().map(|r| r.get::<i64, _>("responsible_id")));
+        named.extend(items.iter().map(|x| recipient(&x.2)));
         named.sort_unstable();
         named.dedup();
-        let staff = employee_depts(&mut conn, &named).await?;
+        let staff = employee_depts(conn, &named).await?;
         let name_of = |e: i64| staff.get(&e).map(|s| s.0.clone()).unwrap_or_default();
         let dept_of = |e: i64| staff.get(&e).and_then(|s| s.1);
         let cover = |e: i64| -> (Option<i64>, Option<String>) {
@@ -355,106 +610,95 @@ impl App {
                 None => (None, None),
             }
         };
+        let cp_name = |c: Option<i64>| c.and_then(|c| cps.get(&c)).map(|c| c.0.clone());
         let mut reminders = Vec::new();
-        let shown: std::collections::HashSet<i64> = people.iter().copied().collect();
-        for r in due.into_iter().chain(to_manager) {
-            let Some(st) = r.status_id.and_then(|s| statuses.get(&s)) else {
-                continue;
-            };
-            let cp = r.counterparty_id.and_then(|c| cps.get(&c));
-            // Whose Today the reminder is on.
-            let recipient = match (cp, st.to_manager) {
-                (Some((_, Some(m))), true) => *m,
-                _ => r.responsible_id,
-            };
-            if !st.is_reminder || !shown.contains(&recipient) {
-                continue;
+        for it in page {
+            let emp = recipient(it);
+            let (covered_for_id, covered_for_name) = cover(emp);
+            match it {
+                Item::Due(i) => {
+                    let c = &due[*i].0;
+                    let (Some(st), Some(d)) = (statuses.get(&c.status_id), text.get(&c.id)) else {
+                        continue;
+                    };
+                    reminders.push(Reminder {
+                        document_id: c.id,
+                        kind: d.kind.clone(),
+                        number: d.number.clone(),
+                        doc_date: c.doc_date.clone(),
+                        counterparty_name: cp_name(c.counterparty_id),
+                        amount: c.amount,
+                        employee_id: emp,
+                        employee_name: name_of(emp),
+                        department_id: dept_of(emp),
+                        status_code: st.code.clone(),
+                        status_name_ru: st.name_ru.clone(),
+                        status_name_en: st.name_en.clone(),
+                        days_overdue: crate::input::parse_date(&c.effective_date)
+                            .map(|d| days_overdue(d, on))
+                            .unwrap_or(0),
+                        effective_date: c.effective_date.clone(),
+                        note: d.note.clone(),
+                        system: st.to_manager,
+                        covered_for_id,
+                        covered_for_name,
+                    });
+                }
+                Item::System(i) => {
+                    let r = &system[*i];
+                    let number: String = r.get("number");
+                    let date: String = r.get("doc_date");
+                    reminders.push(Reminder {
+                        document_id: r.get("id"),
+                        kind: DocKind::Return.code().into(),
+                        number: number.clone(),
+                        doc_date: date.clone(),
+                        counterparty_name: cp_name(r.get::<Option<i64>, _>("counterparty_id")),
+                        amount: r.get("amount"),
+                        employee_id: emp,
+                        employee_name: name_of(emp),
+                        department_id: dept_of(emp),
+                        status_code: "replacement_due".into(),
+                        status_name_ru: "Отгрузить замену".into(),
+                        status_name_en: "Ship the replacement".into(),
+                        days_overdue: crate::input::parse_date(&date)
+                            .map(|d| days_overdue(d, on))
+                            .unwrap_or(0),
+                        effective_date: date,
+                        note: format!("Возврат {number}: клиенту положена замена"),
+                        system: true,
+                        covered_for_id,
+                        covered_for_name,
+                    });
+                }
             }
-            let (covered_for_id, covered_for_name) = cover(recipient);
-            reminders.push(Reminder {
-                document_id: r.id,
-                kind: r.kind,
-                number: r.number,
-                doc_date: r.doc_date,
-                counterparty_name: cp.map(|c| c.0.clone()),
-                amount: r.amount,
-                employee_id: recipient,
-                employee_name: name_of(recipient),
-                department_id: dept_of(recipient),
-                status_code: st.code.clone(),
-                status_name_ru: st.name_ru.clone(),
-                status_name_en: st.name_en.clone(),
-                days_overdue: crate::input::parse_date(&r.effective_date)
-                    .map(|d| days_overdue(d, on))
-                    .unwrap_or(0),
-                effective_date: r.effective_date,
-                note: r.note,
-                system: st.to_manager,
-                covered_for_id,
-                covered_for_name,
-            });
         }
         let mut documents = Vec::new();
-        for r in rows {
-            let st = &statuses[&r.status_id.unwrap_or(0)];
-            let emp = r.responsible_id;
+        for c in &newest {
+            let (Some(st), Some(d)) = (statuses.get(&c.status_id), text.get(&c.id)) else {
+                continue;
+            };
+            let emp = c.responsible_id;
             let (covered_for_id, covered_for_name) = cover(emp);
             documents.push(StatusDoc {
-                document_id: r.id,
-                kind: r.kind,
-                number: r.number,
-                doc_date: r.doc_date,
-                state: r.state,
-                counterparty_name: r
-                    .counterparty_id
-                    .and_then(|c| cps.get(&c))
-                    .map(|c| c.0.clone()),
-                amount: r.amount,
+                document_id: c.id,
+                kind: d.kind.clone(),
+                number: d.number.clone(),
+                doc_date: c.doc_date.clone(),
+                state: d.state.clone(),
+                counterparty_name: cp_name(c.counterparty_id),
+                amount: c.amount,
                 employee_id: emp,
                 employee_name: name_of(emp),
                 status_code: st.code.clone(),
                 status_name_ru: st.name_ru.clone(),
                 status_name_en: st.name_en.clone(),
-                effective_date: r.effective_date,
-                note: r.note,
+                effective_date: c.effective_date.clone(),
+                note: d.note.clone(),
                 covered_for_id,
                 covered_for_name,
             });
         }
-        for r in &system {
-            let emp: i64 = r.get("responsible_id");
-            let number: String = r.get("number");
-            let date: String = r.get("doc_date");
-            let (covered_for_id, covered_for_name) = cover(emp);
-            reminders.push(Reminder {
-                document_id: r.get("id"),
-                kind: DocKind::Return.code().into(),
-                number: number.clone(),
-                doc_date: date.clone(),
-                counterparty_name: r
-                    .get::<Option<i64>, _>("counterparty_id")
-                    .and_then(|c| cps.get(&c).map(|c| c.0.clone())),
-                amount: r.get("amount"),
-                employee_id: emp,
-                employee_name: name_of(emp),
-                department_id: dept_of(emp),
-                status_code: "replacement_due".into(),
-                status_name_ru: "Отгрузить замену".into(),
-                status_name_en: "Ship the replacement".into(),
-                days_overdue: crate::input::parse_date(&date)
-                    .map(|d| days_overdue(d, on))
-                    .unwrap_or(0),
-                effective_date: date,
-                note: format!("Возврат {number}: клиенту положена замена"),
-                system: true,
-                covered_for_id,
-                covered_for_name,
-            });
-        }
-        reminders.sort_by(|a, b| {
-            (a.effective_date.as_str(), a.document_id)
-                .cmp(&(b.effective_date.as_str(), b.document_id))
-        });
         let mut by_status: Vec<StatusCount> = counted
             .into_iter()
             .map(|(emp, sid, count, amount)| {
@@ -482,7 +726,8 @@ impl App {
                 .cmp(&(b.employee_name.as_str(), order[&b.status_id]))
         });
         let departments = if company {
-            company_departments(&mut conn, &reminders, &by_status).await?
+            let depts: Vec<Option<i64>> = items.iter().map(|x| dept_of(recipient(&x.2))).collect();
+            company_departments(conn, &depts, &by_status).await?
         } else {
             Vec::new()
         };
@@ -497,12 +742,78 @@ impl App {
             employees: own.iter().map(|p| (p.to_string(), name_of(*p))).collect(),
             covering,
             reminders,
+            reminders_total,
+            reminders_next_cursor: next_cursor,
             by_status,
             documents,
             documents_total,
             departments,
         })
     }
+}
+
+/// The text of the documents shown: kind, number, state and the note of
+/// the current assignment (from `doc_status` when it is the latest, else
+/// from the history as of `on`).
+async fn details<'a>(
+    conn: &mut Conn,
+    on: NaiveDate,
+    shown: impl Iterator<Item = &'a Cand>,
+) -> Result<HashMap<i64, Detail>> {
+    let (mut ids, mut ahead) = (Vec::new(), Vec::new());
+    for c in shown {
+        ids.push(c.id);
+        if c.from_history {
+            ahead.push(c.id);
+        }
+    }
+    for v in [&mut ids, &mut ahead] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let params: Vec<P> = chunk.iter().map(|i| P::from(*i)).collect();
+        let sql = format!(
+            "SELECT d.id, d.kind, d.number, d.state, s.latest_note AS note FROM documents d \
+             LEFT JOIN doc_status s ON s.document_id = d.id WHERE d.id IN ({})",
+            placeholders(1, chunk.len())
+        );
+        out.extend(
+            rows_of(conn, &sql, &params, |r| {
+                (
+                    r.int("id"),
+                    Detail {
+                        kind: r.text("kind"),
+                        number: r.text("number"),
+                        state: r.text("state"),
+                        note: r.opt_text("note").unwrap_or_default(),
+                    },
+                )
+            })
+            .await?,
+        );
+    }
+    for chunk in ahead.chunks(500) {
+        let mut params: Vec<P> = vec![P::from(on.to_string())];
+        params.extend(chunk.iter().map(|i| P::from(*i)));
+        let sql = format!(
+            "SELECT d.id, a.note FROM documents d JOIN status_assignments a ON a.id = \
+             (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
+              ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) WHERE d.id IN ({})",
+            placeholders(2, chunk.len())
+        );
+        for (id, note) in rows_of(conn, &sql, &params, |r| {
+            (r.int("id"), r.opt_text("note").unwrap_or_default())
+        })
+        .await?
+        {
+            if let Some(d) = out.get_mut(&id) {
+                d.note = note;
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// id → (name, department) of the employees given.
@@ -539,7 +850,7 @@ async fn employee_depts(
 /// per department, and last those of employees of no department.
 async fn company_departments(
     conn: &mut Conn,
-    reminders: &[Reminder],
+    reminder_depts: &[Option<i64>],
     by_status: &[StatusCount],
 ) -> Result<Vec<TodayDepartment>> {
     let rows = sql::query("SELECT id, name FROM departments ORDER BY name, id")
@@ -560,8 +871,8 @@ async fn company_departments(
         reminders: 0,
         documents: 0,
     });
-    for r in reminders {
-        if let Some(d) = out.iter_mut().find(|d| d.department_id == r.department_id) {
+    for r in reminder_depts {
+        if let Some(d) = out.iter_mut().find(|d| d.department_id == *r) {
             d.reminders += 1;
         }
     }

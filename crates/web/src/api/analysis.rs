@@ -1,6 +1,7 @@
 //! Sales and margin analysis under `/api/v1/reports`: sales (with its
 //! drill-down and XLSX), ABC, quiet clients, the owner's page.
 
+use super::reports::ru_date;
 use super::ApiQuery;
 use crate::auth::ApiActor;
 use crate::error::ApiResult;
@@ -24,7 +25,7 @@ fn m(v: &Option<String>) -> Cell {
 
 fn figure_cells(f: &Figures, cost: bool) -> Vec<Cell> {
     let mut out = vec![
-        Cell::T(f.qty.clone()),
+        Cell::Dec(f.qty.clone()),
         m(&Some(f.revenue_net.clone())),
         m(&Some(f.revenue.clone())),
     ];
@@ -32,7 +33,7 @@ fn figure_cells(f: &Figures, cost: bool) -> Vec<Cell> {
         out.extend([
             m(&f.cost),
             m(&f.margin),
-            Cell::T(f.margin_pct.clone().unwrap_or_default()),
+            Cell::Dec(f.margin_pct.clone().unwrap_or_default()),
         ]);
     }
     out
@@ -66,7 +67,17 @@ pub async fn sales(
         return Ok(axum::response::IntoResponse::into_response(Json(r)));
     }
     let cost = r.cost_visible;
-    let mut heads: Vec<String> = vec![r.rows_by.clone()];
+    // Headers in Russian, as the sheet is; months as real dates.
+    let by = kupets_app::analysis::sales::Dim::parse(&r.rows_by);
+    let mut heads: Vec<String> = vec![by.map_or(r.rows_by.clone(), |d| d.label(true).to_string())];
+    let months = by == Some(kupets_app::analysis::sales::Dim::Month);
+    let first = |row: &kupets_app::analysis::sales::SalesRow| {
+        if months {
+            Cell::Mo(row.key.clone())
+        } else {
+            Cell::T(row.label.clone())
+        }
+    };
     let names = [
         "Кол-во",
         "Выручка без НДС",
@@ -84,7 +95,7 @@ pub async fn sales(
         }
         heads.push("Итого, выручка с НДС".into());
         for row in &r.rows {
-            let mut cells = vec![Cell::T(row.label.clone())];
+            let mut cells = vec![first(row)];
             for c in &r.columns {
                 cells.push(m(&row
                     .cells
@@ -98,7 +109,7 @@ pub async fn sales(
     } else {
         heads.extend(names[..n].iter().map(|s| s.to_string()));
         for row in &r.rows {
-            let mut cells = vec![Cell::T(row.label.clone())];
+            let mut cells = vec![first(row)];
             cells.extend(figure_cells(&row.total, cost));
             rows.push(cells);
         }
@@ -108,9 +119,13 @@ pub async fn sales(
     }
     let heads: Vec<&str> = heads.iter().map(String::as_str).collect();
     Ok(xlsx(
-        &format!("sales-{}-{}", r.from, r.to),
+        &format!("Продажи {}–{}", ru_date(&r.from), ru_date(&r.to)),
         "Продажи",
-        &format!("Продажи за период {} – {}", r.from, r.to),
+        &format!(
+            "Продажи за период {} – {}",
+            ru_date(&r.from),
+            ru_date(&r.to)
+        ),
         &heads,
         rows,
         None,

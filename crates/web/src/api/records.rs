@@ -91,7 +91,7 @@ pub async fn import_template(
             (header::CONTENT_TYPE, ct.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{kind}.{ext}\""),
+                crate::xlsx::attachment(&kupets_app::exchange::records::template_name(&kind), ext),
             ),
         ],
         bytes,

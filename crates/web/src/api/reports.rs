@@ -28,6 +28,13 @@ pub struct ReportParams {
     pub format: Option<String>,
 }
 
+/// `2026-03-10` → `10.03.2026` for titles and file names.
+pub(crate) fn ru_date(iso: &str) -> String {
+    kupets_app::input::parse_date(iso)
+        .map(kupets_domain::money::date_ru)
+        .unwrap_or_else(|| iso.to_string())
+}
+
 fn money(v: &str) -> Cell {
     if v.is_empty() {
         Cell::T(String::new())
@@ -98,9 +105,9 @@ pub async fn balances(
             money(&r.total_payable),
         ]);
         return Ok(xlsx(
-            &format!("Взаиморасчёты {}", r.date),
+            &format!("Взаиморасчёты на {}", ru_date(&r.date)),
             "Взаиморасчёты",
-            &format!("Взаиморасчёты на {}", r.date),
+            &format!("Взаиморасчёты на {}", ru_date(&r.date)),
             &["Контрагент", "ИНН", "Нам должны", "Мы должны"],
             rows,
             None,
@@ -181,10 +188,18 @@ pub async fn reconciliation(
         ]);
         let title = format!(
             "Акт сверки взаимных расчетов за период {} – {} между {} и {}",
-            r.from, r.to, r.our_company, r.counterparty
+            ru_date(&r.from),
+            ru_date(&r.to),
+            r.our_company,
+            r.counterparty
         );
         return Ok(xlsx(
-            &format!("Акт сверки {} {}", r.counterparty, r.to),
+            &format!(
+                "Акт сверки {} {}–{}",
+                r.counterparty,
+                ru_date(&r.from),
+                ru_date(&r.to)
+            ),
             "Акт сверки",
             &title,
             &["Дата", "Документ", "Дебет", "Кредит"],
@@ -224,9 +239,9 @@ pub async fn aging(
             })
             .collect();
         return Ok(xlsx(
-            &format!("Старение задолженности {}", r.date),
+            &format!("Старение задолженности на {}", ru_date(&r.date)),
             "Старение задолженности",
-            &format!("Старение дебиторской задолженности на {}", r.date),
+            &format!("Старение дебиторской задолженности на {}", ru_date(&r.date)),
             &[
                 "Контрагент",
                 "0–30",

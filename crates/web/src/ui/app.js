@@ -112,7 +112,39 @@
         table.querySelector(".q-total").textContent = r.total;
       });
     }, 200);
-    form.addEventListener("input", function (e) { if (!e.target.dataset.pick) refresh(); });
+    // ---- a scan fills the next free row: a row of the unit's product with a
+    // serial slot left (fewer serials than its quantity), else the first
+    // empty row, else a new one.
+    var scanBox = form.querySelector("input[data-scan]");
+    function serialsOf(tr) { var f = tr.querySelector('input[name$="_serials"]'); return f ? f.value.split(/[\s,;]+/).filter(Boolean) : []; }
+    function say(text) { var m = form.querySelector(".scan-msg"); if (m) m.textContent = text; }
+    if (scanBox) scanBox.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") return;
+      e.preventDefault();
+      var sn = scanBox.value.trim(); if (!sn) return;
+      get(scanBox.dataset.scan + "?serial=" + encodeURIComponent(sn)).then(function (u) {
+        var ru = document.documentElement.lang === "ru";
+        if (!u) { say((ru ? "Не найден: " : "Not found: ") + sn); return; }
+        var up = u.serial.toUpperCase();
+        var twice = rows().filter(function (tr) { return serialsOf(tr).some(function (x) { return x.toUpperCase() === up; }); })[0];
+        if (twice) { say(u.serial + (ru ? " уже в строке " : " is already on line ") + twice.querySelector("td.no").textContent); scanBox.value = ""; return; }
+        var pid = function (tr) { return tr.querySelector('input[name$="_product"]').value; };
+        var qtyOf = function (tr) { return parseFloat((tr.querySelector("input.qty").value || "0").replace(",", ".")) || 0; };
+        var tr = rows().filter(function (tr) { return pid(tr) === u.product_id && serialsOf(tr).length < qtyOf(tr); })[0];
+        if (!tr) {
+          tr = rows().filter(function (tr) { return !pid(tr) && !tr.querySelector("input[data-pick]").value.trim(); })[0] || addRow();
+          tr.querySelector("input[data-pick]").value = u.label;
+          tr.querySelector('input[name$="_product"]').value = u.product_id;
+          tr.querySelector("input.qty").value = "1";
+        }
+        var field = tr.querySelector('input[name$="_serials"]');
+        field.value = serialsOf(tr).concat([u.serial]).join(" ");
+        scanBox.value = "";
+        say(u.serial + (ru ? " → строка " : " → line ") + tr.querySelector("td.no").textContent);
+        refresh();
+      });
+    });
+    form.addEventListener("input", function (e) { if (!e.target.dataset.pick && !e.target.dataset.scan) refresh(); });
     form.addEventListener("change", refresh);
     form.addEventListener("picked", refresh);
     refresh();

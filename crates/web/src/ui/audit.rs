@@ -10,6 +10,13 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use maud::html;
 
+/// Whether an audit row's entity is a document (its kind, or one of the
+/// names the older rows use).
+fn is_doc(entity: &str) -> bool {
+    matches!(entity, "document" | "invoice" | "repair")
+        || kupets_domain::DocKind::parse(entity).is_some()
+}
+
 pub async fn list(
     ui: UiActor,
     State(s): State<AppState>,
@@ -26,6 +33,44 @@ pub async fn list(
     let (pg, emps, locks) = match res.await {
         Ok(v) => v,
         Err(e) => return error_page(lang, &e),
+    };
+    // Documents are named by their number, with a link, not by their id.
+    let doc_ids: Vec<i64> = pg
+        .items
+        .iter()
+        .filter(|a| is_doc(&a.entity))
+        .filter_map(|a| a.entity_id.parse().ok())
+        .collect();
+    let docs: std::collections::HashMap<i64, (String, String)> = if doc_ids.is_empty() {
+        Default::default()
+    } else {
+        let marks: Vec<String> = (1..=doc_ids.len()).map(|i| format!("${i}")).collect();
+        s.app
+            .store
+            .read_rows(
+                format!(
+                    "SELECT id, number, kind FROM documents WHERE id IN ({})",
+                    marks.join(", ")
+                ),
+                doc_ids
+                    .iter()
+                    .map(|i| kupets_store::queries::P::from(*i))
+                    .collect(),
+                |r| (r.int("id"), (r.text("number"), r.text("kind"))),
+            )
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .collect()
+    };
+    let doc_of = |a: &kupets_store::model::AuditEntry| {
+        is_doc(&a.entity)
+            .then(|| a.entity_id.parse::<i64>().ok())
+            .flatten()
+            .and_then(|id| {
+                docs.get(&id)
+                    .map(|(n, k)| (super::trade::doc_href(k, id), n.clone()))
+            })
     };
     let v = |o: &Option<String>| o.clone().unwrap_or_default();
     let (emp, entity, action, from, to) = (
@@ -69,7 +114,7 @@ pub async fn list(
         table.list {
             tr { th { (lang.t("Когда", "When")) } th { (lang.t("Кто", "Who")) } th { (lang.t("Действие", "Action")) } th { (lang.t("Объект", "Entity")) } th { "id" } th { (lang.t("Подробности", "Details")) } }
             @for a in &pg.items {
-                tr { td { (super::words::datetime(lang, &a.at)) } td { (a.employee_name.clone().unwrap_or_default()) } td { span title=(a.action) { (super::words::action(lang, &a.action)) } } td { (super::words::entity(lang, &a.entity)) } td { (a.entity_id) } td { (super::words::details(lang, &a.details)) } }
+                tr { td { (super::words::datetime(lang, &a.at)) } td { (a.employee_name.clone().unwrap_or_default()) } td { span title=(a.action) { (super::words::action(lang, &a.action)) } } td { (super::words::entity(lang, &a.entity)) } td { @if let Some((href, n)) = doc_of(a) { a href=(href) { (n) } } @else { (a.entity_id) } } td { (super::words::details(lang, &a.details)) } }
             }
         }
         div.pager { @if let Some(c) = &pg.next_cursor { a.btn.light href=(format!("/audit{}", query(&[("employee_id", &emp), ("entity", &entity), ("action", &action), ("from", &from), ("to", &to), ("cursor", c)]))) { (lang.t("Дальше ⟶", "Next ⟶")) } } }

@@ -5,6 +5,8 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::Values;
 use super::layout::{error_page, not_found_page, page};
+use super::master::{card_refused, Counterparties};
+use super::refusal::Refusal;
 use super::status::{kind_label, status_block};
 use super::trade::{doc_href, names, opts, select};
 use crate::auth::UiActor;
@@ -67,8 +69,14 @@ pub async fn card_block(
     lang: Lang,
     id: i64,
     csrf: &str,
+    refusal: &Refusal,
 ) -> Result<Markup, AppError> {
     let contacts = app.list_contacts(a, id, false).await?;
+    // After a refusal, the form that was sent shows what was typed.
+    let ca = format!("/counterparties/{id}/contacts");
+    let c = |name: &str| refusal.value(&ca, name, "");
+    let ia = "/interactions";
+    let i = |name: &str, default: &str| refusal.value(ia, name, default);
     let feed = app
         .timeline(
             a,
@@ -99,37 +107,42 @@ pub async fn card_block(
                     }
                 }
             }
-            form.inline method="post" action=(format!("/counterparties/{id}/contacts")) {
+            form.inline #contact-form method="post" action=(ca) {
                 input type="hidden" name="csrf" value=(csrf);
-                input type="text" name="name" placeholder=(lang.t("Имя", "Name")) required;
-                input type="text" name="position" placeholder=(lang.t("Должность", "Position"));
-                input type="text" name="phone" placeholder=(lang.t("Телефон", "Phone"));
-                input type="email" name="email" placeholder="E-mail";
-                input type="text" name="note" placeholder=(lang.t("Заметка", "Note"));
+                input type="text" name="name" value=(c("name")) placeholder=(lang.t("Имя", "Name")) required;
+                input type="text" name="position" value=(c("position")) placeholder=(lang.t("Должность", "Position"));
+                input type="text" name="phone" value=(c("phone")) placeholder=(lang.t("Телефон", "Phone"));
+                input type="email" name="email" value=(c("email")) placeholder="E-mail";
+                input type="text" name="note" value=(c("note")) placeholder=(lang.t("Заметка", "Note"));
                 button.btn.light type="submit" { (lang.t("Добавить контакт", "Add contact")) }
             }
+            @for f in ["name", "position", "phone", "email", "note"] { (refusal.at_form(lang, &ca, f)) }
         }
         div.card.interaction {
             h2 { (lang.t("Записать контакт с клиентом", "Record an interaction")) }
-            form method="post" action="/interactions" {
+            form method="post" action=(ia) {
                 input type="hidden" name="csrf" value=(csrf);
                 input type="hidden" name="counterparty_id" value=(id);
                 p.inline {
-                    select name="kind" { @for (c, ru, en) in CHANNELS { option value=(c) { (if lang.ru() { ru } else { en }) } } }
-                    input type="datetime-local" name="at" value=(now);
+                    @let kind = i("kind", "");
+                    select name="kind" { @for (c, ru, en) in CHANNELS { option value=(c) selected[kind == *c] { (if lang.ru() { ru } else { en }) } } }
+                    input type="datetime-local" name="at" value=(i("at", &now));
+                    @let contact = i("contact_id", "");
                     select name="contact_id" {
                         option value="" { (lang.t("Контактное лицо", "Contact person")) }
-                        @for k in &contacts { option value=(k.id) { (k.name) } }
+                        @for k in &contacts { option value=(k.id) selected[contact == k.id.to_string()] { (k.name) } }
                     }
-                    (select("responsible_id", &people, "", lang.t("Ответственный: менеджер клиента", "Responsible: the client's manager")))
+                    (select("responsible_id", &people, &i("responsible_id", ""), lang.t("Ответственный: менеджер клиента", "Responsible: the client's manager")))
                 }
-                p { input type="text" name="subject" placeholder=(lang.t("Тема", "Subject")) required style="width:100%"; }
-                p { textarea name="text" rows="3" placeholder=(lang.t("Содержание", "Text")) style="width:100%" {} }
+                @for f in ["kind", "at", "contact_id", "responsible_id"] { (refusal.at_form(lang, ia, f)) }
+                p { input type="text" name="subject" value=(i("subject", "")) placeholder=(lang.t("Тема", "Subject")) required style="width:100%"; (refusal.at_form(lang, ia, "subject")) }
+                p { textarea name="text" rows="3" placeholder=(lang.t("Содержание", "Text")) style="width:100%" { (i("text", "")) } (refusal.at_form(lang, ia, "text")) }
                 p.inline {
-                    (lang.t("Перезвонить", "Call back on")) " " input type="date" name="remind_on";
-                    input type="text" name="remind_note" placeholder=(lang.t("Заметка к напоминанию", "Reminder note"));
+                    (lang.t("Перезвонить", "Call back on")) " " input type="date" name="remind_on" value=(i("remind_on", ""));
+                    input type="text" name="remind_note" value=(i("remind_note", "")) placeholder=(lang.t("Заметка к напоминанию", "Reminder note"));
                     button.btn type="submit" { (lang.t("Записать", "Record")) }
                 }
+                @for f in ["remind_on", "remind_note"] { (refusal.at_form(lang, ia, f)) }
             }
         }
         div.card.timeline {
@@ -164,7 +177,10 @@ async fn contact_add(
     };
     match s.app.save_contact(&ui.actor, id, None, &input).await {
         Ok(_) => Redirect::to(&format!("/counterparties/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(lang, &e, &format!("/counterparties/{id}/contacts"), &f);
+            card_refused::<Counterparties>(&ui, &s, id, &r).await
+        }
     }
 }
 
@@ -201,7 +217,15 @@ async fn contact_archive(
     };
     match res.await {
         Ok(_) => Redirect::to(&format!("/counterparties/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(
+                lang,
+                &e,
+                &format!("/counterparties/{id}/contacts/{contact}/archive"),
+                &f,
+            );
+            card_refused::<Counterparties>(&ui, &s, id, &r).await
+        }
     }
 }
 
@@ -228,7 +252,18 @@ async fn interaction_add(
     };
     match s.app.create_interaction(&ui.actor, &input).await {
         Ok(i) => Redirect::to(&format!("/interactions/{}", i.id)).into_response(),
-        Err(e) => error_page(lang, &e),
+        // Back to the client's card with the record as it was typed.
+        Err(e) => match input
+            .counterparty_id
+            .as_deref()
+            .and_then(|c| c.parse::<i64>().ok())
+        {
+            Some(id) => {
+                let r = Refusal::of_form(lang, &e, "/interactions", &f);
+                card_refused::<Counterparties>(&ui, &s, id, &r).await
+            }
+            None => error_page(lang, &e),
+        },
     }
 }
 
@@ -245,7 +280,15 @@ async fn interaction_page(
         Ok(i) => i,
         Err(e) => return error_page(lang, &e),
     };
-    let block = status_block(lang, &ui, &s.app, id, DocKind::Interaction).await;
+    let block = status_block(
+        lang,
+        &ui,
+        &s.app,
+        id,
+        DocKind::Interaction,
+        &Refusal::none(),
+    )
+    .await;
     let body = html! {
         h1 { (channel_label(&i.kind, lang.ru())) " " (i.number) }
         div.card {

@@ -4,19 +4,19 @@
 use super::check_csrf;
 use super::forms::{button_form, form, input_of, query, values_of, Field, Kind, Values};
 use super::layout::{error_page, not_found_page, page, state_tag};
+use super::refusal::Refusal;
 use crate::api::DocListParams;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use kupets_app::document::{AdjustmentInput, CancelInput};
 use kupets_app::AppError;
 use kupets_domain::role::Right;
-use kupets_domain::{DocKind, FieldError, Money};
+use kupets_domain::{DocKind, Money};
 use kupets_store::model::Document;
 use maud::html;
 use std::collections::HashMap;
@@ -140,7 +140,7 @@ async fn form_page(
     s: &AppState,
     id: Option<i64>,
     values: &Values,
-    errors: &[FieldError],
+    refusal: &Refusal,
 ) -> Response {
     let lang = current_lang();
     let fs = match fields(s).await {
@@ -153,20 +153,16 @@ async fn form_page(
     let body = html! {
         p { a href="/adjustments" { "← " (lang.t("Корректировки долга", "Debt adjustments")) } }
         h1 { @if id.is_some() { (lang.t("Черновик корректировки", "Draft adjustment")) } @else { (lang.t("Новая корректировка долга", "New debt adjustment")) } }
-        div.card { (form(lang, &action, &ui.csrf, &fs, values, errors, ("Сохранить черновик", "Save draft"))) }
+        div.card { (form(lang, &action, &ui.csrf, &fs, values, refusal, ("Сохранить черновик", "Save draft"))) }
     };
-    let mut resp = page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Корректировка", "Adjustment"),
         "/adjustments",
         body,
-    );
-    if !errors.is_empty() {
-        *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-    }
-    resp
+    ))
 }
 
 #[derive(serde::Deserialize, Default)]
@@ -183,7 +179,7 @@ async fn new_form(ui: UiActor, State(s): State<AppState>, Query(q): Query<NewQue
     if let Some(c) = q.counterparty_id {
         v.insert("counterparty_id".into(), c);
     }
-    form_page(&ui, &s, None, &v, &[]).await
+    form_page(&ui, &s, None, &v, &Refusal::none()).await
 }
 
 async fn create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -193,12 +189,13 @@ async fn create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -
     let input: AdjustmentInput = input_of(&f);
     match s.app.create_adjustment(&ui.actor, &input).await {
         Ok(d) => Redirect::to(&format!("/adjustments/{}", d.id)).into_response(),
-        Err(AppError::Validation(errs)) => form_page(&ui, &s, None, &f, &errs).await,
-        Err(e) => error_page(current_lang(), &e),
+        // Any refusal (rights too) keeps what was typed.
+        Err(e) => form_page(&ui, &s, None, &f, &Refusal::of(current_lang(), &e)).await,
     }
 }
 
-fn view(lang: Lang, ui: &UiActor, d: &Document, cp_name: &str) -> maud::Markup {
+fn view(lang: Lang, ui: &UiActor, d: &Document, cp_name: &str, refusal: &Refusal) -> maud::Markup {
+    let cancel = format!("/adjustments/{}/cancel", d.id);
     html! {
         p { a href="/adjustments" { "← " (lang.t("Корректировки долга", "Debt adjustments")) } }
         h1 { (DocKind::Adjustment.label(lang.ru())) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
@@ -215,62 +212,94 @@ fn view(lang: Lang, ui: &UiActor, d: &Document, cp_name: &str) -> maud::Markup {
             div.card {
                 h2 style="margin-top:0" { (lang.t("Отмена проведения", "Cancel the document")) }
                 p.muted { (lang.t("Проведённый документ не редактируется: отмена запишет сторнирующие движения, история сохранится.", "A posted document is never edited: cancelling writes reversing entries and keeps the history.")) }
-                form method="post" action=(format!("/adjustments/{}/cancel", d.id)) style="display:flex;gap:8px" {
+                form method="post" action=(cancel) style="display:flex;gap:8px" {
                     input type="hidden" name="csrf" value=(ui.csrf);
-                    input type="text" name="reason" placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
-                    button.btn.danger type="submit" { (lang.t("Отменить", "Cancel document")) }
+                    input type="text" name="reason" value=(refusal.value(&cancel, "reason", "")) placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
+                    button.btn.danger type="submit" data-confirm=(lang.t("Отменить проведённый документ? Это нельзя вернуть.", "Cancel the posted document? This cannot be undone.")) { (lang.t("Отменить", "Cancel document")) }
                 }
+                (refusal.at_form(lang, &cancel, "reason"))
             }
         }
     }
 }
 
 async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found_page(lang);
+        return not_found_page(current_lang());
     };
+    show_page(&ui, &s, id, &Refusal::none()).await
+}
+
+/// An adjustment's page: a draft with its edit form and «Провести», a posted
+/// one with the cancel form. After a refused form of the page, that form
+/// with what was typed and the message at it.
+pub(crate) async fn show_page(ui: &UiActor, s: &AppState, id: i64, refusal: &Refusal) -> Response {
+    let lang = current_lang();
     let d = match s.app.get_document(&ui.actor, DocKind::Adjustment, id).await {
         Ok(d) => d,
         Err(e) => return error_page(lang, &e),
     };
-    if d.state == "draft" && ui.actor.can(Right::PostSettlements) {
-        let mut v = values_of(&d);
-        v.insert("amount".into(), Money(d.amount).to_api());
-        let mut resp = form_page(&ui, &s, Some(id), &v, &[]).await;
-        // The draft form plus the post button under it.
-        if resp.status() == StatusCode::OK {
-            let names = counterparty_names(&s).await;
-            let statuses =
-                super::status::status_block(lang, &ui, &s.app, id, DocKind::Adjustment).await;
-            let body = html! {
-                (view(lang, &ui, &d, d.counterparty_id.and_then(|c| names.get(&c)).map(String::as_str).unwrap_or("")))
-                div.card {
-                    h2 style="margin-top:0" { (lang.t("Изменить черновик", "Edit the draft")) }
-                    (form(lang, &format!("/adjustments/{id}"), &ui.csrf, &fields(&s).await.unwrap_or_default(), &v, &[], ("Сохранить черновик", "Save draft")))
-                }
-                (button_form(&format!("/adjustments/{id}/post"), &ui.csrf, lang.t("Провести", "Post"), "btn"))
-                (statuses)
-            };
-            resp = page(lang, &ui.actor, &ui.csrf, &d.number, "/adjustments", body);
+    let names = counterparty_names(s).await;
+    let cp_name = d
+        .counterparty_id
+        .and_then(|c| names.get(&c))
+        .map(String::as_str)
+        .unwrap_or("");
+    let statuses =
+        super::status::status_block(lang, ui, &s.app, id, DocKind::Adjustment, refusal).await;
+    let edit = format!("/adjustments/{id}");
+    let own = refusal.form == edit;
+    let none = Refusal::none();
+    let body = if d.state == "draft" && ui.actor.can(Right::PostSettlements) {
+        let fs = match fields(s).await {
+            Ok(f) => f,
+            Err(e) => return error_page(lang, &e),
+        };
+        let v = if own {
+            refusal.typed.clone()
+        } else {
+            let mut v = values_of(&d);
+            v.insert("amount".into(), Money(d.amount).to_api());
+            v
+        };
+        html! {
+            @if !own { (refusal.summary(lang, &|_| false)) }
+            (view(lang, ui, &d, cp_name, refusal))
+            div.card {
+                h2 style="margin-top:0" { (lang.t("Изменить черновик", "Edit the draft")) }
+                (form(lang, &edit, &ui.csrf, &fs, &v, if own { refusal } else { &none }, ("Сохранить черновик", "Save draft")))
+            }
+            (button_form(&format!("/adjustments/{id}/post"), &ui.csrf, lang.t("Провести", "Post"), "btn"))
+            (statuses)
         }
-        return resp;
-    }
-    let names = counterparty_names(&s).await;
-    let statuses = super::status::status_block(lang, &ui, &s.app, id, DocKind::Adjustment).await;
-    let body = html! {
-        (view(
-            lang,
-            &ui,
-            &d,
-            d.counterparty_id
-                .and_then(|c| names.get(&c))
-                .map(String::as_str)
-                .unwrap_or(""),
-        ))
-        (statuses)
+    } else {
+        html! {
+            (refusal.summary(lang, &|_| false))
+            (view(lang, ui, &d, cp_name, refusal))
+            (statuses)
+        }
     };
-    page(lang, &ui.actor, &ui.csrf, &d.number, "/adjustments", body)
+    refusal.apply(page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        &d.number,
+        "/adjustments",
+        body,
+    ))
+}
+
+/// A refused form of an adjustment's page: the page again with it.
+async fn refused(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    e: &AppError,
+    action: &str,
+    f: &Values,
+) -> Response {
+    let lang = current_lang();
+    show_page(ui, s, id, &Refusal::of_form(lang, e, action, f)).await
 }
 
 async fn update(
@@ -289,8 +318,7 @@ async fn update(
     let input: AdjustmentInput = input_of(&f);
     match s.app.update_adjustment(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/adjustments/{id}")).into_response(),
-        Err(AppError::Validation(errs)) => form_page(&ui, &s, Some(id), &f, &errs).await,
-        Err(e) => error_page(lang, &e),
+        Err(e) => refused(&ui, &s, id, &e, &format!("/adjustments/{id}"), &f).await,
     }
 }
 
@@ -309,7 +337,7 @@ async fn post_doc(
     };
     match s.app.post_adjustment(&ui.actor, id).await {
         Ok(_) => Redirect::to(&format!("/adjustments/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => refused(&ui, &s, id, &e, &format!("/adjustments/{id}/post"), &f).await,
     }
 }
 
@@ -333,6 +361,6 @@ async fn cancel(
         .await
     {
         Ok(_) => Redirect::to(&format!("/adjustments/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => refused(&ui, &s, id, &e, &format!("/adjustments/{id}/cancel"), &f).await,
     }
 }

@@ -5,6 +5,7 @@
 use super::check_csrf;
 use super::forms::Values;
 use super::layout::{error_page, page};
+use super::refusal::Refusal;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
@@ -128,6 +129,12 @@ fn upload_form(lang: Lang, ui: &UiActor) -> Markup {
 }
 
 async fn list(ui: UiActor, State(s): State<AppState>) -> Response {
+    list_page(&ui, &s, &Refusal::none()).await
+}
+
+/// The bank page; after a refused upload, the reason on top (a browser
+/// never lets a page fill in a file again).
+async fn list_page(ui: &UiActor, s: &AppState, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let imports = match s.app.list_bank_imports(&ui.actor).await {
         Ok(v) => v,
@@ -138,7 +145,8 @@ async fn list(ui: UiActor, State(s): State<AppState>) -> Response {
     let body = html! {
         h1 { (lang.t("Банк: выписки и платёжные поручения", "Bank: statements and payment orders")) }
         p { a href="/imports" { (lang.t("Загрузка контрагентов и других данных из CSV и Excel →", "Import counterparties and other records from CSV and Excel →")) } }
-        (upload_form(lang, &ui))
+        (refusal.summary(lang, &|_| false))
+        (upload_form(lang, ui))
         div.card {
             h2 style="margin-top:0" { (lang.t("Платёжные поручения в банк", "Payment orders for the bank")) }
             form method="get" action="/api/v1/payment-orders" class="inline" {
@@ -169,14 +177,14 @@ async fn list(ui: UiActor, State(s): State<AppState>) -> Response {
             }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Банк", "Bank"),
         "/bank-statements",
         body,
-    )
+    ))
 }
 
 fn result_page(lang: Lang, ui: &UiActor, r: &StatementResult, data: Option<&str>) -> Response {
@@ -238,7 +246,7 @@ async fn upload(ui: UiActor, State(s): State<AppState>, mut mp: Multipart) -> Re
             "Выберите файл выписки",
             "Choose a statement file",
         );
-        return error_page(lang, &e);
+        return list_page(&ui, &s, &Refusal::of(lang, &e)).await;
     }
     if f.get("action").map(String::as_str) == Some("import") {
         return match s.app.import_statement(&ui.actor, &name, &file).await {
@@ -246,7 +254,7 @@ async fn upload(ui: UiActor, State(s): State<AppState>, mut mp: Multipart) -> Re
                 Some(id) => Redirect::to(&format!("/bank-statements/{id}")).into_response(),
                 None => result_page(lang, &ui, &r, None),
             },
-            Err(e) => error_page(lang, &e),
+            Err(e) => list_page(&ui, &s, &Refusal::of(lang, &e)).await,
         };
     }
     match s.app.preview_statement(&ui.actor, &file).await {
@@ -257,7 +265,7 @@ async fn upload(ui: UiActor, State(s): State<AppState>, mut mp: Multipart) -> Re
             packed.push_str(&base64::engine::general_purpose::STANDARD.encode(&file));
             result_page(lang, &ui, &r, Some(&packed))
         }
-        Err(e) => error_page(lang, &e),
+        Err(e) => list_page(&ui, &s, &Refusal::of(lang, &e)).await,
     }
 }
 
@@ -271,26 +279,30 @@ async fn import_again(ui: UiActor, State(s): State<AppState>, Form(f): Form<Valu
     let (n, d) = data.split_once(':').unwrap_or(("", ""));
     let name = String::from_utf8(b64.decode(n).unwrap_or_default()).unwrap_or_default();
     let Ok(file) = b64.decode(d) else {
-        return error_page(
-            lang,
-            &AppError::field(
-                "file",
-                "required",
-                "Выберите файл выписки",
-                "Choose a statement file",
-            ),
+        let e = AppError::field(
+            "file",
+            "required",
+            "Выберите файл выписки",
+            "Choose a statement file",
         );
+        return list_page(&ui, &s, &Refusal::of(lang, &e)).await;
     };
     match s.app.import_statement(&ui.actor, &name, &file).await {
         Ok(r) => match &r.import_id {
             Some(id) => Redirect::to(&format!("/bank-statements/{id}")).into_response(),
             None => result_page(lang, &ui, &r, None),
         },
-        Err(e) => error_page(lang, &e),
+        Err(e) => list_page(&ui, &s, &Refusal::of(lang, &e)).await,
     }
 }
 
 async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
+    statement_page(&ui, &s, &id, &Refusal::none()).await
+}
+
+/// An imported statement with its rows' forms; after a refused one, the
+/// reason on top.
+async fn statement_page(ui: &UiActor, s: &AppState, id: &str, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
         return error_page(
@@ -320,6 +332,7 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
     let import = id.to_string();
     let body = html! {
         h1 { (lang.t("Выписка: ", "Statement: ")) (imp.file_name) }
+        (refusal.summary(lang, &|_| false))
         p.muted { (imp.date_from.clone().unwrap_or_default()) " — " (imp.date_to.clone().unwrap_or_default()) " · " (imp.encoding) }
         @if imp.drafts > 0 {
             form.inline method="post" action=(format!("/bank-statements/{id}/post")) {
@@ -330,17 +343,17 @@ async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
         } @else if imp.posted_at.is_some() {
             div.ok { (lang.t("Платежи проведены.", "The payments are posted.")) }
         }
-        (rows_table(lang, &imp.rows, Some((&ui, &cps, &import))))
+        (rows_table(lang, &imp.rows, Some((ui, &cps, &import))))
         p { a href="/bank-statements" { (lang.t("← Все выписки", "← All statements")) } }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Выписка", "Statement"),
         "/bank-statements",
         body,
-    )
+    ))
 }
 
 async fn post_batch(
@@ -356,7 +369,7 @@ async fn post_batch(
     let id = id.parse::<i64>().unwrap_or(0);
     match s.app.post_bank_import(&ui.actor, id).await {
         Ok(_) => Redirect::to(&format!("/bank-statements/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => statement_page(&ui, &s, &id.to_string(), &Refusal::of(lang, &e)).await,
     }
 }
 
@@ -384,7 +397,10 @@ async fn assign(
             f.get("import").cloned().unwrap_or_default()
         ))
         .into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let import = f.get("import").cloned().unwrap_or_default();
+            statement_page(&ui, &s, &import, &Refusal::of(lang, &e)).await
+        }
     }
 }
 
@@ -408,6 +424,9 @@ async fn make_counterparty(
             f.get("import").cloned().unwrap_or_default()
         ))
         .into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let import = f.get("import").cloned().unwrap_or_default();
+            statement_page(&ui, &s, &import, &Refusal::of(lang, &e)).await
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Form fields and tables shared by every page.
 
+use super::refusal::Refusal;
 use crate::error::Lang;
-use kupets_domain::FieldError;
 use maud::{html, Markup};
 use std::collections::HashMap;
 
@@ -61,12 +61,7 @@ pub fn options(
     v
 }
 
-pub fn render_fields(
-    lang: Lang,
-    fields: &[Field],
-    values: &Values,
-    errors: &[FieldError],
-) -> Markup {
+pub fn render_fields(lang: Lang, fields: &[Field], values: &Values, refusal: &Refusal) -> Markup {
     html! {
         @for f in fields {
             @let v = values.get(f.name).map(String::as_str).unwrap_or("");
@@ -84,46 +79,28 @@ pub fn render_fields(
                     }
                 }
                 @if let Some((ru, en)) = f.hint { div.hint { (lang.t(ru, en)) } }
-                @for e in errors.iter().filter(|e| e.field == f.name) {
-                    div.err { (if lang.ru() { &e.message_ru } else { &e.message_en }) }
-                }
+                (refusal.at(lang, f.name))
             }
         }
     }
 }
 
-/// A whole POST form with CSRF token and a submit button.
+/// A whole POST form with CSRF token and a submit button; after a refusal,
+/// the summary on top and each message at its field.
 pub fn form(
     lang: Lang,
     action: &str,
     csrf: &str,
     fields: &[Field],
     values: &Values,
-    errors: &[FieldError],
+    refusal: &Refusal,
     submit: (&str, &str),
 ) -> Markup {
-    let unknown: Vec<&FieldError> = errors
-        .iter()
-        .filter(|e| !fields.iter().any(|f| f.name == e.field))
-        .collect();
     html! {
-        @if !errors.is_empty() {
-            div.alert.refusal role="alert" {
-                (lang.t("Запись не сохранена: исправьте отмеченные поля.", "Not saved: correct the marked fields."))
-                ul {
-                    @for e in errors {
-                        li {
-                            @if unknown.iter().any(|u| u.field == e.field) { (super::refusal::label(lang, &e.field)) }
-                            @else { a href=(format!("#f_{}", e.field)) { (super::refusal::label(lang, &e.field)) } }
-                            ": " (if lang.ru() { &e.message_ru } else { &e.message_en })
-                        }
-                    }
-                }
-            }
-        }
+        (refusal.summary(lang, &|name: &str| fields.iter().any(|f| f.name == name)))
         form.grid method="post" action=(action) {
             input type="hidden" name="csrf" value=(csrf);
-            (render_fields(lang, fields, values, errors))
+            (render_fields(lang, fields, values, refusal))
             div.actions { button.btn type="submit" { (lang.t(submit.0, submit.1)) } }
         }
     }

@@ -3,6 +3,7 @@
 use super::check_csrf;
 use super::forms::{button_form, form, input_of, options, values_of, Field, Kind, Values};
 use super::layout::{error_page, not_found_page, page};
+use super::refusal::Refusal;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
@@ -12,7 +13,6 @@ use axum::Form;
 use kupets_app::catalog::{GroupNode, ProductGroupInput};
 use kupets_app::AppError;
 use kupets_domain::role::Right;
-use kupets_domain::FieldError;
 use maud::html;
 
 fn fields(tree: &[GroupNode], except: Option<i64>) -> Vec<Field> {
@@ -36,7 +36,7 @@ fn tree_page(
     ui: &UiActor,
     tree: &[GroupNode],
     values: &Values,
-    errors: &[FieldError],
+    refusal: &Refusal,
 ) -> Response {
     let body = html! {
         h1 { (lang.t("Группы товаров", "Product groups")) }
@@ -58,24 +58,24 @@ fn tree_page(
         @if ui.actor.can(Right::EditCatalog) {
             div.card {
                 h2 style="margin-top:0" { (lang.t("Новая группа", "New group")) }
-                (form(lang, "/product-groups", &ui.csrf, &fields(tree, None), values, errors, ("Создать", "Create")))
+                (form(lang, "/product-groups", &ui.csrf, &fields(tree, None), values, refusal, ("Создать", "Create")))
             }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Группы товаров", "Product groups"),
         "/product-groups",
         body,
-    )
+    ))
 }
 
 pub async fn list(ui: UiActor, State(s): State<AppState>) -> Response {
     let lang = current_lang();
     match s.app.group_tree(&ui.actor, true).await {
-        Ok(tree) => tree_page(lang, &ui, &tree, &Values::new(), &[]),
+        Ok(tree) => tree_page(lang, &ui, &tree, &Values::new(), &Refusal::none()),
         Err(e) => error_page(lang, &e),
     }
 }
@@ -88,11 +88,11 @@ pub async fn create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values
     let input: ProductGroupInput = input_of(&f);
     match s.app.save_group(&ui.actor, None, &input).await {
         Ok(_) => Redirect::to("/product-groups").into_response(),
-        Err(AppError::Validation(errs)) => match s.app.group_tree(&ui.actor, true).await {
-            Ok(tree) => tree_page(lang, &ui, &tree, &f, &errs),
+        // Any refusal (rights too) keeps what was typed.
+        Err(e) => match s.app.group_tree(&ui.actor, true).await {
+            Ok(tree) => tree_page(lang, &ui, &tree, &f, &Refusal::of(lang, &e)),
             Err(e) => error_page(lang, &e),
         },
-        Err(e) => error_page(lang, &e),
     }
 }
 
@@ -101,7 +101,7 @@ async fn edit_page(
     s: &AppState,
     id: i64,
     values: Option<&Values>,
-    errors: &[FieldError],
+    refusal: &Refusal,
 ) -> Response {
     let lang = current_lang();
     let res = async {
@@ -118,17 +118,24 @@ async fn edit_page(
     let body = html! {
         p { a href="/product-groups" { "← " (lang.t("Группы товаров", "Product groups")) } }
         h1 { (g.name) @if g.archived { " " span.tag { (lang.t("в архиве", "archived")) } } }
-        @if ui.actor.can(Right::EditCatalog) {
-            div.card { (form(lang, &format!("/product-groups/{id}"), &ui.csrf, &fields(&tree, Some(id)), &vals, errors, ("Сохранить", "Save"))) }
+        @if ui.actor.can(Right::EditCatalog) || !refusal.is_empty() {
+            div.card { (form(lang, &format!("/product-groups/{id}"), &ui.csrf, &fields(&tree, Some(id)), &vals, refusal, ("Сохранить", "Save"))) }
             (button_form(&format!("/product-groups/{id}/archive"), &ui.csrf, if g.archived { lang.t("Вернуть из архива", "Restore from archive") } else { lang.t("Переместить в архив", "Move to archive") }, "light"))
         }
     };
-    page(lang, &ui.actor, &ui.csrf, &g.name, "/product-groups", body)
+    refusal.apply(page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        &g.name,
+        "/product-groups",
+        body,
+    ))
 }
 
 pub async fn show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
     match id.parse::<i64>() {
-        Ok(id) => edit_page(&ui, &s, id, None, &[]).await,
+        Ok(id) => edit_page(&ui, &s, id, None, &Refusal::none()).await,
         Err(_) => not_found_page(current_lang()),
     }
 }
@@ -149,8 +156,7 @@ pub async fn update(
     let input: ProductGroupInput = input_of(&f);
     match s.app.save_group(&ui.actor, Some(id), &input).await {
         Ok(_) => Redirect::to("/product-groups").into_response(),
-        Err(AppError::Validation(errs)) => edit_page(&ui, &s, id, Some(&f), &errs).await,
-        Err(e) => error_page(lang, &e),
+        Err(e) => edit_page(&ui, &s, id, Some(&f), &Refusal::of(lang, &e)).await,
     }
 }
 
@@ -175,6 +181,6 @@ pub async fn archive(
     };
     match res.await {
         Ok(()) => Redirect::to(&format!("/product-groups/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => edit_page(&ui, &s, id, None, &Refusal::of(lang, &e)).await,
     }
 }

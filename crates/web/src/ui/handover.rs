@@ -188,7 +188,7 @@ async fn handover_view(
             button.btn.light type="submit" { (lang.t("Что будет передано", "Preview")) }
         }
         @match &preview {
-            Some(Err(e)) => { div.alert { (e.message(lang.ru())) } }
+            Some(Err(e)) => { (super::refusal::Refusal::of(lang, e).summary(lang, &|_| false)) }
             Some(Ok(h)) => {
                 h2 { (lang.t("Будет передано", "What moves")) ": " (h.counterparties.len()) (lang.t(" контрагентов, ", " counterparties, ")) (h.documents.len()) (lang.t(" документов", " documents")) }
                 (grouped(lang, h))
@@ -221,9 +221,12 @@ async fn handover_do(ui: UiActor, State(s): State<AppState>, Form(f): Form<Value
     let input = input_of(&f);
     match s.app.handover(&ui.actor, &input).await {
         Ok(h) => handover_view(lang, &ui, &s, &Values::new(), None, Some(h)).await,
+        // The same choices again, with the reason; nothing moved.
         Err(e) => {
-            let preview = Some(Err(e));
-            handover_view(lang, &ui, &s, &f, preview, None).await
+            let status = crate::error::status_of(&e);
+            let mut r = handover_view(lang, &ui, &s, &f, Some(Err(e)), None).await;
+            *r.status_mut() = status;
+            r
         }
     }
 }

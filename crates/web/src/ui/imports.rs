@@ -3,7 +3,8 @@
 
 use super::check_csrf;
 use super::forms::Values;
-use super::layout::{error_page, page};
+use super::layout::page;
+use super::refusal::Refusal;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
@@ -39,18 +40,27 @@ fn kind_label(lang: Lang, k: &str) -> &'static str {
 }
 
 async fn form_page(ui: UiActor) -> Response {
+    imports_page(&ui, &Refusal::none())
+}
+
+/// The import form; after a refusal, the kind as chosen and the message (a
+/// browser never lets a page fill in a file again).
+fn imports_page(ui: &UiActor, refusal: &Refusal) -> Response {
     let lang = current_lang();
+    let kind = refusal.value("/imports", "kind", "");
     let body = html! {
         h1 { (lang.t("Загрузка данных из CSV и Excel", "Import from CSV and Excel")) }
+        (refusal.summary(lang, &|f| ["kind", "file"].contains(&f)))
         div.card {
             form method="post" action="/imports" enctype="multipart/form-data" class="inline" {
                 input type="hidden" name="csrf" value=(ui.csrf);
                 select name="kind" aria-label=(lang.t("Что загружаем", "What to import")) {
-                    @for k in KINDS { option value=(k) { (kind_label(lang, k)) } }
+                    @for k in KINDS { option value=(k) selected[kind == *k] { (kind_label(lang, k)) } }
                 }
                 input type="file" name="file" accept=".csv,.xlsx,.txt" required;
                 button.btn type="submit" { (lang.t("Проверить", "Check")) }
             }
+            (refusal.at(lang, "kind")) (refusal.at(lang, "file"))
             p.muted { (lang.t("Сначала каждая строка проверяется; загружаются все строки или ни одной.", "Every row is checked first; all rows are imported, or none.")) }
             p.muted { (lang.t("Начальные остатки (взаиморасчётов и склада) вводятся одним проведённым документом на дату из файла; остатки склада — по одному складу за файл, по себестоимости без НДС. Товары с серийным учётом в остатки склада не загружаются: их вводят приходной накладной с номерами.", "Opening balances and opening stock each go in as one posted document dated as in the file; opening stock is one warehouse per file, at unit cost net of VAT. Serial-tracked products are refused there: enter them as a receipt with their serial numbers.")) }
         }
@@ -65,14 +75,14 @@ async fn form_page(ui: UiActor) -> Response {
         }
         p { a href="/bank-statements" { (lang.t("Выписки банка →", "Bank statements →")) } }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Загрузка данных", "Import"),
         "/imports",
         body,
-    )
+    ))
 }
 
 fn result_page(lang: Lang, ui: &UiActor, r: &RecordImport, data: Option<&str>) -> Response {
@@ -138,17 +148,15 @@ async fn upload(ui: UiActor, State(s): State<AppState>, mut mp: Multipart) -> Re
     }
     let kind = f.get("kind").cloned().unwrap_or_default();
     if file.is_empty() {
-        return error_page(
-            lang,
-            &AppError::field("file", "required", "Выберите файл", "Choose a file"),
-        );
+        let e = AppError::field("file", "required", "Выберите файл", "Choose a file");
+        return imports_page(&ui, &Refusal::of_form(lang, &e, "/imports", &f));
     }
     match s.app.import_records(&ui.actor, &kind, &file, false).await {
         Ok(r) => {
             let data = base64::engine::general_purpose::STANDARD.encode(&file);
             result_page(lang, &ui, &r, Some(&data))
         }
-        Err(e) => error_page(lang, &e),
+        Err(e) => imports_page(&ui, &Refusal::of_form(lang, &e, "/imports", &f)),
     }
 }
 
@@ -165,6 +173,6 @@ async fn commit(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -
     };
     match s.app.import_records(&ui.actor, &kind, &file, true).await {
         Ok(r) => result_page(lang, &ui, &r, None),
-        Err(e) => error_page(lang, &e),
+        Err(e) => imports_page(&ui, &Refusal::of_form(lang, &e, "/imports", &f)),
     }
 }

@@ -50,7 +50,7 @@ form.grid .actions{grid-column:2}
 .muted{color:#718096}.tag{display:inline-block;font-size:12px;padding:1px 7px;border-radius:10px;background:#e8edf4;color:#4a5568}
 .tag.posted{background:#e3f4ea;color:#1d5c36}.tag.cancelled{background:#fdecec;color:#8a1f1f}.tag.draft{background:#fff4dc;color:#7a5200}
 .pager{margin-top:12px;display:flex;gap:10px}
-.overdue{color:#b42318;font-weight:600;font-size:12px}a.tile{color:inherit;text-decoration:none}svg.funnel{display:block;margin:10px 0}
+.overdue{color:#b42318;font-weight:600;font-size:12px}a.tile{color:inherit;text-decoration:none}svg.funnel{display:block;margin:10px 0;max-width:100%;height:auto}
 header.top form.serial input{width:110px;padding:3px 6px;border-radius:4px;border:1px solid #55657d;background:#2d3a4f;color:#fff}
 form.inline{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:10px 0}
 details.why summary{cursor:pointer;color:#1f5fbf;font-size:12px}details.why .explain{text-align:left;font-size:12px;min-width:260px}
@@ -135,6 +135,8 @@ pub fn may_see(role: Role, href: &str) -> bool {
         "reports" => match seg {
             "reports/defects" => any(&[Repair, ManagePricing]),
             "reports/funnel" => any(&[Sell]),
+            // The owner's page shows cost and margin.
+            "reports/owner" => any(&[SeeCost]),
             _ => any(&[Sell, PostSettlements]),
         },
         _ => true,
@@ -348,7 +350,9 @@ pub fn error_page(lang: Lang, e: &AppError) -> Response {
         html! {
             div.card {
                 h1 { (status_word(lang, status)) }
-                div.alert { (e.message(lang.ru())) }
+                // Field messages in words («Строка 2, Количество: …»), never paths.
+                @if matches!(e, AppError::Validation(_)) { (super::refusal::Refusal::of(lang, e).summary(lang, &|_| false)) }
+                @else { div.alert { (e.message(lang.ru())) } }
                 p { a href="javascript:history.back()" { (lang.t("← Назад", "← Back")) } " · " a href="/" { (lang.t("На главную", "Home")) } }
             }
         },

@@ -81,6 +81,26 @@ pub fn compact(f: &Values) -> Values {
     out
 }
 
+/// Products typed by SKU or name in rows without a picked product (a form
+/// sent without JavaScript) resolved to ids; what cannot be resolved is a
+/// message of its row.
+pub async fn resolve_products(s: &AppState, f: &mut Values) -> Vec<kupets_domain::FieldError> {
+    let mut errs = Vec::new();
+    for i in filled_rows(f) {
+        let has = |k: String| f.get(&k).is_some_and(|v| !v.trim().is_empty());
+        if !has(format!("l{i}_product")) && has(format!("l{i}_find")) {
+            let text = f[&format!("l{i}_find")].clone();
+            match super::pick::resolve_product(s, &format!("lines[{i}].product_id"), &text).await {
+                Ok(id) => {
+                    f.insert(format!("l{i}_product"), id.to_string());
+                }
+                Err(e) => errs.push(e),
+            }
+        }
+    }
+    errs
+}
+
 fn is_row_key(k: &str) -> bool {
     k.strip_prefix('l').is_some_and(|r| {
         let d: String = r.chars().take_while(char::is_ascii_digit).collect();
@@ -140,6 +160,19 @@ pub fn editor(
         }
     };
     html! {
+        @if serials && matches!(kind, DocKind::Shipment | DocKind::Return | DocKind::SupplierReturn) {
+            // A scan (serial + Enter) fills the next free row with a unit we
+            // know (a receipt's serials are new). The box belongs to no form,
+            // so Enter never sends the document.
+            p.scan {
+                label { (lang.t("Скан: ", "Scan: "))
+                    input.scan type="search" form="no-form" data-scan="/ui/find/unit" autocomplete="off"
+                        placeholder=(lang.t("серийный номер и Enter", "serial number and Enter"))
+                        aria-label=(lang.t("Сканировать серийный номер", "Scan a serial number"));
+                }
+                " " span.muted.scan-msg role="status" {}
+            }
+        }
         div.scroll {
             table.list.lines data-quote=(format!("/ui/lines/quote?kind={}", kind.code())) {
                 thead { tr {

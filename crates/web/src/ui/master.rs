@@ -6,13 +6,13 @@
 use super::check_csrf;
 use super::forms::{button_form, form, input_of, options, query, values_of, Field, Kind, Values};
 use super::layout::{error_page, page};
+use super::refusal::Refusal;
 use crate::api::ListParams;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::xlsx::Cell;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -120,13 +120,15 @@ pub trait Master: Send + Sync + 'static {
     fn filter_controls(_lang: Lang, _ctx: &Ctx, _p: &ListParams) -> Markup {
         html! {}
     }
-    /// Extra content on a record's card (balance, prices, …).
+    /// Extra content on a record's card (balance, prices, …); after a
+    /// refused form of the card, that form with what was typed.
     fn extra(
         _app: &App,
         _a: &Actor,
         _lang: Lang,
         _id: i64,
         _csrf: &str,
+        _refusal: &Refusal,
     ) -> impl Future<Output = Result<Markup, AppError>> + Send {
         async { Ok(html! {}) }
     }
@@ -251,7 +253,7 @@ async fn list<M: Master>(
 struct FormState<'a> {
     id: Option<i64>,
     values: &'a Values,
-    errors: &'a [kupets_domain::FieldError],
+    refusal: &'a Refusal,
     extra: Markup,
     archived: bool,
 }
@@ -260,7 +262,7 @@ fn form_page<M: Master>(lang: Lang, ui: &UiActor, ctx: &Ctx, st: FormState<'_>) 
     let FormState {
         id,
         values,
-        errors,
+        refusal,
         extra,
         archived,
     } = st;
@@ -274,13 +276,19 @@ fn form_page<M: Master>(lang: Lang, ui: &UiActor, ctx: &Ctx, st: FormState<'_>) 
         Some(id) => format!("/{}/{id}", M::RES),
     };
     let can = ui.actor.can(M::RIGHT);
+    // A refused form of the card (a price, a contact) is summed up on top;
+    // the record's own form shows its refusal itself.
+    let own = refusal.form.is_empty() || refusal.form == action;
+    let none = Refusal::none();
     let body = html! {
         p { a href=(format!("/{}", M::RES)) { "← " (lang.t(M::TITLE.0, M::TITLE.1)) } }
         h1 { (title) @if archived { " " span.tag { (lang.t("в архиве", "archived")) } } }
+        @if !own { (refusal.summary(lang, &|_| false)) }
         (extra)
         div.card {
-            @if can {
-                (form(lang, &action, &ui.csrf, &fields, values, errors, if id.is_none() { ("Создать", "Create") } else { ("Сохранить", "Save") }))
+            // Typed work comes back even when the refusal was for rights.
+            @if can || (own && !refusal.is_empty()) {
+                (form(lang, &action, &ui.csrf, &fields, values, if own { refusal } else { &none }, if id.is_none() { ("Создать", "Create") } else { ("Сохранить", "Save") }))
             } @else {
                 dl.props {
                     @for f in &fields {
@@ -295,21 +303,14 @@ fn form_page<M: Master>(lang: Lang, ui: &UiActor, ctx: &Ctx, st: FormState<'_>) 
                 if archived { lang.t("Вернуть из архива", "Restore from archive") } else { lang.t("Переместить в архив", "Move to archive") }, "light"))
         }
     };
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut resp = page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         &title,
         &format!("/{}", M::RES),
         body,
-    );
-    *resp.status_mut() = status;
-    resp
+    ))
 }
 
 fn display_value(f: &Field, v: &str) -> String {
@@ -343,7 +344,7 @@ async fn new_form<M: Master>(ui: UiActor, State(s): State<AppState>) -> Response
             FormState {
                 id: None,
                 values: &Values::new(),
-                errors: &[],
+                refusal: &Refusal::none(),
                 extra: html! {},
                 archived: false,
             },
@@ -362,23 +363,57 @@ async fn save<M: Master>(ui: &UiActor, s: &AppState, id: Option<i64>, f: Values)
         Ok(item) => {
             Redirect::to(&format!("/{}/{}?saved=1", M::RES, M::key(&item).0)).into_response()
         }
-        Err(AppError::Validation(errs)) => match Ctx::load(&s.app).await {
-            Ok(ctx) => form_page::<M>(
+        // Any refusal (validation, conflict, rights) shows the form again
+        // with what was typed.
+        Err(e) => {
+            let action = match id {
+                None => format!("/{}", M::RES),
+                Some(id) => format!("/{}/{id}", M::RES),
+            };
+            let refusal = Refusal::of_form(lang, &e, &action, &f);
+            let ctx = match Ctx::load(&s.app).await {
+                Ok(ctx) => ctx,
+                Err(e) => return error_page(lang, &e),
+            };
+            // The card's other blocks stay (an edit keeps its balance, prices).
+            let (extra, archived) = match id {
+                Some(id) => {
+                    let archived = M::get(&s.app, &ui.actor, id)
+                        .await
+                        .map(|i| M::key(&i).2)
+                        .unwrap_or(false);
+                    let extra = M::extra(&s.app, &ui.actor, lang, id, &ui.csrf, &Refusal::none())
+                        .await
+                        .unwrap_or_default();
+                    (extra, archived)
+                }
+                None => (html! {}, false),
+            };
+            form_page::<M>(
                 lang,
                 ui,
                 &ctx,
                 FormState {
                     id,
                     values: &f,
-                    errors: &errs,
-                    extra: html! {},
-                    archived: false,
+                    refusal: &refusal,
+                    extra,
+                    archived,
                 },
-            ),
-            Err(e) => error_page(lang, &e),
-        },
-        Err(e) => error_page(lang, &e),
+            )
+        }
     }
+}
+
+/// A record's card after a refused form of the card (a price, a contact, an
+/// account): the card with that form as it was sent and the message at it.
+pub async fn card_refused<M: Master>(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    card::<M>(ui, s, id, false, refusal).await
 }
 
 async fn create<M: Master>(
@@ -412,29 +447,38 @@ async fn show<M: Master>(
     Path(id): Path<String>,
     Query(q): Query<Saved>,
 ) -> Response {
-    let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return super::layout::not_found_page(lang);
+        return super::layout::not_found_page(current_lang());
     };
+    card::<M>(&ui, &s, id, q.saved.is_some(), &Refusal::none()).await
+}
+
+async fn card<M: Master>(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    saved: bool,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
     let res = async {
         let item = M::get(&s.app, &ui.actor, id).await?;
         let ctx = Ctx::load(&s.app).await?;
-        let extra = M::extra(&s.app, &ui.actor, lang, id, &ui.csrf).await?;
+        let extra = M::extra(&s.app, &ui.actor, lang, id, &ui.csrf, refusal).await?;
         Ok::<_, AppError>((item, ctx, extra))
     };
     match res.await {
         Ok((item, ctx, extra)) => {
             let archived = M::key(&item).2;
-            let saved = q.saved.is_some();
             let extra = html! { @if saved { div.ok { (lang.t("Сохранено.", "Saved.")) } } (extra) };
             form_page::<M>(
                 lang,
-                &ui,
+                ui,
                 &ctx,
                 FormState {
                     id: Some(id),
                     values: &values_of(&item),
-                    errors: &[],
+                    refusal,
                     extra,
                     archived,
                 },
@@ -465,7 +509,10 @@ async fn archive<M: Master>(
     };
     match res.await {
         Ok(()) => Redirect::to(&format!("/{}/{id}", M::RES)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let action = format!("/{}/{id}/archive", M::RES);
+            card::<M>(&ui, &s, id, false, &Refusal::of_form(lang, &e, &action, &f)).await
+        }
     }
 }
 
@@ -607,10 +654,11 @@ impl Master for Counterparties {
         lang: Lang,
         id: i64,
         csrf: &str,
+        refusal: &Refusal,
     ) -> Result<Markup, AppError> {
-        let client_work = super::client::card_block(app, a, lang, id, csrf).await?;
+        let client_work = super::client::card_block(app, a, lang, id, csrf, refusal).await?;
         let card = app.get_counterparty(a, id).await?;
-        let papers = super::paperwork::counterparty_block(app, a, lang, id, csrf).await?;
+        let papers = super::paperwork::counterparty_block(app, a, lang, id, csrf, refusal).await?;
         let bal = Money::parse(&card.balance).unwrap_or_default();
         let docs = app.counterparty_documents(a, id, 50).await?;
         let open = app.open_orders(a, id).await?;
@@ -792,8 +840,11 @@ impl Master for Products {
         lang: Lang,
         id: i64,
         csrf: &str,
+        refusal: &Refusal,
     ) -> Result<Markup, AppError> {
         let history = app.price_history(a, id).await?;
+        let action = format!("/products/{id}/prices");
+        let kept = |name: &str, default: &str| refusal.value(&action, name, default);
         let today = kupets_app::today().to_string();
         let current = app.prices_on(a, id, &today).await?;
         let types = app.all_price_types().await?;
@@ -805,13 +856,15 @@ impl Master for Products {
                     dl.props { @for p in &current { dt { (p.price_type_name) } dd { b { (Money(p.price.price).to_ru()) } " " span.muted { (lang.t("с ", "from ")) (super::documents::date_ru(&p.price.effective_date)) } } } }
                 }
                 @if a.can(Right::EditCatalog) {
-                    form method="post" action=(format!("/products/{id}/prices")) style="margin-top:12px;display:flex;gap:8px;flex-wrap:wrap;align-items:center" {
+                    form #price-form method="post" action=(action) style="margin-top:12px;display:flex;gap:8px;flex-wrap:wrap;align-items:center" {
                         input type="hidden" name="csrf" value=(csrf);
-                        select name="price_type_id" { @for t in &types { option value=(t.id) { (t.name) } } }
-                        input type="date" name="effective_date" value=(today);
-                        input type="text" name="price" placeholder=(lang.t("Цена, ₽", "Price, ₽")) size="10";
+                        @let pt = kept("price_type_id", "");
+                        select name="price_type_id" { @for t in &types { option value=(t.id) selected[pt == t.id.to_string()] { (t.name) } } }
+                        input type="date" name="effective_date" value=(kept("effective_date", &today));
+                        input type="text" name="price" value=(kept("price", "")) placeholder=(lang.t("Цена, ₽", "Price, ₽")) size="10";
                         button.btn type="submit" { (lang.t("Установить цену", "Set price")) }
                     }
+                    @for f in ["price_type_id", "effective_date", "price"] { (refusal.at_form(lang, &action, f)) }
                 }
                 @if history.len() > current.len() {
                     h2 { (lang.t("История цен", "Price history")) }
@@ -842,7 +895,10 @@ pub async fn add_price(
     let input: PriceInput = input_of(&f);
     match s.app.add_price(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/products/{id}?saved=1")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(lang, &e, &format!("/products/{id}/prices"), &f);
+            card_refused::<Products>(&ui, &s, id, &r).await
+        }
     }
 }
 

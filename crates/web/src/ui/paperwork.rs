@@ -8,6 +8,8 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::{button_form, input_of, values_of, Values};
 use super::layout::{error_page, not_found_page, page, state_tag};
+use super::master::{card_refused, Counterparties};
+use super::refusal::Refusal;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
@@ -17,6 +19,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use kupets_app::company::{BankAccountInput, CompanyInput};
 use kupets_app::document::{CancelInput, DocFilter};
+use kupets_app::invoice::{InvoiceInput, InvoiceLineInput};
 use kupets_app::mail::{state_label as mail_state, MailSettingsInput, OutboxEntry, SendInput};
 use kupets_app::{Actor, App, AppError};
 use kupets_domain::role::Right;
@@ -33,7 +36,8 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         )
         .route("/mail-settings", get(mail_page).post(mail_save))
         .route("/my/digest", get(digest_page).post(digest_save))
-        .route("/invoices", get(invoice_list))
+        .route("/invoices", get(invoice_list).post(invoice_create))
+        .route("/invoices/new", get(invoice_new))
         .route("/invoices/{id}", get(invoice_show))
         .route("/invoices/{id}/post", post(invoice_post))
         .route("/invoices/{id}/cancel", post(invoice_cancel))
@@ -51,40 +55,31 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
         )
 }
 
-fn msg(lang: Lang, e: &AppError) -> String {
-    e.message(lang.ru())
-}
-
-fn alert(error: &Option<String>) -> Markup {
-    html! { @if let Some(e) = error { div.alert { (e) } } }
-}
-
 fn parse_id(s: &str) -> Option<i64> {
     s.parse::<i64>().ok()
 }
 
 // ---------- company card ----------
 
-async fn company_view(
-    ui: &UiActor,
-    app: &App,
-    v: Option<Values>,
-    error: Option<String>,
-) -> Response {
+async fn company_view(ui: &UiActor, app: &App, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let c = match app.company().await {
         Ok(c) => c,
         Err(e) => return error_page(lang, &e),
     };
-    let v = v.unwrap_or_else(|| values_of(&c));
+    let v = if refusal.form == "/company" {
+        refusal.typed.clone()
+    } else {
+        values_of(&c)
+    };
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let admin = ui.actor.can(Right::ManagePeople);
     let text = |name: &'static str, ru: &'static str, en: &'static str| {
-        html! { label.l for=(name) { (lang.t(ru, en)) } div.f { input type="text" id=(name) name=(name) value=(g(name)) disabled[!admin]; } }
+        html! { label.l for=(name) { (lang.t(ru, en)) } div.f { input type="text" id=(name) name=(name) value=(g(name)) disabled[!admin]; (refusal.at_form(lang, "/company", name)) } }
     };
     let body = html! {
         h1 { (lang.t("Реквизиты компании", "Company card")) }
-        (alert(&error))
+        (refusal.summary(lang, &|_| false))
         div.card {
             form.grid method="post" action="/company" {
                 input type="hidden" name="csrf" value=(ui.csrf);
@@ -118,16 +113,16 @@ async fn company_view(
         }
         h2 { (lang.t("Банковские счета", "Bank accounts")) }
         (accounts_table(lang, &ui.csrf, &c.bank_accounts, admin.then_some("/company/accounts")))
-        @if admin { (account_form(lang, &ui.csrf, "/company/accounts", true)) }
+        @if admin { (account_form(lang, &ui.csrf, "/company/accounts", true, refusal)) }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Реквизиты компании", "Company card"),
         "/company",
         body,
-    )
+    ))
 }
 
 fn accounts_table(
@@ -153,22 +148,25 @@ fn accounts_table(
     }
 }
 
-fn account_form(lang: Lang, csrf: &str, action: &str, ours: bool) -> Markup {
+/// Adding a bank account; after a refusal, with what was typed.
+fn account_form(lang: Lang, csrf: &str, action: &str, ours: bool, refusal: &Refusal) -> Markup {
+    let v = |name: &str| refusal.value(action, name, "");
     html! {
         form method="post" action=(action) style="display:flex;gap:6px;flex-wrap:wrap;margin-top:8px" {
             input type="hidden" name="csrf" value=(csrf);
-            input type="text" name="bank_name" placeholder=(lang.t("Банк", "Bank")) required;
-            input type="text" name="bic" placeholder=(lang.t("БИК", "BIC")) size="10" required;
-            input type="text" name="corr_account" placeholder=(lang.t("Корр. счёт", "Corr. account")) size="22";
-            input type="text" name="account" placeholder=(lang.t("Расчётный счёт", "Account")) size="22" required;
-            @if ours { label { input type="checkbox" name="is_main" value="true"; " " (lang.t("основной", "main")) } }
+            input type="text" name="bank_name" value=(v("bank_name")) placeholder=(lang.t("Банк", "Bank")) required;
+            input type="text" name="bic" value=(v("bic")) placeholder=(lang.t("БИК", "BIC")) size="10" required;
+            input type="text" name="corr_account" value=(v("corr_account")) placeholder=(lang.t("Корр. счёт", "Corr. account")) size="22";
+            input type="text" name="account" value=(v("account")) placeholder=(lang.t("Расчётный счёт", "Account")) size="22" required;
+            @if ours { label { input type="checkbox" name="is_main" value="true" checked[v("is_main") == "true"]; " " (lang.t("основной", "main")) } }
             button.btn.light type="submit" { (lang.t("Добавить счёт", "Add account")) }
         }
+        @for f in ["bank_name", "bic", "corr_account", "account", "is_main"] { (refusal.at_form(lang, action, f)) }
     }
 }
 
 async fn company_page(ui: UiActor, State(s): State<AppState>) -> Response {
-    company_view(&ui, &s.app, None, None).await
+    company_view(&ui, &s.app, &Refusal::none()).await
 }
 
 async fn company_save(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -178,12 +176,10 @@ async fn company_save(ui: UiActor, State(s): State<AppState>, Form(f): Form<Valu
     let input: CompanyInput = input_of(&f);
     match s.app.save_company(&ui.actor, &input).await {
         Ok(_) => Redirect::to("/company").into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut r = company_view(&ui, &s.app, Some(f), Some(msg(current_lang(), &e))).await;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+        Err(e) => {
+            let r = Refusal::of_form(current_lang(), &e, "/company", &f);
+            company_view(&ui, &s.app, &r).await
         }
-        Err(e) => error_page(current_lang(), &e),
     }
 }
 
@@ -198,12 +194,10 @@ async fn company_account_add(
     let input: BankAccountInput = input_of(&f);
     match s.app.add_company_account(&ui.actor, &input).await {
         Ok(_) => Redirect::to("/company").into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut r = company_view(&ui, &s.app, None, Some(msg(current_lang(), &e))).await;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+        Err(e) => {
+            let r = Refusal::of_form(current_lang(), &e, "/company/accounts", &f);
+            company_view(&ui, &s.app, &r).await
         }
-        Err(e) => error_page(current_lang(), &e),
     }
 }
 
@@ -221,7 +215,15 @@ async fn company_account_archive(
     };
     match s.app.archive_company_account(&ui.actor, id).await {
         Ok(_) => Redirect::to("/company").into_response(),
-        Err(e) => error_page(current_lang(), &e),
+        Err(e) => {
+            let action = format!("/company/accounts/{id}/archive");
+            company_view(
+                &ui,
+                &s.app,
+                &Refusal::of_form(current_lang(), &e, &action, &f),
+            )
+            .await
+        }
     }
 }
 
@@ -248,7 +250,7 @@ fn outbox_table(lang: Lang, rows: &[OutboxEntry]) -> Markup {
     }
 }
 
-async fn mail_view(ui: &UiActor, app: &App, error: Option<String>) -> Response {
+async fn mail_view(ui: &UiActor, app: &App, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let res = async {
         Ok::<_, AppError>((
@@ -260,42 +262,49 @@ async fn mail_view(ui: &UiActor, app: &App, error: Option<String>) -> Response {
         Ok(v) => v,
         Err(e) => return error_page(lang, &e),
     };
+    // After a refusal the form shows what was typed (never the password).
+    let a = "/mail-settings";
+    let v = |name: &str, saved: &str| refusal.value(a, name, saved);
+    let at = |name: &str| refusal.at_form(lang, a, name);
+    let port = m.port.to_string();
+    let security = v("security", &m.security);
     let body = html! {
         h1 { (lang.t("Почта (SMTP)", "E-mail (SMTP)")) }
-        (alert(&error))
+        (refusal.summary(lang, &|f| refusal.form == a && ["host", "port", "security", "username", "password", "from_addr", "digest_time"].contains(&f)))
         div.card {
             form.grid method="post" action="/mail-settings" {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                label.l { (lang.t("SMTP-сервер", "SMTP server")) } div.f { input type="text" name="host" value=(m.host); }
-                label.l { (lang.t("Порт", "Port")) } div.f { input type="text" name="port" value=(m.port); }
+                label.l { (lang.t("SMTP-сервер", "SMTP server")) } div.f { input type="text" name="host" value=(v("host", &m.host)); (at("host")) }
+                label.l { (lang.t("Порт", "Port")) } div.f { input type="text" name="port" value=(v("port", &port)); (at("port")) }
                 label.l { (lang.t("Защита", "Security")) } div.f { select name="security" {
-                    @for (v, l) in [("starttls", "STARTTLS"), ("tls", "TLS (465)"), ("none", lang.t("нет", "none"))] { option value=(v) selected[m.security == v] { (l) } }
-                } }
-                label.l { (lang.t("Логин", "User name")) } div.f { input type="text" name="username" value=(m.username); }
+                    @for (k, l) in [("starttls", "STARTTLS"), ("tls", "TLS (465)"), ("none", lang.t("нет", "none"))] { option value=(k) selected[security == k] { (l) } }
+                } (at("security")) }
+                label.l { (lang.t("Логин", "User name")) } div.f { input type="text" name="username" value=(v("username", &m.username)); (at("username")) }
                 label.l { (lang.t("Пароль", "Password")) } div.f {
                     input type="password" name="password" value="" autocomplete="new-password" placeholder=(if m.password_set { lang.t("сохранён — оставьте пустым, чтобы не менять", "stored — leave empty to keep") } else { "" });
                     @if m.password_set { label { input type="checkbox" name="clear_password" value="true"; " " (lang.t("удалить сохранённый пароль", "forget the stored password")) } }
+                    (at("password"))
                 }
-                label.l { (lang.t("Адрес отправителя", "Sender address")) } div.f { input type="text" name="from_addr" value=(m.from_addr); }
-                label.l { (lang.t("Время ежедневной сводки (UTC)", "Daily digest time (UTC)")) } div.f { input type="text" name="digest_time" value=(m.digest_time); }
+                label.l { (lang.t("Адрес отправителя", "Sender address")) } div.f { input type="text" name="from_addr" value=(v("from_addr", &m.from_addr)); (at("from_addr")) }
+                label.l { (lang.t("Время ежедневной сводки (UTC)", "Daily digest time (UTC)")) } div.f { input type="text" name="digest_time" value=(v("digest_time", &m.digest_time)); (at("digest_time")) }
                 div.actions { button.btn type="submit" { (lang.t("Сохранить", "Save")) } }
             }
         }
         h2 { (lang.t("Исходящие письма", "Outgoing messages")) }
         (outbox_table(lang, &outbox))
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Почта", "E-mail"),
         "/mail-settings",
         body,
-    )
+    ))
 }
 
 async fn mail_page(ui: UiActor, State(s): State<AppState>) -> Response {
-    mail_view(&ui, &s.app, None).await
+    mail_view(&ui, &s.app, &Refusal::none()).await
 }
 
 async fn mail_save(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -305,12 +314,12 @@ async fn mail_save(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>
     let input: MailSettingsInput = input_of(&f);
     match s.app.save_mail_settings(&ui.actor, &input).await {
         Ok(_) => Redirect::to("/mail-settings").into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut r = mail_view(&ui, &s.app, Some(msg(current_lang(), &e))).await;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
+        Err(e) => {
+            let mut f = f;
+            f.remove("password");
+            let r = Refusal::of_form(current_lang(), &e, "/mail-settings", &f);
+            mail_view(&ui, &s.app, &r).await
         }
-        Err(e) => error_page(current_lang(), &e),
     }
 }
 
@@ -380,8 +389,11 @@ async fn invoice_list(ui: UiActor, State(s): State<AppState>) -> Response {
     let cps = names_of(&s.app).await;
     let body = html! {
         h1 { (lang.t("Счета на оплату", "Invoices")) }
-        p.muted { (lang.t("Счёт выставляется из заказа покупателя кнопкой «Выставить счёт».", "An invoice is made from a sales order with «Выставить счёт» (Issue an invoice).")) }
-        p { a.btn.light href="/invoices/export.xlsx" { (lang.t("Скачать XLSX", "Download XLSX")) } }
+        p.muted { (lang.t("Счёт выставляется из заказа покупателя кнопкой «Выставить счёт» или здесь — по номеру заказа или со своими строками.", "An invoice is made from a sales order with «Выставить счёт» (Issue an invoice), or here — by the order's number or with lines of its own.")) }
+        p {
+            @if ui.actor.can(Right::Sell) { a.btn href="/invoices/new" { "+ " (lang.t("Новый счёт", "New invoice")) } " " }
+            a.btn.light href="/invoices/export.xlsx" { (lang.t("Скачать XLSX", "Download XLSX")) }
+        }
         (super::trade::doc_table(lang, &docs, &cps))
     };
     page(
@@ -401,18 +413,23 @@ fn send_form(
     default_to: &str,
     paper_choice: bool,
     period: Option<(String, String)>,
+    refusal: &Refusal,
 ) -> Markup {
+    // A refused sending opens with what was typed and the message under it.
+    let v = |name: &str, d: &str| refusal.value(action, name, d);
+    let paper = v("paper", "");
     html! {
-        details style="margin-top:12px" {
+        details style="margin-top:12px" open[refusal.form == action] {
             summary { b { (lang.t("Отправить клиенту", "Send to the client")) } }
             form method="post" action=(action) style="display:flex;gap:6px;flex-wrap:wrap;margin-top:6px" {
                 input type="hidden" name="csrf" value=(csrf);
-                input type="text" name="to" value=(default_to) placeholder=(lang.t("адрес", "address")) size="32";
-                @if paper_choice { select name="paper" { option value="" { (lang.t("по настройке", "as set")) } option value="upd" { "УПД" } option value="torg12" { "ТОРГ-12" } } }
-                @if let Some((from, till)) = period { input type="date" name="from" value=(from); input type="date" name="till" value=(till); }
-                input type="text" name="subject" placeholder=(lang.t("тема (необязательно)", "subject (optional)")) size="30";
+                input type="text" name="to" value=(v("to", default_to)) placeholder=(lang.t("адрес", "address")) size="32";
+                @if paper_choice { select name="paper" { option value="" { (lang.t("по настройке", "as set")) } option value="upd" selected[paper == "upd"] { "УПД" } option value="torg12" selected[paper == "torg12"] { "ТОРГ-12" } } }
+                @if let Some((from, till)) = period { input type="date" name="from" value=(v("from", &from)); input type="date" name="till" value=(v("till", &till)); }
+                input type="text" name="subject" value=(v("subject", "")) placeholder=(lang.t("тема (необязательно)", "subject (optional)")) size="30";
                 button.btn type="submit" { (lang.t("Отправить с PDF", "Send with the PDF")) }
             }
+            @for f in ["to", "paper", "from", "till", "subject"] { (refusal.at_form(lang, action, f)) }
         }
     }
 }
@@ -432,7 +449,13 @@ async fn client_email(app: &App, cp: Option<i64>) -> String {
     }
 }
 
-async fn invoice_view(ui: &UiActor, app: &App, id: i64, note: Option<String>) -> Response {
+pub(crate) async fn invoice_view(
+    ui: &UiActor,
+    app: &App,
+    id: i64,
+    note: Option<String>,
+    refusal: &Refusal,
+) -> Response {
     let lang = current_lang();
     let inv = match app.get_invoice(&ui.actor, id).await {
         Ok(v) => v,
@@ -441,16 +464,22 @@ async fn invoice_view(ui: &UiActor, app: &App, id: i64, note: Option<String>) ->
     let d = &inv.document;
     let cps = names_of(app).await;
     let email = client_email(app, d.counterparty_id).await;
-    let statuses = super::status::status_block(lang, ui, app, id, DocKind::Invoice).await;
+    let statuses = super::status::status_block(lang, ui, app, id, DocKind::Invoice, refusal).await;
     let paid = Money::parse(&inv.paid_amount).unwrap_or_default();
     let can = ui.actor.can(Right::Sell);
+    let order_no = match d.order_id {
+        Some(o) => super::pick::numbers(app, &[o]).await.remove(&o),
+        None => None,
+    };
+    let cancel_action = format!("/invoices/{id}/cancel");
     let body = html! {
         p { a href="/invoices" { "← " (lang.t("Счета на оплату", "Invoices")) } }
         h1 { (lang.t("Счёт на оплату", "Invoice")) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
         @if let Some(n) = &note { div.alert { (n) } }
+        (refusal.summary(lang, &|f| !refusal.form.is_empty() && ["to", "subject", "reason"].contains(&f)))
         div.card { dl.props {
             dt { (lang.t("Покупатель", "Customer")) } dd { @if let Some(c) = d.counterparty_id { a href=(format!("/counterparties/{c}")) { (cps.get(&c).cloned().unwrap_or_default()) } } }
-            @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/sales-orders/{o}")) { "№ " (o) } } }
+            @if let Some(o) = d.order_id { dt { (lang.t("Заказ", "Order")) } dd { a href=(format!("/sales-orders/{o}")) { (order_no.clone().unwrap_or_else(|| format!("№ {o}"))) } } }
             dt { (lang.t("Сумма", "Total")) } dd { b { (Money(d.amount).to_ru()) } }
             dt { (lang.t("Оплатить до", "Due")) } dd { (date_ru(&inv.due_date)) }
             dt { (lang.t("Оплачено", "Paid")) } dd { (paid.to_ru()) " · " b.pay-state { (kupets_app::invoice::state_label(&inv.payment_state, lang.ru())) } }
@@ -471,24 +500,32 @@ async fn invoice_view(ui: &UiActor, app: &App, id: i64, note: Option<String>) ->
                 a.btn href=(format!("/payments/new?invoice_id={id}&counterparty_id={}&amount={}", d.counterparty_id.unwrap_or(0), (Money(d.amount) - paid).to_api())) { (lang.t("Внести оплату", "Record a payment")) }
             }
         }
-        @if d.state == "posted" && can { (send_form(lang, &ui.csrf, &format!("/invoices/{id}/send"), &email, false, None)) }
+        @if d.state == "posted" && can { (send_form(lang, &ui.csrf, &format!("/invoices/{id}/send"), &email, false, None, refusal)) }
         @if d.state == "posted" && ui.actor.can(Right::CancelDocuments) {
-            form method="post" action=(format!("/invoices/{id}/cancel")) style="display:flex;gap:8px;margin-top:10px" {
+            form method="post" action=(cancel_action) style="display:flex;gap:8px;margin-top:10px" {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                input type="text" name="reason" placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
-                button.btn.danger type="submit" { (lang.t("Отменить счёт", "Cancel the invoice")) }
+                input type="text" name="reason" value=(refusal.value(&cancel_action, "reason", "")) placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
+                button.btn.danger type="submit" data-confirm=(lang.t("Отменить счёт? Отмена останется в истории.", "Cancel the invoice? The cancellation stays in the history.")) { (lang.t("Отменить счёт", "Cancel the invoice")) }
             }
+            (refusal.at_form(lang, &cancel_action, "reason"))
         }
         (statuses)
     };
-    page(lang, &ui.actor, &ui.csrf, &d.number, "/invoices", body)
+    refusal.apply(page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        &d.number,
+        "/invoices",
+        body,
+    ))
 }
 
 async fn invoice_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
     let Some(id) = parse_id(&id) else {
         return not_found_page(current_lang());
     };
-    invoice_view(&ui, &s.app, id, None).await
+    invoice_view(&ui, &s.app, id, None, &Refusal::none()).await
 }
 
 async fn invoice_post(
@@ -505,7 +542,7 @@ async fn invoice_post(
     };
     match s.app.post_invoice(&ui.actor, id).await {
         Ok(_) => Redirect::to(&format!("/invoices/{id}")).into_response(),
-        Err(e) => error_page(current_lang(), &e),
+        Err(e) => refused_on_invoice(&ui, &s, id, &e, &format!("/invoices/{id}/post"), &f).await,
     }
 }
 
@@ -528,8 +565,23 @@ async fn invoice_cancel(
         .await
     {
         Ok(_) => Redirect::to(&format!("/invoices/{id}")).into_response(),
-        Err(e) => error_page(current_lang(), &e),
+        Err(e) => refused_on_invoice(&ui, &s, id, &e, &format!("/invoices/{id}/cancel"), &f).await,
     }
+}
+
+/// A refused action on an invoice's page: the page again, the form as it
+/// was sent and the message at it; an invoice that cannot be read is the
+/// error page.
+async fn refused_on_invoice(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    e: &AppError,
+    action: &str,
+    f: &Values,
+) -> Response {
+    let lang = current_lang();
+    invoice_view(ui, &s.app, id, None, &Refusal::of_form(lang, e, action, f)).await
 }
 
 fn sent_note(lang: Lang, m: &OutboxEntry) -> String {
@@ -560,12 +612,10 @@ async fn invoice_send(
         return not_found_page(lang);
     };
     let input: SendInput = input_of(&f);
-    let note = match s.app.send_invoice(&ui.actor, id, &input).await {
-        Ok(m) => sent_note(lang, &m),
-        Err(e @ AppError::Validation(_)) => msg(lang, &e),
-        Err(e) => return error_page(lang, &e),
-    };
-    invoice_view(&ui, &s.app, id, Some(note)).await
+    match s.app.send_invoice(&ui.actor, id, &input).await {
+        Ok(m) => invoice_view(&ui, &s.app, id, Some(sent_note(lang, &m)), &Refusal::none()).await,
+        Err(e) => refused_on_invoice(&ui, &s, id, &e, &format!("/invoices/{id}/send"), &f).await,
+    }
 }
 
 async fn order_invoice(
@@ -586,7 +636,152 @@ async fn order_invoice(
         .await
     {
         Ok(v) => Redirect::to(&format!("/invoices/{}", v.document.id)).into_response(),
-        Err(e) => error_page(current_lang(), &e),
+        // Back on the order, with the reason next to its buttons.
+        Err(e) => {
+            let lang = current_lang();
+            let r = Refusal::of_form(lang, &e, &format!("/sales-orders/{id}/invoice"), &f);
+            super::trade::show_refused(DocKind::SalesOrder, &ui, &s, id, &r).await
+        }
+    }
+}
+
+// ---------- a new invoice ----------
+
+/// The invoice form: billed by an order's number (its customer and lines
+/// are taken) or with lines of its own; after a refusal, with everything
+/// typed and each message at its field or row.
+async fn invoice_form(ui: &UiActor, s: &AppState, v: &Values, refusal: &Refusal) -> Response {
+    let lang = current_lang();
+    let cps = super::trade::opts(
+        &super::trade::names(
+            &s.app,
+            "SELECT id, name FROM counterparties WHERE archived = 0 LIMIT 5000",
+        )
+        .await,
+    );
+    let products = super::trade::names(
+        &s.app,
+        "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 LIMIT 5000",
+    )
+    .await;
+    let accounts: Vec<(i64, String)> = s
+        .app
+        .company()
+        .await
+        .map(|c| {
+            c.bank_accounts
+                .into_iter()
+                .filter(|a| !a.archived)
+                .map(|a| (a.id, format!("{} · {}", a.bank_name, a.account)))
+                .collect()
+        })
+        .unwrap_or_default();
+    // The order arrives as an id (from its page) or as the typed number.
+    let order_raw = v.get("order_id").cloned().unwrap_or_default();
+    let order = match order_raw.trim().parse::<i64>() {
+        Ok(id) => super::pick::numbers(&s.app, &[id])
+            .await
+            .remove(&id)
+            .unwrap_or(order_raw),
+        Err(_) => order_raw,
+    };
+    let g = |k: &str| v.get(k).cloned().unwrap_or_default();
+    let at = |f: &str| refusal.at(lang, f);
+    let placed = |f: &str| {
+        f.starts_with("lines[")
+            || [
+                "order_id",
+                "counterparty_id",
+                "date",
+                "due_date",
+                "bank_account_id",
+                "comment",
+            ]
+            .contains(&f)
+    };
+    let body = html! {
+        p { a href="/invoices" { "← " (lang.t("Счета на оплату", "Invoices")) } }
+        h1 { (lang.t("Новый счёт на оплату", "New invoice")) }
+        (refusal.summary(lang, &placed))
+        form #doc-form method="post" action="/invoices" {
+            input type="hidden" name="csrf" value=(ui.csrf);
+            div.card { dl.props {
+                dt { label for="f_order_id" { (lang.t("Заказ", "Order")) } }
+                dd { (super::pick::doc_input(lang, "order_id", &[DocKind::SalesOrder], &order)) div.hint { (lang.t("Покупатель и строки берутся из заказа; без заказа — заполните строки ниже", "The customer and lines come from the order; without one, fill in the lines below")) } (at("order_id")) }
+                dt { (lang.t("Покупатель", "Customer")) } dd { (super::trade::select("counterparty_id", &cps, &g("counterparty_id"), "—")) (at("counterparty_id")) }
+                dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(g("date")); (at("date")) }
+                dt { (lang.t("Оплатить до", "Due")) } dd { input type="date" name="due_date" value=(g("due_date")); div.hint { (lang.t("Пусто — через 5 дней", "Empty — in 5 days")) } (at("due_date")) }
+                dt { (lang.t("Счёт для оплаты", "Pay to account")) } dd { (super::trade::select("bank_account_id", &accounts, &g("bank_account_id"), lang.t("основной", "the main one"))) (at("bank_account_id")) }
+                dt { (lang.t("Комментарий", "Comment")) } dd { input type="text" name="comment" value=(g("comment")) style="width:100%"; (at("comment")) }
+            } }
+            (at("lines"))
+            (super::lines::editor(lang, DocKind::Invoice, v, &products, false, refusal))
+            p { button.btn type="submit" { (lang.t("Сохранить черновик", "Save draft")) } }
+        }
+    };
+    refusal.apply(page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        lang.t("Счёт на оплату", "Invoice"),
+        "/invoices",
+        body,
+    ))
+}
+
+async fn invoice_new(
+    ui: UiActor,
+    State(s): State<AppState>,
+    Query(prefill): Query<Values>,
+) -> Response {
+    let mut v = prefill;
+    v.insert("date".into(), kupets_app::today().to_string());
+    invoice_form(&ui, &s, &v, &Refusal::none()).await
+}
+
+async fn invoice_create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
+    if let Some(r) = check_csrf(&ui, &f) {
+        return r;
+    }
+    let lang = current_lang();
+    // Rows renumbered as the app counts them; the order typed by number and
+    // products by SKU resolved to ids.
+    let mut g = super::lines::compact(&f);
+    let mut errs = Vec::new();
+    let order = g.get("order_id").cloned().unwrap_or_default();
+    match super::pick::resolve_doc(&s, "order_id", &[DocKind::SalesOrder], &order).await {
+        Ok(Some(id)) => {
+            g.insert("order_id".into(), id.to_string());
+        }
+        Ok(None) => {}
+        Err(e) => errs.push(e),
+    }
+    errs.extend(super::lines::resolve_products(&s, &mut g).await);
+    let res = if errs.is_empty() {
+        let o = |k: &str| g.get(k).cloned().filter(|v| !v.trim().is_empty());
+        let input = InvoiceInput {
+            order_id: o("order_id"),
+            counterparty_id: o("counterparty_id"),
+            date: o("date"),
+            due_date: o("due_date"),
+            bank_account_id: o("bank_account_id"),
+            comment: o("comment"),
+            lines: super::lines::filled_rows(&g)
+                .into_iter()
+                .map(|i| InvoiceLineInput {
+                    product_id: o(&format!("l{i}_product")),
+                    qty: o(&format!("l{i}_qty")),
+                    price: o(&format!("l{i}_price")),
+                })
+                .collect(),
+        };
+        s.app.create_invoice(&ui.actor, &input).await
+    } else {
+        Err(AppError::Validation(errs))
+    };
+    match res {
+        Ok(v) => Redirect::to(&format!("/invoices/{}", v.document.id)).into_response(),
+        Err(e) => invoice_form(&ui, &s, &g, &Refusal::of(lang, &e)).await,
     }
 }
 
@@ -658,7 +853,10 @@ async fn shipment_send(
     let input: SendInput = input_of(&f);
     match s.app.send_shipment(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/shipments/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(lang, &e, &format!("/shipments/{id}/send"), &f);
+            super::trade::show_refused(DocKind::Shipment, &ui, &s, id, &r).await
+        }
     }
 }
 
@@ -712,7 +910,15 @@ async fn recon_send(
     let input: SendInput = input_of(&f);
     match s.app.send_reconciliation(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/counterparties/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(
+                lang,
+                &e,
+                &format!("/counterparties/{id}/send-reconciliation"),
+                &f,
+            );
+            card_refused::<Counterparties>(&ui, &s, id, &r).await
+        }
     }
 }
 
@@ -732,7 +938,10 @@ async fn cp_account_add(
     let input: BankAccountInput = input_of(&f);
     match s.app.add_counterparty_account(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/counterparties/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(lang, &e, &format!("/counterparties/{id}/accounts"), &f);
+            card_refused::<Counterparties>(&ui, &s, id, &r).await
+        }
     }
 }
 
@@ -755,7 +964,11 @@ async fn cp_account_archive(
         .await
     {
         Ok(_) => Redirect::to(&format!("/counterparties/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let action = format!("/counterparties/{id}/accounts/{account}/archive");
+            card_refused::<Counterparties>(&ui, &s, id, &Refusal::of_form(lang, &e, &action, &f))
+                .await
+        }
     }
 }
 
@@ -763,7 +976,14 @@ async fn cp_account_archive(
 
 /// On an order: its invoices with their payment state and «Выставить счёт»;
 /// on a shipment: УПД / ТОРГ-12 / warranty card and "send to client".
-pub async fn doc_block(lang: Lang, ui: &UiActor, app: &App, kind: DocKind, d: &Document) -> Markup {
+pub async fn doc_block(
+    lang: Lang,
+    ui: &UiActor,
+    app: &App,
+    kind: DocKind,
+    d: &Document,
+    refusal: &Refusal,
+) -> Markup {
     match kind {
         DocKind::SalesOrder => {
             let invoices = app.order_invoices(d.id).await.unwrap_or_default();
@@ -812,7 +1032,7 @@ pub async fn doc_block(lang: Lang, ui: &UiActor, app: &App, kind: DocKind, d: &D
                             a.btn.light href=(format!("/papers/{}/warranty/pdf", d.id)) { (lang.t("Талон PDF", "Warranty PDF")) }
                         }
                     }
-                    @if d.state == "posted" { (send_form(lang, &ui.csrf, &format!("/shipments/{}/send", d.id), &email, true, None)) }
+                    @if d.state == "posted" { (send_form(lang, &ui.csrf, &format!("/shipments/{}/send", d.id), &email, true, None, refusal)) }
                 }
             }
         }
@@ -842,6 +1062,7 @@ pub async fn counterparty_block(
     lang: Lang,
     id: i64,
     csrf: &str,
+    refusal: &Refusal,
 ) -> Result<Markup, AppError> {
     let accounts = app.counterparty_accounts(a, id).await?;
     let mail = app.counterparty_mail(a, id).await?;
@@ -853,10 +1074,10 @@ pub async fn counterparty_block(
         div.card style="margin-top:14px" {
             h2 { (lang.t("Банковские счета", "Bank accounts")) }
             (accounts_table(lang, csrf, &accounts, can.then_some(format!("/counterparties/{id}/accounts")).as_deref()))
-            @if can { (account_form(lang, csrf, &format!("/counterparties/{id}/accounts"), false)) }
+            @if can { (account_form(lang, csrf, &format!("/counterparties/{id}/accounts"), false, refusal)) }
             h2 { (lang.t("Акт сверки", "Reconciliation statement")) }
             p { a.btn.light href=(format!("/counterparties/{id}/reconciliation.pdf?from={from}&to={till}")) { (lang.t("Акт сверки PDF (с начала года)", "Statement PDF (year to date)")) } }
-            (send_form(lang, csrf, &format!("/counterparties/{id}/send-reconciliation"), &email, false, Some((from.to_string(), till.to_string()))))
+            (send_form(lang, csrf, &format!("/counterparties/{id}/send-reconciliation"), &email, false, Some((from.to_string(), till.to_string())), refusal))
             h2 { (lang.t("Отправленные письма", "Messages sent")) }
             (outbox_table(lang, &mail))
         }

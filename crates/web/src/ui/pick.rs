@@ -21,6 +21,47 @@ use serde_json::json;
 pub fn routes(r: Router<AppState>) -> Router<AppState> {
     r.route("/ui/find/products", get(find_products))
         .route("/ui/find/documents", get(find_documents))
+        .route("/ui/find/unit", get(find_unit))
+}
+
+#[derive(Deserialize, Default)]
+pub struct UnitQuery {
+    #[serde(default)]
+    serial: String,
+}
+
+/// The unit a scanned serial names — as typed, in any case, or scanned in
+/// the Russian layout: `{serial, product_id, label, state, warehouse_id}`,
+/// or `null`. The line editor's scan box puts it in the next free row.
+async fn find_unit(ui: UiActor, State(s): State<AppState>, Query(q): Query<UnitQuery>) -> Response {
+    let typed = q.serial.trim();
+    if typed.is_empty() || typed.len() > 200 {
+        return Json(serde_json::Value::Null).into_response();
+    }
+    let units = s.app.find_units(&ui.actor, typed).await.unwrap_or_default();
+    let wanted: Vec<String> = kupets_domain::serial::serial_variants(typed)
+        .into_iter()
+        .map(|v| v.to_uppercase())
+        .collect();
+    // The serial itself, not one it is the start of; a lone match will do.
+    let exact = units
+        .iter()
+        .find(|u| wanted.contains(&u.serial.to_uppercase()))
+        .or(match units.as_slice() {
+            [one] => Some(one),
+            _ => None,
+        });
+    match exact {
+        Some(u) => Json(json!({
+            "serial": u.serial,
+            "product_id": u.product_id.to_string(),
+            "label": format!("{} — {}", u.sku, u.product_name),
+            "state": u.state,
+            "warehouse_id": u.warehouse_id.map(|w| w.to_string()),
+        }))
+        .into_response(),
+        None => Json(serde_json::Value::Null).into_response(),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -229,13 +270,12 @@ pub async fn resolve_product(s: &AppState, field: &str, text: &str) -> Result<i6
 }
 
 /// Id → number of the documents, for showing references as numbers.
-pub async fn numbers(s: &AppState, ids: &[i64]) -> std::collections::HashMap<i64, String> {
+pub async fn numbers(app: &kupets_app::App, ids: &[i64]) -> std::collections::HashMap<i64, String> {
     if ids.is_empty() {
         return Default::default();
     }
     let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-    s.app
-        .store
+    app.store
         .read_rows(
             format!(
                 "SELECT id, number FROM documents WHERE id IN ({})",

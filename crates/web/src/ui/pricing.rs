@@ -4,12 +4,12 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::{button_form, Values};
 use super::layout::{error_page, page};
+use super::refusal::Refusal;
 use super::trade::{names, opts, select};
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -103,10 +103,12 @@ pub struct RulesQuery {
 }
 
 async fn rules(ui: UiActor, State(s): State<AppState>, Query(q): Query<RulesQuery>) -> Response {
-    rules_page(&ui, &s, &q, None).await
+    rules_page(&ui, &s, &q, &Refusal::none()).await
 }
 
-async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<String>) -> Response {
+/// The rules with their forms; after a refused form, that form as it was
+/// sent and the messages at its fields.
+async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let a = &ui.actor;
     let cp = q
@@ -172,13 +174,27 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
     let (groups, type_opts, cps, products) =
         (opts(&groups), opts(&types), opts(&cps), opts(&products));
     let chosen = cp.map(|c| c.to_string()).unwrap_or_default();
+    let v = |action: &str, name: &str| refusal.value(action, name, "");
+    let errs = |action: &str, names: &[&str]| html! { @for n in names { (refusal.at_form(lang, action, n)) } };
+    let (ta, va, pa, qa) = (
+        "/pricing/thresholds",
+        "/pricing/volume-rules",
+        "/pricing/promotions",
+        "/pricing/personal",
+    );
+    let scope = v(pa, "scope");
+    let kept_types: Vec<String> = refusal
+        .typed
+        .get("price_type_ids")
+        .map(|t| t.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
     let body = html! {
         h1 { (lang.t("Скидки и акции", "Discounts and promotions")) }
         p.muted { (lang.t(
             "Скидки не суммируются: клиенту достаётся наибольшая из действующих (при равенстве — персональная, накопительная, за объём, акция). Проверить, что получит клиент, — ",
             "Discounts do not stack: the client gets the highest that applies (ties: personal, cumulative, volume, promotion). To see what a client gets — "))
             a href="/pricing/try" { (lang.t("подбор цены", "try prices")) } "." }
-        @if let Some(e) = &error { div.alert { (e) } }
+        (refusal.summary(lang, &|_| false))
 
         h2 { (lang.t("Накопительные скидки", "Cumulative discounts")) }
         p.muted { (lang.t("Порог — сумма покупок клиента (отгрузки минус возвраты) до даты документа. У каждого клиента своя шкала или шкала по умолчанию — ", "The threshold is the client's net purchases (shipments minus returns) before the document's date. Each client has its own scale or the default one — "))
@@ -188,13 +204,14 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
             @for t in &thresholds { tr { td { (t.scale_name) } td.num { (Money(t.amount).to_ru()) } td.num { (pct_of(t.pct)) } td { (arch("thresholds", t.id)) } } }
         }
         @if edit {
-            form.inline method="post" action="/pricing/thresholds" {
+            form.inline method="post" action=(ta) {
                 input type="hidden" name="csrf" value=(csrf);
-                (select("scale_id", &cum_scales, "", lang.t("Шкала по умолчанию", "The default scale")))
-                input type="text" name="amount" placeholder=(lang.t("Сумма, ₽", "Amount, ₽")) size="12";
-                input type="text" name="pct" placeholder="%" size="5";
+                (select("scale_id", &cum_scales, &v(ta, "scale_id"), lang.t("Шкала по умолчанию", "The default scale")))
+                input type="text" name="amount" value=(v(ta, "amount")) placeholder=(lang.t("Сумма, ₽", "Amount, ₽")) size="12";
+                input type="text" name="pct" value=(v(ta, "pct")) placeholder="%" size="5";
                 button.btn type="submit" { (lang.t("Добавить порог", "Add threshold")) }
             }
+            (errs(ta, &["scale_id", "amount", "pct"]))
         }
 
         h2 { (lang.t("Скидки за поддержание уровня закупок", "Volume-maintenance discounts")) }
@@ -204,14 +221,15 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
             @for v in &volume { tr { td { (v.scale_name) } td.num { (v.days) } td.num { (Money(v.amount).to_ru()) } td.num { (pct_of(v.pct)) } td { (arch("volume-rules", v.id)) } } }
         }
         @if edit {
-            form.inline method="post" action="/pricing/volume-rules" {
+            form.inline method="post" action=(va) {
                 input type="hidden" name="csrf" value=(csrf);
-                (select("scale_id", &vol_scales, "", lang.t("Набор по умолчанию", "The default set")))
-                input type="text" name="days" placeholder=(lang.t("Дней", "Days")) size="5";
-                input type="text" name="amount" placeholder=(lang.t("Сумма, ₽", "Amount, ₽")) size="12";
-                input type="text" name="pct" placeholder="%" size="5";
+                (select("scale_id", &vol_scales, &v(va, "scale_id"), lang.t("Набор по умолчанию", "The default set")))
+                input type="text" name="days" value=(v(va, "days")) placeholder=(lang.t("Дней", "Days")) size="5";
+                input type="text" name="amount" value=(v(va, "amount")) placeholder=(lang.t("Сумма, ₽", "Amount, ₽")) size="12";
+                input type="text" name="pct" value=(v(va, "pct")) placeholder="%" size="5";
                 button.btn type="submit" { (lang.t("Добавить правило", "Add rule")) }
             }
+            (errs(va, &["scale_id", "days", "amount", "pct"]))
         }
 
         h2 { (lang.t("Акции", "Promotions")) }
@@ -235,23 +253,24 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
             }
         }
         @if edit {
-            form.grid method="post" action="/pricing/promotions" {
+            form.grid method="post" action=(pa) {
                 input type="hidden" name="csrf" value=(csrf);
-                label.l { (lang.t("Название *", "Name *")) } div.f { input type="text" name="name"; }
-                label.l { (lang.t("С *", "From *")) } div.f { input type="date" name="date_from"; }
-                label.l { (lang.t("По *", "To *")) } div.f { input type="date" name="date_to"; div.hint { (lang.t("Оба дня включительно", "Both days included")) } }
+                label.l { (lang.t("Название *", "Name *")) } div.f { input type="text" name="name" value=(v(pa, "name")); (errs(pa, &["name"])) }
+                label.l { (lang.t("С *", "From *")) } div.f { input type="date" name="date_from" value=(v(pa, "date_from")); (errs(pa, &["date_from"])) }
+                label.l { (lang.t("По *", "To *")) } div.f { input type="date" name="date_to" value=(v(pa, "date_to")); div.hint { (lang.t("Оба дня включительно", "Both days included")) } (errs(pa, &["date_to"])) }
                 label.l { (lang.t("Товары", "Products")) } div.f {
                     select name="scope" {
                         option value="all" { (lang.t("все товары", "all products")) }
-                        option value="group" { (lang.t("группа (с подгруппами)", "a group (with subgroups)")) }
-                        option value="product" { (lang.t("один товар", "one product")) }
+                        option value="group" selected[scope == "group"] { (lang.t("группа (с подгруппами)", "a group (with subgroups)")) }
+                        option value="product" selected[scope == "product"] { (lang.t("один товар", "one product")) }
                     }
+                    (errs(pa, &["scope"]))
                 }
-                label.l { (lang.t("Группа", "Group")) } div.f { (select("group_id", &groups, "", "—")) }
-                label.l { (lang.t("Товар", "Product")) } div.f { (select("product_id", &products, "", "—")) }
-                label.l { "% *" } div.f { input type="text" name="pct" size="5"; }
+                label.l { (lang.t("Группа", "Group")) } div.f { (select("group_id", &groups, &v(pa, "group_id"), "—")) (errs(pa, &["group_id"])) }
+                label.l { (lang.t("Товар", "Product")) } div.f { (select("product_id", &products, &v(pa, "product_id"), "—")) (errs(pa, &["product_id"])) }
+                label.l { "% *" } div.f { input type="text" name="pct" value=(v(pa, "pct")) size="5"; (errs(pa, &["pct"])) }
                 label.l { (lang.t("Только для типов цен", "Only for price types")) } div.f {
-                    @for (id, n) in &type_opts { label { input type="checkbox" name="price_type_ids" value=(id); " " (n) } " " }
+                    @for (id, n) in &type_opts { label { input type="checkbox" name="price_type_ids" value=(id) checked[refusal.form == pa && kept_types.contains(&id.to_string())]; " " (n) } " " }
                     div.hint { (lang.t("Ничего не отмечено — для всех; клиент без типа цен считается розничным", "None ticked: everyone; a client without a price type counts as retail")) }
                 }
                 div.actions { button.btn type="submit" { (lang.t("Добавить акцию", "Add promotion")) } }
@@ -278,23 +297,24 @@ async fn rules_page(ui: &UiActor, s: &AppState, q: &RulesQuery, error: Option<St
             div.pager { a.btn.light href=(format!("/pricing?counterparty_id={}&cursor={}", cp.map(|c| c.to_string()).unwrap_or_default(), last.id)) { (lang.t("Дальше ⟶", "Next ⟶")) } }
         } }
         @if edit {
-            form.inline method="post" action="/pricing/personal" {
+            form.inline method="post" action=(qa) {
                 input type="hidden" name="csrf" value=(csrf);
-                (select("counterparty_id", &cps, &chosen, lang.t("Клиент…", "Client…")))
-                (select("group_id", &groups, "", lang.t("Все товары", "All products")))
-                input type="text" name="pct" placeholder="%" size="5";
+                (select("counterparty_id", &cps, &refusal.value(qa, "counterparty_id", &chosen), lang.t("Клиент…", "Client…")))
+                (select("group_id", &groups, &v(qa, "group_id"), lang.t("Все товары", "All products")))
+                input type="text" name="pct" value=(v(qa, "pct")) placeholder="%" size="5";
                 button.btn type="submit" { (lang.t("Добавить скидку", "Add discount")) }
             }
+            (errs(qa, &["counterparty_id", "group_id", "pct"]))
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         a,
         csrf,
         lang.t("Скидки и акции", "Discounts and promotions"),
         "/pricing",
         body,
-    )
+    ))
 }
 
 /// Re-shows the rules page with the refusal, or goes back to it.
@@ -303,6 +323,8 @@ async fn after_save<T>(
     s: &AppState,
     r: Result<T, AppError>,
     cp: Option<String>,
+    action: &str,
+    f: &Values,
 ) -> Response {
     let lang = current_lang();
     match r {
@@ -311,18 +333,10 @@ async fn after_save<T>(
             None => "/pricing".into(),
         })
         .into_response(),
-        Err(e @ (AppError::Validation(_) | AppError::Forbidden { .. })) => {
-            let status = if matches!(e, AppError::Validation(_)) {
-                StatusCode::UNPROCESSABLE_ENTITY
-            } else {
-                StatusCode::FORBIDDEN
-            };
-            let mut resp =
-                rules_page(ui, s, &RulesQuery::default(), Some(e.message(lang.ru()))).await;
-            *resp.status_mut() = status;
-            resp
+        Err(e) => {
+            let r = Refusal::of_form(lang, &e, action, f);
+            rules_page(ui, s, &RulesQuery::default(), &r).await
         }
-        Err(e) => error_page(lang, &e),
     }
 }
 
@@ -340,7 +354,7 @@ async fn add_threshold(ui: UiActor, State(s): State<AppState>, Form(f): Form<Val
         pct: g(&f, "pct"),
     };
     let r = s.app.save_threshold(&ui.actor, None, &input).await;
-    after_save(&ui, &s, r, None).await
+    after_save(&ui, &s, r, None, "/pricing/thresholds", &f).await
 }
 
 async fn add_volume(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -354,7 +368,7 @@ async fn add_volume(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values
         pct: g(&f, "pct"),
     };
     let r = s.app.save_volume_rule(&ui.actor, None, &input).await;
-    after_save(&ui, &s, r, None).await
+    after_save(&ui, &s, r, None, "/pricing/volume-rules", &f).await
 }
 
 async fn add_personal(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -367,7 +381,15 @@ async fn add_personal(ui: UiActor, State(s): State<AppState>, Form(f): Form<Valu
         pct: g(&f, "pct"),
     };
     let r = s.app.save_personal_discount(&ui.actor, None, &input).await;
-    after_save(&ui, &s, r, input.counterparty_id.clone()).await
+    after_save(
+        &ui,
+        &s,
+        r,
+        input.counterparty_id.clone(),
+        "/pricing/personal",
+        &f,
+    )
+    .await
 }
 
 /// Promotions come as a raw form body: the price-type checkboxes repeat a key.
@@ -376,7 +398,7 @@ async fn add_promotion(
     State(s): State<AppState>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Response {
-    let f: Values = pairs.iter().cloned().collect();
+    let mut f: Values = pairs.iter().cloned().collect();
     if let Some(r) = check_csrf(&ui, &f) {
         return r;
     }
@@ -395,7 +417,9 @@ async fn add_promotion(
             .collect(),
     };
     let r = s.app.save_promotion(&ui.actor, None, &input).await;
-    after_save(&ui, &s, r, None).await
+    // The ticked price types are kept as one list, to tick them again.
+    f.insert("price_type_ids".into(), input.price_type_ids.join(","));
+    after_save(&ui, &s, r, None, "/pricing/promotions", &f).await
 }
 
 async fn archive(
@@ -418,10 +442,16 @@ async fn archive(
     let Ok(id) = id.parse::<i64>() else {
         return super::layout::not_found_page(lang);
     };
-    match s.app.archive_rule(&ui.actor, t, id).await {
-        Ok(()) => Redirect::to("/pricing").into_response(),
-        Err(e) => error_page(lang, &e),
-    }
+    let r = s.app.archive_rule(&ui.actor, t, id).await;
+    after_save(
+        &ui,
+        &s,
+        r,
+        None,
+        &format!("/pricing/{table}/{id}/archive"),
+        &f,
+    )
+    .await
 }
 
 const TRY_ROWS: usize = 5;

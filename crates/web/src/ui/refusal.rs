@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use kupets_app::AppError;
 use kupets_domain::FieldError;
 use maud::{html, Markup};
+use std::collections::HashMap;
 
 /// What was refused: per-field messages and, for refusals that name no field
 /// (a conflict, missing rights), one general message.
@@ -19,6 +20,10 @@ pub struct Refusal {
     /// The status the page answers with (422 for validation, 409 for a
     /// conflict, 403 for rights), so clients and tests see a refusal.
     pub status: StatusCode,
+    /// The form that was sent (its action) and what was typed in it, so a
+    /// page with several small forms fills the one that was refused.
+    pub form: String,
+    pub typed: HashMap<String, String>,
 }
 
 /// Field names as people call them. The API names fields by their JSON
@@ -74,6 +79,33 @@ const LABELS: &[(&str, &str, &str)] = &[
     ("price_type_id", "Тип цен", "Price type"),
     ("group_id", "Группа", "Group"),
     ("vat_rate", "Ставка НДС", "VAT rate"),
+    ("due_date", "Оплатить до", "Due date"),
+    ("bank_account_id", "Счёт для оплаты", "Bank account"),
+    ("effective_date", "Действует с", "Effective from"),
+    ("complaint", "Жалоба", "Complaint"),
+    ("work", "Работы", "Work"),
+    ("cost", "Себестоимость", "Cost"),
+    ("warranty", "Гарантийный", "Warranty"),
+    ("defect_category_id", "Категория дефекта", "Defect category"),
+    ("unit_id", "Изделие", "Unit"),
+    ("state", "Состояние", "State"),
+    ("lot", "Партия", "Lot"),
+    ("replaces_serial", "Заменяет", "Replaces"),
+    ("replaces_lot", "Заменяет партию", "Replaces lot"),
+    ("batch", "Партия", "Batch"),
+    ("count", "Количество", "Count"),
+    ("serial_pattern", "Шаблон номера", "Serial pattern"),
+    ("work_cost", "Стоимость работ", "Work cost"),
+    ("units", "Изделия", "Units"),
+    ("to", "Адрес", "Address"),
+    ("subject", "Тема", "Subject"),
+    ("paper", "Документ", "Paper"),
+    ("employee_id", "Сотрудник", "Employee"),
+    ("deputy_id", "Заместитель", "Deputy"),
+    ("from", "С", "From"),
+    ("till", "По", "Till"),
+    ("code", "Код", "Code"),
+    ("position", "Должность", "Position"),
 ];
 
 /// One path segment in words: `qty` → «Количество»; unknown names as they are.
@@ -129,6 +161,34 @@ impl Refusal {
         Refusal::default()
     }
 
+    /// The refusal of the form sent to `action` with `typed` in it.
+    pub fn of_form(
+        lang: Lang,
+        e: &AppError,
+        action: &str,
+        typed: &HashMap<String, String>,
+    ) -> Refusal {
+        let mut r = Refusal::of(lang, e);
+        r.form = action.to_string();
+        r.typed = typed.clone();
+        r.typed.remove("csrf");
+        r
+    }
+
+    /// What was typed into field `name` of the form at `action`, if that
+    /// form was the one refused.
+    pub fn kept(&self, action: &str, name: &str) -> Option<&str> {
+        (self.form == action)
+            .then(|| self.typed.get(name).map(String::as_str))
+            .flatten()
+    }
+
+    /// The value a field of the form at `action` shows: what was typed if
+    /// that form was refused, else `default`.
+    pub fn value(&self, action: &str, name: &str, default: &str) -> String {
+        self.kept(action, name).unwrap_or(default).to_string()
+    }
+
     /// Any refusal of the app, for a page that shows its form again.
     pub fn of(lang: Lang, e: &AppError) -> Refusal {
         match e {
@@ -136,13 +196,24 @@ impl Refusal {
                 general: None,
                 fields: errs.clone(),
                 status: status_of(e),
+                ..Refusal::default()
             },
             other => Refusal {
                 general: Some(other.message(lang.ru())),
                 fields: vec![],
                 status: status_of(e),
+                ..Refusal::default()
             },
         }
+    }
+
+    /// The page answers with the refusal's status, so clients and tests
+    /// see that nothing was saved.
+    pub fn apply(&self, mut r: axum::response::Response) -> axum::response::Response {
+        if !self.is_empty() {
+            *r.status_mut() = self.status;
+        }
+        r
     }
 
     pub fn is_empty(&self) -> bool {
@@ -190,6 +261,16 @@ impl Refusal {
             @for e in self.fields.iter().filter(|e| e.field == field) {
                 div.err id=(anchor(&e.field)) { (Self::text(lang, e)) }
             }
+        }
+    }
+
+    /// The messages of one field of the form at `action`, only if that form
+    /// was the one refused (a page may carry several small forms).
+    pub fn at_form(&self, lang: Lang, action: &str, field: &str) -> Markup {
+        if self.form == action {
+            self.at(lang, field)
+        } else {
+            html! {}
         }
     }
 

@@ -32,7 +32,13 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 }
 
 /// The responsible of a document, with the form to change it.
-pub async fn block(lang: Lang, ui: &UiActor, app: &App, id: i64) -> Markup {
+pub async fn block(
+    lang: Lang,
+    ui: &UiActor,
+    app: &App,
+    id: i64,
+    refusal: &super::refusal::Refusal,
+) -> Markup {
     let cur: Option<(i64, String)> = app
         .store
         .read_rows(
@@ -47,14 +53,16 @@ pub async fn block(lang: Lang, ui: &UiActor, app: &App, id: i64) -> Markup {
         return html! {};
     };
     let people = opts(&names(app, "SELECT id, name FROM employees WHERE archived = 0").await);
+    let a = format!("/documents/{id}/responsible");
     html! {
         div.card.responsible {
-            form.inline method="post" action=(format!("/documents/{id}/responsible")) {
+            form.inline method="post" action=(a) {
                 span { (lang.t("Ответственный", "Responsible")) ": " b { (rname) } }
                 input type="hidden" name="csrf" value=(ui.csrf);
-                (select("responsible_id", &people, &rid.to_string(), "—"))
+                (select("responsible_id", &people, &refusal.value(&a, "responsible_id", &rid.to_string()), "—"))
                 button.btn.light type="submit" { (lang.t("Сменить", "Change")) }
             }
+            (refusal.at_form(lang, &a, "responsible_id"))
         }
     }
 }
@@ -81,7 +89,11 @@ async fn change(
     };
     match res.await {
         Ok(kind) => Redirect::to(&doc_href(kind.code(), id)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let action = format!("/documents/{id}/responsible");
+            let r = super::refusal::Refusal::of_form(lang, &e, &action, &f);
+            super::status::document_refused(&ui, &s, id, &e, &r).await
+        }
     }
 }
 
@@ -138,10 +150,15 @@ async fn absences_page(
     let lead = ui.actor.can(Right::LeadDepartment);
     let people = opts(&names(&s.app, "SELECT id, name FROM employees WHERE archived = 0").await);
     let val = |k: &str| v.get(k).map(String::as_str).unwrap_or("");
+    // A refusal: the summary on top, each message under the form.
+    let refusal = error
+        .as_ref()
+        .map(|e| super::refusal::Refusal::of(lang, e))
+        .unwrap_or_default();
     let body = html! {
         h1 { (lang.t("Отсутствия и заместители", "Absences and deputies")) }
         p.muted { (lang.t("На время отсутствия заместитель видит на своей странице «Сегодня» напоминания и документы отсутствующего и может работать с ними; ничего не передаётся, после последнего дня всё возвращается само.", "During an absence the deputy's Today also shows the absent person's reminders and documents, and the deputy may act on them; nothing moves, and after the last day the view returns by itself.")) }
-        @if let Some(e) = &error { div.alert { (e.message(lang.ru())) } }
+        (refusal.summary(lang, &|f| ["employee_id", "from", "to", "deputy_id", "note"].contains(&f)))
         @if list.is_empty() { p.muted { (lang.t("Текущих и будущих отсутствий нет.", "No current or future absences.")) } }
         @else {
             table.list.absences {
@@ -170,16 +187,17 @@ async fn absences_page(
                 input type="text" name="note" placeholder=(lang.t("Причина", "Reason")) value=(val("note"));
                 button.btn type="submit" { (lang.t("Записать", "Record")) }
             }
+            @for f in ["employee_id", "from", "to", "deputy_id", "note"] { (refusal.at(lang, f)) }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Отсутствия", "Absences"),
         "/absences",
         body,
-    )
+    ))
 }
 
 async fn absence_create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -215,7 +233,7 @@ async fn absence_cancel(
     };
     match s.app.cancel_absence(&ui.actor, id).await {
         Ok(_) => Redirect::to("/absences").into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => absences_page(&ui, &s, Some(e), &Values::new()).await,
     }
 }
 

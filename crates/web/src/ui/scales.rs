@@ -4,12 +4,12 @@
 use super::check_csrf;
 use super::forms::{button_form, Values};
 use super::layout::{error_page, not_found_page, page};
+use super::refusal::Refusal;
 use super::trade::{names, opts, select};
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -48,7 +48,7 @@ pub fn card_rows(lang: Lang, c: &ClientScales) -> Markup {
 }
 
 async fn show(ui: UiActor, State(s): State<AppState>) -> Response {
-    scales_page(&ui, &s, None).await
+    scales_page(&ui, &s, &Refusal::none()).await
 }
 
 fn choice_opts(lang: Lang, scales: &[&DiscountScale], selected: &str) -> Markup {
@@ -59,7 +59,9 @@ fn choice_opts(lang: Lang, scales: &[&DiscountScale], selected: &str) -> Markup 
     }
 }
 
-async fn scales_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Response {
+/// The scales page; after a refused form, that form as it was sent and the
+/// messages at its fields.
+async fn scales_page(ui: &UiActor, s: &AppState, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let a = &ui.actor;
     let all = match s.app.list_scales(a, None, false).await {
@@ -105,7 +107,7 @@ async fn scales_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Respo
             "Накопительные шкалы и наборы скидок за поддержание уровня закупок. Клиенту даётся не более одной шкалы и одного набора, либо «нет»; клиенту без назначения действуют шкала и набор по умолчанию. Пороги и правила — на странице ",
             "Cumulative scales and volume-maintenance rule sets. A client is given at most one scale and one set, or none; a client given nothing gets the defaults. Thresholds and rules are on the page "))
             a href="/pricing" { (lang.t("«Скидки и акции»", "'Discounts and promotions'")) } "." }
-        @if let Some(e) = &error { div.alert { (e) } }
+        (refusal.summary(lang, &|_| false))
         @for kind in kupets_app::discount_scale::KINDS {
             @let scales: Vec<&DiscountScale> = all.iter().filter(|s| s.kind == kind).collect();
             h2 { (kind_label(kind, lang.ru())) }
@@ -136,14 +138,16 @@ async fn scales_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Respo
         }
         @if edit {
             h2 { (lang.t("Новая шкала или набор", "New scale or set")) }
+            @let nk = refusal.value("/pricing/scales", "kind", "");
             form.inline method="post" action="/pricing/scales" {
                 input type="hidden" name="csrf" value=(csrf);
                 select name="kind" {
-                    @for kind in kupets_app::discount_scale::KINDS { option value=(kind) { (kind_label(kind, lang.ru())) } }
+                    @for kind in kupets_app::discount_scale::KINDS { option value=(kind) selected[nk == kind] { (kind_label(kind, lang.ru())) } }
                 }
-                input type="text" name="name" placeholder=(lang.t("Название", "Name")) size="24";
+                input type="text" name="name" value=(refusal.value("/pricing/scales", "name", "")) placeholder=(lang.t("Название", "Name")) size="24";
                 button.btn type="submit" { (lang.t("Добавить", "Add")) }
             }
+            @for f in ["kind", "name"] { (refusal.at_form(lang, "/pricing/scales", f)) }
         }
         h2 { (lang.t("Клиенты со своей шкалой", "Clients with their own scale")) }
         table.list {
@@ -155,45 +159,42 @@ async fn scales_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Respo
         @if edit {
             @let cum: Vec<&DiscountScale> = all.iter().filter(|s| s.kind == "cumulative").collect();
             @let vol: Vec<&DiscountScale> = all.iter().filter(|s| s.kind == "volume").collect();
-            form.inline method="post" action="/pricing/scales/assign" {
+            @let aa = "/pricing/scales/assign";
+            form.inline method="post" action=(aa) {
                 input type="hidden" name="csrf" value=(csrf);
-                (select("counterparty_id", &cps, "", lang.t("Клиент…", "Client…")))
+                (select("counterparty_id", &cps, &refusal.value(aa, "counterparty_id", ""), lang.t("Клиент…", "Client…")))
                 (lang.t(" накопительная: ", " cumulative: "))
-                select name="cumulative_scale_id" { (choice_opts(lang, &cum, "")) }
+                select name="cumulative_scale_id" { (choice_opts(lang, &cum, &refusal.value(aa, "cumulative_scale_id", ""))) }
                 (lang.t(" за объём: ", " volume: "))
-                select name="volume_scale_id" { (choice_opts(lang, &vol, "")) }
+                select name="volume_scale_id" { (choice_opts(lang, &vol, &refusal.value(aa, "volume_scale_id", ""))) }
                 button.btn type="submit" { (lang.t("Назначить", "Assign")) }
             }
+            @for f in ["counterparty_id", "cumulative_scale_id", "volume_scale_id"] { (refusal.at_form(lang, aa, f)) }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         a,
         csrf,
         lang.t("Шкалы скидок", "Discount scales"),
         "/pricing",
         body,
-    )
+    ))
 }
 
-/// Back to the page, or the page again with the refusal.
-async fn after<T>(ui: &UiActor, s: &AppState, r: Result<T, AppError>) -> Response {
+/// Back to the page, or the page again with the refusal and the form as
+/// it was sent (`action`, `f`).
+async fn after<T>(
+    ui: &UiActor,
+    s: &AppState,
+    r: Result<T, AppError>,
+    action: &str,
+    f: &Values,
+) -> Response {
     let lang = current_lang();
     match r {
         Ok(_) => Redirect::to("/pricing/scales").into_response(),
-        Err(
-            e @ (AppError::Validation(_) | AppError::Forbidden { .. } | AppError::Conflict { .. }),
-        ) => {
-            let status = match e {
-                AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-                AppError::Forbidden { .. } => StatusCode::FORBIDDEN,
-                _ => StatusCode::CONFLICT,
-            };
-            let mut resp = scales_page(ui, s, Some(e.message(lang.ru()))).await;
-            *resp.status_mut() = status;
-            resp
-        }
-        Err(e) => error_page(lang, &e),
+        Err(e) => scales_page(ui, s, &Refusal::of_form(lang, &e, action, f)).await,
     }
 }
 
@@ -210,7 +211,7 @@ async fn create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -
         name: g(&f, "name"),
     };
     let r = s.app.save_scale(&ui.actor, None, &input).await;
-    after(&ui, &s, r).await
+    after(&ui, &s, r, "/pricing/scales", &f).await
 }
 
 async fn set_default(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -220,7 +221,7 @@ async fn set_default(ui: UiActor, State(s): State<AppState>, Form(f): Form<Value
     let kind = g(&f, "kind").unwrap_or_default();
     let value = g(&f, "scale_id").unwrap_or_default();
     let r = s.app.set_default_scale(&ui.actor, &kind, &value).await;
-    after(&ui, &s, r).await
+    after(&ui, &s, r, "/pricing/scales/default", &f).await
 }
 
 async fn assign(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -235,7 +236,7 @@ async fn assign(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -
             "Выберите клиента",
             "Choose a client",
         );
-        return after::<()>(&ui, &s, Err(e)).await;
+        return after::<()>(&ui, &s, Err(e), "/pricing/scales/assign", &f).await;
     };
     let input = ClientScalesInput {
         cumulative_scale_id: g(&f, "cumulative_scale_id"),
@@ -244,7 +245,7 @@ async fn assign(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -
     match s.app.set_client_scales(&ui.actor, cp, &input).await {
         Ok(_) => Redirect::to(&format!("/counterparties/{cp}")).into_response(),
         Err(AppError::NotFound { .. }) => not_found_page(lang),
-        Err(e) => after::<()>(&ui, &s, Err(e)).await,
+        Err(e) => after::<()>(&ui, &s, Err(e), "/pricing/scales/assign", &f).await,
     }
 }
 
@@ -261,5 +262,5 @@ async fn archive(
         return not_found_page(current_lang());
     };
     let r = s.app.archive_scale(&ui.actor, id).await;
-    after(&ui, &s, r).await
+    after(&ui, &s, r, &format!("/pricing/scales/{id}/archive"), &f).await
 }

@@ -5,6 +5,7 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::Values;
 use super::layout::{error_page, not_found_page, page, state_tag};
+use super::refusal::Refusal;
 use super::trade::{doc_href, names, opts, select, split_serials};
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
@@ -267,15 +268,12 @@ async fn card(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) ->
 // ------------------------------------------------------------------ production
 
 async fn production_form(ui: UiActor, State(s): State<AppState>) -> Response {
-    production_page(&ui, &s, &Values::new(), None).await
+    production_page(&ui, &s, &Values::new(), &Refusal::none()).await
 }
 
-async fn production_page(
-    ui: &UiActor,
-    s: &AppState,
-    v: &Values,
-    error: Option<String>,
-) -> Response {
+/// The production form; after a refusal, with everything typed and each
+/// message at its field.
+async fn production_page(ui: &UiActor, s: &AppState, v: &Values, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let tracked = names(&s.app, "SELECT id, sku || ' — ' || name AS name FROM products WHERE archived = 0 AND serial_tracked = 1").await;
     let all = names(
@@ -286,35 +284,48 @@ async fn production_page(
     let whs = names(&s.app, "SELECT id, name FROM warehouses WHERE archived = 0").await;
     let g = |k: &str| v.get(k).cloned().unwrap_or_default();
     let sel = |name: &str, m: &HashMap<i64, String>| select(name, &opts(m), &g(name), "—");
+    let at = |f: &str| refusal.at(lang, f);
+    let fields = [
+        "product_id",
+        "warehouse_id",
+        "date",
+        "batch",
+        "work_cost",
+        "units",
+        "count",
+        "serial_pattern",
+    ];
     let body = html! {
         h1 { (lang.t("Производство", "Production")) ": " (lang.t("новый документ", "new document")) }
-        @if let Some(e) = &error { div.alert { (e) } }
+        (refusal.summary(lang, &|f| fields.contains(&f) || f.starts_with("units[") || f.starts_with("components_per_unit[")))
         form.grid method="post" action="/productions" {
             input type="hidden" name="csrf" value=(ui.csrf);
-            label.l { (lang.t("Изделие *", "Product *")) } div.f { (sel("product_id", &tracked)) div.hint { (lang.t("Учитываемое по серийным номерам", "A serial-tracked product")) } }
-            label.l { (lang.t("Склад *", "Warehouse *")) } div.f { (sel("warehouse_id", &whs)) }
-            label.l { (lang.t("Дата", "Date")) } div.f { input type="date" name="date" value=(if g("date").is_empty() { kupets_app::today().to_string() } else { g("date") }); }
-            label.l { (lang.t("Партия", "Batch")) } div.f { input type="text" name="batch" value=(g("batch")); }
-            label.l { (lang.t("Стоимость работ", "Work cost")) } div.f { input type="text" inputmode="decimal" name="work_cost" value=(g("work_cost")); }
-            label.l { (lang.t("Серийные номера", "Serials")) } div.f { textarea name="serials" rows="4" { (g("serials")) } div.hint { (lang.t("По одному в строке (можно сканером) — или оставьте пустым и задайте количество и шаблон", "One per line (a scanner works) — or leave empty and give a count and a pattern")) } }
-            label.l { (lang.t("Количество", "Count")) } div.f { input type="text" name="count" value=(g("count")) size="6"; }
-            label.l { (lang.t("Шаблон номера", "Serial pattern")) } div.f { input type="text" name="serial_pattern" value=(g("serial_pattern")) placeholder="DR1-26-####"; }
+            label.l { (lang.t("Изделие *", "Product *")) } div.f { (sel("product_id", &tracked)) div.hint { (lang.t("Учитываемое по серийным номерам", "A serial-tracked product")) } (at("product_id")) }
+            label.l { (lang.t("Склад *", "Warehouse *")) } div.f { (sel("warehouse_id", &whs)) (at("warehouse_id")) }
+            label.l { (lang.t("Дата", "Date")) } div.f { input type="date" name="date" value=(if g("date").is_empty() { kupets_app::today().to_string() } else { g("date") }); (at("date")) }
+            label.l { (lang.t("Партия", "Batch")) } div.f { input type="text" name="batch" value=(g("batch")); (at("batch")) }
+            label.l { (lang.t("Стоимость работ", "Work cost")) } div.f { input type="text" inputmode="decimal" name="work_cost" value=(g("work_cost")); (at("work_cost")) }
+            label.l { (lang.t("Серийные номера", "Serials")) } div.f { textarea name="serials" rows="4" { (g("serials")) } div.hint { (lang.t("По одному в строке (можно сканером) — или оставьте пустым и задайте количество и шаблон", "One per line (a scanner works) — or leave empty and give a count and a pattern")) } (at("units"))
+                @for e in refusal.fields.iter().filter(|e| e.field.starts_with("units[")) { div.err id=(super::refusal::anchor(&e.field)) { (super::refusal::label(lang, &e.field)) ": " (if lang.ru() { &e.message_ru } else { &e.message_en }) } } }
+            label.l { (lang.t("Количество", "Count")) } div.f { input type="text" name="count" value=(g("count")) size="6"; (at("count")) }
+            label.l { (lang.t("Шаблон номера", "Serial pattern")) } div.f { input type="text" name="serial_pattern" value=(g("serial_pattern")) placeholder="DR1-26-####"; (at("serial_pattern")) }
             @for i in 0..4 {
                 label.l { (lang.t("Компонент в каждое изделие", "Component in each unit")) " " (i + 1) }
-                div.f { (sel(&format!("c{i}_product"), &all)) " " input type="text" name=(format!("c{i}_lot")) value=(g(&format!("c{i}_lot"))) placeholder=(lang.t("партия", "lot")) size="10"; " " input type="text" name=(format!("c{i}_qty")) value=(g(&format!("c{i}_qty"))) placeholder="1" size="5"; }
+                div.f { (sel(&format!("c{i}_product"), &all)) " " input type="text" name=(format!("c{i}_lot")) value=(g(&format!("c{i}_lot"))) placeholder=(lang.t("партия", "lot")) size="10"; " " input type="text" name=(format!("c{i}_qty")) value=(g(&format!("c{i}_qty"))) placeholder="1" size="5";
+                    (refusal.row(lang, "components_per_unit", i)) }
             }
             div.actions { button.btn type="submit" { (lang.t("Сохранить черновик", "Save draft")) } }
         }
         p.muted { (lang.t("Серийные компоненты (мотор с номером и т. п.) указываются в API для каждой единицы: units[].components.", "Serial components (a numbered motor, …) are given per unit through the API: units[].components.")) }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Производство", "Production"),
         "/productions/new",
         body,
-    )
+    ))
 }
 
 async fn production_create(
@@ -355,12 +366,8 @@ async fn production_create(
     };
     match s.app.create_production(&ui.actor, &input).await {
         Ok(p) => Redirect::to(&format!("/productions/{}", p.document.id)).into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut r = production_page(&ui, &s, &f, Some(e.message(lang.ru()))).await;
-            *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            r
-        }
-        Err(e) => error_page(lang, &e),
+        // Any refusal (rights too) keeps what was typed.
+        Err(e) => production_page(&ui, &s, &f, &Refusal::of(lang, &e)).await,
     }
 }
 
@@ -369,18 +376,30 @@ async fn production_show(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found_page(lang);
+        return not_found_page(current_lang());
     };
+    production_view(&ui, &s, id, &Refusal::none()).await
+}
+
+/// A production document; after a refused posting, with the reason on top.
+pub(crate) async fn production_view(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
     let p = match s.app.get_production(&ui.actor, id).await {
         Ok(p) => p,
         Err(e) => return error_page(lang, &e),
     };
     let d = &p.document;
-    let statuses = super::status::status_block(lang, &ui, &s.app, id, DocKind::Production).await;
+    let statuses =
+        super::status::status_block(lang, ui, &s.app, id, DocKind::Production, refusal).await;
     let body = html! {
         h1 { (lang.t("Производство", "Production")) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
+        (refusal.summary(lang, &|_| false))
         div.card { dl.props {
             dt { (lang.t("Изделие", "Product")) } dd { (p.product_name) }
             dt { (lang.t("Партия", "Batch")) } dd { (p.batch) }
@@ -392,14 +411,14 @@ async fn production_show(
         @if !p.units.is_empty() { h2 { (lang.t("Произведено", "Made")) } (units_table(lang, &p.units)) }
         (statuses)
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         &d.number,
         "/productions/new",
         body,
-    )
+    ))
 }
 
 async fn production_post(
@@ -417,32 +436,48 @@ async fn production_post(
     };
     match s.app.post_production(&ui.actor, id).await {
         Ok(_) => Redirect::to(&format!("/productions/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(lang, &e, &format!("/productions/{id}/post"), &f);
+            production_view(&ui, &s, id, &r).await
+        }
     }
 }
 
 // ------------------------------------------------------------------ repairs
 
 async fn repairs(ui: UiActor, State(s): State<AppState>) -> Response {
+    repairs_page(&ui, &s, &Refusal::none()).await
+}
+
+/// The repairs with the hand-in form; after a refused hand-in, the form
+/// with what was typed and the message at its field.
+async fn repairs_page(ui: &UiActor, s: &AppState, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let list = match s.app.list_repairs(&ui.actor, false).await {
         Ok(l) => l,
         Err(e) => return error_page(lang, &e),
     };
     let whs = names(&s.app, "SELECT id, name FROM warehouses WHERE archived = 0").await;
+    let a = "/repairs";
+    let v = |name: &str, d: &str| refusal.value(a, name, d);
+    let at = |name: &str| refusal.at_form(lang, a, name);
+    let today = kupets_app::today().to_string();
+    let wh = v("warehouse_id", "");
     let body = html! {
         h1 { (lang.t("Ремонты", "Repairs")) }
-        @if ui.actor.can(Right::Repair) {
+        (refusal.summary(lang, &|f| ["serial", "unit_id", "complaint", "date", "warehouse_id"].contains(&f)))
+        @if ui.actor.can(Right::Repair) || !refusal.is_empty() {
             // Hand-in: the client's unit comes on a repair order, never on a
             // return (no credit, not in our stock).
             h2 { (lang.t("Принять в ремонт", "Take in for repair")) }
             p.muted { (lang.t("Изделие клиента остаётся его собственностью: без возврата, без кредита клиенту, не на наш склад. Номер можно найти и в ", "The client's unit stays theirs: no return, no credit, not into our stock. A serial can also be found in ")) a href="/units" { (lang.t("серийных номерах", "serials")) } "." }
             form.grid method="post" action="/repairs" {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                label.l for="rp-serial" { (lang.t("Серийный номер", "Serial")) } div.f { input #rp-serial type="text" name="serial" required; }
-                label.l for="rp-complaint" { (lang.t("Жалоба", "Complaint")) } div.f { input #rp-complaint type="text" name="complaint"; }
-                label.l for="rp-date" { (lang.t("Принят", "Received")) } div.f { input #rp-date type="date" name="date" value=(kupets_app::today().to_string()); }
-                label.l for="rp-wh" { (lang.t("Склад запчастей", "Parts warehouse")) } div.f { select #rp-wh name="warehouse_id" { option value="" { "—" } @for (id, n) in &whs { option value=(id) { (n) } } } }
+                @if !v("unit_id", "").is_empty() { input type="hidden" name="unit_id" value=(v("unit_id", "")); }
+                label.l for="rp-serial" { (lang.t("Серийный номер", "Serial")) } div.f { input #rp-serial type="text" name="serial" value=(v("serial", "")) required[v("unit_id", "").is_empty()]; (at("serial")) (at("unit_id")) }
+                label.l for="rp-complaint" { (lang.t("Жалоба", "Complaint")) } div.f { input #rp-complaint type="text" name="complaint" value=(v("complaint", "")); (at("complaint")) }
+                label.l for="rp-date" { (lang.t("Принят", "Received")) } div.f { input #rp-date type="date" name="date" value=(v("date", &today)); (at("date")) }
+                label.l for="rp-wh" { (lang.t("Склад запчастей", "Parts warehouse")) } div.f { select #rp-wh name="warehouse_id" { option value="" { "—" } @for (id, n) in &whs { option value=(id) selected[wh == id.to_string()] { (n) } } } (at("warehouse_id")) }
                 div.actions { button.btn type="submit" { (lang.t("Принять в ремонт", "Take in for repair")) } }
             }
         }
@@ -459,14 +494,14 @@ async fn repairs(ui: UiActor, State(s): State<AppState>) -> Response {
             }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Ремонты", "Repairs"),
         "/repairs",
         body,
-    )
+    ))
 }
 
 async fn repair_open(ui: UiActor, State(s): State<AppState>, Form(f): Form<Values>) -> Response {
@@ -486,15 +521,26 @@ async fn repair_open(ui: UiActor, State(s): State<AppState>, Form(f): Form<Value
     };
     match s.app.open_repair(&ui.actor, &input).await {
         Ok(r) => Redirect::to(&format!("/repairs/{}", r.id)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => repairs_page(&ui, &s, &Refusal::of_form(lang, &e, "/repairs", &f)).await,
     }
 }
 
 async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found_page(lang);
+        return not_found_page(current_lang());
     };
+    repair_page(&ui, &s, id, &Refusal::none()).await
+}
+
+/// A repair order with its forms (state, diagnosis and price, parts); after
+/// a refused one, that form with what was typed and the message at it.
+pub(crate) async fn repair_page(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
     let (r, cats) = match (
         s.app.get_repair(&ui.actor, id).await,
         s.app.defect_categories().await,
@@ -509,14 +555,43 @@ async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Stri
     )
     .await;
     let prods = opts(&products);
-    let statuses = super::status::status_block(lang, &ui, &s.app, id, DocKind::Repair).await;
+    let statuses =
+        super::status::status_block(lang, ui, &s.app, id, DocKind::Repair, refusal).await;
     let can = ui.actor.can(Right::Repair);
+    // What the diagnosis and part forms show: as saved, or as typed when refused.
+    let da = format!("/repairs/{id}");
+    let dv = |name: &str, saved: &str| refusal.value(&da, name, saved);
+    let dat = |name: &str| refusal.at_form(lang, &da, name);
+    let pa = format!("/repairs/{id}/parts");
+    let pv = |name: &str| refusal.value(&pa, name, "");
+    // The shipment that sold the unit, by number with a link.
+    let sold: Option<(i64, String)> = s
+        .app
+        .store
+        .read_rows(
+            "SELECT d.id, d.number FROM line_units lu JOIN document_lines l ON l.id = lu.line_id JOIN documents d ON d.id = l.document_id WHERE lu.unit_id = $1 AND d.kind = 'shipment' AND d.state = 'posted' ORDER BY d.id DESC LIMIT 1".into(),
+            vec![kupets_store::queries::P::from(r.unit_id)],
+            |x| (x.int("id"), x.text("number")),
+        )
+        .await
+        .ok()
+        .and_then(|v| v.into_iter().next());
+    let cat = dv(
+        "defect_category_id",
+        &r.defect_category_id
+            .map(|c| c.to_string())
+            .unwrap_or_default(),
+    );
+    let warranty_kept = dv("warranty", "");
+    let part = pv("product_id");
     let body = html! {
         p { a href="/repairs" { "← " (lang.t("Ремонты", "Repairs")) } }
         h1 { (lang.t("Ремонт", "Repair")) " " (r.number) " · " (RepairState::parse(&r.state).map(|x| x.label(lang.ru())).unwrap_or("")) }
+        (refusal.summary(lang, &|f| (refusal.form == da || refusal.form == pa) && !f.is_empty()))
         div.card { dl.props {
             dt { (lang.t("Изделие", "Unit")) } dd { a href=(format!("/units/{}", r.unit_id)) { (r.product_name) " " (r.serial) } }
-            dt { (lang.t("Клиент", "Customer")) } dd { (r.counterparty_name.clone().unwrap_or_default()) }
+            dt { (lang.t("Клиент", "Customer")) } dd { @if let Some(c) = r.counterparty_id { a href=(format!("/counterparties/{c}")) { (r.counterparty_name.clone().unwrap_or_default()) } } }
+            @if let Some((sid, n)) = &sold { dt { (lang.t("Продан по отгрузке", "Sold on shipment")) } dd { a href=(doc_href("shipment", *sid)) { (n) } } }
             dt { (lang.t("Чьё изделие", "Whose unit")) } dd {
                 @if r.custody == "client" { (lang.t("клиента — у нас в ремонте: без кредита, не на нашем складе; после ремонта возвращается клиенту", "the customer's — in repair with us: no credit, not in our stock; handed back to the customer")) }
                 @else { (lang.t("наше (со склада) — после ремонта на склад", "ours (from stock) — back to stock after repair")) }
@@ -543,29 +618,30 @@ async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Stri
                 }
             }
             h2 { (lang.t("Диагностика и цена", "Diagnosis and price")) }
-            form.grid method="post" action=(format!("/repairs/{id}")) {
+            form.grid #repair-form method="post" action=(da) {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                label.l { (lang.t("Категория дефекта", "Defect category")) } div.f { select name="defect_category_id" { option value="" { "—" } @for c in &cats { option value=(c.id) selected[r.defect_category_id == Some(c.id)] { (if lang.ru() { &c.name_ru } else { &c.name_en }) } } } }
-                label.l { (lang.t("Работы", "Work")) } div.f { input type="text" name="work" value=(r.work); }
-                label.l { (lang.t("Цена, ₽", "Price, ₽")) } div.f { input type="text" name="price" value=(Money(r.price).to_api()); }
-                label.l { (lang.t("Себестоимость, ₽", "Cost, ₽")) } div.f { input type="text" name="cost" value=(Money(r.cost).to_api()); }
+                label.l { (lang.t("Категория дефекта", "Defect category")) } div.f { select name="defect_category_id" { option value="" { "—" } @for c in &cats { option value=(c.id) selected[cat == c.id.to_string()] { (if lang.ru() { &c.name_ru } else { &c.name_en }) } } } (dat("defect_category_id")) }
+                label.l { (lang.t("Работы", "Work")) } div.f { input type="text" name="work" value=(dv("work", &r.work)); (dat("work")) }
+                label.l { (lang.t("Цена, ₽", "Price, ₽")) } div.f { input type="text" name="price" value=(dv("price", &Money(r.price).to_api())); (dat("price")) }
+                label.l { (lang.t("Себестоимость, ₽", "Cost, ₽")) } div.f { input type="text" name="cost" value=(dv("cost", &Money(r.cost).to_api())); (dat("cost")) }
                 @if ui.actor.can(Right::LeadDepartment) {
-                    label.l { (lang.t("Гарантийный", "Warranty")) } div.f { select name="warranty" { option value="" { (lang.t("как решено", "as decided")) } option value="true" { (lang.t("да", "yes")) } option value="false" { (lang.t("нет", "no")) } } }
-                    label.l { (lang.t("Причина изменения", "Override reason")) } div.f { input type="text" name="override_reason"; }
+                    label.l { (lang.t("Гарантийный", "Warranty")) } div.f { select name="warranty" { option value="" { (lang.t("как решено", "as decided")) } option value="true" selected[warranty_kept == "true"] { (lang.t("да", "yes")) } option value="false" selected[warranty_kept == "false"] { (lang.t("нет", "no")) } } (dat("warranty")) }
+                    label.l { (lang.t("Причина изменения", "Override reason")) } div.f { input type="text" name="override_reason" value=(dv("override_reason", "")); (dat("override_reason")) }
                 }
                 div.actions { button.btn type="submit" { (lang.t("Сохранить", "Save")) } }
             }
             @if matches!(st, RepairState::Diagnosis | RepairState::InRepair) {
                 h2 { (lang.t("Запчасть", "Part")) }
-                form.inline method="post" action=(format!("/repairs/{id}/parts")) {
+                form.inline method="post" action=(pa) {
                     input type="hidden" name="csrf" value=(ui.csrf);
-                    select name="product_id" { @for (pid, n) in &prods { option value=(pid) { (n) } } }
-                    input type="text" name="qty" placeholder="1" size="4";
-                    input type="text" name="serial" placeholder=(lang.t("серийный номер", "serial")) size="12";
-                    input type="text" name="lot" placeholder=(lang.t("партия", "lot")) size="10";
-                    input type="text" name="replaces_serial" placeholder=(lang.t("заменяет № / партию", "replaces serial / lot")) size="14";
+                    select name="product_id" { @for (pid, n) in &prods { option value=(pid) selected[part == pid.to_string()] { (n) } } }
+                    input type="text" name="qty" value=(pv("qty")) placeholder="1" size="4";
+                    input type="text" name="serial" value=(pv("serial")) placeholder=(lang.t("серийный номер", "serial")) size="12";
+                    input type="text" name="lot" value=(pv("lot")) placeholder=(lang.t("партия", "lot")) size="10";
+                    input type="text" name="replaces_serial" value=(pv("replaces_serial")) placeholder=(lang.t("заменяет № / партию", "replaces serial / lot")) size="14";
                     button.btn type="submit" { (lang.t("Установить", "Fit")) }
                 }
+                @for f in ["product_id", "qty", "serial", "lot", "replaces_serial", "replaces_lot"] { (refusal.at_form(lang, &pa, f)) }
             }
         }
         @if !r.parts.is_empty() {
@@ -574,7 +650,21 @@ async fn repair_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Stri
         }
         (statuses)
     };
-    page(lang, &ui.actor, &ui.csrf, &r.number, "/repairs", body)
+    refusal.apply(page(lang, &ui.actor, &ui.csrf, &r.number, "/repairs", body))
+}
+
+/// A refused form of a repair's page: the page again with it; a repair that
+/// cannot be read is the error page.
+async fn repair_refused(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    e: &AppError,
+    action: &str,
+    f: &Values,
+) -> Response {
+    let lang = current_lang();
+    repair_page(ui, s, id, &Refusal::of_form(lang, e, action, f)).await
 }
 
 async fn repair_update(
@@ -602,7 +692,7 @@ async fn repair_update(
     };
     match s.app.update_repair(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/repairs/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => repair_refused(&ui, &s, id, &e, &format!("/repairs/{id}"), &f).await,
     }
 }
 
@@ -631,7 +721,7 @@ async fn repair_state(
         .await
     {
         Ok(_) => Redirect::to(&format!("/repairs/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => repair_refused(&ui, &s, id, &e, &format!("/repairs/{id}/state"), &f).await,
     }
 }
 
@@ -661,7 +751,7 @@ async fn repair_part(
     };
     match s.app.add_repair_part(&ui.actor, id, &input).await {
         Ok(_) => Redirect::to(&format!("/repairs/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => repair_refused(&ui, &s, id, &e, &format!("/repairs/{id}/parts"), &f).await,
     }
 }
 
@@ -671,6 +761,17 @@ async fn recalls(
     ui: UiActor,
     State(s): State<AppState>,
     Query(k): Query<RecallCriteria>,
+) -> Response {
+    recalls_page(&ui, &s, k, &Refusal::none()).await
+}
+
+/// The recall search and campaigns; after a refused campaign, its name as
+/// typed and the message at it.
+async fn recalls_page(
+    ui: &UiActor,
+    s: &AppState,
+    k: RecallCriteria,
+    refusal: &Refusal,
 ) -> Response {
     let lang = current_lang();
     let asked = [
@@ -706,6 +807,7 @@ async fn recalls(
     ]);
     let body = html! {
         h1 { (lang.t("Отзыв партии", "Recall")) }
+        (refusal.summary(lang, &|f| f == "name"))
         form.grid method="get" action="/recalls" {
             label.l { (lang.t("Изделие и даты производства", "Product and production dates")) } div.f { (sel("product_id", &v(&k.product_id))) " " input type="date" name="from" value=(v(&k.from)); " – " input type="date" name="to" value=(v(&k.to)); }
             label.l { (lang.t("или партия", "or a batch")) } div.f { input type="text" name="batch" value=(v(&k.batch)); }
@@ -732,9 +834,10 @@ async fn recalls(
                 @if !units.is_empty() && ui.actor.can(Right::LeadDepartment) {
                     form.inline method="post" action=(format!("/recalls{query}")) {
                         input type="hidden" name="csrf" value=(ui.csrf);
-                        input type="text" name="name" placeholder=(lang.t("Название кампании", "Campaign name")) required;
+                        input type="text" name="name" value=(refusal.value("/recalls", "name", "")) placeholder=(lang.t("Название кампании", "Campaign name")) required;
                         button.btn type="submit" { (lang.t("Открыть кампанию отзыва", "Open a recall campaign")) }
                     }
+                    (refusal.at_form(lang, "/recalls", "name"))
                 }
             }
             None => {}
@@ -744,14 +847,14 @@ async fn recalls(
             ul { @for (id, name, at, n) in &campaigns { li { a href=(format!("/recalls/{id}")) { (name) } " " span.muted { (at.get(..10).unwrap_or(at)) ", " (n) (lang.t(" шт.", " units")) } } } }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Отзыв партии", "Recall"),
         "/recalls",
         body,
-    )
+    ))
 }
 
 async fn recall_open(
@@ -770,13 +873,13 @@ async fn recall_open(
             &ui.actor,
             &RecallInput {
                 name: f.get("name").cloned(),
-                criteria: k,
+                criteria: k.clone(),
             },
         )
         .await
     {
         Ok(r) => Redirect::to(&format!("/recalls/{}", r.id)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => recalls_page(&ui, &s, k, &Refusal::of_form(lang, &e, "/recalls", &f)).await,
     }
 }
 

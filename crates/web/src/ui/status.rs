@@ -5,12 +5,12 @@ use super::check_csrf;
 use super::documents::date_ru;
 use super::forms::Values;
 use super::layout::{error_page, not_found_page, page};
+use super::refusal::Refusal;
 use super::trade::doc_href;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -36,7 +36,16 @@ pub(crate) fn kind_label(lang: Lang, kind: &str) -> &'static str {
 
 /// The status block of a document page: current status, the form to set
 /// one, the history.
-pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: DocKind) -> Markup {
+/// After a refused status (or responsible) form of the page, that form as
+/// it was sent and the message at it.
+pub async fn status_block(
+    lang: Lang,
+    ui: &UiActor,
+    app: &App,
+    id: i64,
+    kind: DocKind,
+    refusal: &Refusal,
+) -> Markup {
     let (history, statuses) = match (
         app.status_history(&ui.actor, id, kupets_app::today()).await,
         app.list_statuses(&ui.actor, false).await,
@@ -45,7 +54,11 @@ pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: Do
         _ => return html! {},
     };
     let fits: Vec<&Status> = statuses.iter().filter(|s| s.applies_to(kind)).collect();
-    let responsible = super::responsible::block(lang, ui, app, id).await;
+    let responsible = super::responsible::block(lang, ui, app, id, refusal).await;
+    let a = format!("/documents/{id}/status");
+    let v = |name: &str, d: &str| refusal.value(&a, name, d);
+    let chosen = v("status_id", "");
+    let today = kupets_app::today().to_string();
     html! {
         (responsible)
         div.card.statuses {
@@ -55,15 +68,16 @@ pub async fn status_block(lang: Lang, ui: &UiActor, app: &App, id: i64, kind: Do
                     None => { span.muted { (lang.t("не задан", "none")) } }
                 }
             }
-            form.inline method="post" action=(format!("/documents/{id}/status")) {
+            form.inline method="post" action=(a) {
                 input type="hidden" name="csrf" value=(ui.csrf);
                 select name="status_id" {
-                    @for s in &fits { option value=(s.id) { (s.name(lang.ru())) @if s.is_reminder { " ⏰" } } }
+                    @for s in &fits { option value=(s.id) selected[chosen == s.id.to_string()] { (s.name(lang.ru())) @if s.is_reminder { " ⏰" } } }
                 }
-                input type="date" name="effective_date" value=(kupets_app::today().to_string());
-                input type="text" name="note" placeholder=(lang.t("Заметка", "Note")) style="flex:1;min-width:220px";
+                input type="date" name="effective_date" value=(v("effective_date", &today));
+                input type="text" name="note" value=(v("note", "")) placeholder=(lang.t("Заметка", "Note")) style="flex:1;min-width:220px";
                 button.btn type="submit" { (lang.t("Установить статус", "Set status")) }
             }
+            @for f in ["status_id", "status", "effective_date", "note"] { (refusal.at_form(lang, &a, f)) }
             @if !history.history.is_empty() {
                 table.list {
                     tr { th { (lang.t("С даты", "From")) } th { (lang.t("Статус", "Status")) } th { (lang.t("Заметка", "Note")) } th { (lang.t("Кто, когда", "Who, when")) } }
@@ -107,8 +121,58 @@ async fn assign(
     };
     match res.await {
         Ok(kind) => Redirect::to(&doc_href(kind.code(), id)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let r = Refusal::of_form(lang, &e, &format!("/documents/{id}/status"), &f);
+            document_refused(&ui, &s, id, &e, &r).await
+        }
     }
+}
+
+/// A document's own page after a refused form of one of its blocks (status,
+/// responsible): the page with that form as it was sent; a document that
+/// cannot be read (or a kind without such a page) is the error page.
+pub(crate) async fn document_refused(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    e: &AppError,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
+    match s.app.kind_of(id).await {
+        Ok(DocKind::Adjustment) => super::documents::show_page(ui, s, id, refusal).await,
+        Ok(DocKind::Invoice) => super::paperwork::invoice_view(ui, &s.app, id, None, refusal).await,
+        Ok(DocKind::Repair) => super::serial::repair_page(ui, s, id, refusal).await,
+        Ok(DocKind::Production) => super::serial::production_view(ui, s, id, refusal).await,
+        Ok(DocKind::PaymentIn | DocKind::PaymentOut) => {
+            super::trade::payment_page(ui, s, id, refusal).await
+        }
+        Ok(DocKind::Interaction) | Err(_) => error_page(lang, e),
+        Ok(kind) => super::trade::show_refused(kind, ui, s, id, refusal).await,
+    }
+}
+
+/// Today with the same filters, at another page of reminders.
+fn today_href(f: &TodayFilter, cursor: Option<&str>) -> String {
+    let pairs = [
+        ("employee_id", f.employee_id.as_deref()),
+        ("department_id", f.department_id.as_deref()),
+        ("status_id", f.status_id.as_deref()),
+        ("kind", f.kind.as_deref()),
+        ("from", f.from.as_deref()),
+        ("to", f.to.as_deref()),
+        ("date", f.date.as_deref()),
+        ("limit", f.limit.as_deref()),
+        ("cursor", cursor),
+    ];
+    let q: Vec<String> = pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", crate::auth::urlencode(v)))
+        })
+        .collect();
+    format!("/today?{}", q.join("&"))
 }
 
 fn opt(v: &Option<String>) -> String {
@@ -189,7 +253,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
             h2 { a href="/reports/quiet-clients" { (lang.t("Постоянные клиенты замолчали", "Regular clients going quiet")) } " (" (quiet.len()) ")" }
             (super::analysis::quiet_table(lang, &quiet, lead))
         }
-        h2 { (lang.t("Напоминания", "Reminders")) " (" (t.reminders.len()) ")" }
+        h2 { (lang.t("Напоминания", "Reminders")) " (" (t.reminders_total) ")" }
         @if t.reminders.is_empty() { p.muted { (lang.t("На сегодня напоминаний нет.", "No reminders for today.")) } }
         @else {
             table.list.reminders {
@@ -204,6 +268,13 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
                         td { (if lang.ru() { &r.status_name_ru } else { &r.status_name_en }) @if r.system { " " span.tag { (lang.t("авто", "auto")) } } }
                         td { (r.note) @if let Some(n) = &r.covered_for_name { " " span.tag.covered { (lang.t("за ", "covering ")) (n) } } }
                     }
+                }
+            }
+            @if t.reminders_total > t.reminders.len() as i64 {
+                p.muted {
+                    (lang.t("Показаны ", "Showing ")) (t.reminders.len()) (lang.t(" из ", " of ")) (t.reminders_total) ". "
+                    @if f.cursor.as_deref().is_some_and(|c| !c.is_empty() && c != "0") { a href=(today_href(&f, None)) { (lang.t("К первым", "First page")) } " " }
+                    @if let Some(next) = &t.reminders_next_cursor { a href=(today_href(&f, Some(next))) { (lang.t("Следующие →", "Next →")) } }
                 }
             }
         }
@@ -330,10 +401,12 @@ async fn funnel(ui: UiActor, State(s): State<AppState>, Query(q): Query<FunnelQu
 }
 
 async fn catalogue(ui: UiActor, State(s): State<AppState>) -> Response {
-    catalogue_page(&ui, &s, None).await
+    catalogue_page(&ui, &s, &Refusal::none()).await
 }
 
-async fn catalogue_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Response {
+/// The statuses with the new-status form; after a refusal, the form with
+/// what was typed and each message at its field.
+async fn catalogue_page(ui: &UiActor, s: &AppState, refusal: &Refusal) -> Response {
     let lang = current_lang();
     let list = match s.app.list_statuses(&ui.actor, true).await {
         Ok(l) => l,
@@ -351,9 +424,12 @@ async fn catalogue_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Re
                 .join(", ")
         }
     };
+    let a = "/statuses";
+    let v = |name: &str| refusal.value(a, name, "");
+    let at = |name: &str| refusal.at_form(lang, a, name);
     let body = html! {
         h1 { (lang.t("Статусы документов", "Document statuses")) }
-        @if let Some(e) = &error { div.alert { (e) } }
+        (refusal.summary(lang, &|f| refusal.form == a && ["code", "name_ru", "name_en", "kinds", "is_reminder", "funnel_stage", "is_final"].contains(&f)))
         table.list {
             tr { th { (lang.t("Код", "Code")) } th { (lang.t("Название", "Name")) } th { (lang.t("Документы", "Documents")) } th { (lang.t("Напоминание", "Reminder")) } th.num { (lang.t("Этап воронки", "Funnel stage")) } th { (lang.t("Итоговый", "Final")) } th {} }
             @for st in &list {
@@ -372,29 +448,29 @@ async fn catalogue_page(ui: &UiActor, s: &AppState, error: Option<String>) -> Re
                 }
             }
         }
-        @if edit {
+        @if edit || refusal.form == a {
             h2 { (lang.t("Новый статус", "New status")) }
-            form.grid method="post" action="/statuses" {
+            form.grid method="post" action=(a) {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                label.l { (lang.t("Код *", "Code *")) } div.f { input type="text" name="code"; div.hint { (lang.t("Латиницей: call_back", "Latin: call_back")) } }
-                label.l { (lang.t("Название *", "Name (Russian) *")) } div.f { input type="text" name="name_ru"; }
-                label.l { (lang.t("Название по-английски *", "Name (English) *")) } div.f { input type="text" name="name_en"; }
-                label.l { (lang.t("Для документов", "For documents")) } div.f { input type="text" name="kinds" placeholder="sales_order,shipment"; div.hint { (lang.t("Коды видов через запятую; пусто — для всех", "Kind codes, comma separated; empty: all")) } }
-                label.l { (lang.t("Напоминание", "Reminder")) } div.f { input type="checkbox" name="is_reminder" value="true"; }
-                label.l { (lang.t("Этап воронки", "Funnel stage")) } div.f { input type="text" name="funnel_stage" size="4"; div.hint { (lang.t("Только для заказов покупателей (sales_order)", "Sales orders only (sales_order)")) } }
-                label.l { (lang.t("Итоговый", "Final")) } div.f { input type="checkbox" name="is_final" value="true"; }
+                label.l { (lang.t("Код *", "Code *")) } div.f { input type="text" name="code" value=(v("code")); div.hint { (lang.t("Латиницей: call_back", "Latin: call_back")) } (at("code")) }
+                label.l { (lang.t("Название *", "Name (Russian) *")) } div.f { input type="text" name="name_ru" value=(v("name_ru")); (at("name_ru")) }
+                label.l { (lang.t("Название по-английски *", "Name (English) *")) } div.f { input type="text" name="name_en" value=(v("name_en")); (at("name_en")) }
+                label.l { (lang.t("Для документов", "For documents")) } div.f { input type="text" name="kinds" value=(v("kinds")) placeholder="sales_order,shipment"; div.hint { (lang.t("Коды видов через запятую; пусто — для всех", "Kind codes, comma separated; empty: all")) } (at("kinds")) }
+                label.l { (lang.t("Напоминание", "Reminder")) } div.f { input type="checkbox" name="is_reminder" value="true" checked[v("is_reminder") == "true"]; (at("is_reminder")) }
+                label.l { (lang.t("Этап воронки", "Funnel stage")) } div.f { input type="text" name="funnel_stage" value=(v("funnel_stage")) size="4"; div.hint { (lang.t("Только для заказов покупателей (sales_order)", "Sales orders only (sales_order)")) } (at("funnel_stage")) }
+                label.l { (lang.t("Итоговый", "Final")) } div.f { input type="checkbox" name="is_final" value="true" checked[v("is_final") == "true"]; (at("is_final")) }
                 div.actions { button.btn type="submit" { (lang.t("Добавить", "Add")) } }
             }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         lang.t("Статусы", "Statuses"),
         "/statuses",
         body,
-    )
+    ))
 }
 
 fn status_input(f: &Values) -> StatusInput {
@@ -418,16 +494,18 @@ fn status_input(f: &Values) -> StatusInput {
     }
 }
 
-async fn status_saved(ui: &UiActor, s: &AppState, r: Result<Status, AppError>) -> Response {
+/// Any refusal (rights too) shows the statuses again, the form as sent.
+async fn status_saved(
+    ui: &UiActor,
+    s: &AppState,
+    r: Result<Status, AppError>,
+    action: &str,
+    f: &Values,
+) -> Response {
     let lang = current_lang();
     match r {
         Ok(_) => Redirect::to("/statuses").into_response(),
-        Err(e @ AppError::Validation(_)) => {
-            let mut resp = catalogue_page(ui, s, Some(e.message(lang.ru()))).await;
-            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
-            resp
-        }
-        Err(e) => error_page(lang, &e),
+        Err(e) => catalogue_page(ui, s, &Refusal::of_form(lang, &e, action, f)).await,
     }
 }
 
@@ -436,7 +514,7 @@ async fn status_create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Val
         return r;
     }
     let r = s.app.save_status(&ui.actor, None, &status_input(&f)).await;
-    status_saved(&ui, &s, r).await
+    status_saved(&ui, &s, r, "/statuses", &f).await
 }
 
 async fn status_update(
@@ -455,5 +533,5 @@ async fn status_update(
         .app
         .save_status(&ui.actor, Some(id), &status_input(&f))
         .await;
-    status_saved(&ui, &s, r).await
+    status_saved(&ui, &s, r, &format!("/statuses/{id}"), &f).await
 }

@@ -294,7 +294,7 @@ async fn form_page(
         .iter()
         .filter_map(|k| values.get(*k).and_then(|v| v.trim().parse().ok()))
         .collect();
-    let nums = super::pick::numbers(s, &ids).await;
+    let nums = super::pick::numbers(&s.app, &ids).await;
     let v = |k: &str| {
         let raw = values.get(k).cloned().unwrap_or_default();
         if refs.contains(&k) {
@@ -745,7 +745,7 @@ async fn show_page(
     let d = &doc.document;
     let cps = names(&s.app, "SELECT id, name FROM counterparties").await;
     let whs = names(&s.app, "SELECT id, name FROM warehouses").await;
-    let statuses = super::status::status_block(lang, ui, &s.app, id, p.kind).await;
+    let statuses = super::status::status_block(lang, ui, &s.app, id, p.kind, refusal).await;
     // A return owed a replacement links to the shipment that replaced it.
     let replacement: Option<(i64, String)> = if d.replacement_required {
         s.app
@@ -782,7 +782,7 @@ async fn show_page(
         .into_iter()
         .flatten()
         .collect();
-    let nums = super::pick::numbers(s, &refs).await;
+    let nums = super::pick::numbers(&s.app, &refs).await;
     let num = |id: i64| nums.get(&id).cloned().unwrap_or_else(|| id.to_string());
     // The next steps: an order is shipped, paid, returned; a shipment returned.
     let cp = d.counterparty_id.unwrap_or(0);
@@ -832,15 +832,17 @@ async fn show_page(
             }
         }
         (lines_table(lang, &doc.lines, progress.as_deref(), refusal))
-        (super::paperwork::doc_block(lang, ui, &s.app, p.kind, d).await)
+        (super::paperwork::doc_block(lang, ui, &s.app, p.kind, d, refusal).await)
         @if let (Some(v), true) = (&view, d.state == "posted" && can) {
             @for l in v.lines.iter().filter(|l| l.remaining != "0") {
-                form method="post" action=(format!("/{}/{}/lines/{}/close", p.seg, d.id, l.line.id)) style="display:flex;gap:8px;margin-top:8px;align-items:center" {
+                @let close = format!("/{}/{}/lines/{}/close", p.seg, d.id, l.line.id);
+                form method="post" action=(close) style="display:flex;gap:8px;margin-top:8px;align-items:center" {
                     input type="hidden" name="csrf" value=(ui.csrf);
                     span { (lang.t("Закрыть остаток строки", "Close the remainder of line")) " " (l.line.line_no) " (" (l.remaining) "):" }
-                    input type="text" name="reason" placeholder=(lang.t("Причина", "Reason")) required style="flex:1";
+                    input type="text" name="reason" value=(refusal.value(&close, "reason", "")) placeholder=(lang.t("Причина", "Reason")) required style="flex:1";
                     button.btn.light type="submit" { (lang.t("Закрыть остаток", "Close remainder")) }
                 }
+                (refusal.at_form(lang, &close, "reason"))
             }
         }
         div.toolbar style="margin-top:14px" {
@@ -874,7 +876,7 @@ async fn show_page(
         @if d.state == "posted" && ui.actor.can(Right::CancelDocuments) {
             form method="post" action=(format!("/{}/{}/cancel", p.seg, d.id)) style="display:flex;gap:8px;margin-top:10px" {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                input type="text" name="reason" placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
+                input type="text" name="reason" value=(refusal.typed.get("reason").filter(|_| refusal.form.is_empty() || refusal.form.ends_with("/cancel")).cloned().unwrap_or_default()) placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
                 button.btn.danger type="submit" data-confirm=(lang.t("Отменить проведённый документ? Это нельзя вернуть.", "Cancel the posted document? This cannot be undone.")) { (lang.t("Отменить проведение", "Cancel document")) }
             }
         }
@@ -888,6 +890,26 @@ async fn show_page(
         &format!("/{}", p.seg),
         body,
     )
+}
+
+/// A document's page after a refused form sent from it (an invoice, a
+/// letter to the client): the page with the refusal on top.
+pub(crate) async fn show_refused(
+    kind: DocKind,
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    let Some(p) = page_of(kind) else {
+        return not_found_page(current_lang());
+    };
+    let r = show_page(p, ui, s, id, refusal).await;
+    if r.status().is_success() {
+        refusal.apply(r)
+    } else {
+        r
+    }
 }
 
 fn shipment_label(lang: Lang, s: &kupets_domain::trade::ShipmentState) -> &'static str {
@@ -956,7 +978,8 @@ async fn act(
         Err(
             e @ (AppError::Validation(_) | AppError::Conflict { .. } | AppError::Forbidden { .. }),
         ) => {
-            let mut r = show_page(p, &ui, &s, id, &Refusal::of(lang, &e)).await;
+            let action = format!("/{}/{id}/{what}", p.seg);
+            let mut r = show_page(p, &ui, &s, id, &Refusal::of_form(lang, &e, &action, &f)).await;
             if r.status().is_success() {
                 *r.status_mut() = crate::error::status_of(&e);
             }
@@ -1015,7 +1038,7 @@ async fn payment_form(ui: &UiActor, s: &AppState, v: &Values, refusal: &Refusal)
         .iter()
         .filter_map(|k| v.get(*k).and_then(|x| x.trim().parse().ok()))
         .collect();
-    let nums = super::pick::numbers(s, &ids).await;
+    let nums = super::pick::numbers(&s.app, &ids).await;
     let g = |k: &str| {
         let raw = v.get(k).cloned().unwrap_or_default();
         match raw.trim().parse::<i64>().ok().and_then(|id| nums.get(&id)) {
@@ -1114,10 +1137,21 @@ async fn payment_create(ui: UiActor, State(s): State<AppState>, Form(f): Form<Va
 }
 
 async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<String>) -> Response {
-    let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found_page(lang);
+        return not_found_page(current_lang());
     };
+    payment_page(&ui, &s, id, &Refusal::none()).await
+}
+
+/// A payment's page; after a refused posting or cancelling, the page with
+/// the reason kept and the message on top.
+pub(crate) async fn payment_page(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
     let d = match async {
         s.app
             .get_document(&ui.actor, s.app.kind_of(id).await?, id)
@@ -1154,10 +1188,12 @@ async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
         }
         out
     };
-    let statuses = super::status::status_block(lang, &ui, &s.app, id, kind).await;
+    let statuses = super::status::status_block(lang, ui, &s.app, id, kind, refusal).await;
+    let cancel = format!("/payments/{id}/cancel");
     let body = html! {
         p { a href="/payments" { "← " (lang.t("Платежи", "Payments")) } }
         h1 { (DocKind::parse(&d.kind).map(|k| k.label(lang.ru())).unwrap_or("")) " " (d.number) " " (lang.t("от", "of")) " " (date_ru(&d.date)) " " (state_tag(lang, &d.state)) }
+        (refusal.summary(lang, &|_| false))
         div.card { dl.props {
             dt { (lang.t("Контрагент", "Counterparty")) } dd { @if let Some(c) = d.counterparty_id { a href=(format!("/counterparties/{c}")) { (cps.get(&c).cloned().unwrap_or_default()) } } }
             dt { (lang.t("Сумма", "Amount")) } dd { b { (Money(d.amount).to_ru()) } }
@@ -1167,15 +1203,22 @@ async fn payment_show(ui: UiActor, State(s): State<AppState>, Path(id): Path<Str
         } }
         @if d.state == "draft" && ui.actor.can(Right::PostSettlements) { (button_form(&format!("/payments/{id}/post"), &ui.csrf, lang.t("Провести", "Post"), "btn")) }
         @if d.state == "posted" && ui.actor.can(Right::CancelDocuments) {
-            form method="post" action=(format!("/payments/{id}/cancel")) style="display:flex;gap:8px;margin-top:10px" {
+            form method="post" action=(cancel) style="display:flex;gap:8px;margin-top:10px" {
                 input type="hidden" name="csrf" value=(ui.csrf);
-                input type="text" name="reason" placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
+                input type="text" name="reason" value=(refusal.value(&cancel, "reason", "")) placeholder=(lang.t("Причина отмены", "Reason")) required style="flex:1";
                 button.btn.danger type="submit" data-confirm=(lang.t("Отменить проведённый документ? Это нельзя вернуть.", "Cancel the posted document? This cannot be undone.")) { (lang.t("Отменить проведение", "Cancel document")) }
             }
         }
         (statuses)
     };
-    page(lang, &ui.actor, &ui.csrf, &d.number, "/payments", body)
+    refusal.apply(page(
+        lang,
+        &ui.actor,
+        &ui.csrf,
+        &d.number,
+        "/payments",
+        body,
+    ))
 }
 
 async fn payment_act(
@@ -1211,7 +1254,10 @@ async fn payment_act(
     };
     match res.await {
         Ok(_) => Redirect::to(&format!("/payments/{id}")).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let action = format!("/payments/{id}/{what}");
+            payment_page(&ui, &s, id, &Refusal::of_form(lang, &e, &action, &f)).await
+        }
     }
 }
 
@@ -1517,20 +1563,37 @@ async fn fulfil_form(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found_page(lang);
+        return not_found_page(current_lang());
     };
+    fulfil_page(p, &ui, &s, id, &Refusal::none()).await
+}
+
+/// The fulfilment form; after a refusal, with the quantities and serials as
+/// typed and each message at its line.
+async fn fulfil_page(
+    p: KindPage,
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
+    let action = format!("/{}/{id}/fulfil", p.seg);
+    let kept = |name: &str, d: &str| refusal.value(&action, name, d);
     let v = match s.app.order_view(&ui.actor, p.kind, id).await {
         Ok(v) => v,
         Err(e) => return error_page(lang, &e),
     };
     let whs = opts(&names(&s.app, "SELECT id, name FROM warehouses WHERE archived = 0").await);
-    let wh = v
-        .document
-        .warehouse_id
-        .map(|w| w.to_string())
-        .unwrap_or_default();
+    let wh = kept(
+        "warehouse_id",
+        &v.document
+            .warehouse_id
+            .map(|w| w.to_string())
+            .unwrap_or_default(),
+    );
+    let today = kupets_app::today().to_string();
     let target = if p.kind == DocKind::SalesOrder {
         DocKind::Shipment
     } else {
@@ -1539,20 +1602,21 @@ async fn fulfil_form(
     let body = html! {
         p { a href=(format!("/{}/{id}", p.seg)) { "← " (v.document.number) } }
         h1 { (target.label(lang.ru())) " " (lang.t("по заказу", "for order")) " " (v.document.number) }
-        form method="post" action=(format!("/{}/{id}/fulfil", p.seg)) {
+        (refusal.summary(lang, &|f| f.starts_with("lines[") || ["warehouse_id", "date"].contains(&f)))
+        form method="post" action=(action) {
             input type="hidden" name="csrf" value=(ui.csrf);
             div.card { dl.props {
-                dt { (lang.t("Склад *", "Warehouse *")) } dd { (select("warehouse_id", &whs, &wh, "—")) }
-                dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(kupets_app::today().to_string()); }
+                dt { (lang.t("Склад *", "Warehouse *")) } dd { (select("warehouse_id", &whs, &wh, "—")) (refusal.at(lang, "warehouse_id")) }
+                dt { (lang.t("Дата", "Date")) } dd { input type="date" name="date" value=(kept("date", &today)); (refusal.at(lang, "date")) }
             } }
             table.list {
                 tr { th { (lang.t("Товар", "Product")) } th.num { (lang.t("Осталось", "Remaining")) } th { (lang.t("Количество", "Quantity")) } @if p.kind == DocKind::SalesOrder { th { (lang.t("Серийные номера (для серийных товаров)", "Serials (serial-tracked products)")) } } th.num { (lang.t("Цена", "Price")) } }
                 @for (i, l) in v.lines.iter().enumerate() {
-                    tr {
-                        td { (l.line.product_name) input type="hidden" name=(format!("l{i}_line")) value=(l.line.id); input type="hidden" name=(format!("l{i}_product")) value=(l.line.product_id); input type="hidden" name=(format!("l{i}_price")) value=(Money(l.line.price).to_api()); }
+                    tr.bad[refusal.row_has("lines", i)] {
+                        td { (l.line.product_name) input type="hidden" name=(format!("l{i}_line")) value=(l.line.id); input type="hidden" name=(format!("l{i}_product")) value=(l.line.product_id); input type="hidden" name=(format!("l{i}_price")) value=(Money(l.line.price).to_api()); (refusal.row(lang, "lines", i)) }
                         td.num { (l.remaining) }
-                        td { input type="text" name=(format!("l{i}_qty")) value=(if l.remaining == "0" { String::new() } else { l.remaining.clone() }) size="8"; }
-                        @if p.kind == DocKind::SalesOrder { td { input type="text" name=(format!("l{i}_serials")); } }
+                        td { input type="text" name=(format!("l{i}_qty")) value=(kept(&format!("l{i}_qty"), if l.remaining == "0" { "" } else { &l.remaining })) size="8"; }
+                        @if p.kind == DocKind::SalesOrder { td { input type="text" name=(format!("l{i}_serials")) value=(kept(&format!("l{i}_serials"), "")); } }
                         (money_td(l.line.price))
                     }
                 }
@@ -1560,14 +1624,14 @@ async fn fulfil_form(
             p { button.btn type="submit" { (lang.t("Создать черновик", "Create draft")) } }
         }
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         &v.document.number,
         &format!("/{}", p.seg),
         body,
-    )
+    ))
 }
 
 async fn fulfil(
@@ -1585,9 +1649,15 @@ async fn fulfil(
         return not_found_page(lang);
     };
     let g = |k: String| f.get(&k).cloned().filter(|v| !v.trim().is_empty());
-    let lines: Vec<LineInput> = (0..1000)
+    // The rows sent (a quantity above zero): the app counts its lines among
+    // these, the page among all rows.
+    let sent: Vec<usize> = (0..1000)
         .take_while(|i| f.contains_key(&format!("l{i}_line")))
         .filter(|i| g(format!("l{i}_qty")).is_some_and(|q| q.trim() != "0"))
+        .collect();
+    let lines: Vec<LineInput> = sent
+        .iter()
+        .copied()
         .map(|i| LineInput {
             product_id: g(format!("l{i}_product")),
             qty: g(format!("l{i}_qty")),
@@ -1617,7 +1687,18 @@ async fn fulfil(
     };
     match res.await {
         Ok(d) => Redirect::to(&doc_href(&d.document.kind, d.document.id)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let mut r = Refusal::of_form(lang, &e, &format!("/{}/{id}/fulfil", p.seg), &f);
+            for fe in &mut r.fields {
+                if let Some(k) = super::refusal::row_of(&fe.field, "lines") {
+                    if let Some(i) = sent.get(k) {
+                        let rest = fe.field.split_once(']').map_or("", |x| x.1).to_string();
+                        fe.field = format!("lines[{i}]{rest}");
+                    }
+                }
+            }
+            fulfil_page(p, &ui, &s, id, &r).await
+        }
     }
 }
 
@@ -1644,6 +1725,16 @@ async fn close_line(
         .await
     {
         Ok(_) => Redirect::to(&format!("/{}/{id}", p.seg)).into_response(),
-        Err(e) => error_page(lang, &e),
+        Err(e) => {
+            let action = format!("/{}/{id}/lines/{line}/close", p.seg);
+            show_refused(
+                p.kind,
+                &ui,
+                &s,
+                id,
+                &Refusal::of_form(lang, &e, &action, &f),
+            )
+            .await
+        }
     }
 }

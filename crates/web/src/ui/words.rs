@@ -123,7 +123,11 @@ pub fn action(lang: Lang, code: &str) -> String {
 
 /// An audited entity in words (`counterparty` → «контрагент»).
 pub fn entity(lang: Lang, code: &str) -> String {
-    lookup(ENTITIES, lang, code)
+    // A document kind is said as its kind («Заказ покупателя»).
+    match kupets_domain::DocKind::parse(code) {
+        Some(k) if !ENTITIES.iter().any(|e| e.0 == code) => k.label(lang.ru()).to_string(),
+        _ => lookup(ENTITIES, lang, code),
+    }
 }
 
 /// A built-in price type by its code, in words; others keep their name.

@@ -435,6 +435,35 @@ impl App {
     }
 }
 
+/// What a template is called, in Russian: the file name (the kinds as the
+/// import page names them).
+pub fn template_name(kind: &str) -> String {
+    let what = match kind {
+        "counterparties" => "контрагенты",
+        "contacts" => "контактные лица",
+        "products" => "товары",
+        "prices" => "цены",
+        "opening-balances" => "начальные остатки расчётов",
+        "opening-stock" => "начальные остатки склада",
+        other => other,
+    };
+    format!("Шаблон загрузки — {what}")
+}
+
+/// The template's sheet, in Russian, never "Sheet1"; a sheet name holds at
+/// most 31 characters, hence "расчётов" rather than "взаиморасчётов".
+fn sheet_name(kind: &str) -> &'static str {
+    match kind {
+        "counterparties" => "Контрагенты",
+        "contacts" => "Контактные лица",
+        "products" => "Товары",
+        "prices" => "Цены",
+        "opening-balances" => "Начальные остатки расчётов",
+        "opening-stock" => "Начальные остатки склада",
+        _ => "Шаблон",
+    }
+}
+
 /// A template to fill: the Russian headers and one example row.
 pub fn template(kind: &str, xlsx: bool) -> Result<Vec<u8>> {
     let cols = columns(kind)?;
@@ -450,6 +479,7 @@ pub fn template(kind: &str, xlsx: bool) -> Result<Vec<u8>> {
     let ws = wb.add_worksheet();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let e = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
+    ws.set_name(sheet_name(kind)).map_err(e)?;
     for (i, c) in cols.iter().enumerate() {
         ws.write_string_with_format(0, i as u16, c.ru, &bold)
             .map_err(e)?;
@@ -615,4 +645,32 @@ pub(super) async fn audit_created(
     )
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Reader, Xlsx};
+
+    #[test]
+    fn every_template_is_named_in_russian() {
+        let mut sheets = Vec::new();
+        for kind in KINDS {
+            let name = template_name(kind);
+            assert!(
+                !name.chars().any(|c| c.is_ascii_alphabetic()),
+                "{kind}: {name}"
+            );
+            let bytes = template(kind, true).unwrap();
+            let wb = Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+            let sheet = wb.sheet_names()[0].clone();
+            // A named sheet of its own, not the fallback nor "Sheet1".
+            assert_eq!(sheet, sheet_name(kind), "{kind}");
+            assert_ne!(sheet, "Шаблон", "{kind}");
+            sheets.push(sheet);
+        }
+        sheets.sort();
+        sheets.dedup();
+        assert_eq!(sheets.len(), KINDS.len(), "each kind its own sheet name");
+    }
 }
