@@ -48,7 +48,9 @@ pub enum Command {
         command: UserCommand,
     },
     /// Загрузить выписку банка или записи из CSV/XLSX / import a bank
-    /// statement or records from CSV/XLSX. KIND: bank-statement, counterparties
+    /// statement or records from CSV/XLSX. KIND: bank-statement,
+    /// counterparties, contacts, products, prices, opening-balances,
+    /// opening-stock
     Import {
         kind: String,
         file: String,

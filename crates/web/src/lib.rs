@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod serve;
 pub mod ui;
+pub mod xlsx;
 
 use axum::extract::Request;
 use axum::middleware::{self, Next};

@@ -11,6 +11,8 @@ mod custody;
 mod daily;
 mod defects;
 mod exchange;
+mod exports;
+mod imports;
 mod integrity;
 mod manager;
 mod pages;

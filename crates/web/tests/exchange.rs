@@ -55,7 +55,7 @@ pub async fn upload(t: &TestApp, path: &str, bytes: Vec<u8>) -> (StatusCode, Val
     )
 }
 
-async fn raw_get(t: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
+pub async fn raw_get(t: &TestApp, path: &str) -> (StatusCode, Vec<u8>) {
     let req = Request::builder()
         .uri(path)
         .header("authorization", format!("Bearer {}", t.admin))
@@ -362,6 +362,22 @@ both_engines!(statement_import, |t: TestApp| async move {
     assert_eq!(balance(t, &stroyka).await, "-2300.00");
     assert_eq!(balance(t, &supplier).await, "700.50");
     assert_eq!(balance(t, &newcp).await, "-450.00");
+    // Posted by the body a payment posted by hand goes through: the same
+    // audit row (with its amount), one per payment.
+    let audit = t
+        .get(
+            "/api/v1/audit-log?entity=payment_in&action=post&limit=500",
+            &t.admin,
+        )
+        .await;
+    let rows = audit.body["items"].as_array().expect("items");
+    assert_eq!(rows.len(), 3, "{}", audit.text);
+    assert!(
+        rows.iter()
+            .all(|a| a["details"].as_str().unwrap().starts_with("amount=")),
+        "{}",
+        audit.text
+    );
     ok(
         t,
         &format!("/api/v1/bank-statements/{import_a}/post"),
@@ -476,7 +492,7 @@ async fn count_counterparties(t: &TestApp) -> usize {
     r.body["items"].as_array().expect("items").len()
 }
 
-fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
+pub fn xlsx(rows: &[&[&str]]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();
     for (r, row) in rows.iter().enumerate() {

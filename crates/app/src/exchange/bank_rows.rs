@@ -7,7 +7,7 @@ use crate::input::{lenient, Check};
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::bank::{parse_date, BankDoc, Party};
 use kupets_domain::role::Right;
-use kupets_domain::Money;
+use kupets_domain::{DocKind, Money};
 use kupets_store::model::RowGet;
 use kupets_store::queries::{audit, P};
 use kupets_store::{now, sql, Conn};
@@ -366,8 +366,9 @@ impl App {
         .await
     }
 
-    /// Posts every draft payment of an import in one transaction: ledger
-    /// entries, states and audit rows each written by one statement.
+    /// Posts every draft payment of an import in one transaction, each by
+    /// the normal posting body (`post_in_tx`), so a payment posted from a
+    /// statement is exactly like one posted by hand.
     pub async fn post_bank_import(&self, actor: &Actor, id: i64) -> Result<PostedBatch> {
         actor.require(Right::PostSettlements)?;
         write_tx!(self, [actor], |app, tx| {
@@ -394,34 +395,23 @@ impl App {
                     sql::query(&q).bind(id).fetch_all(&mut *tx).await?;
                 }
             }
+            // Each draft through the posting body a payment posted by hand
+            // goes through (its checks, ledger entry, state, audit), in this
+            // one transaction: a refused payment leaves the whole batch
+            // unposted.
+            let drafts: Vec<(i64, String)> = sql::query_as(&format!(
+                "SELECT id, kind FROM documents WHERE id IN ({drafts}) AND state = 'draft' ORDER BY id"
+            ))
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await?;
+            for (doc, kind) in &drafts {
+                let kind = DocKind::parse(kind)
+                    .ok_or_else(|| AppError::Internal(format!("bad kind {kind}")))?;
+                app.post_in_tx(&mut tx, actor, kind, *doc, "").await?;
+            }
+            let posted = drafts.len();
             let at = now();
-            sql::query(&format!(
-                "INSERT INTO settlement_entries (counterparty_id, order_id, document_id, entry_date, amount, created_at) \
-                 SELECT d.counterparty_id, d.order_id, d.id, d.doc_date, CASE WHEN d.kind = 'payment_out' THEN d.amount ELSE -d.amount END, $2 \
-                 FROM documents d WHERE d.id IN ({drafts}) AND d.state = 'draft' ORDER BY d.id"
-            ))
-            .bind(id)
-            .bind(at.as_str())
-            .execute(&mut *tx)
-            .await?;
-            sql::query(&format!(
-                "INSERT INTO audit_log (at, employee_id, action, entity, entity_id, details) \
-                 SELECT $2, $3, 'post', d.kind, CAST(d.id AS TEXT), 'bank statement' \
-                 FROM documents d WHERE d.id IN ({drafts}) AND d.state = 'draft' ORDER BY d.id"
-            ))
-            .bind(id)
-            .bind(at.as_str())
-            .bind(actor.id())
-            .execute(&mut *tx)
-            .await?;
-            let posted = sql::query(&format!(
-                "UPDATE documents SET state = 'posted', posted_at = $2 WHERE id IN ({drafts}) AND state = 'draft'"
-            ))
-            .bind(id)
-            .bind(at.as_str())
-            .execute(&mut *tx)
-            .await?
-            .rows_affected() as usize;
             let unmatched: i64 = sql::query_scalar(
                 "SELECT COUNT(*) FROM bank_docs WHERE import_id = $1 AND payment_id IS NULL",
             )

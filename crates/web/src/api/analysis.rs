@@ -1,10 +1,11 @@
 //! Sales and margin analysis under `/api/v1/reports`: sales (with its
 //! drill-down and XLSX), ABC, quiet clients, the owner's page.
 
-use super::reports::{ru_date, xlsx, Cell};
+use super::reports::ru_date;
 use super::ApiQuery;
 use crate::auth::ApiActor;
 use crate::error::ApiResult;
+use crate::xlsx::{xlsx, Cell};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -24,7 +25,7 @@ fn m(v: &Option<String>) -> Cell {
 
 fn figure_cells(f: &Figures, cost: bool) -> Vec<Cell> {
     let mut out = vec![
-        Cell::N(f.qty.clone()),
+        Cell::Dec(f.qty.clone()),
         m(&Some(f.revenue_net.clone())),
         m(&Some(f.revenue.clone())),
     ];
@@ -32,7 +33,7 @@ fn figure_cells(f: &Figures, cost: bool) -> Vec<Cell> {
         out.extend([
             m(&f.cost),
             m(&f.margin),
-            Cell::N(f.margin_pct.clone().unwrap_or_default()),
+            Cell::Dec(f.margin_pct.clone().unwrap_or_default()),
         ]);
     }
     out

@@ -30,7 +30,8 @@ pub struct ImportParams {
     pub preview: Option<String>,
 }
 
-/// Imports records of a kind (`counterparties`) from a CSV (UTF-8 or
+/// Imports records of a kind (`counterparties`, `contacts`, `products`,
+/// `prices`, `opening-balances`, `opening-stock`) from a CSV (UTF-8 or
 /// windows-1251, `;` or `,`) or XLSX file sent as the body. Every row is
 /// checked first; with any error nothing is written and every error is
 /// listed (422, fields `rows[N].column`). `preview=true` lists what the
@@ -90,10 +91,7 @@ pub async fn import_template(
             (header::CONTENT_TYPE, ct.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                super::reports::attachment(
-                    &kupets_app::exchange::records::template_name(&kind),
-                    ext,
-                ),
+                crate::xlsx::attachment(&kupets_app::exchange::records::template_name(&kind), ext),
             ),
         ],
         bytes,

@@ -3,6 +3,7 @@
 use super::ApiQuery;
 use crate::auth::ApiActor;
 use crate::error::ApiResult;
+use crate::xlsx::{xlsx, Cell};
 use crate::AppState;
 use axum::extract::State;
 use axum::Json;
@@ -27,51 +28,11 @@ pub struct ReportParams {
     pub format: Option<String>,
 }
 
-/// A spreadsheet cell: text or an amount in kopecks.
-pub(crate) enum Cell {
-    T(String),
-    M(i64),
-    B(String),
-    /// An ISO date, written as a real date cell (`dd.mm.yyyy`), so the
-    /// spreadsheet sorts and filters it as a date.
-    D(String),
-    /// A month (`YYYY-MM`), a real date cell shown as `mm.yyyy`.
-    Mo(String),
-    /// A decimal (a quantity, a percentage) written as a number.
-    N(String),
-}
-
 /// `2026-03-10` → `10.03.2026` for titles and file names.
 pub(crate) fn ru_date(iso: &str) -> String {
     kupets_app::input::parse_date(iso)
         .map(kupets_domain::money::date_ru)
         .unwrap_or_else(|| iso.to_string())
-}
-
-/// `Content-Disposition` for a download named in Russian: `filename*`
-/// (RFC 6266) for browsers, an ASCII `filename` for the rest.
-pub(crate) fn attachment(file: &str, ext: &str) -> String {
-    let ascii: String = file
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let utf8: String = file
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{utf8}.{ext}")
 }
 
 fn money(v: &str) -> Cell {
@@ -80,99 +41,6 @@ fn money(v: &str) -> Cell {
     } else {
         Cell::M(kupets_domain::Money::parse(v).unwrap_or_default().0)
     }
-}
-
-/// Writes one sheet: a title, column headers, rows. Amounts are numbers with
-/// two decimals, so the spreadsheet can sum them.
-pub(crate) fn xlsx(
-    file: &str,
-    sheet: &str,
-    title: &str,
-    headers: &[&str],
-    rows: Vec<Vec<Cell>>,
-    footer: Option<&str>,
-) -> Result<axum::response::Response, AppError> {
-    use axum::response::IntoResponse;
-    use rust_xlsxwriter::{Format, Workbook};
-    let err = |e: rust_xlsxwriter::XlsxError| AppError::Internal(e.to_string());
-    let mut wb = Workbook::new();
-    let ws = wb.add_worksheet();
-    // The sheet is named in Russian, as the report is.
-    ws.set_name(sheet).map_err(err)?;
-    let bold = Format::new().set_bold();
-    let num = Format::new().set_num_format("# ##0.00");
-    let day = Format::new().set_num_format("dd.mm.yyyy");
-    let month = Format::new().set_num_format("mm.yyyy");
-    let dec = Format::new().set_num_format("# ##0.###");
-    ws.write_string_with_format(0, 0, title, &bold)
-        .map_err(err)?;
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(2, c as u16, *h, &bold)
-            .map_err(err)?;
-        ws.set_column_width(
-            c as u16,
-            if c == 0 || (headers.len() > 4 && c == 1) {
-                40
-            } else {
-                16
-            },
-        )
-        .map_err(err)?;
-    }
-    let mut r = 3;
-    for row in rows {
-        for (c, cell) in row.into_iter().enumerate() {
-            match cell {
-                Cell::T(t) => ws.write_string(r, c as u16, t).map(|_| ()),
-                Cell::B(t) => ws
-                    .write_string_with_format(r, c as u16, t, &bold)
-                    .map(|_| ()),
-                Cell::M(k) => ws
-                    .write_number_with_format(r, c as u16, k as f64 / 100.0, &num)
-                    .map(|_| ()),
-                Cell::D(d) => match rust_xlsxwriter::ExcelDateTime::parse_from_str(&d) {
-                    Ok(dt) => ws
-                        .write_datetime_with_format(r, c as u16, &dt, &day)
-                        .map(|_| ()),
-                    Err(_) => ws.write_string(r, c as u16, d).map(|_| ()),
-                },
-                Cell::Mo(m) => {
-                    match rust_xlsxwriter::ExcelDateTime::parse_from_str(&format!("{m}-01")) {
-                        Ok(dt) => ws
-                            .write_datetime_with_format(r, c as u16, &dt, &month)
-                            .map(|_| ()),
-                        Err(_) => ws.write_string(r, c as u16, m).map(|_| ()),
-                    }
-                }
-                Cell::N(n) => match n.trim().replace(',', ".").parse::<f64>() {
-                    Ok(v) => ws
-                        .write_number_with_format(r, c as u16, v, &dec)
-                        .map(|_| ()),
-                    Err(_) => ws.write_string(r, c as u16, n).map(|_| ()),
-                },
-            }
-            .map_err(err)?;
-        }
-        r += 1;
-    }
-    if let Some(f) = footer {
-        ws.write_string(r + 1, 0, f).map_err(err)?;
-    }
-    let bytes = wb.save_to_buffer().map_err(err)?;
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                attachment(file, "xlsx"),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 fn wants_xlsx(p: &ReportParams) -> Result<bool, AppError> {

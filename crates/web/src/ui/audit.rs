@@ -109,6 +109,7 @@ pub async fn list(
                 input type="date" name="to" value=(to);
                 button.btn.light type="submit" { (lang.t("Показать", "Show")) }
             }
+            a.btn.light href=(format!("/audit/export.xlsx{}", query(&[("employee_id", &emp), ("entity", &entity), ("action", &action), ("from", &from), ("to", &to)]))) { (lang.t("Скачать XLSX", "Download XLSX")) }
         }
         table.list {
             tr { th { (lang.t("Когда", "When")) } th { (lang.t("Кто", "Who")) } th { (lang.t("Действие", "Action")) } th { (lang.t("Объект", "Entity")) } th { "id" } th { (lang.t("Подробности", "Details")) } }

@@ -66,6 +66,7 @@ async fn list(ui: UiActor, State(s): State<AppState>, Query(p): Query<DocListPar
                 }
                 button.btn.light type="submit" { (lang.t("Показать", "Show")) }
             }
+            a.btn.light href=(format!("/adjustments/export.xlsx{}", super::forms::query(&[("state", &state)]))) { (lang.t("Скачать XLSX", "Download XLSX")) }
         }
         @if pg.items.is_empty() { div.card.muted { (lang.t("Документов нет.", "No documents.")) } } @else {
             table.list {

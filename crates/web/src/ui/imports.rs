@@ -30,7 +30,11 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
 fn kind_label(lang: Lang, k: &str) -> &'static str {
     match k {
         "counterparties" => lang.t("Контрагенты", "Counterparties"),
+        "contacts" => lang.t("Контактные лица", "Contact persons"),
+        "products" => lang.t("Товары", "Products"),
+        "prices" => lang.t("Цены", "Prices"),
         "opening-balances" => lang.t("Начальные остатки взаиморасчётов", "Opening balances"),
+        "opening-stock" => lang.t("Начальные остатки склада", "Opening stock"),
         _ => lang.t("Записи", "Records"),
     }
 }
@@ -58,6 +62,7 @@ fn imports_page(ui: &UiActor, refusal: &Refusal) -> Response {
             }
             (refusal.at(lang, "kind")) (refusal.at(lang, "file"))
             p.muted { (lang.t("Сначала каждая строка проверяется; загружаются все строки или ни одной.", "Every row is checked first; all rows are imported, or none.")) }
+            p.muted { (lang.t("Начальные остатки (взаиморасчётов и склада) вводятся одним проведённым документом на дату из файла; остатки склада — по одному складу за файл, по себестоимости без НДС. Товары с серийным учётом в остатки склада не загружаются: их вводят приходной накладной с номерами.", "Opening balances and opening stock each go in as one posted document dated as in the file; opening stock is one warehouse per file, at unit cost net of VAT. Serial-tracked products are refused there: enter them as a receipt with their serial numbers.")) }
         }
         h2 { (lang.t("Шаблоны", "Templates")) }
         @for k in KINDS {

@@ -10,6 +10,7 @@ use super::refusal::Refusal;
 use crate::api::ListParams;
 use crate::auth::UiActor;
 use crate::error::{current_lang, Lang};
+use crate::xlsx::Cell;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -101,6 +102,19 @@ pub trait Master: Send + Sync + 'static {
     fn key(item: &Self::Item) -> (i64, String, bool);
     fn headers(lang: Lang) -> Vec<&'static str>;
     fn row(lang: Lang, item: &Self::Item, ctx: &Ctx) -> Vec<Markup>;
+    /// The row as spreadsheet cells, under `headers` (the export): by
+    /// default the name and the text of the page's cells; sections with
+    /// amounts or numbers give them typed.
+    fn cells(lang: Lang, item: &Self::Item, ctx: &Ctx) -> Vec<Cell> {
+        let mut out = vec![Cell::T(Self::key(item).1)];
+        out.extend(
+            Self::row(lang, item, ctx)
+                .into_iter()
+                .skip(1)
+                .map(|m| Cell::T(super::export::text_of(&m.into_string()))),
+        );
+        out
+    }
     fn fields(lang: Lang, ctx: &Ctx, creating: bool) -> Vec<Field>;
     /// Filter controls for the list page.
     fn filter_controls(_lang: Lang, _ctx: &Ctx, _p: &ListParams) -> Markup {
@@ -134,6 +148,24 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
     let r = add::<Warehouses>(r);
     let r = add::<Departments>(r);
     add::<Employees>(r)
+}
+
+/// The filters of a list as query pairs (no cursor: the export takes
+/// every page).
+pub(crate) fn list_pairs(p: &ListParams) -> Vec<(&'static str, String)> {
+    [
+        ("q", &p.q),
+        ("archived", &p.archived),
+        ("kind", &p.kind),
+        ("group_id", &p.group_id),
+        ("manager_id", &p.manager_id),
+        ("department_id", &p.department_id),
+        ("role", &p.role),
+        ("abc_class", &p.abc_class),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.clone().map(|v| (k, v)))
+    .collect()
 }
 
 async fn list<M: Master>(
@@ -185,6 +217,7 @@ async fn list<M: Master>(
                 }
                 button.btn.light type="submit" { (lang.t("Найти", "Find")) }
             }
+            a.btn.light href=(format!("/{}/export.xlsx{}", M::RES, super::export::filters_query(&list_pairs(&p)))) { (lang.t("Скачать XLSX", "Download XLSX")) }
         }
         @if pg.items.is_empty() {
             div.card.muted { (lang.t("Ничего не найдено.", "Nothing found.")) }
@@ -537,6 +570,18 @@ impl Master for Counterparties {
             html! { @if !c.abc_class.is_empty() { span.tag.abc { (c.abc_class) } } },
         ]
     }
+    fn cells(lang: Lang, c: &Counterparty, ctx: &Ctx) -> Vec<Cell> {
+        vec![
+            Cell::T(c.name.clone()),
+            Cell::T(kind_label(&c.kind, lang.ru()).to_string()),
+            Cell::T(c.inn.clone()),
+            Cell::T(c.kpp.clone()),
+            Cell::T(Ctx::name(&ctx.employees, c.manager_id)),
+            c.credit_limit.map_or(Cell::T(String::new()), Cell::M),
+            Cell::T(c.phone.clone()),
+            Cell::T(c.abc_class.clone()),
+        ]
+    }
     fn fields(lang: Lang, ctx: &Ctx, _creating: bool) -> Vec<Field> {
         vec![
             text_f("name", "Наименование", "Name").required(),
@@ -709,6 +754,29 @@ impl Master for Products {
             html! { (VatRate::parse(&p.vat_rate).map(|v| v.label_ru()).unwrap_or("")) },
             html! { @if p.serial_tracked { (lang.t("да", "yes")) } },
             html! { @if p.warranty_months > 0 { (p.warranty_months) } },
+        ]
+    }
+    fn cells(lang: Lang, p: &Product, ctx: &Ctx) -> Vec<Cell> {
+        vec![
+            Cell::T(p.name.clone()),
+            Cell::T(p.sku.clone()),
+            Cell::T(Ctx::name(&ctx.groups, p.group_id)),
+            Cell::T(p.unit.clone()),
+            Cell::T(
+                VatRate::parse(&p.vat_rate)
+                    .map(|v| v.label_ru())
+                    .unwrap_or("")
+                    .to_string(),
+            ),
+            Cell::T(
+                if p.serial_tracked {
+                    lang.t("да", "yes")
+                } else {
+                    ""
+                }
+                .to_string(),
+            ),
+            Cell::N(p.warranty_months),
         ]
     }
     fn fields(_lang: Lang, ctx: &Ctx, _creating: bool) -> Vec<Field> {

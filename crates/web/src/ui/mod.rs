@@ -6,6 +6,7 @@ pub mod audit;
 pub mod client;
 pub mod documents;
 pub mod exchange;
+pub mod export;
 pub mod forms;
 pub mod groups;
 pub mod handover;
@@ -76,6 +77,7 @@ pub fn routes() -> Router<AppState> {
     let r = pick::routes(r);
     let r = lines::routes(r);
     let r = stock::routes(r);
+    let r = export::routes(r);
     master::routes(r)
 }
 

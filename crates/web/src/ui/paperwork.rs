@@ -390,7 +390,10 @@ async fn invoice_list(ui: UiActor, State(s): State<AppState>) -> Response {
     let body = html! {
         h1 { (lang.t("Счета на оплату", "Invoices")) }
         p.muted { (lang.t("Счёт выставляется из заказа покупателя кнопкой «Выставить счёт» или здесь — по номеру заказа или со своими строками.", "An invoice is made from a sales order with «Выставить счёт» (Issue an invoice), or here — by the order's number or with lines of its own.")) }
-        @if ui.actor.can(Right::Sell) { p { a.btn href="/invoices/new" { "+ " (lang.t("Новый счёт", "New invoice")) } } }
+        p {
+            @if ui.actor.can(Right::Sell) { a.btn href="/invoices/new" { "+ " (lang.t("Новый счёт", "New invoice")) } " " }
+            a.btn.light href="/invoices/export.xlsx" { (lang.t("Скачать XLSX", "Download XLSX")) }
+        }
         (super::trade::doc_table(lang, &docs, &cps))
     };
     page(

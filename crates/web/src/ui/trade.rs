@@ -205,6 +205,7 @@ async fn list(
                 }
                 button.btn.light type="submit" { (lang.t("Показать", "Show")) }
             }
+            a.btn.light href=(format!("/{}/export.xlsx{}", p.seg, query(&[("state", &state), ("counterparty_id", q.counterparty_id.as_deref().unwrap_or(""))]))) { (lang.t("Скачать XLSX", "Download XLSX")) }
         }
         (doc_table(lang, &pg.items, &cps))
         div.pager { @if let Some(c) = &pg.next_cursor { a.btn.light href=(format!("/{}{}", p.seg, query(&[("state", &state), ("cursor", c)]))) { (lang.t("Дальше ⟶", "Next ⟶")) } } }
@@ -1010,6 +1011,7 @@ async fn payments(
         div.toolbar {
             @if ui.actor.can(Right::PostSettlements) { a.btn href="/payments/new" { "+ " (lang.t("Новый платёж", "New payment")) } }
             a.btn.light href="/payments" { (lang.t("Входящие", "Incoming")) } a.btn.light href="/payments?direction=out" { (lang.t("Исходящие", "Outgoing")) }
+            a.btn.light href=(format!("/payments/export.xlsx{}", query(&[("direction", if out { "out" } else { "" }), ("state", q.state.as_deref().unwrap_or("")), ("counterparty_id", q.counterparty_id.as_deref().unwrap_or(""))]))) { (lang.t("Скачать XLSX", "Download XLSX")) }
         }
         (doc_table(lang, &pg.items, &cps))
     };
