@@ -589,6 +589,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0016_custody.sql"),
         postgres: include_str!("../migrations/0016_custody.sql"),
     },
+    Migration {
+        name: "0018_sales_months",
+        sqlite: include_str!("../migrations/0018_sales_months.sql"),
+        postgres: include_str!("../migrations/0018_sales_months.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

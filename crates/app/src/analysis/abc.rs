@@ -8,7 +8,9 @@
 //! share the class of the first of them, so a tie at a boundary never splits.
 //! Items with nothing (or less) to their name are C.
 
+use super::sales::Dim;
 use super::scope;
+use super::totals::{Source, Table};
 use crate::input::{lenient, Check};
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::{Money, Percent};
@@ -174,30 +176,36 @@ impl App {
         }
         let mut conn = self.store.read_conn().await?;
         let (a_pct, b_pct) = thresholds(&mut conn).await?;
-        let (key, table) = if subject == "clients" {
-            ("f.counterparty_id", "counterparties")
+        let (key, table, dim) = if subject == "clients" {
+            ("f.counterparty_id", "counterparties", Dim::Counterparty)
         } else {
-            ("f.product_id", "products")
+            ("f.product_id", "products", Dim::Product)
         };
         let measure = if by == "revenue" {
             "f.revenue"
         } else {
             "f.revenue_net - f.cost"
         };
-        let mut params = vec![
-            kupets_store::queries::P::from(from.to_string()),
-            kupets_store::queries::P::from(to.to_string()),
-        ];
-        let mut sql = format!(
-            "SELECT {key} AS id, t.name, CAST(SUM({measure}) AS BIGINT) AS v FROM sales_facts f JOIN {table} t ON t.id = {key} \
-             WHERE f.doc_date >= $1 AND f.doc_date <= $2"
-        );
+        let mut params = Vec::new();
+        let mut filter = String::from("1 = 1");
         if let Some(m) = scope.manager {
             params.push(kupets_store::queries::P::from(m));
-            sql +=
-                " AND f.counterparty_id IN (SELECT id FROM counterparties WHERE manager_id = $3)";
+            filter =
+                "f.counterparty_id IN (SELECT id FROM counterparties WHERE manager_id = $1)".into();
         }
-        sql += &format!(" GROUP BY {key}, t.name");
+        let source = Source {
+            table: Table::for_dims(&[dim], scope.manager.is_some()),
+            from,
+            to,
+            keys: &[(key, "k")],
+            filter: &filter,
+            shipments: false,
+        }
+        .from_sql(&mut params, crate::today());
+        let sql = format!(
+            "SELECT f.k AS id, t.name, CAST(SUM({measure}) AS BIGINT) AS v FROM {source} JOIN {table} t ON t.id = f.k \
+             GROUP BY f.k, t.name HAVING SUM(f.facts) > 0"
+        );
         let mut rows: Vec<(i64, String, i64)> = sql::query_as(&sql)
             .bind_all(&params)
             .fetch_all(&mut conn)

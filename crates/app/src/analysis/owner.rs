@@ -2,6 +2,7 @@
 //! month last year; receivables and overdue receivables; top 10 clients and
 //! products of this month; the funnel in one line.
 
+use super::totals::{Source, Table};
 use super::{Figures, Sums, SUMS};
 use crate::{Actor, App, Result};
 use chrono::{Datelike, Months, NaiveDate};
@@ -72,11 +73,20 @@ impl App {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<OwnerPeriod> {
+        let mut params = Vec::new();
+        let source = Source {
+            table: Some(Table::Client),
+            from,
+            to,
+            keys: &[],
+            filter: "1 = 1",
+            shipments: true,
+        }
+        .from_sql(&mut params, crate::today());
         let r = sql::query(&format!(
-            "SELECT {SUMS}, COUNT(DISTINCT CASE WHEN f.purchase = 1 THEN f.document_id END) AS n FROM sales_facts f WHERE f.doc_date >= $1 AND f.doc_date <= $2"
+            "SELECT {SUMS}, CAST(COALESCE(SUM(f.shipments), 0) AS BIGINT) AS n FROM {source}"
         ))
-        .bind(from.to_string())
-        .bind(to.to_string())
+        .bind_all(&params)
         .fetch_one(&mut *conn)
         .await?;
         Ok(OwnerPeriod {
@@ -90,16 +100,28 @@ impl App {
     async fn owner_top(
         &self,
         conn: &mut kupets_store::Conn,
-        key: &str,
-        table: &str,
+        totals: Table,
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<OwnerTop>> {
+        let (key, table) = match totals {
+            Table::Client => ("f.counterparty_id", "counterparties"),
+            Table::Product => ("f.product_id", "products"),
+        };
+        let mut params = Vec::new();
+        let source = Source {
+            table: Some(totals),
+            from,
+            to,
+            keys: &[(key, "k")],
+            filter: "1 = 1",
+            shipments: false,
+        }
+        .from_sql(&mut params, crate::today());
         let rows = sql::query(&format!(
-            "SELECT {key} AS id, {SUMS} FROM sales_facts f WHERE f.doc_date >= $1 AND f.doc_date <= $2 GROUP BY {key} ORDER BY revenue DESC, {key} LIMIT 10"
+            "SELECT f.k AS id, {SUMS} FROM {source} GROUP BY f.k HAVING SUM(f.facts) > 0 ORDER BY revenue DESC, f.k LIMIT 10"
         ))
-        .bind(from.to_string())
-        .bind(to.to_string())
+        .bind_all(&params)
         .fetch_all(&mut *conn)
         .await?;
         let mut out = Vec::new();
@@ -141,16 +163,10 @@ impl App {
         .fetch_one(&mut conn)
         .await?;
         let top_clients = self
-            .owner_top(
-                &mut conn,
-                "f.counterparty_id",
-                "counterparties",
-                start,
-                date,
-            )
+            .owner_top(&mut conn, Table::Client, start, date)
             .await?;
         let top_products = self
-            .owner_top(&mut conn, "f.product_id", "products", start, date)
+            .owner_top(&mut conn, Table::Product, start, date)
             .await?;
         drop(conn);
         let aging = self.aging_report(actor, date).await?;
