@@ -591,8 +591,8 @@ const MIGRATIONS: &[Migration] = &[
     },
     Migration {
         name: "0018_sales_months",
-        sqlite: include_str!("../migrations/0018_sales_months.sql"),
-        postgres: include_str!("../migrations/0018_sales_months.sql"),
+        sqlite: include_str!("../migrations/0018_sales_months.sqlite.sql"),
+        postgres: include_str!("../migrations/0018_sales_months.postgres.sql"),
     },
 ];
 

@@ -265,8 +265,9 @@ impl App {
     }
 }
 
-/// Clients' classes by net purchases of the 12 months up to `today`, read
-/// from `purchase_days` (one row per client and day, far fewer than lines).
+/// Clients' classes by revenue (net purchases) of the 12 months up to
+/// `today`, read from the monthly totals per client (and the facts of the
+/// edge days).
 pub(crate) async fn client_classes(
     conn: &mut Conn,
     today: chrono::NaiveDate,
@@ -276,11 +277,20 @@ pub(crate) async fn client_classes(
         .checked_sub_months(chrono::Months::new(12))
         .and_then(|d| d.succ_opt())
         .unwrap_or(today);
-    let mut rows: Vec<(i64, i64)> = sql::query_as(
-        "SELECT counterparty_id, CAST(SUM(amount) AS BIGINT) FROM purchase_days WHERE day >= $1 AND day <= $2 GROUP BY counterparty_id",
-    )
-    .bind(from.to_string())
-    .bind(today.to_string())
+    let mut params = Vec::new();
+    let source = Source {
+        table: Some(Table::Client),
+        from,
+        to: today,
+        keys: &[("f.counterparty_id", "k")],
+        filter: "1 = 1",
+        shipments: false,
+    }
+    .from_sql(&mut params, crate::today());
+    let mut rows: Vec<(i64, i64)> = sql::query_as(&format!(
+        "SELECT f.k, CAST(SUM(f.revenue) AS BIGINT) FROM {source} GROUP BY f.k HAVING SUM(f.facts) > 0"
+    ))
+    .bind_all(&params)
     .fetch_all(&mut *conn)
     .await?;
     rows.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
@@ -294,8 +304,9 @@ pub(crate) async fn client_classes(
 
 impl App {
     /// Writes each client's class (`counterparties.abc_class`) unless done
-    /// today already (`force`: thresholds changed). A derived figure, so
-    /// not audited; a failed refresh leaves yesterday's classes.
+    /// today already (`force`: thresholds changed). Only the classes that
+    /// changed are written: from one day to the next few do. A derived
+    /// figure, so not audited; a failed refresh leaves yesterday's classes.
     pub async fn refresh_client_classes(&self, force: bool) -> Result<()> {
         let today = crate::today().to_string();
         let mut conn = self.store.read_conn().await?;
@@ -303,20 +314,37 @@ impl App {
             return Ok(());
         }
         let classes = client_classes(&mut conn, crate::today()).await?;
+        let was: Vec<(i64, String)> =
+            sql::query_as("SELECT id, abc_class FROM counterparties WHERE abc_class <> ''")
+                .fetch_all(&mut conn)
+                .await?;
         drop(conn);
-        let mut by: Vec<(char, Vec<i64>)> = vec![('A', vec![]), ('B', vec![]), ('C', vec![])];
-        for (id, c) in classes {
+        let mut by: Vec<(char, Vec<i64>)> =
+            vec![('A', vec![]), ('B', vec![]), ('C', vec![]), (' ', vec![])];
+        let mut put = |id: i64, c: char| {
             if let Some(g) = by.iter_mut().find(|g| g.0 == c) {
                 g.1.push(id);
             }
+        };
+        for (id, old) in &was {
+            match classes.get(id) {
+                None => put(*id, ' '),
+                Some(c) if !old.starts_with(*c) => put(*id, *c),
+                Some(_) => {}
+            }
+        }
+        let had: std::collections::HashSet<i64> = was.iter().map(|w| w.0).collect();
+        for (id, c) in &classes {
+            if !had.contains(id) {
+                put(*id, *c);
+            }
         }
         write_tx!(self, [today, by], |app, tx| {
-            sql::query("UPDATE counterparties SET abc_class = '' WHERE abc_class <> ''")
-                .execute(&mut *tx)
-                .await?;
             for (class, ids) in by.iter() {
+                let class = class.to_string();
+                let class = class.trim();
                 for chunk in ids.chunks(500) {
-                    let mut params = vec![kupets_store::queries::P::from(class.to_string())];
+                    let mut params = vec![kupets_store::queries::P::from(class)];
                     params.extend(chunk.iter().map(|i| kupets_store::queries::P::from(*i)));
                     sql::query(&format!(
                         "UPDATE counterparties SET abc_class = $1 WHERE id IN ({})",

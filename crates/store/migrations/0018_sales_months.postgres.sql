@@ -14,6 +14,7 @@
 -- `facts` counts the sales facts a row sums (a row whose facts are all
 -- cancelled is deleted, so a row exists exactly when facts do) and
 -- `shipments` the posted shipments among its documents.
+-- (The SQLite variant stores the rows in key order: WITHOUT ROWID.)
 CREATE TABLE sales_months (
     dim TEXT NOT NULL,
     month TEXT NOT NULL,
