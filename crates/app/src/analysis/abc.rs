@@ -206,9 +206,9 @@ impl App {
             "SELECT f.k AS id, t.name, CAST(SUM({measure}) AS BIGINT) AS v FROM {source} JOIN {table} t ON t.id = f.k \
              GROUP BY f.k, t.name HAVING SUM(f.facts) > 0"
         );
-        let mut rows: Vec<(i64, String, i64)> = sql::query_as(&sql)
-            .bind_all(&params)
-            .fetch_all(&mut conn)
+        let mut rows: Vec<(i64, String, i64)> = self
+            .store
+            .read_rows(sql, params, |r| (r.int("id"), r.text("name"), r.int("v")))
             .await?;
         rows.sort_by(|a, b| {
             b.2.cmp(&a.2)
@@ -261,7 +261,7 @@ impl App {
     /// (the counterparty list and card; quiet clients' order).
     pub async fn client_classes(&self) -> Result<std::collections::HashMap<i64, char>> {
         let mut conn = self.store.read_conn().await?;
-        client_classes(&mut conn, crate::today()).await
+        client_classes(&self.store, &mut conn, crate::today()).await
     }
 }
 
@@ -269,6 +269,7 @@ impl App {
 /// `today`, read from the monthly totals per client (and the facts of the
 /// edge days).
 pub(crate) async fn client_classes(
+    store: &kupets_store::Store,
     conn: &mut Conn,
     today: chrono::NaiveDate,
 ) -> Result<std::collections::HashMap<i64, char>> {
@@ -287,12 +288,13 @@ pub(crate) async fn client_classes(
         shipments: false,
     }
     .from_sql(&mut params, crate::today());
-    let mut rows: Vec<(i64, i64)> = sql::query_as(&format!(
-        "SELECT f.k, CAST(SUM(f.revenue) AS BIGINT) FROM {source} GROUP BY f.k HAVING SUM(f.facts) > 0"
-    ))
-    .bind_all(&params)
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut rows: Vec<(i64, i64)> = store
+        .read_rows(
+            format!("SELECT f.k AS k, CAST(SUM(f.revenue) AS BIGINT) AS v FROM {source} GROUP BY f.k HAVING SUM(f.facts) > 0"),
+            params,
+            |r| (r.int("k"), r.int("v")),
+        )
+        .await?;
     rows.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
     let values: Vec<i64> = rows.iter().map(|r| r.1).collect();
     Ok(rows
@@ -313,7 +315,7 @@ impl App {
         if !force && get_setting(&mut conn, "abc_classes_on").await?.as_deref() == Some(&today) {
             return Ok(());
         }
-        let classes = client_classes(&mut conn, crate::today()).await?;
+        let classes = client_classes(&self.store, &mut conn, crate::today()).await?;
         let was: Vec<(i64, String)> =
             sql::query_as("SELECT id, abc_class FROM counterparties WHERE abc_class <> ''")
                 .fetch_all(&mut conn)

@@ -75,6 +75,15 @@ impl Sums {
             cost: r.get("cost"),
         }
     }
+    /// The sums of a row read through the store's fast read path.
+    pub fn from_get(r: &dyn kupets_store::model::RowGet) -> Sums {
+        Sums {
+            qty: r.int("qty"),
+            revenue: r.int("revenue"),
+            revenue_net: r.int("revenue_net"),
+            cost: r.int("cost"),
+        }
+    }
     pub fn margin(&self) -> i64 {
         self.revenue_net.saturating_sub(self.cost)
     }

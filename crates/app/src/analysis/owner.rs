@@ -97,16 +97,18 @@ impl App {
         })
     }
 
-    async fn owner_top(
+    /// Sums of a period per client (with their shipments) or per product,
+    /// every group: the page takes a period's total and its top 10 from
+    /// one read.
+    async fn owner_groups(
         &self,
-        conn: &mut kupets_store::Conn,
         totals: Table,
         from: NaiveDate,
         to: NaiveDate,
-    ) -> Result<Vec<OwnerTop>> {
-        let (key, table) = match totals {
-            Table::Client => ("f.counterparty_id", "counterparties"),
-            Table::Product => ("f.product_id", "products"),
+    ) -> Result<Vec<(i64, Sums, i64)>> {
+        let key = match totals {
+            Table::Client => "f.counterparty_id",
+            Table::Product => "f.product_id",
         };
         let mut params = Vec::new();
         let source = Source {
@@ -115,27 +117,46 @@ impl App {
             to,
             keys: &[(key, "k")],
             filter: "1 = 1",
-            shipments: false,
+            shipments: totals == Table::Client,
         }
         .from_sql(&mut params, crate::today());
-        let rows = sql::query(&format!(
-            "SELECT f.k AS id, {SUMS} FROM {source} GROUP BY f.k HAVING SUM(f.facts) > 0 ORDER BY revenue DESC, f.k LIMIT 10"
-        ))
-        .bind_all(&params)
-        .fetch_all(&mut *conn)
-        .await?;
+        self.store
+            .read_rows(
+                format!(
+                    "SELECT f.k AS k, {SUMS}, CAST(COALESCE(SUM(f.shipments), 0) AS BIGINT) AS n FROM {source} \
+                     GROUP BY f.k HAVING SUM(f.facts) > 0"
+                ),
+                params,
+                |r| (r.int("k"), Sums::from_get(r), r.int("n")),
+            )
+            .await
+            .map_err(Into::into)
+    }
+
+    /// The 10 largest groups by revenue (ties by id), with their names.
+    async fn owner_top(
+        &self,
+        conn: &mut kupets_store::Conn,
+        totals: Table,
+        mut groups: Vec<(i64, Sums, i64)>,
+    ) -> Result<Vec<OwnerTop>> {
+        let table = match totals {
+            Table::Client => "counterparties",
+            Table::Product => "products",
+        };
+        groups.sort_by(|a, b| b.1.revenue.cmp(&a.1.revenue).then(a.0.cmp(&b.0)));
+        groups.truncate(10);
         let mut out = Vec::new();
-        for r in &rows {
-            let id: i64 = r.get("id");
+        for (id, sums, _) in &groups {
             let name: String =
                 sql::query_scalar(&format!("SELECT name FROM {table} WHERE id = $1"))
-                    .bind(id)
+                    .bind(*id)
                     .fetch_one(&mut *conn)
                     .await?;
             out.push(OwnerTop {
                 id: id.to_string(),
                 name,
-                figures: Sums::from_row(r).show(true),
+                figures: sums.show(true),
             });
         }
         Ok(out)
@@ -153,7 +174,15 @@ impl App {
         let last_end = start.pred_opt().unwrap_or(start);
         let ly_start = start.checked_sub_months(Months::new(12)).unwrap_or(start);
         let ly_end = date.checked_sub_months(Months::new(12)).unwrap_or(date);
-        let this_month = self.owner_period(&mut conn, start, date).await?;
+        let clients = self.owner_groups(Table::Client, start, date).await?;
+        let mut sums = Sums::default();
+        clients.iter().for_each(|c| sums.add(&c.1));
+        let this_month = OwnerPeriod {
+            from: start.to_string(),
+            to: date.to_string(),
+            figures: sums.show(true),
+            shipments: clients.iter().map(|c| c.2).sum(),
+        };
         let last_month = self.owner_period(&mut conn, last_start, last_end).await?;
         let last_year = self.owner_period(&mut conn, ly_start, ly_end).await?;
         let receivables: i64 = sql::query_scalar(
@@ -162,12 +191,9 @@ impl App {
         .bind(date.to_string())
         .fetch_one(&mut conn)
         .await?;
-        let top_clients = self
-            .owner_top(&mut conn, Table::Client, start, date)
-            .await?;
-        let top_products = self
-            .owner_top(&mut conn, Table::Product, start, date)
-            .await?;
+        let top_clients = self.owner_top(&mut conn, Table::Client, clients).await?;
+        let products = self.owner_groups(Table::Product, start, date).await?;
+        let top_products = self.owner_top(&mut conn, Table::Product, products).await?;
         drop(conn);
         let aging = self.aging_report(actor, date).await?;
         let overdue = [

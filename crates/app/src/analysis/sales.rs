@@ -344,18 +344,22 @@ impl App {
         let sql = format!(
             "SELECT f.r, f.c, {SUMS} FROM {source} GROUP BY f.r, f.c HAVING SUM(f.facts) > 0"
         );
-        let facts = sql::query(&sql)
-            .bind_all(&plan.params)
-            .fetch_all(&mut conn)
+        // Tens of thousands of cells: through the fast read path.
+        let facts = self
+            .store
+            .read_rows(sql, plan.params.clone(), |f| {
+                (
+                    f.opt_text("r").unwrap_or_default(),
+                    f.opt_text("c").unwrap_or_default(),
+                    Sums::from_get(f),
+                )
+            })
             .await?;
         let mut rows: Vec<RowSums> = Vec::new();
         let mut at: HashMap<String, usize> = HashMap::new();
         let mut cols: HashMap<String, Sums> = HashMap::new();
         let mut total = Sums::default();
-        for f in &facts {
-            let r: String = f.get::<Option<String>, _>("r").unwrap_or_default();
-            let c: String = f.get::<Option<String>, _>("c").unwrap_or_default();
-            let s = Sums::from_row(f);
+        for (r, c, s) in facts {
             total.add(&s);
             let i = *at.entry(r.clone()).or_insert_with(|| {
                 rows.push((r.clone(), Sums::default(), Vec::new()));
