@@ -67,12 +67,19 @@ fn month_start(d: NaiveDate) -> NaiveDate {
 }
 
 impl App {
-    async fn owner_period(
-        &self,
-        conn: &mut kupets_store::Conn,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<OwnerPeriod> {
+    /// The sum of positive balances on a date.
+    async fn receivables_on(&self, date: NaiveDate) -> Result<i64> {
+        let mut conn = self.store.read_conn().await?;
+        Ok(sql::query_scalar(
+            "SELECT CAST(COALESCE(SUM(b), 0) AS BIGINT) FROM (SELECT SUM(amount) AS b FROM settlement_entries WHERE entry_date <= $1 GROUP BY counterparty_id) t WHERE b > 0",
+        )
+        .bind(date.to_string())
+        .fetch_one(&mut conn)
+        .await?)
+    }
+
+    async fn owner_period(&self, from: NaiveDate, to: NaiveDate) -> Result<OwnerPeriod> {
+        let mut conn = self.store.read_conn().await?;
         let mut params = Vec::new();
         let source = Source {
             table: Some(Table::Client),
@@ -87,7 +94,7 @@ impl App {
             "SELECT {SUMS}, CAST(COALESCE(SUM(f.shipments), 0) AS BIGINT) AS n FROM {source}"
         ))
         .bind_all(&params)
-        .fetch_one(&mut *conn)
+        .fetch_one(&mut conn)
         .await?;
         Ok(OwnerPeriod {
             from: from.to_string(),
@@ -168,13 +175,22 @@ impl App {
         let mut c = crate::input::Check::new();
         let date = c.date("date", &q.date, crate::today());
         c.done()?;
-        let mut conn = self.store.read_conn().await?;
         let start = month_start(date);
         let last_start = start.checked_sub_months(Months::new(1)).unwrap_or(start);
         let last_end = start.pred_opt().unwrap_or(start);
         let ly_start = start.checked_sub_months(Months::new(12)).unwrap_or(start);
         let ly_end = date.checked_sub_months(Months::new(12)).unwrap_or(date);
-        let clients = self.owner_groups(Table::Client, start, date).await?;
+        // The parts are independent reads: run side by side (each takes its
+        // own reader), so the page waits for the slowest, not for the sum.
+        let (clients, products, last_month, last_year, receivables, aging, funnel) = tokio::try_join!(
+            self.owner_groups(Table::Client, start, date),
+            self.owner_groups(Table::Product, start, date),
+            self.owner_period(last_start, last_end),
+            self.owner_period(ly_start, ly_end),
+            self.receivables_on(date),
+            self.aging_report(actor, date),
+            self.funnel(actor, start, date, None),
+        )?;
         let mut sums = Sums::default();
         clients.iter().for_each(|c| sums.add(&c.1));
         let this_month = OwnerPeriod {
@@ -183,19 +199,10 @@ impl App {
             figures: sums.show(true),
             shipments: clients.iter().map(|c| c.2).sum(),
         };
-        let last_month = self.owner_period(&mut conn, last_start, last_end).await?;
-        let last_year = self.owner_period(&mut conn, ly_start, ly_end).await?;
-        let receivables: i64 = sql::query_scalar(
-            "SELECT CAST(COALESCE(SUM(b), 0) AS BIGINT) FROM (SELECT SUM(amount) AS b FROM settlement_entries WHERE entry_date <= $1 GROUP BY counterparty_id) t WHERE b > 0",
-        )
-        .bind(date.to_string())
-        .fetch_one(&mut conn)
-        .await?;
+        let mut conn = self.store.read_conn().await?;
         let top_clients = self.owner_top(&mut conn, Table::Client, clients).await?;
-        let products = self.owner_groups(Table::Product, start, date).await?;
         let top_products = self.owner_top(&mut conn, Table::Product, products).await?;
         drop(conn);
-        let aging = self.aging_report(actor, date).await?;
         let overdue = [
             &aging.totals.d31_60,
             &aging.totals.d61_90,
@@ -204,9 +211,7 @@ impl App {
         .iter()
         .map(|v| Money::parse(v).unwrap_or_default().0)
         .fold(0i64, i64::saturating_add);
-        let funnel = self
-            .funnel(actor, start, date, None)
-            .await?
+        let funnel = funnel
             .overall
             .into_iter()
             .map(|s| FunnelStep {
