@@ -201,7 +201,7 @@ impl App {
             filter: &filter,
             shipments: false,
         }
-        .from_sql(&mut params, crate::today());
+        .union_sql(&mut params, crate::today());
         let sql = format!(
             "SELECT f.k AS id, t.name, CAST(SUM({measure}) AS BIGINT) AS v FROM {source} JOIN {table} t ON t.id = f.k \
              GROUP BY f.k, t.name HAVING SUM(f.facts) > 0"
@@ -287,7 +287,7 @@ pub(crate) async fn client_classes(
         filter: "1 = 1",
         shipments: false,
     }
-    .from_sql(&mut params, crate::today());
+    .union_sql(&mut params, crate::today());
     let mut rows: Vec<(i64, i64)> = store
         .read_rows(
             format!("SELECT f.k AS k, CAST(SUM(f.revenue) AS BIGINT) AS v FROM {source} GROUP BY f.k HAVING SUM(f.facts) > 0"),

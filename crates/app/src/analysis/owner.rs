@@ -89,7 +89,7 @@ impl App {
             filter: "1 = 1",
             shipments: true,
         }
-        .from_sql(&mut params, crate::today());
+        .union_sql(&mut params, crate::today());
         let r = sql::query(&format!(
             "SELECT {SUMS}, CAST(COALESCE(SUM(f.shipments), 0) AS BIGINT) AS n FROM {source}"
         ))
@@ -126,7 +126,7 @@ impl App {
             filter: "1 = 1",
             shipments: totals == Table::Client,
         }
-        .from_sql(&mut params, crate::today());
+        .union_sql(&mut params, crate::today());
         self.store
             .read_rows(
                 format!(

@@ -340,7 +340,7 @@ impl App {
             filter: &plan.filter,
             shipments: false,
         }
-        .from_sql(&mut plan.params, crate::today());
+        .union_sql(&mut plan.params, crate::today());
         let sql = format!(
             "SELECT f.r, f.c, {SUMS} FROM {source} GROUP BY f.r, f.c HAVING SUM(f.facts) > 0"
         );

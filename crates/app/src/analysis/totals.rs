@@ -178,7 +178,7 @@ pub(crate) struct Source<'a> {
     /// Key expressions over `f.` columns and their aliases.
     pub keys: &'a [(&'a str, &'a str)],
     /// Conditions over `f.` columns other than the period (`1 = 1`: none);
-    /// its parameters are already in the list `from_sql` is given.
+    /// its parameters are already in the list `union_sql` is given.
     pub filter: &'a str,
     /// Count shipments (facts parts then sum per document; only for keys
     /// that are the same on all of a document's facts).
@@ -189,7 +189,7 @@ impl Source<'_> {
     /// `(… UNION ALL …) f`, for a `FROM`: rows of the key aliases and
     /// `qty, revenue, revenue_net, cost, facts, shipments`. Group it by the
     /// aliases with `HAVING SUM(f.facts) > 0`.
-    pub fn from_sql(&self, params: &mut Vec<P>, today: NaiveDate) -> String {
+    pub fn union_sql(&self, params: &mut Vec<P>, today: NaiveDate) -> String {
         let parts = match self.table {
             Some(_) => parts(self.from, self.to, today),
             None => vec![Part::Days(self.from, self.to, true)],
