@@ -226,7 +226,8 @@ pub(crate) async fn reverse(tx: &mut Conn, doc_id: i64, dir: impl Fn(i64) -> i64
 }
 
 /// Records a posted shipment's or customer return's lines as sales facts
-/// (returns negative), with the dimensions as they are now: one statement.
+/// (returns negative), with the dimensions as they are now, and adds them
+/// to the monthly totals: two statements whatever the number of lines.
 pub(crate) async fn record_sales(tx: &mut Conn, doc_id: i64) -> Result<()> {
     sql::query(
         "INSERT INTO sales_facts (document_id, line_id, doc_date, month, counterparty_id, product_id, group_id, manager_id, department_id, qty, revenue, revenue_net, cost, purchase) \
@@ -242,12 +243,14 @@ pub(crate) async fn record_sales(tx: &mut Conn, doc_id: i64) -> Result<()> {
     .bind(doc_id)
     .execute(&mut *tx)
     .await?;
-    Ok(())
+    crate::analysis::totals::keep(tx, doc_id, 1).await
 }
 
 /// A cancelled document leaves the sales facts (they describe posted
-/// documents only; the documents keep the history).
+/// documents only; the documents keep the history) and the monthly totals.
 pub(crate) async fn drop_sales(tx: &mut Conn, doc_id: i64) -> Result<()> {
+    crate::analysis::totals::keep(tx, doc_id, -1).await?;
+    crate::analysis::totals::drop_empty(tx, doc_id).await?;
     sql::query("DELETE FROM sales_facts WHERE document_id = $1")
         .bind(doc_id)
         .execute(&mut *tx)

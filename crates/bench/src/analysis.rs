@@ -3,7 +3,7 @@
 //! year), 10 000 clients of 20 managers and 5 000 products (SQLite, in
 //! process). The data is loaded through rusqlite in one transaction as
 //! posting leaves it: documents, lines with their cost, sales facts, the
-//! ledger entry and the per-day purchase totals.
+//! ledger entry, the per-day purchase totals and the monthly sales totals.
 
 use chrono::Datelike;
 use kupets_app::analysis::abc::AbcQuery;
@@ -148,6 +148,25 @@ pub async fn run() -> anyhow::Result<()> {
             }
         }
         drop((doc_st, line_st, fact_st, entry_st, day_st));
+        // The monthly totals posting keeps, as migration 0018 back-fills them.
+        for dim in ["client", "product"] {
+            let (keys, cols) = if dim == "client" {
+                (
+                    "counterparty_id, manager_id, COALESCE(department_id, 0)",
+                    "counterparty_id, manager_id, COALESCE(department_id, 0), 0, 0",
+                )
+            } else {
+                (
+                    "product_id, COALESCE(group_id, 0)",
+                    "0, 0, 0, product_id, COALESCE(group_id, 0)",
+                )
+            };
+            tx.execute(&format!(
+                "INSERT INTO sales_months (dim, month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, facts, shipments) \
+                 SELECT '{dim}', month, {cols}, SUM(qty), SUM(revenue), SUM(revenue_net), SUM(cost), COUNT(*), COUNT(DISTINCT CASE WHEN purchase = 1 THEN document_id END) \
+                 FROM sales_facts GROUP BY month, {keys}"
+            ), [])?;
+        }
         tx.commit()?;
         conn.execute_batch("ANALYZE")?;
     }
@@ -196,6 +215,12 @@ pub async fn run() -> anyhow::Result<()> {
         std::hint::black_box(app.quiet_clients(&actor, &quiet_q).await.map_err(e)?);
     }
     let quiet_ms = ms(t, 10);
+    // The class refresh the first counterparty list of a day makes.
+    let t = Instant::now();
+    for _ in 0..3 {
+        app.refresh_client_classes(true).await.map_err(e)?;
+    }
+    let classes_ms = ms(t, 3);
     let owner_q = OwnerQuery {
         date: Some("2026-11-20".into()),
     };
@@ -208,7 +233,7 @@ pub async fn run() -> anyhow::Result<()> {
     println!(
         "{}",
         json!({"scenario": "analysis", "shipment_lines": docs * lines_per, "clients": cps, "products": products, "load_s": (load_s * 10.0).round() / 10.0,
-            "sales_by_client_month_ms": sales_ms, "abc_ms": abc_ms, "quiet_clients_ms": quiet_ms, "owner_page_ms": owner_ms})
+            "sales_by_client_month_ms": sales_ms, "abc_ms": abc_ms, "quiet_clients_ms": quiet_ms, "owner_page_ms": owner_ms, "client_classes_refresh_ms": classes_ms})
     );
     Ok(())
 }

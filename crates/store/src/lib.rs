@@ -590,6 +590,11 @@ const MIGRATIONS: &[Migration] = &[
         postgres: include_str!("../migrations/0016_custody.sql"),
     },
     Migration {
+        name: "0018_sales_months",
+        sqlite: include_str!("../migrations/0018_sales_months.sqlite.sql"),
+        postgres: include_str!("../migrations/0018_sales_months.postgres.sql"),
+    },
+    Migration {
         name: "0020_status_in_force",
         sqlite: include_str!("../migrations/0020_status_in_force.sql"),
         postgres: include_str!("../migrations/0020_status_in_force.sql"),

@@ -2,6 +2,7 @@
 //! One test binary for the crate keeps links fast on small machines.
 
 mod analysis;
+mod analysis_totals;
 mod browser;
 mod browser_analysis;
 mod browser_daily;

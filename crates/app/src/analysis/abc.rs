@@ -8,7 +8,9 @@
 //! share the class of the first of them, so a tie at a boundary never splits.
 //! Items with nothing (or less) to their name are C.
 
+use super::sales::Dim;
 use super::scope;
+use super::totals::{Source, Table};
 use crate::input::{lenient, Check};
 use crate::{Actor, App, AppError, Result};
 use kupets_domain::{Money, Percent};
@@ -174,33 +176,39 @@ impl App {
         }
         let mut conn = self.store.read_conn().await?;
         let (a_pct, b_pct) = thresholds(&mut conn).await?;
-        let (key, table) = if subject == "clients" {
-            ("f.counterparty_id", "counterparties")
+        let (key, table, dim) = if subject == "clients" {
+            ("f.counterparty_id", "counterparties", Dim::Counterparty)
         } else {
-            ("f.product_id", "products")
+            ("f.product_id", "products", Dim::Product)
         };
         let measure = if by == "revenue" {
             "f.revenue"
         } else {
             "f.revenue_net - f.cost"
         };
-        let mut params = vec![
-            kupets_store::queries::P::from(from.to_string()),
-            kupets_store::queries::P::from(to.to_string()),
-        ];
-        let mut sql = format!(
-            "SELECT {key} AS id, t.name, CAST(SUM({measure}) AS BIGINT) AS v FROM sales_facts f JOIN {table} t ON t.id = {key} \
-             WHERE f.doc_date >= $1 AND f.doc_date <= $2"
-        );
+        let mut params = Vec::new();
+        let mut filter = String::from("1 = 1");
         if let Some(m) = scope.manager {
             params.push(kupets_store::queries::P::from(m));
-            sql +=
-                " AND f.counterparty_id IN (SELECT id FROM counterparties WHERE manager_id = $3)";
+            filter =
+                "f.counterparty_id IN (SELECT id FROM counterparties WHERE manager_id = $1)".into();
         }
-        sql += &format!(" GROUP BY {key}, t.name");
-        let mut rows: Vec<(i64, String, i64)> = sql::query_as(&sql)
-            .bind_all(&params)
-            .fetch_all(&mut conn)
+        let source = Source {
+            table: Table::for_dims(&[dim], scope.manager.is_some()),
+            from,
+            to,
+            keys: &[(key, "k")],
+            filter: &filter,
+            shipments: false,
+        }
+        .union_sql(&mut params, crate::today());
+        let sql = format!(
+            "SELECT f.k AS id, t.name, CAST(SUM({measure}) AS BIGINT) AS v FROM {source} JOIN {table} t ON t.id = f.k \
+             GROUP BY f.k, t.name HAVING SUM(f.facts) > 0"
+        );
+        let mut rows: Vec<(i64, String, i64)> = self
+            .store
+            .read_rows(sql, params, |r| (r.int("id"), r.text("name"), r.int("v")))
             .await?;
         rows.sort_by(|a, b| {
             b.2.cmp(&a.2)
@@ -253,13 +261,15 @@ impl App {
     /// (the counterparty list and card; quiet clients' order).
     pub async fn client_classes(&self) -> Result<std::collections::HashMap<i64, char>> {
         let mut conn = self.store.read_conn().await?;
-        client_classes(&mut conn, crate::today()).await
+        client_classes(&self.store, &mut conn, crate::today()).await
     }
 }
 
-/// Clients' classes by net purchases of the 12 months up to `today`, read
-/// from `purchase_days` (one row per client and day, far fewer than lines).
+/// Clients' classes by revenue (net purchases) of the 12 months up to
+/// `today`, read from the monthly totals per client (and the facts of the
+/// edge days).
 pub(crate) async fn client_classes(
+    store: &kupets_store::Store,
     conn: &mut Conn,
     today: chrono::NaiveDate,
 ) -> Result<std::collections::HashMap<i64, char>> {
@@ -268,13 +278,23 @@ pub(crate) async fn client_classes(
         .checked_sub_months(chrono::Months::new(12))
         .and_then(|d| d.succ_opt())
         .unwrap_or(today);
-    let mut rows: Vec<(i64, i64)> = sql::query_as(
-        "SELECT counterparty_id, CAST(SUM(amount) AS BIGINT) FROM purchase_days WHERE day >= $1 AND day <= $2 GROUP BY counterparty_id",
-    )
-    .bind(from.to_string())
-    .bind(today.to_string())
-    .fetch_all(&mut *conn)
-    .await?;
+    let mut params = Vec::new();
+    let source = Source {
+        table: Some(Table::Client),
+        from,
+        to: today,
+        keys: &[("f.counterparty_id", "k")],
+        filter: "1 = 1",
+        shipments: false,
+    }
+    .union_sql(&mut params, crate::today());
+    let mut rows: Vec<(i64, i64)> = store
+        .read_rows(
+            format!("SELECT f.k AS k, CAST(SUM(f.revenue) AS BIGINT) AS v FROM {source} GROUP BY f.k HAVING SUM(f.facts) > 0"),
+            params,
+            |r| (r.int("k"), r.int("v")),
+        )
+        .await?;
     rows.sort_by(|x, y| y.1.cmp(&x.1).then(x.0.cmp(&y.0)));
     let values: Vec<i64> = rows.iter().map(|r| r.1).collect();
     Ok(rows
@@ -286,29 +306,47 @@ pub(crate) async fn client_classes(
 
 impl App {
     /// Writes each client's class (`counterparties.abc_class`) unless done
-    /// today already (`force`: thresholds changed). A derived figure, so
-    /// not audited; a failed refresh leaves yesterday's classes.
+    /// today already (`force`: thresholds changed). Only the classes that
+    /// changed are written: from one day to the next few do. A derived
+    /// figure, so not audited; a failed refresh leaves yesterday's classes.
     pub async fn refresh_client_classes(&self, force: bool) -> Result<()> {
         let today = crate::today().to_string();
         let mut conn = self.store.read_conn().await?;
         if !force && get_setting(&mut conn, "abc_classes_on").await?.as_deref() == Some(&today) {
             return Ok(());
         }
-        let classes = client_classes(&mut conn, crate::today()).await?;
+        let classes = client_classes(&self.store, &mut conn, crate::today()).await?;
+        let was: Vec<(i64, String)> =
+            sql::query_as("SELECT id, abc_class FROM counterparties WHERE abc_class <> ''")
+                .fetch_all(&mut conn)
+                .await?;
         drop(conn);
-        let mut by: Vec<(char, Vec<i64>)> = vec![('A', vec![]), ('B', vec![]), ('C', vec![])];
-        for (id, c) in classes {
+        let mut by: Vec<(char, Vec<i64>)> =
+            vec![('A', vec![]), ('B', vec![]), ('C', vec![]), (' ', vec![])];
+        let mut put = |id: i64, c: char| {
             if let Some(g) = by.iter_mut().find(|g| g.0 == c) {
                 g.1.push(id);
             }
+        };
+        for (id, old) in &was {
+            match classes.get(id) {
+                None => put(*id, ' '),
+                Some(c) if !old.starts_with(*c) => put(*id, *c),
+                Some(_) => {}
+            }
+        }
+        let had: std::collections::HashSet<i64> = was.iter().map(|w| w.0).collect();
+        for (id, c) in &classes {
+            if !had.contains(id) {
+                put(*id, *c);
+            }
         }
         write_tx!(self, [today, by], |app, tx| {
-            sql::query("UPDATE counterparties SET abc_class = '' WHERE abc_class <> ''")
-                .execute(&mut *tx)
-                .await?;
             for (class, ids) in by.iter() {
+                let class = class.to_string();
+                let class = class.trim();
                 for chunk in ids.chunks(500) {
-                    let mut params = vec![kupets_store::queries::P::from(class.to_string())];
+                    let mut params = vec![kupets_store::queries::P::from(class)];
                     params.extend(chunk.iter().map(|i| kupets_store::queries::P::from(*i)));
                     sql::query(&format!(
                         "UPDATE counterparties SET abc_class = $1 WHERE id IN ({})",

@@ -1,8 +1,12 @@
 //! Sales and margin analysis (issue 13): the sales report, ABC, quiet
-//! regular clients and the owner's page. All of it reads `sales_facts` —
+//! regular clients and the owner's page. The facts are `sales_facts` —
 //! one row per posted shipment or customer return line (returns negative),
 //! written by posting in one statement and removed when the document is
-//! cancelled — and, for quiet clients, `purchase_days`.
+//! cancelled. Posting and cancelling also keep monthly totals of them
+//! (`totals`: per client and month, per product and month), which the
+//! reports read for the whole months of a period, falling back to the
+//! facts for what the totals cannot answer; quiet clients read
+//! `purchase_days`.
 //!
 //! Rights: heads, admins and accountants see cost and margin (`SeeCost`);
 //! a manager sees revenue of the clients they manage and nothing of cost;
@@ -12,6 +16,7 @@ pub mod abc;
 pub mod owner;
 pub mod quiet;
 pub mod sales;
+pub(crate) mod totals;
 
 use crate::{Actor, AppError, Result};
 use kupets_domain::role::Right;
@@ -68,6 +73,15 @@ impl Sums {
             revenue: r.get("revenue"),
             revenue_net: r.get("revenue_net"),
             cost: r.get("cost"),
+        }
+    }
+    /// The sums of a row read through the store's fast read path.
+    pub fn from_get(r: &dyn kupets_store::model::RowGet) -> Sums {
+        Sums {
+            qty: r.int("qty"),
+            revenue: r.int("revenue"),
+            revenue_net: r.int("revenue_net"),
+            cost: r.int("cost"),
         }
     }
     pub fn margin(&self) -> i64 {

@@ -2,6 +2,7 @@
 //! month last year; receivables and overdue receivables; top 10 clients and
 //! products of this month; the funnel in one line.
 
+use super::totals::{Source, Table};
 use super::{Figures, Sums, SUMS};
 use crate::{Actor, App, Result};
 use chrono::{Datelike, Months, NaiveDate};
@@ -66,18 +67,34 @@ fn month_start(d: NaiveDate) -> NaiveDate {
 }
 
 impl App {
-    async fn owner_period(
-        &self,
-        conn: &mut kupets_store::Conn,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<OwnerPeriod> {
+    /// The sum of positive balances on a date.
+    async fn receivables_on(&self, date: NaiveDate) -> Result<i64> {
+        let mut conn = self.store.read_conn().await?;
+        Ok(sql::query_scalar(
+            "SELECT CAST(COALESCE(SUM(b), 0) AS BIGINT) FROM (SELECT SUM(amount) AS b FROM settlement_entries WHERE entry_date <= $1 GROUP BY counterparty_id) t WHERE b > 0",
+        )
+        .bind(date.to_string())
+        .fetch_one(&mut conn)
+        .await?)
+    }
+
+    async fn owner_period(&self, from: NaiveDate, to: NaiveDate) -> Result<OwnerPeriod> {
+        let mut conn = self.store.read_conn().await?;
+        let mut params = Vec::new();
+        let source = Source {
+            table: Some(Table::Client),
+            from,
+            to,
+            keys: &[],
+            filter: "1 = 1",
+            shipments: true,
+        }
+        .union_sql(&mut params, crate::today());
         let r = sql::query(&format!(
-            "SELECT {SUMS}, COUNT(DISTINCT CASE WHEN f.purchase = 1 THEN f.document_id END) AS n FROM sales_facts f WHERE f.doc_date >= $1 AND f.doc_date <= $2"
+            "SELECT {SUMS}, CAST(COALESCE(SUM(f.shipments), 0) AS BIGINT) AS n FROM {source}"
         ))
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_one(&mut *conn)
+        .bind_all(&params)
+        .fetch_one(&mut conn)
         .await?;
         Ok(OwnerPeriod {
             from: from.to_string(),
@@ -87,33 +104,66 @@ impl App {
         })
     }
 
+    /// Sums of a period per client (with their shipments) or per product,
+    /// every group: the page takes a period's total and its top 10 from
+    /// one read.
+    async fn owner_groups(
+        &self,
+        totals: Table,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(i64, Sums, i64)>> {
+        let key = match totals {
+            Table::Client => "f.counterparty_id",
+            Table::Product => "f.product_id",
+        };
+        let mut params = Vec::new();
+        let source = Source {
+            table: Some(totals),
+            from,
+            to,
+            keys: &[(key, "k")],
+            filter: "1 = 1",
+            shipments: totals == Table::Client,
+        }
+        .union_sql(&mut params, crate::today());
+        self.store
+            .read_rows(
+                format!(
+                    "SELECT f.k AS k, {SUMS}, CAST(COALESCE(SUM(f.shipments), 0) AS BIGINT) AS n FROM {source} \
+                     GROUP BY f.k HAVING SUM(f.facts) > 0"
+                ),
+                params,
+                |r| (r.int("k"), Sums::from_get(r), r.int("n")),
+            )
+            .await
+            .map_err(Into::into)
+    }
+
+    /// The 10 largest groups by revenue (ties by id), with their names.
     async fn owner_top(
         &self,
         conn: &mut kupets_store::Conn,
-        key: &str,
-        table: &str,
-        from: NaiveDate,
-        to: NaiveDate,
+        totals: Table,
+        mut groups: Vec<(i64, Sums, i64)>,
     ) -> Result<Vec<OwnerTop>> {
-        let rows = sql::query(&format!(
-            "SELECT {key} AS id, {SUMS} FROM sales_facts f WHERE f.doc_date >= $1 AND f.doc_date <= $2 GROUP BY {key} ORDER BY revenue DESC, {key} LIMIT 10"
-        ))
-        .bind(from.to_string())
-        .bind(to.to_string())
-        .fetch_all(&mut *conn)
-        .await?;
+        let table = match totals {
+            Table::Client => "counterparties",
+            Table::Product => "products",
+        };
+        groups.sort_by(|a, b| b.1.revenue.cmp(&a.1.revenue).then(a.0.cmp(&b.0)));
+        groups.truncate(10);
         let mut out = Vec::new();
-        for r in &rows {
-            let id: i64 = r.get("id");
+        for (id, sums, _) in &groups {
             let name: String =
                 sql::query_scalar(&format!("SELECT name FROM {table} WHERE id = $1"))
-                    .bind(id)
+                    .bind(*id)
                     .fetch_one(&mut *conn)
                     .await?;
             out.push(OwnerTop {
                 id: id.to_string(),
                 name,
-                figures: Sums::from_row(r).show(true),
+                figures: sums.show(true),
             });
         }
         Ok(out)
@@ -125,35 +175,34 @@ impl App {
         let mut c = crate::input::Check::new();
         let date = c.date("date", &q.date, crate::today());
         c.done()?;
-        let mut conn = self.store.read_conn().await?;
         let start = month_start(date);
         let last_start = start.checked_sub_months(Months::new(1)).unwrap_or(start);
         let last_end = start.pred_opt().unwrap_or(start);
         let ly_start = start.checked_sub_months(Months::new(12)).unwrap_or(start);
         let ly_end = date.checked_sub_months(Months::new(12)).unwrap_or(date);
-        let this_month = self.owner_period(&mut conn, start, date).await?;
-        let last_month = self.owner_period(&mut conn, last_start, last_end).await?;
-        let last_year = self.owner_period(&mut conn, ly_start, ly_end).await?;
-        let receivables: i64 = sql::query_scalar(
-            "SELECT CAST(COALESCE(SUM(b), 0) AS BIGINT) FROM (SELECT SUM(amount) AS b FROM settlement_entries WHERE entry_date <= $1 GROUP BY counterparty_id) t WHERE b > 0",
-        )
-        .bind(date.to_string())
-        .fetch_one(&mut conn)
-        .await?;
-        let top_clients = self
-            .owner_top(
-                &mut conn,
-                "f.counterparty_id",
-                "counterparties",
-                start,
-                date,
-            )
-            .await?;
-        let top_products = self
-            .owner_top(&mut conn, "f.product_id", "products", start, date)
-            .await?;
+        // The parts are independent reads: run side by side (each takes its
+        // own reader), so the page waits for the slowest, not for the sum.
+        let (clients, products, last_month, last_year, receivables, aging, funnel) = tokio::try_join!(
+            self.owner_groups(Table::Client, start, date),
+            self.owner_groups(Table::Product, start, date),
+            self.owner_period(last_start, last_end),
+            self.owner_period(ly_start, ly_end),
+            self.receivables_on(date),
+            self.aging_report(actor, date),
+            self.funnel(actor, start, date, None),
+        )?;
+        let mut sums = Sums::default();
+        clients.iter().for_each(|c| sums.add(&c.1));
+        let this_month = OwnerPeriod {
+            from: start.to_string(),
+            to: date.to_string(),
+            figures: sums.show(true),
+            shipments: clients.iter().map(|c| c.2).sum(),
+        };
+        let mut conn = self.store.read_conn().await?;
+        let top_clients = self.owner_top(&mut conn, Table::Client, clients).await?;
+        let top_products = self.owner_top(&mut conn, Table::Product, products).await?;
         drop(conn);
-        let aging = self.aging_report(actor, date).await?;
         let overdue = [
             &aging.totals.d31_60,
             &aging.totals.d61_90,
@@ -162,9 +211,7 @@ impl App {
         .iter()
         .map(|v| Money::parse(v).unwrap_or_default().0)
         .fold(0i64, i64::saturating_add);
-        let funnel = self
-            .funnel(actor, start, date, None)
-            .await?
+        let funnel = funnel
             .overall
             .into_iter()
             .map(|s| FunnelStep {

@@ -94,14 +94,21 @@ impl App {
             .unwrap_or(today);
         let mut params = vec![P::from(from.to_string()), P::from(today.to_string())];
         params.extend(people.iter().map(|p| P::from(*p)));
-        let rows: Vec<(i64, String, i64)> = sql::query_as(&format!(
-            "SELECT p.counterparty_id, p.day, p.amount FROM purchase_days p JOIN counterparties c ON c.id = p.counterparty_id \
-             WHERE c.manager_id IN ({}) AND p.day > $1 AND p.day <= $2 ORDER BY p.counterparty_id, p.day",
-            placeholders(3, people.len())
-        ))
-        .bind_all(&params)
-        .fetch_all(&mut conn)
-        .await?;
+        // The manager's clients by the index on manager, then each one's
+        // days by the primary key (client, day): thousands of rows, read
+        // through the fast path.
+        let rows: Vec<(i64, String, i64)> = self
+            .store
+            .read_rows(
+                format!(
+                    "SELECT p.counterparty_id AS cp, p.day AS day, p.amount AS amount FROM purchase_days p JOIN counterparties c ON c.id = p.counterparty_id \
+                     WHERE c.manager_id IN ({}) AND p.day > $1 AND p.day <= $2 ORDER BY p.counterparty_id, p.day",
+                    placeholders(3, people.len())
+                ),
+                params,
+                |r| (r.int("cp"), r.text("day"), r.int("amount")),
+            )
+            .await?;
         // Per client: purchase days and the 12 months' revenue.
         let mut per: Vec<(i64, Vec<NaiveDate>, i64)> = Vec::new();
         for (cp, day, amount) in rows {
@@ -155,7 +162,7 @@ impl App {
             Some(t) if t >= last => (today - *t).num_days() >= *interval,
             _ => true,
         });
-        let classes = super::abc::client_classes(&mut conn, today).await?;
+        let classes = super::abc::client_classes(&self.store, &mut conn, today).await?;
         let names: Vec<(i64, String, i64, String)> = sql::query_as(&format!(
             "SELECT c.id, c.name, e.id, e.name FROM counterparties c JOIN employees e ON e.id = c.manager_id WHERE c.id IN ({list})"
         ))

@@ -2,6 +2,7 @@
 //! by one dimension and optionally columns by another, and the documents
 //! behind any figure (drill-down).
 
+use super::totals::{Source, Table};
 use super::{scope, Figures, Scope, Sums, SUMS};
 use crate::input::{lenient, Check};
 use crate::{Actor, App, Result};
@@ -64,7 +65,7 @@ impl Dim {
     }
     /// The fact column keyed by this dimension (as text, so keys of every
     /// dimension are alike).
-    fn column(self) -> &'static str {
+    pub(crate) fn column(self) -> &'static str {
         match self {
             Dim::Counterparty => "f.counterparty_id",
             Dim::Product => "f.product_id",
@@ -181,9 +182,22 @@ pub(crate) struct Plan {
     pub to: NaiveDate,
     pub rows: Dim,
     pub columns: Option<Dim>,
+    /// Conditions over `f.` columns besides the period (`1 = 1`: none).
     pub filter: String,
     pub params: Vec<P>,
+    /// The dimensions the filter uses.
+    pub filtered: Vec<Dim>,
     pub scope: Scope,
+}
+
+impl Plan {
+    /// The monthly totals that can answer it, if any.
+    fn table(&self) -> Option<Table> {
+        let mut dims = self.filtered.clone();
+        dims.push(self.rows);
+        dims.extend(self.columns);
+        Table::for_dims(&dims, self.scope.manager.is_some())
+    }
 }
 
 fn parse_dim(c: &mut Check, field: &str, v: &Option<String>) -> Option<Dim> {
@@ -245,17 +259,19 @@ impl App {
                 "Columns and rows are the same dimension",
             );
         }
-        let mut params = vec![P::from(from.to_string()), P::from(to.to_string())];
-        let mut filter = String::from("f.doc_date >= $1 AND f.doc_date <= $2");
-        for (field, v, col) in [
-            ("counterparty_id", &q.counterparty_id, "f.counterparty_id"),
-            ("product_id", &q.product_id, "f.product_id"),
-            ("manager_id", &q.manager_id, "f.manager_id"),
-            ("department_id", &q.department_id, "f.department_id"),
+        let mut params = Vec::new();
+        let mut filter = String::from("1 = 1");
+        let mut filtered = Vec::new();
+        for (field, v, dim) in [
+            ("counterparty_id", &q.counterparty_id, Dim::Counterparty),
+            ("product_id", &q.product_id, Dim::Product),
+            ("manager_id", &q.manager_id, Dim::Manager),
+            ("department_id", &q.department_id, Dim::Department),
         ] {
             if let Some(id) = c.opt_id(field, v) {
                 params.push(P::from(id));
-                filter += &format!(" AND {col} = ${}", params.len());
+                filter += &format!(" AND {} = ${}", dim.column(), params.len());
+                filtered.push(dim);
             }
         }
         if let Some(m) = q.month.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
@@ -269,6 +285,7 @@ impl App {
             }
             params.push(P::from(m));
             filter += &format!(" AND f.month = ${}", params.len());
+            filtered.push(Dim::Month);
         }
         let group = c.opt_id("group_id", &q.group_id);
         c.done()?;
@@ -283,6 +300,7 @@ impl App {
                 .collect::<Vec<_>>()
                 .join(", ");
             filter += &format!(" AND f.group_id IN ({list})");
+            filtered.push(Dim::Group);
         }
         if let Some(m) = scope.manager {
             params.push(P::from(m));
@@ -298,6 +316,7 @@ impl App {
             columns,
             filter,
             params,
+            filtered,
             scope,
         })
     }
@@ -305,29 +324,42 @@ impl App {
     /// The sales report (`/api/v1/reports/sales`).
     pub async fn sales_report(&self, actor: &Actor, q: &SalesQuery) -> Result<SalesReport> {
         let mut conn = self.store.read_conn().await?;
-        let plan = self.sales_plan(&mut conn, actor, q).await?;
-        let col = plan.columns.map_or("''", |d| d.column());
-        let group = match plan.columns {
-            Some(d) => format!("{}, {}", plan.rows.column(), d.column()),
-            None => plan.rows.column().to_string(),
-        };
-        let sql = format!(
-            "SELECT CAST({r} AS TEXT) AS r, CAST({col} AS TEXT) AS c, {SUMS} FROM sales_facts f WHERE {} GROUP BY {group}",
-            plan.filter,
-            r = plan.rows.column(),
+        let mut plan = self.sales_plan(&mut conn, actor, q).await?;
+        // Keys as text, so keys of every dimension are alike.
+        let r = format!("CAST({} AS TEXT)", plan.rows.column());
+        let c = plan.columns.map_or_else(
+            || "''".to_string(),
+            |d| format!("CAST({} AS TEXT)", d.column()),
         );
-        let facts = sql::query(&sql)
-            .bind_all(&plan.params)
-            .fetch_all(&mut conn)
+        let keys = [(r.as_str(), "r"), (c.as_str(), "c")];
+        let source = Source {
+            table: plan.table(),
+            from: plan.from,
+            to: plan.to,
+            keys: &keys,
+            filter: &plan.filter,
+            shipments: false,
+        }
+        .union_sql(&mut plan.params, crate::today());
+        let sql = format!(
+            "SELECT f.r, f.c, {SUMS} FROM {source} GROUP BY f.r, f.c HAVING SUM(f.facts) > 0"
+        );
+        // Tens of thousands of cells: through the fast read path.
+        let facts = self
+            .store
+            .read_rows(sql, plan.params.clone(), |f| {
+                (
+                    f.opt_text("r").unwrap_or_default(),
+                    f.opt_text("c").unwrap_or_default(),
+                    Sums::from_get(f),
+                )
+            })
             .await?;
         let mut rows: Vec<RowSums> = Vec::new();
         let mut at: HashMap<String, usize> = HashMap::new();
         let mut cols: HashMap<String, Sums> = HashMap::new();
         let mut total = Sums::default();
-        for f in &facts {
-            let r: String = f.get::<Option<String>, _>("r").unwrap_or_default();
-            let c: String = f.get::<Option<String>, _>("c").unwrap_or_default();
-            let s = Sums::from_row(f);
+        for (r, c, s) in facts {
             total.add(&s);
             let i = *at.entry(r.clone()).or_insert_with(|| {
                 rows.push((r.clone(), Sums::default(), Vec::new()));
@@ -412,11 +444,15 @@ impl App {
         q: &SalesQuery,
     ) -> Result<Vec<SalesDocument>> {
         let mut conn = self.store.read_conn().await?;
-        let plan = self.sales_plan(&mut conn, actor, q).await?;
+        let mut plan = self.sales_plan(&mut conn, actor, q).await?;
+        plan.params.push(P::from(plan.from.to_string()));
+        plan.params.push(P::from(plan.to.to_string()));
+        let n = plan.params.len();
         let sql = format!(
             "SELECT f.document_id, d.kind, d.number, d.doc_date, c.name, {SUMS} FROM sales_facts f \
              JOIN documents d ON d.id = f.document_id JOIN counterparties c ON c.id = f.counterparty_id \
-             WHERE {} GROUP BY f.document_id, d.kind, d.number, d.doc_date, c.name ORDER BY d.doc_date, f.document_id LIMIT 5000",
+             WHERE f.doc_date >= ${} AND f.doc_date <= ${n} AND {} GROUP BY f.document_id, d.kind, d.number, d.doc_date, c.name ORDER BY d.doc_date, f.document_id LIMIT 5000",
+            n - 1,
             plan.filter
         );
         let rows = sql::query(&sql)
