@@ -284,7 +284,7 @@ pub struct Today {
     pub reminders_next_cursor: Option<String>,
     /// Per employee and status.
     pub by_status: Vec<StatusCount>,
-    /// The documents themselves, newest first; at most 500 (see `documents_total`).
+    /// The documents themselves, newest first; at most 200 (see `documents_total`).
     pub documents: Vec<StatusDoc>,
     pub documents_total: i64,
     /// The admin's company-wide view: per department.

@@ -62,7 +62,7 @@ const DEFAULT_REMINDERS: usize = 200;
 const MAX_REMINDERS: usize = 1000;
 
 /// At most this many documents are shown (newest first); all are counted.
-const SHOWN_DOCUMENTS: usize = 500;
+const SHOWN_DOCUMENTS: usize = 200;
 
 /// A document with its current status on the day, as the index holds it.
 #[derive(Clone)]
@@ -267,7 +267,7 @@ impl App {
             .collect();
         let shown: std::collections::HashSet<i64> = people.iter().copied().collect();
         let mut counted: Vec<(i64, i64, i64, i64)> = Vec::new();
-        // The documents shown (the newest 500) and every due reminder with
+        // The documents shown (the newest 200) and every due reminder with
         // its recipient, first as index entries only: text is read for
         // what is shown, not for everything counted.
         let mut newest: Vec<Cand> = Vec::new();
@@ -393,7 +393,7 @@ impl App {
                 .map(|((e, s), (n, a))| (e, s, n, a))
                 .collect();
 
-            // The newest 500: of the settled ones sorted in the database,
+            // The newest 200: of the settled ones sorted in the database,
             // merged with those ahead.
             let mut params = Vec::new();
             let sql = format!(

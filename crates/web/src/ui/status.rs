@@ -304,7 +304,7 @@ async fn today(ui: UiActor, State(s): State<AppState>, Query(f): Query<TodayFilt
                     }
                 }
             }
-            @if t.documents_total > t.documents.len() as i64 { p.muted { (lang.t("Показаны последние 500 из ", "Showing the latest 500 of ")) (t.documents_total) } }
+            @if t.documents_total > t.documents.len() as i64 { p.muted { (lang.t("Показаны последние ", "Showing the latest ")) (t.documents.len()) (lang.t(" из ", " of ")) (t.documents_total) (lang.t(" — уточните фильтр", " — narrow the filter")) } }
         }
     };
     page(
