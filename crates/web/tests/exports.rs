@@ -230,6 +230,15 @@ both_engines!(list_exports, |t: TestApp| async move {
     let page = t.page("/stock", &cookie).await;
     assert!(page.text.contains("/stock/export.xlsx"));
 
+    // Repairs: the link on their page, the sheet named in Russian.
+    assert!(t
+        .page("/repairs", &cookie)
+        .await
+        .text
+        .contains("/repairs/export.xlsx"));
+    let sh = export(t, "/repairs/export.xlsx", &cookie).await;
+    assert_eq!(sh.name, "Ремонты");
+
     // The audit log, by entity: date-and-time cells.
     let sh = export(t, "/audit/export.xlsx?entity=product", &cookie).await;
     assert_eq!(sh.name, "Журнал действий");

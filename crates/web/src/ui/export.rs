@@ -68,6 +68,10 @@ pub fn routes(r: Router<AppState>) -> Router<AppState> {
             )
         }),
     )
+    .route(
+        "/repairs/export.xlsx",
+        get(|ui, s, q| documents(Some(DocKind::Repair), ("Ремонты", "Repairs"), ui, s, q)),
+    )
     .route("/stock/export.xlsx", get(stock))
     .route("/audit/export.xlsx", get(audit))
 }

@@ -481,6 +481,7 @@ async fn repairs_page(ui: &UiActor, s: &AppState, refusal: &Refusal) -> Response
                 div.actions { button.btn type="submit" { (lang.t("Принять в ремонт", "Take in for repair")) } }
             }
         }
+        p { a.btn.light href="/repairs/export.xlsx" { (lang.t("Скачать XLSX", "Download XLSX")) } }
         table.list {
             tr { th { (lang.t("Заказ", "Order")) } th { (lang.t("Изделие", "Unit")) } th { (lang.t("Клиент", "Customer")) } th { (lang.t("Принят", "Received")) } th { (lang.t("Состояние", "State")) } th { (lang.t("Гарантия", "Warranty")) } }
             @for r in &list {
