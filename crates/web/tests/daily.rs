@@ -955,6 +955,28 @@ both_engines!(
         );
         assert!(r.text.contains(&o["number"].as_str().unwrap().to_string()));
         has_menu(&r.text);
+        // The same on an interaction's page.
+        let it = created(
+            &t,
+            "/api/v1/interactions",
+            json!({"counterparty_id": s.cp, "kind": "call", "subject": "Звонок про сроки"}),
+        )
+        .await;
+        let r = t
+            .form(
+                &format!("/documents/{}/status", id(&it)),
+                &cookie,
+                &[
+                    ("csrf", &csrf),
+                    ("status_id", "999999"),
+                    ("note", "уточнить сроки"),
+                ],
+            )
+            .await;
+        assert!(r.status.is_client_error(), "{}", r.text);
+        assert!(r.text.contains("value=\"уточнить сроки\""), "{}", r.text);
+        assert!(r.text.contains("Звонок про сроки"), "{}", r.text);
+        has_menu(&r.text);
         // A payment posted by a role without the right: its page, the role in words.
         let p = created(
             &t,

@@ -272,23 +272,26 @@ async fn interaction_page(
     State(s): State<AppState>,
     Path(id): Path<String>,
 ) -> Response {
-    let lang = current_lang();
     let Ok(id) = id.parse::<i64>() else {
-        return not_found_page(lang);
+        return not_found_page(current_lang());
     };
+    interaction_view(&ui, &s, id, &Refusal::none()).await
+}
+
+/// An interaction's page; after a refused status or responsible form, that
+/// form as it was sent with the message at it.
+pub(crate) async fn interaction_view(
+    ui: &UiActor,
+    s: &AppState,
+    id: i64,
+    refusal: &Refusal,
+) -> Response {
+    let lang = current_lang();
     let i = match s.app.get_interaction(&ui.actor, id).await {
         Ok(i) => i,
         Err(e) => return error_page(lang, &e),
     };
-    let block = status_block(
-        lang,
-        &ui,
-        &s.app,
-        id,
-        DocKind::Interaction,
-        &Refusal::none(),
-    )
-    .await;
+    let block = status_block(lang, ui, &s.app, id, DocKind::Interaction, refusal).await;
     let body = html! {
         h1 { (channel_label(&i.kind, lang.ru())) " " (i.number) }
         div.card {
@@ -302,14 +305,14 @@ async fn interaction_page(
         }
         (block)
     };
-    page(
+    refusal.apply(page(
         lang,
         &ui.actor,
         &ui.csrf,
         &format!("{} {}", lang.t("Контакт", "Interaction"), i.number),
         "/counterparties",
         body,
-    )
+    ))
 }
 
 async fn timeline_page(

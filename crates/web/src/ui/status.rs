@@ -147,7 +147,8 @@ pub(crate) async fn document_refused(
         Ok(DocKind::PaymentIn | DocKind::PaymentOut) => {
             super::trade::payment_page(ui, s, id, refusal).await
         }
-        Ok(DocKind::Interaction) | Err(_) => error_page(lang, e),
+        Ok(DocKind::Interaction) => super::client::interaction_view(ui, s, id, refusal).await,
+        Err(_) => error_page(lang, e),
         Ok(kind) => super::trade::show_refused(kind, ui, s, id, refusal).await,
     }
 }
