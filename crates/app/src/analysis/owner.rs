@@ -67,17 +67,6 @@ fn month_start(d: NaiveDate) -> NaiveDate {
 }
 
 impl App {
-    /// The sum of positive balances on a date.
-    async fn receivables_on(&self, date: NaiveDate) -> Result<i64> {
-        let mut conn = self.store.read_conn().await?;
-        Ok(sql::query_scalar(
-            "SELECT CAST(COALESCE(SUM(b), 0) AS BIGINT) FROM (SELECT SUM(amount) AS b FROM settlement_entries WHERE entry_date <= $1 GROUP BY counterparty_id) t WHERE b > 0",
-        )
-        .bind(date.to_string())
-        .fetch_one(&mut conn)
-        .await?)
-    }
-
     async fn owner_period(&self, from: NaiveDate, to: NaiveDate) -> Result<OwnerPeriod> {
         let mut conn = self.store.read_conn().await?;
         let mut params = Vec::new();
@@ -182,12 +171,11 @@ impl App {
         let ly_end = date.checked_sub_months(Months::new(12)).unwrap_or(date);
         // The parts are independent reads: run side by side (each takes its
         // own reader), so the page waits for the slowest, not for the sum.
-        let (clients, products, last_month, last_year, receivables, aging, funnel) = tokio::try_join!(
+        let (clients, products, last_month, last_year, aging, funnel) = tokio::try_join!(
             self.owner_groups(Table::Client, start, date),
             self.owner_groups(Table::Product, start, date),
             self.owner_period(last_start, last_end),
             self.owner_period(ly_start, ly_end),
-            self.receivables_on(date),
             self.aging_report(actor, date),
             self.funnel(actor, start, date, None),
         )?;
@@ -203,6 +191,12 @@ impl App {
         let top_clients = self.owner_top(&mut conn, Table::Client, clients).await?;
         let top_products = self.owner_top(&mut conn, Table::Product, products).await?;
         drop(conn);
+        // Receivables, the sum of positive balances, is the aging's total:
+        // a counterparty's open debits less its unallocated credit are its
+        // balance, and it keeps unallocated credit only once every debit is
+        // paid — so its open debits are its balance when that is positive
+        // and nothing otherwise (one pass over the ledger, not two).
+        let receivables = Money::parse(&aging.totals.total).unwrap_or_default().0;
         let overdue = [
             &aging.totals.d31_60,
             &aging.totals.d61_90,
