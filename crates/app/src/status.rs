@@ -730,22 +730,39 @@ pub(crate) async fn write_assignment(
     Ok(id)
 }
 
-/// What `documents` carries of a document's statuses as of `on`: the
+/// Column `col` of the assignment of document `doc` (an SQL expression) in
+/// force on the day in parameter `day` (`$1`, …): the latest dated on or
+/// before it, the later-made of one day; read from the covering index
+/// `status_assignments_current`.
+pub(crate) fn in_force(col: &str, doc: &str, day: &str) -> String {
+    format!(
+        "(SELECT x.{col} FROM status_assignments x WHERE x.document_id = {doc} AND x.effective_date <= {day} \
+         ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)"
+    )
+}
+
+/// What `documents` carries of a document's statuses as of `$1`: the
 /// assignment in force (its status and date) and the date of the next one
 /// (migration 0020), where the Today view reads them from one index.
-const IN_FORCE: &str = "status_id = (SELECT x.status_id FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= $1 \
-     ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
-     status_date = (SELECT x.effective_date FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= $1 \
-     ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
-     status_next = (SELECT MIN(x.effective_date) FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date > $1)";
+fn in_force_copy() -> String {
+    format!(
+        "status_id = {}, status_date = {}, \
+         status_next = (SELECT MIN(x.effective_date) FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date > $1)",
+        in_force("status_id", "documents.id", "$1"),
+        in_force("effective_date", "documents.id", "$1")
+    )
+}
 
 /// Brings one document's status in force up to date, as of today.
 pub(crate) async fn sync_current(tx: &mut kupets_store::Conn, document_id: i64) -> Result<()> {
-    sql::query(&format!("UPDATE documents SET {IN_FORCE} WHERE id = $2"))
-        .bind(today().to_string())
-        .bind(document_id)
-        .execute(&mut *tx)
-        .await?;
+    sql::query(&format!(
+        "UPDATE documents SET {} WHERE id = $2",
+        in_force_copy()
+    ))
+    .bind(today().to_string())
+    .bind(document_id)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
@@ -769,7 +786,8 @@ impl App {
         }
         write_tx!(self, [day], |app, tx| {
             Ok(sql::query(&format!(
-                "UPDATE documents SET {IN_FORCE} WHERE status_next IS NOT NULL AND status_next <= $1"
+                "UPDATE documents SET {} WHERE status_next IS NOT NULL AND status_next <= $1",
+                in_force_copy()
             ))
             .bind(day.to_string())
             .execute(&mut *tx)

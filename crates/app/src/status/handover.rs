@@ -343,7 +343,7 @@ async fn handover_listing(conn: &mut Conn, plan: &Plan, on: NaiveDate) -> Result
             .fetch_all(&mut *conn)
             .await?;
     // The current assignment of document `d` on $2.
-    const CURRENT: &str = "(SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $2 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
+    let current = super::in_force("id", "d.id", "$2");
     let docs = sql::query(&format!(
         "SELECT d.id, d.kind, d.number, d.counterparty_id, \
            CASE WHEN d.state = 'draft' THEN 'draft' \
@@ -352,7 +352,7 @@ async fn handover_listing(conn: &mut Conn, plan: &Plan, on: NaiveDate) -> Result
                 WHEN d.kind IN ('sales_order', 'purchase_order') AND EXISTS (SELECT 1 FROM document_lines l WHERE l.document_id = d.id AND l.qty - l.closed_qty > \
                    (SELECT COALESCE(SUM(x.qty), 0) FROM document_lines x JOIN documents y ON y.id = x.document_id WHERE x.base_line_id = l.id AND y.state = 'posted' AND y.kind IN ('shipment', 'receipt'))) THEN 'open_order' \
                 WHEN EXISTS (SELECT 1 FROM status_assignments a JOIN statuses st ON st.id = a.status_id \
-                     WHERE a.document_id = d.id AND st.is_reminder = 1 AND (a.effective_date > $2 OR a.id = {CURRENT})) THEN 'reminder' \
+                     WHERE a.document_id = d.id AND st.is_reminder = 1 AND (a.effective_date > $2 OR a.id = {current})) THEN 'reminder' \
                 ELSE d.state END AS reason \
          FROM documents d WHERE d.responsible_id = $1 ORDER BY d.doc_date, d.id"
     ))
@@ -391,7 +391,7 @@ async fn handover_listing(conn: &mut Conn, plan: &Plan, on: NaiveDate) -> Result
            st.code, st.name_ru, st.name_en, st.to_manager, a.effective_date, a.note \
          FROM status_assignments a JOIN statuses st ON st.id = a.status_id JOIN documents d ON d.id = a.document_id \
          LEFT JOIN counterparties c ON c.id = d.counterparty_id \
-         WHERE st.is_reminder = 1 AND d.state <> 'cancelled' AND (a.effective_date > $2 OR a.id = {CURRENT}) \
+         WHERE st.is_reminder = 1 AND d.state <> 'cancelled' AND (a.effective_date > $2 OR a.id = {current}) \
            AND (d.responsible_id = $1 OR (c.manager_id = $1 AND st.to_manager = 1)) \
          ORDER BY a.effective_date, d.id"
     ))

@@ -283,10 +283,8 @@ impl App {
             // The current status on the day, searched in the history (the
             // covering index `status_assignments_current` alone) for the
             // documents whose copy is not in force on the day.
-            const AHEAD_STATUS: &str = "(SELECT x.status_id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
-                 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
-            const AHEAD_DATE: &str = "(SELECT x.effective_date FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
-                 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1)";
+            let ahead_status = in_force("status_id", "d.id", "$1");
+            let ahead_date = in_force("effective_date", "d.id", "$1");
             // What the partial index `documents_today` holds of a document.
             const CAND: &str = "d.id, d.responsible_id, d.doc_date, d.amount, d.counterparty_id";
             // The copy on the document is in force; its note is the latest
@@ -340,7 +338,11 @@ impl App {
                 filters(
                     params,
                     &mut sql,
-                    if settled { "d.status_id" } else { AHEAD_STATUS },
+                    if settled {
+                        "d.status_id"
+                    } else {
+                        &ahead_status
+                    },
                 );
                 sql
             };
@@ -350,7 +352,7 @@ impl App {
             };
             let mut params = Vec::new();
             let sql = format!(
-                "SELECT {CAND}, {AHEAD_STATUS} AS status_id, {AHEAD_DATE} AS effective_date, CAST(1 AS BIGINT) AS from_history \
+                "SELECT {CAND}, {ahead_status} AS status_id, {ahead_date} AS effective_date, CAST(1 AS BIGINT) AS from_history \
                  FROM documents d {}",
                 half(&mut params, false)
             );
@@ -844,9 +846,8 @@ async fn details<'a>(
         let mut params: Vec<P> = vec![P::from(on.to_string())];
         params.extend(chunk.iter().map(|i| P::from(*i)));
         let sql = format!(
-            "SELECT d.id, a.note FROM documents d JOIN status_assignments a ON a.id = \
-             (SELECT x.id FROM status_assignments x WHERE x.document_id = d.id AND x.effective_date <= $1 \
-              ORDER BY x.effective_date DESC, x.id DESC LIMIT 1) WHERE d.id IN ({})",
+            "SELECT d.id, a.note FROM documents d JOIN status_assignments a ON a.id = {} WHERE d.id IN ({})",
+            in_force("id", "d.id", "$1"),
             placeholders(2, chunk.len())
         );
         for (id, note) in rows_of(conn, &sql, &params, |r| {
