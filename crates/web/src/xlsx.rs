@@ -29,32 +29,6 @@ pub enum Cell {
     Mo(String),
 }
 
-/// `Content-Disposition` for a download named in Russian: `filename*`
-/// (RFC 6266) for browsers, an ASCII `filename` for the rest.
-pub fn attachment(file: &str, ext: &str) -> String {
-    let ascii: String = file
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let utf8: String = file
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    format!("attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{utf8}.{ext}")
-}
-
 /// Writes one sheet: a title, column headers, rows. Amounts are numbers with
 /// two decimals, so the spreadsheet can sum them.
 pub fn xlsx(
@@ -155,7 +129,7 @@ pub fn xlsx(
             ),
             (
                 axum::http::header::CONTENT_DISPOSITION,
-                attachment(file, "xlsx"),
+                crate::download::attachment(file, "xlsx"),
             ),
         ],
         bytes,

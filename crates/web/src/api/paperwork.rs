@@ -260,33 +260,12 @@ pub fn form_response(form: &Form, file: &str, html: bool) -> Result<Response, Ap
         return Ok(axum::response::Html(kupets_paper::render_html(form, "")).into_response());
     }
     let bytes = kupets_app::paperwork::pdf(form)?;
-    // An ASCII fallback name plus the UTF-8 one (RFC 6266).
-    let ascii: String = file
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let utf8: String = file
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b == b'.' || b == b'-' {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
     Ok((
         [
             (CONTENT_TYPE, "application/pdf".to_string()),
             (
                 CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}.pdf\"; filename*=UTF-8''{utf8}.pdf"),
+                crate::download::attachment(file, "pdf"),
             ),
         ],
         bytes,

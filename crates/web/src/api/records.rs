@@ -91,7 +91,10 @@ pub async fn import_template(
             (header::CONTENT_TYPE, ct.to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                crate::xlsx::attachment(&kupets_app::exchange::records::template_name(&kind), ext),
+                crate::download::attachment(
+                    &kupets_app::exchange::records::template_name(&kind),
+                    ext,
+                ),
             ),
         ],
         bytes,
