@@ -155,25 +155,20 @@ pub(crate) async fn document_refused(
 
 /// Today with the same filters, at another page of reminders.
 fn today_href(f: &TodayFilter, cursor: Option<&str>) -> String {
+    let o = opt;
     let pairs = [
-        ("employee_id", f.employee_id.as_deref()),
-        ("department_id", f.department_id.as_deref()),
-        ("status_id", f.status_id.as_deref()),
-        ("kind", f.kind.as_deref()),
-        ("from", f.from.as_deref()),
-        ("to", f.to.as_deref()),
-        ("date", f.date.as_deref()),
-        ("limit", f.limit.as_deref()),
-        ("cursor", cursor),
+        ("employee_id", o(&f.employee_id)),
+        ("department_id", o(&f.department_id)),
+        ("status_id", o(&f.status_id)),
+        ("kind", o(&f.kind)),
+        ("from", o(&f.from)),
+        ("to", o(&f.to)),
+        ("date", o(&f.date)),
+        ("limit", o(&f.limit)),
+        ("cursor", cursor.unwrap_or("").to_string()),
     ];
-    let q: Vec<String> = pairs
-        .iter()
-        .filter_map(|(k, v)| {
-            v.filter(|v| !v.is_empty())
-                .map(|v| format!("{k}={}", crate::auth::urlencode(v)))
-        })
-        .collect();
-    format!("/today?{}", q.join("&"))
+    let p: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    format!("/today{}", super::forms::query(&p))
 }
 
 fn opt(v: &Option<String>) -> String {
