@@ -83,6 +83,11 @@ pub type Result<T, E = AppError> = std::result::Result<T, E>;
 #[derive(Clone)]
 pub struct App {
     pub store: Store,
+    /// The day this process last found the clients' ABC classes up to date
+    /// (see [`App::refresh_client_classes`]): the counterparty list asks on
+    /// every request, and after the first answer of the day the question
+    /// needs no database.
+    classes_fresh_on: std::sync::Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
 }
 
 /// Who is acting: the logged-in employee and their role.
@@ -113,7 +118,10 @@ impl Actor {
 
 impl App {
     pub fn new(store: Store) -> App {
-        App { store }
+        App {
+            store,
+            classes_fresh_on: Default::default(),
+        }
     }
 }
 

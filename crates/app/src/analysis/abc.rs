@@ -310,9 +310,19 @@ impl App {
     /// changed are written: from one day to the next few do. A derived
     /// figure, so not audited; a failed refresh leaves yesterday's classes.
     pub async fn refresh_client_classes(&self, force: bool) -> Result<()> {
-        let today = crate::today().to_string();
+        let day = crate::today();
+        let fresh = |app: &App| {
+            if let Ok(mut on) = app.classes_fresh_on.lock() {
+                *on = Some(day);
+            }
+        };
+        if !force && self.classes_fresh_on.lock().is_ok_and(|on| *on == Some(day)) {
+            return Ok(());
+        }
+        let today = day.to_string();
         let mut conn = self.store.read_conn().await?;
         if !force && get_setting(&mut conn, "abc_classes_on").await?.as_deref() == Some(&today) {
+            fresh(self);
             return Ok(());
         }
         let classes = client_classes(&self.store, &mut conn, crate::today()).await?;
@@ -359,7 +369,9 @@ impl App {
             }
             kupets_store::queries::set_setting(&mut tx, "abc_classes_on", today).await?;
             Ok(())
-        })
+        })?;
+        fresh(self);
+        Ok(())
     }
 }
 
