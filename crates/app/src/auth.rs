@@ -189,7 +189,7 @@ impl App {
         let params = vec![P::from(token_hash(token)), P::from(now())];
         let rows = self
             .store
-            .read_rows(sql, params, |r| (Employee::from_row(r), r.text("csrf")))
+            .read_rows_here(sql, params, |r| (Employee::from_row(r), r.text("csrf")))
             .await?;
         let (employee, csrf) = rows.into_iter().next().ok_or(AppError::Unauthorized)?;
         let role = Role::parse(&employee.role)

@@ -230,7 +230,7 @@ impl App {
         );
         let (cp, balance) = self
             .store
-            .read_rows(sql, vec![P::from(id)], |r| {
+            .read_rows_here(sql, vec![P::from(id)], |r| {
                 (Counterparty::from_row(r), r.int("balance"))
             })
             .await?

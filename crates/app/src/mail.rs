@@ -923,12 +923,21 @@ async fn send_smtp(
 /// Delivers due messages and the digests every 30 seconds, for as long as
 /// the server runs; first brings statuses whose day has come up to date
 /// (`App::roll_statuses`), so the day's reminders are read from the index.
+/// At start and on the first tick of each day it also runs the database's
+/// upkeep ([`kupets_store::Store::maintain`]).
 pub fn spawn_worker(app: App) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(30));
+        let mut maintained = None;
         loop {
             tick.tick().await;
             let at = Utc::now();
+            if maintained != Some(crate::today()) {
+                match app.store.maintain().await {
+                    Ok(()) => maintained = Some(crate::today()),
+                    Err(e) => tracing::warn!(error = %e, "database upkeep"),
+                }
+            }
             if let Err(e) = app.roll_statuses(crate::today()).await {
                 tracing::warn!(error = %e, "statuses");
             }

@@ -13,7 +13,7 @@ use crate::{Result, StoreError};
 use rusqlite::types::Value;
 use std::sync::{Arc, Mutex};
 
-/// Chooses the main query from a count (see [`Readers::query_after_count`]).
+/// Chooses the main query from a count (see [`Readers::query_after_count_here`]).
 pub type ThenQuery = Box<dyn FnOnce(i64) -> (String, Vec<P>) + Send>;
 
 pub struct Readers {
@@ -40,6 +40,66 @@ impl Readers {
         Ok(c)
     }
 
+    /// Runs `sql` with `params` and maps every row, here on the calling
+    /// thread: for the short, bounded reads every request makes (the
+    /// session check, a page of a list, a card). A hand-off to a blocking
+    /// thread and back costs two context switches and, with more runnable
+    /// threads than cores, a wait for the scheduler: under 16 clients the
+    /// hand-offs were a tenth of the server's CPU and most of the list's
+    /// latency tail. A page costs well under a millisecond of a worker's
+    /// time, like any other CPU work a handler does; reports and anything
+    /// that may read a large part of the database keep [`Readers::query`].
+    pub fn query_here<T>(
+        &self,
+        sql: &str,
+        params: &[P],
+        map: fn(&dyn RowGet) -> T,
+    ) -> Result<Vec<T>> {
+        self.with_here(|conn| run(conn, sql, params, map))
+    }
+
+    /// Runs a `COUNT(*) AS n` query, lets `then` choose the main query from
+    /// the count, and runs that, on the calling thread (see
+    /// [`Readers::query_here`]).
+    pub fn query_after_count_here<T>(
+        &self,
+        count: (String, Vec<P>),
+        then: ThenQuery,
+        map: fn(&dyn RowGet) -> T,
+    ) -> Result<Vec<T>> {
+        self.with_here(move |conn| {
+            let n = run(conn, &count.0, &count.1, |r| r.int("n"))?
+                .first()
+                .copied()
+                .unwrap_or(0);
+            let (sql, params) = then(n);
+            run(conn, &sql, &params, map)
+        })
+    }
+
+    /// An idle connection (or a new one) for `f`, returned to the pool
+    /// after. No slot is taken: callers on the async workers are at most as
+    /// many as the workers.
+    fn with_here<R>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
+    ) -> Result<R> {
+        let conn = match self
+            .idle
+            .lock()
+            .map_err(|e| StoreError::Fast(e.to_string()))?
+            .pop()
+        {
+            Some(c) => c,
+            None => self.open()?,
+        };
+        let out = f(&conn);
+        if let Ok(mut idle) = self.idle.lock() {
+            idle.push(conn);
+        }
+        out.map_err(StoreError::from)
+    }
+
     /// Runs `sql` with `params` and maps every row.
     pub async fn query<T: Send + 'static>(
         self: &Arc<Self>,
@@ -49,25 +109,6 @@ impl Readers {
     ) -> Result<Vec<T>> {
         self.with_conn(move |conn| run(conn, &sql, &params, map))
             .await
-    }
-
-    /// Runs a `COUNT(*) AS n` query, lets `then` choose the main query from
-    /// the count, and runs that — one trip to a blocking thread for both.
-    pub async fn query_after_count<T: Send + 'static>(
-        self: &Arc<Self>,
-        count: (String, Vec<P>),
-        then: ThenQuery,
-        map: fn(&dyn RowGet) -> T,
-    ) -> Result<Vec<T>> {
-        self.with_conn(move |conn| {
-            let n = run(conn, &count.0, &count.1, |r| r.int("n"))?
-                .first()
-                .copied()
-                .unwrap_or(0);
-            let (sql, params) = then(n);
-            run(conn, &sql, &params, map)
-        })
-        .await
     }
 
     /// Lends a connection out of the pool by value for `f` (which hands it

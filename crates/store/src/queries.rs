@@ -243,7 +243,10 @@ pub async fn list_by_name<T: Send + 'static>(
         }
         None => {
             let (sql, params, newest_first) = plan.build(None);
-            (store.read_rows(sql, params, from_row).await?, newest_first)
+            (
+                store.read_rows_here(sql, params, from_row).await?,
+                newest_first,
+            )
         }
     };
     let (items, newest_first) = items;

@@ -316,7 +316,12 @@ impl App {
                 *on = Some(day);
             }
         };
-        if !force && self.classes_fresh_on.lock().is_ok_and(|on| *on == Some(day)) {
+        if !force
+            && self
+                .classes_fresh_on
+                .lock()
+                .is_ok_and(|on| *on == Some(day))
+        {
             return Ok(());
         }
         let today = day.to_string();

@@ -363,6 +363,9 @@ fn right(kind: &str) -> Right {
     }
 }
 
+/// An import of at least this many rows runs the database's upkeep after it.
+const BULK: usize = 1000;
+
 impl App {
     /// Reads and checks a file of records; with `commit`, writes all rows
     /// in one transaction when none has an error (otherwise nothing).
@@ -415,6 +418,13 @@ impl App {
                 run(&app, &mut tx, actor, kind, rows, true, progress).await
             })?
         };
+        if commit && created >= BULK {
+            // Thousands of rows written one by one leave the search index
+            // in many small segments; merge them now, not at night.
+            if let Err(e) = self.store.maintain().await {
+                tracing::warn!(error = %e, "database upkeep after an import");
+            }
+        }
         if n == 0 && errors.is_empty() {
             errors.push(err(
                 2,
