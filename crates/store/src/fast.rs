@@ -10,7 +10,6 @@
 use crate::model::RowGet;
 use crate::queries::P;
 use crate::{Result, StoreError};
-use rusqlite::types::Value;
 use std::sync::{Arc, Mutex};
 
 /// Chooses the main query from a count (see [`Readers::query_after_count_here`]).
@@ -217,17 +216,7 @@ fn run<T>(
     map: fn(&dyn RowGet) -> T,
 ) -> rusqlite::Result<Vec<T>> {
     let mut st = conn.prepare_cached(sql)?;
-    for (i, p) in params.iter().enumerate() {
-        if let Some(idx) = st.parameter_index(&format!("${}", i + 1))? {
-            let v = match p {
-                P::I(v) => Value::Integer(*v),
-                P::OptI(v) => v.map(Value::Integer).unwrap_or(Value::Null),
-                P::S(v) => Value::Text(v.clone()),
-                P::OptS(v) => v.clone().map(Value::Text).unwrap_or(Value::Null),
-            };
-            st.raw_bind_parameter(idx, v)?;
-        }
-    }
+    crate::sql::bind_dollar(&mut st, params)?;
     let names: Vec<String> = st.column_names().into_iter().map(str::to_string).collect();
     let mut rows = st.raw_query();
     let mut out = Vec::new();
