@@ -99,6 +99,11 @@ pub struct LimitArgs {
     /// Largest request body in bytes (413 above)
     #[arg(long, env = "KUPETS_MAX_BODY", default_value_t = 2 * 1024 * 1024)]
     pub max_body: usize,
+    /// Microseconds to keep the processor cores awake after a request, at
+    /// the lowest priority, so that the next step of a request (or the next
+    /// request) does not wait for a halted core to wake; 0 turns it off
+    #[arg(long, env = "KUPETS_BUSY_POLL_US", default_value_t = 2000)]
+    pub busy_poll_us: u64,
     /// Mark cookies Secure: the server is reached over HTTPS (a proxy in
     /// front terminates TLS)
     #[arg(long, env = "KUPETS_SECURE_COOKIES")]
@@ -114,6 +119,7 @@ impl Default for LimitArgs {
             request_timeout: l.request_timeout.as_secs(),
             max_connections: l.max_connections,
             max_body: l.max_body,
+            busy_poll_us: l.busy_poll.as_micros() as u64,
             secure_cookies: false,
         }
     }
@@ -128,6 +134,7 @@ impl LimitArgs {
             request_timeout: Duration::from_secs(self.request_timeout.max(1)),
             max_connections: self.max_connections.max(1),
             max_body: self.max_body.max(1024),
+            busy_poll: Duration::from_micros(self.busy_poll_us),
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod awake;
 pub mod download;
 pub mod error;
 pub mod serve;

@@ -30,6 +30,9 @@ pub struct Limits {
     pub max_connections: usize,
     /// Largest request body (413 above it).
     pub max_body: usize,
+    /// How long the cores are kept awake after a request (zero: never; see
+    /// [`crate::awake`]).
+    pub busy_poll: Duration,
 }
 
 impl Default for Limits {
@@ -40,6 +43,7 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(60),
             max_connections: 1024,
             max_body: 2 * 1024 * 1024,
+            busy_poll: Duration::from_millis(2),
         }
     }
 }
@@ -109,6 +113,7 @@ pub async fn serve(
         .keep_alive(true);
     let builder = Arc::new(builder);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let awake = crate::awake::Awake::start(limits.busy_poll);
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {
@@ -138,13 +143,22 @@ pub async fn serve(
         let epoch = io.epoch;
         let router = router.clone();
         let request_timeout = limits.request_timeout;
+        let awake = awake.clone();
         let svc = hyper::service::service_fn(
             move |mut req: axum::http::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(addr));
                 let router = router.clone();
+                let awake = awake.clone();
                 async move {
                     let req = req.map(axum::body::Body::new);
-                    match tokio::time::timeout(request_timeout, router.oneshot(req)).await {
+                    if let Some(a) = &awake {
+                        a.begin();
+                    }
+                    let answer = tokio::time::timeout(request_timeout, router.oneshot(req)).await;
+                    if let Some(a) = &awake {
+                        a.end();
+                    }
+                    match answer {
                         Ok(r) => r,
                         Err(_) => {
                             let mut resp = problem(
@@ -202,6 +216,9 @@ pub async fn serve(
         });
     }
     let _ = stop_tx.send(true);
+    if let Some(a) = &awake {
+        a.stop();
+    }
     // Let requests in flight finish (bounded by the request timeout).
     let deadline = Instant::now() + limits.request_timeout;
     while permits.available_permits() < limits.max_connections && Instant::now() < deadline {

@@ -664,6 +664,7 @@ both_engines!(
             request_timeout: Duration::from_millis(1000),
             max_connections: 4,
             max_body: 1024,
+            busy_poll: Duration::from_millis(2),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let server = tokio::spawn(kupets_web::serve::serve(
