@@ -444,22 +444,23 @@ impl Store {
     }
 
     /// Upkeep the server runs at start, once a day and after a large import
-    /// ([`Store::maintain`] is cheap enough for all three): on SQLite, the
-    /// planner's statistics refreshed on a sample (`analysis_limit`, so a
-    /// big database is not read whole while the write lock is held), the
-    /// FTS5 histograms removed again, and every trigram index merged into one
-    /// segment (`'optimize'`). Rows written one by one leave an index in many
-    /// small segments that every search walks: on 100 000 counterparties
-    /// loaded in batches a search cost twice as much before the merge
-    /// (0.66 → 0.35 ms, measured with the bench's searches). PostgreSQL
-    /// keeps its statistics itself (autovacuum); nothing to do there.
+    /// (cheap enough for all three): on SQLite every trigram index merged
+    /// into one segment (`'optimize'`). Rows written one by one leave an
+    /// index in many small segments that every search walks: on 100 000
+    /// counterparties loaded in batches a search cost twice as much before
+    /// the merge (0.66 → 0.35 ms, measured with the bench's searches).
+    ///
+    /// No `ANALYZE` here: statistics gathered while a table is small (a new
+    /// installation, the start of the day's work) mislead the planner once
+    /// it has grown — tried, and 16 clients posting fell from 2 165 to 77
+    /// documents a second within seconds of a start-up `ANALYZE`. Without
+    /// statistics the planner follows the indexes, which the queries are
+    /// written for. PostgreSQL keeps its statistics itself (autovacuum).
     pub async fn maintain(&self) -> Result<()> {
         if self.engine != Engine::Sqlite {
             return Ok(());
         }
         let mut conn = self.write.acquire().await?;
-        conn.execute("PRAGMA analysis_limit = 1000").await?;
-        conn.execute("ANALYZE").await?;
         let fts: Vec<String> = sqlx::query_scalar(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND sql LIKE 'CREATE VIRTUAL TABLE%fts5%'",
         )
@@ -469,8 +470,7 @@ impl Store {
             conn.execute(format!("INSERT INTO \"{t}\"(\"{t}\") VALUES ('optimize')").as_str())
                 .await?;
         }
-        drop(conn);
-        self.drop_fts_histograms().await
+        Ok(())
     }
 
     /// SQLite only. With STAT4 histograms for the FTS5 shadow tables, SQLite
