@@ -717,6 +717,55 @@ pub async fn raw_connect(url: &str) -> Result<AnyConnection> {
 
 #[cfg(test)]
 mod tests {
+    /// Counterparties written in many transactions leave the trigram index
+    /// in many segments; the upkeep merges them and search finds the same.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn upkeep_merges_the_search_index() {
+        let path = std::env::temp_dir().join(format!("kupets_maintain_{}.db", std::process::id()));
+        let url = format!("sqlite://{}", path.display());
+        let store = super::Store::open(&url).await.unwrap();
+        for i in 0..40 {
+            let mut tx = store.raw_begin().await.unwrap();
+            let name = format!("ООО «Ромашка {i}»");
+            super::sql::query("INSERT INTO counterparties (name, kind, search, created_at) VALUES ($1, 'customer', $2, 'now')")
+                .bind(name.as_str())
+                .bind(name.to_lowercase())
+                .execute(&mut tx)
+                .await
+                .unwrap();
+            tx.commit_any().await.unwrap();
+        }
+        let found = |store: super::Store| async move {
+            let segments = store
+                .read_rows(
+                    "SELECT COUNT(*) AS n FROM counterparties_fts_data".into(),
+                    vec![],
+                    |r| r.int("n"),
+                )
+                .await
+                .unwrap()[0];
+            let hits = store
+                .read_rows(
+                    "SELECT COUNT(*) AS n FROM counterparties_fts WHERE counterparties_fts MATCH '\"ромашка\"'".into(),
+                    vec![],
+                    |r| r.int("n"),
+                )
+                .await
+                .unwrap()[0];
+            (segments, hits)
+        };
+        let (before, hits) = found(store.clone()).await;
+        assert_eq!(hits, 40);
+        store.maintain().await.unwrap();
+        let (after, hits) = found(store.clone()).await;
+        assert_eq!(hits, 40, "the same rows found after the merge");
+        assert!(after < before, "index rows {before} → {after}");
+        store.close().await;
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
+    }
+
     #[test]
     fn splits_triggers_whole() {
         let s = super::split_sql("-- a; comment\nCREATE TABLE a (x INT);\nCREATE TRIGGER t AFTER INSERT ON a BEGIN\n  INSERT INTO b VALUES (1);\n  INSERT INTO b VALUES (2);\nEND;\nSELECT 1;");

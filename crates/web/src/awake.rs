@@ -137,3 +137,30 @@ fn spin(a: Arc<Awake>) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spins_only_in_the_window_and_below_the_cores() {
+        assert!(Awake::start(Duration::ZERO).is_none(), "zero turns it off");
+        let a = Awake::start(Duration::from_millis(40)).expect("started");
+        assert!(a.now_us() >= a.last.load(Ordering::Relaxed));
+        a.begin();
+        assert!(a.recent(), "a request in flight on a free core: spin");
+        // As many requests as cores: the cores have work, no spinning.
+        for _ in 1..a.cores {
+            a.begin();
+        }
+        assert!(!a.recent());
+        for _ in 1..a.cores {
+            a.end();
+        }
+        a.end();
+        assert!(a.recent(), "just ended: still in the window");
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(!a.recent(), "window over: the spinners sleep");
+        a.stop();
+    }
+}
