@@ -83,20 +83,30 @@ impl Readers {
         &self,
         f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R>,
     ) -> Result<R> {
-        let conn = match self
+        let conn = self.take()?;
+        let out = f(&conn);
+        self.give(conn);
+        out.map_err(StoreError::from)
+    }
+
+    /// An idle connection, or a new one when none is idle.
+    fn take(&self) -> Result<rusqlite::Connection> {
+        let idle = self
             .idle
             .lock()
             .map_err(|e| StoreError::Fast(e.to_string()))?
-            .pop()
-        {
-            Some(c) => c,
-            None => self.open()?,
-        };
-        let out = f(&conn);
+            .pop();
+        match idle {
+            Some(c) => Ok(c),
+            None => Ok(self.open()?),
+        }
+    }
+
+    /// Back to the pool.
+    fn give(&self, conn: rusqlite::Connection) {
         if let Ok(mut idle) = self.idle.lock() {
             idle.push(conn);
         }
-        out.map_err(StoreError::from)
     }
 
     /// Runs `sql` with `params` and maps every row.
@@ -124,25 +134,15 @@ impl Readers {
             .map_err(|e| StoreError::Fast(e.to_string()))?;
         let me = self.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = match me
-                .idle
-                .lock()
-                .map_err(|e| StoreError::Fast(e.to_string()))?
-                .pop()
-            {
-                Some(c) => c,
-                None => me.open()?,
-            };
-            let (conn, out) = f(conn);
-            if let Ok(mut idle) = me.idle.lock() {
-                idle.push(conn);
-            }
+            let (conn, out) = f(me.take()?);
+            me.give(conn);
             Ok(out)
         })
         .await
         .map_err(|e| StoreError::Fast(e.to_string()))?
     }
 
+    /// [`Readers::with_here`] on a blocking thread, holding a slot.
     async fn with_conn<R: Send + 'static>(
         self: &Arc<Self>,
         f: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<R> + Send + 'static,
@@ -153,24 +153,9 @@ impl Readers {
             .await
             .map_err(|e| StoreError::Fast(e.to_string()))?;
         let me = self.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = match me
-                .idle
-                .lock()
-                .map_err(|e| StoreError::Fast(e.to_string()))?
-                .pop()
-            {
-                Some(c) => c,
-                None => me.open()?,
-            };
-            let out = f(&conn);
-            if let Ok(mut idle) = me.idle.lock() {
-                idle.push(conn);
-            }
-            out.map_err(StoreError::from)
-        })
-        .await
-        .map_err(|e| StoreError::Fast(e.to_string()))?
+        tokio::task::spawn_blocking(move || me.with_here(f))
+            .await
+            .map_err(|e| StoreError::Fast(e.to_string()))?
     }
 }
 

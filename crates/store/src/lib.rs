@@ -735,30 +735,22 @@ mod tests {
                 .unwrap();
             tx.commit_any().await.unwrap();
         }
-        let found = |store: super::Store| async move {
-            let segments = store
-                .read_rows(
-                    "SELECT COUNT(*) AS n FROM counterparties_fts_data".into(),
-                    vec![],
-                    |r| r.int("n"),
-                )
-                .await
-                .unwrap()[0];
-            let hits = store
-                .read_rows(
-                    "SELECT COUNT(*) AS n FROM counterparties_fts WHERE counterparties_fts MATCH '\"ромашка\"'".into(),
-                    vec![],
-                    |r| r.int("n"),
-                )
-                .await
-                .unwrap()[0];
-            (segments, hits)
+        let count = |sql: &'static str| {
+            let store = store.clone();
+            async move {
+                store
+                    .read_rows(sql.into(), vec![], |r| r.int("n"))
+                    .await
+                    .unwrap()[0]
+            }
         };
-        let (before, hits) = found(store.clone()).await;
-        assert_eq!(hits, 40);
+        let segments = "SELECT COUNT(*) AS n FROM counterparties_fts_data";
+        let hits = "SELECT COUNT(*) AS n FROM counterparties_fts WHERE counterparties_fts MATCH '\"ромашка\"'";
+        let before = count(segments).await;
+        assert_eq!(count(hits).await, 40);
         store.maintain().await.unwrap();
-        let (after, hits) = found(store.clone()).await;
-        assert_eq!(hits, 40, "the same rows found after the merge");
+        let after = count(segments).await;
+        assert_eq!(count(hits).await, 40, "the same rows found after the merge");
         assert!(after < before, "index rows {before} → {after}");
         store.close().await;
         for ext in ["", "-wal", "-shm"] {
