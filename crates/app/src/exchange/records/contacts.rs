@@ -2,8 +2,8 @@
 //! without one, by its exact name) and is checked like a contact typed on
 //! the counterparty's card.
 
-use super::super::{insert_rows_counted, Progress};
-use super::{audit_created, err, Column, CpIndex, RowError, Rows};
+use super::super::Progress;
+use super::{err, insert_audited, Column, CpIndex, RowError, Rows};
 use crate::{Actor, Result};
 use kupets_store::queries::P;
 use kupets_store::{now, Conn};
@@ -148,12 +148,14 @@ pub(super) async fn run(
     if !write || !errors.is_empty() {
         return Ok((0, errors));
     }
-    let ids: Vec<i64> =
-        insert_rows_counted(conn, "contacts", &COLS, &values, Some("id"), Some(progress))
-            .await?
-            .iter()
-            .map(|r| r.get::<i64, _>(0))
-            .collect();
-    audit_created(conn, actor, "contact", &ids).await?;
-    Ok((ids.len(), Vec::new()))
+    let n = insert_audited(
+        conn,
+        actor,
+        ("contacts", "contact"),
+        &COLS,
+        &values,
+        progress,
+    )
+    .await?;
+    Ok((n, Vec::new()))
 }

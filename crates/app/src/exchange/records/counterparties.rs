@@ -2,8 +2,8 @@
 //! (in the file and among the kept counterparties) refused; all rows in
 //! multi-row INSERTs with one audit row each.
 
-use super::super::{insert_rows_counted, Progress, CHUNK};
-use super::{audit_created, err, Column, RowError, Rows};
+use super::super::{Progress, CHUNK};
+use super::{err, insert_audited, Column, RowError, Rows};
 use crate::{Actor, Result};
 use kupets_domain::inn::{check_inn, check_kpp};
 use kupets_domain::Money;
@@ -270,18 +270,14 @@ pub(super) async fn run(
     if !write || !errors.is_empty() {
         return Ok((0, errors));
     }
-    let ids: Vec<i64> = insert_rows_counted(
+    let n = insert_audited(
         conn,
-        "counterparties",
+        actor,
+        ("counterparties", "counterparty"),
         &CP_COLS,
         &values,
-        Some("id"),
-        Some(progress),
+        progress,
     )
-    .await?
-    .iter()
-    .map(|r| r.get::<i64, _>(0))
-    .collect();
-    audit_created(conn, actor, "counterparty", &ids).await?;
-    Ok((ids.len(), Vec::new()))
+    .await?;
+    Ok((n, Vec::new()))
 }

@@ -607,14 +607,50 @@ pub(super) fn one_date(
     }
 }
 
-/// One audit row per record written, in multi-row INSERTs, and one for the
-/// import as a whole.
-pub(super) async fn audit_created(
+/// Writes an import's records (`values` in `cols` of `table`, counting them
+/// in `progress`) and audits each as created; returns how many.
+pub(super) async fn insert_audited(
     tx: &mut Conn,
     actor: &Actor,
-    entity: &str,
-    ids: &[i64],
-) -> Result<()> {
+    (table, entity): (&str, &str),
+    cols: &[&str],
+    values: &[Vec<kupets_store::queries::P>],
+    progress: &super::Progress,
+) -> Result<usize> {
+    let ids: Vec<i64> =
+        super::insert_rows_counted(tx, table, cols, values, Some("id"), Some(progress))
+            .await?
+            .iter()
+            .map(|r| r.get::<i64, _>(0))
+            .collect();
+    audit_created(tx, actor, entity, &ids).await?;
+    Ok(ids.len())
+}
+
+/// A row's SKU that is empty or names no product.
+pub(super) fn sku_error(row: usize, sku: &str) -> RowError {
+    if sku.is_empty() {
+        err(
+            row,
+            "sku",
+            "required",
+            "Артикул обязателен",
+            "The SKU is required",
+        )
+    } else {
+        err(
+            row,
+            "sku",
+            "not_found",
+            format!("Товара с артикулом «{sku}» нет"),
+            format!("No product with SKU '{sku}'"),
+        )
+    }
+}
+
+/// One audit row per record written, in multi-row INSERTs, and one for the
+/// import as a whole.
+async fn audit_created(tx: &mut Conn, actor: &Actor, entity: &str, ids: &[i64]) -> Result<()> {
     use kupets_store::queries::P;
     let at = kupets_store::now();
     let rows: Vec<Vec<P>> = ids

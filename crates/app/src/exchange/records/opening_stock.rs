@@ -10,7 +10,7 @@
 //! carry; their opening stock goes in as a receipt typed with the serials.
 
 use super::super::{insert_rows, Progress, CHUNK};
-use super::{err, one_date, Column, RowError, Rows};
+use super::{err, one_date, sku_error, Column, RowError, Rows};
 use crate::cost::{Move, Unit};
 use crate::{Actor, App, Result};
 use kupets_domain::trade::line_amount;
@@ -179,23 +179,7 @@ async fn check(conn: &mut Conn, rows: &Rows) -> Result<(Plan, Vec<RowError>)> {
                 Some((*id, name.clone()))
             }
             None => {
-                errs.push(if sku.is_empty() {
-                    err(
-                        *n,
-                        "sku",
-                        "required",
-                        "Артикул обязателен",
-                        "The SKU is required",
-                    )
-                } else {
-                    err(
-                        *n,
-                        "sku",
-                        "not_found",
-                        format!("Товара с артикулом «{sku}» нет"),
-                        format!("No product with SKU '{sku}'"),
-                    )
-                });
+                errs.push(sku_error(*n, &sku));
                 None
             }
         };

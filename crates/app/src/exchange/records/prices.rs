@@ -3,8 +3,8 @@
 //! left empty). Added to the price history like a price typed on the
 //! product card; the price in force on a date is the latest on or before it.
 
-use super::super::{insert_rows_counted, Progress, CHUNK};
-use super::{audit_created, err, Column, RowError, Rows};
+use super::super::{Progress, CHUNK};
+use super::{err, insert_audited, sku_error, Column, RowError, Rows};
 use crate::{today, Actor, Result};
 use kupets_domain::Money;
 use kupets_store::queries::{bind_all, placeholders, P};
@@ -97,23 +97,7 @@ async fn check(
         let product = match products.get(&sku) {
             Some(id) => Some(*id),
             None => {
-                errs.push(if sku.is_empty() {
-                    err(
-                        *n,
-                        "sku",
-                        "required",
-                        "Артикул обязателен",
-                        "The SKU is required",
-                    )
-                } else {
-                    err(
-                        *n,
-                        "sku",
-                        "not_found",
-                        format!("Товара с артикулом «{sku}» нет"),
-                        format!("No product with SKU '{sku}'"),
-                    )
-                });
+                errs.push(sku_error(*n, &sku));
                 None
             }
         };
@@ -199,12 +183,6 @@ pub(super) async fn run(
     if !write || !errors.is_empty() {
         return Ok((0, errors));
     }
-    let ids: Vec<i64> =
-        insert_rows_counted(conn, "prices", &COLS, &values, Some("id"), Some(progress))
-            .await?
-            .iter()
-            .map(|r| r.get::<i64, _>(0))
-            .collect();
-    audit_created(conn, actor, "price", &ids).await?;
-    Ok((ids.len(), Vec::new()))
+    let n = insert_audited(conn, actor, ("prices", "price"), &COLS, &values, progress).await?;
+    Ok((n, Vec::new()))
 }

@@ -2,8 +2,8 @@
 //! products), unit, VAT rate, serial tracking, warranty; the group given as
 //! a path «Инструмент/Дрели», its missing groups created at the import.
 
-use super::super::{insert_rows_counted, Progress};
-use super::{audit_created, err, flag, Column, RowError, Rows};
+use super::super::Progress;
+use super::{err, flag, insert_audited, Column, RowError, Rows};
 use crate::{Actor, Result};
 use kupets_domain::VatRate;
 use kupets_store::queries::{audit, bind_all, placeholders, P};
@@ -319,20 +319,16 @@ pub(super) async fn run(
     for (v, g) in plan.values.iter_mut().zip(group_ids) {
         v[4] = P::from(g);
     }
-    let ids: Vec<i64> = insert_rows_counted(
+    let n = insert_audited(
         conn,
-        "products",
+        actor,
+        ("products", "product"),
         &COLS,
         &plan.values,
-        Some("id"),
-        Some(progress),
+        progress,
     )
-    .await?
-    .iter()
-    .map(|r| r.get::<i64, _>(0))
-    .collect();
-    audit_created(conn, actor, "product", &ids).await?;
-    Ok((ids.len(), Vec::new()))
+    .await?;
+    Ok((n, Vec::new()))
 }
 
 #[cfg(test)]
