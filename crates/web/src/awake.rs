@@ -146,7 +146,6 @@ mod tests {
     fn spins_only_in_the_window_and_below_the_cores() {
         assert!(Awake::start(Duration::ZERO).is_none(), "zero turns it off");
         let a = Awake::start(Duration::from_millis(40)).expect("started");
-        assert!(a.now_us() >= a.last.load(Ordering::Relaxed));
         a.begin();
         assert!(a.recent(), "a request in flight on a free core: spin");
         // As many requests as cores: the cores have work, no spinning.
