@@ -384,6 +384,49 @@ async fn cost_moves(
         .collect())
 }
 
+/// Products by id: VAT rate, serial tracking, unit — one statement.
+async fn products_by_id(
+    conn: &mut Conn,
+    ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, (String, i64, String)>> {
+    let params: Vec<P> = ids.map(P::from).collect();
+    if params.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(sql::query_as::<(i64, String, i64, String)>(&format!(
+        "SELECT id, vat_rate, serial_tracked, unit FROM products WHERE id IN ({})",
+        placeholders(1, params.len())
+    ))
+    .bind_all(&params)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|(id, v, t, u)| (id, (v, t, u)))
+    .collect())
+}
+
+/// Lines other lines link to (an order line fulfilled, a shipment line
+/// returned), with what a new line takes from them — one statement.
+async fn linked_lines(
+    conn: &mut Conn,
+    ids: impl Iterator<Item = i64>,
+) -> Result<std::collections::HashMap<i64, sql::Row>> {
+    let params: Vec<P> = ids.map(P::from).collect();
+    if params.is_empty() {
+        return Ok(Default::default());
+    }
+    Ok(sql::query(&format!(
+        "SELECT id, document_id, product_id, price, retail_price, base_price, auto_pct, special_pct, rule_kind, rule_id, pricing FROM document_lines WHERE id IN ({})",
+        placeholders(1, params.len())
+    ))
+    .bind_all(&params)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|r| (r.get::<i64, _>("id"), r))
+    .collect())
+}
+
 async fn allow_negative_stock(tx: &mut Conn) -> Result<bool> {
     Ok(queries::get_setting(tx, "allow_negative_stock")
         .await?
@@ -580,6 +623,29 @@ impl App {
                 "Add at least one line",
             );
         }
+        // Every line's product and linked line, each read in one statement
+        // for all the lines (ids that do not parse are reported per line below).
+        let quiet = |v: &Option<String>| {
+            v.as_deref()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .filter(|id| *id > 0)
+        };
+        let products_of = products_by_id(
+            tx,
+            input.lines.iter().filter_map(|l| quiet(&l.product_id)),
+        )
+        .await?;
+        let links_of = linked_lines(
+            tx,
+            input.lines.iter().filter_map(|l| {
+                quiet(if kind.base_kind().is_some() {
+                    &l.base_line_id
+                } else {
+                    &l.order_line_id
+                })
+            }),
+        )
+        .await?;
         let mut lines = Vec::new();
         let mut to_price = Vec::new();
         let mut taken_units: Vec<i64> = Vec::new();
@@ -593,16 +659,10 @@ impl App {
             let mut vat = String::new();
             let mut tracked = false;
             if product != 0 {
-                match sql::query_as::<(String, i64, String)>(
-                    "SELECT vat_rate, serial_tracked, unit FROM products WHERE id = $1",
-                )
-                .bind(product)
-                .fetch_optional(&mut *tx)
-                .await?
-                {
+                match products_of.get(&product) {
                     Some((v, t, unit)) => {
-                        vat = v;
-                        tracked = t != 0;
+                        vat = v.clone();
+                        tracked = *t != 0;
                         // «1,5 шт» is a typing slip, not a quantity.
                         if qty > 0 && !kupets_domain::unit::fits(&unit, qty) {
                             c.err(
@@ -638,13 +698,7 @@ impl App {
             let mut price = None;
             let mut pricing = None;
             if link != 0 {
-                let row = sql::query(
-                    "SELECT document_id, product_id, price, retail_price, base_price, auto_pct, special_pct, rule_kind, rule_id, pricing FROM document_lines WHERE id = $1",
-                )
-                .bind(link)
-                .fetch_optional(&mut *tx)
-                .await?;
-                match row {
+                match links_of.get(&link) {
                     Some(r)
                         if Some(r.get::<i64, _>("document_id")) == link_doc
                             && r.get::<i64, _>("product_id") == product =>
@@ -1060,12 +1114,12 @@ impl App {
             let (date, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
             let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
             Self::write_lines(&mut tx, id, &lines, true).await?;
-            let document = if post {
-                app.post_in_tx(&mut tx, actor, kind, id, "").await?
+            let (document, lines) = if post {
+                app.post_in_tx_lines(&mut tx, actor, kind, id, "").await?
             } else {
-                app.doc_in_tx(&mut tx, kind, id, false).await?
+                let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
+                (document, load_lines(&mut tx, id).await?)
             };
-            let lines = load_lines(&mut tx, id).await?;
             Ok(TradeDoc { document, lines })
         })
     }
@@ -1340,15 +1394,28 @@ impl App {
     /// Posting inside a write transaction the caller holds: the body of
     /// `post_trade_doc_with`, also used to create and post in one
     /// transaction (`create_trade_doc_posted`, `create_payment_posted`).
-    #[allow(clippy::needless_borrow)] // written against an owned transaction (`&mut tx`)
     pub(crate) async fn post_in_tx(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        kind: DocKind,
+        id: i64,
+        reason: &str,
+    ) -> Result<Document> {
+        Ok(self.post_in_tx_lines(tx, actor, kind, id, reason).await?.0)
+    }
+
+    /// `post_in_tx`, also giving the lines it read (posting changes none of
+    /// what they show), so a caller need not read them again.
+    #[allow(clippy::needless_borrow)] // written against an owned transaction (`&mut tx`)
+    async fn post_in_tx_lines(
         &self,
         mut tx: &mut Tx,
         actor: &Actor,
         kind: DocKind,
         id: i64,
         reason: &str,
-    ) -> Result<Document> {
+    ) -> Result<(Document, Vec<DocLine>)> {
         let app = self;
         let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
         let next = crate::document::check_draft(&doc)?
@@ -1510,7 +1577,7 @@ impl App {
         let mut d = doc;
         d.state = next.code().to_string();
         d.posted_at = Some(posted_at);
-        Ok(d)
+        Ok((d, lines))
     }
 
     /// Creates a draft payment (`in` or `out`).
