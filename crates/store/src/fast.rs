@@ -200,8 +200,7 @@ fn run<T>(
     params: &[P],
     map: fn(&dyn RowGet) -> T,
 ) -> rusqlite::Result<Vec<T>> {
-    let mut st = conn.prepare_cached(sql)?;
-    crate::sql::bind_dollar(&mut st, params)?;
+    let mut st = crate::sql::prepare_dollar(conn, sql, params)?;
     let names: Vec<String> = st.column_names().into_iter().map(str::to_string).collect();
     let mut rows = st.raw_query();
     let mut out = Vec::new();
