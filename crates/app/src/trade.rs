@@ -630,11 +630,8 @@ impl App {
                 .and_then(|s| s.trim().parse::<i64>().ok())
                 .filter(|id| *id > 0)
         };
-        let products_of = products_by_id(
-            tx,
-            input.lines.iter().filter_map(|l| quiet(&l.product_id)),
-        )
-        .await?;
+        let products_of =
+            products_by_id(tx, input.lines.iter().filter_map(|l| quiet(&l.product_id))).await?;
         let links_of = linked_lines(
             tx,
             input.lines.iter().filter_map(|l| {

@@ -193,6 +193,9 @@ pub async fn serve_with(
     let store = Store::open(database)
         .await
         .with_context(|| format!("opening database {database}"))?;
+    // Writes go to the writer thread, where concurrent requests share
+    // commits (see `Store::write_in_place`).
+    store.write_in_place(false);
     let app = App::new(store.clone());
     if demo {
         if app.is_empty().await? {
