@@ -475,8 +475,22 @@ impl App {
     ) -> Result<(chrono::NaiveDate, Vec<(&'static str, P)>, Vec<NewLine>)> {
         let mut c = Check::new();
         let cp = c.id("counterparty_id", &input.counterparty_id);
+        // The counterparty's manager (the default responsible) and whether
+        // it is the walk-in buyer, read with the check that it exists.
+        let mut cp_row: Option<(Option<i64>, i64)> = None;
         if cp != 0 {
-            check_ref(&mut c, tx, "counterparty_id", "counterparties", Some(cp)).await?;
+            cp_row = sql::query_as("SELECT manager_id, walk_in FROM counterparties WHERE id = $1")
+                .bind(cp)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if cp_row.is_none() {
+                c.err(
+                    "counterparty_id",
+                    "not_found",
+                    format!("Запись {cp} не найдена"),
+                    format!("No record {cp}"),
+                );
+            }
         }
         // A return reverses a posted shipment (receipt) of the same counterparty.
         let mut base: Option<(i64, Option<i64>, Option<i64>)> = None;
@@ -609,12 +623,20 @@ impl App {
             }
         }
         let comment = c.opt_text("comment", &input.comment, 1000);
-        let (buyer_name, buyer_phone) = buyer_of(&mut c, tx, kind, cp, input).await?;
+        let walk_in = cp_row.is_some_and(|r| r.1 != 0);
+        let (buyer_name, buyer_phone) = buyer_of(&mut c, kind, walk_in, input);
         let responsible = match c.opt_id("responsible_id", &input.responsible_id) {
-            Some(r) => r,
-            None => crate::responsible::default_for(tx, Some(cp), order_id, actor.id()).await?,
+            Some(r) => {
+                check_ref(&mut c, tx, "responsible_id", "employees", Some(r)).await?;
+                r
+            }
+            // The counterparty's manager, the order's responsible or the
+            // author: each an existing employee (foreign keys).
+            None => match cp_row.and_then(|r| r.0) {
+                Some(manager) => manager,
+                None => crate::responsible::default_for(tx, None, order_id, actor.id()).await?,
+            },
         };
-        check_ref(&mut c, tx, "responsible_id", "employees", Some(responsible)).await?;
         if input.lines.is_empty() {
             c.err(
                 "lines",
@@ -1882,32 +1904,17 @@ impl App {
 /// The walk-in buyer's name and phone on a sales-side document (issue 12,
 /// item 5): refused on any other counterparty's documents, whose card
 /// already names the buyer.
-async fn buyer_of(
-    c: &mut Check,
-    tx: &mut Conn,
-    kind: DocKind,
-    cp: i64,
-    input: &TradeDocInput,
-) -> Result<(String, String)> {
+fn buyer_of(c: &mut Check, kind: DocKind, walk_in: bool, input: &TradeDocInput) -> (String, String) {
     let name = c.opt_text("buyer_name", &input.buyer_name, 200);
     let phone = c.opt_text("buyer_phone", &input.buyer_phone, 50);
     if name.is_empty() && phone.is_empty() {
-        return Ok((name, phone));
+        return (name, phone);
     }
-    let walk_in: i64 = if cp == 0 {
-        0
-    } else {
-        sql::query_scalar("SELECT walk_in FROM counterparties WHERE id = $1")
-            .bind(cp)
-            .fetch_optional(&mut *tx)
-            .await?
-            .unwrap_or(0)
-    };
     let sales = matches!(
         kind,
         DocKind::SalesOrder | DocKind::Shipment | DocKind::Return
     );
-    if walk_in == 0 || !sales {
+    if !walk_in || !sales {
         let field = if name.is_empty() {
             "buyer_phone"
         } else {
@@ -1933,5 +1940,5 @@ async fn buyer_of(
             "Phone: digits (at least 5), spaces and + ( ) -",
         );
     }
-    Ok((name, phone))
+    (name, phone)
 }

@@ -359,27 +359,30 @@ pub(crate) fn prepare_dollar<'c>(
     Ok(st)
 }
 
-/// `$n` → `?n` outside quoted strings and identifiers.
+/// `$n` → `?n` outside quoted strings and identifiers. Byte by byte, copying
+/// the runs between parameters whole: every statement passes here.
 fn question_marks(sql: &str) -> std::borrow::Cow<'_, str> {
-    if !sql.contains('$') {
+    let b = sql.as_bytes();
+    if !b.contains(&b'$') {
         return std::borrow::Cow::Borrowed(sql);
     }
     let mut out = String::with_capacity(sql.len());
-    let mut quote: Option<char> = None;
-    let mut chars = sql.chars().peekable();
-    while let Some(ch) = chars.next() {
-        match quote {
-            Some(q) if ch == q => quote = None,
-            Some(_) => {}
-            None if ch == '\'' || ch == '"' => quote = Some(ch),
-            None if ch == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) => {
-                out.push('?');
-                continue;
+    let (mut quote, mut from) = (0u8, 0usize);
+    for (i, &c) in b.iter().enumerate() {
+        if quote != 0 {
+            if c == quote {
+                quote = 0;
             }
-            None => {}
+        } else if c == b'\'' || c == b'"' {
+            quote = c;
+        } else if c == b'$' && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            // `from..i` ends before an ASCII byte: a character boundary.
+            out.push_str(&sql[from..i]);
+            out.push('?');
+            from = i + 1;
         }
-        out.push(ch);
     }
+    out.push_str(&sql[from..]);
     std::borrow::Cow::Owned(out)
 }
 
