@@ -683,7 +683,7 @@ impl App {
                         vat = v.clone();
                         tracked = *t != 0;
                         // «1,5 шт» is a typing slip, not a quantity.
-                        if qty > 0 && !kupets_domain::unit::fits(&unit, qty) {
+                        if qty > 0 && !kupets_domain::unit::fits(unit, qty) {
                             c.err(
                                 &f("qty"),
                                 "whole_units",
@@ -1904,7 +1904,12 @@ impl App {
 /// The walk-in buyer's name and phone on a sales-side document (issue 12,
 /// item 5): refused on any other counterparty's documents, whose card
 /// already names the buyer.
-fn buyer_of(c: &mut Check, kind: DocKind, walk_in: bool, input: &TradeDocInput) -> (String, String) {
+fn buyer_of(
+    c: &mut Check,
+    kind: DocKind,
+    walk_in: bool,
+    input: &TradeDocInput,
+) -> (String, String) {
     let name = c.opt_text("buyer_name", &input.buyer_name, 200);
     let phone = c.opt_text("buyer_phone", &input.buyer_phone, 50);
     if name.is_empty() && phone.is_empty() {
