@@ -484,12 +484,7 @@ impl App {
                 .fetch_optional(&mut *tx)
                 .await?;
             if cp_row.is_none() {
-                c.err(
-                    "counterparty_id",
-                    "not_found",
-                    format!("Запись {cp} не найдена"),
-                    format!("No record {cp}"),
-                );
+                crate::people::no_record(&mut c, "counterparty_id", cp);
             }
         }
         // A return reverses a posted shipment (receipt) of the same counterparty.

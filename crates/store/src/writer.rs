@@ -12,8 +12,13 @@
 //! savepoint: a job that fails rolls back only its savepoint. One `COMMIT`
 //! (one fsync with `synchronous=FULL`) then makes the whole batch durable,
 //! and only after it does any job's caller get its answer. Under load this
-//! turns sixteen fsyncs into one; alone, a job is a batch of one and pays
-//! exactly what it did before.
+//! turns sixteen fsyncs into one; alone, a job is a batch of one and needs
+//! no savepoint.
+//!
+//! **In place.** When no job is queued and the thread is between batches, a
+//! caller may run its job on its own thread instead ([`Writer::run_here`]):
+//! the connection sits behind a mutex the thread takes for each batch. The
+//! server turns this off (see `Store::write_in_place`).
 
 use crate::sql::{BoxFuture, Tx};
 use crate::{Result, StoreError};
@@ -21,7 +26,7 @@ use std::cell::Cell;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
@@ -112,7 +117,7 @@ pub(crate) struct Writer {
     /// Jobs sent and not yet taken by the thread.
     queued: Arc<AtomicUsize>,
     /// Whether an idle writer runs a job on the caller's thread.
-    in_place: std::sync::atomic::AtomicBool,
+    in_place: AtomicBool,
 }
 
 impl Writer {
@@ -161,7 +166,7 @@ impl Writer {
             queue,
             conn: shared,
             queued,
-            in_place: std::sync::atomic::AtomicBool::new(true),
+            in_place: AtomicBool::new(true),
         })
     }
 
