@@ -564,9 +564,11 @@ pub struct DocLine {
     #[serde(serialize_with = "ser::opt_id")]
     #[schema(value_type = Option<String>)]
     pub rule_id: Option<i64>,
-    /// Every candidate considered, won or lost, with the reason.
+    /// Every candidate considered, won or lost, with the reason: the JSON
+    /// as stored, passed through to the answer unparsed (a document's lines
+    /// are read inside write transactions, on the writer's time).
     #[schema(value_type = Option<Object>)]
-    pub pricing: Option<serde_json::Value>,
+    pub pricing: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl DocLine {
@@ -603,7 +605,7 @@ impl DocLine {
             rule_kind: col(r, "rule_kind"),
             rule_id: col(r, "rule_id"),
             pricing: col::<Option<String>>(r, "pricing")
-                .and_then(|j| serde_json::from_str(&j).ok()),
+                .and_then(|j| serde_json::value::RawValue::from_string(j).ok()),
         }
     }
 }

@@ -68,14 +68,16 @@ fn candidate(lang: Lang, c: &CandidateView) -> Markup {
 
 /// The explanation of a document line's price, one click away.
 pub fn explain(lang: Lang, l: &DocLine) -> Markup {
-    let cands: Vec<CandidateView> = l
+    let pricing: Option<serde_json::Value> = l
         .pricing
+        .as_ref()
+        .and_then(|p| serde_json::from_str(p.get()).ok());
+    let cands: Vec<CandidateView> = pricing
         .as_ref()
         .and_then(|p| p.get("candidates"))
         .and_then(|c| serde_json::from_value(c.clone()).ok())
         .unwrap_or_default();
-    let base_type = l
-        .pricing
+    let base_type = pricing
         .as_ref()
         .and_then(|p| p.get("base_price_type"))
         .and_then(|v| v.as_str())
