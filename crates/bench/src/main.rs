@@ -735,6 +735,10 @@ async fn posting() -> anyhow::Result<()> {
     use kupets_domain::DocKind;
     let db = temp_db("posting");
     let (app, actor, wh, products, cp) = shop(&db).await?;
+    // The one poster is the in-process path of the command line's import
+    // (writes in place, see `Store::write_in_place`); the HTTP figures
+    // below are the server's path, the writer thread.
+    app.store.write_in_place(true);
     let e = |e: kupets_app::AppError| anyhow::anyhow!(e.message(false));
     let n = 300;
     // Drafts first: the figure is for posting, one shipment per transaction.

@@ -193,9 +193,6 @@ pub async fn serve_with(
     let store = Store::open(database)
         .await
         .with_context(|| format!("opening database {database}"))?;
-    // Writes go to the writer thread, where concurrent requests share
-    // commits (see `Store::write_in_place`).
-    store.write_in_place(false);
     let app = App::new(store.clone());
     if demo {
         if app.is_empty().await? {
@@ -259,11 +256,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             as_login,
             preview,
         } => {
-            let app = App::new(Store::open(&database).await?);
+            let store = Store::open(&database).await?;
+            // One writer, one document after another: no thread hand-offs.
+            store.write_in_place(true);
+            let app = App::new(store);
             crate::import::run(&app, &kind, &file, as_login.as_deref(), preview).await
         }
         Command::Demo { database } => {
-            let app = App::new(Store::open(&database).await?);
+            let store = Store::open(&database).await?;
+            store.write_in_place(true);
+            let app = App::new(store);
             load_demo(&app).await
         }
         Command::User {

@@ -317,14 +317,16 @@ impl Store {
     }
 
     /// SQLite: whether a write transaction may run on the caller's thread
-    /// when the writer is idle (the default), or always goes to the writer
-    /// thread. In place saves two thread wake-ups per write and suits one
-    /// caller at a time (the command line, imports, tests). The server turns
-    /// it off: there a write in place holds a runtime worker through its
-    /// fsync and takes the commit other requests would have shared — with
-    /// 16 clients the cycle fell from 1 324–1 433 to 972–1 365 cycles/s,
-    /// and one client gained nothing (its threads are kept awake by
-    /// busy-polling).
+    /// when the writer is idle, or always goes to the writer thread (the
+    /// default). In place saves two thread wake-ups per write and suits one
+    /// caller writing one document after another: the command line's
+    /// import and demo load turn it on. The server leaves it off: there a
+    /// write in place holds a runtime worker through its fsync and takes
+    /// the commit other requests would have shared — with 16 clients the
+    /// cycle fell from 1 324–1 433 to 972–1 365 cycles/s, and one client
+    /// gained nothing (its threads are kept awake by busy-polling). A body
+    /// run in place must complete without the runtime's help (every write
+    /// body does: its statements are synchronous).
     pub fn write_in_place(&self, on: bool) {
         if let Some(w) = &self.writer {
             w.set_in_place(on);
@@ -344,9 +346,9 @@ impl Store {
     /// - SQLite: the body runs on the writer thread ([`writer`]), with every
     ///   statement synchronous; it may share a commit with other bodies
     ///   waiting at the same time (group commit), and its caller is answered
-    ///   only once that commit is durable. When nothing else is waiting it
-    ///   runs on the caller's thread instead, unless turned off
-    ///   ([`Store::write_in_place`]).
+    ///   only once that commit is durable. Where turned on
+    ///   ([`Store::write_in_place`]) and nothing else is waiting, it runs on
+    ///   the caller's thread instead.
     /// - PostgreSQL: the body runs here in an sqlx transaction. A
     ///   serialization failure or deadlock (the body's error or the commit's)
     ///   runs it again, up to [`MAX_RETRIES`] times with jittered, growing
@@ -737,6 +739,63 @@ pub async fn raw_connect(url: &str) -> Result<AnyConnection> {
 
 #[cfg(test)]
 mod tests {
+    /// A write run in place commits what an `Ok` body wrote and nothing of
+    /// an `Err` body, and refuses a write started inside it — as on the
+    /// writer thread.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_write_in_place_commits_or_rolls_back_whole() {
+        let path = std::env::temp_dir().join(format!("kupets_in_place_{}.db", std::process::id()));
+        let store = super::Store::open(&format!("sqlite://{}", path.display()))
+            .await
+            .unwrap();
+        store.write_in_place(true);
+        let insert = |name: &'static str, fail: bool| {
+            store.write(move |tx| {
+                Box::pin(async move {
+                    super::sql::query("INSERT INTO warehouses (name) VALUES ($1)")
+                        .bind(name)
+                        .execute(&mut *tx)
+                        .await?;
+                    if fail {
+                        return Err(super::StoreError::Writer("refused".into()));
+                    }
+                    Ok::<_, super::StoreError>(())
+                })
+            })
+        };
+        insert("Склад 1", false).await.unwrap();
+        assert!(insert("Склад 2", true).await.is_err());
+        let inner = store.clone();
+        let nested = store
+            .write(move |_tx| {
+                let inner = inner.clone();
+                Box::pin(async move {
+                    Ok::<_, super::StoreError>(
+                        inner
+                            .write(|_| Box::pin(async { Ok::<_, super::StoreError>(()) }))
+                            .await
+                            .is_err(),
+                    )
+                })
+            })
+            .await
+            .unwrap();
+        assert!(nested, "a write inside a write is refused");
+        let names = store
+            .read_rows(
+                "SELECT name FROM warehouses ORDER BY id".into(),
+                vec![],
+                |r| r.text("name"),
+            )
+            .await
+            .unwrap();
+        assert_eq!(names, vec!["Склад 1".to_string()]);
+        store.close().await;
+        for ext in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
+        }
+    }
+
     /// Counterparties written in many transactions leave the trigram index
     /// in many segments; the upkeep merges them and search finds the same.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

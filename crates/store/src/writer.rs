@@ -17,8 +17,8 @@
 //!
 //! **In place.** When no job is queued and the thread is between batches, a
 //! caller may run its job on its own thread instead ([`Writer::run_here`]):
-//! the connection sits behind a mutex the thread takes for each batch. The
-//! server turns this off (see `Store::write_in_place`).
+//! the connection sits behind a mutex the thread takes for each batch. Off
+//! unless turned on (see `Store::write_in_place`).
 
 use crate::sql::{BoxFuture, Tx};
 use crate::{Result, StoreError};
@@ -166,7 +166,7 @@ impl Writer {
             queue,
             conn: shared,
             queued,
-            in_place: AtomicBool::new(true),
+            in_place: AtomicBool::new(false),
         })
     }
 
