@@ -598,6 +598,16 @@ async fn browser_scans_a_serial_opens_its_card_and_starts_a_repair() {
     c.close().await.unwrap();
 }
 
+/// Logs out and waits for the login page the logout leads to, so the next
+/// navigation cannot overtake the logout (and its cookie) in flight.
+async fn log_out(c: &fantoccini::Client) {
+    click(c, "//form[@action='/logout']//button").await;
+    c.wait()
+        .for_element(Locator::Css("input[name=login]"))
+        .await
+        .expect("the login page after logging out");
+}
+
 /// Clicks the first element matching an XPath, waiting for it.
 async fn click(c: &fantoccini::Client, xpath: &str) {
     c.wait()
@@ -693,7 +703,7 @@ async fn browser_storekeeper_ships_manager_is_reminded_then_hand_over() {
         .await
         .unwrap();
     assert!(resp.contains("Сотрудник ivanova"), "{resp}");
-    click(&c, "//form[@action='/logout']//button").await;
+    log_out(&c).await;
 
     // The manager sets «Напомнить» with a note and sees it on Today.
     log_in(
@@ -738,7 +748,7 @@ async fn browser_storekeeper_ships_manager_is_reminded_then_hand_over() {
         .unwrap();
     assert!(row.contains("Через год — ТО насоса"), "{row}");
     assert!(row.contains(&number), "{row}");
-    click(&c, "//form[@action='/logout']//button").await;
+    log_out(&c).await;
 
     // The admin previews ivanova's hand-over to petrov, then confirms.
     log_in(&c, &base, "/handover", "admin", ADMIN_PASSWORD).await;
