@@ -61,20 +61,15 @@ pub(crate) async fn check_ref(
 ) -> Result<()> {
     if let Some(id) = id {
         if !exists(conn, table, id).await? {
-            no_record(c, field, id);
+            c.err(
+                field,
+                "not_found",
+                format!("Запись {id} не найдена"),
+                format!("No record {id}"),
+            );
         }
     }
     Ok(())
-}
-
-/// The "no such record" error of a referenced id.
-pub(crate) fn no_record(c: &mut Check, field: &str, id: i64) {
-    c.err(
-        field,
-        "not_found",
-        format!("Запись {id} не найдена"),
-        format!("No record {id}"),
-    );
 }
 
 impl App {

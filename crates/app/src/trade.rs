@@ -484,7 +484,12 @@ impl App {
                 .fetch_optional(&mut *tx)
                 .await?;
             if cp_row.is_none() {
-                crate::people::no_record(&mut c, "counterparty_id", cp);
+                c.err(
+                    "counterparty_id",
+                    "not_found",
+                    format!("Контрагент {cp} не найден"),
+                    format!("No counterparty {cp}"),
+                );
             }
         }
         // A return reverses a posted shipment (receipt) of the same counterparty.
@@ -877,7 +882,8 @@ impl App {
                 to_price.clear();
             }
         }
-        if !to_price.is_empty() && cp != 0 {
+        // An unknown counterparty is reported above; pricing would say it again.
+        if !to_price.is_empty() && cp_row.is_some() {
             let (priced, _) = crate::pricing::price_lines(
                 tx,
                 Some(cp),
