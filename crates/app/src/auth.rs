@@ -179,13 +179,18 @@ impl App {
     /// Resolves a session cookie or bearer token to the acting employee and
     /// the session's CSRF token.
     pub async fn authenticate(&self, token: &str) -> Result<(Actor, String)> {
-        let sql =
-            format!(
-            "SELECT {}, s.csrf AS csrf FROM sessions s JOIN employees e ON e.id = s.employee_id \
-             WHERE s.token_hash = $1 AND s.expires_at > $2 AND e.archived = 0",
-            Employee::COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
-        );
-        // Every request passes here: the store's fast read path.
+        // Every request passes here: the text is built once.
+        static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+        let sql = SQL
+            .get_or_init(|| {
+                format!(
+                    "SELECT {}, s.csrf AS csrf FROM sessions s JOIN employees e ON e.id = s.employee_id \
+                     WHERE s.token_hash = $1 AND s.expires_at > $2 AND e.archived = 0",
+                    Employee::COLS.split(", ").map(|c| format!("e.{c}")).collect::<Vec<_>>().join(", ")
+                )
+            })
+            .clone();
+        // The store's fast read path.
         let params = vec![P::from(token_hash(token)), P::from(now())];
         let rows = self
             .store

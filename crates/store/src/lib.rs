@@ -276,26 +276,21 @@ impl Store {
         }
     }
 
-    /// Like [`Store::read_rows`], with the main query chosen by the result of
-    /// a `COUNT(*) AS n` query first — on SQLite both run at once on the
-    /// calling thread: it serves a page of a list (see
+    /// Like [`Store::read_rows`], with the main query chosen from the ids a
+    /// probe (`SELECT … AS id`) found first — on SQLite both run at once on
+    /// the calling thread: it serves a page of a list (see
     /// [`Store::read_rows_here`]).
-    pub async fn read_rows_after_count<T: Send + 'static>(
+    pub async fn read_rows_after_probe<T: Send + 'static>(
         &self,
-        count: (String, Vec<queries::P>),
+        probe: (String, Vec<queries::P>),
         then: fast::ThenQuery,
         map: fn(&dyn model::RowGet) -> T,
     ) -> Result<Vec<T>> {
         match &self.fast {
-            Some(f) => f.query_after_count_here(count, then, map),
+            Some(f) => f.query_after_probe_here(probe, then, map),
             None => {
-                let n = self
-                    .read_rows(count.0, count.1, |r| r.int("n"))
-                    .await?
-                    .first()
-                    .copied()
-                    .unwrap_or(0);
-                let (sql, params) = then(n);
+                let ids = self.read_rows(probe.0, probe.1, |r| r.int("id")).await?;
+                let (sql, params) = then(&ids);
                 self.read_rows(sql, params, map).await
             }
         }

@@ -300,6 +300,103 @@ both_engines!(
     }
 );
 
+both_engines!(
+    a_search_pages_every_match_once_broad_or_narrow,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        // 210 of one word (a broad search: newest first) and 20 of another
+        // (a narrow one: sorted by name); both words end in «строй».
+        for i in 0..210 {
+            let r = t
+                .post(
+                    "/api/v1/counterparties",
+                    a,
+                    json!({"name": format!("ООО «Альфастрой {i:03}»")}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+        for i in (0..20).rev() {
+            let r = t
+                .post(
+                    "/api/v1/counterparties",
+                    a,
+                    json!({"name": format!("ИП Бетастрой {i:02}")}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+        let walk = |q: &'static str, limit: usize| {
+            let t = &t;
+            async move {
+                let (mut seen, mut cursor) = (Vec::<String>::new(), String::new());
+                loop {
+                    let r = t
+                        .get(
+                            &format!(
+                                "/api/v1/counterparties?limit={limit}&q={}&cursor={cursor}",
+                                urlencoding(q)
+                            ),
+                            a,
+                        )
+                        .await;
+                    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+                    let items = r.body["items"].as_array().unwrap();
+                    assert!(items.len() <= limit);
+                    seen.extend(
+                        items
+                            .iter()
+                            .map(|i| i["name"].as_str().unwrap().to_string()),
+                    );
+                    match r.body["next_cursor"].as_str() {
+                        Some(c) => cursor = c.to_string(),
+                        None => break,
+                    }
+                }
+                seen
+            }
+        };
+        // With a trigram index (SQLite) a broad search is newest first;
+        // without one (PostgreSQL) every search is by name.
+        let indexed = t.app.store.fts("counterparties_fts").is_some();
+        // Broad: every match once.
+        let alpha = walk("альфастрой", 50).await;
+        let mut want: Vec<String> = (0..210)
+            .map(|i| format!("ООО «Альфастрой {i:03}»"))
+            .collect();
+        if indexed {
+            want.reverse();
+        }
+        assert_eq!(alpha, want);
+        // Narrow: every match once, by name (they were created in reverse).
+        let beta = walk("бетастрой", 7).await;
+        let want: Vec<String> = (0..20).map(|i| format!("ИП Бетастрой {i:02}")).collect();
+        assert_eq!(beta, want);
+        // The whole query must match, not only its longest word.
+        assert_eq!(walk("ип бетастрой 1", 100).await, want[10..].to_vec());
+        assert_eq!(walk("ооо бетастрой", 100).await, Vec::<String>::new());
+        // Both words: 230 matches; newest first, the 20 last created lead.
+        let all = walk("строй", 100).await;
+        assert_eq!(all.len(), 230);
+        if indexed {
+            assert_eq!(all[0], "ИП Бетастрой 00");
+            assert_eq!(all[20], "ООО «Альфастрой 209»");
+        } else {
+            assert_eq!(all[0], "ИП Бетастрой 00");
+            assert_eq!(all[20], "ООО «Альфастрой 000»");
+        }
+    }
+);
+
+fn urlencoding(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 both_engines!(products_groups_prices, |t: TestApp| async move {
     let a = &t.admin;
     let power = t
