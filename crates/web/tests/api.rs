@@ -335,7 +335,7 @@ both_engines!(
                         .get(
                             &format!(
                                 "/api/v1/counterparties?limit={limit}&q={}&cursor={cursor}",
-                                urlencoding(q)
+                                kupets_web::auth::urlencode(q)
                             ),
                             a,
                         )
@@ -387,15 +387,6 @@ both_engines!(
         }
     }
 );
-
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
 
 both_engines!(products_groups_prices, |t: TestApp| async move {
     let a = &t.admin;
