@@ -37,7 +37,6 @@ impl Readers {
         // Never writes: every write goes through sqlx inside a transaction.
         c.pragma_update(None, "query_only", true)?;
         c.set_prepared_statement_cache_capacity(64);
-        crate::sql::plan_once(&c)?;
         Ok(c)
     }
 

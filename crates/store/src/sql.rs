@@ -359,20 +359,6 @@ pub(crate) fn prepare_dollar<'c>(
     Ok(st)
 }
 
-/// A cached statement keeps the plan it was prepared with, whatever is
-/// bound to it later. Without this SQLite prepares again (parse and plan)
-/// on every new value of a parameter that might change the plan — any
-/// `col LIKE $1`, as every search has: perf of the search list showed 7 %
-/// of the server's time in `sqlite3Reprepare`. Our plans never depend on
-/// the value: a LIKE pattern starts with `%` and no statistics are kept.
-pub(crate) fn plan_once(c: &rusqlite::Connection) -> rusqlite::Result<()> {
-    c.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG,
-        true,
-    )?;
-    Ok(())
-}
-
 /// `$n` → `?n` outside quoted strings and identifiers. Byte by byte, copying
 /// the runs between parameters whole: every statement passes here.
 fn question_marks(sql: &str) -> std::borrow::Cow<'_, str> {
