@@ -306,23 +306,12 @@ both_engines!(
         let a = &t.admin;
         // 210 of one word (a broad search: newest first) and 20 of another
         // (a narrow one: sorted by name); both words end in «строй».
-        for i in 0..210 {
+        let names = (0..210)
+            .map(|i| format!("ООО «Альфастрой {i:03}»"))
+            .chain((0..20).rev().map(|i| format!("ИП Бетастрой {i:02}")));
+        for name in names {
             let r = t
-                .post(
-                    "/api/v1/counterparties",
-                    a,
-                    json!({"name": format!("ООО «Альфастрой {i:03}»")}),
-                )
-                .await;
-            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
-        }
-        for i in (0..20).rev() {
-            let r = t
-                .post(
-                    "/api/v1/counterparties",
-                    a,
-                    json!({"name": format!("ИП Бетастрой {i:02}")}),
-                )
+                .post("/api/v1/counterparties", a, json!({"name": name}))
                 .await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         }
