@@ -99,9 +99,10 @@ pub struct LimitArgs {
     /// Largest request body in bytes (413 above)
     #[arg(long, env = "KUPETS_MAX_BODY", default_value_t = 2 * 1024 * 1024)]
     pub max_body: usize,
-    /// Microseconds to keep the processor cores awake after a request, at
-    /// the lowest priority, so that the next step of a request (or the next
-    /// request) does not wait for a halted core to wake; 0 turns it off
+    /// Microseconds to keep the processor cores awake after a request, in
+    /// the idle scheduling class (the lowest priority), so that the next
+    /// step of a request (or the next request) does not wait for a halted
+    /// core to wake; 0 turns it off
     #[arg(long, env = "KUPETS_BUSY_POLL_US", default_value_t = 2000)]
     pub busy_poll_us: u64,
     /// Mark cookies Secure: the server is reached over HTTPS (a proxy in
