@@ -204,4 +204,49 @@ mod tests {
         a.end();
         a.stop();
     }
+
+    /// The spinners are in the idle class, which any thread may enter: with
+    /// nice 19 alone a woken thread may wait for a spinner's time slice.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn spinners_run_in_the_idle_class() {
+        const SCHED_IDLE: &str = "5";
+        let a = Awake::start(Duration::from_millis(5)).expect("started");
+        let mut policies = Vec::new();
+        for _ in 0..200 {
+            policies.clear();
+            for task in std::fs::read_dir("/proc/self/task")
+                .expect("tasks")
+                .flatten()
+            {
+                let dir = task.path();
+                let comm = std::fs::read_to_string(dir.join("comm")).unwrap_or_default();
+                if !comm.starts_with("kupets-awake") {
+                    continue;
+                }
+                let stat = std::fs::read_to_string(dir.join("stat")).unwrap_or_default();
+                // Fields after the name in brackets start at the third;
+                // the scheduling policy is the 41st.
+                let after = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+                policies.push(
+                    after
+                        .split_whitespace()
+                        .nth(41 - 3)
+                        .unwrap_or("")
+                        .to_string(),
+                );
+            }
+            if policies.len() == a.cores && policies.iter().all(|p| p == SCHED_IDLE) {
+                break;
+            }
+            // A spinner sets its class as it starts.
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        a.stop();
+        assert_eq!(policies.len(), a.cores, "one spinner per core");
+        assert!(
+            policies.iter().all(|p| p == SCHED_IDLE),
+            "policies {policies:?}"
+        );
+    }
 }
