@@ -29,16 +29,9 @@ async fn main() -> anyhow::Result<()> {
     match args.get(1).map(String::as_str) {
         // The server under test runs in its own process, so its start time
         // and memory are its own.
+        // Its limits as `kupets serve` reads them (KUPETS_BUSY_POLL_US=0, say).
         Some("__serve") => {
-            // The server's options from the environment, as `kupets serve`
-            // reads them (to compare, say, KUPETS_BUSY_POLL_US=0).
-            let mut limits = kupets_cli::LimitArgs::default();
-            if let Some(us) = std::env::var("KUPETS_BUSY_POLL_US")
-                .ok()
-                .and_then(|v| v.parse().ok())
-            {
-                limits.busy_poll_us = us;
-            }
+            let limits = kupets_cli::LimitArgs::from_env()?;
             kupets_cli::serve_with(&args[2], args[3].parse()?, false, &limits).await
         }
         Some("foundation") => foundation().await,

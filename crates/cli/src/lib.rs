@@ -111,22 +111,18 @@ pub struct LimitArgs {
     pub secure_cookies: bool,
 }
 
-impl Default for LimitArgs {
-    fn default() -> Self {
-        let l = kupets_web::serve::Limits::default();
-        LimitArgs {
-            header_timeout: l.header_timeout.as_secs(),
-            idle_timeout: l.idle_timeout.as_secs(),
-            request_timeout: l.request_timeout.as_secs(),
-            max_connections: l.max_connections,
-            max_body: l.max_body,
-            busy_poll_us: l.busy_poll.as_micros() as u64,
-            secure_cookies: false,
-        }
-    }
-}
-
 impl LimitArgs {
+    /// The limits `kupets serve` takes when given no flags: each from its
+    /// `KUPETS_*` environment variable, else its default.
+    pub fn from_env() -> anyhow::Result<LimitArgs> {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            limits: LimitArgs,
+        }
+        Ok(Only::try_parse_from(["kupets"])?.limits)
+    }
+
     pub fn limits(&self) -> kupets_web::serve::Limits {
         use std::time::Duration;
         kupets_web::serve::Limits {
@@ -176,11 +172,6 @@ pub async fn load_demo(app: &App) -> anyhow::Result<()> {
     );
     print_demo_logins();
     Ok(())
-}
-
-/// Opens the store, binds and serves until Ctrl-C, with the default limits.
-pub async fn serve(database: &str, listen: SocketAddr, demo: bool) -> anyhow::Result<()> {
-    serve_with(database, listen, demo, &LimitArgs::default()).await
 }
 
 /// Opens the store, binds and serves until Ctrl-C or SIGTERM.
