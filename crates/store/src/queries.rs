@@ -271,6 +271,7 @@ pub async fn list_by_name<T: Send + 'static>(
 /// prepares the cached statement again — parse and plan — for every new
 /// pattern (perf of the search list: 7 % of the server's time in
 /// `sqlite3Reprepare`). Ours start with `%`, so the value never helps.
+/// Every search branch uses it; PostgreSQL folds it into the value.
 /// (Keeping every statement's plan, SQLite's QPSG, was tried: it made
 /// aging's read 2.6× slower.)
 const LIKE_ONE_PLAN: &str = "('' || $1) ESCAPE '\\'";
@@ -364,7 +365,7 @@ impl ListPlan {
                     newest_first = true;
                     sql += &format!(" AND t.{search_col} LIKE {LIKE_ONE_PLAN}");
                 }
-                (None, _, _) => sql += &format!(" AND {search_col} LIKE $1 ESCAPE '\\'"),
+                (None, _, _) => sql += &format!(" AND {search_col} LIKE {LIKE_ONE_PLAN}"),
             }
         }
         if let Some(a) = spec.archived {

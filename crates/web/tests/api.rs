@@ -377,6 +377,41 @@ both_engines!(
     }
 );
 
+both_engines!(
+    a_list_without_a_trigram_index_searches_its_text_literally,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        for (code, name) in [("wholesale", "Оптовая 50%"), ("dealer", "Дилерская")]
+        {
+            let r = t
+                .post(
+                    "/api/v1/price-types",
+                    a,
+                    json!({"code": code, "name": name}),
+                )
+                .await;
+            assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+        }
+        let names = |r: kupets_testkit::Resp| {
+            r.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["name"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        let search = |q: &str| format!("/api/v1/price-types?q={}", kupets_web::auth::urlencode(q));
+        // A fragment of the name or of the code; the same statement serves
+        // each new pattern.
+        assert_eq!(names(t.get(&search("птов"), a).await), vec!["Оптовая 50%"]);
+        assert_eq!(names(t.get(&search("deal"), a).await), vec!["Дилерская"]);
+        // LIKE's wildcards are plain text.
+        assert_eq!(names(t.get(&search("50%"), a).await), vec!["Оптовая 50%"]);
+        assert_eq!(names(t.get(&search("5_%"), a).await), Vec::<String>::new());
+        assert_eq!(names(t.get(&search("%"), a).await), vec!["Оптовая 50%"]);
+    }
+);
+
 both_engines!(products_groups_prices, |t: TestApp| async move {
     let a = &t.admin;
     let power = t
