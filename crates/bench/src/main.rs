@@ -867,7 +867,10 @@ async fn http_shipments(
     at_once: bool,
 ) -> anyhow::Result<f64> {
     let client = reqwest::Client::new();
-    let per_client = 20;
+    let per_client: usize = std::env::var("KUPETS_BENCH_PER_CLIENT")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..16 {

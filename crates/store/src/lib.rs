@@ -664,6 +664,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0020_status_in_force.sql"),
         postgres: include_str!("../migrations/0020_status_in_force.sql"),
     },
+    Migration {
+        name: "0021_sparse_indexes",
+        sqlite: include_str!("../migrations/0021_sparse_indexes.sql"),
+        postgres: include_str!("../migrations/0021_sparse_indexes.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

@@ -409,6 +409,11 @@ both_engines!(
         assert_eq!(names(t.get(&search("50%"), a).await), vec!["Оптовая 50%"]);
         assert_eq!(names(t.get(&search("5_%"), a).await), Vec::<String>::new());
         assert_eq!(names(t.get(&search("%"), a).await), vec!["Оптовая 50%"]);
+        // Case folds for Cyrillic too: a capital in the name or the query
+        // (SQLite's own lower() folds only ASCII).
+        assert_eq!(names(t.get(&search("Дилер"), a).await), vec!["Дилерская"]);
+        assert_eq!(names(t.get(&search("ДИЛЕРСК"), a).await), vec!["Дилерская"]);
+        assert_eq!(names(t.get(&search("оптовая"), a).await), vec!["Оптовая 50%"]);
     }
 );
 
