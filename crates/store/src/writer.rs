@@ -233,10 +233,14 @@ fn poll_to_end<F: Future>(fut: F) -> F::Output {
     }
 }
 
+/// Runs a transaction-control statement (`BEGIN`, `COMMIT`, a savepoint)
+/// from the statement cache: `execute_batch` parsed it anew every time.
 fn exec(tx: &Tx, sql: &str) -> std::result::Result<(), String> {
     tx.lite_conn()
         .ok_or("not an SQLite connection")?
-        .execute_batch(sql)
+        .prepare_cached(sql)
+        .and_then(|mut st| st.raw_execute())
+        .map(|_| ())
         .map_err(|e| e.to_string())
 }
 
