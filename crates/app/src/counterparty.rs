@@ -222,10 +222,11 @@ impl App {
 
     pub async fn get_counterparty(&self, _actor: &Actor, id: i64) -> Result<CounterpartyCard> {
         // One statement on the fast read path: the card is read after every
-        // posting (the order-to-cash cycle ends with it).
+        // posting (the order-to-cash cycle ends with it). The balance is the
+        // one kept at posting, equal to the sum of the client's entries.
         let sql = format!(
-            "SELECT {}, (SELECT CAST(COALESCE(SUM(s.amount), 0) AS BIGINT) FROM settlement_entries s \
-             WHERE s.counterparty_id = c.id) AS balance FROM counterparties c WHERE c.id = $1",
+            "SELECT {}, COALESCE((SELECT b.balance FROM settlement_balances b \
+             WHERE b.counterparty_id = c.id), 0) AS balance FROM counterparties c WHERE c.id = $1",
             Counterparty::COLS
         );
         let (cp, balance) = self

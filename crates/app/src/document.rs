@@ -504,6 +504,40 @@ pub async fn write_entry(
         .bind(now())
         .execute(&mut *tx)
         .await?;
+    add_to_balance(tx, &[(counterparty_id, amount.0)]).await
+}
+
+/// Adds entries' amounts to their counterparties' kept balances
+/// (`settlement_balances`), in the transaction that appends the entries:
+/// every path that appends one calls this.
+pub async fn add_to_balance(tx: &mut Conn, amounts: &[(i64, i64)]) -> Result<()> {
+    if amounts.is_empty() {
+        return Ok(());
+    }
+    // One row per counterparty (PostgreSQL refuses an upsert that touches
+    // a row twice), in key order: concurrent transactions lock them in one
+    // order.
+    let mut sorted: Vec<(i64, i64)> = Vec::with_capacity(amounts.len());
+    let mut all = amounts.to_vec();
+    all.sort_unstable();
+    for (cp, amount) in all {
+        match sorted.last_mut() {
+            Some(last) if last.0 == cp => last.1 += amount,
+            _ => sorted.push((cp, amount)),
+        }
+    }
+    let values: Vec<String> = (0..sorted.len())
+        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+        .collect();
+    let mut q = sql::query(&format!(
+        "INSERT INTO settlement_balances (counterparty_id, balance) VALUES {} \
+         ON CONFLICT (counterparty_id) DO UPDATE SET balance = settlement_balances.balance + excluded.balance",
+        values.join(", ")
+    ));
+    for (cp, amount) in sorted {
+        q = q.bind(cp).bind(amount);
+    }
+    q.execute(&mut *tx).await?;
     Ok(())
 }
 

@@ -1525,7 +1525,7 @@ impl App {
                     .fetch_one(&mut *tx)
                     .await?;
                     let b: i64 = if l.is_some() {
-                        sql::query_scalar("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM settlement_entries WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?
+                        sql::query_scalar("SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM settlement_balances WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?
                     } else {
                         0
                     };

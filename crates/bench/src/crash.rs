@@ -258,6 +258,17 @@ pub async fn crash(kills: usize) -> anyhow::Result<()> {
             "customer ledger {ledger} ≠ posted documents {expected}"
         ));
     }
+    let bad_balances: i64 = conn.query_row(
+        "SELECT COUNT(*) FROM (SELECT counterparty_id, SUM(amount) AS s FROM settlement_entries GROUP BY counterparty_id) e \
+         LEFT JOIN settlement_balances b ON b.counterparty_id = e.counterparty_id WHERE COALESCE(b.balance, 0) <> e.s",
+        [],
+        |r| r.get(0),
+    )?;
+    if bad_balances > 0 {
+        lost.push(format!(
+            "{bad_balances} kept balances differ from their ledger entries"
+        ));
+    }
     let unmoved: i64 = conn.query_row(
         "SELECT COUNT(*) FROM documents d WHERE d.kind = 'shipment' AND d.state = 'posted' AND (NOT EXISTS (SELECT 1 FROM stock_moves m WHERE m.document_id = d.id) OR NOT EXISTS (SELECT 1 FROM settlement_entries e WHERE e.document_id = d.id))",
         [],

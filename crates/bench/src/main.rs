@@ -793,7 +793,8 @@ async fn posting() -> anyhow::Result<()> {
     eprintln!("app: {n} shipments of 10 lines posted, {per_s:.0}/s");
 
     // Baseline: the same rows (header, 10 lines, 10 stock moves and updates,
-    // one ledger entry, numbering, two audit rows) by plain rusqlite.
+    // one ledger entry and the kept balance, numbering, two audit rows) by
+    // plain rusqlite.
     let base_db = temp_db("posting-baseline");
     {
         let s = Store::open(&base_db).await?;
@@ -826,6 +827,7 @@ async fn posting() -> anyhow::Result<()> {
         }
         tx.execute("INSERT INTO settlement_entries (counterparty_id, document_id, entry_date, amount, created_at) VALUES (1, ?1, '2026-03-01', 100500, 'now')", [doc])?;
         tx.execute("INSERT INTO purchase_days (counterparty_id, day, amount) VALUES (1, '2026-03-01', 100500) ON CONFLICT (counterparty_id, day) DO UPDATE SET amount = amount + excluded.amount", [])?;
+        tx.execute("INSERT INTO settlement_balances (counterparty_id, balance) VALUES (1, 100500) ON CONFLICT (counterparty_id) DO UPDATE SET balance = balance + excluded.balance", [])?;
         tx.execute("INSERT INTO audit_log (at, employee_id, action, entity, entity_id) VALUES ('now', 1, 'post', 'shipment', ?1)", [doc])?;
         tx.commit()?;
     }

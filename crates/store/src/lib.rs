@@ -669,6 +669,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0021_sparse_indexes.sql"),
         postgres: include_str!("../migrations/0021_sparse_indexes.sql"),
     },
+    Migration {
+        name: "0022_settlement_balances",
+        sqlite: include_str!("../migrations/0022_settlement_balances.sql"),
+        postgres: include_str!("../migrations/0022_settlement_balances.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

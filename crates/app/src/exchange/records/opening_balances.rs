@@ -145,6 +145,8 @@ async fn write_opening(tx: &mut Conn, actor: &Actor, plan: &OpeningPlan) -> Resu
         None,
     )
     .await?;
+    let amounts: Vec<(i64, i64)> = entries.iter().map(|(cp, a)| (*cp, *a)).collect();
+    crate::document::add_to_balance(tx, &amounts).await?;
     audit(
         tx,
         Some(actor.id()),
