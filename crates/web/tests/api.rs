@@ -413,7 +413,10 @@ both_engines!(
         // (SQLite's own lower() folds only ASCII).
         assert_eq!(names(t.get(&search("Дилер"), a).await), vec!["Дилерская"]);
         assert_eq!(names(t.get(&search("ДИЛЕРСК"), a).await), vec!["Дилерская"]);
-        assert_eq!(names(t.get(&search("оптовая"), a).await), vec!["Оптовая 50%"]);
+        assert_eq!(
+            names(t.get(&search("оптовая"), a).await),
+            vec!["Оптовая 50%"]
+        );
     }
 );
 
