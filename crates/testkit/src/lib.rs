@@ -156,6 +156,15 @@ impl Resp {
             })
             .unwrap_or_default()
     }
+    /// The `name` of each item of a list page, in order.
+    pub fn item_names(&self) -> Vec<String> {
+        self.body["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no items in {}", self.text))
+            .iter()
+            .map(|i| i["name"].as_str().unwrap_or_default().to_string())
+            .collect()
+    }
     pub fn id(&self) -> String {
         self.body["id"]
             .as_str()

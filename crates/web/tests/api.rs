@@ -392,14 +392,7 @@ both_engines!(
                 .await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         }
-        let names = |r: kupets_testkit::Resp| {
-            r.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["name"].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        };
+        let names = |r: kupets_testkit::Resp| r.item_names();
         let search = |q: &str| format!("/api/v1/price-types?q={}", kupets_web::auth::urlencode(q));
         // A fragment of the name or of the code; the same statement serves
         // each new pattern.
@@ -1091,14 +1084,7 @@ both_engines!(
                 .await;
             assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
         }
-        let names = |r: kupets_testkit::Resp| {
-            r.body["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|i| i["name"].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-        };
+        let names = |r: kupets_testkit::Resp| r.item_names();
         // A fragment anywhere in the name, any case, sorted by name.
         assert_eq!(
             names(
