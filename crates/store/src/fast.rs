@@ -12,30 +12,6 @@ use crate::queries::P;
 use crate::{Result, StoreError};
 use std::sync::{Arc, Mutex};
 
-/// Replaces SQLite's `lower()`, which folds only ASCII, with Rust's Unicode
-/// lowercase on a connection, so that a list searched by `LOWER(name)` finds
-/// «Иванова» for «иван» and «ИВАН» as PostgreSQL does. Every rusqlite
-/// connection gets it (the readers that run the list searches, the writer).
-pub(crate) fn unicode_lower(c: &rusqlite::Connection) -> rusqlite::Result<()> {
-    use rusqlite::functions::FunctionFlags;
-    use rusqlite::types::{Value, ValueRef};
-    c.create_scalar_function(
-        "lower",
-        1,
-        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
-        |ctx| {
-            Ok(match ctx.get_raw(0) {
-                ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).to_lowercase()),
-                ValueRef::Null => Value::Null,
-                // lower() of a number is its text, as the built-in gives.
-                ValueRef::Integer(i) => Value::Text(i.to_string()),
-                ValueRef::Real(r) => Value::Text(r.to_string()),
-                ValueRef::Blob(b) => Value::Blob(b.to_vec()),
-            })
-        },
-    )
-}
-
 /// Chooses the main query from the ids a probe found (see
 /// [`Readers::query_after_probe_here`]).
 pub type ThenQuery = Box<dyn FnOnce(&[i64]) -> (String, Vec<P>) + Send>;
@@ -61,7 +37,7 @@ impl Readers {
         // Never writes: every write goes through the writer thread.
         c.pragma_update(None, "query_only", true)?;
         c.set_prepared_statement_cache_capacity(64);
-        unicode_lower(&c)?;
+        crate::sql::unicode_lower(&c)?;
         Ok(c)
     }
 

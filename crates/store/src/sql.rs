@@ -335,6 +335,29 @@ pub(crate) fn lite_value(p: &P) -> LiteValue {
     }
 }
 
+/// Replaces SQLite's `lower()`, which folds only ASCII, with Rust's Unicode
+/// lowercase on a connection, so that a list searched by `LOWER(name)` finds
+/// «Иванова» for «иван» and «ИВАН» as PostgreSQL does. Every rusqlite
+/// connection gets it (the readers that run the list searches, the writer).
+pub(crate) fn unicode_lower(c: &rusqlite::Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    c.create_scalar_function(
+        "lower",
+        1,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            Ok(match ctx.get_raw(0) {
+                ValueRef::Text(t) => LiteValue::Text(String::from_utf8_lossy(t).to_lowercase()),
+                ValueRef::Null => LiteValue::Null,
+                // lower() of a number is its text, as the built-in gives.
+                ValueRef::Integer(i) => LiteValue::Text(i.to_string()),
+                ValueRef::Real(r) => LiteValue::Text(r.to_string()),
+                ValueRef::Blob(b) => LiteValue::Blob(b.to_vec()),
+            })
+        },
+    )
+}
+
 /// Prepares (once per connection: the statement cache) SQL written with
 /// PostgreSQL's `$n` parameters and binds `params` to them.
 ///

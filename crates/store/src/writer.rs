@@ -136,7 +136,7 @@ impl Writer {
         // 16–24 writes and a file create and unlink per posting).
         conn.pragma_update(None, "temp_store", "MEMORY")?;
         conn.set_prepared_statement_cache_capacity(256);
-        crate::fast::unicode_lower(&conn)?;
+        crate::sql::unicode_lower(&conn)?;
         let (queue, rx) = mpsc::channel::<Box<dyn Job>>();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
