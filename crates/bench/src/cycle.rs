@@ -65,11 +65,7 @@ async fn measure(c: &Cycle) -> anyhow::Result<(f64, f64, f64)> {
     for _ in 0..20 {
         c.run().await?; // warm-up: statement caches, connections
     }
-    // More cycles (`KUPETS_BENCH_CYCLES`) for a profiler to attach.
-    let n: usize = std::env::var("KUPETS_BENCH_CYCLES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200);
+    let n = crate::env_count("KUPETS_BENCH_CYCLES", 200)?;
     let mut times = Vec::with_capacity(n);
     for _ in 0..n {
         let t = Instant::now();

@@ -128,6 +128,17 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
+/// A count from the environment (a longer run, e.g. for a profiler to
+/// attach), else `default`; a value that is not a count is refused.
+fn env_count(name: &str, default: usize) -> anyhow::Result<usize> {
+    match std::env::var(name) {
+        Ok(v) => v
+            .parse()
+            .with_context(|| format!("{name}={v}: not a count")),
+        Err(_) => Ok(default),
+    }
+}
+
 fn temp_db(name: &str) -> String {
     let dir = std::env::temp_dir().join("kupets-bench");
     let _ = std::fs::create_dir_all(&dir);
@@ -869,10 +880,7 @@ async fn http_shipments(
     at_once: bool,
 ) -> anyhow::Result<f64> {
     let client = reqwest::Client::new();
-    let per_client: usize = std::env::var("KUPETS_BENCH_PER_CLIENT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20);
+    let per_client = env_count("KUPETS_BENCH_PER_CLIENT", 20)?;
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..16 {
