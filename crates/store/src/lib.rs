@@ -674,6 +674,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0022_settlement_balances.sql"),
         postgres: include_str!("../migrations/0022_settlement_balances.sql"),
     },
+    Migration {
+        name: "0023_posting_pages",
+        sqlite: include_str!("../migrations/0023_posting_pages.sql"),
+        postgres: include_str!("../migrations/0023_posting_pages.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may
