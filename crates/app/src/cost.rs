@@ -227,9 +227,10 @@ pub(crate) async fn reverse(tx: &mut Conn, doc_id: i64, dir: impl Fn(i64) -> i64
 
 /// Records a posted shipment's or customer return's lines as sales facts
 /// (returns negative), with the dimensions as they are now, and adds them
-/// to the monthly totals: two statements whatever the number of lines.
+/// to the monthly totals: two statements whatever the number of lines (the
+/// facts written come back to be summed).
 pub(crate) async fn record_sales(tx: &mut Conn, doc_id: i64) -> Result<()> {
-    sql::query(
+    let facts = sql::query(&format!(
         "INSERT INTO sales_facts (document_id, line_id, doc_date, month, counterparty_id, product_id, group_id, manager_id, department_id, qty, revenue, revenue_net, cost, purchase) \
          SELECT d.id, l.id, d.doc_date, SUBSTR(d.doc_date, 1, 7), d.counterparty_id, l.product_id, p.group_id, d.responsible_id, e.department_id, \
                 CASE WHEN d.kind = 'shipment' THEN l.qty ELSE -l.qty END, \
@@ -238,24 +239,28 @@ pub(crate) async fn record_sales(tx: &mut Conn, doc_id: i64) -> Result<()> {
                 CASE WHEN d.kind = 'shipment' THEN COALESCE(l.cost_amount, 0) ELSE -COALESCE(l.cost_amount, 0) END, \
                 CASE WHEN d.kind = 'shipment' THEN 1 ELSE 0 END \
          FROM documents d JOIN document_lines l ON l.document_id = d.id JOIN products p ON p.id = l.product_id JOIN employees e ON e.id = d.responsible_id \
-         WHERE d.id = $1 AND d.counterparty_id IS NOT NULL",
-    )
+         WHERE d.id = $1 AND d.counterparty_id IS NOT NULL \
+         RETURNING {}",
+        crate::analysis::totals::FACT_SUMS
+    ))
     .bind(doc_id)
-    .execute(&mut *tx)
+    .fetch_all(&mut *tx)
     .await?;
-    crate::analysis::totals::keep(tx, doc_id, 1).await
+    crate::analysis::totals::keep(tx, &facts, 1).await
 }
 
 /// A cancelled document leaves the sales facts (they describe posted
 /// documents only; the documents keep the history) and the monthly totals.
 pub(crate) async fn drop_sales(tx: &mut Conn, doc_id: i64) -> Result<()> {
-    crate::analysis::totals::keep(tx, doc_id, -1).await?;
-    crate::analysis::totals::drop_empty(tx, doc_id).await?;
-    sql::query("DELETE FROM sales_facts WHERE document_id = $1")
-        .bind(doc_id)
-        .execute(&mut *tx)
-        .await?;
-    Ok(())
+    let facts = sql::query(&format!(
+        "DELETE FROM sales_facts WHERE document_id = $1 RETURNING {}",
+        crate::analysis::totals::FACT_SUMS
+    ))
+    .bind(doc_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    crate::analysis::totals::keep(tx, &facts, -1).await?;
+    crate::analysis::totals::drop_empty(tx, &facts).await
 }
 
 #[cfg(test)]

@@ -20,46 +20,107 @@ use kupets_store::queries::P;
 use kupets_store::sql;
 use kupets_store::Conn;
 
-/// Adds a document's sales facts to the monthly totals (`sign` 1, at
-/// posting, after the facts are written) or takes them out (`sign` −1, at
-/// cancelling, before the facts are deleted): one upsert for the client row
-/// and the product rows. Rows go in key order, so concurrent postings lock
-/// them in one order (PostgreSQL).
-const KEEP: &str = "INSERT INTO sales_months (dim, month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, facts, shipments) \
-SELECT * FROM ( \
-  SELECT 'client' AS dim, f.month, f.counterparty_id, f.manager_id, COALESCE(f.department_id, 0) AS department_id, 0 AS product_id, 0 AS group_id, \
-         CAST(SUM(f.qty) AS BIGINT) * $2 AS qty, CAST(SUM(f.revenue) AS BIGINT) * $2 AS revenue, CAST(SUM(f.revenue_net) AS BIGINT) * $2 AS revenue_net, \
-         CAST(SUM(f.cost) AS BIGINT) * $2 AS cost, COUNT(*) * $2 AS facts, MAX(f.purchase) * $2 AS shipments \
-  FROM sales_facts f WHERE f.document_id = $1 GROUP BY f.month, f.counterparty_id, f.manager_id, f.department_id \
-  UNION ALL \
-  SELECT 'product', f.month, 0, 0, 0, f.product_id, COALESCE(f.group_id, 0), \
-         CAST(SUM(f.qty) AS BIGINT) * $2, CAST(SUM(f.revenue) AS BIGINT) * $2, CAST(SUM(f.revenue_net) AS BIGINT) * $2, \
-         CAST(SUM(f.cost) AS BIGINT) * $2, COUNT(*) * $2, MAX(f.purchase) * $2 \
-  FROM sales_facts f WHERE f.document_id = $1 GROUP BY f.month, f.product_id, f.group_id \
-) u WHERE TRUE ORDER BY dim, product_id, group_id \
-ON CONFLICT (dim, month, counterparty_id, manager_id, department_id, product_id, group_id) DO UPDATE SET \
-  qty = sales_months.qty + excluded.qty, revenue = sales_months.revenue + excluded.revenue, \
-  revenue_net = sales_months.revenue_net + excluded.revenue_net, cost = sales_months.cost + excluded.cost, \
-  facts = sales_months.facts + excluded.facts, shipments = sales_months.shipments + excluded.shipments";
+/// The columns of a sales fact the monthly totals sum: what writing or
+/// deleting the facts returns (`RETURNING`), so the totals are kept without
+/// reading the facts again.
+pub(crate) const FACT_SUMS: &str = "month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, purchase";
 
-/// See [`KEEP`].
-pub(crate) async fn keep(tx: &mut Conn, doc_id: i64, sign: i64) -> Result<()> {
-    sql::query(KEEP)
-        .bind(doc_id)
-        .bind(sign)
-        .execute(&mut *tx)
-        .await?;
+/// One row of `sales_months` to add: its key (dim, month, counterparty,
+/// manager, department, product, group — a missing department or group is
+/// 0) and its sums (qty, revenue, revenue net, cost, facts, shipments).
+type MonthRow = ((&'static str, String, i64, i64, i64, i64, i64), [i64; 6]);
+
+/// Adds a document's sales facts (rows with the columns of [`FACT_SUMS`])
+/// to the monthly totals (`sign` 1, at posting) or takes them out (`sign`
+/// −1, at cancelling): summed here, per client row and per product row,
+/// and written in one upsert. Rows go in key order, so concurrent postings
+/// lock them in one order (PostgreSQL).
+///
+/// Summing in SQL (an upsert of two `GROUP BY`s of the document's facts)
+/// took 41 µs of a 10-line shipment's posting, twice this.
+pub(crate) async fn keep(tx: &mut Conn, facts: &[sql::Row], sign: i64) -> Result<()> {
+    let mut rows: std::collections::BTreeMap<_, [i64; 6]> = std::collections::BTreeMap::new();
+    for f in facts {
+        let month: String = f.get("month");
+        let dept = f.get::<Option<i64>, _>("department_id").unwrap_or(0);
+        let group = f.get::<Option<i64>, _>("group_id").unwrap_or(0);
+        let (cp, manager, product) = (
+            f.get::<i64, _>("counterparty_id"),
+            f.get::<i64, _>("manager_id"),
+            f.get::<i64, _>("product_id"),
+        );
+        let v = [
+            f.get::<i64, _>("qty"),
+            f.get("revenue"),
+            f.get("revenue_net"),
+            f.get("cost"),
+        ];
+        let purchase: i64 = f.get("purchase");
+        let keys = [
+            ("client", month.clone(), cp, manager, dept, 0, 0),
+            ("product", month, 0, 0, 0, product, group),
+        ];
+        for key in keys {
+            let r = rows.entry(key).or_insert([0; 6]);
+            for (sum, x) in r.iter_mut().zip(v) {
+                *sum = sum.saturating_add(x);
+            }
+            r[4] += 1;
+            r[5] = r[5].max(purchase);
+        }
+    }
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let rows: Vec<MonthRow> = rows.into_iter().collect();
+    let mut params: Vec<P> = Vec::with_capacity(rows.len() * 13);
+    for ((dim, month, cp, manager, dept, product, group), sums) in rows {
+        params.extend([P::from(dim), P::from(month)]);
+        params.extend([cp, manager, dept, product, group].map(P::from));
+        params.extend(sums.map(|x| P::from(x.saturating_mul(sign))));
+    }
+    let values = (0..params.len() / 13)
+        .map(|r| {
+            let cols = (1..=13)
+                .map(|c| format!("${}", r * 13 + c))
+                .collect::<Vec<_>>()
+                .join(", ");
+            format!("({cols})")
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    sql::query(&format!(
+        "INSERT INTO sales_months (dim, month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, facts, shipments) \
+         VALUES {values} \
+         ON CONFLICT (dim, month, counterparty_id, manager_id, department_id, product_id, group_id) DO UPDATE SET \
+         qty = sales_months.qty + excluded.qty, revenue = sales_months.revenue + excluded.revenue, \
+         revenue_net = sales_months.revenue_net + excluded.revenue_net, cost = sales_months.cost + excluded.cost, \
+         facts = sales_months.facts + excluded.facts, shipments = sales_months.shipments + excluded.shipments"
+    ))
+    .bind_all(&params)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }
 
-/// After a cancellation took a document out: rows of its month left with
-/// no facts go, so a row exists exactly when facts do.
-pub(crate) async fn drop_empty(tx: &mut Conn, doc_id: i64) -> Result<()> {
-    sql::query(
-        "DELETE FROM sales_months WHERE facts = 0 AND dim IN ('client', 'product') \
-         AND month IN (SELECT month FROM sales_facts WHERE document_id = $1)",
-    )
-    .bind(doc_id)
+/// After a cancellation took a document's facts out: rows of their months
+/// left with no facts go, so a row exists exactly when facts do.
+pub(crate) async fn drop_empty(tx: &mut Conn, facts: &[sql::Row]) -> Result<()> {
+    let mut months: Vec<String> = facts.iter().map(|f| f.get("month")).collect();
+    months.sort_unstable();
+    months.dedup();
+    if months.is_empty() {
+        return Ok(());
+    }
+    let list = (1..=months.len())
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let params: Vec<P> = months.into_iter().map(P::from).collect();
+    sql::query(&format!(
+        "DELETE FROM sales_months WHERE facts = 0 AND dim IN ('client', 'product') AND month IN ({list})"
+    ))
+    .bind_all(&params)
     .execute(&mut *tx)
     .await?;
     Ok(())
