@@ -18,3 +18,9 @@ DROP INDEX documents_cp;
 -- none, and filed its NULL at every commit (see 0021).
 DROP INDEX settlement_order;
 CREATE INDEX settlement_order ON settlement_entries(order_id) WHERE order_id IS NOT NULL;
+-- Document lines by product: a ten-line document filed its lines in ten
+-- leaves of it, one per product, each written at commit. Its one reader,
+-- a replacement's purchase cost (the latest posted receipt of a product),
+-- reads receipts newest first by date (documents_funnel) and their lines
+-- by document, and stops at the first that has the product.
+DROP INDEX document_lines_product;
