@@ -382,27 +382,35 @@ pub(crate) fn prepare_dollar<'c>(
     Ok(st)
 }
 
-/// `$n` → `?n` outside quoted strings and identifiers. Byte by byte, copying
-/// the runs between parameters whole: every statement passes here.
+/// `$n` → `?n` outside quoted strings and identifiers. Every statement
+/// passes here, some of them kilobytes long (a ten-line document's insert),
+/// so the text is searched with `memchr` for the three bytes that matter —
+/// `$` and the two quotes — and the runs between are copied whole; a byte
+/// by byte loop over the text was 3.5 % of a posting's processor time.
 fn question_marks(sql: &str) -> std::borrow::Cow<'_, str> {
     let b = sql.as_bytes();
-    if !b.contains(&b'$') {
+    if memchr::memchr(b'$', b).is_none() {
         return std::borrow::Cow::Borrowed(sql);
     }
     let mut out = String::with_capacity(sql.len());
-    let (mut quote, mut from) = (0u8, 0usize);
-    for (i, &c) in b.iter().enumerate() {
-        if quote != 0 {
-            if c == quote {
-                quote = 0;
+    let (mut at, mut from) = (0usize, 0usize);
+    while let Some(k) = memchr::memchr3(b'$', b'\'', b'"', &b[at..]) {
+        let i = at + k;
+        if b[i] == b'$' {
+            if b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+                // `from..i` ends before an ASCII byte: a character boundary.
+                out.push_str(&sql[from..i]);
+                out.push('?');
+                from = i + 1;
             }
-        } else if c == b'\'' || c == b'"' {
-            quote = c;
-        } else if c == b'$' && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
-            // `from..i` ends before an ASCII byte: a character boundary.
-            out.push_str(&sql[from..i]);
-            out.push('?');
-            from = i + 1;
+            at = i + 1;
+        } else {
+            // A quoted string or identifier: skip to its closing quote (a
+            // doubled quote inside closes it and opens the next at once).
+            match memchr::memchr(b[i], &b[i + 1..]) {
+                Some(end) => at = i + 1 + end + 1,
+                None => break,
+            }
         }
     }
     out.push_str(&sql[from..]);
@@ -707,6 +715,13 @@ mod tests {
             question_marks("SELECT $2, '$1', \"a$1\", $10 || $1"),
             "SELECT ?2, '$1', \"a$1\", ?10 || ?1"
         );
+        // A doubled quote inside a string, a `$` that is no parameter,
+        // text that is not ASCII, a quote left open to the end.
+        assert_eq!(
+            question_marks("SELECT 'it''s $1', $ || $x, 'Ёж' || $1, '$2"),
+            "SELECT 'it''s $1', $ || $x, 'Ёж' || ?1, '$2"
+        );
+        assert_eq!(question_marks("SELECT 1"), "SELECT 1");
         let c = rusqlite::Connection::open_in_memory().expect("open");
         // Out of order and repeated; `$3` has no value and stays NULL.
         let mut st = prepare_dollar(
