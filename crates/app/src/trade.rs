@@ -1251,11 +1251,12 @@ impl App {
         Ok(())
     }
 
-    /// Applies a document's stock changes at one warehouse in four
-    /// statements whatever the number of lines: create missing stock rows,
-    /// read (and on PostgreSQL lock, in product order, so two postings never
-    /// deadlock) every row, update them all, append the moves. Returns the
-    /// first shortage `(name, have, delta)` instead, writing nothing, unless
+    /// Applies a document's stock changes at one warehouse in two
+    /// statements whatever the number of lines: one upsert creates missing
+    /// stock rows, adds every change and returns the new quantities (on
+    /// PostgreSQL it locks the rows in product order, so two postings never
+    /// deadlock); one insert appends the moves. Returns the first shortage
+    /// `(name, have, delta)` instead, the changes taken back, unless
     /// negative stock is allowed.
     pub(crate) async fn apply_stock(
         &self,
@@ -1273,53 +1274,53 @@ impl App {
         let negative_ok = allow_negative_stock(tx).await?;
         let n = changes.len();
         let mut params = vec![P::from(wh)];
-        params.extend(changes.iter().map(|c| P::from(c.0)));
-        let products = (2..n + 2).map(|i| format!("${i}")).collect::<Vec<_>>();
-        let values = products
-            .iter()
-            .map(|p| format!("($1, {p}, 0)"))
+        for c in &changes {
+            params.extend([P::from(c.0), P::from(c.1)]);
+        }
+        let values = (0..n)
+            .map(|k| format!("($1, ${}, CAST(${} AS BIGINT))", 2 * k + 2, 2 * k + 3))
             .collect::<Vec<_>>()
             .join(", ");
-        // One statement creates missing rows and reads (on PostgreSQL: locks,
-        // in product order) every row: an upsert that changes nothing.
+        // One statement creates missing rows, adds each change and returns
+        // the new quantities (on PostgreSQL it locks the rows, in product
+        // order): an upsert.
         let rows = queries::bind_all(
-            sql::query(&format!("INSERT INTO stock (warehouse_id, product_id, qty) VALUES {values} ON CONFLICT (warehouse_id, product_id) DO UPDATE SET qty = stock.qty RETURNING product_id, qty")),
+            sql::query(&format!("INSERT INTO stock (warehouse_id, product_id, qty) VALUES {values} ON CONFLICT (warehouse_id, product_id) DO UPDATE SET qty = stock.qty + excluded.qty RETURNING product_id, qty")),
             &params,
         )
         .fetch_all(&mut *tx)
         .await?;
-        let list = products.join(", ");
-        let have: std::collections::HashMap<i64, i64> = rows
+        let after: std::collections::HashMap<i64, i64> = rows
             .iter()
             .map(|r| (r.get::<i64, _>("product_id"), r.get::<i64, _>("qty")))
             .collect();
         if !negative_ok {
-            for (product, delta, name) in &changes {
-                let h = have.get(product).copied().unwrap_or(0);
-                if h + delta < 0 {
-                    return Ok(Some((name.clone(), h, *delta)));
-                }
+            let short = changes.iter().find_map(|(product, delta, name)| {
+                let now = after.get(product).copied().unwrap_or(0);
+                (now < 0).then(|| (name.clone(), now - delta, *delta))
+            });
+            if let Some(short) = short {
+                // Taken back, so a refusal writes nothing (a row created
+                // for a product never stocked stays, at zero): a caller
+                // may go on in the same transaction.
+                let list = (0..n)
+                    .map(|k| format!("${}", 2 * k + 2))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let case = (0..n)
+                    .map(|k| format!(" WHEN ${} THEN CAST(${} AS BIGINT)", 2 * k + 2, 2 * k + 3))
+                    .collect::<String>();
+                queries::bind_all(
+                    sql::query(&format!(
+                        "UPDATE stock SET qty = qty - CASE product_id{case} ELSE 0 END WHERE warehouse_id = $1 AND product_id IN ({list})"
+                    )),
+                    &params,
+                )
+                .execute(&mut *tx)
+                .await?;
+                return Ok(Some(short));
             }
         }
-        let mut up = params.clone();
-        let mut case = String::from("CASE product_id");
-        for (k, c) in changes.iter().enumerate() {
-            up.push(P::from(c.1));
-            case.push_str(&format!(
-                " WHEN ${} THEN CAST(${} AS BIGINT)",
-                k + 2,
-                n + 2 + k
-            ));
-        }
-        case.push_str(" ELSE 0 END");
-        queries::bind_all(
-            sql::query(&format!(
-                "UPDATE stock SET qty = qty + {case} WHERE warehouse_id = $1 AND product_id IN ({list})"
-            )),
-            &up,
-        )
-        .execute(&mut *tx)
-        .await?;
         let mut mv = vec![P::from(doc_id), P::from(wh), P::from(date), P::from(now())];
         let mut rows_sql = Vec::new();
         for c in &changes {
