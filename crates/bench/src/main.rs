@@ -794,6 +794,7 @@ async fn posting() -> anyhow::Result<()> {
             .id,
         );
     }
+    eprintln!("{n} drafts created; posting them");
     let t = Instant::now();
     for id in drafts {
         app.post_trade_doc(&actor, DocKind::Shipment, id)
