@@ -517,15 +517,15 @@ pub async fn add_to_balance(tx: &mut Conn, amounts: &[(i64, i64)]) -> Result<()>
     // One row per counterparty (PostgreSQL refuses an upsert that touches
     // a row twice), in key order: concurrent transactions lock them in one
     // order.
-    let mut sorted: Vec<(i64, i64)> = Vec::with_capacity(amounts.len());
-    let mut all = amounts.to_vec();
-    all.sort_unstable();
-    for (cp, amount) in all {
-        match sorted.last_mut() {
-            Some(last) if last.0 == cp => last.1 += amount,
-            _ => sorted.push((cp, amount)),
+    let mut sorted = amounts.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup_by(|next, kept| {
+        let same = next.0 == kept.0;
+        if same {
+            kept.1 += next.1;
         }
-    }
+        same
+    });
     let values: Vec<String> = (0..sorted.len())
         .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
         .collect();

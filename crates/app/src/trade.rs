@@ -1515,8 +1515,10 @@ impl App {
         let settle = kind.settlement_sign() * doc.amount;
         if let (Some(cp), true) = (doc.counterparty_id, !kind.is_order() && doc.amount != 0) {
             if kind == DocKind::Shipment {
-                // The counterparty row is locked first; the balance is summed
-                // only when there is a limit to check it against.
+                // The counterparty row is locked first; its kept balance is
+                // read only when there is a limit to check it against, in a
+                // statement of its own (on PostgreSQL a snapshot taken after
+                // the lock, so a posting that held it is seen).
                 let (balance, limit): (i64, Option<i64>) = {
                     let l: Option<i64> = sql::query_scalar(&format!(
                         "SELECT credit_limit FROM counterparties WHERE id = $1{}",
@@ -1526,7 +1528,14 @@ impl App {
                     .fetch_one(&mut *tx)
                     .await?;
                     let b: i64 = if l.is_some() {
-                        sql::query_scalar("SELECT CAST(COALESCE(SUM(balance), 0) AS BIGINT) FROM settlement_balances WHERE counterparty_id = $1").bind(cp).fetch_one(&mut *tx).await?
+                        sql::query_scalar::<Option<i64>>(
+                            "SELECT balance FROM settlement_balances WHERE counterparty_id = $1",
+                        )
+                        .bind(cp)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .flatten()
+                        .unwrap_or(0)
                     } else {
                         0
                     };

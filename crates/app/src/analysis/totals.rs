@@ -25,11 +25,6 @@ use kupets_store::Conn;
 /// reading the facts again.
 pub(crate) const FACT_SUMS: &str = "month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, purchase";
 
-/// One row of `sales_months` to add: its key (dim, month, counterparty,
-/// manager, department, product, group — a missing department or group is
-/// 0) and its sums (qty, revenue, revenue net, cost, facts, shipments).
-type MonthRow = ((&'static str, String, i64, i64, i64, i64, i64), [i64; 6]);
-
 /// Adds a document's sales facts (rows with the columns of [`FACT_SUMS`])
 /// to the monthly totals (`sign` 1, at posting) or takes them out (`sign`
 /// −1, at cancelling): summed here, per client row and per product row,
@@ -39,6 +34,9 @@ type MonthRow = ((&'static str, String, i64, i64, i64, i64, i64), [i64; 6]);
 /// Summing in SQL (an upsert of two `GROUP BY`s of the document's facts)
 /// took 41 µs of a 10-line shipment's posting, twice this.
 pub(crate) async fn keep(tx: &mut Conn, facts: &[sql::Row], sign: i64) -> Result<()> {
+    // Key (dim, month, counterparty, manager, department, product, group —
+    // a missing department or group is 0) → sums (qty, revenue, revenue
+    // net, cost, facts, shipments), in key order.
     let mut rows: std::collections::BTreeMap<_, [i64; 6]> = std::collections::BTreeMap::new();
     for f in facts {
         let month: String = f.get("month");
@@ -72,14 +70,14 @@ pub(crate) async fn keep(tx: &mut Conn, facts: &[sql::Row], sign: i64) -> Result
     if rows.is_empty() {
         return Ok(());
     }
-    let rows: Vec<MonthRow> = rows.into_iter().collect();
-    let mut params: Vec<P> = Vec::with_capacity(rows.len() * 13);
+    let n = rows.len();
+    let mut params: Vec<P> = Vec::with_capacity(n * 13);
     for ((dim, month, cp, manager, dept, product, group), sums) in rows {
         params.extend([P::from(dim), P::from(month)]);
         params.extend([cp, manager, dept, product, group].map(P::from));
         params.extend(sums.map(|x| P::from(x.saturating_mul(sign))));
     }
-    let values = (0..params.len() / 13)
+    let values = (0..n)
         .map(|r| {
             let cols = (1..=13)
                 .map(|c| format!("${}", r * 13 + c))
