@@ -874,6 +874,12 @@ async fn baseline(n: usize, strict: bool) -> anyhow::Result<f64> {
             [i],
         )?;
     }
+    // A row of the monthly totals added to: dim, counterparty, manager,
+    // product, qty, revenue, revenue net, cost, facts.
+    const MONTHS: &str = "INSERT INTO sales_months (dim, month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, facts, shipments) \
+        VALUES (?1, '2026-03', ?2, ?3, 0, ?4, 0, ?5, ?6, ?7, ?8, ?9, 1) ON CONFLICT (dim, month, counterparty_id, manager_id, department_id, product_id, group_id) \
+        DO UPDATE SET qty = qty + excluded.qty, revenue = revenue + excluded.revenue, revenue_net = revenue_net + excluded.revenue_net, \
+        cost = cost + excluded.cost, facts = facts + excluded.facts, shipments = shipments + excluded.shipments";
     // Strict: every statement from the connection's cache, as the app's
     // are (parsed once, not per shipment).
     let ex = |tx: &rusqlite::Transaction, sql: &str, p: &[&dyn rusqlite::ToSql]| {
@@ -906,11 +912,19 @@ async fn baseline(n: usize, strict: bool) -> anyhow::Result<f64> {
             if strict {
                 ex(&tx, "UPDATE product_costs SET qty = qty - 1000, value = value - 5000 WHERE product_id = ?1", rusqlite::params![i])?;
                 ex(&tx, "INSERT INTO sales_facts (document_id, line_id, doc_date, month, counterparty_id, product_id, group_id, manager_id, department_id, qty, revenue, revenue_net, cost, purchase) VALUES (?1, ?2, '2026-03-01', '2026-03', 1, ?3, NULL, 1, NULL, 1000, 10050, 8238, 5000, 1)", rusqlite::params![doc, line, i])?;
-                ex(&tx, "INSERT INTO sales_months (dim, month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, facts, shipments) VALUES ('product', '2026-03', 0, 0, 0, ?1, 0, 1000, 10050, 8238, 5000, 1, 1) ON CONFLICT (dim, month, counterparty_id, manager_id, department_id, product_id, group_id) DO UPDATE SET qty = qty + excluded.qty, revenue = revenue + excluded.revenue, revenue_net = revenue_net + excluded.revenue_net, cost = cost + excluded.cost, facts = facts + excluded.facts, shipments = shipments + excluded.shipments", rusqlite::params![i])?;
+                ex(
+                    &tx,
+                    MONTHS,
+                    rusqlite::params!["product", 0, 0, i, 1000, 10050, 8238, 5000, 1],
+                )?;
             }
         }
         if strict {
-            ex(&tx, "INSERT INTO sales_months (dim, month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, facts, shipments) VALUES ('client', '2026-03', 1, 1, 0, 0, 0, 10000, 100500, 82380, 50000, 10, 1) ON CONFLICT (dim, month, counterparty_id, manager_id, department_id, product_id, group_id) DO UPDATE SET qty = qty + excluded.qty, revenue = revenue + excluded.revenue, revenue_net = revenue_net + excluded.revenue_net, cost = cost + excluded.cost, facts = facts + excluded.facts, shipments = shipments + excluded.shipments", rusqlite::params![])?;
+            ex(
+                &tx,
+                MONTHS,
+                rusqlite::params!["client", 1, 1, 0, 10000, 100500, 82380, 50000, 10],
+            )?;
         }
         ex(&tx, "INSERT INTO settlement_entries (counterparty_id, document_id, entry_date, amount, created_at) VALUES (1, ?1, '2026-03-01', 100500, 'now')", rusqlite::params![doc])?;
         ex(&tx, "INSERT INTO purchase_days (counterparty_id, day, amount) VALUES (1, '2026-03-01', 100500) ON CONFLICT (counterparty_id, day) DO UPDATE SET amount = amount + excluded.amount", rusqlite::params![])?;
