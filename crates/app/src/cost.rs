@@ -22,6 +22,7 @@ use kupets_store::queries::P;
 use kupets_store::sql;
 use kupets_store::Conn;
 use std::collections::HashMap;
+use std::fmt::Write;
 
 /// How an incoming or outgoing line is costed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,10 +92,9 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
     let mut products: Vec<i64> = moves.iter().map(|m| m.product).collect();
     products.sort_unstable();
     products.dedup();
-    let values = (0..products.len())
-        .map(|i| format!("(${}, 0, 0, 0)", i + 1))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = kupets_store::queries::joined(products.len(), |out, i| {
+        let _ = write!(out, "(${}, 0, 0, 0)", i + 1);
+    });
     let params: Vec<P> = products.iter().map(|p| P::from(*p)).collect();
     let rows = sql::query(&format!(
         "INSERT INTO product_costs (product_id, qty, value, unit_cost) VALUES {values} \
@@ -155,7 +155,7 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
         String::from("CASE product_id"),
         String::from("CASE product_id"),
         String::from("CASE product_id"),
-        Vec::new(),
+        String::new(),
     );
     for prod in &products {
         let a = avg.get(prod).copied().unwrap_or_default();
@@ -166,14 +166,16 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
             P::from(a.unit),
         ]);
         let k = p.len();
-        q += &format!(" WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k - 2);
-        v += &format!(" WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k - 1);
-        u += &format!(" WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k);
-        ids.push(format!("${}", k - 3));
+        let _ = write!(q, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k - 2);
+        let _ = write!(v, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k - 1);
+        let _ = write!(u, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k);
+        if k > 4 {
+            ids.push_str(", ");
+        }
+        let _ = write!(ids, "${}", k - 3);
     }
     sql::query(&format!(
-        "UPDATE product_costs SET qty = {q} ELSE qty END, value = {v} ELSE value END, unit_cost = {u} ELSE unit_cost END WHERE product_id IN ({})",
-        ids.join(", ")
+        "UPDATE product_costs SET qty = {q} ELSE qty END, value = {v} ELSE value END, unit_cost = {u} ELSE unit_cost END WHERE product_id IN ({ids})"
     ))
     .bind_all(&p)
     .execute(&mut *tx)
@@ -181,18 +183,23 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
     // The lines: one statement.
     if !lines.is_empty() {
         let mut p: Vec<P> = Vec::new();
-        let (mut c, mut a, mut ids) =
-            (String::from("CASE id"), String::from("CASE id"), Vec::new());
+        let (mut c, mut a, mut ids) = (
+            String::from("CASE id"),
+            String::from("CASE id"),
+            String::new(),
+        );
         for (line, unit, amt) in &lines {
             p.extend([P::from(*line), P::from(*unit), P::from(*amt)]);
             let k = p.len();
-            c += &format!(" WHEN ${} THEN CAST(${} AS BIGINT)", k - 2, k - 1);
-            a += &format!(" WHEN ${} THEN CAST(${} AS BIGINT)", k - 2, k);
-            ids.push(format!("${}", k - 2));
+            let _ = write!(c, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 2, k - 1);
+            let _ = write!(a, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 2, k);
+            if k > 3 {
+                ids.push_str(", ");
+            }
+            let _ = write!(ids, "${}", k - 2);
         }
         sql::query(&format!(
-            "UPDATE document_lines SET cost = {c} ELSE cost END, cost_amount = {a} ELSE cost_amount END WHERE id IN ({})",
-            ids.join(", ")
+            "UPDATE document_lines SET cost = {c} ELSE cost END, cost_amount = {a} ELSE cost_amount END WHERE id IN ({ids})"
         ))
         .bind_all(&p)
         .execute(&mut *tx)

@@ -526,13 +526,10 @@ pub async fn add_to_balance(tx: &mut Conn, amounts: &[(i64, i64)]) -> Result<()>
         }
         same
     });
-    let values: Vec<String> = (0..sorted.len())
-        .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-        .collect();
     let mut q = sql::query(&format!(
         "INSERT INTO settlement_balances (counterparty_id, balance) VALUES {} \
          ON CONFLICT (counterparty_id) DO UPDATE SET balance = settlement_balances.balance + excluded.balance",
-        values.join(", ")
+        kupets_store::queries::value_rows(1, sorted.len(), 2)
     ));
     for (cp, amount) in sorted {
         q = q.bind(cp).bind(amount);

@@ -22,6 +22,7 @@ use kupets_store::queries::{self, audit, next_doc_seq, placeholders, P};
 use kupets_store::sql;
 use kupets_store::{now, Conn, Tx};
 use serde::{Deserialize, Serialize};
+use std::fmt::Write;
 use utoipa::ToSchema;
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -1017,11 +1018,9 @@ impl App {
             "pricing",
         ];
         let mut params: Vec<P> = Vec::with_capacity(lines.len() * COLS.len());
-        let mut rows = Vec::with_capacity(lines.len());
         for (i, l) in lines.iter().enumerate() {
             let amount = line_amount(Qty(l.qty), Money(l.price));
             let rate = VatRate::parse(&l.vat).unwrap_or(VatRate::R22);
-            rows.push(format!("({})", placeholders(params.len() + 1, COLS.len())));
             params.extend([
                 P::from(l.cost),
                 P::from(doc_id),
@@ -1045,7 +1044,7 @@ impl App {
         let sql = format!(
             "INSERT INTO document_lines ({}) VALUES {} RETURNING id, line_no",
             COLS.join(", "),
-            rows.join(", ")
+            queries::value_rows(1, lines.len(), COLS.len())
         );
         let ids: std::collections::HashMap<i64, i64> = sql::query_as::<(i64, i64)>(&sql)
             .bind_all(&params)
@@ -1277,10 +1276,9 @@ impl App {
         for c in &changes {
             params.extend([P::from(c.0), P::from(c.1)]);
         }
-        let values = (0..n)
-            .map(|k| format!("($1, ${}, CAST(${} AS BIGINT))", 2 * k + 2, 2 * k + 3))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let values = queries::joined(n, |out, k| {
+            let _ = write!(out, "($1, ${}, CAST(${} AS BIGINT))", 2 * k + 2, 2 * k + 3);
+        });
         // One statement creates missing rows, adds each change and returns
         // the new quantities (on PostgreSQL it locks the rows, in product
         // order): an upsert.
@@ -1303,13 +1301,18 @@ impl App {
                 // Taken back, so a refusal writes nothing (a row created
                 // for a product never stocked stays, at zero): a caller
                 // may go on in the same transaction.
-                let list = (0..n)
-                    .map(|k| format!("${}", 2 * k + 2))
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let case = (0..n)
-                    .map(|k| format!(" WHEN ${} THEN CAST(${} AS BIGINT)", 2 * k + 2, 2 * k + 3))
-                    .collect::<String>();
+                let list = queries::joined(n, |out, k| {
+                    let _ = write!(out, "${}", 2 * k + 2);
+                });
+                let mut case = String::new();
+                for k in 0..n {
+                    let _ = write!(
+                        case,
+                        " WHEN ${} THEN CAST(${} AS BIGINT)",
+                        2 * k + 2,
+                        2 * k + 3
+                    );
+                }
                 queries::bind_all(
                     sql::query(&format!(
                         "UPDATE stock SET qty = qty - CASE product_id{case} ELSE 0 END WHERE warehouse_id = $1 AND product_id IN ({list})"
@@ -1322,20 +1325,17 @@ impl App {
             }
         }
         let mut mv = vec![P::from(doc_id), P::from(wh), P::from(date), P::from(now())];
-        let mut rows_sql = Vec::new();
         for c in &changes {
             mv.push(P::from(c.0));
             mv.push(P::from(c.1));
-            rows_sql.push(format!(
-                "($1, $2, ${}, $3, ${}, $4)",
-                mv.len() - 1,
-                mv.len()
-            ));
         }
+        // A change's product and quantity are parameters 5 + 2k and 6 + 2k.
+        let rows_sql = queries::joined(changes.len(), |out, k| {
+            let _ = write!(out, "($1, $2, ${}, $3, ${}, $4)", 2 * k + 5, 2 * k + 6);
+        });
         queries::bind_all(
             sql::query(&format!(
-                "INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES {}",
-                rows_sql.join(", ")
+                "INSERT INTO stock_moves (document_id, warehouse_id, product_id, move_date, qty, created_at) VALUES {rows_sql}"
             )),
             &mv,
         )

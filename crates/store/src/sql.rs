@@ -640,25 +640,24 @@ impl<O: FromRow> QueryAs<O> {
         self.q = self.q.bind_all(ps);
         self
     }
+    // The statement's text is kept (borrowed, not copied) to name it in a
+    // decoding error.
     pub async fn fetch_all<'c>(self, c: impl Into<Target<'c>>) -> Result<Vec<O>> {
-        let sql = self.q.sql.clone();
-        let rows = self.q.fetch_all(c).await?;
+        let (rows, _) = c.into().run(&self.q.sql, &self.q.params, true).await?;
         rows.iter()
             .map(O::from_row)
             .collect::<Result<_>>()
-            .map_err(|e| in_sql(e, &sql))
+            .map_err(|e| in_sql(e, &self.q.sql))
     }
     pub async fn fetch_optional<'c>(self, c: impl Into<Target<'c>>) -> Result<Option<O>> {
-        let sql = self.q.sql.clone();
-        let row = self.q.fetch_optional(c).await?;
-        row.as_ref()
+        let (rows, _) = c.into().run(&self.q.sql, &self.q.params, true).await?;
+        rows.first()
             .map(O::from_row)
             .transpose()
-            .map_err(|e| in_sql(e, &sql))
+            .map_err(|e| in_sql(e, &self.q.sql))
     }
     pub async fn fetch_one<'c>(self, c: impl Into<Target<'c>>) -> Result<O> {
-        let sql = self.q.sql.clone();
-        O::from_row(&self.q.fetch_one(c).await?).map_err(|e| in_sql(e, &sql))
+        self.fetch_optional(c).await?.ok_or(StoreError::RowNotFound)
     }
 }
 
@@ -681,27 +680,21 @@ impl<O: FromValue> QueryScalar<O> {
         self
     }
     pub async fn fetch_all<'c>(self, c: impl Into<Target<'c>>) -> Result<Vec<O>> {
-        let sql = self.q.sql.clone();
-        let rows = self.q.fetch_all(c).await?;
+        let (rows, _) = c.into().run(&self.q.sql, &self.q.params, true).await?;
         rows.iter()
             .map(|r| r.try_get(0usize))
             .collect::<Result<_>>()
-            .map_err(|e| in_sql(e, &sql))
+            .map_err(|e| in_sql(e, &self.q.sql))
     }
     pub async fn fetch_optional<'c>(self, c: impl Into<Target<'c>>) -> Result<Option<O>> {
-        let sql = self.q.sql.clone();
-        let row = self.q.fetch_optional(c).await?;
-        row.map(|r| r.try_get(0usize))
+        let (rows, _) = c.into().run(&self.q.sql, &self.q.params, true).await?;
+        rows.first()
+            .map(|r| r.try_get(0usize))
             .transpose()
-            .map_err(|e| in_sql(e, &sql))
+            .map_err(|e| in_sql(e, &self.q.sql))
     }
     pub async fn fetch_one<'c>(self, c: impl Into<Target<'c>>) -> Result<O> {
-        let sql = self.q.sql.clone();
-        self.q
-            .fetch_one(c)
-            .await?
-            .try_get(0usize)
-            .map_err(|e| in_sql(e, &sql))
+        self.fetch_optional(c).await?.ok_or(StoreError::RowNotFound)
     }
 }
 

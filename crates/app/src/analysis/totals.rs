@@ -77,16 +77,7 @@ pub(crate) async fn keep(tx: &mut Conn, facts: &[sql::Row], sign: i64) -> Result
         params.extend([cp, manager, dept, product, group].map(P::from));
         params.extend(sums.map(|x| P::from(x.saturating_mul(sign))));
     }
-    let values = (0..n)
-        .map(|r| {
-            let cols = (1..=13)
-                .map(|c| format!("${}", r * 13 + c))
-                .collect::<Vec<_>>()
-                .join(", ");
-            format!("({cols})")
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let values = kupets_store::queries::value_rows(1, n, 13);
     sql::query(&format!(
         "INSERT INTO sales_months (dim, month, counterparty_id, manager_id, department_id, product_id, group_id, qty, revenue, revenue_net, cost, facts, shipments) \
          VALUES {values} \
@@ -110,10 +101,7 @@ pub(crate) async fn drop_empty(tx: &mut Conn, facts: &[sql::Row]) -> Result<()> 
     if months.is_empty() {
         return Ok(());
     }
-    let list = (1..=months.len())
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = kupets_store::queries::placeholders(1, months.len());
     let params: Vec<P> = months.into_iter().map(P::from).collect();
     sql::query(&format!(
         "DELETE FROM sales_months WHERE facts = 0 AND dim IN ('client', 'product') AND month IN ({list})"
