@@ -78,6 +78,29 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// Processor time (user + system) the server's SQLite writer thread has
+    /// used so far, from `/proc` (Linux; `None` elsewhere). The writer is
+    /// what limits many clients posting at once, and its time per document
+    /// is steadier than documents per second on a noisy machine.
+    fn writer_cpu(&self) -> Option<Duration> {
+        let tasks = format!("/proc/{}/task", self.child.id());
+        for t in std::fs::read_dir(&tasks).ok()?.flatten() {
+            let dir = t.path();
+            if std::fs::read_to_string(dir.join("comm")).ok()?.trim() != "kupets-writer" {
+                continue;
+            }
+            let stat = std::fs::read_to_string(dir.join("stat")).ok()?;
+            // Fields after the parenthesised name: state is the 3rd field of
+            // the line, utime and stime the 14th and 15th, in clock ticks.
+            let rest = &stat[stat.rfind(')')? + 2..];
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            let ticks: u64 = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+            // USER_HZ is 100 on Linux.
+            return Some(Duration::from_millis(ticks * 10));
+        }
+        None
+    }
+
     /// Starts `kupets serve` on `db` and waits for `/healthz`; returns the time
     /// from spawn to the first good answer.
     async fn start(db: &str) -> anyhow::Result<(Server, Duration)> {
@@ -830,14 +853,24 @@ async fn posting() -> anyhow::Result<()> {
     // Create, then post (two requests, two commits per shipment, shared with
     // the other clients' by group commit); then each shipment created and
     // posted in one request (`?post=true`, one commit).
-    let http_per_s = http_shipments(&server.base, &token, &body, false).await?;
-    eprintln!("http, 16 clients, create then post: {http_per_s:.0} shipments/s");
-    let at_once_per_s = http_shipments(&server.base, &token, &body, true).await?;
-    eprintln!("http, 16 clients, created and posted at once: {at_once_per_s:.0} shipments/s");
+    // The writer thread's processor time per shipment, µs (Linux only).
+    let per_shipment = |from: Option<Duration>, to: Option<Duration>, n: usize| {
+        from.zip(to)
+            .map(|(a, b)| ((b.saturating_sub(a)).as_secs_f64() * 1e6 / n as f64).round())
+    };
+    let per_client = env_count("KUPETS_BENCH_PER_CLIENT", 20)?;
+    let cpu0 = server.writer_cpu();
+    let http_per_s = http_shipments(&server.base, &token, &body, false, per_client).await?;
+    let cpu1 = server.writer_cpu();
+    let http_cpu = per_shipment(cpu0, cpu1, 16 * per_client);
+    eprintln!("http, 16 clients, create then post: {http_per_s:.0} shipments/s (writer {http_cpu:?} µs each)");
+    let at_once_per_s = http_shipments(&server.base, &token, &body, true, per_client).await?;
+    let at_once_cpu = per_shipment(cpu1, server.writer_cpu(), 16 * per_client);
+    eprintln!("http, 16 clients, created and posted at once: {at_once_per_s:.0} shipments/s (writer {at_once_cpu:?} µs each)");
     drop(server);
     println!(
         "{}",
-        json!({"scenario": "posting", "shipments_per_s": per_s.round(), "baseline_per_s": base_per_s.round(), "ratio": ((per_s / base_per_s) * 100.0).round() / 100.0, "strict_baseline_per_s": strict_per_s.round(), "strict_ratio": ((per_s / strict_per_s) * 100.0).round() / 100.0, "http_shipments_per_s": http_per_s.round(), "http_posted_at_once_per_s": at_once_per_s.round()})
+        json!({"scenario": "posting", "shipments_per_s": per_s.round(), "baseline_per_s": base_per_s.round(), "ratio": ((per_s / base_per_s) * 100.0).round() / 100.0, "strict_baseline_per_s": strict_per_s.round(), "strict_ratio": ((per_s / strict_per_s) * 100.0).round() / 100.0, "http_shipments_per_s": http_per_s.round(), "http_posted_at_once_per_s": at_once_per_s.round(), "http_writer_cpu_us": http_cpu, "http_at_once_writer_cpu_us": at_once_cpu})
     );
     Ok(())
 }
@@ -935,15 +968,15 @@ async fn baseline(n: usize, strict: bool) -> anyhow::Result<f64> {
     Ok(n as f64 / t.elapsed().as_secs_f64())
 }
 
-/// 16 HTTP clients posting 20 shipments each; shipments per second.
+/// 16 HTTP clients posting `per_client` shipments each; shipments per second.
 async fn http_shipments(
     base: &str,
     token: &str,
     body: &serde_json::Value,
     at_once: bool,
+    per_client: usize,
 ) -> anyhow::Result<f64> {
     let client = reqwest::Client::new();
-    let per_client = env_count("KUPETS_BENCH_PER_CLIENT", 20)?;
     let t = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..16 {
