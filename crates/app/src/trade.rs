@@ -1129,18 +1129,35 @@ impl App {
         post: bool,
     ) -> Result<TradeDoc> {
         actor.require(right_for(kind))?;
-        write_tx!(self, [actor, input], |app, tx| {
+        let (id, posted) = write_tx!(self, [actor, input], |app, tx| {
             let (date, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
             let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
             Self::write_lines(&mut tx, id, &lines, true).await?;
-            let (document, lines) = if post {
-                app.post_in_tx_lines(&mut tx, actor, kind, id, "").await?
-            } else {
-                let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
-                (document, load_lines(&mut tx, id).await?)
-            };
-            Ok(TradeDoc { document, lines })
-        })
+            if post {
+                let (document, lines) = app.post_in_tx_lines(&mut tx, actor, kind, id, "").await?;
+                return Ok((id, Some(TradeDoc { document, lines })));
+            }
+            Ok((id, None))
+        })?;
+        if let Some(doc) = posted {
+            return Ok(doc);
+        }
+        // A draft's answer is read back after the commit, on a reader: on
+        // SQLite the writer thread is what many clients wait for, and the
+        // read (the header and every line with its product) was a tenth of
+        // its time for a ten-line shipment created and then posted. What is
+        // read is the committed draft, or what another request has made of
+        // it since.
+        let app = self.clone();
+        self.store
+            .read_here(move |tx| {
+                Box::pin(async move {
+                    let document = app.doc_in_tx(&mut *tx, kind, id, false).await?;
+                    let lines = load_lines(&mut *tx, id).await?;
+                    Ok(TradeDoc { document, lines })
+                })
+            })
+            .await
     }
 
     /// Replaces a draft's header and lines; a posted document is refused.

@@ -853,19 +853,15 @@ async fn posting() -> anyhow::Result<()> {
     // Create, then post (two requests, two commits per shipment, shared with
     // the other clients' by group commit); then each shipment created and
     // posted in one request (`?post=true`, one commit).
-    // The writer thread's processor time per shipment, µs (Linux only).
-    let per_shipment = |from: Option<Duration>, to: Option<Duration>, n: usize| {
-        from.zip(to)
-            .map(|(a, b)| ((b.saturating_sub(a)).as_secs_f64() * 1e6 / n as f64).round())
-    };
-    let per_client = env_count("KUPETS_BENCH_PER_CLIENT", 20)?;
-    let cpu0 = server.writer_cpu();
-    let http_per_s = http_shipments(&server.base, &token, &body, false, per_client).await?;
-    let cpu1 = server.writer_cpu();
-    let http_cpu = per_shipment(cpu0, cpu1, 16 * per_client);
+    // Each client warms up with 5 shipments, then posts 100 timed (in a
+    // run of 20 each, the first ones' connection set-up and cold caches
+    // were a large, varying part of a 0.2 s measurement).
+    let per_client = env_count("KUPETS_BENCH_PER_CLIENT", 100)?;
+    let (http_per_s, http_cpu) =
+        http_shipments(&server, &token, &body, false, 5, per_client).await?;
     eprintln!("http, 16 clients, create then post: {http_per_s:.0} shipments/s (writer {http_cpu:?} µs each)");
-    let at_once_per_s = http_shipments(&server.base, &token, &body, true, per_client).await?;
-    let at_once_cpu = per_shipment(cpu1, server.writer_cpu(), 16 * per_client);
+    let (at_once_per_s, at_once_cpu) =
+        http_shipments(&server, &token, &body, true, 5, per_client).await?;
     eprintln!("http, 16 clients, created and posted at once: {at_once_per_s:.0} shipments/s (writer {at_once_cpu:?} µs each)");
     drop(server);
     println!(
@@ -968,16 +964,39 @@ async fn baseline(n: usize, strict: bool) -> anyhow::Result<f64> {
     Ok(n as f64 / t.elapsed().as_secs_f64())
 }
 
-/// 16 HTTP clients posting `per_client` shipments each; shipments per second.
+/// 16 HTTP clients posting shipments: `warm` each first, not counted
+/// (connections opened, statements prepared, pages read in, as `cycle`
+/// warms up), then `per_client` each, timed. Shipments per second, and the
+/// server's writer thread's processor time per shipment in µs (Linux).
 async fn http_shipments(
+    server: &Server,
+    token: &str,
+    body: &serde_json::Value,
+    at_once: bool,
+    warm: usize,
+    per_client: usize,
+) -> anyhow::Result<(f64, Option<f64>)> {
+    let client = reqwest::Client::new();
+    clients_posting(&client, &server.base, token, body, at_once, warm).await?;
+    let cpu0 = server.writer_cpu();
+    let t = Instant::now();
+    clients_posting(&client, &server.base, token, body, at_once, per_client).await?;
+    let per_s = (16 * per_client) as f64 / t.elapsed().as_secs_f64();
+    let cpu = cpu0
+        .zip(server.writer_cpu())
+        .map(|(a, b)| (b.saturating_sub(a).as_secs_f64() * 1e6 / (16 * per_client) as f64).round());
+    Ok((per_s, cpu))
+}
+
+/// 16 clients at once, each creating and posting `each` shipments.
+async fn clients_posting(
+    client: &reqwest::Client,
     base: &str,
     token: &str,
     body: &serde_json::Value,
     at_once: bool,
-    per_client: usize,
-) -> anyhow::Result<f64> {
-    let client = reqwest::Client::new();
-    let t = Instant::now();
+    each: usize,
+) -> anyhow::Result<()> {
     let mut tasks = Vec::new();
     for _ in 0..16 {
         let (client, token, base, body) = (
@@ -987,7 +1006,7 @@ async fn http_shipments(
             body.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            for _ in 0..per_client {
+            for _ in 0..each {
                 let q = if at_once { "?post=true" } else { "" };
                 let r = client
                     .post(format!("{base}/api/v1/shipments{q}"))
@@ -1018,7 +1037,7 @@ async fn http_shipments(
     for task in tasks {
         task.await??;
     }
-    Ok((16 * per_client) as f64 / t.elapsed().as_secs_f64())
+    Ok(())
 }
 
 /// Reports on 1 000 000 ledger entries spread over `cps` counterparties

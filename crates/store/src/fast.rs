@@ -120,6 +120,18 @@ impl Readers {
     }
 
     /// Lends a connection out of the pool by value for `f` (which hands it
+    /// back with its answer), here on the calling thread (see
+    /// [`Readers::query_here`] and [`crate::Store::read_here`]).
+    pub(crate) fn lend_here<R>(
+        &self,
+        f: impl FnOnce(rusqlite::Connection) -> (rusqlite::Connection, R),
+    ) -> Result<R> {
+        let (conn, out) = f(self.take()?);
+        self.give(conn);
+        Ok(out)
+    }
+
+    /// Lends a connection out of the pool by value for `f` (which hands it
     /// back with its answer), on a blocking thread: one hop for a read use
     /// case of several statements (see [`crate::Store::read`]).
     pub(crate) async fn with_owned<R: Send + 'static>(

@@ -437,6 +437,38 @@ impl Store {
         }
     }
 
+    /// A short read-only use case of several statements (a document and its
+    /// lines), run here on the calling thread: on SQLite a reader connection
+    /// lent from the pool, every statement synchronous, for reads bounded
+    /// like a card's (see [`fast::Readers::query_here`]); on PostgreSQL a
+    /// pooled connection. The body must only read.
+    pub async fn read_here<T, E, F>(&self, body: F) -> std::result::Result<T, E>
+    where
+        E: From<StoreError>,
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, std::result::Result<T, E>>,
+    {
+        match &self.fast {
+            Some(f) => {
+                let counter = self.counter.clone();
+                f.lend_here(move |conn| {
+                    let mut tx = Tx::lite(conn, counter);
+                    // The statements complete synchronously: the first poll
+                    // ends the body.
+                    let out = writer::poll_to_end(body(&mut tx));
+                    match tx.into_lite() {
+                        Ok(conn) => (conn, out),
+                        Err(_) => unreachable!("a lent reader stays a rusqlite connection"),
+                    }
+                })
+                .map_err(E::from)?
+            }
+            None => {
+                let mut tx = self.read_conn().await.map_err(E::from)?;
+                body(&mut tx).await
+            }
+        }
+    }
+
     /// The FTS5 index name where this engine has trigram search indexes.
     pub fn fts(&self, name: &'static str) -> Option<&'static str> {
         (self.engine == Engine::Sqlite).then_some(name)

@@ -215,7 +215,7 @@ impl Writer {
 /// Drives a job's body to its end on this thread. A write body's statements
 /// complete synchronously, so the first poll finishes it; should one ever
 /// wait, this thread parks until it is woken.
-fn poll_to_end<F: Future>(fut: F) -> F::Output {
+pub(crate) fn poll_to_end<F: Future>(fut: F) -> F::Output {
     struct Unpark(std::thread::Thread);
     impl std::task::Wake for Unpark {
         fn wake(self: Arc<Self>) {
