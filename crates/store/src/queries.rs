@@ -653,3 +653,21 @@ pub async fn peek_idem(
         created_at: r.get(5),
     }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_lists_are_numbered_on() {
+        assert_eq!(placeholders(1, 3), "$1, $2, $3");
+        assert_eq!(placeholders(9, 2), "$9, $10");
+        assert_eq!(placeholders(4, 0), "");
+        assert_eq!(value_rows(2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
+        assert_eq!(value_rows(1, 0, 3), "");
+        assert_eq!(
+            joined(3, |out, k| out.push_str(&format!("(${})", 2 * k + 1))),
+            "($1), ($3), ($5)"
+        );
+    }
+}
