@@ -151,11 +151,10 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
     }
     // The averages: one statement.
     let mut p: Vec<P> = Vec::new();
-    let (mut q, mut v, mut u, mut ids) = (
+    let (mut q, mut v, mut u) = (
         String::from("CASE product_id"),
         String::from("CASE product_id"),
         String::from("CASE product_id"),
-        String::new(),
     );
     for prod in &products {
         let a = avg.get(prod).copied().unwrap_or_default();
@@ -169,11 +168,11 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
         let _ = write!(q, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k - 2);
         let _ = write!(v, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k - 1);
         let _ = write!(u, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 3, k);
-        if k > 4 {
-            ids.push_str(", ");
-        }
-        let _ = write!(ids, "${}", k - 3);
     }
+    // Each product's id is the first of its four parameters.
+    let ids = kupets_store::queries::joined(products.len(), |out, i| {
+        let _ = write!(out, "${}", 4 * i + 1);
+    });
     sql::query(&format!(
         "UPDATE product_costs SET qty = {q} ELSE qty END, value = {v} ELSE value END, unit_cost = {u} ELSE unit_cost END WHERE product_id IN ({ids})"
     ))
@@ -183,21 +182,17 @@ pub(crate) async fn apply(tx: &mut Conn, moves: &[Move]) -> Result<Vec<i64>> {
     // The lines: one statement.
     if !lines.is_empty() {
         let mut p: Vec<P> = Vec::new();
-        let (mut c, mut a, mut ids) = (
-            String::from("CASE id"),
-            String::from("CASE id"),
-            String::new(),
-        );
+        let (mut c, mut a) = (String::from("CASE id"), String::from("CASE id"));
         for (line, unit, amt) in &lines {
             p.extend([P::from(*line), P::from(*unit), P::from(*amt)]);
             let k = p.len();
             let _ = write!(c, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 2, k - 1);
             let _ = write!(a, " WHEN ${} THEN CAST(${} AS BIGINT)", k - 2, k);
-            if k > 3 {
-                ids.push_str(", ");
-            }
-            let _ = write!(ids, "${}", k - 2);
         }
+        // Each line's id is the first of its three parameters.
+        let ids = kupets_store::queries::joined(lines.len(), |out, i| {
+            let _ = write!(out, "${}", 3 * i + 1);
+        });
         sql::query(&format!(
             "UPDATE document_lines SET cost = {c} ELSE cost END, cost_amount = {a} ELSE cost_amount END WHERE id IN ({ids})"
         ))

@@ -460,11 +460,18 @@ impl App {
 
     /// A document of a line kind with its lines.
     pub async fn get_trade_doc(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<TradeDoc> {
-        // A read: a reader connection, never SQLite's single writer.
-        let mut conn = self.store.read_conn().await?;
-        let document = self.doc_in_tx(&mut conn, kind, id, false).await?;
-        let lines = load_lines(&mut conn, id).await?;
-        Ok(TradeDoc { document, lines })
+        // A read: a reader connection, never SQLite's single writer; the
+        // header and the lines in one go on the request's thread.
+        let app = self.clone();
+        self.store
+            .read_here(move |tx| {
+                Box::pin(async move {
+                    let document = app.doc_in_tx(&mut *tx, kind, id, false).await?;
+                    let lines = load_lines(&mut *tx, id).await?;
+                    Ok(TradeDoc { document, lines })
+                })
+            })
+            .await
     }
 
     async fn trade_cols(
@@ -1148,16 +1155,7 @@ impl App {
         // its time for a ten-line shipment created and then posted. What is
         // read is the committed draft, or what another request has made of
         // it since.
-        let app = self.clone();
-        self.store
-            .read_here(move |tx| {
-                Box::pin(async move {
-                    let document = app.doc_in_tx(&mut *tx, kind, id, false).await?;
-                    let lines = load_lines(&mut *tx, id).await?;
-                    Ok(TradeDoc { document, lines })
-                })
-            })
-            .await
+        self.get_trade_doc(actor, kind, id).await
     }
 
     /// Replaces a draft's header and lines; a posted document is refused.

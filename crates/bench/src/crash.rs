@@ -28,14 +28,7 @@ fn kopecks(v: &Value) -> i64 {
 }
 
 async fn login(client: &reqwest::Client, base: &str) -> anyhow::Result<String> {
-    let r: Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"login": "crash", "password": "crash-password"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    Ok(r["token"].as_str().context("token")?.to_string())
+    crate::api_login(client, base, "crash", "crash-password").await
 }
 
 async fn client_loop(

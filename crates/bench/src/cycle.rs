@@ -119,17 +119,11 @@ impl Cycle {
     ) -> anyhow::Result<(Server, Cycle)> {
         let (server, _) = Server::start(db).await?;
         let client = reqwest::Client::new();
-        let login: Value = client
-            .post(format!("{}/api/v1/auth/login", server.base))
-            .json(&json!({"login": "bench", "password": "bench-password"}))
-            .send()
-            .await?
-            .json()
-            .await?;
+        let token = crate::api_login(&client, &server.base, "bench", "bench-password").await?;
         let c = Cycle {
             client,
             base: server.base.clone(),
-            token: login["token"].as_str().context("token")?.to_string(),
+            token,
             wh,
             cp,
             products,

@@ -77,6 +77,23 @@ impl Drop for Server {
     }
 }
 
+/// Logs `login` in over the API at `base`; the session token.
+async fn api_login(
+    client: &reqwest::Client,
+    base: &str,
+    login: &str,
+    password: &str,
+) -> anyhow::Result<String> {
+    let r: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({"login": login, "password": password}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    Ok(r["token"].as_str().context("token")?.to_string())
+}
+
 impl Server {
     /// Processor time (user + system) the server's SQLite writer thread has
     /// used so far, from `/proc` (Linux; `None` elsewhere). The writer is
@@ -410,14 +427,7 @@ async fn foundation() -> anyhow::Result<()> {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(32)
         .build()?;
-    let login: serde_json::Value = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&json!({"login": "bench", "password": "bench-password"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["token"].as_str().context("token")?.to_string();
+    let token = api_login(&client, &server.base, "bench", "bench-password").await?;
     // Searches people type: part of a name, the start of an INN, a legal form.
     let queries: Vec<String> = [
         // A word of the name, as people type it.
@@ -841,14 +851,7 @@ async fn posting() -> anyhow::Result<()> {
     // 16 HTTP clients, each creating and posting shipments.
     let (server, _) = Server::start(&db).await?;
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{}/api/v1/auth/login", server.base))
-        .json(&json!({"login": "bench", "password": "bench-password"}))
-        .send()
-        .await?
-        .json()
-        .await?;
-    let token = login["token"].as_str().context("token")?.to_string();
+    let token = api_login(&client, &server.base, "bench", "bench-password").await?;
     let body = json!({"counterparty_id": cp.to_string(), "warehouse_id": wh.to_string(), "lines": products.iter().map(|p| json!({"product_id": p.to_string(), "qty": "1", "price": "100.50"})).collect::<Vec<_>>()});
     // Create, then post (two requests, two commits per shipment, shared with
     // the other clients' by group commit); then each shipment created and

@@ -140,7 +140,7 @@ pub fn placeholders(from: usize, n: usize) -> String {
 }
 
 /// Appends [`placeholders`]`(from, n)` to `out`.
-pub fn push_placeholders(out: &mut String, from: usize, n: usize) {
+fn push_placeholders(out: &mut String, from: usize, n: usize) {
     use std::fmt::Write;
     for i in from..from + n {
         if i > from {
