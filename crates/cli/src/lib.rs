@@ -102,7 +102,8 @@ pub struct LimitArgs {
     /// Microseconds to keep the processor cores awake after a request, in
     /// the idle scheduling class (the lowest priority), so that the next
     /// step of a request (or the next request) does not wait for a halted
-    /// core to wake; 0 turns it off
+    /// core to wake; SQLite's writer thread looks for its next write without
+    /// sleeping in the same window; 0 turns both off
     #[arg(long, env = "KUPETS_BUSY_POLL_US", default_value_t = 2000)]
     pub busy_poll_us: u64,
     /// Mark cookies Secure: the server is reached over HTTPS (a proxy in
@@ -204,20 +205,34 @@ pub async fn serve_with(
         .with_context(|| format!("binding {listen}"))?;
     let addr = listener.local_addr()?;
     println!("kupets слушает / listening on http://{addr}  (база / database: {database})");
-    kupets_web::serve::serve(listener, kupets_web::router(app), limits.limits(), async {
-        #[cfg(unix)]
-        {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                    .expect("SIGTERM handler");
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = term.recv() => {}
+    // The cores kept awake after a request (`--busy-poll-us`), and SQLite's
+    // writer with them: it looks for the next write without sleeping.
+    let awake = kupets_web::awake::Awake::start(limits.limits().busy_poll);
+    store.writer_awake(
+        awake
+            .clone()
+            .map(|a| -> kupets_store::AwakeWhile { std::sync::Arc::new(move || a.recent()) }),
+    );
+    kupets_web::serve::serve_awake(
+        listener,
+        kupets_web::router(app),
+        limits.limits(),
+        awake,
+        async {
+            #[cfg(unix)]
+            {
+                let mut term =
+                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                        .expect("SIGTERM handler");
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
             }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-    })
+            #[cfg(not(unix))]
+            let _ = tokio::signal::ctrl_c().await;
+        },
+    )
     .await?;
     mailer.abort();
     store.close().await;

@@ -20,7 +20,7 @@ use std::time::Duration;
 pub use sql::{BoxFuture, Conn, Tx};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-pub use writer::Retry;
+pub use writer::{AwakeWhile, Retry};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Engine {
@@ -325,6 +325,17 @@ impl Store {
     pub fn write_in_place(&self, on: bool) {
         if let Some(w) = &self.writer {
             w.set_in_place(on);
+        }
+    }
+
+    /// While `awake` holds, SQLite's writer thread looks for its next job
+    /// without sleeping (see the writer's module). The server passes its
+    /// busy-poll window here: while it keeps the cores awake for the next
+    /// step of a request, with a core to spare. `None` (the default): the
+    /// writer sleeps as soon as its queue is empty. No effect on PostgreSQL.
+    pub fn writer_awake(&self, awake: Option<writer::AwakeWhile>) {
+        if let Some(w) = &self.writer {
+            w.set_awake(awake);
         }
     }
 

@@ -110,8 +110,10 @@ impl Awake {
         self.wake.notify_all();
     }
 
-    /// Whether the spinners should spin now.
-    fn recent(&self) -> bool {
+    /// Whether the spinners should spin now: a request began or ended
+    /// within the window, a core is free, and none has been short of one
+    /// for the window.
+    pub fn recent(&self) -> bool {
         let now = self.now_us();
         self.in_flight.load(Ordering::Acquire) < self.cores
             && now.saturating_sub(self.last.load(Ordering::Relaxed)) < self.window_us

@@ -104,6 +104,19 @@ pub async fn serve(
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> std::io::Result<()> {
+    let awake = crate::awake::Awake::start(limits.busy_poll);
+    serve_awake(listener, router, limits, awake, shutdown).await
+}
+
+/// [`serve`] with the cores kept awake by `awake` (started by the caller,
+/// which may share it: the store's writer stays awake with it).
+pub async fn serve_awake(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    limits: Limits,
+    awake: Option<Arc<crate::awake::Awake>>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> std::io::Result<()> {
     let router = router.layer(axum::extract::DefaultBodyLimit::max(limits.max_body));
     let permits = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -113,7 +126,6 @@ pub async fn serve(
         .keep_alive(true);
     let builder = Arc::new(builder);
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let awake = crate::awake::Awake::start(limits.busy_poll);
     tokio::pin!(shutdown);
     loop {
         let (stream, addr) = tokio::select! {
