@@ -208,11 +208,10 @@ pub async fn serve_with(
     // The cores kept awake after a request (`--busy-poll-us`), and SQLite's
     // writer with them: it looks for the next write without sleeping.
     let awake = kupets_web::awake::Awake::start(limits.limits().busy_poll);
-    store.writer_awake(
-        awake
-            .clone()
-            .map(|a| -> kupets_store::AwakeWhile { std::sync::Arc::new(move || a.recent()) }),
-    );
+    store.writer_awake(awake.clone().map(|a| {
+        let test: kupets_store::AwakeWhile = std::sync::Arc::new(move || a.recent());
+        (test, limits.limits().busy_poll)
+    }));
     kupets_web::serve::serve_awake(
         listener,
         kupets_web::router(app),

@@ -328,12 +328,14 @@ impl Store {
         }
     }
 
-    /// While `awake` holds, SQLite's writer thread looks for its next job
-    /// without sleeping (see the writer's module). The server passes its
-    /// busy-poll window here: while it keeps the cores awake for the next
-    /// step of a request, with a core to spare. `None` (the default): the
-    /// writer sleeps as soon as its queue is empty. No effect on PostgreSQL.
-    pub fn writer_awake(&self, awake: Option<writer::AwakeWhile>) {
+    /// While `awake`'s test holds, and for at most its time after a batch,
+    /// SQLite's writer thread looks for its next job without sleeping (see
+    /// the writer's module). The server passes its busy-poll window here:
+    /// while it keeps the cores awake for the next step of a request, with
+    /// a core to spare. The time bounds it when requests that do not write
+    /// keep that window open. `None` (the default): the writer sleeps as
+    /// soon as its queue is empty. No effect on PostgreSQL.
+    pub fn writer_awake(&self, awake: Option<(writer::AwakeWhile, std::time::Duration)>) {
         if let Some(w) = &self.writer {
             w.set_awake(awake);
         }

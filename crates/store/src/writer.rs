@@ -129,8 +129,9 @@ pub(crate) struct Writer {
     queued: Arc<AtomicUsize>,
     /// Whether an idle writer runs a job on the caller's thread.
     in_place: AtomicBool,
-    /// While this holds, the thread looks for its next job without sleeping.
-    awake: Arc<Mutex<Option<AwakeWhile>>>,
+    /// While this holds (and for at most that long after a batch), the
+    /// thread looks for its next job without sleeping.
+    awake: Arc<Mutex<Option<(AwakeWhile, std::time::Duration)>>>,
 }
 
 /// See [`Writer::set_awake`].
@@ -160,7 +161,8 @@ impl Writer {
             .map_err(|e| StoreError::Writer(e.to_string()))?;
         let shared = Arc::new(Mutex::new(Tx::lite(conn, counter)));
         let queued = Arc::new(AtomicUsize::new(0));
-        let awake: Arc<Mutex<Option<AwakeWhile>>> = Arc::new(Mutex::new(None));
+        let awake: Arc<Mutex<Option<(AwakeWhile, std::time::Duration)>>> =
+            Arc::new(Mutex::new(None));
         let (conn, taken, awake_while) = (shared.clone(), queued.clone(), awake.clone());
         std::thread::Builder::new()
             .name("kupets-writer".into())
@@ -168,7 +170,8 @@ impl Writer {
                 ON_WRITER.with(|c| c.set(true));
                 loop {
                     let awake = awake_while.lock().map(|a| a.clone()).unwrap_or(None);
-                    let Some(first) = next_job(&rx, awake.as_deref()) else {
+                    let awake = awake.as_ref().map(|(f, d)| (&**f, *d));
+                    let Some(first) = next_job(&rx, awake) else {
                         break;
                     };
                     let mut batch = vec![first];
@@ -194,7 +197,7 @@ impl Writer {
     }
 
     /// See [`crate::Store::writer_awake`].
-    pub fn set_awake(&self, awake: Option<AwakeWhile>) {
+    pub fn set_awake(&self, awake: Option<(AwakeWhile, std::time::Duration)>) {
         if let Ok(mut a) = self.awake.lock() {
             *a = awake;
         }
@@ -242,13 +245,15 @@ impl Writer {
 }
 
 /// The next job, `None` once every sender is gone: looked for without
-/// sleeping while `awake` holds, then waited for.
+/// sleeping while `awake`'s test holds and for at most its time, then
+/// waited for.
 fn next_job<J>(
     rx: &mpsc::Receiver<J>,
-    awake: Option<&(dyn Fn() -> bool + Send + Sync)>,
+    awake: Option<(&(dyn Fn() -> bool + Send + Sync), std::time::Duration)>,
 ) -> Option<J> {
-    if let Some(awake) = awake {
-        while awake() {
+    if let Some((awake, at_most)) = awake {
+        let until = std::time::Instant::now() + at_most;
+        while awake() && std::time::Instant::now() < until {
             match rx.try_recv() {
                 Ok(job) => return Some(job),
                 Err(mpsc::TryRecvError::Disconnected) => return None,
@@ -381,7 +386,8 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
             sender.send(1).expect("sent");
         });
-        assert_eq!(next_job(&rx, Some(&|| true)), Some(1));
+        let long = Duration::from_secs(60);
+        assert_eq!(next_job(&rx, Some((&|| true, long))), Some(1));
         t.join().expect("sender");
         // The window over (or never open): it waits on the queue.
         let open = Arc::new(AtomicBool::new(true));
@@ -393,16 +399,26 @@ mod tests {
             sender.send(2).expect("sent");
         });
         let window = open.clone();
-        assert_eq!(
-            next_job(&rx, Some(&move || window.load(Ordering::SeqCst))),
-            Some(2)
-        );
+        let test = move || window.load(Ordering::SeqCst);
+        assert_eq!(next_job(&rx, Some((&test, long))), Some(2));
+        // Awake for at most its time, then asleep: a job sent later is
+        // still taken.
+        let sender = tx.clone();
+        let t2 = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            sender.send(4).expect("sent");
+        });
+        let short = Duration::from_millis(5);
+        let started = std::time::Instant::now();
+        assert_eq!(next_job(&rx, Some((&|| true, short))), Some(4));
+        assert!(started.elapsed() >= Duration::from_millis(30));
+        t2.join().expect("sender");
         t.join().expect("sender");
         tx.send(3).expect("sent");
         assert_eq!(next_job(&rx, None), Some(3));
         // Every sender gone: no job, awake or not.
         drop(tx);
-        assert_eq!(next_job(&rx, Some(&|| true)), None);
+        assert_eq!(next_job(&rx, Some((&|| true, long))), None);
         assert_eq!(next_job(&rx, None), None);
     }
 }
