@@ -207,31 +207,27 @@ pub async fn serve_with(
     println!("kupets слушает / listening on http://{addr}  (база / database: {database})");
     // The cores kept awake after a request (`--busy-poll-us`), and SQLite's
     // writer with them: it looks for the next write without sleeping.
-    let awake = kupets_web::awake::Awake::start(limits.limits().busy_poll);
+    let served = limits.limits();
+    let window = served.busy_poll;
+    let awake = kupets_web::awake::Awake::start(window);
     store.writer_awake(awake.clone().map(|a| {
         let test: kupets_store::AwakeWhile = std::sync::Arc::new(move || a.recent());
-        (test, limits.limits().busy_poll)
+        (test, window)
     }));
-    kupets_web::serve::serve_awake(
-        listener,
-        kupets_web::router(app),
-        limits.limits(),
-        awake,
-        async {
-            #[cfg(unix)]
-            {
-                let mut term =
-                    tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-                        .expect("SIGTERM handler");
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
+    kupets_web::serve::serve_awake(listener, kupets_web::router(app), served, awake, async {
+        #[cfg(unix)]
+        {
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
             }
-            #[cfg(not(unix))]
-            let _ = tokio::signal::ctrl_c().await;
-        },
-    )
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    })
     .await?;
     mailer.abort();
     store.close().await;
