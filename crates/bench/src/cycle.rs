@@ -3,7 +3,9 @@
 //! it created and posted, a payment created and posted, the client's balance
 //! read — with one client (median `cycle_ms`) and with 16 clients
 //! (`cycles_per_s`). Also the statements each step costs, counted by the
-//! store in process (`Store::statements`).
+//! store in process (`Store::statements`), and each request's median time
+//! in the one-client run (`steps_us`, timed by the client: where a cycle's
+//! time goes on the machine at hand).
 //!
 //! The same work as `../shared/bench/tryton/` (order → shipment → invoice →
 //! payment → balance); run both in one go to get the ratio.
@@ -13,6 +15,8 @@ use anyhow::{bail, Context};
 use kupets_app::trade::{LineInput, TradeDocInput};
 use kupets_domain::DocKind;
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 const LINES: usize = 3;
@@ -29,9 +33,9 @@ pub async fn cycle() -> anyhow::Result<()> {
     // Each document created and posted in one request (`?post=true`, one
     // transaction, one commit), then the same work in two requests per
     // document (create, then post), as a client that reviews drafts does.
-    let (cycle_ms, cycle_p99_ms, cycles_per_s) = measure(&c).await?;
+    let (cycle_ms, cycle_p99_ms, cycles_per_s, steps) = measure(&c).await?;
     c.at_once = false;
-    let (two_ms, two_p99_ms, two_per_s) = measure(&c).await?;
+    let (two_ms, two_p99_ms, two_per_s, two_steps) = measure(&c).await?;
     drop(server);
     println!(
         "{}",
@@ -40,11 +44,13 @@ pub async fn cycle() -> anyhow::Result<()> {
             "cycle_ms": (cycle_ms * 100.0).round() / 100.0,
             "cycle_p99_ms": (cycle_p99_ms * 100.0).round() / 100.0,
             "cycles_per_s": cycles_per_s.round(),
+            "steps_us": steps,
             "clients": CLIENTS,
             "two_step": {
                 "cycle_ms": (two_ms * 100.0).round() / 100.0,
                 "cycle_p99_ms": (two_p99_ms * 100.0).round() / 100.0,
                 "cycles_per_s": two_per_s.round(),
+                "steps_us": two_steps,
             },
             "statements": stmts,
         })
@@ -54,9 +60,9 @@ pub async fn cycle() -> anyhow::Result<()> {
 
 const CLIENTS: usize = 16;
 
-/// Median and p99 of one client's cycle, then cycles per second with
-/// `CLIENTS` clients.
-async fn measure(c: &Cycle) -> anyhow::Result<(f64, f64, f64)> {
+/// Median and p99 of one client's cycle, with the median of each of its
+/// requests, then cycles per second with `CLIENTS` clients.
+async fn measure(c: &Cycle) -> anyhow::Result<(f64, f64, f64, BTreeMap<&'static str, f64>)> {
     let mode = if c.at_once {
         "create+post in one request"
     } else {
@@ -67,12 +73,23 @@ async fn measure(c: &Cycle) -> anyhow::Result<(f64, f64, f64)> {
     }
     let n = crate::env_count("KUPETS_BENCH_CYCLES", 200)?;
     let mut times = Vec::with_capacity(n);
+    let mut timed = c.clone();
+    timed.steps = Some(Arc::default());
     for _ in 0..n {
         let t = Instant::now();
-        c.run().await?;
+        timed.run().await?;
         times.push(t.elapsed().as_secs_f64() * 1000.0);
     }
     times.sort_by(|a, b| a.total_cmp(b));
+    let mut steps = BTreeMap::new();
+    if let Some(all) = &timed.steps {
+        for (step, t) in all.lock().expect("step times").iter_mut() {
+            t.sort_by(|a, b| a.total_cmp(b));
+            let median = crate::percentile(t, 0.5).round();
+            eprintln!("  {step}: median {median} µs");
+            steps.insert(*step, median);
+        }
+    }
     let cycle_ms = crate::percentile(&times, 0.5);
     let cycle_p99_ms = crate::percentile(&times, 0.99);
     eprintln!("{mode}, one client: median {cycle_ms:.2} ms, p99 {cycle_p99_ms:.2} ms");
@@ -93,7 +110,7 @@ async fn measure(c: &Cycle) -> anyhow::Result<(f64, f64, f64)> {
     }
     let cycles_per_s = (CLIENTS * per_client) as f64 / t.elapsed().as_secs_f64();
     eprintln!("{mode}, {CLIENTS} clients: {cycles_per_s:.0} cycles/s");
-    Ok((cycle_ms, cycle_p99_ms, cycles_per_s))
+    Ok((cycle_ms, cycle_p99_ms, cycles_per_s, steps))
 }
 
 #[derive(Clone)]
@@ -106,6 +123,8 @@ struct Cycle {
     products: Vec<i64>,
     /// Create and post each document in one request (`?post=true`).
     at_once: bool,
+    /// Where set, each request's time by step (client-side, microseconds).
+    steps: Option<Arc<Mutex<BTreeMap<&'static str, Vec<f64>>>>>,
 }
 
 impl Cycle {
@@ -128,12 +147,14 @@ impl Cycle {
             cp,
             products,
             at_once: true,
+            steps: None,
         };
         Ok((server, c))
     }
 
     async fn call(
         &self,
+        step: &'static str,
         method: reqwest::Method,
         path: &str,
         body: Option<Value>,
@@ -145,9 +166,19 @@ impl Cycle {
         if let Some(b) = body {
             req = req.json(&b);
         }
+        let t = Instant::now();
         let r = req.send().await?;
         let status = r.status();
         let v: Value = r.json().await?;
+        if let Some(steps) = &self.steps {
+            let us = t.elapsed().as_secs_f64() * 1e6;
+            steps
+                .lock()
+                .expect("step times")
+                .entry(step)
+                .or_default()
+                .push(us);
+        }
         if !status.is_success() {
             bail!("{path}: {status} {v}");
         }
@@ -165,13 +196,14 @@ impl Cycle {
             .collect();
         let order = self
             .call(
+                "order",
                 Method::POST,
                 &format!("/api/v1/sales-orders{q}"),
                 Some(json!({"counterparty_id": self.cp.to_string(), "lines": lines})),
             )
             .await?;
         let oid = order["id"].as_str().context("order id")?.to_string();
-        self.post(&format!("/api/v1/sales-orders/{oid}/post"))
+        self.post("order_post", &format!("/api/v1/sales-orders/{oid}/post"))
             .await?;
         let ship_lines: Vec<Value> = order["lines"]
             .as_array()
@@ -180,18 +212,21 @@ impl Cycle {
             .map(|l| json!({"product_id": l["product_id"], "qty": l["qty"], "price": l["price"], "order_line_id": l["id"]}))
             .collect();
         let ship = self
-            .call(Method::POST, &format!("/api/v1/shipments{q}"), Some(json!({"counterparty_id": self.cp.to_string(), "warehouse_id": self.wh.to_string(), "order_id": oid, "lines": ship_lines})))
+            .call("shipment", Method::POST, &format!("/api/v1/shipments{q}"), Some(json!({"counterparty_id": self.cp.to_string(), "warehouse_id": self.wh.to_string(), "order_id": oid, "lines": ship_lines})))
             .await?;
         let sid = ship["id"].as_str().context("shipment id")?;
-        self.post(&format!("/api/v1/shipments/{sid}/post")).await?;
+        self.post("shipment_post", &format!("/api/v1/shipments/{sid}/post"))
+            .await?;
         let amount = ship["amount"].as_str().context("amount")?;
         let pay = self
-            .call(Method::POST, &format!("/api/v1/payments{q}"), Some(json!({"counterparty_id": self.cp.to_string(), "order_id": oid, "amount": amount})))
+            .call("payment", Method::POST, &format!("/api/v1/payments{q}"), Some(json!({"counterparty_id": self.cp.to_string(), "order_id": oid, "amount": amount})))
             .await?;
         let pid = pay["id"].as_str().context("payment id")?;
-        self.post(&format!("/api/v1/payments/{pid}/post")).await?;
+        self.post("payment_post", &format!("/api/v1/payments/{pid}/post"))
+            .await?;
         let card = self
             .call(
+                "balance",
                 Method::GET,
                 &format!("/api/v1/counterparties/{}", self.cp),
                 None,
@@ -202,9 +237,9 @@ impl Cycle {
     }
 
     /// Posts a draft, unless it was posted on creation.
-    async fn post(&self, path: &str) -> anyhow::Result<()> {
+    async fn post(&self, step: &'static str, path: &str) -> anyhow::Result<()> {
         if !self.at_once {
-            self.call(reqwest::Method::POST, path, None).await?;
+            self.call(step, reqwest::Method::POST, path, None).await?;
         }
         Ok(())
     }
