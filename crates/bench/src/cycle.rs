@@ -113,6 +113,9 @@ async fn measure(c: &Cycle) -> anyhow::Result<(f64, f64, f64, BTreeMap<&'static 
     Ok((cycle_ms, cycle_p99_ms, cycles_per_s, steps))
 }
 
+/// Each step's request times, microseconds.
+type StepTimes = BTreeMap<&'static str, Vec<f64>>;
+
 #[derive(Clone)]
 struct Cycle {
     client: reqwest::Client,
@@ -124,7 +127,7 @@ struct Cycle {
     /// Create and post each document in one request (`?post=true`).
     at_once: bool,
     /// Where set, each request's time by step (client-side, microseconds).
-    steps: Option<Arc<Mutex<BTreeMap<&'static str, Vec<f64>>>>>,
+    steps: Option<Arc<Mutex<StepTimes>>>,
 }
 
 impl Cycle {

@@ -352,6 +352,97 @@ both_engines!(
     }
 );
 
+both_engines!(
+    card_lists_each_open_order_with_its_own_progress,
+    |t: TestApp| async move {
+        let a = &t.admin;
+        let cp = t
+            .post("/api/v1/counterparties", a, json!({"name": "Клиент"}))
+            .await
+            .id();
+        let wh = t
+            .post("/api/v1/warehouses", a, json!({"name": "Склад"}))
+            .await
+            .id();
+        let x = t
+            .post(
+                "/api/v1/products",
+                a,
+                json!({"sku": "X-1", "name": "Изделие"}),
+            )
+            .await
+            .id();
+        t.set_retail(&x, "2025-01-01", "100").await;
+        let rc = t.post("/api/v1/receipts?post=true", a, json!({"counterparty_id": cp, "warehouse_id": wh, "lines": [{"product_id": x, "qty": "10", "price": "50"}]})).await;
+        assert_eq!(rc.status, StatusCode::CREATED, "{}", rc.text);
+        // Three posted orders: A partly shipped, B partly paid, C shipped.
+        let mut orders = Vec::new();
+        for qty in ["3", "2", "1"] {
+            let o = t.post("/api/v1/sales-orders?post=true", a, json!({"counterparty_id": cp, "lines": [{"product_id": x, "qty": qty, "price": "100"}]})).await;
+            assert_eq!(o.status, StatusCode::CREATED, "{}", o.text);
+            orders.push((
+                o.id(),
+                o.body["number"].as_str().unwrap().to_string(),
+                o.body["lines"][0]["id"].as_str().unwrap().to_string(),
+            ));
+        }
+        let (a_order, b_order, c_order) = (&orders[0], &orders[1], &orders[2]);
+        for (order, line) in [(&a_order.0, &a_order.2), (&c_order.0, &c_order.2)] {
+            let s = t.post("/api/v1/shipments?post=true", a, json!({"counterparty_id": cp, "warehouse_id": wh, "order_id": order, "lines": [{"product_id": x, "qty": "1", "price": "100", "order_line_id": line}]})).await;
+            assert_eq!(s.status, StatusCode::CREATED, "{}", s.text);
+        }
+        let p = t
+            .post(
+                "/api/v1/payments?post=true",
+                a,
+                json!({"counterparty_id": cp, "order_id": b_order.0, "amount": "50"}),
+            )
+            .await;
+        assert_eq!(p.status, StatusCode::CREATED, "{}", p.text);
+        let cookie = web_login(&t, "admin", ADMIN_PASSWORD).await;
+        let card = t.page(&format!("/counterparties/{cp}"), &cookie).await;
+        let open = card
+            .text
+            .split("Открытые заказы")
+            .nth(1)
+            .and_then(|rest| rest.split("</table>").next())
+            .expect("the card lists open orders")
+            .to_string();
+        // Each order's row: its number, then ordered, shipped and paid.
+        let row = |number: &str| -> Vec<String> {
+            let row = open
+                .split("<tr>")
+                .find(|r| r.contains(&format!(">{number}<")))
+                .unwrap_or_else(|| panic!("no row for {number} in {open}"));
+            row.split("<td class=\"num\">")
+                .skip(1)
+                .map(|c| c.split('<').next().unwrap().to_string())
+                .collect()
+        };
+        let rub =
+            |v: &[&str]| -> Vec<String> { v.iter().map(|x| format!("{x}\u{a0}₽")).collect() };
+        assert_eq!(row(&a_order.1), rub(&["300,00", "100,00", "0,00"]));
+        assert_eq!(row(&b_order.1), rub(&["200,00", "0,00", "50,00"]));
+        assert!(
+            !open.contains(&format!(">{}<", c_order.1)),
+            "a shipped order is not open: {open}"
+        );
+        // The order's own view agrees with its row.
+        let v = t
+            .get(&format!("/api/v1/sales-orders/{}", a_order.0), a)
+            .await
+            .body;
+        assert_eq!(
+            (
+                v["lines"][0]["shipped"].as_str(),
+                v["lines"][0]["remaining"].as_str(),
+                v["shipped_amount"].as_str(),
+            ),
+            (Some("1"), Some("2"), Some("100.00"))
+        );
+    }
+);
+
 both_engines!(drafts_are_edited_on_their_page, |t: TestApp| async move {
     let a = &t.admin;
     let cp = t

@@ -68,76 +68,50 @@ impl App {
 
     /// The order with ordered, shipped, remaining and paid, and its states.
     pub async fn order_view(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<OrderView> {
-        let fulfil = fulfilled_by(kind);
-        // Sales: shipments raise and payments lower the debt; purchases the reverse.
-        let side: i64 = if kind == DocKind::PurchaseOrder {
-            -1
-        } else {
-            1
-        };
         // A read of several statements: on the request's thread, on a
         // reader connection (see `get_trade_doc`).
         let app = self.clone();
-        let (document, lines, left_of, sums) = self
+        let mut views = self
             .store
             .read_here(move |tx| {
                 Box::pin(async move {
                     let document = app.doc_in_tx(&mut *tx, kind, id, false).await?;
-                    let lines = load_lines(&mut *tx, id).await?;
-                    let ids: Vec<i64> = lines.iter().map(|l| l.id).collect();
-                    let left_of = base_lines_left(&mut *tx, &ids, fulfil).await?;
-                    let sums = sql::query(
-                        "SELECT CAST(COALESCE(SUM(CASE WHEN d.kind = $2 THEN e.amount ELSE 0 END), 0) AS BIGINT) AS shipped, \
-                                CAST(COALESCE(SUM(CASE WHEN d.kind IN ('payment_in', 'payment_out') THEN -e.amount ELSE 0 END), 0) AS BIGINT) AS paid \
-                         FROM settlement_entries e JOIN documents d ON d.id = e.document_id WHERE e.order_id = $1",
-                    )
-                    .bind(id)
-                    .bind(fulfil.code())
-                    .fetch_one(&mut *tx)
-                    .await?;
-                    Ok::<_, AppError>((document, lines, left_of, sums))
+                    order_views(&mut *tx, kind, vec![document]).await
                 })
             })
             .await?;
-        let mut views = Vec::new();
-        let mut progress = Vec::new();
-        for l in lines {
-            let shipped = left_of.get(&l.id).map_or(0, |&(_, _, taken)| taken);
-            let left = remaining(Qty(l.qty), Qty(shipped), Qty(l.closed_qty));
-            progress.push((Qty(l.qty), Qty(shipped), Qty(l.closed_qty)));
-            views.push(OrderLineView {
-                shipped: Qty(shipped).to_api(),
-                remaining: Qty(left.0.max(0)).to_api(),
-                line: l,
-            });
-        }
-        let shipped = Money(side * sums.int("shipped"));
-        let paid = Money(side * sums.int("paid"));
-        let total = Money(document.amount);
-        Ok(OrderView {
-            lines: views,
-            ordered_amount: total.to_api(),
-            shipped_amount: shipped.to_api(),
-            paid_amount: paid.to_api(),
-            shipment_state: shipment_state(&progress),
-            payment_state: payment_state(total, shipped, paid),
-            document,
-        })
+        views.pop().ok_or(AppError::NotFound { entity: "document" })
     }
-    /// A customer's posted sales orders with something left to ship.
-    pub async fn open_orders(&self, actor: &Actor, counterparty_id: i64) -> Result<Vec<OrderView>> {
-        let ids = self
-            .store
-            .read_rows("SELECT id FROM documents WHERE kind = 'sales_order' AND state = 'posted' AND counterparty_id = $1 ORDER BY doc_date DESC, id DESC LIMIT 50".into(), vec![P::from(counterparty_id)], |r| r.int("id"))
-            .await?;
-        let mut out = Vec::new();
-        for id in ids {
-            let v = self.order_view(actor, DocKind::SalesOrder, id).await?;
-            if v.shipment_state != ShipmentState::Shipped {
-                out.push(v);
-            }
-        }
-        Ok(out)
+
+    /// A customer's posted sales orders with something left to ship (the
+    /// newest 50 posted orders, those fully shipped left out).
+    pub async fn open_orders(
+        &self,
+        _actor: &Actor,
+        counterparty_id: i64,
+    ) -> Result<Vec<OrderView>> {
+        // Four statements for all the orders, on one reader snapshot.
+        self.store
+            .read_here(move |tx| {
+                Box::pin(async move {
+                    let sql = format!("SELECT {} FROM documents WHERE kind = 'sales_order' AND state = 'posted' AND counterparty_id = $1 ORDER BY doc_date DESC, id DESC LIMIT 50", Document::COLS);
+                    let docs: Vec<Document> = sql::query(&sql)
+                        .bind(counterparty_id)
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .iter()
+                        .map(|r| Document::from_row(r))
+                        .collect();
+                    let views = order_views(&mut *tx, DocKind::SalesOrder, docs).await?;
+                    Ok::<_, AppError>(
+                        views
+                            .into_iter()
+                            .filter(|v| v.shipment_state != ShipmentState::Shipped)
+                            .collect(),
+                    )
+                })
+            })
+            .await
     }
 
     /// Every document of a counterparty, newest first (the card's list).
@@ -155,4 +129,86 @@ impl App {
             })
             .await?)
     }
+}
+
+/// Orders' progress, in the order given: their lines with what was
+/// fulfilled and what is left, and what was shipped (received) and paid —
+/// three statements however many orders.
+async fn order_views(
+    conn: &mut Conn,
+    kind: DocKind,
+    docs: Vec<Document>,
+) -> Result<Vec<OrderView>> {
+    if docs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let fulfil = fulfilled_by(kind);
+    // Sales: shipments raise and payments lower the debt; purchases the reverse.
+    let side: i64 = if kind == DocKind::PurchaseOrder {
+        -1
+    } else {
+        1
+    };
+    let ids: Vec<P> = docs.iter().map(|d| P::from(d.id)).collect();
+    let sql = format!(
+        "SELECT {}, l.document_id AS line_of FROM document_lines l JOIN products p ON p.id = l.product_id WHERE l.document_id IN ({}) ORDER BY l.document_id, l.line_no",
+        DocLine::COLS,
+        placeholders(1, ids.len())
+    );
+    let mut lines_of: std::collections::HashMap<i64, Vec<DocLine>> = Default::default();
+    for r in sql::query(&sql)
+        .bind_all(&ids)
+        .fetch_all(&mut *conn)
+        .await?
+    {
+        lines_of
+            .entry(r.int("line_of"))
+            .or_default()
+            .push(DocLine::from_row(&r));
+    }
+    let line_ids: Vec<i64> = lines_of.values().flatten().map(|l| l.id).collect();
+    let left_of = base_lines_left(&mut *conn, &line_ids, fulfil).await?;
+    let mut params = vec![P::from(fulfil.code())];
+    params.extend(ids.iter().cloned());
+    let sums: std::collections::HashMap<i64, (i64, i64)> = sql::query(&format!(
+        "SELECT e.order_id, CAST(COALESCE(SUM(CASE WHEN d.kind = $1 THEN e.amount ELSE 0 END), 0) AS BIGINT) AS shipped, \
+                CAST(COALESCE(SUM(CASE WHEN d.kind IN ('payment_in', 'payment_out') THEN -e.amount ELSE 0 END), 0) AS BIGINT) AS paid \
+         FROM settlement_entries e JOIN documents d ON d.id = e.document_id WHERE e.order_id IN ({}) GROUP BY e.order_id",
+        placeholders(2, ids.len())
+    ))
+    .bind_all(&params)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| (r.int("order_id"), (r.int("shipped"), r.int("paid"))))
+    .collect();
+    Ok(docs
+        .into_iter()
+        .map(|document| {
+            let mut views = Vec::new();
+            let mut progress = Vec::new();
+            for l in lines_of.remove(&document.id).unwrap_or_default() {
+                let shipped = left_of.get(&l.id).map_or(0, |&(_, _, taken)| taken);
+                let left = remaining(Qty(l.qty), Qty(shipped), Qty(l.closed_qty));
+                progress.push((Qty(l.qty), Qty(shipped), Qty(l.closed_qty)));
+                views.push(OrderLineView {
+                    shipped: Qty(shipped).to_api(),
+                    remaining: Qty(left.0.max(0)).to_api(),
+                    line: l,
+                });
+            }
+            let (shipped, paid) = sums.get(&document.id).copied().unwrap_or((0, 0));
+            let (shipped, paid) = (Money(side * shipped), Money(side * paid));
+            let total = Money(document.amount);
+            OrderView {
+                lines: views,
+                ordered_amount: total.to_api(),
+                shipped_amount: shipped.to_api(),
+                paid_amount: paid.to_api(),
+                shipment_state: shipment_state(&progress),
+                payment_state: payment_state(total, shipped, paid),
+                document,
+            }
+        })
+        .collect())
 }
