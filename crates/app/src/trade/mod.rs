@@ -201,7 +201,11 @@ pub struct StockRow {
     pub qty: String,
 }
 
+/// A document's date, header columns and lines, checked and priced.
+type Checked = (chrono::NaiveDate, Vec<(&'static str, P)>, Vec<NewLine>);
+
 /// A validated line, before it is written.
+#[derive(Clone)]
 struct NewLine {
     product: i64,
     qty: i64,
@@ -395,7 +399,7 @@ impl App {
         actor: &Actor,
         kind: DocKind,
         input: &TradeDocInput,
-    ) -> Result<(chrono::NaiveDate, Vec<(&'static str, P)>, Vec<NewLine>)> {
+    ) -> Result<Checked> {
         let mut c = Check::new();
         let cp = c.id("counterparty_id", &input.counterparty_id);
         // The counterparty's manager (the default responsible) and whether
@@ -1051,8 +1055,12 @@ impl App {
         post: bool,
     ) -> Result<TradeDoc> {
         actor.require(right_for(kind))?;
-        let (id, posted) = write_tx!(self, [actor, input], |app, tx| {
-            let (date, cols, lines) = app.trade_cols(&mut tx, actor, kind, input).await?;
+        let checked = self.check_draft_on_reader(actor, kind, input, post).await?;
+        let (id, posted) = write_tx!(self, [actor, input], own[checked], |app, tx| {
+            let (date, cols, lines) = match checked {
+                Some(c) => c,
+                None => app.trade_cols(&mut tx, actor, kind, input).await?,
+            };
             let id = Self::new_header(&mut tx, actor, kind, date, cols).await?;
             Self::write_lines(&mut tx, id, &lines, true).await?;
             if post {
@@ -1071,6 +1079,49 @@ impl App {
         // read is the committed draft, or what another request has made of
         // it since.
         self.get_trade_doc(actor, kind, id).await
+    }
+
+    /// On SQLite, a plain draft is checked and priced on a reader before its
+    /// job goes to the writer: the single writer thread is what many clients
+    /// wait for, and this work was 16 % of its time with 16 clients creating
+    /// then posting shipments (`bench posting`: the writer 556–600 µs a
+    /// shipment against 619–700, about a tenth more shipments a second).
+    ///
+    /// The draft is then as if created when the reader's snapshot was taken:
+    /// nothing else reads it before it exists, its number is drawn on the
+    /// writer, and posting checks everything again on the writer. What a
+    /// commit in between could make wrong is left to the writer as before:
+    /// a document posted at once, serial units or new serials (another
+    /// document may take them), returns (their shipment may be returned
+    /// meanwhile) and replacements. `None`: check on the writer.
+    async fn check_draft_on_reader(
+        &self,
+        actor: &Actor,
+        kind: DocKind,
+        input: &TradeDocInput,
+        post: bool,
+    ) -> Result<Option<Checked>> {
+        if post
+            || self.store.engine() != kupets_store::Engine::Sqlite
+            || kind.base_kind().is_some()
+            || quiet_some(&input.replacement_for_id)
+            || input.lines.iter().any(|l| !l.serials.is_empty())
+        {
+            return Ok(None);
+        }
+        let (app, actor, input) = (self.clone(), actor.clone(), input.clone());
+        let checked = self
+            .store
+            .read_here(move |tx| {
+                Box::pin(async move { app.trade_cols(&mut *tx, &actor, kind, &input).await })
+            })
+            .await?;
+        // A serial-tracked product's units were picked from the snapshot.
+        let serials = checked
+            .2
+            .iter()
+            .any(|l| !l.units.is_empty() || !l.new_serials.is_empty());
+        Ok((!serials).then_some(checked))
     }
 
     /// Replaces a draft's header and lines; a posted document is refused.
@@ -1347,4 +1398,9 @@ fn buyer_of(
         );
     }
     (name, phone)
+}
+
+/// Whether an optional field holds more than blanks.
+fn quiet_some(v: &Option<String>) -> bool {
+    v.as_deref().is_some_and(|s| !s.trim().is_empty())
 }
