@@ -1089,7 +1089,8 @@ impl App {
     ///
     /// The draft is then as if created when the reader's snapshot was taken:
     /// nothing else reads it before it exists, its number is drawn on the
-    /// writer, and posting checks everything again on the writer. What a
+    /// writer, and posting checks what it needs on the writer (the state,
+    /// stock, what is left on the order, the credit limit). What a
     /// commit in between could make wrong is left to the writer as before:
     /// a document posted at once, serial units or new serials (another
     /// document may take them), returns (their shipment may be returned
