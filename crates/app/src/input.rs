@@ -27,8 +27,17 @@ impl Check {
     pub fn new() -> Check {
         Check::default()
     }
+    /// Records a field's error once: two checks that find the same problem
+    /// (a shipment line's missing product, looked up for the line and again
+    /// for its price) give one message, not the same one twice.
     pub fn add(&mut self, e: FieldError) {
-        self.errors.push(e);
+        if !self
+            .errors
+            .iter()
+            .any(|x| x.field == e.field && x.code == e.code)
+        {
+            self.errors.push(e);
+        }
     }
     pub fn err(
         &mut self,
@@ -37,7 +46,7 @@ impl Check {
         ru: impl Into<String>,
         en: impl Into<String>,
     ) {
-        self.errors.push(FieldError::new(field, code, ru, en));
+        self.add(FieldError::new(field, code, ru, en));
     }
     /// A required text of at most `max` characters.
     pub fn text(&mut self, field: &str, v: &Option<String>, max: usize) -> String {
@@ -254,6 +263,38 @@ pub fn lenient<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_fields_problem_is_reported_once() {
+        let mut c = Check::new();
+        c.err(
+            "lines[0].product_id",
+            "not_found",
+            "Товар 9 не найден",
+            "No product 9",
+        );
+        c.err(
+            "lines[0].product_id",
+            "not_found",
+            "Товар 9 не найден",
+            "No product 9",
+        );
+        c.err("lines[0].qty", "not_found", "x", "x");
+        c.err("lines[0].product_id", "archived", "y", "y");
+        let got: Vec<(&str, &str)> = c
+            .errors
+            .iter()
+            .map(|e| (e.field.as_str(), e.code))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("lines[0].product_id", "not_found"),
+                ("lines[0].qty", "not_found"),
+                ("lines[0].product_id", "archived")
+            ]
+        );
+    }
 
     #[test]
     fn dates_are_strict() {
