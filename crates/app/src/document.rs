@@ -83,7 +83,8 @@ pub(crate) fn transition_error(e: TransitionError) -> AppError {
 }
 
 impl App {
-    async fn load_doc(
+    /// A document of `kind` by id, `lock`ed for a write on PostgreSQL.
+    pub(crate) async fn load_doc(
         &self,
         tx: &mut Conn,
         kind: DocKind,
@@ -471,19 +472,26 @@ fn state_of(doc: &Document) -> Result<DocState> {
         .ok_or_else(|| AppError::Internal(format!("bad state {}", doc.state)))
 }
 
-async fn set_state(
+/// Moves a document to `state`, stamping `at_col` (`posted_at`,
+/// `cancelled_at`) with the time it returns, so a caller can answer with the
+/// row as written without reading it back.
+pub(crate) async fn set_state(
     tx: &mut Conn,
     id: i64,
     state: DocState,
     at_col: &'static str,
     reason: Option<&str>,
-) -> Result<()> {
-    let mut cols = vec![("state", P::from(state.code())), (at_col, P::from(now()))];
+) -> Result<String> {
+    let at = now();
+    let mut cols = vec![
+        ("state", P::from(state.code())),
+        (at_col, P::from(at.as_str())),
+    ];
     if let Some(r) = reason {
         cols.push(("cancel_reason", P::from(r)));
     }
     queries::update(tx, "documents", id, &cols).await?;
-    Ok(())
+    Ok(at)
 }
 
 /// Appends one settlement ledger entry.

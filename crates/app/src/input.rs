@@ -19,7 +19,8 @@ pub struct Check {
     pub errors: Vec<FieldError>,
 }
 
-fn trimmed(v: &Option<String>) -> Option<&str> {
+/// The text without surrounding blanks; `None` when nothing is left.
+pub(crate) fn trimmed(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 

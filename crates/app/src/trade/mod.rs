@@ -355,28 +355,6 @@ async fn linked_lines(
 }
 
 impl App {
-    async fn doc_in_tx(
-        &self,
-        conn: &mut Conn,
-        kind: DocKind,
-        id: i64,
-        lock: bool,
-    ) -> Result<Document> {
-        let sql = format!(
-            "SELECT {} FROM documents WHERE id = $1 AND kind = $2{}",
-            Document::COLS,
-            if lock { self.store.for_update() } else { "" }
-        );
-        let row = sql::query(&sql)
-            .bind(id)
-            .bind(kind.code())
-            .fetch_optional(&mut *conn)
-            .await?;
-        row.as_ref()
-            .map(|r| Document::from_row(r))
-            .ok_or(AppError::NotFound { entity: "document" })
-    }
-
     /// A document of a line kind with its lines.
     pub async fn get_trade_doc(&self, _actor: &Actor, kind: DocKind, id: i64) -> Result<TradeDoc> {
         // A read: a reader connection, never SQLite's single writer; the
@@ -385,7 +363,7 @@ impl App {
         self.store
             .read_here(move |tx| {
                 Box::pin(async move {
-                    let document = app.doc_in_tx(&mut *tx, kind, id, false).await?;
+                    let document = app.load_doc(&mut *tx, kind, id, false).await?;
                     let lines = load_lines(&mut *tx, id).await?;
                     Ok(TradeDoc { document, lines })
                 })
@@ -1105,7 +1083,7 @@ impl App {
         if post
             || self.store.engine() != kupets_store::Engine::Sqlite
             || kind.base_kind().is_some()
-            || quiet_some(&input.replacement_for_id)
+            || crate::input::trimmed(&input.replacement_for_id).is_some()
             || input.lines.iter().any(|l| !l.serials.is_empty())
         {
             return Ok(None);
@@ -1135,7 +1113,7 @@ impl App {
     ) -> Result<TradeDoc> {
         actor.require(right_for(kind))?;
         write_tx!(self, [actor, input], |app, tx| {
-            let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
+            let doc = app.load_doc(&mut tx, kind, id, true).await?;
             crate::document::check_draft(&doc)?;
             // A draft receipt's own incoming serials are free again for its new lines.
             crate::serial::drop_incoming(&mut tx, id).await?;
@@ -1187,7 +1165,7 @@ impl App {
                 &changed,
             )
             .await?;
-            let document = app.doc_in_tx(&mut tx, kind, id, false).await?;
+            let document = app.load_doc(&mut tx, kind, id, false).await?;
             let lines = load_lines(&mut tx, id).await?;
             Ok(TradeDoc { document, lines })
         })
@@ -1298,7 +1276,7 @@ impl App {
             if post {
                 return app.post_in_tx(&mut tx, actor, kind, id, "").await;
             }
-            let d = app.doc_in_tx(&mut tx, kind, id, false).await?;
+            let d = app.load_doc(&mut tx, kind, id, false).await?;
             Ok(d)
         })
     }
@@ -1399,9 +1377,4 @@ fn buyer_of(
         );
     }
     (name, phone)
-}
-
-/// Whether an optional field holds more than blanks.
-fn quiet_some(v: &Option<String>) -> bool {
-    v.as_deref().is_some_and(|s| !s.trim().is_empty())
 }

@@ -21,7 +21,7 @@ impl App {
         let reason = c.text("reason", &input.reason, 500);
         c.done()?;
         write_tx!(self, [actor, input], own[reason], |app, tx| {
-            let doc = app.doc_in_tx(&mut tx, kind, order_id, true).await?;
+            let doc = app.load_doc(&mut tx, kind, order_id, true).await?;
             if doc.state != "posted" {
                 return Err(err(
                     "order_not_posted",
@@ -75,7 +75,7 @@ impl App {
             .store
             .read_here(move |tx| {
                 Box::pin(async move {
-                    let document = app.doc_in_tx(&mut *tx, kind, id, false).await?;
+                    let document = app.load_doc(&mut *tx, kind, id, false).await?;
                     order_views(&mut *tx, kind, vec![document]).await
                 })
             })

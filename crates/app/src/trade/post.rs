@@ -317,7 +317,7 @@ impl App {
         reason: &str,
     ) -> Result<(Document, Vec<DocLine>)> {
         let app = self;
-        let doc = app.doc_in_tx(&mut tx, kind, id, true).await?;
+        let doc = app.load_doc(&mut tx, kind, id, true).await?;
         let next = crate::document::check_draft(&doc)?
             .post()
             .map_err(crate::document::transition_error)?;
@@ -462,17 +462,7 @@ impl App {
             )
             .await?;
         }
-        let posted_at = now();
-        queries::update(
-            &mut tx,
-            "documents",
-            id,
-            &[
-                ("state", P::from(next.code())),
-                ("posted_at", P::from(posted_at.as_str())),
-            ],
-        )
-        .await?;
+        let posted_at = crate::document::set_state(&mut tx, id, next, "posted_at", None).await?;
         audit(
             &mut tx,
             Some(actor.id()),
