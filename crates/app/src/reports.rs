@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use kupets_domain::aging::{age, Buckets, Item};
 use kupets_domain::{DocKind, Money};
 use kupets_store::queries::P;
+use kupets_store::sql;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -79,6 +80,13 @@ pub struct AgingReport {
     pub totals: AgingRow,
 }
 
+/// The installation's own company name (a default until it is set).
+async fn company_name(conn: &mut kupets_store::Conn) -> Result<String> {
+    Ok(kupets_store::queries::get_setting(conn, "company_name")
+        .await?
+        .unwrap_or_else(|| "ООО «Наша компания»".to_string()))
+}
+
 fn m(v: i64) -> String {
     Money(v).to_api()
 }
@@ -87,11 +95,7 @@ impl App {
     /// The installation's own company name, for printouts.
     pub async fn company_name(&self) -> Result<String> {
         let mut conn = self.store.read_conn().await?;
-        Ok(
-            kupets_store::queries::get_setting(&mut conn, "company_name")
-                .await?
-                .unwrap_or_else(|| "ООО «Наша компания»".to_string()),
-        )
+        company_name(&mut conn).await
     }
 
     /// Every counterparty's balance on `date` (zero balances left out).
@@ -144,48 +148,39 @@ impl App {
                 "The period starts after it ends",
             ));
         }
-        let cp = self
+        // One snapshot for the name, the opening balance, the period's rows
+        // and our company's name: a posting committed between two of these
+        // reads would otherwise be missing from one and counted in another.
+        let (cp, opening, docs, ours) = self
             .store
-            .read_rows(
-                "SELECT name FROM counterparties WHERE id = $1".into(),
-                vec![P::from(counterparty_id)],
-                |r| r.text("name"),
-            )
-            .await?
-            .into_iter()
-            .next()
-            .ok_or(AppError::NotFound {
-                entity: "counterparty",
-            })?;
-        let opening = self
-            .store
-            .read_rows("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS n FROM settlement_entries WHERE counterparty_id = $1 AND entry_date < $2".into(), vec![P::from(counterparty_id), P::from(from.to_string())], |r| r.int("n"))
-            .await?
-            .first()
-            .copied()
-            .unwrap_or(0);
-        let sql = "SELECT d.id, d.kind, d.number, d.doc_date, CAST(SUM(e.amount) AS BIGINT) AS amount FROM settlement_entries e JOIN documents d ON d.id = e.document_id \
-                   WHERE e.counterparty_id = $1 AND e.entry_date >= $2 AND e.entry_date <= $3 GROUP BY d.id, d.kind, d.number, d.doc_date \
-                   HAVING SUM(e.amount) <> 0 ORDER BY d.doc_date, d.id";
-        let docs = self
-            .store
-            .read_rows(
-                sql.into(),
-                vec![
-                    P::from(counterparty_id),
-                    P::from(from.to_string()),
-                    P::from(to.to_string()),
-                ],
-                |r| {
-                    (
-                        r.int("id"),
-                        r.text("kind"),
-                        r.text("number"),
-                        r.text("doc_date"),
-                        r.int("amount"),
+            .read(move |tx| {
+                Box::pin(async move {
+                    let cp = sql::query_scalar::<String>("SELECT name FROM counterparties WHERE id = $1")
+                        .bind(counterparty_id)
+                        .fetch_optional(&mut *tx)
+                        .await?
+                        .ok_or(AppError::NotFound {
+                            entity: "counterparty",
+                        })?;
+                    let opening = sql::query_scalar::<i64>("SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS n FROM settlement_entries WHERE counterparty_id = $1 AND entry_date < $2")
+                        .bind(counterparty_id)
+                        .bind(from.to_string())
+                        .fetch_one(&mut *tx)
+                        .await?;
+                    let docs = sql::query_as::<(i64, String, String, String, i64)>(
+                        "SELECT d.id, d.kind, d.number, d.doc_date, CAST(SUM(e.amount) AS BIGINT) AS amount FROM settlement_entries e JOIN documents d ON d.id = e.document_id \
+                         WHERE e.counterparty_id = $1 AND e.entry_date >= $2 AND e.entry_date <= $3 GROUP BY d.id, d.kind, d.number, d.doc_date \
+                         HAVING SUM(e.amount) <> 0 ORDER BY d.doc_date, d.id",
                     )
-                },
-            )
+                    .bind(counterparty_id)
+                    .bind(from.to_string())
+                    .bind(to.to_string())
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let ours = company_name(tx).await?;
+                    Ok::<_, AppError>((cp, opening, docs, ours))
+                })
+            })
             .await?;
         let (mut debit, mut credit) = (0i64, 0i64);
         let rows = docs
@@ -218,7 +213,6 @@ impl App {
             })
             .collect();
         let closing = opening + debit - credit;
-        let ours = self.company_name().await?;
         let on = kupets_domain::money::date_ru(to);
         let conclusion = match closing {
             0 => format!("По данным {ours} на {on} задолженность отсутствует."),

@@ -69,9 +69,16 @@ impl Readers {
         map: fn(&dyn RowGet) -> T,
     ) -> Result<Vec<T>> {
         self.with_here(move |conn| {
-            let ids = run(conn, &probe.0, &probe.1, |r| r.int("id"))?;
-            let (sql, params) = then(&ids);
-            run(conn, &sql, &params, map)
+            // The probe and the page from one snapshot: a row the probe
+            // found is still there for the page.
+            begin(conn)?;
+            let out = (|| {
+                let ids = run(conn, &probe.0, &probe.1, |r| r.int("id"))?;
+                let (sql, params) = then(&ids);
+                run(conn, &sql, &params, map)
+            })();
+            end(conn);
+            out
         })
     }
 
@@ -101,8 +108,10 @@ impl Readers {
         }
     }
 
-    /// Back to the pool.
+    /// Back to the pool, its read transaction (if a body left one open)
+    /// ended.
     fn give(&self, conn: rusqlite::Connection) {
+        end(&conn);
         if let Ok(mut idle) = self.idle.lock() {
             idle.push(conn);
         }
@@ -126,7 +135,9 @@ impl Readers {
         &self,
         f: impl FnOnce(rusqlite::Connection) -> (rusqlite::Connection, R),
     ) -> Result<R> {
-        let (conn, out) = f(self.take()?);
+        let conn = self.take()?;
+        begin(&conn)?;
+        let (conn, out) = f(conn);
         self.give(conn);
         Ok(out)
     }
@@ -145,7 +156,9 @@ impl Readers {
             .map_err(|e| StoreError::Fast(e.to_string()))?;
         let me = self.clone();
         tokio::task::spawn_blocking(move || {
-            let (conn, out) = f(me.take()?);
+            let conn = me.take()?;
+            begin(&conn)?;
+            let (conn, out) = f(conn);
             me.give(conn);
             Ok(out)
         })
@@ -167,6 +180,29 @@ impl Readers {
         tokio::task::spawn_blocking(move || me.with_here(f))
             .await
             .map_err(|e| StoreError::Fast(e.to_string()))?
+    }
+}
+
+/// Opens a read transaction: every statement until [`end`] sees the
+/// database as of the first one. Without it each statement of a body was
+/// its own transaction, and a commit between two of them (an order's lines
+/// read, then what was shipped of them) mixed two states of the database.
+/// The snapshot is taken by the first statement (`BEGIN` is deferred), so
+/// a body that reads nothing costs nothing more.
+fn begin(conn: &rusqlite::Connection) -> rusqlite::Result<()> {
+    conn.prepare_cached("BEGIN")?.raw_execute().map(|_| ())
+}
+
+/// Ends the read transaction [`begin`] opened, if one is open (a read-only
+/// transaction has nothing to keep or undo: a failed `COMMIT` rolls back).
+fn end(conn: &rusqlite::Connection) {
+    if !conn.is_autocommit()
+        && conn
+            .prepare_cached("COMMIT")
+            .and_then(|mut st| st.raw_execute())
+            .is_err()
+    {
+        let _ = conn.execute_batch("ROLLBACK");
     }
 }
 

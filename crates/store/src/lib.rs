@@ -417,8 +417,9 @@ impl Store {
     /// body runs whole on a blocking thread with a rusqlite reader, every
     /// statement synchronous (as the writer runs write bodies), instead of
     /// one hand-off to sqlx's worker per statement; on PostgreSQL it runs on
-    /// a pooled connection. The body must only read (the reader is
-    /// `query_only`).
+    /// a pooled connection. Every statement of the body sees one snapshot
+    /// (a read transaction: `fast` on SQLite, `read_snapshot` on
+    /// PostgreSQL). The body must only read (the reader is `query_only`).
     pub async fn read<T, E, F>(&self, body: F) -> std::result::Result<T, E>
     where
         T: Send + 'static,
@@ -444,8 +445,10 @@ impl Store {
                 out
             }
             None => {
-                let mut tx = self.read_conn().await.map_err(E::from)?;
-                body(&mut tx).await
+                let mut tx = self.read_snapshot().await.map_err(E::from)?;
+                let out = body(&mut tx).await;
+                tx.commit_any().await.map_err(E::from)?;
+                out
             }
         }
     }
@@ -454,7 +457,8 @@ impl Store {
     /// lines), run here on the calling thread: on SQLite a reader connection
     /// lent from the pool, every statement synchronous, for reads bounded
     /// like a card's (see [`fast::Readers::query_here`]); on PostgreSQL a
-    /// pooled connection. The body must only read.
+    /// pooled connection. One snapshot for the whole body, as
+    /// [`Store::read`]. The body must only read.
     pub async fn read_here<T, E, F>(&self, body: F) -> std::result::Result<T, E>
     where
         E: From<StoreError>,
@@ -476,10 +480,25 @@ impl Store {
                 .map_err(E::from)?
             }
             None => {
-                let mut tx = self.read_conn().await.map_err(E::from)?;
-                body(&mut tx).await
+                let mut tx = self.read_snapshot().await.map_err(E::from)?;
+                let out = body(&mut tx).await;
+                tx.commit_any().await.map_err(E::from)?;
+                out
             }
         }
+    }
+
+    /// A read-only transaction on PostgreSQL whose statements all see one
+    /// snapshot (`REPEATABLE READ`): a read use case of several statements
+    /// (an order's lines, then what was shipped of them) must not mix two
+    /// states of the database. SQLite's readers do the same with a read
+    /// transaction (see `fast`).
+    async fn read_snapshot(&self) -> Result<Tx> {
+        let mut tx = Tx::any_tx(self.read.begin().await?, self.counter.clone());
+        sql::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut tx)
+            .await?;
+        Ok(tx)
     }
 
     /// The FTS5 index name where this engine has trigram search indexes.

@@ -880,3 +880,62 @@ both_engines!(
         assert!(today.body["employees"][0].is_array(), "{}", today.text);
     }
 );
+
+/// Warehouses counted twice in one read use case, with a warehouse added
+/// and committed between the two counts.
+fn counted_around_a_commit(
+    store: kupets_store::Store,
+    tx: &mut kupets_store::Tx,
+) -> kupets_store::BoxFuture<'_, Result<(i64, i64), kupets_store::StoreError>> {
+    use kupets_store::{sql, StoreError};
+    Box::pin(async move {
+        let count = || sql::query_scalar::<i64>("SELECT COUNT(*) FROM warehouses");
+        let before = count().fetch_one(&mut *tx).await?;
+        store
+            .write(|w| {
+                Box::pin(async move {
+                    sql::query("INSERT INTO warehouses (name) VALUES ('Склад между чтениями')")
+                        .execute(w)
+                        .await?;
+                    Ok::<_, StoreError>(())
+                })
+            })
+            .await?;
+        let after = count().fetch_one(&mut *tx).await?;
+        Ok((before, after))
+    })
+}
+
+both_engines!(
+    a_read_of_several_statements_sees_one_state_of_the_database,
+    |t: TestApp| async move {
+        // An order's lines and what was shipped of them, a reconciliation's
+        // opening balance and its rows: read in several statements, they
+        // must not mix the database before and after a commit.
+        let total = || async {
+            t.get("/api/v1/warehouses", &t.admin).await.body["items"]
+                .as_array()
+                .unwrap()
+                .len() as i64
+        };
+        let start = total().await;
+        let store = t.app.store.clone();
+        let (before, after) = t
+            .app
+            .store
+            .read(move |tx| counted_around_a_commit(store, tx))
+            .await
+            .unwrap();
+        assert_eq!(before, after, "read");
+        let store = t.app.store.clone();
+        let (before, after) = t
+            .app
+            .store
+            .read_here(move |tx| counted_around_a_commit(store, tx))
+            .await
+            .unwrap();
+        assert_eq!(before, after, "read_here");
+        // The commits were not lost: the next read sees both warehouses.
+        assert_eq!(total().await, start + 2);
+    }
+);
