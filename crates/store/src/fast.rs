@@ -69,16 +69,13 @@ impl Readers {
         map: fn(&dyn RowGet) -> T,
     ) -> Result<Vec<T>> {
         self.with_here(move |conn| {
-            // The probe and the page from one snapshot: a row the probe
-            // found is still there for the page.
+            // The probe and the page from one snapshot (ended when the
+            // connection goes back): a row the probe found is still there
+            // for the page.
             begin(conn)?;
-            let out = (|| {
-                let ids = run(conn, &probe.0, &probe.1, |r| r.int("id"))?;
-                let (sql, params) = then(&ids);
-                run(conn, &sql, &params, map)
-            })();
-            end(conn);
-            out
+            let ids = run(conn, &probe.0, &probe.1, |r| r.int("id"))?;
+            let (sql, params) = then(&ids);
+            run(conn, &sql, &params, map)
         })
     }
 

@@ -447,7 +447,11 @@ impl Store {
             None => {
                 let mut tx = self.read_snapshot().await.map_err(E::from)?;
                 let out = body(&mut tx).await;
-                tx.commit_any().await.map_err(E::from)?;
+                // A failed body's transaction is rolled back when dropped:
+                // its own error, not the commit's, goes to the caller.
+                if out.is_ok() {
+                    tx.commit_any().await.map_err(E::from)?;
+                }
                 out
             }
         }
@@ -482,7 +486,11 @@ impl Store {
             None => {
                 let mut tx = self.read_snapshot().await.map_err(E::from)?;
                 let out = body(&mut tx).await;
-                tx.commit_any().await.map_err(E::from)?;
+                // A failed body's transaction is rolled back when dropped:
+                // its own error, not the commit's, goes to the caller.
+                if out.is_ok() {
+                    tx.commit_any().await.map_err(E::from)?;
+                }
                 out
             }
         }
