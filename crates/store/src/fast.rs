@@ -37,6 +37,7 @@ impl Readers {
         // Never writes: every write goes through the writer thread.
         c.pragma_update(None, "query_only", true)?;
         c.set_prepared_statement_cache_capacity(64);
+        c.pragma_update(None, "cache_size", -crate::READ_PAGE_CACHE_KIB)?;
         crate::sql::unicode_lower(&c)?;
         Ok(c)
     }
