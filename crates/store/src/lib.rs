@@ -138,11 +138,11 @@ pub fn normalize_url(url: &str) -> Result<(String, Engine)> {
 /// from the operating system's cache: a `pread` and a 4 KiB copy, each
 /// time. The funnel joins 100 000 orders to their statuses, a working set
 /// of some 8 MiB; with the default it spent half its time in those reads
-/// (`bench reminders`: 425–461 ms against 227–269 with a larger cache). The
-/// cache fills only as far as a connection's reads go, so the short reads
-/// of lists and cards grow it little (`bench foundation`'s peak RSS).
-/// The writer keeps the default: its working set fits (`bench posting`
-/// showed no change).
+/// (`bench reminders`: 425–461 ms against 228–289 with this cache). The
+/// cache fills only as far as a connection's reads go; it still costs
+/// memory: `bench foundation`'s peak RSS went from 111 to 117–120 MB.
+/// The writing connections keep the default: their working set fits
+/// (`bench posting` with 16 MiB on the writer showed no change).
 pub const READ_PAGE_CACHE_KIB: i64 = 16 * 1024;
 
 impl Store {
@@ -158,7 +158,7 @@ impl Store {
         let (url, engine) = normalize_url(url)?;
         let opts = AnyConnectOptions::from_str(&url)?;
         let schema2 = schema.clone();
-        let setup = move |engine: Engine, schema: Option<String>| {
+        let setup = move |engine: Engine, schema: Option<String>, reading: bool| {
             AnyPoolOptions::new()
                 .acquire_timeout(Duration::from_secs(30))
                 .after_connect(move |conn, _| {
@@ -172,10 +172,13 @@ impl Store {
                                 conn.execute("PRAGMA synchronous=FULL").await?;
                                 conn.execute("PRAGMA foreign_keys=ON").await?;
                                 conn.execute("PRAGMA busy_timeout=10000").await?;
-                                conn.execute(
-                                    format!("PRAGMA cache_size=-{READ_PAGE_CACHE_KIB}").as_str(),
-                                )
-                                .await?;
+                                if reading {
+                                    conn.execute(
+                                        format!("PRAGMA cache_size=-{READ_PAGE_CACHE_KIB}")
+                                            .as_str(),
+                                    )
+                                    .await?;
+                                }
                             }
                             Engine::Postgres => {
                                 if let Some(s) = schema {
@@ -190,7 +193,7 @@ impl Store {
         };
         let (read, write) = match engine {
             Engine::Sqlite => {
-                let write = setup(engine, None)
+                let write = setup(engine, None, false)
                     .max_connections(1)
                     .connect_with(opts.clone())
                     .await?;
@@ -199,14 +202,14 @@ impl Store {
                 let readers = std::thread::available_parallelism()
                     .map(|n| n.get() as u32 + 2)
                     .unwrap_or(4);
-                let read = setup(engine, None)
+                let read = setup(engine, None, true)
                     .max_connections(readers)
                     .connect_with(opts)
                     .await?;
                 (read, write)
             }
             Engine::Postgres => {
-                let pool = setup(engine, schema2)
+                let pool = setup(engine, schema2, true)
                     .max_connections(16)
                     .connect_with(opts)
                     .await?;
