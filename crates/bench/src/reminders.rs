@@ -193,11 +193,13 @@ pub async fn run() -> anyhow::Result<()> {
         // as `write_assignment` keeps them.
         // What assigning leaves on each document as of the day viewed (as
         // the server keeps it, `App::roll_statuses`): the status in force,
-        // its date and the next assignment's date.
+        // its date, the next assignment's date and the furthest funnel
+        // stage (migration 0024).
         tx.execute("UPDATE documents SET \
             status_id = (SELECT x.status_id FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= ?1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
             status_date = (SELECT x.effective_date FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date <= ?1 ORDER BY x.effective_date DESC, x.id DESC LIMIT 1), \
-            status_next = (SELECT MIN(x.effective_date) FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date > ?1) \
+            status_next = (SELECT MIN(x.effective_date) FROM status_assignments x WHERE x.document_id = documents.id AND x.effective_date > ?1), \
+            max_stage = (SELECT s.max_stage FROM doc_status s WHERE s.document_id = documents.id) \
             WHERE id IN (SELECT document_id FROM doc_status)", ["2026-11-27"])?;
         tx.commit()?;
         first_emp

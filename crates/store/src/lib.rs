@@ -770,6 +770,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0023_posting_pages.sql"),
         postgres: include_str!("../migrations/0023_posting_pages.sql"),
     },
+    Migration {
+        name: "0024_funnel_stage",
+        sqlite: include_str!("../migrations/0024_funnel_stage.sql"),
+        postgres: include_str!("../migrations/0024_funnel_stage.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

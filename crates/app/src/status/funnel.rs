@@ -26,8 +26,8 @@ impl App {
             .collect();
         let mut params = vec![P::from(from.to_string()), P::from(to.to_string())];
         let mut sql = String::from(
-            "SELECT d.responsible_id, COALESCE(s.max_stage, 0) AS stage, COUNT(*) AS n, CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS amount \
-             FROM documents d LEFT JOIN doc_status s ON s.document_id = d.id \
+            "SELECT d.responsible_id, COALESCE(d.max_stage, 0) AS stage, COUNT(*) AS n, CAST(COALESCE(SUM(d.amount), 0) AS BIGINT) AS amount \
+             FROM documents d \
              WHERE d.kind = 'sales_order' AND d.state <> 'cancelled' AND d.doc_date >= $1 AND d.doc_date <= $2",
         );
         if !everyone {
@@ -40,7 +40,7 @@ impl App {
                 params.push(P::from(0i64));
             }
         }
-        sql.push_str(" GROUP BY d.responsible_id, COALESCE(s.max_stage, 0)");
+        sql.push_str(" GROUP BY d.responsible_id, COALESCE(d.max_stage, 0)");
         let rows = bind_all(sql::query(&sql), &params)
             .fetch_all(&mut *conn)
             .await?;
