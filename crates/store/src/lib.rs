@@ -775,6 +775,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0024_funnel_stage.sql"),
         postgres: include_str!("../migrations/0024_funnel_stage.sql"),
     },
+    Migration {
+        name: "0025_stock_moves_document",
+        sqlite: include_str!("../migrations/0025_stock_moves_document.sql"),
+        postgres: include_str!("../migrations/0025_stock_moves_document.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may
