@@ -802,6 +802,15 @@ fn shipment_input(wh: i64, products: &[i64], cp: i64) -> kupets_app::trade::Trad
 /// Posting shipments of 10 lines one at a time (SQLite, durable commits),
 /// against a plain SQLite baseline writing the same rows in one transaction
 /// per shipment; then 16 concurrent HTTP clients creating and posting.
+///
+/// Each figure is compared with a baseline run in the same minute: the
+/// machines this runs on change speed by a third within minutes (disk and
+/// processor alike), and a poster measured in a slow minute against a
+/// baseline measured in a fast one said more about the minute than about
+/// the code. So the run alternates, `KUPETS_BENCH_ROUNDS` times (3 by
+/// default): the poster, then the baselines; later the 16 clients, then the
+/// baseline again. Figures are medians over the rounds, ratios medians of
+/// each round's own ratio; every round is printed too (`rounds`).
 async fn posting() -> anyhow::Result<()> {
     use kupets_domain::DocKind;
     let db = temp_db("posting");
@@ -812,9 +821,10 @@ async fn posting() -> anyhow::Result<()> {
     app.store.write_in_place(true);
     let e = |e: kupets_app::AppError| anyhow::anyhow!(e.message(false));
     let n = env_count("KUPETS_BENCH_POSTS", 300)?;
+    let rounds = env_count("KUPETS_BENCH_ROUNDS", 3)?.max(1);
     // Drafts first: the figure is for posting, one shipment per transaction.
     let mut drafts = Vec::new();
-    for _ in 0..n {
+    for _ in 0..n * rounds {
         drafts.push(
             app.create_trade_doc(
                 &actor,
@@ -827,26 +837,31 @@ async fn posting() -> anyhow::Result<()> {
             .id,
         );
     }
-    eprintln!("{n} drafts created; posting them");
-    let t = Instant::now();
-    for id in drafts {
-        app.post_trade_doc(&actor, DocKind::Shipment, id)
-            .await
-            .map_err(e)?;
-    }
-    let per_s = n as f64 / t.elapsed().as_secs_f64();
-    eprintln!("app: {n} shipments of 10 lines posted, {per_s:.0}/s");
-
+    eprintln!("{} drafts created; posting them, {n} a round", n * rounds);
     // Baseline: the rows of a posted shipment by plain rusqlite, one
     // transaction per shipment — as this benchmark has always written it
     // (`baseline_per_s`, the issue's yardstick: every statement parsed anew,
     // without the cost-of-goods and sales-analysis rows issue 13 added to
     // posting); and a stricter one (`strict_baseline_per_s`): every row a
     // posting writes, every statement from the statement cache.
-    let base_per_s = baseline(n, false).await?;
-    eprintln!("baseline: {base_per_s:.0}/s");
-    let strict_per_s = baseline(n, true).await?;
-    eprintln!("strict baseline (all rows, statements cached): {strict_per_s:.0}/s");
+    let (mut one, mut base, mut strict) = (Vec::new(), Vec::new(), Vec::new());
+    for round in drafts.chunks(n) {
+        let t = Instant::now();
+        for id in round {
+            app.post_trade_doc(&actor, DocKind::Shipment, *id)
+                .await
+                .map_err(e)?;
+        }
+        one.push(n as f64 / t.elapsed().as_secs_f64());
+        base.push(baseline(n, false).await?);
+        strict.push(baseline(n, true).await?);
+        eprintln!(
+            "app: {n} shipments of 10 lines posted, {:.0}/s; baseline {:.0}/s; strict baseline (all rows, statements cached) {:.0}/s",
+            one.last().unwrap_or(&0.0),
+            base.last().unwrap_or(&0.0),
+            strict.last().unwrap_or(&0.0)
+        );
+    }
 
     // 16 HTTP clients, each creating and posting shipments.
     let (server, _) = Server::start(&db).await?;
@@ -860,18 +875,64 @@ async fn posting() -> anyhow::Result<()> {
     // run of 20 each, the first ones' connection set-up and cold caches
     // were a large, varying part of a 0.2 s measurement).
     let per_client = env_count("KUPETS_BENCH_PER_CLIENT", 100)?;
-    let (http_per_s, http_cpu) =
-        http_shipments(&server, &token, &body, false, 5, per_client).await?;
-    eprintln!("http, 16 clients, create then post: {http_per_s:.0} shipments/s (writer {http_cpu:?} µs each)");
-    let (at_once_per_s, at_once_cpu) =
-        http_shipments(&server, &token, &body, true, 5, per_client).await?;
-    eprintln!("http, 16 clients, created and posted at once: {at_once_per_s:.0} shipments/s (writer {at_once_cpu:?} µs each)");
+    let (mut http, mut http_cpu, mut http_base) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut at_once, mut at_once_cpu) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        let (per_s, cpu) = http_shipments(&server, &token, &body, false, 5, per_client).await?;
+        let b = baseline(n, false).await?;
+        eprintln!("http, 16 clients, create then post: {per_s:.0} shipments/s (writer {cpu:?} µs each); baseline {b:.0}/s");
+        let (per_s_once, cpu_once) =
+            http_shipments(&server, &token, &body, true, 5, per_client).await?;
+        eprintln!("http, 16 clients, created and posted at once: {per_s_once:.0} shipments/s (writer {cpu_once:?} µs each)");
+        http.push(per_s);
+        http_cpu.extend(cpu);
+        http_base.push(b);
+        at_once.push(per_s_once);
+        at_once_cpu.extend(cpu_once);
+    }
     drop(server);
+    let ratios = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(x, y)| x / y).collect::<Vec<_>>();
+    let r2 = |x: f64| (x * 100.0).round() / 100.0;
+    let all_base: Vec<f64> = base.iter().chain(&http_base).copied().collect();
+    let whole = |v: &[f64]| v.iter().map(|x| x.round()).collect::<Vec<_>>();
+    let cpu_us = |v: &[f64]| (!v.is_empty()).then(|| median(v).round());
     println!(
         "{}",
-        json!({"scenario": "posting", "shipments_per_s": per_s.round(), "baseline_per_s": base_per_s.round(), "ratio": ((per_s / base_per_s) * 100.0).round() / 100.0, "strict_baseline_per_s": strict_per_s.round(), "strict_ratio": ((per_s / strict_per_s) * 100.0).round() / 100.0, "http_shipments_per_s": http_per_s.round(), "http_posted_at_once_per_s": at_once_per_s.round(), "http_writer_cpu_us": http_cpu, "http_at_once_writer_cpu_us": at_once_cpu})
+        json!({
+            "scenario": "posting",
+            "rounds_run": rounds,
+            "shipments_per_s": median(&one).round(),
+            "baseline_per_s": median(&all_base).round(),
+            "ratio": r2(median(&ratios(&one, &base))),
+            "strict_baseline_per_s": median(&strict).round(),
+            "strict_ratio": r2(median(&ratios(&one, &strict))),
+            "http_shipments_per_s": median(&http).round(),
+            "http_vs_baseline": r2(median(&ratios(&http, &http_base))),
+            "http_posted_at_once_per_s": median(&at_once).round(),
+            "http_writer_cpu_us": cpu_us(&http_cpu),
+            "http_at_once_writer_cpu_us": cpu_us(&at_once_cpu),
+            "rounds": {
+                "shipments_per_s": whole(&one),
+                "baseline_per_s": whole(&base),
+                "strict_baseline_per_s": whole(&strict),
+                "http_shipments_per_s": whole(&http),
+                "http_baseline_per_s": whole(&http_base),
+                "http_posted_at_once_per_s": whole(&at_once),
+            }
+        })
     );
     Ok(())
+}
+
+/// The median of some figures (the mean of the middle two of an even count).
+fn median(v: &[f64]) -> f64 {
+    let mut s = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    match s.len() {
+        0 => 0.0,
+        k if k % 2 == 1 => s[k / 2],
+        k => (s[k / 2 - 1] + s[k / 2]) / 2.0,
+    }
 }
 
 /// Shipments of 10 lines written durably by plain rusqlite, one
