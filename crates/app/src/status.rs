@@ -755,7 +755,7 @@ fn in_force_copy() -> String {
 
 /// Brings one document's status in force up to date, as of today, and
 /// copies its furthest funnel stage from `doc_status` (migration 0024: the
-/// funnel reads it from `documents_funnel` alone).
+/// funnel reads it from an index of documents alone).
 pub(crate) async fn sync_current(tx: &mut kupets_store::Conn, document_id: i64) -> Result<()> {
     sql::query(&format!(
         "UPDATE documents SET {}, max_stage = (SELECT s.max_stage FROM doc_status s WHERE s.document_id = documents.id) WHERE id = $2",
