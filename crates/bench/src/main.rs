@@ -498,7 +498,7 @@ async fn foundation() -> anyhow::Result<()> {
         eprintln!("  q={q:<14} {:>3} items, {avg:.2} ms", one[0].1);
     }
     let clients = 16;
-    let per_client = 200;
+    let per_client = env_count("KUPETS_BENCH_LIST_EACH", 200)?;
     // Each client opens its connection with one request before the clock
     // starts, as a browser holds its connection open (a load generator
     // such as wrk connects first too): sixteen TCP connections accepted at
