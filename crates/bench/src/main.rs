@@ -852,15 +852,14 @@ async fn posting() -> anyhow::Result<()> {
                 .await
                 .map_err(e)?;
         }
-        one.push(n as f64 / t.elapsed().as_secs_f64());
-        base.push(baseline(n, false).await?);
-        strict.push(baseline(n, true).await?);
+        let per_s = n as f64 / t.elapsed().as_secs_f64();
+        let (b, st) = (baseline(n, false).await?, baseline(n, true).await?);
         eprintln!(
-            "app: {n} shipments of 10 lines posted, {:.0}/s; baseline {:.0}/s; strict baseline (all rows, statements cached) {:.0}/s",
-            one.last().unwrap_or(&0.0),
-            base.last().unwrap_or(&0.0),
-            strict.last().unwrap_or(&0.0)
+            "app: {n} shipments of 10 lines posted, {per_s:.0}/s; baseline {b:.0}/s; strict baseline (all rows, statements cached) {st:.0}/s"
         );
+        one.push(per_s);
+        base.push(b);
+        strict.push(st);
     }
 
     // 16 HTTP clients, each creating and posting shipments.
@@ -924,15 +923,12 @@ async fn posting() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The median of some figures (the mean of the middle two of an even count).
+/// The median of some figures in any order ([`percentile`] 0.5: the upper
+/// middle one of an even count).
 fn median(v: &[f64]) -> f64 {
     let mut s = v.to_vec();
     s.sort_by(f64::total_cmp);
-    match s.len() {
-        0 => 0.0,
-        k if k % 2 == 1 => s[k / 2],
-        k => (s[k / 2 - 1] + s[k / 2]) / 2.0,
-    }
+    percentile(&s, 0.5)
 }
 
 /// Shipments of 10 lines written durably by plain rusqlite, one
