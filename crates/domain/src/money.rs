@@ -58,20 +58,28 @@ fn parse_fixed(s: &str, scale: u32) -> Result<i64, String> {
 }
 
 fn format_fixed(v: i64, scale: u32, min_frac: usize) -> String {
-    let p = 10i64.pow(scale);
-    let sign = if v < 0 { "-" } else { "" };
+    use std::fmt::Write;
+    // One string, written once: every amount of every answer passes here
+    // (a ten-line document has some sixty), and the two `format!`s and the
+    // padded fraction it was built from were 4 % of a request worker's time.
     let a = v.unsigned_abs();
-    let int = a / p as u64;
-    let frac = a % p as u64;
-    let mut fs = format!("{:0width$}", frac, width = scale as usize);
-    while fs.len() > min_frac && fs.ends_with('0') {
-        fs.pop();
+    let p = 10u64.pow(scale);
+    let (int, mut frac) = (a / p, a % p);
+    // Trailing zeros of the fraction dropped, down to `min_frac` digits.
+    let mut digits = scale as usize;
+    while digits > min_frac && frac % 10 == 0 {
+        frac /= 10;
+        digits -= 1;
     }
-    if fs.is_empty() {
-        format!("{sign}{int}")
-    } else {
-        format!("{sign}{int}.{fs}")
+    let mut out = String::with_capacity(24);
+    if v < 0 {
+        out.push('-');
     }
+    let _ = write!(out, "{int}");
+    if digits > 0 {
+        let _ = write!(out, ".{frac:0digits$}");
+    }
+    out
 }
 
 /// Groups digits by three with a narrow no-break space, the Russian way.
