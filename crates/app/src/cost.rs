@@ -253,9 +253,12 @@ pub(crate) async fn record_sales(tx: &mut Conn, doc_id: i64) -> Result<()> {
 
 /// A cancelled document leaves the sales facts (they describe posted
 /// documents only; the documents keep the history) and the monthly totals.
+/// Its facts are found by its date and id, the head of the facts' index by
+/// date (migration 0026): a posted document's date never changes, and its
+/// facts were written with it.
 pub(crate) async fn drop_sales(tx: &mut Conn, doc_id: i64) -> Result<()> {
     let facts = sql::query(&format!(
-        "DELETE FROM sales_facts WHERE document_id = $1 RETURNING {}",
+        "DELETE FROM sales_facts WHERE doc_date = (SELECT doc_date FROM documents WHERE id = $1) AND document_id = $1 RETURNING {}",
         crate::analysis::totals::FACT_SUMS
     ))
     .bind(doc_id)

@@ -782,6 +782,11 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/0025_stock_moves_document.sql"),
         postgres: include_str!("../migrations/0025_stock_moves_document.sql"),
     },
+    Migration {
+        name: "0026_sales_facts_by_date",
+        sqlite: include_str!("../migrations/0026_sales_facts_by_date.sql"),
+        postgres: include_str!("../migrations/0026_sales_facts_by_date.sql"),
+    },
 ];
 
 /// Splits a migration into statements: comment lines dropped first (they may

@@ -227,6 +227,15 @@ both_engines!(monthly_totals_follow_facts, |t: TestApp| async move {
     .await;
     cancel(&t, &format!("/api/v1/shipments/{}/cancel", id(&gone))).await;
     assert_kept(&t, "cancelled").await;
+    // Its facts are gone (found by its date and id, migration 0026).
+    let gone_id: i64 = id(&gone).parse().unwrap();
+    let left: i64 = sqlx::query_scalar(&format!(
+        "SELECT COUNT(*) FROM sales_facts WHERE document_id = {gone_id}"
+    ))
+    .fetch_one(t.app.store.reader())
+    .await
+    .unwrap();
+    assert_eq!(left, 0, "a cancelled shipment's sales facts");
 
     let views = [
         "rows=counterparty&columns=month",

@@ -1,0 +1,12 @@
+-- Issue 17: fewer b-tree pages written per posted document (as 0023, 0025).
+--
+-- The sales facts were indexed by document alone, for one query: a
+-- cancelled shipment's or return's own facts (`drop_sales`). The covering
+-- index by (date, document, …) of 0023 answers it as well, given the
+-- document's date, which a posted document keeps (it is never changed in
+-- place, and its facts carry the date it was posted with). Appended to at
+-- every posting, the index by document split a leaf every few documents,
+-- each split rewriting its neighbours too: 1.6 of the ~26 WAL pages a
+-- posted ten-line shipment wrote (the WAL read frame by frame). Documents
+-- are never deleted, so no foreign-key check looks for facts by document.
+DROP INDEX sales_facts_doc;
